@@ -1,0 +1,332 @@
+package connectwise
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/google/go-querystring/query"
+	"github.com/psabridge/psabridge/internal/httpx"
+)
+
+// Client talks to one PSA site. It is safe for concurrent use.
+type Client struct {
+	hc     *httpx.Client
+	origin string // "https://api-na.myconnectwise.net"
+	cred   *credentials
+
+	mu       sync.Mutex
+	codebase string // "v2025_1/"; fixed when configured, else discovered
+	fixed    bool
+
+	common service
+
+	// System reads system info, the caller's own member and permissions.
+	System *SystemService
+	// Members reads members (users and API members).
+	Members *MembersService
+	// SecurityRoles reads security roles and their settings.
+	SecurityRoles *SecurityRolesService
+	// Boards manages service boards and their statuses, types, subtypes and items.
+	Boards *BoardsService
+	// Priorities reads ticket priorities.
+	Priorities *PrioritiesService
+	// Companies reads companies and their sites.
+	Companies *CompaniesService
+	// Tickets manages service tickets and their notes.
+	Tickets *TicketsService
+	// Agreements reads agreements and updates their additions (billing).
+	Agreements *AgreementsService
+}
+
+// credentials sit behind a pointer so that printing a Client (or any struct
+// embedding one) shows an address, never the keys.
+type credentials struct {
+	companyID  string
+	publicKey  string
+	privateKey string
+	clientID   string
+	accept     string
+	auth       string
+}
+
+type service struct{ client *Client }
+
+// NewClient validates cfg and returns a client. No request is made until the
+// first call; the codebase is discovered then if cfg.Codebase is empty.
+func NewClient(cfg Config, opts ...Option) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	origin, _ := NormalizeSite(cfg.Site)
+	version := cfg.APIVersion
+	if version == "" {
+		version = DefaultAPIVersion
+	}
+	cb := cfg.Codebase
+	if cb != "" && !strings.HasSuffix(cb, "/") {
+		cb += "/"
+	}
+	c := &Client{
+		hc:     httpx.New(httpx.Resolve(defaultSettings, opts...)),
+		origin: origin,
+		cred: &credentials{
+			companyID:  cfg.CompanyID,
+			publicKey:  cfg.PublicKey,
+			privateKey: cfg.PrivateKey,
+			clientID:   cfg.ClientID,
+			accept:     "application/vnd.connectwise.com+json; version=" + version,
+			auth:       "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.CompanyID+"+"+cfg.PublicKey+":"+cfg.PrivateKey)),
+		},
+		codebase: cb,
+		fixed:    cb != "",
+	}
+	c.common.client = c
+	c.System = (*SystemService)(&c.common)
+	c.Members = (*MembersService)(&c.common)
+	c.SecurityRoles = (*SecurityRolesService)(&c.common)
+	c.Boards = (*BoardsService)(&c.common)
+	c.Priorities = (*PrioritiesService)(&c.common)
+	c.Companies = (*CompaniesService)(&c.common)
+	c.Tickets = (*TicketsService)(&c.common)
+	c.Agreements = (*AgreementsService)(&c.common)
+	return c, nil
+}
+
+// String identifies the client without any credential.
+func (c *Client) String() string {
+	return fmt.Sprintf("connectwise.Client{site:%s company:%s}", c.origin, c.cred.companyID)
+}
+
+// GoString makes %#v as safe as %v.
+func (c *Client) GoString() string { return c.String() }
+
+// Site returns the API origin the client talks to ("https://api-na.myconnectwise.net").
+func (c *Client) Site() string { return c.origin }
+
+// Throttled returns how many 429 answers the client has received; useful in
+// reports of long syncs.
+func (c *Client) Throttled() int64 { return c.hc.Limiter().ThrottledCount() }
+
+func (c *Client) secrets() []string { return []string{c.cred.privateKey, c.cred.auth} }
+
+// Response wraps the HTTP response with the paging links the PSA sent.
+type Response struct {
+	*http.Response
+	// FirstPage, PrevPage, NextPage and LastPage come from the Link header
+	// of page-number paging; 0 when absent (NextPage is 0 on the last page).
+	FirstPage, PrevPage, NextPage, LastPage int
+	// NextPageID is the pageId of the next forward-only page; 0 on the last.
+	NextPageID int
+}
+
+func newResponse(r *http.Response) *Response {
+	resp := &Response{Response: r}
+	for _, link := range strings.Split(r.Header.Get("Link"), ",") {
+		segs := strings.Split(strings.TrimSpace(link), ";")
+		if len(segs) < 2 {
+			continue
+		}
+		target := strings.Trim(strings.TrimSpace(segs[0]), "<>")
+		u, err := url.Parse(target)
+		if err != nil {
+			continue
+		}
+		q := u.Query()
+		for _, s := range segs[1:] {
+			s = strings.TrimSpace(s)
+			rel, ok := strings.CutPrefix(s, "rel=")
+			if !ok {
+				continue
+			}
+			page, _ := strconv.Atoi(q.Get("page"))
+			switch strings.Trim(rel, `"`) {
+			case "first":
+				resp.FirstPage = page
+			case "prev":
+				resp.PrevPage = page
+			case "next":
+				resp.NextPage = page
+				resp.NextPageID, _ = strconv.Atoi(q.Get("pageId"))
+			case "last":
+				resp.LastPage = page
+			}
+		}
+	}
+	return resp
+}
+
+// baseURL returns origin + codebase + "apis/3.0/", discovering the codebase
+// on first use.
+func (c *Client) baseURL(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	cb := c.codebase
+	c.mu.Unlock()
+	if cb == "" {
+		var err error
+		if cb, err = c.discover(ctx, ""); err != nil {
+			return "", err
+		}
+	}
+	return c.origin + "/" + cb + "apis/3.0/", nil
+}
+
+// discover asks /login/companyinfo for the codebase. stale is the codebase
+// that just failed; if another goroutine has already replaced it, that
+// answer is used without asking again.
+func (c *Client) discover(ctx context.Context, stale string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.codebase != "" && c.codebase != stale {
+		return c.codebase, nil
+	}
+	info, err := c.companyInfo(ctx)
+	if err != nil {
+		return "", err
+	}
+	cb := info.Codebase
+	if cb == "" {
+		return "", fmt.Errorf("connectwise: site %s returned no codebase for company %q", c.origin, c.cred.companyID)
+	}
+	if !strings.HasSuffix(cb, "/") {
+		cb += "/"
+	}
+	c.codebase = cb
+	return cb, nil
+}
+
+func (c *Client) companyInfo(ctx context.Context) (*CompanyInfo, error) {
+	u := c.origin + "/login/companyinfo/" + url.PathEscape(c.cred.companyID)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	r, err := c.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("connectwise: reaching site %s: %w", c.origin, err)
+	}
+	if err := CheckResponse(r, c.secrets()...); err != nil {
+		return nil, err
+	}
+	defer httpx.DrainClose(r.Body)
+	var info *CompanyInfo
+	if err := json.NewDecoder(io.LimitReader(r.Body, httpx.MaxErrorBody)).Decode(&info); err != nil {
+		return nil, fmt.Errorf("connectwise: %s/login/companyinfo answered something that is not company info: %w", c.origin, err)
+	}
+	if info == nil {
+		return nil, &ConfigError{"CompanyID", fmt.Sprintf("company %q is not known to site %s", c.cred.companyID, c.origin)}
+	}
+	return info, nil
+}
+
+// request describes one API call before the codebase is known.
+type request struct {
+	method string
+	path   string     // relative to apis/3.0/, e.g. "service/tickets"
+	query  url.Values // may be nil
+	body   any        // JSON-encoded when non-nil
+	header http.Header
+	// idempotent marks a request that is safe to repeat whatever its
+	// method: a search POST only reads, a PATCH of replace/remove ops sets
+	// the same values again.
+	idempotent bool
+}
+
+// do sends r and decodes a 2xx body into v (when v is non-nil). An
+// unexpected 404 with a discovered codebase triggers one re-discovery.
+func (c *Client) do(ctx context.Context, r request, v any) (*Response, error) {
+	var payload []byte
+	if r.body != nil {
+		var err error
+		if payload, err = json.Marshal(r.body); err != nil {
+			return nil, fmt.Errorf("connectwise: encoding %s body: %w", r.path, err)
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		base, err := c.baseURL(ctx)
+		if err != nil {
+			return nil, err
+		}
+		u := base + r.path
+		if len(r.query) > 0 {
+			u += "?" + r.query.Encode()
+		}
+		var body io.Reader
+		if payload != nil {
+			body = bytes.NewReader(payload)
+		}
+		rctx := ctx
+		if r.idempotent {
+			rctx = httpx.AsIdempotent(ctx)
+		}
+		req, err := http.NewRequestWithContext(rctx, r.method, u, body)
+		if err != nil {
+			return nil, fmt.Errorf("connectwise: %w", err)
+		}
+		req.Header.Set("Authorization", c.cred.auth)
+		req.Header.Set("clientId", c.cred.clientID)
+		req.Header.Set("Accept", c.cred.accept)
+		if payload != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		for k, vs := range r.header {
+			req.Header[k] = vs
+		}
+		hr, err := c.hc.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		resp := newResponse(hr)
+		if err := CheckResponse(hr, c.secrets()...); err != nil {
+			c.mu.Lock()
+			rediscover := hr.StatusCode == http.StatusNotFound && !c.fixed && attempt == 0
+			stale := c.codebase
+			c.mu.Unlock()
+			if rediscover {
+				if cb, derr := c.discover(ctx, stale); derr == nil && cb != stale {
+					continue
+				}
+			}
+			if !r.idempotent && httpx.WriteOutcomeUnknown(r.method, hr.StatusCode) {
+				return resp, &httpx.OutcomeUnknownError{Method: r.method, Path: req.URL.Path, StatusCode: hr.StatusCode, Err: err}
+			}
+			return resp, err
+		}
+		defer httpx.DrainClose(hr.Body)
+		if v != nil && hr.StatusCode != http.StatusNoContent {
+			if err := json.NewDecoder(hr.Body).Decode(v); err != nil && !errors.Is(err, io.EOF) {
+				return resp, fmt.Errorf("connectwise: %s %s: decoding response: %w", r.method, req.URL.Path, err)
+			}
+		}
+		return resp, nil
+	}
+}
+
+// Raw sends a request to any API path (relative to apis/3.0/, e.g.
+// "service/boards/5/teams") and decodes the JSON answer into v. It is the
+// escape hatch for endpoints this package does not model; it still gets
+// auth, retry, rate limiting and typed errors.
+func (c *Client) Raw(ctx context.Context, method, path string, q url.Values, body, v any) (*Response, error) {
+	return c.do(ctx, request{method: method, path: strings.TrimPrefix(path, "/"), query: q, body: body}, v)
+}
+
+func encodeQuery(opt any) (url.Values, error) {
+	if opt == nil {
+		return url.Values{}, nil
+	}
+	q, err := query.Values(opt)
+	if err != nil {
+		return nil, fmt.Errorf("connectwise: encoding query: %w", err)
+	}
+	return q, nil
+}
