@@ -1,0 +1,244 @@
+package heimdal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/psabridge/psabridge/internal/httpx"
+)
+
+// DefaultBaseURL is Heimdal's public API root. Paths such as
+// /2.0/activeclients are appended to it.
+const DefaultBaseURL = "https://dashboard.heimdalsecurity.com/api/heimdalapi"
+
+// defaults are conservative because Heimdal answers 429 when called too fast
+// and publishes no limit; community tooling backs off for a full minute.
+var defaults = httpx.Settings{
+	RatePerSecond: 2,
+	Burst:         2,
+	MaxRetries:    5,
+	RetryWaitMin:  time.Second,
+	RetryWaitMax:  30 * time.Second,
+	MaxRetryAfter: 2 * time.Minute,
+	Timeout:       60 * time.Second,
+}
+
+// Option configures a Client.
+type Option = httpx.Option
+
+// WithBaseURL points the client at another server, such as the heimdaltest simulator.
+func WithBaseURL(u string) Option { return httpx.WithBaseURL(u) }
+
+// WithHTTPClient supplies the underlying *http.Client; its transport is wrapped, never replaced.
+func WithHTTPClient(hc *http.Client) Option { return httpx.WithHTTPClient(hc) }
+
+// WithRateLimit sets the client-side rate (default 2 requests/s, burst 2); perSecond <= 0 disables it.
+func WithRateLimit(perSecond float64, burst int) Option {
+	return httpx.WithRateLimit(perSecond, burst)
+}
+
+// WithRetry sets how often a 429, 502, 503, 504 or connection error is retried (default 5) and the backoff bounds.
+func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
+	return httpx.WithRetry(maxRetries, minWait, maxWait)
+}
+
+// WithMaxRetryAfter caps how long a server's Retry-After is honoured (default 2 minutes).
+func WithMaxRetryAfter(d time.Duration) Option { return httpx.WithMaxRetryAfter(d) }
+
+// WithTimeout bounds each attempt (default 60 s).
+func WithTimeout(d time.Duration) Option { return httpx.WithTimeout(d) }
+
+// WithLogger sends one debug record per attempt (method, path, status, duration; never the key).
+func WithLogger(l *slog.Logger) Option { return httpx.WithLogger(l) }
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option { return httpx.WithUserAgent(ua) }
+
+// Client talks to the Heimdal API. It is safe for concurrent use. Its printed
+// forms (%v, %+v, %#v, %s) never show the API key.
+type Client struct {
+	hc   *httpx.Client
+	base *url.URL
+	// key returns the API key. A closure, not a string field, because fmt
+	// prints a func as an address under every verb, even through reflection
+	// on a containing struct.
+	key func() string
+
+	common service
+
+	// Customers lists the customers a (reseller) key can see.
+	Customers *CustomersService
+	// Devices lists active clients and their notifications (Heimdal Operations).
+	Devices *DevicesService
+	// CyberAlerts lists the email alerts of the Accounts section (Heimdal Cyber Alerts).
+	CyberAlerts *CyberAlertsService
+	// M365 lists the alerts of the M365 User Security section (Heimdal M365 Notifications).
+	M365 *M365Service
+}
+
+// service is embedded by every XService so they share the client.
+type service struct{ client *Client }
+
+// NewClient returns a client authenticating with apiKey, the key generated in
+// the Heimdal Dashboard. The key is checked for obvious mistakes (empty,
+// surrounding whitespace) before any call; a *ConfigError names the setting.
+func NewClient(apiKey string, opts ...Option) (*Client, error) {
+	if err := checkKey(apiKey); err != nil {
+		return nil, err
+	}
+	s := httpx.Resolve(defaults, opts...)
+	raw := s.BaseURL
+	if raw == "" {
+		raw = DefaultBaseURL
+	}
+	base, err := checkBaseURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{hc: httpx.New(s), base: base, key: func() string { return apiKey }}
+	c.common.client = c
+	c.Customers = (*CustomersService)(&c.common)
+	c.Devices = (*DevicesService)(&c.common)
+	c.CyberAlerts = (*CyberAlertsService)(&c.common)
+	c.M365 = (*M365Service)(&c.common)
+	return c, nil
+}
+
+func checkKey(k string) error {
+	switch {
+	case k == "":
+		return &ConfigError{Field: "APIKey", Reason: "is empty: generate a key in the Heimdal Dashboard (Guide → API Key)"}
+	case strings.TrimSpace(k) == "":
+		return &ConfigError{Field: "APIKey", Reason: "is only whitespace"}
+	case strings.TrimSpace(k) != k:
+		return &ConfigError{Field: "APIKey", Reason: "has leading or trailing whitespace (a copy-paste slip?)"}
+	case strings.IndexFunc(k, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		return &ConfigError{Field: "APIKey", Reason: "contains whitespace or control characters"}
+	}
+	return nil
+}
+
+func checkBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return nil, &ConfigError{Field: "BaseURL", Reason: "is not an absolute URL such as " + DefaultBaseURL}
+	}
+	if u.User != nil {
+		return nil, &ConfigError{Field: "BaseURL", Reason: "must not carry credentials; the API key is sent as a bearer token"}
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return nil, &ConfigError{Field: "BaseURL", Reason: "must use https (plain http is allowed only for loopback test servers)"}
+		}
+	default:
+		return nil, &ConfigError{Field: "BaseURL", Reason: "must use https"}
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath, u.RawQuery, u.Fragment = "", "", ""
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// BaseURL returns the API root the client calls.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// String describes the client without its key. Value receivers make a
+// copied Client print the same way as a *Client.
+func (c Client) String() string {
+	if c.base == nil || c.key == nil {
+		return "heimdal.Client{}"
+	}
+	return fmt.Sprintf("heimdal.Client{BaseURL: %q, APIKey: %s}", c.base.String(), httpx.RedactSecret(c.key()))
+}
+
+// GoString is String: the Go-syntax form would expose the key.
+func (c Client) GoString() string { return c.String() }
+
+// Format prints String under every verb, so no formatting path reaches the key.
+func (c Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// Response wraps the HTTP response of one list call with Heimdal's paging
+// information.
+type Response struct {
+	*http.Response
+	// TotalCount is the server's count of matching items across all pages.
+	TotalCount int
+	// PageNumber and PageSize are the page this response holds, as requested.
+	PageNumber, PageSize int
+	// NextPage is the number of the next page, or 0 on the last page.
+	NextPage int
+}
+
+// maxBody bounds a successful response: a page of 1,000 rich items is far
+// below it; anything larger is a broken or hostile server.
+const maxBody = 64 << 20
+
+// get sends one GET and decodes a 2xx JSON body into v.
+func (c *Client) get(ctx context.Context, path string, q url.Values, v any) (*Response, error) {
+	u := *c.base
+	u.Path = c.base.Path + path
+	u.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("heimdal: GET %s: %w", path, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.key())
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, c.scrub(fmt.Errorf("heimdal: %w", err))
+	}
+	defer httpx.DrainClose(resp.Body)
+	r := &Response{Response: resp}
+	if err := CheckResponse(resp); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			e.Method, e.Path = http.MethodGet, path
+			e.Message = httpx.Scrub(e.Message, c.key())
+		}
+		return r, err
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(v); err != nil {
+		return r, fmt.Errorf("heimdal: GET %s: malformed JSON in response: %w", path, err)
+	}
+	return r, nil
+}
+
+// scrub removes the key from an error's text, in case a transport error ever
+// quotes a header. The error chain is kept.
+func (c *Client) scrub(err error) error {
+	if s := err.Error(); strings.Contains(s, c.key()) {
+		return &scrubbedError{msg: httpx.Scrub(s, c.key()), err: err}
+	}
+	return err
+}
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+// Error returns the scrubbed text.
+func (e *scrubbedError) Error() string { return e.msg }
+
+// Unwrap keeps errors.Is working (context errors, typed errors).
+func (e *scrubbedError) Unwrap() error { return e.err }

@@ -1,0 +1,76 @@
+package heimdal
+
+import (
+	"context"
+	"iter"
+	"net/url"
+)
+
+// M365Service lists the alerts of the M365 User Security section that the
+// Heimdal M365 Notifications board is built from (LAD, REP Cloud,
+// Forwarding Rules, User Compliance).
+//
+// Heimdal's public material does not document the endpoint behind these
+// alerts. This client uses GET /2.0/m365/getAlerts, named in the style of
+// the documented /2.0/activeclients/getNotifications, and the heimdaltest
+// simulator serves it; confirm against the live API before relying on it in
+// production.
+type M365Service service
+
+// M365Alert is one alert about a Microsoft 365 user.
+type M365Alert struct {
+	// ID is Heimdal's id of the alert.
+	ID ID `json:"id"`
+	// Type is the module code (LAD, REP-C, FW-R, SEC-I) or its display
+	// name; BoardM365.LookupModule maps both.
+	Type string `json:"type"`
+	// Severity is Heimdal's level.
+	Severity string `json:"severity"`
+	// Title is the alert's summary.
+	Title string `json:"title"`
+	// Description is the alert's full text.
+	Description string `json:"description"`
+	// UserID is the M365 user's object id.
+	UserID ID `json:"userId"`
+	// UserPrincipalName is the user's sign-in name, shown on tickets.
+	UserPrincipalName string `json:"userPrincipalName"`
+	// FirstSeen is when the alert was raised.
+	FirstSeen Time `json:"firstSeen"`
+	// LastUpdate is when the alert's content last changed.
+	LastUpdate Time `json:"lastUpdate"`
+}
+
+// m365AlertsPath is not confirmed by Heimdal documentation; see M365Service.
+const m365AlertsPath = "/2.0/m365/getAlerts"
+
+// List returns one page of the customer's M365 alerts.
+func (s *M365Service) List(ctx context.Context, customerID string, opts *AlertListOptions) ([]M365Alert, *Response, error) {
+	q, lo, err := alertQuery(customerID, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return list[M365Alert](ctx, s.client, m365AlertsPath, q, lo)
+}
+
+// All walks every page of M365 alerts lazily; opts is not modified.
+func (s *M365Service) All(ctx context.Context, customerID string, opts *AlertListOptions) iter.Seq2[M365Alert, error] {
+	var o AlertListOptions
+	if opts != nil {
+		o = *opts
+	}
+	return walk(o.ListOptions, func(p ListOptions) ([]M365Alert, *Response, error) {
+		page := o // a copy per call, so one Seq can be ranged concurrently
+		page.ListOptions = p
+		return s.List(ctx, customerID, &page)
+	})
+}
+
+func alertQuery(customerID string, opts *AlertListOptions) (url.Values, ListOptions, error) {
+	var o AlertListOptions
+	if opts != nil {
+		o = *opts
+	}
+	o.StartDate, o.EndDate = o.StartDate.UTC(), o.EndDate.UTC()
+	q, err := values(customerID, &o)
+	return q, o.ListOptions, err
+}
