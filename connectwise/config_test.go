@@ -10,18 +10,18 @@ import (
 
 func TestNormalizeSite(t *testing.T) {
 	for in, want := range map[string]string{
-		"api-na.myconnectwise.net":          "https://api-na.myconnectwise.net",
-		"na.myconnectwise.net":              "https://api-na.myconnectwise.net",
-		"https://eu.myconnectwise.net/":     "https://api-eu.myconnectwise.net",
-		"HTTPS://API-AU.MyConnectWise.net":  "https://api-au.myconnectwise.net",
-		"aus.myconnectwise.net":             "https://api-aus.myconnectwise.net",
-		"za.myconnectwise.net":              "https://api-za.myconnectwise.net",
-		"staging.connectwisedev.com":        "https://api-staging.connectwisedev.com",
-		"psa.example.com":                   "https://psa.example.com",
-		"psa.example.com:8443":              "https://psa.example.com:8443",
-		"http://127.0.0.1:18080":            "http://127.0.0.1:18080",
-		"http://localhost:9000":             "http://localhost:9000",
-		"http://[::1]:9000":                 "http://[::1]:9000",
+		"api-na.myconnectwise.net":         "https://api-na.myconnectwise.net",
+		"na.myconnectwise.net":             "https://api-na.myconnectwise.net",
+		"https://eu.myconnectwise.net/":    "https://api-eu.myconnectwise.net",
+		"HTTPS://API-AU.MyConnectWise.net": "https://api-au.myconnectwise.net",
+		"aus.myconnectwise.net":            "https://api-aus.myconnectwise.net",
+		"za.myconnectwise.net":             "https://api-za.myconnectwise.net",
+		"staging.connectwisedev.com":       "https://api-staging.connectwisedev.com",
+		"psa.example.com":                  "https://psa.example.com",
+		"psa.example.com:8443":             "https://psa.example.com:8443",
+		"http://127.0.0.1:18080":           "http://127.0.0.1:18080",
+		"http://localhost:9000":            "http://localhost:9000",
+		"http://[::1]:9000":                "http://[::1]:9000",
 	} {
 		got, err := connectwise.NormalizeSite(in)
 		if err != nil || got != want {
