@@ -1,0 +1,456 @@
+package security360test_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/psabridge/psabridge/security360"
+	"github.com/psabridge/psabridge/security360/security360test"
+)
+
+// fakeClock is a settable clock for WithClock.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *fakeClock { return &fakeClock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// call sends one raw request and decodes a JSON answer into out (if not nil).
+func call(t *testing.T, srv *security360test.Server, method, path, token, contentType, body string, out any) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %d %s: %v", method, path, resp.StatusCode, b, err)
+		}
+	}
+	return resp
+}
+
+type tokenAnswer struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int    `json:"expires_in"`
+	Scope       string `json:"scope"`
+	Error       string `json:"error"`
+}
+
+func jsonToken(creds security360.Credentials, scope string) string {
+	b, _ := json.Marshal(map[string]string{"grant_type": "client_credentials", "client_id": creds.ClientID, "client_secret": creds.ClientSecret, "scope": scope})
+	return string(b)
+}
+
+func token(t *testing.T, srv *security360test.Server, scope string) string {
+	t.Helper()
+	var tok tokenAnswer
+	resp := call(t, srv, "POST", "/v1/token", "", "application/json", jsonToken(srv.Credentials(), scope), &tok)
+	if resp.StatusCode != 200 || tok.AccessToken == "" {
+		t.Fatalf("token: %d %+v", resp.StatusCode, tok)
+	}
+	return tok.AccessToken
+}
+
+const companiesPath = "/api/platform/v1/company/companies"
+
+func TestTokenEndpoint(t *testing.T) {
+	srv := security360test.NewServer(security360test.WithTokenLifetime(30 * time.Minute))
+	defer srv.Close()
+	creds := srv.Credentials()
+
+	var tok tokenAnswer
+	resp := call(t, srv, "POST", "/v1/token", "", "application/json", jsonToken(creds, "platform.companies.read"), &tok)
+	if resp.StatusCode != 200 || tok.TokenType != "Bearer" || tok.ExpiresIn != 1800 || tok.Scope != "platform.companies.read" || len(tok.AccessToken) < 32 {
+		t.Errorf("JSON token answer: %d %+v", resp.StatusCode, tok)
+	}
+
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {creds.ClientID}, "client_secret": {creds.ClientSecret}}
+	tok = tokenAnswer{}
+	resp = call(t, srv, "POST", "/v1/token", "", "application/x-www-form-urlencoded", form.Encode(), &tok)
+	if resp.StatusCode != 200 || tok.AccessToken == "" || !strings.Contains(tok.Scope, security360.ScopeSitesWrite) {
+		t.Errorf("form token answer: %d %+v", resp.StatusCode, tok)
+	}
+
+	for _, tc := range []struct {
+		name, ct, body string
+		status         int
+		code           string
+	}{
+		{"wrong secret", "application/json", jsonToken(security360.Credentials{ClientID: creds.ClientID, ClientSecret: "nope"}, ""), 401, "invalid_client"},
+		{"wrong id", "application/json", jsonToken(security360.Credentials{ClientID: "other", ClientSecret: creds.ClientSecret}, ""), 401, "invalid_client"},
+		{"unknown scope", "application/json", jsonToken(creds, "platform.tickets.read"), 400, "invalid_scope"},
+		{"wrong grant", "application/json", `{"grant_type":"password"}`, 400, "unsupported_grant_type"},
+		{"not json", "application/json", `{`, 400, "invalid_request"},
+		{"text body", "text/plain", `hi`, 415, "invalid_request"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ans tokenAnswer
+			resp := call(t, srv, "POST", "/v1/token", "", tc.ct, tc.body, &ans)
+			if resp.StatusCode != tc.status || ans.Error != tc.code || ans.AccessToken != "" {
+				t.Errorf("got %d %+v, want %d %s", resp.StatusCode, ans, tc.status, tc.code)
+			}
+		})
+	}
+	if got := srv.TokenRequests(); got != 8 {
+		t.Errorf("TokenRequests = %d, want 8", got)
+	}
+	if got := srv.APIRequests(); got != 0 {
+		t.Errorf("APIRequests = %d, want 0", got)
+	}
+}
+
+func TestAuthorizationAndExpiry(t *testing.T) {
+	clk := newClock()
+	srv := security360test.NewServer(security360test.WithClock(clk.Now), security360test.WithTokenLifetime(time.Hour))
+	defer srv.Close()
+	tok := token(t, srv, "")
+
+	if resp := call(t, srv, "GET", companiesPath, "", "", "", nil); resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") == "" {
+		t.Errorf("no token: %d", resp.StatusCode)
+	}
+	if resp := call(t, srv, "GET", companiesPath, "forged", "", "", nil); resp.StatusCode != 401 {
+		t.Errorf("forged token: %d", resp.StatusCode)
+	}
+	if resp := call(t, srv, "GET", companiesPath, tok, "", "", nil); resp.StatusCode != 200 {
+		t.Errorf("fresh token: %d", resp.StatusCode)
+	}
+	clk.Advance(59 * time.Minute)
+	if resp := call(t, srv, "GET", companiesPath, tok, "", "", nil); resp.StatusCode != 200 {
+		t.Errorf("token at 59m: %d", resp.StatusCode)
+	}
+	clk.Advance(time.Minute)
+	var e struct{ Code, Message string }
+	if resp := call(t, srv, "GET", companiesPath, tok, "", "", &e); resp.StatusCode != 401 || e.Code != "Unauthorized" {
+		t.Errorf("token at 60m: %d %+v", resp.StatusCode, e)
+	}
+
+	tok2 := token(t, srv, "")
+	srv.ExpireTokens()
+	if resp := call(t, srv, "GET", companiesPath, tok2, "", "", nil); resp.StatusCode != 401 {
+		t.Errorf("after ExpireTokens: %d", resp.StatusCode)
+	}
+	if got := srv.APIRequests(); got != 6 {
+		t.Errorf("APIRequests = %d, want 6 (rejected ones count)", got)
+	}
+}
+
+func TestScopesAreEnforced(t *testing.T) {
+	srv := security360test.NewServer()
+	defer srv.Close()
+	acme, _ := srv.CompanyByName("Acme Corp")
+	site := srv.Sites(acme.ID)[0]
+	readOnly := token(t, srv, security360.ScopeCompaniesRead+" "+security360.ScopeSitesRead)
+	sitesPath := companiesPath + "/" + acme.ID + "/sites"
+
+	if resp := call(t, srv, "GET", sitesPath, readOnly, "", "", nil); resp.StatusCode != 200 {
+		t.Errorf("read sites: %d", resp.StatusCode)
+	}
+	patch := `[{"op":"replace","path":"/name","value":"x"}]`
+	if resp := call(t, srv, "PATCH", sitesPath+"/"+site.ID, readOnly, "application/json-patch+json", patch, nil); resp.StatusCode != 403 {
+		t.Errorf("patch without sites.write: %d", resp.StatusCode)
+	}
+	companiesOnly := token(t, srv, security360.ScopeCompaniesRead)
+	if resp := call(t, srv, "GET", sitesPath, companiesOnly, "", "", nil); resp.StatusCode != 403 {
+		t.Errorf("sites without sites.read: %d", resp.StatusCode)
+	}
+	limited := security360test.NewServer(security360test.WithScopes(security360.ScopeCompaniesRead))
+	defer limited.Close()
+	var ans tokenAnswer
+	if resp := call(t, limited, "POST", "/v1/token", "", "application/json", jsonToken(limited.Credentials(), security360.DefaultScope), &ans); resp.StatusCode != 400 || ans.Error != "invalid_scope" {
+		t.Errorf("asking for scopes the key lacks: %d %+v", resp.StatusCode, ans)
+	}
+}
+
+func TestPagingAndLinkHeader(t *testing.T) {
+	srv := security360test.NewServer()
+	defer srv.Close()
+	tok := token(t, srv, "")
+
+	var all []security360.Company
+	if resp := call(t, srv, "GET", companiesPath, tok, "", "", &all); resp.StatusCode != 200 || len(all) != 5 || resp.Header.Get("Link") != "" {
+		t.Fatalf("unpaged: %d items, Link %q", len(all), resp.Header.Get("Link"))
+	}
+	var page []security360.Company
+	resp := call(t, srv, "GET", companiesPath+"?limit=2", tok, "", "", &page)
+	wantLink := fmt.Sprintf(`<%s%s?cursor=2&limit=2>; rel="next"`, srv.URL, companiesPath)
+	if len(page) != 2 || resp.Header.Get("Link") != wantLink {
+		t.Errorf("page 1: %d items, Link %q, want %q", len(page), resp.Header.Get("Link"), wantLink)
+	}
+	resp = call(t, srv, "GET", companiesPath+"?limit=2&cursor=4", tok, "", "", &page)
+	if len(page) != 1 || page[0].Name != "Vandelay Industries" || resp.Header.Get("Link") != "" {
+		t.Errorf("last page: %+v, Link %q", page, resp.Header.Get("Link"))
+	}
+	resp = call(t, srv, "GET", companiesPath+"?cursor=99", tok, "", "", &page)
+	if resp.StatusCode != 200 || len(page) != 0 {
+		t.Errorf("past the end: %d %+v", resp.StatusCode, page)
+	}
+	for _, q := range []string{"?limit=0", "?limit=1001", "?limit=x", "?cursor=-1"} {
+		if resp := call(t, srv, "GET", companiesPath+q, tok, "", "", nil); resp.StatusCode != 400 {
+			t.Errorf("%s: %d, want 400", q, resp.StatusCode)
+		}
+	}
+}
+
+func TestCompanyAndSiteLookups(t *testing.T) {
+	srv := security360test.NewServer(security360test.WithoutSeed())
+	defer srv.Close()
+	if len(srv.Companies()) != 0 {
+		t.Fatal("WithoutSeed still seeded")
+	}
+	co := srv.AddCompany("Acme Corporation")
+	site, ok := srv.AddSite(co.ID, "Main")
+	if !ok || !strings.HasPrefix(site.ID, "22222222-") || site.CompanyID != co.ID || !site.PrimaryFlag {
+		t.Fatalf("AddSite = %+v, %v", site, ok)
+	}
+	if _, ok := srv.AddSite("missing", "x"); ok {
+		t.Error("AddSite on a missing company succeeded")
+	}
+	tok := token(t, srv, "")
+	var got security360.Company
+	if resp := call(t, srv, "GET", companiesPath+"/"+co.ID, tok, "", "", &got); resp.StatusCode != 200 || got.ID != co.ID || got.Name != co.Name {
+		t.Errorf("GET company = %d %+v", resp.StatusCode, got)
+	}
+	var s security360.Site
+	if resp := call(t, srv, "GET", companiesPath+"/"+co.ID+"/sites/"+site.ID, tok, "", "", &s); resp.StatusCode != 200 || s.Name != "Main" {
+		t.Errorf("GET site = %d %+v", resp.StatusCode, s)
+	}
+	for _, p := range []string{companiesPath + "/nope", companiesPath + "/nope/sites", companiesPath + "/" + co.ID + "/sites/nope", "/api/platform/v1/other"} {
+		var e struct{ Code string }
+		if resp := call(t, srv, "GET", p, tok, "", "", &e); resp.StatusCode != 404 || e.Code != "NotFound" {
+			t.Errorf("GET %s = %d %+v", p, resp.StatusCode, e)
+		}
+	}
+}
+
+func TestPatchSite(t *testing.T) {
+	srv := security360test.NewServer()
+	defer srv.Close()
+	acme, _ := srv.CompanyByName("Acme Corp")
+	site := srv.Sites(acme.ID)[0]
+	tok := token(t, srv, "")
+	path := companiesPath + "/" + acme.ID + "/sites/" + site.ID
+	patch := func(body string) (int, security360.Site) {
+		var s security360.Site
+		resp := call(t, srv, "PATCH", path, tok, "application/json-patch+json", body, nil)
+		if resp.StatusCode == 200 {
+			call(t, srv, "GET", path, tok, "", "", &s)
+		}
+		return resp.StatusCode, s
+	}
+
+	status, s := patch(`[{"op":"add","path":"/externalIds/-","value":{"externalId":"1","productId":"infima"}},
+		{"op":"add","path":"/friendlyName","value":"Acme HQ"}]`)
+	if status != 200 || len(s.ExternalIDs) != 1 || s.FriendlyName != "Acme HQ" {
+		t.Fatalf("add+replace: %d %+v", status, s)
+	}
+	status, s = patch(`[{"op":"test","path":"/externalIds/0/externalId","value":"1"},{"op":"replace","path":"/externalIds/0/externalId","value":"2"}]`)
+	if status != 200 || s.ExternalIDs[0].ExternalID != "2" {
+		t.Errorf("test+replace: %d %+v", status, s)
+	}
+	status, s = patch(`[{"op":"remove","path":"/externalIds/0"},{"op":"remove","path":"/friendlyName"}]`)
+	if status != 200 || len(s.ExternalIDs) != 0 || s.FriendlyName != "" {
+		t.Errorf("remove: %d %+v", status, s)
+	}
+	for name, tc := range map[string]struct {
+		body   string
+		status int
+	}{
+		"failed test":       {`[{"op":"test","path":"/name","value":"other"}]`, 409},
+		"change id":         {`[{"op":"replace","path":"/id","value":"x"}]`, 400},
+		"empty name":        {`[{"op":"replace","path":"/name","value":" "}]`, 400},
+		"bad externalIds":   {`[{"op":"replace","path":"/externalIds","value":[{"externalId":"1"}]}]`, 400},
+		"externalIds type":  {`[{"op":"replace","path":"/externalIds","value":"x"}]`, 400},
+		"replace missing":   {`[{"op":"replace","path":"/nothing","value":1}]`, 400},
+		"bad index":         {`[{"op":"remove","path":"/externalIds/5"}]`, 400},
+		"unsupported op":    {`[{"op":"move","from":"/a","path":"/b"}]`, 400},
+		"no value":          {`[{"op":"add","path":"/x"}]`, 400},
+		"not an array":      {`{"op":"add"}`, 400},
+		"empty":             {`[]`, 400},
+		"relative pointer":  {`[{"op":"add","path":"x","value":1}]`, 400},
+		"through a scalar":  {`[{"op":"add","path":"/name/x","value":1}]`, 400},
+		"dash not for test": {`[{"op":"test","path":"/externalIds/-","value":1}]`, 400},
+	} {
+		before, _ := srv.Site(acme.ID, site.ID)
+		if resp := call(t, srv, "PATCH", path, tok, "application/json-patch+json", tc.body, nil); resp.StatusCode != tc.status {
+			t.Errorf("%s: %d, want %d", name, resp.StatusCode, tc.status)
+		}
+		if after, _ := srv.Site(acme.ID, site.ID); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("%s: a rejected patch changed the site: %+v", name, after)
+		}
+	}
+	if resp := call(t, srv, "PATCH", path, tok, "text/plain", `[]`, nil); resp.StatusCode != 415 {
+		t.Errorf("text/plain patch: %d", resp.StatusCode)
+	}
+	if resp := call(t, srv, "PATCH", companiesPath+"/"+acme.ID+"/sites/nope", tok, "application/json", `[{"op":"add","path":"/x","value":1}]`, nil); resp.StatusCode != 404 {
+		t.Errorf("patch missing site: %d", resp.StatusCode)
+	}
+}
+
+func TestInjectedStatuses(t *testing.T) {
+	srv := security360test.NewServer(security360test.WithRetryAfter(2 * time.Second))
+	defer srv.Close()
+	tok := token(t, srv, "")
+	srv.InjectStatus(http.StatusTooManyRequests, 1)
+	srv.InjectStatus(http.StatusInternalServerError, 1)
+	resp := call(t, srv, "GET", companiesPath, tok, "", "", nil)
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "2" {
+		t.Errorf("first: %d Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if resp := call(t, srv, "GET", companiesPath, tok, "", "", nil); resp.StatusCode != 500 || resp.Header.Get("Retry-After") != "" {
+		t.Errorf("second: %d", resp.StatusCode)
+	}
+	if resp := call(t, srv, "GET", companiesPath, tok, "", "", nil); resp.StatusCode != 200 {
+		t.Errorf("third: %d", resp.StatusCode)
+	}
+	srv.InjectTokenStatus(http.StatusLocked, 1)
+	if resp := call(t, srv, "POST", "/v1/token", "", "application/json", jsonToken(srv.Credentials(), ""), nil); resp.StatusCode != 423 {
+		t.Errorf("injected token status: %d", resp.StatusCode)
+	}
+	token(t, srv, "")
+	reqs := srv.Requests()
+	if len(reqs) != 3 || reqs[0].Method != "GET" || reqs[0].Path != companiesPath {
+		t.Errorf("Requests = %+v", reqs)
+	}
+}
+
+func TestRateLimitWindow(t *testing.T) {
+	clk := newClock()
+	srv := security360test.NewServer(security360test.WithClock(clk.Now), security360test.WithRateLimit(2, time.Minute))
+	defer srv.Close()
+	tok := token(t, srv, "")
+	for i := range 2 {
+		if resp := call(t, srv, "GET", companiesPath, tok, "", "", nil); resp.StatusCode != 200 {
+			t.Fatalf("request %d: %d", i, resp.StatusCode)
+		}
+	}
+	clk.Advance(20 * time.Second)
+	resp := call(t, srv, "GET", companiesPath, tok, "", "", nil)
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "40" {
+		t.Errorf("over quota: %d Retry-After %q, want 429 and 40", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	clk.Advance(40 * time.Second)
+	var rl struct{ Limit, Remaining, WindowSeconds int }
+	if resp := call(t, srv, "GET", "/v1/rate_limits", tok, "", "", &rl); resp.StatusCode != 200 || rl.Limit != 2 || rl.Remaining != 1 || rl.WindowSeconds != 60 {
+		t.Errorf("new window: %d %+v", resp.StatusCode, rl)
+	}
+}
+
+func TestUnstartedServerWithOwnListener(t *testing.T) {
+	srv := security360test.NewUnstartedServer()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Listener = l
+	srv.Start()
+	defer srv.Close()
+	if srv.URL != "http://"+l.Addr().String() {
+		t.Errorf("URL = %q, want the given listener %s", srv.URL, l.Addr())
+	}
+	c, err := security360.NewClient(srv.Credentials(), srv.ClientOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Companies.List(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHandlerInMemory(t *testing.T) {
+	srv := security360test.NewUnstartedServer(security360test.WithCredentials("id-1", "secret-1"))
+	defer srv.Close()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("POST", "/v1/token", strings.NewReader(`{"grant_type":"client_credentials","client_id":"id-1","client_secret":"secret-1"}`))
+	req.Header.Set("Content-Type", "application/json")
+	srv.Handler().ServeHTTP(rec, req)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "access_token") {
+		t.Errorf("in-memory token: %d %s", rec.Code, rec.Body)
+	}
+	if creds := srv.Credentials(); creds.ClientID != "id-1" || creds.ClientSecret != "secret-1" {
+		t.Errorf("Credentials = %v", creds)
+	}
+}
+
+func TestTrainingStore(t *testing.T) {
+	clk := newClock()
+	srv := security360test.NewServer(security360test.WithClock(clk.Now))
+	defer srv.Close()
+	st := srv.Training()
+	acme := security360test.SiteKey("c1", "s1")
+	stats := map[string]any{"completion": 0.8}
+	st.Put(acme, security360test.KindTrainingStats, stats)
+	stats["completion"] = 0.1 // the snapshot must not change
+	clk.Advance(time.Minute)
+	st.Put(acme, security360test.KindPhishingResults, []string{"Clicked"})
+	st.Put("c2/s9", security360test.KindCourseSchedule, nil)
+	st.Put(acme, security360test.KindTrainingStats, map[string]any{"completion": 0.9})
+
+	if st.Len() != 4 || len(st.Deliveries()) != 4 || len(st.For(acme)) != 3 {
+		t.Fatalf("Len %d, For %d", st.Len(), len(st.For(acme)))
+	}
+	first := st.Deliveries()[0]
+	if first.Seq != 1 || string(first.JSON) != `{"completion":0.8}` || !first.At.Equal(newClock().Now()) {
+		t.Errorf("first delivery = %+v (%s)", first, first.JSON)
+	}
+	latest, ok := st.Latest(acme, security360test.KindTrainingStats)
+	if !ok || latest.Seq != 4 || string(latest.JSON) != `{"completion":0.9}` {
+		t.Errorf("Latest = %+v", latest)
+	}
+	if _, ok := st.Latest(acme, security360test.KindCourseSchedule); ok {
+		t.Error("Latest found a kind never delivered for the site")
+	}
+	st.Reset()
+	if st.Len() != 0 {
+		t.Error("Reset kept deliveries")
+	}
+
+	standalone := security360test.NewStore()
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() { standalone.Put(fmt.Sprint("site-", i%3), security360test.KindTrainingStats, i) })
+	}
+	wg.Wait()
+	seqs := map[int]bool{}
+	for _, d := range standalone.Deliveries() {
+		seqs[d.Seq] = true
+	}
+	if len(seqs) != 20 {
+		t.Errorf("concurrent puts gave %d distinct sequence numbers, want 20", len(seqs))
+	}
+}
