@@ -31,8 +31,13 @@ type Settings struct {
 	Unlimited bool
 	// NonAdaptive keeps the rate fixed even when the server answers 429.
 	NonAdaptive bool
-	// MaxRetries is how many times a retryable request is re-sent.
+	// MaxRetries is how many times a request is re-sent after a failure
+	// (connection error, 502, 503, 504).
 	MaxRetries int
+	// MaxThrottleRetries is how many times a request is re-sent after a
+	// 429. A 429 means "wait", not "failed", and storms outlast a normal
+	// retry budget, so it has its own; 0 means 4×MaxRetries.
+	MaxThrottleRetries int
 	// RetryWaitMin and RetryWaitMax bound exponential backoff.
 	RetryWaitMin, RetryWaitMax time.Duration
 	// MaxRetryAfter caps how long a server's Retry-After is honoured.
@@ -105,6 +110,9 @@ func Resolve(defaults Settings, opts ...Option) Settings {
 	if s.MaxRetries < 0 {
 		s.MaxRetries = 0
 	}
+	if s.MaxThrottleRetries <= 0 {
+		s.MaxThrottleRetries = 4 * s.MaxRetries
+	}
 	if s.RetryWaitMin <= 0 {
 		s.RetryWaitMin = 500 * time.Millisecond
 	}
@@ -173,8 +181,10 @@ func New(s Settings) *Client {
 		CheckRedirect: c.checkRedirect,
 	}
 	c.rc = &retryablehttp.Client{
-		HTTPClient:   c.hc,
-		RetryMax:     s.MaxRetries,
+		HTTPClient: c.hc,
+		// The library's one budget must cover both of ours; checkRetry
+		// enforces each separately.
+		RetryMax:     s.MaxRetries + s.MaxThrottleRetries,
 		RetryWaitMin: s.RetryWaitMin,
 		RetryWaitMax: s.RetryWaitMax,
 		CheckRetry:   c.checkRetry,
@@ -196,6 +206,9 @@ type stateKey struct{}
 // reqState follows one logical request across its attempts.
 type reqState struct {
 	method, path string
+	// idempotent says the request may be repeated: by its method, or
+	// because the caller marked it with AsIdempotent.
+	idempotent bool
 	// secrets are the credential values the request carries, scrubbed from
 	// every error and log line it produces.
 	secrets []string
@@ -203,6 +216,8 @@ type reqState struct {
 	// cheap, and it keeps the count sound should a wrapped transport ever
 	// finish an attempt on another goroutine.
 	attempts atomic.Int32
+	// failures and throttles count retries granted per budget.
+	failures, throttles int
 }
 
 // redact hides the request's credentials in err's message while keeping the
@@ -220,7 +235,11 @@ func (st *reqState) redact(err error) error {
 // no usable response exists. The caller must close resp.Body. Like
 // http.Client.Do, Do closes req.Body, and it never modifies req.
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
-	st := &reqState{method: req.Method, path: req.URL.Path, secrets: requestSecrets(req, c.settings.SensitiveHeaders)}
+	st := &reqState{
+		method: req.Method, path: req.URL.Path,
+		idempotent: idempotent(req.Method) || markedIdempotent(req.Context()),
+		secrets:    requestSecrets(req, c.settings.SensitiveHeaders),
+	}
 	ctx := context.WithValue(req.Context(), stateKey{}, st)
 	// A deep copy, so the default User-Agent and the buffered body never
 	// leak into a request the caller may reuse or share.
@@ -523,9 +542,9 @@ func idempotent(method string) bool {
 
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	st, _ := ctx.Value(stateKey{}).(*reqState)
-	method, path := http.MethodGet, ""
+	method, path, repeatable := http.MethodGet, "", true
 	if st != nil {
-		method, path = st.method, st.path
+		method, path, repeatable = st.method, st.path, st.idempotent
 	}
 	if err != nil {
 		var rd *redirectError
@@ -537,7 +556,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		var ns *notSentError
 		switch {
 		case !errors.As(err, &ns):
-			if !idempotent(method) {
+			if !repeatable {
 				// Checked before the context on purpose: a write cancelled
 				// in flight is exactly the case the caller must look up.
 				return false, &OutcomeUnknownError{Method: method, Path: path, Err: st.redact(err)}
@@ -552,9 +571,28 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if !retry {
 			return false, perr
 		}
+		if st != nil {
+			if st.failures >= c.settings.MaxRetries {
+				return false, err
+			}
+			st.failures++
+		}
 		return true, nil
 	}
-	retry := retryStatus(method, resp)
+	retry := retryStatus(repeatable, resp)
+	if retry && st != nil {
+		if resp.StatusCode == http.StatusTooManyRequests {
+			if st.throttles >= c.settings.MaxThrottleRetries {
+				retry = false
+			} else {
+				st.throttles++
+			}
+		} else if st.failures >= c.settings.MaxRetries {
+			retry = false
+		} else {
+			st.failures++
+		}
+	}
 	if retry && ctx.Err() != nil {
 		return false, ctx.Err()
 	}
@@ -563,7 +601,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	return retry, nil
 }
 
-func retryStatus(method string, resp *http.Response) bool {
+func retryStatus(repeatable bool, resp *http.Response) bool {
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests:
 		// A 429 means the request was refused unprocessed: safe for writes.
@@ -571,9 +609,9 @@ func retryStatus(method string, resp *http.Response) bool {
 	case http.StatusServiceUnavailable:
 		// A 503 with Retry-After is the server's promise that it did not
 		// process the request and will later.
-		return idempotent(method) || resp.Header.Get("Retry-After") != ""
+		return repeatable || resp.Header.Get("Retry-After") != ""
 	case http.StatusBadGateway, http.StatusGatewayTimeout:
-		return idempotent(method)
+		return repeatable
 	}
 	return false
 }

@@ -23,6 +23,8 @@ type OutcomeUnknownError struct {
 	Err error
 }
 
+// Error names the request and tells the caller to look the write up, since
+// the message often ends up in front of an operator deciding what to do.
 func (e *OutcomeUnknownError) Error() string {
 	if e.StatusCode != 0 {
 		return fmt.Sprintf("%s %s: outcome unknown (HTTP %d): the write may have been applied; look it up before retrying: %v", e.Method, e.Path, e.StatusCode, e.Err)
@@ -30,6 +32,8 @@ func (e *OutcomeUnknownError) Error() string {
 	return fmt.Sprintf("%s %s: outcome unknown: the write may have been applied; look it up before retrying: %v", e.Method, e.Path, e.Err)
 }
 
+// Unwrap exposes the cause, so errors.Is still finds a timeout or the
+// API's typed error behind the uncertainty.
 func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
 
 // IsOutcomeUnknown reports whether err (or anything it wraps) is an
@@ -62,6 +66,8 @@ type RetryAfterError struct {
 	Err  error
 }
 
+// Error includes the server's wait, which is what a caller scheduling a
+// retry needs to see.
 func (e *RetryAfterError) Error() string {
 	if e.Wait > 0 {
 		return fmt.Sprintf("rate limited: retry after %s: %v", e.Wait, e.Err)
@@ -69,4 +75,5 @@ func (e *RetryAfterError) Error() string {
 	return fmt.Sprintf("rate limited: %v", e.Err)
 }
 
+// Unwrap exposes the API's own error (its 429 body).
 func (e *RetryAfterError) Unwrap() error { return e.Err }

@@ -153,3 +153,9 @@ func do(t *testing.T, c *httpx.Client, req *http.Request) (int, string, error) {
 }
 
 const api = "https://api-na.myconnectwise.net"
+
+// near reports d within a millisecond of want: x/time/rate computes token
+// times in float seconds, which can land a nanosecond short.
+func near(d, want time.Duration) bool {
+	return d > want-time.Millisecond && d < want+time.Millisecond
+}

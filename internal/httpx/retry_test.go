@@ -3,10 +3,12 @@ package httpx_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -177,26 +179,55 @@ func TestWrite503RetriedOnlyWithRetryAfter(t *testing.T) {
 }
 
 func TestExhaustedRetriesPassLastResponseThrough(t *testing.T) {
-	for _, code := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusBadGateway} {
+	// A 429 has its own budget (4×MaxRetries by default): storms outlast a
+	// normal retry budget, and a 429 is a request to wait, not a failure.
+	for code, attempts := range map[int]int{http.StatusTooManyRequests: 9, http.StatusServiceUnavailable: 3, http.StatusBadGateway: 3} {
 		synctest.Test(t, func(t *testing.T) {
 			n := 0
 			fs := &fakeServer{answer: func(int, *http.Request) (*http.Response, error) {
 				n++
-				return statusBody(code, `{"code":"ConnectWiseAPI","message":"try `+string(rune('0'+n))+`"}`)(nil)
+				return statusBody(code, fmt.Sprintf(`{"code":"ConnectWiseAPI","message":"try %d"}`, n))(nil)
 			}}
 			c := newClient(fs, httpx.WithRetry(2, 10*time.Millisecond, 10*time.Millisecond))
 			got, body, err := do(t, c, newReq(t, t.Context(), http.MethodGet, api+"/x", ""))
 			if err != nil {
 				t.Fatalf("err = %v; want the last response, not an error", err)
 			}
-			if got != code || body != `{"code":"ConnectWiseAPI","message":"try 3"}` {
-				t.Fatalf("got %d %q; want the third (last) %d with its body", got, body, code)
+			if want := fmt.Sprintf(`{"code":"ConnectWiseAPI","message":"try %d"}`, attempts); got != code || body != want {
+				t.Fatalf("got %d %q; want the last (%d) %d with its body", got, body, attempts, code)
 			}
-			if fs.count() != 3 {
-				t.Fatalf("attempts = %d, want 3", fs.count())
+			if fs.count() != attempts {
+				t.Fatalf("attempts = %d, want %d", fs.count(), attempts)
 			}
 		})
 	}
+}
+
+func TestThrottleBudgetIsSeparateFromFailureBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// 6 429s then 2 503s then success: 8 retries, more than
+		// MaxRetries (2), yet within each budget.
+		seq := []int{429, 429, 429, 429, 429, 429, 503, 503, 200}
+		fs := &fakeServer{answer: func(i int, _ *http.Request) (*http.Response, error) {
+			return statusBody(seq[min(i-1, len(seq)-1)], `{}`)(nil)
+		}}
+		c := newClient(fs, httpx.WithRetry(2, time.Millisecond, time.Millisecond))
+		got, _, err := do(t, c, newReq(t, t.Context(), http.MethodGet, api+"/x", ""))
+		if err != nil || got != 200 || fs.count() != 9 {
+			t.Fatalf("got %d err %v after %d attempts; want 200 after 9", got, err, fs.count())
+		}
+		// A third failure exceeds the failure budget even with throttle
+		// budget left.
+		seq = []int{503, 503, 503, 200}
+		fs2 := &fakeServer{answer: func(i int, _ *http.Request) (*http.Response, error) {
+			return statusBody(seq[min(i-1, len(seq)-1)], `{}`)(nil)
+		}}
+		c = newClient(fs2, httpx.WithRetry(2, time.Millisecond, time.Millisecond))
+		got, _, _ = do(t, c, newReq(t, t.Context(), http.MethodGet, api+"/x", ""))
+		if got != 503 || fs2.count() != 3 {
+			t.Fatalf("got %d after %d attempts; want the third 503", got, fs2.count())
+		}
+	})
 }
 
 func TestTransportErrorsExhaustedGiveWrappedError(t *testing.T) {
@@ -295,7 +326,7 @@ func TestAttemptTimeout(t *testing.T) {
 					t.Fatalf("request %d: got %d, %v; a 10s token wait must not trip a 1s attempt timeout", i+1, code, err)
 				}
 			}
-			if el := time.Since(start); el != 10*time.Second {
+			if el := time.Since(start); !near(el, 10*time.Second) {
 				t.Errorf("elapsed %v, want 10s (one token interval)", el)
 			}
 		})
@@ -328,4 +359,66 @@ type ctxReader struct{ ctx context.Context }
 func (r ctxReader) Read([]byte) (int, error) {
 	<-r.ctx.Done()
 	return 0, r.ctx.Err()
+}
+
+func TestAsIdempotentPostRetriedLikeGet(t *testing.T) {
+	for name, first := range map[string]step{"reset": fail(errReset), "502": status(502), "503": status(503)} {
+		synctest.Test(t, func(t *testing.T) {
+			fs := script(first, status(200))
+			ctx := httpx.AsIdempotent(t.Context())
+			code, _, err := do(t, newClient(fs), newReq(t, ctx, http.MethodPost, api+"/service/tickets/search", `{"conditions":"id > 1"}`))
+			if err != nil || code != 200 || fs.count() != 2 {
+				t.Fatalf("%s: got %d, %v after %d attempts; a read-only POST marked idempotent is retried", name, code, err, fs.count())
+			}
+		})
+	}
+}
+
+// trackedBody records whether a response body was closed.
+type trackedBody struct {
+	io.Reader
+	closed *atomic.Int32
+}
+
+func (b trackedBody) Close() error { b.closed.Add(1); return nil }
+
+func TestResponseBodiesClosed(t *testing.T) {
+	t.Run("retried responses", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			var closed atomic.Int32
+			withBody := func(code int) step {
+				return func(r *http.Request) (*http.Response, error) {
+					resp, _ := statusBody(code, "busy")(r)
+					resp.Body = trackedBody{strings.NewReader("busy"), &closed}
+					return resp, nil
+				}
+			}
+			fs := script(withBody(503), withBody(429), status(200))
+			if code, _, err := do(t, newClient(fs), newReq(t, t.Context(), http.MethodGet, api+"/x", "")); err != nil || code != 200 {
+				t.Fatalf("got %d, %v", code, err)
+			}
+			if closed.Load() != 2 {
+				t.Errorf("%d of 2 retried response bodies closed", closed.Load())
+			}
+		})
+	})
+	t.Run("given up on cancel", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			var closed atomic.Int32
+			ctx, cancel := context.WithCancel(t.Context())
+			fs := script(func(r *http.Request) (*http.Response, error) {
+				cancel() // a retryable answer arrives just as the caller gives up
+				resp, _ := status(503)(r)
+				resp.Body = trackedBody{strings.NewReader("busy"), &closed}
+				return resp, nil
+			})
+			_, _, err := do(t, newClient(fs), newReq(t, ctx, http.MethodGet, api+"/x", ""))
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v", err)
+			}
+			if closed.Load() != 1 || fs.count() != 1 {
+				t.Errorf("body closed %d times after %d attempts; want the dropped response closed once", closed.Load(), fs.count())
+			}
+		})
+	})
 }
