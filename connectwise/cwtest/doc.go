@@ -1,0 +1,35 @@
+// Package cwtest is an in-memory ConnectWise PSA (Manage REST API v3.0)
+// served over real HTTP, in the style of net/http/httptest.
+//
+// It is faithful on the wire so that this module's client and existing
+// third-party clients work against it unchanged: codebase discovery
+// (/login/companyinfo), Basic authentication with the clientId header,
+// per-member security roles (403 "Security"), both paging styles (page
+// numbers with RFC 5988 Link headers, and forward-only pageId paging),
+// /count and /search, conditions, orderBy and fields, JSON Patch updates,
+// the PSA's validation rules and error bodies, and 429 with Retry-After.
+//
+// Tests drive failure modes directly: SetRateLimit, SetLatency,
+// InjectFault (5xx, 429 storms, and writes that succeed but never answer),
+// RevokeCredentials, RevokePermission, DeleteCompany, DeleteBoard. The
+// request log (Requests, CountRequests) lets tests assert how many calls
+// a sync made.
+//
+// A minimal session:
+//
+//	srv := cwtest.NewServer()
+//	defer srv.Close()
+//	cfg := srv.Config() // Site, CompanyID, keys and ClientID of the API member
+//
+// Seed data: boards "Service Desk" (the API member's default) and "Help
+// Desk" with statuses, types, subtypes and items; four priorities; eight
+// companies (one inactive, one deleted) with sites and agreements; the API
+// member "psabridge-api" whose role grants what the Heimdal and Office
+// Protect setup guides require. Heimdal's boards are not seeded: creating
+// them is the integration's job.
+//
+// Where the simulator is knowingly simpler than the PSA: "My" permission
+// levels count as "All"; childConditions and customFieldConditions are
+// syntax-checked but not applied; conditions cannot test collection
+// fields; boards may omit location and department.
+package cwtest

@@ -1,0 +1,5 @@
+//go:build !race
+
+package cwtest
+
+const raceEnabled = false

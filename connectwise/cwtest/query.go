@@ -1,0 +1,541 @@
+package cwtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/psabridge/psabridge/internal/psaquery"
+)
+
+// accessor reads one field path from a record by following struct field
+// indices, resolved once per type and path.
+type accessor struct {
+	steps []step
+}
+
+type step struct {
+	index  int    // struct field index, or -1 for a map key
+	mapKey string // for map[string]string fields such as a reference's _info
+}
+
+type pathKey struct {
+	t    reflect.Type
+	path string
+}
+
+var accessors sync.Map // pathKey -> *accessor (nil when the path is unknown)
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// resolve finds path ("board/name", case-insensitive per segment) in t.
+func resolve(t reflect.Type, path string) *accessor {
+	key := pathKey{t, strings.ToLower(path)}
+	if a, ok := accessors.Load(key); ok {
+		return a.(*accessor)
+	}
+	a := buildAccessor(t, path)
+	accessors.Store(key, a)
+	return a
+}
+
+func buildAccessor(t reflect.Type, path string) *accessor {
+	a := &accessor{}
+	for _, seg := range strings.Split(path, "/") {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		switch {
+		case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String:
+			a.steps = append(a.steps, step{index: -1, mapKey: seg})
+			t = t.Elem()
+		case t.Kind() == reflect.Struct && t != timeType:
+			found := false
+			for i := 0; i < t.NumField(); i++ {
+				f := t.Field(i)
+				name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+				if name != "" && name != "-" && strings.EqualFold(name, seg) {
+					a.steps = append(a.steps, step{index: i})
+					t = f.Type
+					found = true
+					break
+				}
+			}
+			if !found {
+				return nil
+			}
+		default:
+			return nil
+		}
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() == reflect.Slice {
+		// Collections (company types, subtype associations) cannot be
+		// compared against a single literal.
+		return nil
+	}
+	return a
+}
+
+// get reads the field from v (a pointer to a record). Empty strings read
+// as null, as the PSA stores unset text columns as NULL.
+func (a *accessor) get(v reflect.Value) any {
+	for _, st := range a.steps {
+		for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+			if v.IsNil() {
+				return nil
+			}
+			v = v.Elem()
+		}
+		if st.index < 0 {
+			if v.IsNil() {
+				return nil
+			}
+			for _, k := range v.MapKeys() {
+				if strings.EqualFold(k.String(), st.mapKey) {
+					return v.MapIndex(k).Interface()
+				}
+			}
+			return nil
+		}
+		v = v.Field(st.index)
+	}
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	if v.Kind() == reflect.String && v.Len() == 0 {
+		return nil
+	}
+	if v.Kind() == reflect.Struct && v.Type() != timeType {
+		return v.Addr().Interface() // a reference compared with null
+	}
+	return v.Interface()
+}
+
+// listParams are the query options of a list, count or search request.
+type listParams struct {
+	conditions      string
+	childConditions string
+	customFields    string
+	orderBy         string
+	fields          string
+	page            int
+	pageSize        int
+	pageID          int
+	forwardOnly     bool
+}
+
+// query holds a parsed listParams ready to run against records of one type.
+type query struct {
+	p      listParams
+	typ    reflect.Type
+	expr   *psaquery.Expr
+	get    map[string]*accessor
+	order  []psaquery.OrderKey
+	orderA []*accessor
+}
+
+// queryValues reads query parameters case-insensitively, as the PSA's
+// ASP.NET stack does.
+func queryValue(q url.Values, name string) string {
+	for k, v := range q {
+		if strings.EqualFold(k, name) && len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+func parseListParams(r *http.Request, allowBody bool) (listParams, *apiError) {
+	q := r.URL.Query()
+	p := listParams{
+		conditions:      queryValue(q, "conditions"),
+		childConditions: queryValue(q, "childConditions"),
+		customFields:    queryValue(q, "customFieldConditions"),
+		orderBy:         queryValue(q, "orderBy"),
+		fields:          queryValue(q, "fields"),
+		forwardOnly:     strings.EqualFold(r.Header.Get("pagination-type"), "forward-only"),
+	}
+	var err *apiError
+	if p.page, err = intParam(queryValue(q, "page"), "page", 1); err != nil {
+		return p, err
+	}
+	if p.pageSize, err = intParam(queryValue(q, "pageSize"), "pageSize", 25); err != nil {
+		return p, err
+	}
+	if p.pageID, err = intParam(queryValue(q, "pageId"), "pageId", 0); err != nil {
+		return p, err
+	}
+	if allowBody {
+		// POST .../search carries the same options in a JSON body.
+		var body struct {
+			Conditions            *string `json:"conditions"`
+			ChildConditions       *string `json:"childConditions"`
+			CustomFieldConditions *string `json:"customFieldConditions"`
+			OrderBy               *string `json:"orderBy"`
+			Fields                *string `json:"fields"`
+			Page                  *int    `json:"page"`
+			PageSize              *int    `json:"pageSize"`
+			PageID                *int    `json:"pageId"`
+		}
+		raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if len(bytes.TrimSpace(raw)) > 0 {
+			if e := json.Unmarshal(raw, &body); e != nil {
+				return p, badRequest("The search body is not valid JSON: %v", e)
+			}
+		}
+		set := func(dst *string, src *string) {
+			if src != nil {
+				*dst = *src
+			}
+		}
+		set(&p.conditions, body.Conditions)
+		set(&p.childConditions, body.ChildConditions)
+		set(&p.customFields, body.CustomFieldConditions)
+		set(&p.orderBy, body.OrderBy)
+		set(&p.fields, body.Fields)
+		if body.Page != nil {
+			p.page = *body.Page
+		}
+		if body.PageSize != nil {
+			p.pageSize = *body.PageSize
+		}
+		if body.PageID != nil {
+			p.pageID = *body.PageID
+		}
+	}
+	if p.page < 1 {
+		p.page = 1
+	}
+	if p.pageSize < 1 {
+		p.pageSize = 25
+	}
+	if p.pageSize > 1000 {
+		p.pageSize = 1000
+	}
+	return p, nil
+}
+
+func intParam(v, name string, def int) (int, *apiError) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, badRequest("The value '%s' is not valid for %s.", v, name)
+	}
+	return n, nil
+}
+
+// compile parses conditions and orderBy for records of type T and checks
+// that every field they name exists.
+func compile[T any](p listParams, resource string) (*query, *apiError) {
+	q := &query{p: p, typ: reflect.TypeFor[*T](), get: map[string]*accessor{}}
+	if strings.TrimSpace(p.conditions) != "" {
+		e, err := psaquery.Parse(p.conditions)
+		if err != nil {
+			return nil, &apiError{status: http.StatusBadRequest, Code: "InvalidObject", Message: "conditions: " + err.Error(),
+				Errors: []fieldError{{Code: "InvalidConditions", Message: err.Error(), Resource: resource, Field: "conditions"}}}
+		}
+		for _, f := range e.Fields() {
+			a := resolve(q.typ, f)
+			if a == nil {
+				return nil, unknownField(resource, f, "conditions")
+			}
+			q.get[strings.ToLower(f)] = a
+		}
+		q.expr = e
+	}
+	if strings.TrimSpace(p.childConditions) != "" {
+		// Child collections are not modelled; the syntax is still checked.
+		if _, err := psaquery.Parse(p.childConditions); err != nil {
+			return nil, badRequest("childConditions: %v", err)
+		}
+	}
+	if strings.TrimSpace(p.orderBy) != "" {
+		if p.forwardOnly {
+			return nil, badRequest("orderBy is not supported with forward-only pagination; results are always in id order")
+		}
+		keys, err := psaquery.ParseOrderBy(p.orderBy)
+		if err != nil {
+			return nil, badRequest("orderBy: %v", err)
+		}
+		for _, k := range keys {
+			a := resolve(q.typ, k.Field)
+			if a == nil {
+				return nil, unknownField(resource, k.Field, "orderBy")
+			}
+			q.order = append(q.order, k)
+			q.orderA = append(q.orderA, a)
+		}
+	}
+	return q, nil
+}
+
+func unknownField(resource, field, param string) *apiError {
+	msg := fmt.Sprintf("%s: Expected a valid field of %s, found '%s'", param, resource, field)
+	return &apiError{status: http.StatusBadRequest, Code: "InvalidObject", Message: msg,
+		Errors: []fieldError{{Code: "InvalidField", Message: msg, Resource: resource, Field: field}}}
+}
+
+// match evaluates the conditions against one record.
+func (q *query) match(rec any) bool {
+	if q.expr == nil {
+		return true
+	}
+	v := reflect.ValueOf(rec)
+	return q.expr.Eval(func(path string) (any, bool) {
+		a := q.get[strings.ToLower(path)]
+		if a == nil {
+			return nil, false
+		}
+		return a.get(v), true
+	})
+}
+
+func (q *query) sort(rows []any) {
+	if len(q.order) == 0 {
+		return
+	}
+	slices.SortStableFunc(rows, func(x, y any) int {
+		vx, vy := reflect.ValueOf(x), reflect.ValueOf(y)
+		for i, k := range q.order {
+			c := psaquery.CompareValues(q.orderA[i].get(vx), q.orderA[i].get(vy))
+			if k.Desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return 0 // stable: id order breaks ties
+	})
+}
+
+// runList answers a list request over rows (id-sorted, read under the
+// caller's lock via rows()) with either paging style. keep further
+// restricts rows, e.g. to one board's statuses.
+func runList[T any, P record[T]](c *call, resource string, p listParams, rows func() []*T, keep func(*T) bool) {
+	q, e := compile[T](p, resource)
+	if e != nil {
+		writeError(c.w, e)
+		return
+	}
+	var page []any
+	var links []string
+	s := c.s
+	if p.forwardOnly {
+		s.mu.RLock()
+		all := rows()
+		start, _ := slices.BinarySearchFunc(all, p.pageID+1, func(r *T, id int) int { return P(r).recID() - id })
+		more := false
+		for _, r := range all[start:] {
+			if (keep != nil && !keep(r)) || !q.match(r) {
+				continue
+			}
+			if len(page) == p.pageSize {
+				more = true
+				break
+			}
+			page = append(page, r)
+		}
+		s.mu.RUnlock()
+		if more {
+			last := P(page[len(page)-1].(*T)).recID()
+			links = append(links, linkTo(c, map[string]string{"pageId": strconv.Itoa(last), "pageSize": strconv.Itoa(p.pageSize)}, "next"))
+		}
+	} else {
+		var matched []any
+		s.mu.RLock()
+		for _, r := range rows() {
+			if (keep == nil || keep(r)) && q.match(r) {
+				matched = append(matched, r)
+			}
+		}
+		s.mu.RUnlock()
+		q.sort(matched)
+		total := len(matched)
+		lastPage := max(1, (total+p.pageSize-1)/p.pageSize)
+		from := (p.page - 1) * p.pageSize
+		if from < total {
+			page = matched[from:min(total, from+p.pageSize)]
+		}
+		size := strconv.Itoa(p.pageSize)
+		if p.page > 1 {
+			links = append(links,
+				linkTo(c, map[string]string{"page": "1", "pageSize": size}, "first"),
+				linkTo(c, map[string]string{"page": strconv.Itoa(min(p.page-1, lastPage)), "pageSize": size}, "prev"))
+		}
+		if p.page < lastPage {
+			links = append(links,
+				linkTo(c, map[string]string{"page": strconv.Itoa(p.page + 1), "pageSize": size}, "next"),
+				linkTo(c, map[string]string{"page": strconv.Itoa(lastPage), "pageSize": size}, "last"))
+		}
+	}
+	if len(links) > 0 {
+		c.w.Header().Set("Link", strings.Join(links, ", "))
+	}
+	if page == nil {
+		page = []any{}
+	}
+	writeRecords(c.w, http.StatusOK, page, p.fields)
+}
+
+// runCount answers GET .../count.
+func runCount[T any](c *call, resource string, p listParams, rows func() []*T, keep func(*T) bool) {
+	p.orderBy, p.forwardOnly = "", false
+	q, e := compile[T](p, resource)
+	if e != nil {
+		writeError(c.w, e)
+		return
+	}
+	n := 0
+	c.s.mu.RLock()
+	for _, r := range rows() {
+		if (keep == nil || keep(r)) && q.match(r) {
+			n++
+		}
+	}
+	c.s.mu.RUnlock()
+	writeJSON(c.w, http.StatusOK, map[string]int{"count": n})
+}
+
+// linkTo builds an absolute URL for the same request with some query
+// parameters replaced, in RFC 5988 form.
+func linkTo(c *call, set map[string]string, rel string) string {
+	q := c.r.URL.Query()
+	for k := range q {
+		for name := range set {
+			if strings.EqualFold(k, name) {
+				q.Del(k)
+			}
+		}
+		if strings.EqualFold(k, "page") && set["pageId"] != "" {
+			q.Del(k)
+		}
+	}
+	for k, v := range set {
+		q.Set(k, v)
+	}
+	u := scheme(c.r) + "://" + c.r.Host + c.r.URL.EscapedPath() + "?" + q.Encode()
+	return "<" + u + ">; rel=\"" + rel + "\""
+}
+
+// writeRecords encodes records, pruned to fields when given
+// ("id,summary,status/id").
+func writeRecords(w http.ResponseWriter, status int, recs []any, fields string) {
+	if strings.TrimSpace(fields) != "" {
+		tree := parseFields(fields)
+		pruned := make([]any, len(recs))
+		for i, r := range recs {
+			pruned[i] = pruneValue(reflect.ValueOf(r), tree)
+		}
+		recs = pruned
+	}
+	writeJSON(w, status, recs)
+}
+
+// writeRecord encodes one record, honouring ?fields=.
+func writeRecord(c *call, status int, rec any) {
+	if f := queryValue(c.r.URL.Query(), "fields"); strings.TrimSpace(f) != "" {
+		rec = pruneValue(reflect.ValueOf(rec), parseFields(f))
+	}
+	writeJSON(c.w, status, rec)
+}
+
+type fieldTree map[string]fieldTree // lower-case name -> children (nil: whole value)
+
+func parseFields(s string) fieldTree {
+	t := fieldTree{}
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		node := t
+		segs := strings.Split(strings.ToLower(f), "/")
+		for i, seg := range segs {
+			child, ok := node[seg]
+			if i == len(segs)-1 {
+				node[seg] = nil // the whole value wins over a narrower pick
+				break
+			}
+			if ok && child == nil {
+				break // already keeping the whole value
+			}
+			if !ok {
+				child = fieldTree{}
+				node[seg] = child
+			}
+			node = child
+		}
+	}
+	return t
+}
+
+// pruneValue keeps the parts of a record that tree names, walking the Go
+// value directly (decoding and re-encoding JSON costs four times more)
+// and omitting what encoding/json would omit.
+func pruneValue(v reflect.Value, tree fieldTree) any {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	if tree == nil {
+		return v.Interface()
+	}
+	switch {
+	case v.Kind() == reflect.Struct && v.Type() != timeType:
+		out := make(map[string]any, len(tree))
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			name, opts, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			sub, ok := tree[strings.ToLower(name)]
+			if !ok || name == "" || name == "-" {
+				continue
+			}
+			fv := v.Field(i)
+			if strings.Contains(opts, "omitempty") && emptyJSON(fv) {
+				continue
+			}
+			out[name] = pruneValue(fv, sub)
+		}
+		return out
+	case v.Kind() == reflect.Map && v.Type().Key().Kind() == reflect.String:
+		out := map[string]any{}
+		for _, k := range v.MapKeys() {
+			if sub, ok := tree[strings.ToLower(k.String())]; ok {
+				out[k.String()] = pruneValue(v.MapIndex(k), sub)
+			}
+		}
+		return out
+	}
+	return v.Interface()
+}
+
+// emptyJSON mirrors encoding/json's omitempty test.
+func emptyJSON(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Slice, reflect.Map, reflect.String, reflect.Array:
+		return v.Len() == 0
+	case reflect.Pointer, reflect.Interface:
+		return v.IsNil()
+	}
+	return v.IsZero()
+}

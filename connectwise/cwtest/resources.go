@@ -1,0 +1,671 @@
+package cwtest
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Module functions, as named in the PSA's security roles.
+const (
+	fnServiceTickets = "Service Tickets"
+	fnCloseTickets   = "Close Service Tickets"
+	fnCompanyMaint   = "Company Maintenance"
+	fnTableSetup     = "Table Setup"
+	fnMemberMaint    = "Member Maintenance"
+	fnSecurityRoles  = "Security Roles"
+	fnAgreements     = "Agreements"
+)
+
+func ref(id int, name string) *Ref { return &Ref{ID: id, Name: name} }
+
+func companyRef(c *Company) *Ref {
+	return &Ref{ID: c.ID, Identifier: c.Identifier, Name: c.Name}
+}
+
+func required(field string) fieldError {
+	return fieldError{Code: "NullValue", Message: fmt.Sprintf("The %s field is required.", field), Field: field}
+}
+
+func maxLen(field string, v string, n int) *fieldError {
+	if utf8.RuneCountInString(v) > n {
+		return &fieldError{Code: "MaxLengthField", Message: fmt.Sprintf("The field %s must be a string with a maximum length of %d.", field, n), Field: field}
+	}
+	return nil
+}
+
+func isZeroRef(r *Ref) bool { return r == nil || (r.ID == 0 && r.Name == "" && r.Identifier == "") }
+
+// findIn resolves a reference by id, else by name (or identifier), among
+// rows that keep accepts.
+func findIn[T any, P record[T]](tab *table[T, P], r *Ref, name func(P) string, keep func(P) bool) P {
+	if r.ID > 0 {
+		p := P(tab.get(r.ID))
+		if p != nil && (keep == nil || keep(p)) {
+			return p
+		}
+		return nil
+	}
+	want := r.Name
+	if want == "" {
+		want = r.Identifier
+	}
+	for _, row := range tab.rows {
+		p := P(row)
+		if (keep == nil || keep(p)) && strings.EqualFold(name(p), want) {
+			return p
+		}
+	}
+	return nil
+}
+
+func refLabel(r *Ref) string {
+	if r.ID > 0 {
+		return itoa(r.ID)
+	}
+	if r.Name != "" {
+		return fmt.Sprintf("'%s'", r.Name)
+	}
+	return fmt.Sprintf("'%s'", r.Identifier)
+}
+
+// defaultBoard is where a ticket without a board goes: the member's
+// default service board, else the first active board.
+func (st *state) defaultBoard(m Member) *Board {
+	if m.ServiceDefaultBoard != nil {
+		if b := st.boards.get(m.ServiceDefaultBoard.ID); b != nil && !b.InactiveFlag {
+			return b
+		}
+	}
+	for _, b := range st.boards.rows {
+		if !b.InactiveFlag {
+			return b
+		}
+	}
+	return nil
+}
+
+func (st *state) defaultStatus(boardID int) *BoardStatus {
+	var best *BoardStatus
+	for _, s := range st.statuses.rows {
+		if s.Board == nil || s.Board.ID != boardID || s.Inactive {
+			continue
+		}
+		if s.DefaultFlag {
+			return s
+		}
+		if best == nil || s.SortOrder < best.SortOrder {
+			best = s
+		}
+	}
+	return best
+}
+
+func (st *state) defaultPriority() *Priority {
+	for _, p := range st.priorities.rows {
+		if p.DefaultFlag {
+			return p
+		}
+	}
+	if len(st.priorities.rows) > 0 {
+		return st.priorities.rows[0]
+	}
+	return nil
+}
+
+func onBoard[P interface{ board() *Ref }](boardID int) func(P) bool {
+	return func(p P) bool { b := p.board(); return b != nil && b.ID == boardID }
+}
+
+func (s *BoardStatus) board() *Ref  { return s.Board }
+func (s *BoardType) board() *Ref    { return s.Board }
+func (s *BoardSubType) board() *Ref { return s.Board }
+func (s *BoardItem) board() *Ref    { return s.Board }
+
+// prepareTicket applies the PSA's ticket rules: required fields, defaults,
+// references resolved by id (names filled in) and checked against the
+// ticket's board, closedFlag following the status.
+func prepareTicket(c *call, st *state, t, old *Ticket) *apiError {
+	var errs []fieldError
+	add := func(fe *fieldError) {
+		if fe != nil {
+			errs = append(errs, *fe)
+		}
+	}
+	now := c.s.now()
+	if strings.TrimSpace(t.Summary) == "" {
+		errs = append(errs, required("summary"))
+	} else {
+		add(maxLen("summary", t.Summary, 100))
+	}
+	switch strings.ToLower(t.RecordType) {
+	case "", "serviceticket":
+		t.RecordType = "ServiceTicket"
+	case "projectticket":
+		t.RecordType = "ProjectTicket"
+	case "projectissue":
+		t.RecordType = "ProjectIssue"
+	default:
+		errs = append(errs, fieldError{Code: "InvalidField", Message: fmt.Sprintf("recordType '%s' is not one of ServiceTicket, ProjectTicket, ProjectIssue.", t.RecordType), Field: "recordType"})
+	}
+	add(maxLen("externalXRef", t.ExternalXRef, 100))
+
+	if isZeroRef(t.Company) {
+		errs = append(errs, required("company"))
+	} else if co := findIn(st.companies, t.Company, func(c *Company) string { return c.Identifier }, nil); co == nil || co.DeletedFlag {
+		errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Company %s not found", refLabel(t.Company)), Field: "company/id"})
+	} else {
+		changed := old == nil || old.Company == nil || old.Company.ID != co.ID
+		if changed && co.Status != nil && strings.EqualFold(co.Status.Name, "Inactive") {
+			errs = append(errs, fieldError{Code: "InvalidField", Message: fmt.Sprintf("Company %s has status Inactive, which does not allow saving tickets", co.Identifier), Field: "company/id"})
+		}
+		t.Company = companyRef(co)
+	}
+
+	var board *Board
+	if isZeroRef(t.Board) {
+		if board = st.defaultBoard(c.member); board == nil {
+			errs = append(errs, required("board"))
+		}
+	} else if board = findIn(st.boards, t.Board, func(b *Board) string { return b.Name }, nil); board == nil {
+		errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Board %s not found", refLabel(t.Board)), Field: "board/id"})
+	} else if board.InactiveFlag && (old == nil || old.Board == nil || old.Board.ID != board.ID) {
+		errs = append(errs, fieldError{Code: "InvalidField", Message: fmt.Sprintf("Service Board '%s' is inactive", board.Name), Field: "board/id"})
+		board = nil
+	}
+	if board != nil {
+		t.Board = ref(board.ID, board.Name)
+		if isZeroRef(t.Status) {
+			if s := st.defaultStatus(board.ID); s != nil {
+				t.Status = ref(s.ID, s.Name)
+			} else {
+				errs = append(errs, fieldError{Code: "NullValue", Message: fmt.Sprintf("Service Board '%s' has no statuses", board.Name), Field: "status"})
+			}
+		} else if s := findIn(st.statuses, t.Status, func(s *BoardStatus) string { return s.Name }, onBoard[*BoardStatus](board.ID)); s == nil {
+			errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Status %s not found for Service Board %d", refLabel(t.Status), board.ID), Field: "status/id"})
+		} else if s.Inactive && (old == nil || old.Status == nil || old.Status.ID != s.ID) {
+			errs = append(errs, fieldError{Code: "InvalidField", Message: fmt.Sprintf("Service Status '%s' is inactive", s.Name), Field: "status/id"})
+		} else {
+			t.Status = ref(s.ID, s.Name)
+		}
+		var typ *BoardType
+		if !isZeroRef(t.Type) {
+			if typ = findIn(st.types, t.Type, func(s *BoardType) string { return s.Name }, onBoard[*BoardType](board.ID)); typ == nil {
+				errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Type %s not found for Service Board %d", refLabel(t.Type), board.ID), Field: "type/id"})
+			} else {
+				t.Type = ref(typ.ID, typ.Name)
+			}
+		} else {
+			t.Type = nil
+		}
+		if !isZeroRef(t.SubType) {
+			if sub := findIn(st.subtypes, t.SubType, func(s *BoardSubType) string { return s.Name }, onBoard[*BoardSubType](board.ID)); sub == nil {
+				errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Service SubType %s not found for Service Board %d", refLabel(t.SubType), board.ID), Field: "subType/id"})
+			} else if typ != nil && len(sub.TypeAssociationIds) > 0 && !slices.Contains(sub.TypeAssociationIds, typ.ID) {
+				errs = append(errs, fieldError{Code: "InvalidField", Message: fmt.Sprintf("Service SubType '%s' is not associated with Service Type '%s'", sub.Name, typ.Name), Field: "subType/id"})
+			} else {
+				t.SubType = ref(sub.ID, sub.Name)
+			}
+		} else {
+			t.SubType = nil
+		}
+		if !isZeroRef(t.Item) {
+			if it := findIn(st.items, t.Item, func(s *BoardItem) string { return s.Name }, onBoard[*BoardItem](board.ID)); it == nil {
+				errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Item %s not found for Service Board %d", refLabel(t.Item), board.ID), Field: "item/id"})
+			} else {
+				t.Item = ref(it.ID, it.Name)
+			}
+		} else {
+			t.Item = nil
+		}
+	}
+	if isZeroRef(t.Priority) {
+		if p := st.defaultPriority(); p != nil {
+			t.Priority = ref(p.ID, p.Name)
+		}
+	} else if p := findIn(st.priorities, t.Priority, func(p *Priority) string { return p.Name }, nil); p == nil {
+		errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Priority %s not found", refLabel(t.Priority)), Field: "priority/id"})
+	} else {
+		t.Priority = ref(p.ID, p.Name)
+	}
+	if len(errs) > 0 {
+		return invalid("ticket", errs...)
+	}
+
+	t.EstimatedStartDate = normTime(t.EstimatedStartDate)
+	t.RequiredDate = normTime(t.RequiredDate)
+	status := st.statuses.get(t.Status.ID)
+	t.ClosedFlag = status.ClosedStatus
+	switch {
+	case !t.ClosedFlag:
+		t.ClosedDate = nil
+	case old != nil && old.ClosedFlag:
+		t.ClosedDate = old.ClosedDate
+	default:
+		t.ClosedDate = &now
+		lv := levelAdd
+		if old != nil {
+			lv = levelEdit
+		}
+		if e := st.can(c.member, fnCloseTickets, lv); e != nil {
+			return e
+		}
+	}
+	if old != nil {
+		// initialDescription only seeds the first note.
+		t.InitialDescription = old.InitialDescription
+	}
+	return nil
+}
+
+func afterTicket(c *call, st *state, t, old *Ticket) {
+	if old != nil || t.InitialDescription == "" {
+		return
+	}
+	now := c.s.now()
+	st.notes.insert(&Note{TicketID: t.ID, Text: t.InitialDescription, DetailDescriptionFlag: true,
+		DateCreated: &now, CreatedBy: c.member.Identifier,
+		Info: &Info{DateEntered: &now, EnteredBy: c.member.Identifier, LastUpdated: &now, UpdatedBy: c.member.Identifier}})
+}
+
+func (st *state) deleteTicket(id int) {
+	st.tickets.remove(id)
+	st.notes.rows = slices.DeleteFunc(st.notes.rows, func(n *Note) bool { return n.TicketID == id })
+}
+
+var tickets = &kind[Ticket, *Ticket]{
+	resource: "ticket", perm: fnServiceTickets,
+	tab:     func(st *state) *table[Ticket, *Ticket] { return st.tickets },
+	prepare: prepareTicket,
+	after:   afterTicket,
+	remove: func(c *call, st *state, t *Ticket) *apiError {
+		st.deleteTicket(t.ID)
+		return nil
+	},
+}
+
+func ticketExists(st *state, id int) *apiError {
+	if st.tickets.get(id) == nil {
+		return notFound("ticket", id)
+	}
+	return nil
+}
+
+var notes = &kind[Note, *Note]{
+	resource: "note", perm: fnServiceTickets,
+	tab:       func(st *state) *table[Note, *Note] { return st.notes },
+	parentOf:  func(n *Note) int { return n.TicketID },
+	setParent: func(_ *state, n *Note, id int) { n.TicketID = id },
+	parentErr: ticketExists,
+	prepare: func(c *call, st *state, n, old *Note) *apiError {
+		if strings.TrimSpace(n.Text) == "" {
+			return invalid("note", required("text"))
+		}
+		if !n.DetailDescriptionFlag && !n.InternalAnalysisFlag && !n.ResolutionFlag {
+			return invalid("note", fieldError{Code: "InvalidField", Message: "One of detailDescriptionFlag, internalAnalysisFlag or resolutionFlag must be true.", Field: "detailDescriptionFlag"})
+		}
+		if old != nil {
+			n.DateCreated, n.CreatedBy = old.DateCreated, old.CreatedBy
+		} else {
+			now := c.s.now()
+			n.DateCreated, n.CreatedBy = &now, c.member.Identifier
+		}
+		return nil
+	},
+}
+
+func boardExists(st *state, id int) *apiError {
+	if st.boards.get(id) == nil {
+		return notFound("board", id)
+	}
+	return nil
+}
+
+// uniqueName reports ObjectExists when another record among rows has name.
+func uniqueName[T any, P record[T]](tab *table[T, P], self int, name string, nameOf func(P) string, keep func(P) bool) *fieldError {
+	for _, row := range tab.rows {
+		p := P(row)
+		if p.recID() != self && (keep == nil || keep(p)) && strings.EqualFold(strings.TrimSpace(nameOf(p)), strings.TrimSpace(name)) {
+			return &fieldError{Code: "ObjectExists", Message: "The name is already in use.", Field: "name"}
+		}
+	}
+	return nil
+}
+
+func checkName(resource, name string, n int, dup *fieldError) *apiError {
+	if strings.TrimSpace(name) == "" {
+		return invalid(resource, required("name"))
+	}
+	if fe := maxLen("name", name, n); fe != nil {
+		return invalid(resource, *fe)
+	}
+	if dup != nil {
+		return invalid(resource, *dup)
+	}
+	return nil
+}
+
+var boards = &kind[Board, *Board]{
+	resource: "board", perm: fnTableSetup,
+	tab: func(st *state) *table[Board, *Board] { return st.boards },
+	prepare: func(c *call, st *state, b, old *Board) *apiError {
+		if e := checkName("board", b.Name, 50, uniqueName(st.boards, b.ID, b.Name, func(x *Board) string { return x.Name }, nil)); e != nil {
+			return e
+		}
+		// The PSA requires both; the simulator defaults them so boards
+		// can be created without discovering locations first.
+		if isZeroRef(b.Location) {
+			b.Location = ref(1, "Main")
+		}
+		if isZeroRef(b.Department) {
+			b.Department = ref(1, "Services")
+		}
+		return nil
+	},
+	after: func(c *call, st *state, b, old *Board) {
+		if old != nil && old.Name != b.Name {
+			st.renameBoard(b)
+		}
+	},
+	remove: func(c *call, st *state, b *Board) *apiError {
+		st.deleteBoard(b.ID)
+		return nil
+	},
+}
+
+// renameBoard keeps references to a renamed board current, as the PSA's
+// joins would.
+func (st *state) renameBoard(b *Board) {
+	for i, t := range st.tickets.rows {
+		if t.Board != nil && t.Board.ID == b.ID {
+			cp := *t
+			cp.Board = ref(b.ID, b.Name)
+			st.tickets.rows[i] = &cp
+		}
+	}
+}
+
+func (st *state) deleteBoard(id int) {
+	st.boards.remove(id)
+	drop := func(r *Ref) bool { return r != nil && r.ID == id }
+	st.statuses.rows = slices.DeleteFunc(st.statuses.rows, func(s *BoardStatus) bool { return drop(s.Board) })
+	st.types.rows = slices.DeleteFunc(st.types.rows, func(s *BoardType) bool { return drop(s.Board) })
+	st.subtypes.rows = slices.DeleteFunc(st.subtypes.rows, func(s *BoardSubType) bool { return drop(s.Board) })
+	st.items.rows = slices.DeleteFunc(st.items.rows, func(s *BoardItem) bool { return drop(s.Board) })
+}
+
+func setBoardRef(st *state, r *Ref) *Ref {
+	if b := st.boards.get(r.ID); b != nil {
+		return ref(b.ID, b.Name)
+	}
+	return r
+}
+
+var statuses = &kind[BoardStatus, *BoardStatus]{
+	resource: "status", perm: fnTableSetup,
+	tab:       func(st *state) *table[BoardStatus, *BoardStatus] { return st.statuses },
+	parentOf:  func(s *BoardStatus) int { return s.Board.ID },
+	setParent: func(st *state, s *BoardStatus, id int) { s.Board = setBoardRef(st, &Ref{ID: id}) },
+	parentErr: boardExists,
+	prepare: func(c *call, st *state, s, old *BoardStatus) *apiError {
+		return checkName("status", s.Name, 50, uniqueName(st.statuses, s.ID, s.Name, func(x *BoardStatus) string { return x.Name }, onBoard[*BoardStatus](s.Board.ID)))
+	},
+	after: func(c *call, st *state, s, old *BoardStatus) {
+		if !s.DefaultFlag {
+			return
+		}
+		for i, o := range st.statuses.rows {
+			if o.ID != s.ID && o.DefaultFlag && o.Board.ID == s.Board.ID {
+				cp := *o
+				cp.DefaultFlag = false
+				st.statuses.rows[i] = &cp
+			}
+		}
+	},
+}
+
+var types = &kind[BoardType, *BoardType]{
+	resource: "type", perm: fnTableSetup,
+	tab:       func(st *state) *table[BoardType, *BoardType] { return st.types },
+	parentOf:  func(s *BoardType) int { return s.Board.ID },
+	setParent: func(st *state, s *BoardType, id int) { s.Board = setBoardRef(st, &Ref{ID: id}) },
+	parentErr: boardExists,
+	prepare: func(c *call, st *state, s, old *BoardType) *apiError {
+		return checkName("type", s.Name, 50, uniqueName(st.types, s.ID, s.Name, func(x *BoardType) string { return x.Name }, onBoard[*BoardType](s.Board.ID)))
+	},
+}
+
+var subtypes = &kind[BoardSubType, *BoardSubType]{
+	resource: "subType", perm: fnTableSetup,
+	tab:       func(st *state) *table[BoardSubType, *BoardSubType] { return st.subtypes },
+	parentOf:  func(s *BoardSubType) int { return s.Board.ID },
+	setParent: func(st *state, s *BoardSubType, id int) { s.Board = setBoardRef(st, &Ref{ID: id}) },
+	parentErr: boardExists,
+	prepare: func(c *call, st *state, s, old *BoardSubType) *apiError {
+		if e := checkName("subType", s.Name, 50, uniqueName(st.subtypes, s.ID, s.Name, func(x *BoardSubType) string { return x.Name }, onBoard[*BoardSubType](s.Board.ID))); e != nil {
+			return e
+		}
+		for _, id := range s.TypeAssociationIds {
+			if t := st.types.get(id); t == nil || t.Board.ID != s.Board.ID {
+				return invalid("subType", fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Type %d not found for Service Board %d", id, s.Board.ID), Field: "typeAssociationIds"})
+			}
+		}
+		return nil
+	},
+}
+
+var items = &kind[BoardItem, *BoardItem]{
+	resource: "item", perm: fnTableSetup,
+	tab:       func(st *state) *table[BoardItem, *BoardItem] { return st.items },
+	parentOf:  func(s *BoardItem) int { return s.Board.ID },
+	setParent: func(st *state, s *BoardItem, id int) { s.Board = setBoardRef(st, &Ref{ID: id}) },
+	parentErr: boardExists,
+	prepare: func(c *call, st *state, s, old *BoardItem) *apiError {
+		return checkName("item", s.Name, 50, uniqueName(st.items, s.ID, s.Name, func(x *BoardItem) string { return x.Name }, onBoard[*BoardItem](s.Board.ID)))
+	},
+}
+
+var priorities = &kind[Priority, *Priority]{
+	resource: "priority", perm: fnTableSetup,
+	tab: func(st *state) *table[Priority, *Priority] { return st.priorities },
+	prepare: func(c *call, st *state, p, old *Priority) *apiError {
+		return checkName("priority", p.Name, 50, uniqueName(st.priorities, p.ID, p.Name, func(x *Priority) string { return x.Name }, nil))
+	},
+}
+
+var companyStatuses = map[int]string{1: "Active", 2: "Inactive"}
+
+var companies = &kind[Company, *Company]{
+	resource: "company", perm: fnCompanyMaint,
+	tab: func(st *state) *table[Company, *Company] { return st.companies },
+	prepare: func(c *call, st *state, co, old *Company) *apiError {
+		switch {
+		case strings.TrimSpace(co.Identifier) == "":
+			return invalid("company", required("identifier"))
+		case strings.ContainsAny(co.Identifier, " \t"):
+			return invalid("company", fieldError{Code: "InvalidField", Message: "The identifier may not contain spaces.", Field: "identifier"})
+		}
+		if fe := maxLen("identifier", co.Identifier, 25); fe != nil {
+			return invalid("company", *fe)
+		}
+		for _, o := range st.companies.rows {
+			if o.ID != co.ID && strings.EqualFold(o.Identifier, co.Identifier) {
+				return invalid("company", fieldError{Code: "ObjectExists", Message: "The identifier is already in use.", Field: "identifier"})
+			}
+		}
+		if e := checkName("company", co.Name, 50, nil); e != nil {
+			return e
+		}
+		if isZeroRef(co.Status) {
+			co.Status = ref(1, "Active")
+		} else if name, ok := companyStatuses[co.Status.ID]; ok {
+			co.Status = ref(co.Status.ID, name)
+		} else {
+			return invalid("company", fieldError{Code: "NotFound", Message: fmt.Sprintf("Company Status %s not found", refLabel(co.Status)), Field: "status/id"})
+		}
+		return nil
+	},
+	remove: func(c *call, st *state, co *Company) *apiError {
+		st.softDeleteCompany(co.ID)
+		return nil
+	},
+}
+
+func (st *state) softDeleteCompany(id int) bool {
+	co := st.companies.get(id)
+	if co == nil {
+		return false
+	}
+	cp := *co
+	cp.DeletedFlag = true
+	st.companies.replace(&cp)
+	return true
+}
+
+var sites = &kind[Site, *Site]{
+	resource: "site", perm: fnCompanyMaint,
+	tab:      func(st *state) *table[Site, *Site] { return st.sites },
+	parentOf: func(s *Site) int { return s.Company.ID },
+	setParent: func(st *state, s *Site, id int) {
+		if co := st.companies.get(id); co != nil {
+			s.Company = companyRef(co)
+		}
+	},
+	parentErr: func(st *state, id int) *apiError {
+		if st.companies.get(id) == nil {
+			return notFound("company", id)
+		}
+		return nil
+	},
+	prepare: func(c *call, st *state, s, old *Site) *apiError { return checkName("site", s.Name, 50, nil) },
+}
+
+var members = &kind[Member, *Member]{
+	resource: "member", perm: fnMemberMaint,
+	tab: func(st *state) *table[Member, *Member] { return st.members },
+}
+
+var roles = &kind[SecurityRole, *SecurityRole]{
+	resource: "securityRole", perm: fnSecurityRoles,
+	tab: func(st *state) *table[SecurityRole, *SecurityRole] { return st.roles },
+}
+
+var agreements = &kind[Agreement, *Agreement]{
+	resource: "agreement", perm: fnAgreements,
+	tab: func(st *state) *table[Agreement, *Agreement] { return st.agreements },
+}
+
+var additions = &kind[Addition, *Addition]{
+	resource: "addition", perm: fnAgreements,
+	tab:       func(st *state) *table[Addition, *Addition] { return st.additions },
+	parentOf:  func(a *Addition) int { return a.AgreementID },
+	setParent: func(_ *state, a *Addition, id int) { a.AgreementID = id },
+	parentErr: func(st *state, id int) *apiError {
+		if st.agreements.get(id) == nil {
+			return notFound("agreement", id)
+		}
+		return nil
+	},
+	prepare: func(c *call, st *state, a, old *Addition) *apiError {
+		if a.Quantity < 0 {
+			return invalid("addition", fieldError{Code: "OutOfRange", Message: "The quantity must not be negative.", Field: "quantity"})
+		}
+		if isZeroRef(a.Product) {
+			return invalid("addition", required("product"))
+		}
+		a.EffectiveDate, a.CancelledDate = normTime(a.EffectiveDate), normTime(a.CancelledDate)
+		return nil
+	},
+}
+
+// routes is the API surface, matched against lower-cased paths.
+var routes = buildRoutes()
+
+func buildRoutes() []route {
+	var rs []route
+	add := func(r ...route) { rs = append(rs, r...) }
+	add(
+		route{http.MethodGet, []string{"system", "info"}, "", levelNone, systemInfo},
+		route{http.MethodGet, []string{"system", "mymembers"}, "", levelNone, myMember},
+		route{http.MethodGet, []string{"system", "mysecurity"}, "", levelNone, mySecurity(false)},
+		route{http.MethodGet, []string{"system", "mysecurity", "count"}, "", levelNone, mySecurity(true)},
+		route{http.MethodGet, []string{"system", "securityroles", "#", "settings"}, fnSecurityRoles, levelInquire, roleSettingsList(false)},
+		route{http.MethodGet, []string{"system", "securityroles", "#", "settings", "count"}, fnSecurityRoles, levelInquire, roleSettingsList(true)},
+	)
+	add(routesFor(members, "system/members", ops{})...)
+	add(routesFor(roles, "system/securityroles", ops{})...)
+	add(routesFor(boards, "service/boards", ops{create: true, update: true, delete: true})...)
+	add(routesFor(statuses, "service/boards/#/statuses", ops{create: true, update: true, delete: true})...)
+	add(routesFor(types, "service/boards/#/types", ops{create: true, update: true, delete: true})...)
+	add(routesFor(subtypes, "service/boards/#/subtypes", ops{create: true, update: true, delete: true})...)
+	add(routesFor(items, "service/boards/#/items", ops{create: true, update: true, delete: true})...)
+	add(routesFor(priorities, "service/priorities", ops{create: true, update: true, delete: true})...)
+	add(routesFor(tickets, "service/tickets", ops{create: true, search: true, update: true, delete: true})...)
+	add(routesFor(notes, "service/tickets/#/notes", ops{create: true})...)
+	add(routesFor(companies, "company/companies", ops{create: true, search: true, update: true, delete: true})...)
+	add(routesFor(sites, "company/companies/#/sites", ops{create: true, update: true})...)
+	add(routesFor(agreements, "finance/agreements", ops{})...)
+	add(routesFor(additions, "finance/agreements/#/additions", ops{update: true})...)
+	return rs
+}
+
+func systemInfo(c *call) {
+	writeJSON(c.w, http.StatusOK, map[string]any{
+		"version":        "v2025.1.12345",
+		"isCloud":        false,
+		"serverTimeZone": "Eastern Standard Time",
+		"cloudRegion":    "NA",
+		"licenseBits":    []any{},
+	})
+}
+
+func myMember(c *call) {
+	c.s.mu.RLock()
+	m := c.s.st.members.get(c.member.ID)
+	c.s.mu.RUnlock()
+	writeRecord(c, http.StatusOK, m)
+}
+
+func mySecurity(count bool) func(*call) {
+	return func(c *call) {
+		roleID := 0
+		if c.member.SecurityRole != nil {
+			roleID = c.member.SecurityRole.ID
+		}
+		permissionList(c, roleID, count)
+	}
+}
+
+func roleSettingsList(count bool) func(*call) {
+	return func(c *call) {
+		c.s.mu.RLock()
+		exists := c.s.st.roles.get(c.ids[0]) != nil
+		c.s.mu.RUnlock()
+		if !exists {
+			writeError(c.w, notFound("securityRole", c.ids[0]))
+			return
+		}
+		permissionList(c, c.ids[0], count)
+	}
+}
+
+func permissionList(c *call, roleID int, count bool) {
+	p, e := parseListParams(c.r, false)
+	if e != nil {
+		writeError(c.w, e)
+		return
+	}
+	rows := func() []*Permission {
+		if t := c.s.st.permissions[roleID]; t != nil {
+			return t.rows
+		}
+		return nil
+	}
+	if count {
+		runCount[Permission](c, "securityRoleSetting", p, rows, nil)
+		return
+	}
+	runList[Permission, *Permission](c, "securityRoleSetting", p, rows, nil)
+}

@@ -1,0 +1,512 @@
+package cwtest
+
+import (
+	"fmt"
+	"strings"
+)
+
+// State access for tests and examples. Helpers that add records trust
+// their caller: they fill in reference names and defaults but skip the
+// API's validation, and panic on references that do not exist, since that
+// is a bug in the test.
+
+// Tickets returns a snapshot of every ticket, in id order.
+func (s *Server) Tickets() []Ticket {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.tickets.snapshot(nil)
+}
+
+// Ticket returns one ticket.
+func (s *Server) Ticket(id int) (Ticket, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if t := s.st.tickets.get(id); t != nil {
+		return *t, true
+	}
+	return Ticket{}, false
+}
+
+// AddTickets inserts n tickets quickly (100,000 take well under a second)
+// and returns the first new id; ids are consecutive. Each ticket starts on
+// the API member's default board with its default status, the default
+// priority, the first active client company (AcmeCorp in the seed data)
+// and summary "Ticket <id>"; fill (which may be nil) can change anything.
+// References are resolved by id and closedFlag follows the status.
+func (s *Server) AddTickets(n int, fill func(i int, t *Ticket)) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.st
+	now := s.now()
+	m := st.members.get(st.apiMemberID)
+	var defBoard, defStatus, defPrio, defCompany *Ref
+	if b := st.defaultBoard(*m); b != nil {
+		defBoard = ref(b.ID, b.Name)
+		if ds := st.defaultStatus(b.ID); ds != nil {
+			defStatus = ref(ds.ID, ds.Name)
+		}
+	}
+	if p := st.defaultPriority(); p != nil {
+		defPrio = ref(p.ID, p.Name)
+	}
+	for _, c := range st.companies.rows {
+		if !c.DeletedFlag && (c.Status == nil || c.Status.Name != "Inactive") && !isOwner(c) {
+			defCompany = companyRef(c)
+			break
+		}
+	}
+	info := &Info{LastUpdated: &now, UpdatedBy: m.Identifier, DateEntered: &now, EnteredBy: m.Identifier}
+	first := st.tickets.nextID
+	st.tickets.rows = append(make([]*Ticket, 0, len(st.tickets.rows)+n), st.tickets.rows...)
+	for i := 0; i < n; i++ {
+		t := &Ticket{ID: st.tickets.nextID, Summary: "Ticket " + itoa(st.tickets.nextID), RecordType: "ServiceTicket",
+			Board: defBoard, Status: defStatus, Priority: defPrio, Company: defCompany, Info: info}
+		if fill != nil {
+			fill(i, t)
+			t.ID = first + i
+			s.resolveLoose(t, defBoard, defStatus, defPrio, defCompany)
+		}
+		if t.Status != nil {
+			if ds := st.statuses.get(t.Status.ID); ds != nil && ds.ClosedStatus {
+				t.ClosedFlag = true
+				if t.ClosedDate == nil {
+					t.ClosedDate = &now
+				}
+			}
+		}
+		st.tickets.rows = append(st.tickets.rows, t)
+		st.tickets.nextID++
+	}
+	return first
+}
+
+// isOwner reports the MSP's own company, which does not get tickets.
+func isOwner(c *Company) bool {
+	for _, t := range c.Types {
+		if t.Name == "Owner" {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveLoose fills names of references a test set by id, panicking on
+// ids that do not exist. Caller holds the lock.
+func (s *Server) resolveLoose(t *Ticket, defBoard, defStatus, defPrio, defCompany *Ref) {
+	st := s.st
+	if t.Board != nil && t.Board != defBoard {
+		b := st.boards.get(t.Board.ID)
+		if b == nil {
+			panic(fmt.Sprintf("cwtest: ticket board %d does not exist", t.Board.ID))
+		}
+		t.Board = ref(b.ID, b.Name)
+		if t.Status == defStatus && defStatus != nil {
+			// The default status belongs to the default board.
+			t.Status = nil
+			if ds := st.defaultStatus(b.ID); ds != nil {
+				t.Status = ref(ds.ID, ds.Name)
+			}
+		}
+	}
+	resolve := func(r **Ref, what string, name func(id int) (string, bool)) {
+		if *r == nil || *r == defStatus || *r == defPrio {
+			return
+		}
+		n, ok := name((*r).ID)
+		if !ok {
+			panic(fmt.Sprintf("cwtest: ticket %s %d does not exist", what, (*r).ID))
+		}
+		*r = ref((*r).ID, n)
+	}
+	resolve(&t.Status, "status", func(id int) (string, bool) {
+		if x := st.statuses.get(id); x != nil {
+			return x.Name, true
+		}
+		return "", false
+	})
+	resolve(&t.Type, "type", func(id int) (string, bool) {
+		if x := st.types.get(id); x != nil {
+			return x.Name, true
+		}
+		return "", false
+	})
+	resolve(&t.SubType, "subType", func(id int) (string, bool) {
+		if x := st.subtypes.get(id); x != nil {
+			return x.Name, true
+		}
+		return "", false
+	})
+	resolve(&t.Item, "item", func(id int) (string, bool) {
+		if x := st.items.get(id); x != nil {
+			return x.Name, true
+		}
+		return "", false
+	})
+	resolve(&t.Priority, "priority", func(id int) (string, bool) {
+		if x := st.priorities.get(id); x != nil {
+			return x.Name, true
+		}
+		return "", false
+	})
+	if t.Company != nil && t.Company != defCompany {
+		c := st.companies.get(t.Company.ID)
+		if c == nil {
+			panic(fmt.Sprintf("cwtest: ticket company %d does not exist", t.Company.ID))
+		}
+		t.Company = companyRef(c)
+	}
+	t.EstimatedStartDate = normTime(t.EstimatedStartDate)
+	t.RequiredDate = normTime(t.RequiredDate)
+	t.ClosedDate = normTime(t.ClosedDate)
+}
+
+// UpdateTicket changes a ticket as a technician would in the PSA's UI
+// (no API validation); closedFlag follows the status. It reports whether
+// the ticket exists.
+func (s *Server) UpdateTicket(id int, change func(t *Ticket)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.st.tickets.get(id)
+	if old == nil {
+		return false
+	}
+	cp := *old
+	change(&cp)
+	cp.ID = id
+	s.resolveLoose(&cp, nil, nil, nil, nil)
+	now := s.now()
+	cp.ClosedFlag = false
+	if cp.Status != nil {
+		if ds := s.st.statuses.get(cp.Status.ID); ds != nil && ds.ClosedStatus {
+			cp.ClosedFlag = true
+			if cp.ClosedDate == nil {
+				cp.ClosedDate = &now
+			}
+		}
+	}
+	if !cp.ClosedFlag {
+		cp.ClosedDate = nil
+	}
+	stamp(&cp, old, now, "jsmith")
+	s.st.tickets.replace(&cp)
+	return true
+}
+
+// DeleteTicket removes a ticket and its notes.
+func (s *Server) DeleteTicket(id int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.st.tickets.get(id) == nil {
+		return false
+	}
+	s.st.deleteTicket(id)
+	return true
+}
+
+// Notes returns a ticket's notes.
+func (s *Server) Notes(ticketID int) []Note {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.notes.snapshot(func(n *Note) bool { return n.TicketID == ticketID })
+}
+
+// Boards returns every service board.
+func (s *Server) Boards() []Board {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.boards.snapshot(nil)
+}
+
+// BoardByName finds a board by name, case-insensitively.
+func (s *Server) BoardByName(name string) (Board, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, b := range s.st.boards.rows {
+		if strings.EqualFold(b.Name, name) {
+			return *b, true
+		}
+	}
+	return Board{}, false
+}
+
+// AddBoard stores a board (id assigned) and returns it. Add its statuses
+// with AddStatus: tickets need at least one.
+func (s *Server) AddBoard(b Board) Board {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b.ID = 0
+	if isZeroRef(b.Location) {
+		b.Location = ref(1, "Main")
+	}
+	if isZeroRef(b.Department) {
+		b.Department = ref(1, "Services")
+	}
+	stamp(&b, nil, s.now(), "jsmith")
+	s.st.boards.insert(&b)
+	return b
+}
+
+// DeleteBoard removes a board with its statuses, types, subtypes and
+// items, as an administrator would; tickets keep their stale reference.
+func (s *Server) DeleteBoard(id int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.st.boards.get(id) == nil {
+		return false
+	}
+	s.st.deleteBoard(id)
+	return true
+}
+
+// boardRef resolves a board for the Add* helpers. Caller holds the lock.
+func (s *Server) boardRef(id int) *Ref {
+	b := s.st.boards.get(id)
+	if b == nil {
+		panic(fmt.Sprintf("cwtest: board %d does not exist", id))
+	}
+	return ref(b.ID, b.Name)
+}
+
+// Statuses returns a board's statuses.
+func (s *Server) Statuses(boardID int) []BoardStatus {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.statuses.snapshot(func(x *BoardStatus) bool { return x.Board.ID == boardID })
+}
+
+// AddStatus adds a status to a board and returns it.
+func (s *Server) AddStatus(boardID int, x BoardStatus) BoardStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x.ID, x.Board = 0, s.boardRef(boardID)
+	stamp(&x, nil, s.now(), "jsmith")
+	s.st.statuses.insert(&x)
+	return x
+}
+
+// Types returns a board's ticket types.
+func (s *Server) Types(boardID int) []BoardType {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.types.snapshot(func(x *BoardType) bool { return x.Board.ID == boardID })
+}
+
+// AddType adds a ticket type to a board and returns it.
+func (s *Server) AddType(boardID int, x BoardType) BoardType {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x.ID, x.Board = 0, s.boardRef(boardID)
+	stamp(&x, nil, s.now(), "jsmith")
+	s.st.types.insert(&x)
+	return x
+}
+
+// SubTypes returns a board's ticket subtypes.
+func (s *Server) SubTypes(boardID int) []BoardSubType {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.subtypes.snapshot(func(x *BoardSubType) bool { return x.Board.ID == boardID })
+}
+
+// AddSubType adds a ticket subtype to a board and returns it.
+func (s *Server) AddSubType(boardID int, x BoardSubType) BoardSubType {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x.ID, x.Board = 0, s.boardRef(boardID)
+	stamp(&x, nil, s.now(), "jsmith")
+	s.st.subtypes.insert(&x)
+	return x
+}
+
+// Items returns a board's ticket items.
+func (s *Server) Items(boardID int) []BoardItem {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.items.snapshot(func(x *BoardItem) bool { return x.Board.ID == boardID })
+}
+
+// AddItem adds a ticket item to a board and returns it.
+func (s *Server) AddItem(boardID int, x BoardItem) BoardItem {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x.ID, x.Board = 0, s.boardRef(boardID)
+	stamp(&x, nil, s.now(), "jsmith")
+	s.st.items.insert(&x)
+	return x
+}
+
+// Priorities returns every priority.
+func (s *Server) Priorities() []Priority {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.priorities.snapshot(nil)
+}
+
+// Companies returns every company, deleted ones included.
+func (s *Server) Companies() []Company {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.companies.snapshot(nil)
+}
+
+// CompanyByIdentifier finds a company by identifier, case-insensitively.
+func (s *Server) CompanyByIdentifier(identifier string) (Company, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, c := range s.st.companies.rows {
+		if strings.EqualFold(c.Identifier, identifier) {
+			return *c, true
+		}
+	}
+	return Company{}, false
+}
+
+// AddCompany stores a company (id assigned; status Active unless set) and
+// returns it.
+func (s *Server) AddCompany(c Company) Company {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.ID = 0
+	if isZeroRef(c.Status) {
+		c.Status = ref(1, "Active")
+	}
+	stamp(&c, nil, s.now(), "jsmith")
+	s.st.companies.insert(&c)
+	return c
+}
+
+// DeleteCompany deletes a company the way the PSA does: it stays readable
+// with deletedFlag true, and new tickets cannot reference it.
+func (s *Server) DeleteCompany(id int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.softDeleteCompany(id)
+}
+
+// SetCompanyInactive sets a company's status to Inactive (or back to
+// Active); an inactive company cannot receive new tickets.
+func (s *Server) SetCompanyInactive(id int, inactive bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.st.companies.get(id)
+	if c == nil {
+		return false
+	}
+	cp := *c
+	cp.Status = ref(1, "Active")
+	if inactive {
+		cp.Status = ref(2, "Inactive")
+	}
+	stamp(&cp, c, s.now(), "jsmith")
+	s.st.companies.replace(&cp)
+	return true
+}
+
+// Members returns every member.
+func (s *Server) Members() []Member {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.members.snapshot(nil)
+}
+
+// APIMember returns the member the Config credentials belong to.
+func (s *Server) APIMember() Member {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return *s.st.members.get(s.st.apiMemberID)
+}
+
+// SetMemberDefaultBoard sets a member's default service board; boardID 0
+// clears it, so tickets without a board go to the first board.
+func (s *Server) SetMemberDefaultBoard(memberID, boardID int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.st.members.get(memberID)
+	if m == nil {
+		return false
+	}
+	cp := *m
+	cp.ServiceDefaultBoard = nil
+	if boardID != 0 {
+		cp.ServiceDefaultBoard = s.boardRef(boardID)
+	}
+	s.st.members.replace(&cp)
+	return true
+}
+
+// Permissions returns the API member's security role settings.
+func (s *Server) Permissions() []Permission {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	m := s.st.members.get(s.st.apiMemberID)
+	if t := s.st.permissions[m.SecurityRole.ID]; t != nil {
+		return t.snapshot(nil)
+	}
+	return nil
+}
+
+// SetPermission sets the API member's levels ("None", "My" or "All") for a
+// module function such as "Service Tickets" or "Table Setup". Unknown
+// function names are added under a "Custom" module.
+func (s *Server) SetPermission(moduleFunctionName, add, edit, del, inquire string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.st
+	roleID := st.members.get(st.apiMemberID).SecurityRole.ID
+	lv := [4]string{add, edit, del, inquire}
+	for i := range lv {
+		if lv[i] == "" {
+			lv[i] = "None"
+		}
+	}
+	if t := st.permissions[roleID]; t != nil {
+		for _, p := range t.rows {
+			if strings.EqualFold(p.ModuleFunctionName, moduleFunctionName) {
+				cp := *p
+				cp.AddLevel, cp.EditLevel, cp.DeleteLevel, cp.InquireLevel = lv[0], lv[1], lv[2], lv[3]
+				t.replace(&cp)
+				return
+			}
+		}
+	}
+	fn := moduleFunction{"Custom", "Custom", strings.ReplaceAll(moduleFunctionName, " ", "_"), moduleFunctionName}
+	for _, c := range catalogue {
+		if strings.EqualFold(c.functionName, moduleFunctionName) {
+			fn = c
+		}
+	}
+	st.grant(roleID, fn, lv)
+}
+
+// RevokePermission sets every level of a module function to None for the
+// API member.
+func (s *Server) RevokePermission(moduleFunctionName string) {
+	s.SetPermission(moduleFunctionName, "None", "None", "None", "None")
+}
+
+// RevokeCredentials makes every later API call answer 401, as when the
+// API key is deleted in the PSA.
+func (s *Server) RevokeCredentials() { s.setRevoked(true) }
+
+// RestoreCredentials undoes RevokeCredentials.
+func (s *Server) RestoreCredentials() { s.setRevoked(false) }
+
+func (s *Server) setRevoked(v bool) {
+	s.mu.Lock()
+	s.st.credsRevoked = v
+	s.mu.Unlock()
+}
+
+// Agreements returns every agreement.
+func (s *Server) Agreements() []Agreement {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.agreements.snapshot(nil)
+}
+
+// Additions returns an agreement's additions.
+func (s *Server) Additions(agreementID int) []Addition {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.additions.snapshot(func(a *Addition) bool { return a.AgreementID == agreementID })
+}
