@@ -1,0 +1,25 @@
+// Package ticketsync reconciles a source's alerts with ConnectWise PSA
+// tickets: the part every alert→ticket integration needs and most get
+// wrong (duplicate tickets, tickets that never close).
+//
+// The PSA itself is the state. Each ticket carries its alert's key in
+// externalXRef as "<source>:<key>#<fingerprint>", so no local database is
+// needed and a crash loses nothing. One Sync:
+//
+//  1. lists the source's open tickets (one forward-only paged query);
+//  2. for alerts without an open ticket, looks their keys up in batches
+//     (finding tickets a concurrent sync just made, and closed tickets to
+//     reopen, so a key keeps one ticket for its whole life);
+//  3. creates what is missing, updates what changed (the fingerprint
+//     differs), closes what vanished when the policy auto-closes, and
+//     leaves the rest alone at zero calls;
+//  4. if it created anything, lists again and repairs duplicates that a
+//     sync in another process may have raced in: the lowest ticket id wins,
+//     the others are deleted (or closed and re-tagged when the API member
+//     may not delete).
+//
+// A create whose outcome is unknown (timeout, dropped connection, gateway
+// error) is looked up by key before it is tried again. Syncs of one source
+// in one process are serialised. Writes run concurrently under the PSA
+// client's rate limiter.
+package ticketsync

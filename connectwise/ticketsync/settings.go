@@ -1,0 +1,214 @@
+package ticketsync
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"strings"
+
+	"github.com/psabridge/psabridge/connectwise"
+)
+
+// BoardSettings are the ticket fields a user picks for one board. Each
+// reference may be given by ID or by Name (matched without regard to case).
+// Everything but Priority must belong to Board.
+type BoardSettings struct {
+	Board connectwise.Ref
+	// Status is the status on creation; empty means the board's default.
+	Status connectwise.Ref
+	// UpdateStatus is where a ticket moves when its alert changes; optional.
+	UpdateStatus connectwise.Ref
+	Type         connectwise.Ref
+	SubType      connectwise.Ref
+	Item         connectwise.Ref
+	// Priority is global in the PSA, not per board.
+	Priority connectwise.Ref
+}
+
+// SettingError names the setting that cannot work, and its board.
+type SettingError struct {
+	Field   string
+	Board   string
+	Problem string
+}
+
+func (e *SettingError) Error() string {
+	if e.Board == "" {
+		return fmt.Sprintf("ticket settings: %s: %s", e.Field, e.Problem)
+	}
+	return fmt.Sprintf("ticket settings for board %q: %s: %s", e.Board, e.Field, e.Problem)
+}
+
+// ResolvedBoard is a validated BoardSettings with IDs and names filled in,
+// plus the board's closed status for auto-close.
+type ResolvedBoard struct {
+	BoardSettings
+	// Close is the status used to close tickets on this board.
+	Close connectwise.Ref
+}
+
+// Resolve checks s against the live PSA, before anything is written: the
+// board exists and is active; the statuses, type, subtype and item belong
+// to it and are active; the status on creation (and on update) is not a
+// closed status; the subtype may be combined with the type; the priority
+// exists. The first problem is returned as a *SettingError.
+func Resolve(ctx context.Context, c *connectwise.Client, s BoardSettings) (*ResolvedBoard, error) {
+	board, err := findOne(c.Boards.All(ctx, nil), s.Board, "board", "", func(b connectwise.Board) (int, string, bool) {
+		return b.ID, b.Name, b.InactiveFlag
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &ResolvedBoard{BoardSettings: s}
+	out.Board = connectwise.Ref{ID: board.ID, Name: board.Name}
+	bn := board.Name
+
+	statuses, err := collectAll(c.Boards.AllStatuses(ctx, board.ID, nil))
+	if err != nil {
+		return nil, err
+	}
+	statusOf := func(st connectwise.BoardStatus) (int, string, bool) { return st.ID, st.Name, st.Inactive }
+	if s.Status.ID == 0 && s.Status.Name == "" {
+		for _, st := range statuses {
+			if st.DefaultFlag && !st.Inactive {
+				out.Status = connectwise.Ref{ID: st.ID, Name: st.Name}
+			}
+		}
+		if out.Status.ID == 0 {
+			return nil, &SettingError{"status", bn, "is not set and the board has no default status"}
+		}
+	} else {
+		st, err := findOne(seq(statuses), s.Status, "status", bn, statusOf)
+		if err != nil {
+			return nil, err
+		}
+		if st.ClosedStatus {
+			return nil, &SettingError{"status", bn, fmt.Sprintf("%q is a closed status and cannot be used for new tickets (the integration would close every ticket it creates)", st.Name)}
+		}
+		out.Status = connectwise.Ref{ID: st.ID, Name: st.Name}
+	}
+	if s.UpdateStatus.ID != 0 || s.UpdateStatus.Name != "" {
+		st, err := findOne(seq(statuses), s.UpdateStatus, "status on update", bn, statusOf)
+		if err != nil {
+			return nil, err
+		}
+		if st.ClosedStatus {
+			return nil, &SettingError{"status on update", bn, fmt.Sprintf("%q is a closed status; an updated alert is still open", st.Name)}
+		}
+		out.UpdateStatus = connectwise.Ref{ID: st.ID, Name: st.Name}
+	}
+	for _, st := range statuses {
+		if st.ClosedStatus && !st.Inactive && (out.Close.ID == 0 || strings.EqualFold(st.Name, "Closed")) {
+			out.Close = connectwise.Ref{ID: st.ID, Name: st.Name}
+		}
+	}
+
+	if set(s.Type) {
+		t, err := findOne(c.Boards.AllTypes(ctx, board.ID, nil), s.Type, "type", bn, func(t connectwise.BoardType) (int, string, bool) {
+			return t.ID, t.Name, t.InactiveFlag
+		})
+		if err != nil {
+			return nil, err
+		}
+		out.Type = connectwise.Ref{ID: t.ID, Name: t.Name}
+	}
+	if set(s.SubType) {
+		st, err := findOne(c.Boards.AllSubTypes(ctx, board.ID, nil), s.SubType, "subtype", bn, func(t connectwise.BoardSubType) (int, string, bool) {
+			return t.ID, t.Name, t.InactiveFlag
+		})
+		if err != nil {
+			return nil, err
+		}
+		if out.Type.ID != 0 && len(st.TypeAssociationIDs) > 0 && !contains(st.TypeAssociationIDs, out.Type.ID) {
+			return nil, &SettingError{"subtype", bn, fmt.Sprintf("%q cannot be combined with type %q on this board", st.Name, out.Type.Name)}
+		}
+		out.SubType = connectwise.Ref{ID: st.ID, Name: st.Name}
+	}
+	if set(s.Item) {
+		it, err := findOne(c.Boards.AllItems(ctx, board.ID, nil), s.Item, "item", bn, func(t connectwise.BoardItem) (int, string, bool) {
+			return t.ID, t.Name, t.InactiveFlag
+		})
+		if err != nil {
+			return nil, err
+		}
+		out.Item = connectwise.Ref{ID: it.ID, Name: it.Name}
+	}
+	if set(s.Priority) {
+		p, err := findOne(c.Priorities.All(ctx, nil), s.Priority, "priority", "", func(p connectwise.Priority) (int, string, bool) {
+			return p.ID, p.Name, false
+		})
+		if err != nil {
+			return nil, err
+		}
+		out.Priority = connectwise.Ref{ID: p.ID, Name: p.Name}
+	}
+	return out, nil
+}
+
+func set(r connectwise.Ref) bool { return r.ID != 0 || r.Name != "" }
+
+func contains(ids []int, id int) bool {
+	for _, v := range ids {
+		if v == id {
+			return true
+		}
+	}
+	return false
+}
+
+func seq[T any](s []T) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for _, v := range s {
+			if !yield(v, nil) {
+				return
+			}
+		}
+	}
+}
+
+func collectAll[T any](it iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	for v, err := range it {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// findOne picks the object a reference names: by ID when set, else by
+// name. It fails with a SettingError naming field when the reference
+// matches nothing, matches an inactive object, or is ambiguous by name.
+func findOne[T any](it iter.Seq2[T, error], ref connectwise.Ref, field, board string, key func(T) (id int, name string, inactive bool)) (T, error) {
+	var zero, hit T
+	found := 0
+	for v, err := range it {
+		if err != nil {
+			return zero, fmt.Errorf("ticket settings: reading %ss: %w", field, err)
+		}
+		id, name, _ := key(v)
+		if (ref.ID != 0 && id == ref.ID) || (ref.ID == 0 && strings.EqualFold(strings.TrimSpace(name), strings.TrimSpace(ref.Name))) {
+			hit = v
+			found++
+		}
+	}
+	what := ref.Name
+	if ref.ID != 0 {
+		what = fmt.Sprintf("id %d", ref.ID)
+	}
+	where := "this board"
+	if board == "" {
+		where = "the PSA"
+	}
+	switch {
+	case found == 0:
+		return zero, &SettingError{field, board, fmt.Sprintf("%s does not exist on %s", what, where)}
+	case found > 1:
+		return zero, &SettingError{field, board, fmt.Sprintf("%q matches %d %ss; choose by id", ref.Name, found, field)}
+	}
+	if _, name, inactive := key(hit); inactive {
+		return zero, &SettingError{field, board, fmt.Sprintf("%q is inactive", name)}
+	}
+	return hit, nil
+}

@@ -1,0 +1,368 @@
+package ticketsync_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/ticketsync"
+)
+
+type fixture struct {
+	srv     *cwtest.Server
+	client  *connectwise.Client
+	board   cwtest.Board
+	newSt   cwtest.BoardStatus
+	updSt   cwtest.BoardStatus
+	company cwtest.Company
+}
+
+func newFixture(t *testing.T, opts ...cwtest.Option) *fixture {
+	t.Helper()
+	srv := cwtest.NewServer(opts...)
+	t.Cleanup(srv.Close)
+	f := &fixture{srv: srv, client: newClient(t, srv)}
+	var ok bool
+	if f.board, ok = srv.BoardByName("Service Desk"); !ok {
+		t.Fatal("seed has no Service Desk board")
+	}
+	for _, st := range srv.Statuses(f.board.ID) {
+		switch st.Name {
+		case "New":
+			f.newSt = st
+		case "In Progress":
+			f.updSt = st
+		}
+	}
+	if f.newSt.ID == 0 || f.updSt.ID == 0 {
+		t.Fatalf("seed statuses: %+v", srv.Statuses(f.board.ID))
+	}
+	for _, c := range srv.Companies() {
+		if !c.DeletedFlag {
+			f.company = c
+			break
+		}
+	}
+	return f
+}
+
+func newClient(t *testing.T, srv *cwtest.Server) *connectwise.Client {
+	t.Helper()
+	c, err := connectwise.NewClient(srv.Config(),
+		connectwise.WithRateLimit(0, 1),
+		connectwise.WithRetry(8, time.Millisecond, 4*time.Millisecond),
+		connectwise.WithMaxRetryAfter(5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (f *fixture) alerts(n int, summary string) []ticketsync.Alert {
+	out := make([]ticketsync.Alert, n)
+	for i := range out {
+		out[i] = ticketsync.Alert{
+			Key:          fmt.Sprintf("dev-%03d/cpu", i),
+			Company:      connectwise.Ref{ID: f.company.ID},
+			Board:        connectwise.Ref{ID: f.board.ID},
+			Status:       connectwise.Ref{ID: f.newSt.ID},
+			UpdateStatus: connectwise.Ref{ID: f.updSt.ID},
+			Summary:      fmt.Sprintf("%s on device %d", summary, i),
+			Description:  "details",
+			Start:        time.Date(2026, 11, 20, 10, 0, i, 0, time.UTC),
+		}
+	}
+	return out
+}
+
+func (f *fixture) syncer(t *testing.T, p ticketsync.Policy) *ticketsync.Syncer {
+	t.Helper()
+	s, err := ticketsync.New(f.client, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// sourceTickets returns the simulator's tickets of a source by key.
+func (f *fixture) sourceTickets(source string) map[string][]cwtest.Ticket {
+	out := map[string][]cwtest.Ticket{}
+	for _, t := range f.srv.Tickets() {
+		rest, ok := strings.CutPrefix(t.ExternalXRef, source+":")
+		if !ok {
+			continue
+		}
+		key := rest[:strings.LastIndexByte(rest, '#')]
+		out[key] = append(out[key], t)
+	}
+	return out
+}
+
+// checkOnePerKey asserts exactly one ticket per key, open unless closed is set.
+func (f *fixture) checkOnePerKey(t *testing.T, source string, alerts []ticketsync.Alert) {
+	t.Helper()
+	got := f.sourceTickets(source)
+	for _, a := range alerts {
+		ts := got[a.Key]
+		if len(ts) != 1 {
+			t.Errorf("key %s has %d tickets, want exactly 1", a.Key, len(ts))
+			continue
+		}
+		if ts[0].ClosedFlag {
+			t.Errorf("key %s: ticket %d is closed", a.Key, ts[0].ID)
+		}
+	}
+	if len(got) != len(alerts) {
+		t.Errorf("%d keys have tickets, want %d", len(got), len(alerts))
+	}
+}
+
+func TestFirstSyncThenNothingChanged(t *testing.T) {
+	f := newFixture(t)
+	s := f.syncer(t, ticketsync.Policy{Source: "test"})
+	alerts := f.alerts(30, "CPU high")
+	ctx := context.Background()
+	var progress int
+	rep, err := s.Sync(ctx, alerts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Created != 30 || len(rep.Failed) != 0 {
+		t.Fatalf("first sync: %s %v", rep, rep.Failed)
+	}
+	f.checkOnePerKey(t, "test", alerts)
+	tk := f.sourceTickets("test")["dev-007/cpu"][0]
+	if tk.Summary != "CPU high on device 7" || tk.Status.ID != f.newSt.ID || tk.Company.ID != f.company.ID ||
+		tk.RecordType != "ServiceTicket" || tk.InitialDescription != "details" || tk.EstimatedStartDate == nil {
+		t.Errorf("ticket fields: %+v", tk)
+	}
+
+	f.srv.ResetRequests()
+	s2 := f.syncer(t, ticketsync.Policy{Source: "test", Progress: func(ticketsync.Progress) { progress++ }})
+	rep, err = s2.Sync(ctx, alerts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Unchanged != 30 || rep.Created+rep.Updated+rep.Closed != 0 {
+		t.Fatalf("re-sync: %s", rep)
+	}
+	// Nothing changed: the one listing call and not one more.
+	if rep.Calls != 1 || len(f.srv.Requests()) != 1 || progress != 0 {
+		t.Fatalf("re-sync made %d calls (server saw %d), progress %d", rep.Calls, len(f.srv.Requests()), progress)
+	}
+}
+
+func TestUpdateCloseAndReopen(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	s := f.syncer(t, ticketsync.Policy{Source: "ops", AutoClose: true})
+	alerts := f.alerts(5, "Disk 91%")
+	if _, err := s.Sync(ctx, alerts); err != nil {
+		t.Fatal(err)
+	}
+	// Alert 0 changes, alert 4 vanishes.
+	changed := append([]ticketsync.Alert(nil), alerts[:4]...)
+	changed[0].Summary = "Disk 97% on device 0"
+	rep, err := s.Sync(ctx, changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Updated != 1 || rep.Closed != 1 || rep.Unchanged != 3 {
+		t.Fatalf("report: %s", rep)
+	}
+	got := f.sourceTickets("ops")
+	if tk := got["dev-000/cpu"][0]; tk.Summary != "Disk 97% on device 0" || tk.Status.ID != f.updSt.ID {
+		t.Errorf("updated ticket: summary %q status %+v", tk.Summary, tk.Status)
+	}
+	if tk := got["dev-004/cpu"][0]; !tk.ClosedFlag || tk.Status.Name != "Closed" {
+		t.Errorf("vanished alert's ticket not closed: %+v", tk.Status)
+	}
+	// It comes back: the same ticket reopens, in the status on creation.
+	rep, err = s.Sync(ctx, alerts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Reopened != 1 || rep.Created != 0 {
+		t.Fatalf("report: %s", rep)
+	}
+	f.checkOnePerKey(t, "ops", alerts)
+	if tk := f.sourceTickets("ops")["dev-004/cpu"][0]; tk.Status.ID != f.newSt.ID {
+		t.Errorf("reopened status = %+v", tk.Status)
+	}
+}
+
+func TestNoAutoCloseLeavesTicketsOpen(t *testing.T) {
+	f := newFixture(t)
+	s := f.syncer(t, ticketsync.Policy{Source: "cyber"})
+	alerts := f.alerts(3, "Ransomware")
+	if _, err := s.Sync(context.Background(), alerts); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Sync(context.Background(), nil)
+	if err != nil || rep.Closed != 0 {
+		t.Fatalf("rep %s err %v", rep, err)
+	}
+	f.checkOnePerKey(t, "cyber", alerts)
+}
+
+func TestDroppedCreateMakesExactlyOneTicket(t *testing.T) {
+	f := newFixture(t)
+	f.srv.InjectFault(cwtest.Fault{Method: "POST", PathContains: "/service/tickets", DropAfterWrite: true, Times: 3})
+	s := f.syncer(t, ticketsync.Policy{Source: "drop", Concurrency: 1})
+	alerts := f.alerts(5, "Firewall off")
+	rep, err := s.Sync(context.Background(), alerts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Created != 5 || len(rep.Failed) != 0 {
+		t.Fatalf("report %s failed %v", rep, rep.Failed)
+	}
+	f.checkOnePerKey(t, "drop", alerts)
+	if n := f.srv.CountRequests("POST", "/service/tickets"); n != 5 {
+		t.Errorf("POSTs = %d, want 5 (a dropped write is looked up, not re-sent)", n)
+	}
+}
+
+func TestRateLimitStormAllLand(t *testing.T) {
+	f := newFixture(t)
+	// 30 consecutive 429s: more than the 8-retry failure budget, within
+	// the separate throttle budget (32).
+	f.srv.InjectFault(cwtest.Fault{Status: 429, RetryAfter: "0", Times: 30})
+	f.srv.InjectFault(cwtest.Fault{Status: 503, Method: "GET", Times: 3})
+	s := f.syncer(t, ticketsync.Policy{Source: "storm"})
+	alerts := f.alerts(25, "AV alert")
+	rep, err := s.Sync(context.Background(), alerts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Created != 25 || len(rep.Failed) != 0 {
+		t.Fatalf("report %s failed %v", rep, rep.Failed)
+	}
+	f.checkOnePerKey(t, "storm", alerts)
+}
+
+func TestParallelSyncsNeverDuplicate(t *testing.T) {
+	for _, lock := range []bool{true, false} {
+		t.Run(fmt.Sprintf("processLock=%v", lock), func(t *testing.T) {
+			f := newFixture(t)
+			alerts := f.alerts(20, "Memory high")
+			var wg sync.WaitGroup
+			errs := make([]error, 3)
+			for i := range errs {
+				// Separate clients, as separate processes would have.
+				s, err := ticketsync.New(newClient(t, f.srv), ticketsync.Policy{Source: "race", DisableProcessLock: !lock, AutoClose: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, errs[i] = s.Sync(context.Background(), alerts)
+				}()
+			}
+			wg.Wait()
+			if err := errors.Join(errs...); err != nil {
+				t.Fatal(err)
+			}
+			f.checkOnePerKey(t, "race", alerts)
+		})
+	}
+}
+
+func TestCrashMidSyncThenResume(t *testing.T) {
+	f := newFixture(t, cwtest.WithLatency(2*time.Millisecond))
+	alerts := f.alerts(40, "DNS poisoning")
+	ctx, cancel := context.WithCancel(context.Background())
+	s := f.syncer(t, ticketsync.Policy{Source: "crash", Concurrency: 2, Progress: func(p ticketsync.Progress) {
+		if p.Done == 10 {
+			cancel()
+		}
+	}})
+	_, err := s.Sync(ctx, alerts)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if n := len(f.sourceTickets("crash")); n == 0 || n == 40 {
+		t.Fatalf("%d tickets after the crash; the test wants a partial sync", n)
+	}
+	rep, err := f.syncer(t, ticketsync.Policy{Source: "crash"}).Sync(context.Background(), alerts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.checkOnePerKey(t, "crash", alerts)
+	if rep.Created+rep.Unchanged != 40 {
+		t.Fatalf("resume: %s", rep)
+	}
+}
+
+func TestInvalidAlertsWriteNothing(t *testing.T) {
+	f := newFixture(t)
+	good := f.alerts(1, "ok")
+	bad := f.alerts(4, "bad")
+	bad[0].Key = ""
+	bad[1].Company = connectwise.Ref{}
+	bad[2].Summary = " "
+	bad[3].Key = good[0].Key // duplicate of the good one
+	rep, err := f.syncer(t, ticketsync.Policy{Source: "val"}).Sync(context.Background(), append(good, bad...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Created != 1 || len(rep.Failed) != 4 {
+		t.Fatalf("report %s, failed %v", rep, rep.Failed)
+	}
+	var ae *ticketsync.AlertError
+	for _, fl := range rep.Failed {
+		if !errors.As(fl.Err, &ae) {
+			t.Errorf("failure %v is not an AlertError", fl.Err)
+		}
+	}
+	if _, err := ticketsync.New(f.client, ticketsync.Policy{Source: "Bad Source!"}); err == nil {
+		t.Error("invalid source accepted")
+	}
+}
+
+func TestRevokedPermissionStopsSync(t *testing.T) {
+	f := newFixture(t)
+	s := f.syncer(t, ticketsync.Policy{Source: "perm", Concurrency: 1})
+	f.srv.SetPermission("Service Tickets", "None", "All", "All", "All")
+	rep, err := s.Sync(context.Background(), f.alerts(10, "x"))
+	if !connectwise.IsForbidden(err) {
+		t.Fatalf("err = %v, want 403", err)
+	}
+	if rep.Created != 0 || len(rep.Failed) == 0 || len(rep.Failed) > 2 {
+		t.Fatalf("report %s: should stop after the first refusal", rep)
+	}
+}
+
+func TestLongAndOddKeys(t *testing.T) {
+	f := newFixture(t)
+	alerts := f.alerts(4, "odd")
+	alerts[0].Key = strings.Repeat("k", 200)
+	alerts[1].Key = `quote"and'apostrophe`
+	alerts[2].Key = "bracket[1]#hash%percent_under"
+	alerts[3].Key = "O'Brien laptop"
+	s := f.syncer(t, ticketsync.Policy{Source: "odd"})
+	for range 2 {
+		rep, err := s.Sync(context.Background(), alerts)
+		if err != nil || len(rep.Failed) != 0 {
+			t.Fatalf("rep %s err %v failed %v", rep, err, rep.Failed)
+		}
+	}
+	if n := len(f.srv.Tickets()); n == 0 {
+		t.Fatal("no tickets")
+	}
+	if got := len(f.sourceTickets("odd")); got != 4 {
+		t.Fatalf("%d keys, want 4", got)
+	}
+	for _, tk := range f.srv.Tickets() {
+		if len(tk.ExternalXRef) > 100 {
+			t.Errorf("externalXRef %d chars: %s", len(tk.ExternalXRef), tk.ExternalXRef)
+		}
+	}
+}
