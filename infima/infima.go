@@ -1,0 +1,438 @@
+package infima
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/go-querystring/query"
+
+	"github.com/psabridge/psabridge/internal/httpx"
+)
+
+// DefaultBaseURL is the Reporting API server every INFIMA partner uses; it is
+// also the "Server URL" the Security 360 integration asks for.
+const DefaultBaseURL = "https://app.infimasecapis.com"
+
+const (
+	// DefaultLimit is the page size the server uses when limit is omitted.
+	DefaultLimit = 20
+	// MaxLimit is the largest page the Reporting API serves. The client never
+	// sends more: larger values in list options are clamped to it.
+	MaxLimit = 50
+)
+
+// apiKeyHeader carries the Reporting API key on every request.
+const apiKeyHeader = "X-API-Key"
+
+// maxBody bounds a successful response: a page holds at most MaxLimit
+// objects, so anything near this size is not a Reporting API answer.
+const maxBody = 32 << 20
+
+// Option configures a Client.
+type Option = httpx.Option
+
+// WithBaseURL points the client at another server, such as the infimatest simulator.
+func WithBaseURL(u string) Option { return httpx.WithBaseURL(u) }
+
+// WithHTTPClient supplies the underlying *http.Client; its Transport is wrapped, never replaced.
+func WithHTTPClient(hc *http.Client) Option { return httpx.WithHTTPClient(hc) }
+
+// WithRateLimit sets the client-side request rate and burst (perSecond <= 0 disables limiting).
+func WithRateLimit(perSecond float64, burst int) Option {
+	return httpx.WithRateLimit(perSecond, burst)
+}
+
+// WithRetry sets how many times a failed GET is re-sent and the backoff bounds.
+func WithRetry(max int, minWait, maxWait time.Duration) Option {
+	return httpx.WithRetry(max, minWait, maxWait)
+}
+
+// WithMaxRetryAfter caps how long a server's Retry-After is honoured.
+func WithMaxRetryAfter(d time.Duration) Option { return httpx.WithMaxRetryAfter(d) }
+
+// WithTimeout bounds each attempt, body included.
+func WithTimeout(d time.Duration) Option { return httpx.WithTimeout(d) }
+
+// WithLogger sends one debug record per attempt (method, path, status,
+// attempt, duration; never headers) to l.
+func WithLogger(l *slog.Logger) Option { return httpx.WithLogger(l) }
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option { return httpx.WithUserAgent(ua) }
+
+// defaultSettings are deliberately gentle: INFIMA publishes no rate limit,
+// and a Security 360 sync has minutes, not seconds, to finish.
+func defaultSettings() httpx.Settings {
+	return httpx.Settings{
+		RatePerSecond: 5,
+		Burst:         5,
+		MaxRetries:    4,
+		RetryWaitMin:  500 * time.Millisecond,
+		RetryWaitMax:  30 * time.Second,
+		MaxRetryAfter: 60 * time.Second,
+		Timeout:       30 * time.Second,
+		BaseURL:       DefaultBaseURL,
+	}
+}
+
+// Client talks to the INFIMA Reporting API. It is safe for concurrent use.
+// Printing a Client with any fmt verb shows the server and a redacted key.
+type Client struct {
+	// Partner reads the partner account (GET /v1/partner).
+	Partner *PartnerService
+	// Clients lists the partner's client companies (GET /v1/clients).
+	Clients *ClientsService
+	// Users lists a client's users (GET /v1/clients/{id}/users).
+	Users *UsersService
+
+	hc   *httpx.Client
+	base *url.URL
+	// key sits behind a pointer so that fmt of a Client value prints an
+	// address, never the key.
+	key *apiKey
+}
+
+// service is the shared base of every XService.
+type service struct{ client *Client }
+
+// apiKey holds the secret; its printed forms are redacted in case a future
+// change ever exposes it to fmt.
+type apiKey struct{ v string }
+
+// String redacts the key.
+func (k *apiKey) String() string { return httpx.Redacted }
+
+// GoString redacts the key.
+func (k *apiKey) GoString() string { return httpx.Redacted }
+
+// NewClient returns a client that authenticates with the Reporting API key (Partner menu →
+// Settings → Integrations → Reporting API in INFIMA). The key and the base
+// URL are checked without touching the network; problems come back as a
+// *ConfigError naming the field. Use Partner.Get or TestConnection to check
+// the key against the server.
+func NewClient(key string, opts ...Option) (*Client, error) {
+	if err := ValidateAPIKey(key); err != nil {
+		return nil, err
+	}
+	s := httpx.Resolve(defaultSettings(), opts...)
+	base, err := ParseBaseURL(s.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s.BaseURL = base.String()
+	// The key must never follow a redirect to another host.
+	s.SensitiveHeaders = append(append([]string(nil), s.SensitiveHeaders...), apiKeyHeader)
+	c := &Client{hc: httpx.New(s), base: base, key: &apiKey{v: key}}
+	c.Partner = &PartnerService{client: c}
+	c.Clients = &ClientsService{client: c}
+	c.Users = &UsersService{client: c}
+	return c, nil
+}
+
+// BaseURL returns the server the client talks to.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// Limiter exposes the client's adaptive rate limiter (nil when unlimited), so
+// reports and benchmarks can read the current rate and the 429 count.
+func (c *Client) Limiter() *httpx.Limiter { return c.hc.Limiter() }
+
+// String describes the client without its key.
+func (c *Client) String() string {
+	if c == nil {
+		return "infima.Client(nil)"
+	}
+	return fmt.Sprintf("infima.Client{BaseURL:%q, APIKey:%s}", c.BaseURL(), httpx.Redacted)
+}
+
+// GoString is String: %#v must not dump the key either.
+func (c *Client) GoString() string { return c.String() }
+
+// Format makes every fmt verb (%v, %+v, %#v, %s, %q...) print String, so no
+// formatting path reaches the key.
+func (c *Client) Format(f fmt.State, verb rune) {
+	s := c.String()
+	if verb == 'q' {
+		s = fmt.Sprintf("%q", s)
+	}
+	_, _ = io.WriteString(f, s)
+}
+
+// ValidateAPIKey checks a Reporting API key without contacting INFIMA. It
+// catches the usual paste mistakes (empty, surrounding spaces or a line
+// break) and never echoes the key.
+func ValidateAPIKey(key string) error {
+	switch {
+	case key == "":
+		return &ConfigError{Field: "APIKey", Problem: "is empty: copy the Reporting API key from INFIMA (Partner menu → Settings → Integrations → Reporting API)"}
+	case strings.TrimSpace(key) != key:
+		return &ConfigError{Field: "APIKey", Problem: "has leading or trailing whitespace: paste it again without spaces or line breaks"}
+	}
+	for _, r := range key {
+		if r < 0x21 || r > 0x7e {
+			return &ConfigError{Field: "APIKey", Problem: "contains spaces, control or non-ASCII characters that cannot be sent in an HTTP header: paste it again"}
+		}
+	}
+	return nil
+}
+
+// ParseBaseURL checks a server URL: https with no path, query or
+// credentials, as in DefaultBaseURL. Plain http is accepted only for
+// loopback hosts so that simulators work; a real server must be https.
+func ParseBaseURL(raw string) (*url.URL, error) {
+	bad := func(problem string) error { return &ConfigError{Field: "BaseURL", Problem: problem} }
+	if strings.TrimSpace(raw) != raw {
+		return nil, bad("has leading or trailing whitespace")
+	}
+	if raw == "" {
+		return nil, bad("is empty: use " + DefaultBaseURL)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, bad(fmt.Sprintf("%q is not a URL: use %s", raw, DefaultBaseURL))
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return nil, bad(fmt.Sprintf("%q uses http://: INFIMA requires https:// (use %s)", redactURL(u), DefaultBaseURL))
+		}
+	default:
+		return nil, bad(fmt.Sprintf("%q must start with https:// (use %s)", redactURL(u), DefaultBaseURL))
+	}
+	if u.Host == "" {
+		return nil, bad(fmt.Sprintf("%q has no host: use %s", redactURL(u), DefaultBaseURL))
+	}
+	if u.User != nil {
+		return nil, bad("must not contain credentials; the API key is sent in a header")
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return nil, bad(fmt.Sprintf("%q must be the server only, without a path such as /v1 (use %s)", redactURL(u), DefaultBaseURL))
+	}
+	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
+}
+
+// redactURL prints a URL without any userinfo.
+func redactURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	return c.String()
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Response wraps the HTTP response of one call and, for list calls, the
+// paging facts the iterators use.
+type Response struct {
+	*http.Response
+	// Total is the number of objects across all pages, as the server reports
+	// it in the paging object (list calls only).
+	Total int
+	// Offset and Limit describe the page that was requested.
+	Offset, Limit int
+	// NextOffset is where the next page starts; 0 when this page was the last.
+	NextOffset int
+}
+
+// ListOptions page through a list. Zero values let the server decide
+// (limit 20, offset 0).
+type ListOptions struct {
+	// Limit is the page size, 1 to MaxLimit; larger values are clamped.
+	Limit int `url:"limit,omitempty"`
+	// Offset is the index of the first object to return.
+	Offset int `url:"offset,omitempty"`
+}
+
+// normalized returns the options as they go on the wire: limit clamped to
+// what the server accepts, offset never negative.
+func (o ListOptions) normalized() ListOptions {
+	if o.Limit > MaxLimit {
+		o.Limit = MaxLimit
+	}
+	if o.Limit < 0 {
+		o.Limit = 0
+	}
+	if o.Offset < 0 {
+		o.Offset = 0
+	}
+	return o
+}
+
+// page is the paging object the Reporting API wraps lists in. Items stays
+// raw so that a missing key (not a paging object) can be told from null (an
+// empty page); Total is a pointer so a server that omits it can be told
+// from an empty list.
+type page struct {
+	Items  json.RawMessage `json:"items"`
+	Total  *int            `json:"total"`
+	Limit  *int            `json:"limit"`
+	Offset *int            `json:"offset"`
+}
+
+// newRequest builds a GET for path with opts encoded by go-querystring.
+func (c *Client) newRequest(ctx context.Context, path string, opts any) (*http.Request, error) {
+	u := *c.base
+	u.Path = path
+	if opts != nil {
+		v, err := query.Values(opts)
+		if err != nil {
+			return nil, fmt.Errorf("infima: encoding query for %s: %w", path, err)
+		}
+		u.RawQuery = v.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("infima: GET %s: %w", path, err)
+	}
+	req.Header.Set(apiKeyHeader, c.key.v)
+	req.Header.Set("Accept", "application/json")
+	return req, nil
+}
+
+// do sends req and decodes a 2xx JSON body into v. Error statuses become
+// *Error (a 429 that outlived the retries is wrapped in
+// *httpx.RetryAfterError); a body that is not the expected JSON becomes
+// *DecodeError. The body is always drained and closed.
+func (c *Client) do(req *http.Request, v any) (*Response, error) {
+	endpoint := req.Method + " " + req.URL.Path
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		// Transport errors name the URL, never headers; scrub anyway in case
+		// a proxy echoed something back.
+		return nil, &transportError{endpoint: endpoint, msg: httpx.Scrub(err.Error(), c.key.v), err: err}
+	}
+	// Response exposes the request (not every RoundTripper sets it); keep
+	// the key out of it so that dumping a Response cannot leak it.
+	sent := resp.Request
+	if sent == nil {
+		sent = req
+	}
+	sent = sent.Clone(sent.Context())
+	sent.Header.Del(apiKeyHeader)
+	resp.Request = sent
+	r := &Response{Response: resp}
+	if err := CheckResponse(resp); err != nil {
+		var apiErr *Error
+		if errors.As(err, &apiErr) {
+			// resp.Request is not set by every RoundTripper.
+			apiErr.Method, apiErr.Path = req.Method, req.URL.Path
+			apiErr.Message = httpx.Scrub(apiErr.Message, c.key.v)
+			if apiErr.StatusCode == http.StatusTooManyRequests {
+				return r, &httpx.RetryAfterError{Wait: apiErr.RetryAfter, Err: apiErr}
+			}
+		}
+		return r, err
+	}
+	defer httpx.DrainClose(resp.Body)
+	if v == nil {
+		return r, nil
+	}
+	dec := json.NewDecoder(io.LimitReader(resp.Body, maxBody))
+	if err := dec.Decode(v); err != nil {
+		return r, &DecodeError{Endpoint: endpoint, Err: err}
+	}
+	return r, nil
+}
+
+// transportError reports a call that got no HTTP response at all. Its text
+// is scrubbed of the key; Unwrap keeps context errors inspectable.
+type transportError struct {
+	endpoint, msg string
+	err           error
+}
+
+// Error names the endpoint and the (scrubbed) transport failure.
+func (e *transportError) Error() string { return "infima: " + e.endpoint + ": " + e.msg }
+
+// Unwrap keeps context errors inspectable with errors.Is.
+func (e *transportError) Unwrap() error { return e.err }
+
+// list fetches one page of a paged endpoint and fills in the paging facts.
+func list[T any](c *Client, ctx context.Context, path string, opts any, lo ListOptions) ([]T, *Response, error) {
+	req, err := c.newRequest(ctx, path, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var p page
+	resp, err := c.do(req, &p)
+	if err != nil {
+		return nil, resp, err
+	}
+	endpoint := "GET " + path
+	if len(p.Items) == 0 {
+		// A 200 without "items" is not a paging object; treating it as an
+		// empty list would silently hide every record.
+		return nil, resp, &DecodeError{Endpoint: endpoint, Err: errors.New(`response has no "items" array`)}
+	}
+	var items []T
+	if err := json.Unmarshal(p.Items, &items); err != nil {
+		return nil, resp, &DecodeError{Endpoint: endpoint, Err: err}
+	}
+	resp.Offset = lo.Offset
+	resp.Limit = lo.Limit
+	if p.Limit != nil && *p.Limit > 0 {
+		resp.Limit = *p.Limit
+	}
+	if resp.Limit == 0 {
+		resp.Limit = DefaultLimit
+	}
+	n := len(items)
+	next := lo.Offset + n
+	switch {
+	case n == 0:
+		next = 0
+	case p.Total != nil:
+		resp.Total = *p.Total
+		if next >= *p.Total {
+			next = 0
+		}
+	default:
+		resp.Total = next
+		if n < resp.Limit {
+			next = 0
+		}
+	}
+	resp.NextOffset = next
+	return items, resp, nil
+}
+
+// walk yields every item of a paged endpoint, one page at a time, starting
+// at start.Offset. It asks for MaxLimit per page unless start says
+// otherwise, because fewer round trips matter more than page size here.
+func walk[T any](start ListOptions, fetch func(ListOptions) ([]T, *Response, error), yield func(T, error) bool) {
+	lo := start.normalized()
+	if lo.Limit == 0 {
+		lo.Limit = MaxLimit
+	}
+	for {
+		items, resp, err := fetch(lo)
+		if err != nil {
+			var zero T
+			yield(zero, err)
+			return
+		}
+		for _, it := range items {
+			if !yield(it, nil) {
+				return
+			}
+		}
+		if resp.NextOffset <= lo.Offset {
+			return
+		}
+		lo.Offset = resp.NextOffset
+	}
+}
