@@ -37,15 +37,6 @@ func (t *table[T, P]) get(id int) *T {
 	return nil
 }
 
-// after returns the index of the first record whose id is greater than id.
-func (t *table[T, P]) after(id int) int {
-	i, ok := t.search(id)
-	if ok {
-		i++
-	}
-	return i
-}
-
 // insert stores r, assigning the next id when r has none.
 func (t *table[T, P]) insert(r *T) {
 	p := P(r)

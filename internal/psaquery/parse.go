@@ -392,7 +392,7 @@ func (e *Expr) String() string {
 	return b.String()
 }
 
-func (n *logical) walk(fn func(*Comparison)) { n.l.walk(fn); n.r.walk(fn) }
+func (n *logical) walk(fn func(*Comparison))  { n.l.walk(fn); n.r.walk(fn) }
 func (n *compNode) walk(fn func(*Comparison)) { fn(&n.c) }
 
 // precedence: 1 for or, 2 for and.
