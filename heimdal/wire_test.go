@@ -291,8 +291,9 @@ func TestWire429ExhaustedExposesWait(t *testing.T) {
 		if !errors.As(err, &he) || he.StatusCode != 429 || he.Path != "/2.0/activeclients" {
 			t.Errorf("wrapped error %v", err)
 		}
-		if calls != 3 {
-			t.Errorf("%d attempts, want 1 + 2 retries", calls)
+		// 429s have their own budget: 4 × the 2 configured retries.
+		if calls != 9 {
+			t.Errorf("%d attempts, want 1 + 8 throttle retries", calls)
 		}
 	})
 }

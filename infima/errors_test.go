@@ -191,8 +191,9 @@ func Test429ExhaustsRetries(t *testing.T) {
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 || apiErr.RetryAfter != 7*time.Second {
 			t.Fatalf("err %v", err)
 		}
-		if mt.GetTotalCallCount() != 5 {
-			t.Fatalf("%d calls, want 1 + 4 retries", mt.GetTotalCallCount())
+		// 429s have their own budget: 4 × the default 4 retries.
+		if mt.GetTotalCallCount() != 17 {
+			t.Fatalf("%d calls, want 1 + 16 throttle retries", mt.GetTotalCallCount())
 		}
 		if d := time.Since(start); d < 28*time.Second {
 			t.Fatalf("retried after %v only", d)

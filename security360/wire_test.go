@@ -309,11 +309,12 @@ func TestWireRateLimitedAfterRetriesExposesWait(t *testing.T) {
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusTooManyRequests || apiErr.Message != "slow down" {
 			t.Errorf("err = %v", err)
 		}
-		if n := mt.GetCallCountInfo()["GET "+companiesURL]; n != 3 {
-			t.Errorf("GET attempts = %d, want 3 (two retries)", n)
+		// 429s have their own budget: 4 × the 2 configured retries.
+		if n := mt.GetCallCountInfo()["GET "+companiesURL]; n != 9 {
+			t.Errorf("GET attempts = %d, want 9 (eight throttle retries)", n)
 		}
-		if elapsed := time.Since(start); elapsed != 60*time.Second {
-			t.Errorf("retries waited %v, want 2×30s from Retry-After", elapsed)
+		if elapsed := time.Since(start); elapsed != 8*30*time.Second {
+			t.Errorf("retries waited %v, want 8×30s from Retry-After", elapsed)
 		}
 	})
 }
