@@ -32,10 +32,12 @@ func (s *Server) Ticket(id int) (Ticket, bool) {
 // the API member's default board with its default status, the default
 // priority, the first active client company (AcmeCorp in the seed data)
 // and summary "Ticket <id>"; fill (which may be nil) can change anything.
-// References are resolved by id and closedFlag follows the status.
+// References are resolved by id and closedFlag follows the status. fill
+// runs without the Server's lock, so it may call the Server's methods.
 func (s *Server) AddTickets(n int, fill func(i int, t *Ticket)) int {
+	// Defaults are read under the lock, but fill runs without it so that it
+	// may call the Server's other methods (Companies, BoardByName...).
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	st := s.st
 	now := s.now()
 	m := st.members.get(st.apiMemberID)
@@ -56,14 +58,30 @@ func (s *Server) AddTickets(n int, fill func(i int, t *Ticket)) int {
 		}
 	}
 	info := &Info{LastUpdated: &now, UpdatedBy: m.Identifier, DateEntered: &now, EnteredBy: m.Identifier}
-	first := st.tickets.nextID
-	st.tickets.rows = append(make([]*Ticket, 0, len(st.tickets.rows)+n), st.tickets.rows...)
-	for i := 0; i < n; i++ {
-		t := &Ticket{ID: st.tickets.nextID, Summary: "Ticket " + itoa(st.tickets.nextID), RecordType: "ServiceTicket",
+	next := st.tickets.nextID
+	s.mu.Unlock()
+
+	tickets := make([]*Ticket, n)
+	for i := range tickets {
+		// The id fill sees is provisional: a concurrent insert may move it.
+		t := &Ticket{ID: next + i, Summary: "Ticket " + itoa(next+i), RecordType: "ServiceTicket",
 			Board: defBoard, Status: defStatus, Priority: defPrio, Company: defCompany, Info: info}
 		if fill != nil {
 			fill(i, t)
-			t.ID = first + i
+		}
+		tickets[i] = t
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	first := st.tickets.nextID
+	st.tickets.rows = append(make([]*Ticket, 0, len(st.tickets.rows)+n), st.tickets.rows...)
+	for i, t := range tickets {
+		if t.Summary == "Ticket "+itoa(next+i) {
+			t.Summary = "Ticket " + itoa(first+i)
+		}
+		t.ID = first + i
+		if fill != nil {
 			s.resolveLoose(t, defBoard, defStatus, defPrio, defCompany)
 		}
 		if t.Status != nil {
