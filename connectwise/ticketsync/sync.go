@@ -166,6 +166,11 @@ func (r *run) planCreate(a *Alert, found []connectwise.Ticket) []job {
 		}
 	}
 	if len(found) > 0 {
+		if r.s.policy.KeepClosed {
+			// A person closed it: the alert's reappearance is not news.
+			r.record(Result{Key: a.Key, Action: ActionUnchanged, TicketID: found[0].ID})
+			return nil
+		}
 		return []job{{action: ActionReopened, alert: a, ticket: found[0], key: a.Key}}
 	}
 	return []job{{action: ActionCreated, alert: a, key: a.Key}}
@@ -299,9 +304,9 @@ func (r *run) do(ctx context.Context, j job) Result {
 	case ActionCreated:
 		res.TicketID, err = r.create(ctx, j.alert)
 	case ActionUpdated:
-		err = r.patch(ctx, j.ticket.ID, r.updateOps(j.alert, j.alert.UpdateStatus))
+		err = r.patch(ctx, j.ticket.ID, r.updateOps(j.alert, j.ticket, j.alert.UpdateStatus))
 	case ActionReopened:
-		err = r.patch(ctx, j.ticket.ID, r.updateOps(j.alert, j.alert.Status))
+		err = r.patch(ctx, j.ticket.ID, r.updateOps(j.alert, j.ticket, j.alert.Status))
 	case ActionClosed:
 		var st connectwise.Ref
 		if st, err = r.closeStatus(ctx, j.ticket.Board.ID); err == nil {
@@ -359,10 +364,25 @@ func (r *run) create(ctx context.Context, a *Alert) (int, error) {
 	return 0, fmt.Errorf("create still unconfirmed after %d attempts: %w", maxCreateAttempts, lastErr)
 }
 
-func (r *run) updateOps(a *Alert, status connectwise.Ref) []connectwise.PatchOp {
+// updateOps brings ticket t in line with alert a. Everything the
+// fingerprint covers is sent, or the fingerprint would record a state the
+// ticket does not have (a tenant re-mapped to another company would leave
+// its tickets behind forever).
+func (r *run) updateOps(a *Alert, t connectwise.Ticket, status connectwise.Ref) []connectwise.PatchOp {
 	ops := []connectwise.PatchOp{
 		connectwise.Replace("summary", connectwise.TruncateSummary(a.Summary)),
 		connectwise.Replace("externalXRef", r.s.xref(a.Key, fingerprint(a))),
+	}
+	if t.Company.ID != a.Company.ID {
+		ops = append(ops, connectwise.Replace("company", connectwise.Ref{ID: a.Company.ID}))
+	}
+	if t.Board.ID != a.Board.ID {
+		// Statuses belong to boards: a ticket moving board needs one of the
+		// new board's.
+		ops = append(ops, connectwise.Replace("board", connectwise.Ref{ID: a.Board.ID}))
+		if status.ID == 0 {
+			status = a.Status
+		}
 	}
 	for _, f := range []struct {
 		path string

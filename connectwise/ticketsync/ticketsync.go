@@ -45,6 +45,11 @@ type Policy struct {
 	Source string
 	// AutoClose closes tickets whose alert is no longer in the desired set.
 	AutoClose bool
+	// KeepClosed leaves a closed ticket closed when its alert is synced
+	// again (by default it reopens, so a key keeps one ticket for life).
+	// Sources whose tickets are closed by people, not by the sync, want it:
+	// a backfill must not reopen what a technician resolved.
+	KeepClosed bool
 	// CloseStatus gives, per board id, the status used to close tickets.
 	// Boards not listed use their first active closed status (preferring
 	// one named "Closed"), read once from the PSA.

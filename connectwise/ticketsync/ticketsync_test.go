@@ -366,3 +366,62 @@ func TestLongAndOddKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestRemappedCompanyAndBoardMoveTheTicket(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	s := f.syncer(t, ticketsync.Policy{Source: "move"})
+	alerts := f.alerts(2, "Mailbox rule")
+	if _, err := s.Sync(ctx, alerts); err != nil {
+		t.Fatal(err)
+	}
+	globex, _ := f.srv.CompanyByIdentifier("Globex")
+	help, _ := f.srv.BoardByName("Help Desk")
+	var helpNew cwtest.BoardStatus
+	for _, st := range f.srv.Statuses(help.ID) {
+		if st.DefaultFlag {
+			helpNew = st
+		}
+	}
+	moved := append([]ticketsync.Alert(nil), alerts...)
+	moved[0].Company = connectwise.Ref{ID: globex.ID}
+	moved[1].Board = connectwise.Ref{ID: help.ID}
+	moved[1].Status = connectwise.Ref{ID: helpNew.ID}
+	moved[1].UpdateStatus = connectwise.Ref{}
+	rep, err := s.Sync(ctx, moved)
+	if err != nil || rep.Updated != 2 || len(rep.Failed) != 0 {
+		t.Fatalf("rep %s err %v failed %v", rep, err, rep.Failed)
+	}
+	got := f.sourceTickets("move")
+	if tk := got[alerts[0].Key][0]; tk.Company.ID != globex.ID {
+		t.Errorf("ticket stayed with company %+v after the re-mapping", tk.Company)
+	}
+	if tk := got[alerts[1].Key][0]; tk.Board.ID != help.ID || tk.Status.ID != helpNew.ID {
+		t.Errorf("ticket board %+v status %+v; want Help Desk / its default status", tk.Board, tk.Status)
+	}
+	// The fingerprint now matches what the ticket shows: nothing to do.
+	if rep, err = s.Sync(ctx, moved); err != nil || rep.Unchanged != 2 {
+		t.Fatalf("rep %s err %v", rep, err)
+	}
+}
+
+func TestKeepClosedNeverReopens(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alerts := f.alerts(2, "Impossible travel")
+	closer := f.syncer(t, ticketsync.Policy{Source: "keep", AutoClose: true})
+	if _, err := closer.Sync(ctx, alerts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := closer.Sync(ctx, alerts[:1]); err != nil { // closes alert 1's ticket
+		t.Fatal(err)
+	}
+	keep := f.syncer(t, ticketsync.Policy{Source: "keep", KeepClosed: true})
+	rep, err := keep.Sync(ctx, alerts)
+	if err != nil || rep.Reopened != 0 || rep.Created != 0 || rep.Unchanged != 2 {
+		t.Fatalf("rep %s err %v", rep, err)
+	}
+	if tk := f.sourceTickets("keep")[alerts[1].Key]; len(tk) != 1 || !tk[0].ClosedFlag {
+		t.Fatalf("closed ticket was reopened or duplicated: %+v", tk)
+	}
+}
