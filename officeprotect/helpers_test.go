@@ -1,0 +1,167 @@
+package officeprotect_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/officeprotect"
+	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
+)
+
+// now is the fixed "current time" of every test.
+var now = time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
+
+func ago(d time.Duration) time.Time { return now.Add(-d) }
+
+type fixture struct {
+	t   *testing.T
+	ctx context.Context
+	psa *cwtest.Server
+	src *officeprotecttest.Source
+	rec *officeprotecttest.Recorder
+	in  *officeprotect.Integration
+	// clock is what the integration reads as the time; tests move it.
+	clock time.Time
+
+	acme, globex, initech, hooli, oldco cwtest.Company
+	serviceDesk, helpDesk               cwtest.Board
+}
+
+// fastPSA keeps retries and rate limiting from slowing tests down.
+func fastPSA() officeprotect.Option {
+	return officeprotect.WithPSAOptions(
+		connectwise.WithRateLimit(0, 1),
+		connectwise.WithRetry(2, time.Millisecond, 2*time.Millisecond),
+		connectwise.WithMaxRetryAfter(2*time.Millisecond))
+}
+
+// newFixture starts a PSA simulator and an event source with four active
+// tenants (Acme, Globex, Initech, Contoso) and one inactive one.
+func newFixture(t *testing.T, opts ...officeprotect.Option) *fixture {
+	t.Helper()
+	f := &fixture{t: t, ctx: context.Background(), psa: cwtest.NewServer(), src: officeprotecttest.NewSource(), rec: &officeprotecttest.Recorder{}, clock: now}
+	t.Cleanup(f.psa.Close)
+	for _, tn := range []officeprotect.Tenant{
+		{ID: "t-acme", Name: "Acme Corp", Active: true},
+		{ID: "t-globex", Name: "Globex", Active: true},
+		{ID: "t-initech", Name: "Initech", Active: true},
+		{ID: "t-contoso", Name: "Contoso Ltd", Active: true},
+		{ID: "t-gone", Name: "Gone Tenant", Active: false},
+	} {
+		f.src.AddTenant(tn)
+	}
+	must := func(ok bool, what string) {
+		if !ok {
+			t.Fatalf("seed data has no %s", what)
+		}
+	}
+	var ok bool
+	f.acme, ok = f.psa.CompanyByIdentifier("AcmeCorp")
+	must(ok, "AcmeCorp")
+	f.globex, ok = f.psa.CompanyByIdentifier("Globex")
+	must(ok, "Globex")
+	f.initech, ok = f.psa.CompanyByIdentifier("Initech")
+	must(ok, "Initech")
+	f.hooli, ok = f.psa.CompanyByIdentifier("Hooli")
+	must(ok, "Hooli")
+	f.oldco, ok = f.psa.CompanyByIdentifier("OldCo")
+	must(ok, "OldCo")
+	f.serviceDesk, ok = f.psa.BoardByName("Service Desk")
+	must(ok, "Service Desk board")
+	f.helpDesk, ok = f.psa.BoardByName("Help Desk")
+	must(ok, "Help Desk board")
+
+	all := append([]officeprotect.Option{
+		fastPSA(),
+		officeprotect.WithClock(func() time.Time { return f.clock }),
+		officeprotect.WithNotifier(f.rec),
+	}, opts...)
+	in, err := officeprotect.New(f.psa.Config(), f.src, all...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.in = in
+	return f
+}
+
+// configure runs the guide's steps up to, not including, ConfirmSetup:
+// check connection, Acme and Globex enabled, Initech disabled, Contoso
+// unmapped, emergency contact set.
+func (f *fixture) configure() {
+	f.t.Helper()
+	chk, err := f.in.CheckConnection(f.ctx)
+	if err != nil || !chk.OK() {
+		f.t.Fatalf("CheckConnection: %v %v", chk, err)
+	}
+	for _, m := range []struct {
+		tenant  string
+		company int
+		enabled bool
+	}{{"t-acme", f.acme.ID, true}, {"t-globex", f.globex.ID, true}, {"t-initech", f.initech.ID, false}} {
+		if err := f.in.SetMapping(f.ctx, m.tenant, m.company, m.enabled); err != nil {
+			f.t.Fatalf("SetMapping(%s): %v", m.tenant, err)
+		}
+	}
+	if err := f.in.SetEmergencyContact("soc@msp.example.com"); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// confirm configures and confirms the setup, failing the test on error.
+func (f *fixture) confirm() *officeprotect.SetupResult {
+	f.t.Helper()
+	f.configure()
+	res, err := f.in.ConfirmSetup(f.ctx, nil)
+	if err != nil {
+		f.t.Fatalf("ConfirmSetup: %v", err)
+	}
+	return res
+}
+
+func event(id, tenant string, at time.Time) officeprotect.Event {
+	return officeprotect.Event{
+		ID: id, TenantID: tenant, TriggeredAt: at,
+		Title:       "Suspicious sign-in for " + id,
+		Description: "A sign-in from an unusual location was detected for " + id + ".",
+		Severity:    officeprotect.SeverityHigh, Category: "Identity",
+	}
+}
+
+// tickets returns the simulator's Office Protect tickets by event id.
+func (f *fixture) tickets() map[string][]cwtest.Ticket {
+	out := map[string][]cwtest.Ticket{}
+	for _, t := range f.psa.Tickets() {
+		rest, ok := strings.CutPrefix(t.ExternalXRef, officeprotect.Source+":")
+		if !ok {
+			continue
+		}
+		key, _, _ := strings.Cut(rest, "#")
+		out[key] = append(out[key], t)
+	}
+	return out
+}
+
+// ticketCount counts every ticket in the simulator.
+func (f *fixture) ticketCount() int { return len(f.psa.Tickets()) }
+
+func (f *fixture) process(events ...officeprotect.Event) *officeprotect.RunReport {
+	f.t.Helper()
+	rep, err := f.in.Process(f.ctx, events)
+	if err != nil {
+		f.t.Fatalf("Process: %v (report %v)", err, rep)
+	}
+	return rep
+}
+
+func ids[T any](xs []T, id func(T) string) string {
+	var out []string
+	for _, x := range xs {
+		out = append(out, id(x))
+	}
+	return fmt.Sprint(out)
+}

@@ -1,0 +1,46 @@
+package officeprotecttest
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/psabridge/psabridge/officeprotect"
+)
+
+// Recorder is an officeprotect.Notifier that keeps every alert. The zero
+// value is ready to use and safe for concurrent use.
+type Recorder struct {
+	mu     sync.Mutex
+	alerts []officeprotect.Alert
+	err    error
+}
+
+// Notify records a, or fails with the error set by Fail (recording
+// nothing, like an undeliverable mail).
+func (r *Recorder) Notify(ctx context.Context, a officeprotect.Alert) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return r.err
+	}
+	r.alerts = append(r.alerts, a)
+	return nil
+}
+
+// Fail makes later deliveries fail with err; nil restores delivery.
+func (r *Recorder) Fail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.err = err
+}
+
+// Alerts returns the alerts delivered so far, oldest first.
+func (r *Recorder) Alerts() []officeprotect.Alert {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.alerts)
+}

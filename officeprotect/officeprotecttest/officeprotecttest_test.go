@@ -1,0 +1,94 @@
+package officeprotecttest_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/psabridge/psabridge/officeprotect"
+	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
+)
+
+func TestSourceEventsSinceIsInclusiveAndOrdered(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
+	s := officeprotecttest.NewSource()
+	s.Add(
+		officeprotect.Event{ID: "c", TriggeredAt: t0.Add(time.Minute)},
+		officeprotect.Event{ID: "a", TriggeredAt: t0},
+		officeprotect.Event{ID: "old", TriggeredAt: t0.Add(-time.Nanosecond)},
+	)
+	s.Add(officeprotect.Event{ID: "c", Title: "updated", TriggeredAt: t0.Add(time.Minute)})
+	got, err := s.Events(ctx, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "a" || got[1].ID != "c" || got[1].Title != "updated" {
+		t.Fatalf("events %+v", got)
+	}
+	boom := errors.New("down")
+	s.SetError(boom)
+	if _, err := s.Events(ctx, t0); !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := s.Tenants(ctx); !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	if s.Calls() != 3 {
+		t.Fatalf("calls = %d", s.Calls())
+	}
+}
+
+func TestSourceTenants(t *testing.T) {
+	s := officeprotecttest.NewSource()
+	s.AddTenant(officeprotect.Tenant{ID: "t1", Name: "One", Active: true})
+	s.AddTenant(officeprotect.Tenant{ID: "t1", Name: "One renamed", Active: true})
+	if !s.SetTenantActive("t1", false) || s.SetTenantActive("nope", true) {
+		t.Fatal("SetTenantActive result")
+	}
+	got, _ := s.Tenants(context.Background())
+	if len(got) != 1 || got[0].Name != "One renamed" || got[0].Active {
+		t.Fatalf("tenants %+v", got)
+	}
+	got[0].Name = "mutated"
+	if again, _ := s.Tenants(context.Background()); again[0].Name != "One renamed" {
+		t.Fatal("Tenants returned the source's own slice")
+	}
+}
+
+func TestRecorder(t *testing.T) {
+	var r officeprotecttest.Recorder
+	ctx := context.Background()
+	if err := r.Notify(ctx, officeprotect.Alert{Subject: "one"}); err != nil {
+		t.Fatal(err)
+	}
+	r.Fail(errors.New("smtp down"))
+	if err := r.Notify(ctx, officeprotect.Alert{Subject: "two"}); err == nil {
+		t.Fatal("Fail ignored")
+	}
+	r.Fail(nil)
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := r.Notify(cancelled, officeprotect.Alert{Subject: "three"}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if a := r.Alerts(); len(a) != 1 || a[0].Subject != "one" {
+		t.Fatalf("alerts %+v", a)
+	}
+}
+
+func TestSMTPServerRequiresAuthWhenConfigured(t *testing.T) {
+	srv := officeprotecttest.NewSMTPServer(officeprotecttest.WithSMTPAuth("u", "p"))
+	defer srv.Close()
+	n, err := officeprotect.NewSMTPNotifier(officeprotect.SMTPConfig{Host: srv.Host, Port: srv.Port, From: "a@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Notify(context.Background(), officeprotect.Alert{To: "b@example.com", Subject: "s", Body: "b"}); err == nil {
+		t.Fatal("unauthenticated mail accepted")
+	}
+	if len(srv.Messages()) != 0 {
+		t.Fatal("message stored")
+	}
+}

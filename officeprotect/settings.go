@@ -1,0 +1,253 @@
+package officeprotect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/ticketsync"
+)
+
+// SettingError reports a setting that cannot work, naming it.
+type SettingError struct {
+	// Setting is "Mapping", "TicketStatus", "Board" or "EmergencyContact".
+	Setting string
+	// Subject is the tenant id for a mapping; empty otherwise.
+	Subject string
+	// Problem says what is wrong and, where it can, what to do.
+	Problem string
+	// Err is the underlying error, if any (for example a
+	// *ticketsync.SettingError or a *connectwise.Error).
+	Err error
+}
+
+// Error names the setting (and tenant) before the problem.
+func (e *SettingError) Error() string {
+	if e.Subject != "" {
+		return fmt.Sprintf("officeprotect: %s of tenant %q: %s", e.Setting, e.Subject, e.Problem)
+	}
+	return fmt.Sprintf("officeprotect: %s: %s", e.Setting, e.Problem)
+}
+
+// Unwrap returns the underlying error.
+func (e *SettingError) Unwrap() error { return e.Err }
+
+// BoardSource says which rule of the setup guide chose the board.
+type BoardSource string
+
+// The two rules, in the guide's order.
+const (
+	// BoardMemberDefault is the API member's default service board.
+	BoardMemberDefault BoardSource = "api-member-default"
+	// BoardPSADefault is the PSA's default board, used when the API member
+	// has no (usable) default board.
+	BoardPSADefault BoardSource = "psa-default"
+)
+
+// BoardChoice is the board tickets are created on, and why.
+type BoardChoice struct {
+	Board  connectwise.Ref
+	Source BoardSource
+	// Explanation says, for the setup screen, why this board was chosen.
+	Explanation string
+}
+
+// SetTicketStatus picks the status new tickets are created in; the zero
+// Ref goes back to the board's default status. The status may be given by
+// id or by name and must belong to the board tickets go to (see
+// TicketStatuses) and be active. A closed status is refused: every ticket
+// would be closed as it is created, so the integration would not work.
+// Problems are *SettingError values with Setting "TicketStatus".
+func (in *Integration) SetTicketStatus(ctx context.Context, status connectwise.Ref) error {
+	def, warn := in.memberDefaultBoard(ctx)
+	tg, _, err := in.resolveTarget(ctx, def, warn, status)
+	if err != nil {
+		return err
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.status = connectwise.Ref{}
+	if status.ID != 0 || status.Name != "" {
+		in.status = connectwise.Ref{ID: tg.status.ID, Name: tg.status.Name}
+	}
+	if in.target != nil {
+		in.target = tg
+	}
+	return nil
+}
+
+// TicketStatus returns the status chosen with SetTicketStatus (zero for
+// the board's default).
+func (in *Integration) TicketStatus() connectwise.Ref {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.status
+}
+
+// TicketStatuses returns the board tickets will be created on and its
+// active statuses, for a status picker; closed ones are included (with
+// ClosedStatus set) so that a picker can show why they are not offered.
+func (in *Integration) TicketStatuses(ctx context.Context) (BoardChoice, []connectwise.BoardStatus, error) {
+	def, warn := in.memberDefaultBoard(ctx)
+	choice, _, err := in.chooseBoard(ctx, def, warn)
+	if err != nil {
+		return BoardChoice{}, nil, err
+	}
+	var out []connectwise.BoardStatus
+	for st, err := range in.client.Boards.AllStatuses(ctx, choice.Board.ID, nil) {
+		if err != nil {
+			return choice, nil, fmt.Errorf("officeprotect: reading statuses of board %q: %w", choice.Board.Name, err)
+		}
+		if !st.Inactive {
+			out = append(out, st)
+		}
+	}
+	return choice, out, nil
+}
+
+// memberDefaultBoard reads the API member's default board. A PSA that
+// hides the member's own record (Member Maintenance not granted) yields a
+// warning and the PSA's default board instead, as the guide's fallback.
+func (in *Integration) memberDefaultBoard(ctx context.Context) (connectwise.Ref, string) {
+	me, _, err := in.client.System.Me(ctx)
+	if err != nil {
+		return connectwise.Ref{}, fmt.Sprintf("the API member's own record could not be read (%v)", err)
+	}
+	return me.ServiceDefaultBoard, ""
+}
+
+// chooseBoard applies the guide's rule: the API member's default service
+// board, else the PSA's default board. unreadable, when set, says why the
+// member's default is unknown.
+func (in *Integration) chooseBoard(ctx context.Context, def connectwise.Ref, unreadable string) (BoardChoice, []string, error) {
+	var warnings []string
+	why := "the API member has no default service board"
+	if unreadable != "" {
+		why = unreadable
+	}
+	if def.ID != 0 {
+		b, _, err := in.client.Boards.Get(ctx, def.ID)
+		switch {
+		case err == nil && !b.InactiveFlag:
+			return BoardChoice{
+				Board:       connectwise.Ref{ID: b.ID, Name: b.Name},
+				Source:      BoardMemberDefault,
+				Explanation: fmt.Sprintf("tickets go to %q, the API member's default service board", b.Name),
+			}, nil, nil
+		case err == nil:
+			why = fmt.Sprintf("the API member's default service board %q is inactive", b.Name)
+		case connectwise.IsNotFound(err):
+			why = fmt.Sprintf("the API member's default service board (id %d) no longer exists", def.ID)
+		case connectwise.IsForbidden(err):
+			// Without Table Setup the board cannot be read back; the
+			// member's own record is the best evidence there is.
+			return BoardChoice{
+					Board:       def,
+					Source:      BoardMemberDefault,
+					Explanation: fmt.Sprintf("tickets go to %q, the API member's default service board", def.Name),
+				}, []string{fmt.Sprintf("board %q could not be verified: the API member lacks System / Table Setup: Inquire", def.Name)},
+				nil
+		default:
+			return BoardChoice{}, nil, fmt.Errorf("officeprotect: reading the API member's default board: %w", err)
+		}
+		warnings = append(warnings, why)
+	}
+	// The PSA API has no "default board" flag: a ticket without a board
+	// lands on the first active board, so that is the PSA's default.
+	page, _, err := in.client.Boards.List(ctx, &connectwise.ListOptions{
+		Conditions: connectwise.Where("inactiveFlag = ?", false),
+		OrderBy:    "id asc",
+		PageSize:   1,
+	})
+	switch {
+	case connectwise.IsForbidden(err):
+		return BoardChoice{}, warnings, &SettingError{Setting: "Board", Err: err,
+			Problem: why + ", and the PSA's default board cannot be read without System / Table Setup: Inquire; " +
+				"set a default service board on the API member or grant Table Setup"}
+	case err != nil:
+		return BoardChoice{}, warnings, fmt.Errorf("officeprotect: reading the PSA's boards: %w", err)
+	case len(page) == 0:
+		return BoardChoice{}, warnings, &SettingError{Setting: "Board", Problem: why + ", and the PSA has no active service board"}
+	}
+	return BoardChoice{
+		Board:       connectwise.Ref{ID: page[0].ID, Name: page[0].Name},
+		Source:      BoardPSADefault,
+		Explanation: fmt.Sprintf("%s, so tickets go to %q, the PSA's default board", why, page[0].Name),
+	}, warnings, nil
+}
+
+// resolveTarget chooses the board and checks the status against it.
+func (in *Integration) resolveTarget(ctx context.Context, def connectwise.Ref, unreadable string, status connectwise.Ref) (*target, []string, error) {
+	choice, warnings, err := in.chooseBoard(ctx, def, unreadable)
+	if err != nil {
+		return nil, warnings, err
+	}
+	rb, err := ticketsync.Resolve(ctx, in.client, ticketsync.BoardSettings{Board: connectwise.Ref{ID: choice.Board.ID}, Status: status})
+	if err == nil {
+		return &target{board: choice, status: rb.Status}, warnings, nil
+	}
+	var se *ticketsync.SettingError
+	switch {
+	case errors.As(err, &se) && se.Field == "board":
+		return nil, warnings, &SettingError{Setting: "Board", Problem: fmt.Sprintf("board %q: %s", choice.Board.Name, se.Problem), Err: err}
+	case errors.As(err, &se):
+		return nil, warnings, &SettingError{Setting: "TicketStatus", Problem: fmt.Sprintf("on board %q: %s", choice.Board.Name, se.Problem), Err: err}
+	case connectwise.IsForbidden(err) && status.ID != 0:
+		warnings = append(warnings, fmt.Sprintf("ticket status %d could not be checked against board %q: the API member lacks System / Table Setup: Inquire", status.ID, choice.Board.Name))
+		return &target{board: choice, status: connectwise.Ref{ID: status.ID, Name: status.Name}}, warnings, nil
+	case connectwise.IsForbidden(err):
+		return nil, warnings, &SettingError{Setting: "TicketStatus", Err: err,
+			Problem: fmt.Sprintf("the statuses of board %q cannot be read without System / Table Setup: Inquire; grant it, or give the status by id", choice.Board.Name)}
+	}
+	return nil, warnings, fmt.Errorf("officeprotect: checking ticket settings: %w", err)
+}
+
+// SetEmergencyContact sets the address alerted when the integration
+// breaks. It must be a bare address ("soc@example.com": no display name)
+// whose domain has a dot; surrounding spaces are ignored. It is required
+// before ConfirmSetup.
+func (in *Integration) SetEmergencyContact(email string) error {
+	addr, err := ValidateEmail(email)
+	if err != nil {
+		return err
+	}
+	in.mu.Lock()
+	in.contact = addr
+	in.mu.Unlock()
+	return nil
+}
+
+// EmergencyContact returns the emergency contact address ("" if unset).
+func (in *Integration) EmergencyContact() string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.contact
+}
+
+// ValidateEmail checks an emergency contact address as SetEmergencyContact
+// does and returns it trimmed, or a *SettingError naming EmergencyContact.
+func ValidateEmail(email string) (string, error) {
+	fail := func(problem string) (string, error) {
+		return "", &SettingError{Setting: "EmergencyContact", Problem: problem}
+	}
+	e := strings.TrimSpace(email)
+	if e == "" {
+		return fail("is required: enter the address to alert when the integration breaks")
+	}
+	addr, err := mail.ParseAddress(e)
+	if err != nil {
+		return fail(fmt.Sprintf("%q is not a valid email address", e))
+	}
+	if addr.Name != "" || addr.Address != e {
+		return fail(fmt.Sprintf("%q must be a bare address such as soc@example.com, without a display name or brackets", e))
+	}
+	at := strings.LastIndexByte(e, '@')
+	domain := e[at+1:]
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return fail(fmt.Sprintf("%q has no valid domain (like example.com) after the @", e))
+	}
+	return e, nil
+}
