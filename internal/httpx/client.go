@@ -2,6 +2,8 @@ package httpx
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -564,9 +566,16 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		case ns.final:
 			return false, err
 		}
+		// A certificate the client does not trust will not be trusted on
+		// the next attempt either. The library's policy below would see
+		// that too, but only on an unwrapped *url.Error, and notSentError
+		// hides it.
+		if isCertError(err) {
+			return false, err
+		}
 		// The library's base policy knows which transport errors are
-		// permanent (bad scheme, TLS trust, redirect loops) and stops on a
-		// done context.
+		// permanent (bad scheme, redirect loops) and stops on a done
+		// context.
 		retry, perr := retryablehttp.ErrorPropagatedRetryPolicy(ctx, nil, err)
 		if !retry {
 			return false, perr
@@ -694,4 +703,14 @@ func DrainClose(body io.ReadCloser) {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(body, 1<<20))
 	_ = body.Close()
+}
+
+// isCertError reports a TLS certificate the client refuses: unknown
+// authority, wrong host name, expired or otherwise invalid.
+func isCertError(err error) bool {
+	var verify *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -121,5 +123,39 @@ func TestRealServerCancelDuringDialIsNotOutcomeUnknown(t *testing.T) {
 	_, _, err := do(t, realClient(httpx.WithHTTPClient(&http.Client{Transport: tr})), newReq(t, ctx, http.MethodPost, "http://192.0.2.1/t", "{}"))
 	if !errors.Is(err, context.DeadlineExceeded) || httpx.IsOutcomeUnknown(err) {
 		t.Fatalf("err = %v; want DeadlineExceeded and not outcome unknown", err)
+	}
+}
+
+// An untrusted certificate is permanent: one connection, no backoff.
+func TestUntrustedCertificateIsNotRetried(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	var conns atomic.Int32
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake errors are the point
+	srv.StartTLS()
+	defer srv.Close()
+	c := httpx.New(httpx.Resolve(httpx.Settings{}, httpx.WithRetry(3, time.Millisecond, time.Millisecond)))
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		conns.Store(0)
+		req, _ := http.NewRequest(method, srv.URL+"/x", strings.NewReader("{}"))
+		resp, err := c.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("%s: untrusted certificate accepted", method)
+		}
+		if httpx.IsOutcomeUnknown(err) {
+			t.Errorf("%s: a refused handshake sent nothing, yet the outcome is called unknown: %v", method, err)
+		}
+		if n := conns.Load(); n != 1 {
+			t.Errorf("%s: %d connections, want 1 (no retry)", method, n)
+		}
+	}
+	if hits.Load() != 0 {
+		t.Fatal("handler reached")
 	}
 }
