@@ -1,0 +1,337 @@
+// Command heimdal-psa runs the Heimdal → ConnectWise PSA integration from
+// setup to auto-close.
+//
+// With no credentials in the environment it starts the embedded PSA and
+// Heimdal simulators and walks the whole flow: test connection, access
+// check, save, provision the three boards, configure them, sync customers,
+// raise notifications, sync, clear one Operations notification and sync
+// again (its ticket closes), printing progress and a per-board summary.
+//
+//	go run ./examples/heimdal-psa
+//
+// With HEIMDAL_API_KEY, HEIMDAL_CUSTOMER_ID and CW_SITE, CW_COMPANY_ID,
+// CW_PUBLIC_KEY, CW_PRIVATE_KEY, CW_CLIENT_ID set it runs the same setup
+// against the real services and one Sync: it provisions boards and files
+// real tickets. A reseller account maps the customers Sync Customers
+// proposes; a customer-level account needs CW_MAP_COMPANY_ID, the PSA
+// company (numeric id) its tickets go to.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/ticketsync"
+	"github.com/psabridge/psabridge/heimdal"
+	"github.com/psabridge/psabridge/heimdal/heimdaltest"
+	"github.com/psabridge/psabridge/heimdal/psasync"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout, os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "heimdal-psa:", err)
+		os.Exit(1)
+	}
+}
+
+// credentialVars select the real services when all are set.
+var credentialVars = []string{"HEIMDAL_API_KEY", "HEIMDAL_CUSTOMER_ID", "CW_SITE", "CW_COMPANY_ID", "CW_PUBLIC_KEY", "CW_PRIVATE_KEY", "CW_CLIENT_ID"}
+
+// run is the whole program; env replaces os.Getenv so tests choose the mode.
+func run(ctx context.Context, out io.Writer, env func(string) string) error {
+	var missing []string
+	for _, v := range credentialVars {
+		if env(v) == "" {
+			missing = append(missing, v)
+		}
+	}
+	switch len(missing) {
+	case 0:
+		return runReal(ctx, out, env)
+	case len(credentialVars):
+		return runSimulated(ctx, out)
+	}
+	// Half a configuration is a typo, not a request for the simulators.
+	return fmt.Errorf("set all of %s for the real services, or none for the simulators; missing: %s",
+		strings.Join(credentialVars, ", "), strings.Join(missing, ", "))
+}
+
+// clock fixes the simulators' timestamps so that every run prints the same.
+func clock() time.Time { return time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC) }
+
+func runSimulated(ctx context.Context, out io.Writer) error {
+	cw := cwtest.NewServer(cwtest.WithClock(clock))
+	defer cw.Close()
+	hd := heimdaltest.NewServer(heimdaltest.WithClock(clock))
+	defer hd.Close()
+
+	hc, err := heimdal.NewClient(hd.APIKey(), hd.ClientOptions()...)
+	if err != nil {
+		return err
+	}
+	p := newPrinter(out)
+	// The simulators do not throttle; one write at a time keeps the
+	// progress lines in the same order on every run.
+	in, err := psasync.New(hc, hd.ResellerID(),
+		psasync.WithConnectWiseOptions(connectwise.WithRateLimit(0, 1), connectwise.WithRetry(5, time.Millisecond, 10*time.Millisecond)),
+		psasync.WithConcurrency(1),
+		psasync.WithProgress(p.progress))
+	if err != nil {
+		return err
+	}
+	c := cw.Config()
+	settings := psasync.Settings{CompanyID: c.CompanyID, Site: c.Site, PublicKey: c.PublicKey, PrivateKey: c.PrivateKey, ClientID: c.ClientID}
+
+	fmt.Fprintln(out, "Heimdal → ConnectWise PSA, on the embedded simulators")
+	if err := setup(ctx, p, in, settings); err != nil {
+		return err
+	}
+	if err := customers(ctx, p, in, hd.ResellerID(), ""); err != nil {
+		return err
+	}
+
+	p.step("Raise notifications in Heimdal")
+	raise := func(customer string, m heimdal.Module, target, title, desc string) string {
+		key := hd.Raise(customer, m, target, title, desc)
+		fmt.Fprintf(out, "  %-28s %-6s %-24s %s\n", m.Board(), m, target, title)
+		return key
+	}
+	disk := raise(heimdaltest.AcmeID, heimdal.ModuleDisk, "ACME-WS01", "Low disk space", "C: is 97% full")
+	raise(heimdaltest.GlobexID, heimdal.ModuleCPU, "GLOBEX-DC01", "CPU above 95% for 15 minutes", "lsass.exe")
+	raise(heimdaltest.InitechID, heimdal.ModuleMicrosoftUpdates, "INITECH-WS02", "3 critical updates missing", "KB5034441, KB5034439, KB5034203")
+	raise(heimdaltest.AcmeID, heimdal.ModuleRansomware, "ACME-WS02", "Encryption attempt blocked", "ransom.exe tried to encrypt 212 files")
+	raise(heimdaltest.UmbrellaID, heimdal.ModuleVectorN, "UMBRELLA-DC01", "Beaconing to a known C2 domain", "")
+	raise(heimdaltest.GlobexID, heimdal.ModuleLAD, "alice@globex.example", "Impossible travel", "Sign-ins from Oslo and Lima within 20 minutes")
+	raise(heimdaltest.InitechID, heimdal.ModuleUserCompliance, "bob@initech.example", "MFA disabled", "")
+	raise(heimdaltest.ZorgonID, heimdal.ModuleFirewall, "ZORGON-WS01", "Firewall disabled", "unmapped customer: no ticket")
+
+	if err := syncOnce(ctx, p, in, "Sync"); err != nil {
+		return err
+	}
+
+	p.step("Clear one Operations notification in Heimdal")
+	hd.Clear(disk)
+	fmt.Fprintf(out, "  %s (Acme Corp, ACME-WS01) is resolved\n", heimdal.ModuleDisk)
+	if err := syncOnce(ctx, p, in, "Sync again"); err != nil {
+		return err
+	}
+	for _, t := range cw.Tickets() {
+		if strings.HasPrefix(t.ExternalXRef, in.Source(heimdal.BoardOperations)+":"+disk+"#") {
+			fmt.Fprintf(out, "  ticket #%d %q is now %s\n", t.ID, t.Summary, t.Status.Name)
+		}
+	}
+	return nil
+}
+
+func runReal(ctx context.Context, out io.Writer, env func(string) string) error {
+	hc, err := heimdal.NewClient(env("HEIMDAL_API_KEY"))
+	if err != nil {
+		return err
+	}
+	p := newPrinter(out)
+	in, err := psasync.New(hc, env("HEIMDAL_CUSTOMER_ID"), psasync.WithProgress(p.progress))
+	if err != nil {
+		return err
+	}
+	settings := psasync.Settings{
+		CompanyID: env("CW_COMPANY_ID"), Site: env("CW_SITE"),
+		PublicKey: env("CW_PUBLIC_KEY"), PrivateKey: env("CW_PRIVATE_KEY"), ClientID: env("CW_CLIENT_ID"),
+	}
+	fmt.Fprintln(out, "Heimdal → ConnectWise PSA, on the real services")
+	if err := setup(ctx, p, in, settings); err != nil {
+		return err
+	}
+	if err := customers(ctx, p, in, env("HEIMDAL_CUSTOMER_ID"), env("CW_MAP_COMPANY_ID")); err != nil {
+		return err
+	}
+	return syncOnce(ctx, p, in, "Sync")
+}
+
+// setup runs the dashboard's setup screen: test, check, save, provision,
+// configure.
+func setup(ctx context.Context, p *printer, in *psasync.Integration, s psasync.Settings) error {
+	out := p.out
+	p.step("Test connection")
+	if err := in.UpdateSettings(s); err != nil {
+		return err
+	}
+	info, err := in.TestConnection(ctx)
+	if err != nil {
+		return err
+	}
+	where := "on-premise"
+	if info.IsCloud {
+		where = "cloud"
+	}
+	fmt.Fprintf(out, "  connected: ConnectWise PSA %s (%s)\n", info.Version, where)
+
+	p.step("Check the API member's security role")
+	rep, err := in.CheckAccess(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "  %d rights checked, %d missing\n", len(rep.Checks), len(rep.Missing()))
+	for _, c := range rep.Missing() {
+		fmt.Fprintf(out, "  missing: %s (%s)\n", c, c.Impact)
+	}
+	if !rep.OK() {
+		return rep.Err()
+	}
+
+	p.step("Save settings")
+	if err := in.Save(); err != nil {
+		return err
+	}
+	saved, _ := in.Saved()
+	fmt.Fprintf(out, "  saved company %q (private key %s)\n", saved.CompanyID, strings.Repeat("*", 8))
+
+	p.step("Provision boards")
+	prov, err := in.ProvisionBoards(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range prov.Boards {
+		fmt.Fprintf(out, "  %-28s %s\n", b.Board, summarizeCreated(b.Created))
+	}
+
+	p.step("Configure ticket settings")
+	for _, b := range heimdal.Boards() {
+		bc, err := in.ConfigureBoard(ctx, b, psasync.DefaultBoardSettings(b))
+		if err != nil {
+			return err
+		}
+		s := bc.Settings
+		line := fmt.Sprintf("  %-28s status on creation %s", b, s.Status.Name)
+		if s.UpdateStatus.Name != "" {
+			line += ", on update " + s.UpdateStatus.Name + ", closed with " + s.Close.Name
+		}
+		fmt.Fprintf(out, "%s; %d module types\n", line, len(bc.Routes))
+	}
+	return nil
+}
+
+// summarizeCreated turns ["board", "status New", "type CPU", ...] into
+// "created board, 2 statuses, 7 types, 7 subtypes".
+func summarizeCreated(created []string) string {
+	if len(created) == 0 {
+		return "already provisioned"
+	}
+	counts := map[string]int{}
+	var order []string
+	for _, c := range created {
+		kind, _, _ := strings.Cut(c, " ")
+		if counts[kind] == 0 {
+			order = append(order, kind)
+		}
+		counts[kind]++
+	}
+	var parts []string
+	for _, k := range order {
+		switch n := counts[k]; {
+		case k == "board":
+			parts = append(parts, "board")
+		case k == "status":
+			parts = append(parts, fmt.Sprintf("%d statuses", n))
+		default:
+			parts = append(parts, fmt.Sprintf("%d %ss", n, k))
+		}
+	}
+	return "created " + strings.Join(parts, ", ")
+}
+
+// customers maps the reseller's customers as Sync Customers proposes, or,
+// for a customer-level account, the account's own customer to mapCompany.
+func customers(ctx context.Context, p *printer, in *psasync.Integration, customerID, mapCompany string) error {
+	out := p.out
+	p.step("Sync customers")
+	cs, err := in.SyncCustomers(ctx)
+	if errors.Is(err, psasync.ErrNotReseller) {
+		if mapCompany == "" {
+			return fmt.Errorf("%w; set CW_MAP_COMPANY_ID to the PSA company id for this customer", err)
+		}
+		id, perr := strconv.Atoi(mapCompany)
+		if perr != nil {
+			return fmt.Errorf("CW_MAP_COMPANY_ID %q is not a numeric PSA company id", mapCompany)
+		}
+		if err := in.MapCustomer(ctx, customerID, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "  customer %s mapped to PSA company %d\n", customerID, id)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, m := range cs.Proposals() {
+		fmt.Fprintf(out, "  %-22s → %s (%s), score %.2f\n", m.Customer.Name, m.Proposed.Name, m.Proposed.Identifier, m.Score)
+	}
+	for _, m := range cs.Unmatched() {
+		fmt.Fprintf(out, "  %-22s → no matching PSA company: not mapped, no tickets\n", m.Customer.Name)
+	}
+	if err := in.Accept(cs.Proposals()...); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "  %d customers mapped\n", len(in.Mappings()))
+	return nil
+}
+
+func syncOnce(ctx context.Context, p *printer, in *psasync.Integration, title string) error {
+	p.step(title)
+	rep, err := in.Sync(ctx)
+	p.table(rep)
+	return err
+}
+
+// printer numbers the steps and prints progress and summaries.
+type printer struct {
+	out io.Writer
+	n   int
+}
+
+func newPrinter(out io.Writer) *printer { return &printer{out: out} }
+
+func (p *printer) step(title string) {
+	p.n++
+	fmt.Fprintf(p.out, "\n%d. %s\n", p.n, title)
+}
+
+// progress is psasync's progress callback; it is never called concurrently.
+func (p *printer) progress(b heimdal.Board, pr ticketsync.Progress) {
+	fmt.Fprintf(p.out, "  %-28s %d/%d %-9s %s\n", b, pr.Done, pr.Total, pr.Action, pr.Key)
+}
+
+func (p *printer) table(rep *psasync.SyncReport) {
+	if rep == nil || len(rep.Boards) == 0 {
+		return
+	}
+	fmt.Fprintln(p.out)
+	tw := tabwriter.NewWriter(p.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  Board\tAlerts\tCreated\tUpdated\tReopened\tClosed\tUnchanged\tLeft closed\tFailed\tAuto-close")
+	for _, br := range rep.Boards {
+		t := br.Tickets
+		auto := "never"
+		if br.Board == heimdal.BoardOperations {
+			auto = "yes"
+			if !br.AutoClose {
+				auto = "skipped"
+			}
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", br.Board, br.Alerts, t.Created, t.Updated, t.Reopened, t.Closed, t.Unchanged, br.Skipped, len(t.Failed), auto)
+	}
+	_ = tw.Flush()
+	for _, err := range rep.Errors {
+		fmt.Fprintf(p.out, "  problem: %v\n", err)
+	}
+}

@@ -1,0 +1,417 @@
+package psasync
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/ticketsync"
+	"github.com/psabridge/psabridge/heimdal"
+)
+
+// SyncReport is the outcome of one Sync.
+type SyncReport struct {
+	// Boards has one entry per configured board, in configuration order.
+	Boards []BoardReport
+	// Customers is how many mapped customers were read from Heimdal.
+	Customers int
+	// Errors lists every problem met (also joined into Sync's error):
+	// *CompanyError, *FetchError, and ticket writes that failed.
+	Errors []error
+}
+
+// Board returns the report of Heimdal board b, if it was synced.
+func (r *SyncReport) Board(b heimdal.Board) (BoardReport, bool) {
+	for _, br := range r.Boards {
+		if br.Board == b {
+			return br, true
+		}
+	}
+	return BoardReport{}, false
+}
+
+// BoardReport is what one board's sync did.
+type BoardReport struct {
+	Board    heimdal.Board
+	PSABoard connectwise.Ref
+	// Source is the ticketsync source of the board's tickets.
+	Source string
+	// Alerts is how many open alerts Heimdal showed for the board.
+	Alerts int
+	// Tickets is ticketsync's report: created, updated, closed... Never
+	// nil once the board was synced.
+	Tickets *ticketsync.Report
+	// Notes is how many update notes were added to tickets whose alert
+	// changed (the initial description cannot be edited).
+	Notes int
+	// Skipped counts Cyber Alerts and M365 alerts whose ticket a technician
+	// closed: those tickets stay closed although Heimdal still lists the
+	// alert.
+	Skipped int
+	// AutoClose reports whether tickets of vanished alerts were closed.
+	// Always false for Cyber Alerts and M365; false for Operations when
+	// CloseSkipped says why.
+	AutoClose    bool
+	CloseSkipped string
+	// Err is the error that stopped the board's sync, if any.
+	Err error
+}
+
+// Sync files every mapped customer's open Heimdal alerts as tickets: it
+// reads each mapped customer's alerts for each configured board, builds the
+// desired tickets (company from the mapping; board, statuses, item and
+// priority from the board's configuration; type and subtype from the
+// module's route) and reconciles each board with ticketsync under its own
+// source, so the boards never touch each other's tickets. Customers without
+// a mapping are not read and get no tickets.
+//
+// Heimdal Operations tickets are closed when their notification is gone and
+// moved to the status on update when it changes, but only when every mapped
+// customer's notifications were read and every mapped company is usable:
+// otherwise nothing is closed in this run (BoardReport.CloseSkipped) because
+// an alert missing from an incomplete read is not a resolved alert. Cyber
+// Alerts and M365 tickets are never closed.
+//
+// The report is never nil. The error joins every problem: a *CompanyError or
+// *FetchError per affected customer, the error that stopped a board, and
+// each failed ticket write.
+func (in *Integration) Sync(ctx context.Context) (*SyncReport, error) {
+	c, _, err := in.savedClient("Sync")
+	rep := &SyncReport{}
+	if err != nil {
+		return rep, err
+	}
+	in.mu.Lock()
+	boards := map[heimdal.Board]*BoardConfig{}
+	for b, bc := range in.boards {
+		boards[b] = bc.clone()
+	}
+	mappings := make([]Mapping, 0, len(in.mappings))
+	for _, m := range in.mappings {
+		mappings = append(mappings, m)
+	}
+	in.mu.Unlock()
+	if len(boards) == 0 {
+		return rep, &StateError{Op: "Sync", Err: ErrNoBoards}
+	}
+	slices.SortFunc(mappings, func(a, b Mapping) int { return strings.Compare(a.CustomerID, b.CustomerID) })
+
+	var errs []error
+	var closeSkipped []string
+	valid, err := checkCompanies(ctx, c, mappings)
+	if err != nil {
+		return rep, err
+	}
+	for _, v := range valid {
+		if v.err != nil {
+			errs = append(errs, v.err)
+			closeSkipped = append(closeSkipped, "customer "+customerLabel(v.CustomerID, v.CustomerName)+"'s company "+v.err.Problem)
+		}
+	}
+
+	desired := map[heimdal.Board][]ticketsync.Alert{}
+	descs := map[string]string{}
+	for _, m := range valid {
+		if m.err != nil {
+			continue
+		}
+		rep.Customers++
+		for _, b := range heimdal.Boards() {
+			bc := boards[b]
+			if bc == nil {
+				continue
+			}
+			for a, err := range in.heimdal.OpenAlerts(ctx, m.CustomerID, b) {
+				if err != nil {
+					errs = append(errs, &FetchError{CustomerID: m.CustomerID, CustomerName: m.CustomerName, Board: b, Err: err})
+					if b == heimdal.BoardOperations {
+						closeSkipped = append(closeSkipped, "customer "+customerLabel(m.CustomerID, m.CustomerName)+"'s notifications could not be read")
+					}
+					break
+				}
+				if a.Board() != b {
+					continue
+				}
+				t := ticketFor(a, m.Mapping, bc)
+				desired[b] = append(desired[b], t)
+				descs[a.Key] = t.Description
+			}
+			if err := ctx.Err(); err != nil {
+				return rep, err
+			}
+		}
+	}
+
+	for _, b := range heimdal.Boards() {
+		bc := boards[b]
+		if bc == nil {
+			continue
+		}
+		br := in.syncBoard(ctx, c, bc, desired[b], descs, closeSkipped)
+		for _, f := range br.Tickets.Failed {
+			errs = append(errs, fmt.Errorf("psasync: %s: alert %s: %w", b, f.Key, f.Err))
+		}
+		if br.Err != nil {
+			errs = append(errs, br.Err)
+		}
+		rep.Boards = append(rep.Boards, br)
+		if err := ctx.Err(); err != nil {
+			break
+		}
+	}
+	rep.Errors = errs
+	return rep, errors.Join(errs...)
+}
+
+func (in *Integration) syncBoard(ctx context.Context, c *connectwise.Client, bc *BoardConfig, alerts []ticketsync.Alert, descs map[string]string, closeSkipped []string) BoardReport {
+	b := bc.Board
+	br := BoardReport{Board: b, PSABoard: bc.Settings.Board, Source: in.sources[b], Alerts: len(alerts), Tickets: &ticketsync.Report{Source: in.sources[b]}}
+	if b == heimdal.BoardOperations {
+		br.AutoClose = len(closeSkipped) == 0
+		br.CloseSkipped = strings.Join(closeSkipped, "; ")
+	}
+	p := ticketsync.Policy{Source: br.Source, AutoClose: br.AutoClose, Concurrency: in.opts.concurrency}
+	if bc.Settings.Close.ID != 0 {
+		p.CloseStatus = map[int]connectwise.Ref{bc.Settings.Board.ID: bc.Settings.Close}
+	}
+	if f := in.opts.progress; f != nil {
+		p.Progress = func(pr ticketsync.Progress) {
+			in.progressMu.Lock()
+			defer in.progressMu.Unlock()
+			f(b, pr)
+		}
+	}
+	s, err := ticketsync.New(c, p)
+	if err != nil {
+		br.Err = fmt.Errorf("psasync: %s: %w", b, err)
+		return br
+	}
+	if b != heimdal.BoardOperations {
+		kept, skipped, err := withoutClosed(ctx, c, br.Source, alerts)
+		if err != nil {
+			br.Err = fmt.Errorf("psasync: syncing %s: %w", b, err)
+			return br
+		}
+		alerts, br.Skipped = kept, skipped
+	}
+	tr, err := s.Sync(ctx, alerts)
+	if tr != nil {
+		br.Tickets = tr
+	}
+	if err != nil {
+		br.Err = fmt.Errorf("psasync: syncing %s: %w", b, err)
+		return br
+	}
+	// The PSA keeps a ticket's initial description as its first note, so a
+	// changed alert's new text goes into a note of its own.
+	for _, r := range tr.Results {
+		if (r.Action != ticketsync.ActionUpdated && r.Action != ticketsync.ActionReopened) || r.Err != nil || r.TicketID == 0 {
+			continue
+		}
+		text := "Heimdal updated this alert:\n\n" + descs[r.Key]
+		if r.Action == ticketsync.ActionReopened {
+			text = "Heimdal reports this alert again:\n\n" + descs[r.Key]
+		}
+		if _, _, err := c.Tickets.CreateNote(ctx, r.TicketID, &connectwise.Note{Text: text, DetailDescriptionFlag: true}); err != nil {
+			br.Err = errors.Join(br.Err, fmt.Errorf("psasync: %s: adding the update note to ticket %d: %w", b, r.TicketID, err))
+			continue
+		}
+		br.Notes++
+	}
+	return br
+}
+
+// closedLookupBatch is how many keys one closed-ticket query covers; the
+// PSA client sends longer conditions through POST .../search.
+const closedLookupBatch = 40
+
+// withoutClosed drops the alerts whose ticket is closed and that have no
+// open ticket. Cyber Alerts and M365 tickets are closed by technicians, not
+// by the integration, while Heimdal keeps listing the alert; ticketsync
+// would reopen such a ticket on every Sync. Only keys without an open
+// ticket are looked up, so a steady state costs one listing call.
+func withoutClosed(ctx context.Context, c *connectwise.Client, source string, alerts []ticketsync.Alert) ([]ticketsync.Alert, int, error) {
+	if len(alerts) == 0 {
+		return alerts, 0, nil
+	}
+	open := map[string]bool{}
+	opts := &connectwise.ListOptions{
+		Conditions:  connectwise.Where("externalXRef like ? and closedFlag = ?", source+":%", false),
+		ForwardOnly: true, PageSize: connectwise.MaxPageSize, Fields: "id,externalXRef,closedFlag",
+	}
+	for t, err := range c.Tickets.All(ctx, opts) {
+		if err != nil {
+			return nil, 0, fmt.Errorf("listing open %s tickets: %w", source, err)
+		}
+		if wk, ok := xrefKey(source, t.ExternalXRef); ok {
+			open[wk] = true
+		}
+	}
+	var candidates []ticketsync.Alert
+	for _, a := range alerts {
+		if !open[a.Key] && !open[hashedKey(a.Key)] {
+			candidates = append(candidates, a)
+		}
+	}
+	closed := map[string]bool{}
+	for i := 0; i < len(candidates); i += closedLookupBatch {
+		var keys connectwise.Conditions
+		for _, a := range candidates[i:min(i+closedLookupBatch, len(candidates))] {
+			keys = keys.Or(connectwise.Where("externalXRef like ?", source+":"+a.Key+"#%"),
+				connectwise.Where("externalXRef like ?", source+":"+hashedKey(a.Key)+"#%"))
+		}
+		opts := &connectwise.ListOptions{
+			Conditions:  connectwise.Where("closedFlag = ?", true).And(keys),
+			ForwardOnly: true, PageSize: connectwise.MaxPageSize, Fields: "id,externalXRef,closedFlag",
+		}
+		for t, err := range c.Tickets.All(ctx, opts) {
+			if err != nil {
+				return nil, 0, fmt.Errorf("looking up closed %s tickets: %w", source, err)
+			}
+			// like patterns over-match ('_' and '%' in keys): compare exactly.
+			if wk, ok := xrefKey(source, t.ExternalXRef); ok {
+				closed[wk] = true
+			}
+		}
+	}
+	kept := alerts[:0:0]
+	for _, a := range alerts {
+		if !open[a.Key] && !open[hashedKey(a.Key)] && (closed[a.Key] || closed[hashedKey(a.Key)]) {
+			continue
+		}
+		kept = append(kept, a)
+	}
+	return kept, len(alerts) - len(kept), nil
+}
+
+// xrefKey extracts the key part of ticketsync's "<source>:<key>#<fp>".
+func xrefKey(source, xref string) (string, bool) {
+	rest, ok := strings.CutPrefix(xref, source+":")
+	if !ok {
+		return "", false
+	}
+	if i := strings.LastIndexByte(rest, '#'); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest, true
+}
+
+// hashedKey is the form ticketsync stores a key in when the key is too long
+// or holds characters a lookup cannot match ("h-" and 16 bytes of its
+// SHA-256). Heimdal keys are short and plain, so this is a safety net.
+func hashedKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "h-" + hex.EncodeToString(sum[:16])
+}
+
+// checkedMapping is a mapping with its company re-read from the PSA.
+type checkedMapping struct {
+	Mapping
+	err *CompanyError
+}
+
+// companyBatch ids fit in one URL with room to spare.
+const companyBatch = 100
+
+// checkCompanies re-reads every mapped company in one query, because a
+// company deleted or deactivated since it was mapped can no longer receive
+// tickets.
+func checkCompanies(ctx context.Context, c *connectwise.Client, mappings []Mapping) ([]checkedMapping, error) {
+	if len(mappings) == 0 {
+		return nil, nil
+	}
+	ids := make([]int, 0, len(mappings))
+	for _, m := range mappings {
+		ids = append(ids, m.Company.ID)
+	}
+	found := map[int]connectwise.Company{}
+	// Companies have no search endpoint: batches keep the URL short.
+	for batch := range slices.Chunk(ids, companyBatch) {
+		for co, err := range c.Companies.All(ctx, &connectwise.ListOptions{Conditions: connectwise.Where("id in ?", batch)}) {
+			if err != nil {
+				return nil, fmt.Errorf("psasync: reading the mapped PSA companies: %w", err)
+			}
+			found[co.ID] = co
+		}
+	}
+	out := make([]checkedMapping, 0, len(mappings))
+	for _, m := range mappings {
+		cm := checkedMapping{Mapping: m}
+		co, ok := found[m.Company.ID]
+		switch {
+		case !ok:
+			cm.err = &CompanyError{CustomerID: m.CustomerID, CustomerName: m.CustomerName, Company: m.Company, Problem: "does not exist"}
+		case companyProblem(co) != "":
+			cm.err = &CompanyError{CustomerID: m.CustomerID, CustomerName: m.CustomerName, Company: companyRef(co), Problem: companyProblem(co)}
+		default:
+			cm.Company = companyRef(co)
+		}
+		out = append(out, cm)
+	}
+	return out, nil
+}
+
+// ticketFor is the ticket alert a should be.
+func ticketFor(a heimdal.Alert, m Mapping, bc *BoardConfig) ticketsync.Alert {
+	r := bc.route(a.Module)
+	t := ticketsync.Alert{
+		Key:         a.Key,
+		Company:     connectwise.Ref{ID: m.Company.ID},
+		Board:       connectwise.Ref{ID: bc.Settings.Board.ID},
+		Status:      connectwise.Ref{ID: bc.Settings.Status.ID},
+		Type:        connectwise.Ref{ID: r.Type.ID},
+		SubType:     connectwise.Ref{ID: r.SubType.ID},
+		Item:        connectwise.Ref{ID: bc.Settings.Item.ID},
+		Priority:    connectwise.Ref{ID: bc.Settings.Priority.ID},
+		Summary:     summary(a),
+		Description: description(a, m),
+		Start:       a.FirstSeen,
+	}
+	// Only Operations tickets follow their alert's changes with a status.
+	if bc.Board == heimdal.BoardOperations {
+		t.UpdateStatus = connectwise.Ref{ID: bc.Settings.UpdateStatus.ID}
+	}
+	return t
+}
+
+// summary reads like "[DISK] ACME-WS01: Low disk space"; ticketsync cuts it
+// to the PSA's 100 characters.
+func summary(a heimdal.Alert) string {
+	title := strings.TrimSpace(a.Title)
+	if title == "" {
+		title = a.Module.TypeName()
+	}
+	if t := strings.TrimSpace(a.Target); t != "" {
+		return fmt.Sprintf("[%s] %s: %s", a.Module, t, title)
+	}
+	return fmt.Sprintf("[%s] %s", a.Module, title)
+}
+
+// description carries everything the ticket should show. Severity is part
+// of it so that a change of severity alone updates the ticket too; times
+// that move without the alert changing (last update) are left out.
+func description(a heimdal.Alert, m Mapping) string {
+	var b strings.Builder
+	if d := strings.TrimSpace(a.Description); d != "" {
+		b.WriteString(d)
+		b.WriteString("\n\n")
+	}
+	fmt.Fprintf(&b, "Heimdal customer: %s\n", customerLabel(m.CustomerID, m.CustomerName))
+	fmt.Fprintf(&b, "Module: %s (%s)\n", a.Module.TypeName(), a.Module)
+	if a.Severity != "" {
+		fmt.Fprintf(&b, "Severity: %s\n", a.Severity)
+	}
+	if a.Target != "" {
+		fmt.Fprintf(&b, "Target: %s\n", a.Target)
+	}
+	if !a.FirstSeen.IsZero() {
+		fmt.Fprintf(&b, "First seen: %s\n", a.FirstSeen.UTC().Format(time.RFC3339))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
