@@ -37,10 +37,11 @@ type run struct {
 }
 
 type job struct {
-	action Action
-	alert  *Alert
-	ticket connectwise.Ticket
-	key    string
+	action  Action
+	alert   *Alert
+	ticket  connectwise.Ticket
+	key     string
+	content bool // the alert's content changed (updates only)
 }
 
 // Sync reconciles the source's tickets with alerts, the complete desired
@@ -149,11 +150,13 @@ func (r *run) plan(good []*Alert, open map[string][]connectwise.Ticket) (jobs []
 }
 
 func (r *run) planExisting(a *Alert, t connectwise.Ticket) []job {
-	if _, fp, _ := r.s.parseXRef(t.ExternalXRef); fp == fingerprint(a) {
+	_, old, _ := r.s.parseXRef(t.ExternalXRef)
+	cur := fingerprint(a)
+	if old == cur {
 		r.record(Result{Key: a.Key, Action: ActionUnchanged, TicketID: t.ID})
 		return nil
 	}
-	return []job{{action: ActionUpdated, alert: a, ticket: t, key: a.Key}}
+	return []job{{action: ActionUpdated, alert: a, ticket: t, key: a.Key, content: contentChanged(old, cur)}}
 }
 
 // planCreate decides for an alert with no open ticket in the listing,
@@ -168,7 +171,7 @@ func (r *run) planCreate(a *Alert, found []connectwise.Ticket) []job {
 	if len(found) > 0 {
 		if r.s.policy.KeepClosed {
 			// A person closed it: the alert's reappearance is not news.
-			r.record(Result{Key: a.Key, Action: ActionUnchanged, TicketID: found[0].ID})
+			r.record(Result{Key: a.Key, Action: ActionKeptClosed, TicketID: found[0].ID})
 			return nil
 		}
 		return []job{{action: ActionReopened, alert: a, ticket: found[0], key: a.Key}}
@@ -287,6 +290,9 @@ func (r *run) record(res Result) {
 		case ActionUnchanged:
 			rep.Unchanged++
 			return // not a write: no progress tick
+		case ActionKeptClosed:
+			rep.KeptClosed++
+			return
 		case ActionRepaired:
 			rep.Repaired++
 		}
@@ -298,13 +304,17 @@ func (r *run) record(res Result) {
 }
 
 func (r *run) do(ctx context.Context, j job) Result {
-	res := Result{Key: j.key, Action: j.action, TicketID: j.ticket.ID}
+	res := Result{Key: j.key, Action: j.action, TicketID: j.ticket.ID, ContentChanged: j.content}
 	var err error
 	switch j.action {
 	case ActionCreated:
 		res.TicketID, err = r.create(ctx, j.alert)
 	case ActionUpdated:
-		err = r.patch(ctx, j.ticket.ID, r.updateOps(j.alert, j.ticket, j.alert.UpdateStatus))
+		var status connectwise.Ref
+		if j.content {
+			status = j.alert.UpdateStatus
+		}
+		err = r.patch(ctx, j.ticket.ID, r.updateOps(j.alert, j.ticket, status))
 	case ActionReopened:
 		err = r.patch(ctx, j.ticket.ID, r.updateOps(j.alert, j.ticket, j.alert.Status))
 	case ActionClosed:

@@ -26,7 +26,9 @@ type Alert struct {
 	Board   connectwise.Ref
 	Status  connectwise.Ref
 	// UpdateStatus, when set, is where a ticket moves when its alert's
-	// content changes (Heimdal Operations' "status on update").
+	// content (summary, description, start) changes: Heimdal Operations'
+	// "status on update". Re-filing alone (another type, priority or
+	// company) leaves the status as it is.
 	UpdateStatus connectwise.Ref
 	// Type, SubType, Item and Priority are optional.
 	Type, SubType, Item, Priority connectwise.Ref
@@ -85,8 +87,11 @@ const (
 	ActionReopened  Action = "reopened"
 	ActionClosed    Action = "closed"
 	ActionUnchanged Action = "unchanged"
-	ActionRepaired  Action = "duplicate-removed"
-	ActionFailed    Action = "failed"
+	// ActionKeptClosed: the alert's ticket was closed and KeepClosed left
+	// it so.
+	ActionKeptClosed Action = "kept-closed"
+	ActionRepaired   Action = "duplicate-removed"
+	ActionFailed     Action = "failed"
 )
 
 // Result is the outcome for one key.
@@ -94,13 +99,19 @@ type Result struct {
 	Key      string
 	Action   Action
 	TicketID int
-	Err      error
+	// ContentChanged is set on updates when the alert's own content
+	// (summary, description, start) changed, not only where it is filed;
+	// an integration may want to add a note then.
+	ContentChanged bool
+	Err            error
 }
 
 // Report summarises one Sync.
 type Report struct {
 	Source                                        string
 	Created, Updated, Reopened, Closed, Unchanged int
+	// KeptClosed counts alerts whose closed ticket KeepClosed left alone.
+	KeptClosed int
 	// Repaired counts duplicate tickets removed or retired.
 	Repaired int
 	// Failed lists keys whose write failed, each with its reason.
@@ -114,8 +125,8 @@ type Report struct {
 }
 
 func (r *Report) String() string {
-	return fmt.Sprintf("%s: %d created, %d updated, %d reopened, %d closed, %d unchanged, %d duplicates repaired, %d failed, %d API calls in %s",
-		r.Source, r.Created, r.Updated, r.Reopened, r.Closed, r.Unchanged, r.Repaired, len(r.Failed), r.Calls, r.Duration.Round(time.Millisecond))
+	return fmt.Sprintf("%s: %d created, %d updated, %d reopened, %d closed, %d unchanged, %d kept closed, %d duplicates repaired, %d failed, %d API calls in %s",
+		r.Source, r.Created, r.Updated, r.Reopened, r.Closed, r.Unchanged, r.KeptClosed, r.Repaired, len(r.Failed), r.Calls, r.Duration.Round(time.Millisecond))
 }
 
 // AlertError reports an alert that cannot become a ticket, naming the field.
@@ -160,8 +171,9 @@ func New(client *connectwise.Client, p Policy) (*Syncer, error) {
 	return &Syncer{client: client, policy: p, closeStatus: cs}, nil
 }
 
-// maxKeyLen keeps "<source>:<key>#<fp>" well inside externalXRef's length.
-const maxKeyLen = 60
+// maxKeyLen keeps "<source>:<key>#<fp>" (24 + 1 + 56 + 1 + 16) inside
+// externalXRef's 100 characters.
+const maxKeyLen = 56
 
 // wireKey is the key as stored: long or unquotable keys are replaced by a
 // hash so that every key fits and can be looked up.
@@ -179,13 +191,23 @@ func wireKey(key string) string {
 	return "h-" + hex.EncodeToString(sum[:16])
 }
 
-// fingerprint changes whenever anything the ticket shows changes.
+// fingerprint changes whenever anything the ticket shows changes. Its
+// first half covers the alert's content (summary, description, start),
+// its second half where the ticket is filed (company, board, type,
+// subtype, item, priority), so that a settings change re-files tickets
+// without pretending their alerts changed.
 func fingerprint(a *Alert) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%d\x00%d\x00%d\x00%d\x00%d\x00%d\x00%s\x00%s\x00%s",
-		a.Company.ID, a.Board.ID, a.Type.ID, a.SubType.ID, a.Item.ID, a.Priority.ID,
-		connectwise.TruncateSummary(a.Summary), a.Description, a.Start.UTC().Format(time.RFC3339))
-	return hex.EncodeToString(h.Sum(nil)[:4])
+	content := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s",
+		connectwise.TruncateSummary(a.Summary), a.Description, a.Start.UTC().Format(time.RFC3339)))
+	placement := sha256.Sum256(fmt.Appendf(nil, "%d\x00%d\x00%d\x00%d\x00%d\x00%d",
+		a.Company.ID, a.Board.ID, a.Type.ID, a.SubType.ID, a.Item.ID, a.Priority.ID))
+	return hex.EncodeToString(content[:4]) + hex.EncodeToString(placement[:4])
+}
+
+// contentChanged compares the content halves of two fingerprints; an old
+// fingerprint of another shape counts as changed.
+func contentChanged(old, cur string) bool {
+	return len(old) != len(cur) || old[:len(old)/2] != cur[:len(cur)/2]
 }
 
 func (s *Syncer) xref(key, fp string) string { return s.policy.Source + ":" + wireKey(key) + "#" + fp }

@@ -418,7 +418,7 @@ func TestKeepClosedNeverReopens(t *testing.T) {
 	}
 	keep := f.syncer(t, ticketsync.Policy{Source: "keep", KeepClosed: true})
 	rep, err := keep.Sync(ctx, alerts)
-	if err != nil || rep.Reopened != 0 || rep.Created != 0 || rep.Unchanged != 2 {
+	if err != nil || rep.Reopened != 0 || rep.Created != 0 || rep.Unchanged != 1 || rep.KeptClosed != 1 {
 		t.Fatalf("rep %s err %v", rep, err)
 	}
 	if tk := f.sourceTickets("keep")[alerts[1].Key]; len(tk) != 1 || !tk[0].ClosedFlag {

@@ -208,7 +208,12 @@ func (s *Server) ResellerID() string { return ResellerID }
 // tests inside testing/synctest need: real sockets are not durably blocking
 // there.
 func (s *Server) ClientOptions() []heimdal.Option {
-	opts := []heimdal.Option{heimdal.WithRetry(5, time.Millisecond, 20*time.Millisecond)}
+	opts := []heimdal.Option{
+		heimdal.WithRetry(5, time.Millisecond, 20*time.Millisecond),
+		// InjectStatus answers with Retry-After: 1; a test should not wait a
+		// real second per retry for it.
+		heimdal.WithMaxRetryAfter(20 * time.Millisecond),
+	}
 	if s.URL != "" {
 		opts = append(opts, heimdal.WithBaseURL(s.BaseURL()))
 	} else {

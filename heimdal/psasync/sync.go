@@ -2,8 +2,6 @@ package psasync
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -176,7 +174,10 @@ func (in *Integration) syncBoard(ctx context.Context, c *connectwise.Client, bc 
 		br.AutoClose = len(closeSkipped) == 0
 		br.CloseSkipped = strings.Join(closeSkipped, "; ")
 	}
-	p := ticketsync.Policy{Source: br.Source, AutoClose: br.AutoClose, Concurrency: in.opts.concurrency}
+	// Cyber Alerts and M365 tickets are closed by technicians while Heimdal
+	// may still list the alert: reopening them on every Sync would undo
+	// their work.
+	p := ticketsync.Policy{Source: br.Source, AutoClose: br.AutoClose, KeepClosed: b != heimdal.BoardOperations, Concurrency: in.opts.concurrency}
 	if bc.Settings.Close.ID != 0 {
 		p.CloseStatus = map[int]connectwise.Ref{bc.Settings.Board.ID: bc.Settings.Close}
 	}
@@ -192,26 +193,21 @@ func (in *Integration) syncBoard(ctx context.Context, c *connectwise.Client, bc 
 		br.Err = fmt.Errorf("psasync: %s: %w", b, err)
 		return br
 	}
-	if b != heimdal.BoardOperations {
-		kept, skipped, err := withoutClosed(ctx, c, br.Source, alerts)
-		if err != nil {
-			br.Err = fmt.Errorf("psasync: syncing %s: %w", b, err)
-			return br
-		}
-		alerts, br.Skipped = kept, skipped
-	}
 	tr, err := s.Sync(ctx, alerts)
 	if tr != nil {
 		br.Tickets = tr
+		br.Skipped = tr.KeptClosed
 	}
 	if err != nil {
 		br.Err = fmt.Errorf("psasync: syncing %s: %w", b, err)
 		return br
 	}
 	// The PSA keeps a ticket's initial description as its first note, so a
-	// changed alert's new text goes into a note of its own.
+	// changed alert's new text goes into a note of its own. Re-filing after
+	// a settings change is not news about the alert: no note.
 	for _, r := range tr.Results {
-		if (r.Action != ticketsync.ActionUpdated && r.Action != ticketsync.ActionReopened) || r.Err != nil || r.TicketID == 0 {
+		news := r.Action == ticketsync.ActionReopened || r.Action == ticketsync.ActionUpdated && r.ContentChanged
+		if !news || r.Err != nil || r.TicketID == 0 {
 			continue
 		}
 		text := "Heimdal updated this alert:\n\n" + descs[r.Key]
@@ -225,89 +221,6 @@ func (in *Integration) syncBoard(ctx context.Context, c *connectwise.Client, bc 
 		br.Notes++
 	}
 	return br
-}
-
-// closedLookupBatch is how many keys one closed-ticket query covers; the
-// PSA client sends longer conditions through POST .../search.
-const closedLookupBatch = 40
-
-// withoutClosed drops the alerts whose ticket is closed and that have no
-// open ticket. Cyber Alerts and M365 tickets are closed by technicians, not
-// by the integration, while Heimdal keeps listing the alert; ticketsync
-// would reopen such a ticket on every Sync. Only keys without an open
-// ticket are looked up, so a steady state costs one listing call.
-func withoutClosed(ctx context.Context, c *connectwise.Client, source string, alerts []ticketsync.Alert) ([]ticketsync.Alert, int, error) {
-	if len(alerts) == 0 {
-		return alerts, 0, nil
-	}
-	open := map[string]bool{}
-	opts := &connectwise.ListOptions{
-		Conditions:  connectwise.Where("externalXRef like ? and closedFlag = ?", source+":%", false),
-		ForwardOnly: true, PageSize: connectwise.MaxPageSize, Fields: "id,externalXRef,closedFlag",
-	}
-	for t, err := range c.Tickets.All(ctx, opts) {
-		if err != nil {
-			return nil, 0, fmt.Errorf("listing open %s tickets: %w", source, err)
-		}
-		if wk, ok := xrefKey(source, t.ExternalXRef); ok {
-			open[wk] = true
-		}
-	}
-	var candidates []ticketsync.Alert
-	for _, a := range alerts {
-		if !open[a.Key] && !open[hashedKey(a.Key)] {
-			candidates = append(candidates, a)
-		}
-	}
-	closed := map[string]bool{}
-	for i := 0; i < len(candidates); i += closedLookupBatch {
-		var keys connectwise.Conditions
-		for _, a := range candidates[i:min(i+closedLookupBatch, len(candidates))] {
-			keys = keys.Or(connectwise.Where("externalXRef like ?", source+":"+a.Key+"#%"),
-				connectwise.Where("externalXRef like ?", source+":"+hashedKey(a.Key)+"#%"))
-		}
-		opts := &connectwise.ListOptions{
-			Conditions:  connectwise.Where("closedFlag = ?", true).And(keys),
-			ForwardOnly: true, PageSize: connectwise.MaxPageSize, Fields: "id,externalXRef,closedFlag",
-		}
-		for t, err := range c.Tickets.All(ctx, opts) {
-			if err != nil {
-				return nil, 0, fmt.Errorf("looking up closed %s tickets: %w", source, err)
-			}
-			// like patterns over-match ('_' and '%' in keys): compare exactly.
-			if wk, ok := xrefKey(source, t.ExternalXRef); ok {
-				closed[wk] = true
-			}
-		}
-	}
-	kept := alerts[:0:0]
-	for _, a := range alerts {
-		if !open[a.Key] && !open[hashedKey(a.Key)] && (closed[a.Key] || closed[hashedKey(a.Key)]) {
-			continue
-		}
-		kept = append(kept, a)
-	}
-	return kept, len(alerts) - len(kept), nil
-}
-
-// xrefKey extracts the key part of ticketsync's "<source>:<key>#<fp>".
-func xrefKey(source, xref string) (string, bool) {
-	rest, ok := strings.CutPrefix(xref, source+":")
-	if !ok {
-		return "", false
-	}
-	if i := strings.LastIndexByte(rest, '#'); i >= 0 {
-		rest = rest[:i]
-	}
-	return rest, true
-}
-
-// hashedKey is the form ticketsync stores a key in when the key is too long
-// or holds characters a lookup cannot match ("h-" and 16 bytes of its
-// SHA-256). Heimdal keys are short and plain, so this is a safety net.
-func hashedKey(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return "h-" + hex.EncodeToString(sum[:16])
 }
 
 // checkedMapping is a mapping with its company re-read from the PSA.
