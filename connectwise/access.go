@@ -102,6 +102,7 @@ type AccessError struct {
 	Missing []AccessCheck
 }
 
+// Error lists each missing right as "lacks <function>: <right>".
 func (e *AccessError) Error() string {
 	parts := make([]string, len(e.Missing))
 	for i, c := range e.Missing {

@@ -41,6 +41,7 @@ type ConfigError struct {
 	Problem string
 }
 
+// Error reads "<Field>: <problem>"; it never contains the value.
 func (e *ConfigError) Error() string { return e.Field + ": " + e.Problem }
 
 // cloudRegions are the ConnectWise-hosted API hosts, keyed by the region

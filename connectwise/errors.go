@@ -37,6 +37,8 @@ type FieldError struct {
 	Field    string `json:"field"`
 }
 
+// Error names the request, the status, the PSA's code and message, each
+// field error, and a hint for 401, 403 and 429.
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "connectwise: %s %s: HTTP %d", e.Method, e.Path, e.StatusCode)
@@ -95,11 +97,12 @@ func CheckResponse(r *http.Response, secrets ...string) error {
 		}
 	} else if len(body) > 0 {
 		// Gateways and proxies answer HTML or text; keep a short excerpt.
-		e.Message = excerpt(string(body), 200)
+		e.Message = excerpt(httpx.Scrub(string(body), secrets...), 200)
 	}
-	e.Message = httpx.Scrub(e.Message, secrets...)
+	e.Code, e.Message = httpx.Scrub(e.Code, secrets...), httpx.Scrub(e.Message, secrets...)
 	for i := range e.Errors {
-		e.Errors[i].Message = httpx.Scrub(e.Errors[i].Message, secrets...)
+		fe := &e.Errors[i]
+		fe.Code, fe.Message, fe.Resource, fe.Field = httpx.Scrub(fe.Code, secrets...), httpx.Scrub(fe.Message, secrets...), httpx.Scrub(fe.Resource, secrets...), httpx.Scrub(fe.Field, secrets...)
 	}
 	if r.StatusCode == http.StatusTooManyRequests || r.StatusCode == http.StatusServiceUnavailable {
 		e.RetryAfter, _ = httpx.ParseRetryAfter(r.Header.Get("Retry-After"), time.Now())
@@ -110,7 +113,7 @@ func CheckResponse(r *http.Response, secrets ...string) error {
 func excerpt(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > n {
-		return s[:n] + "…"
+		return strings.ToValidUTF8(s[:n], "") + "…"
 	}
 	return s
 }

@@ -61,6 +61,7 @@ type TicketError struct {
 	Problem string
 }
 
+// Error reads "connectwise: ticket <field>: <problem>".
 func (e *TicketError) Error() string { return "connectwise: ticket " + e.Field + ": " + e.Problem }
 
 const ticketsPath = "service/tickets"

@@ -32,6 +32,7 @@ type SettingError struct {
 	Problem string
 }
 
+// Error names the board (when there is one), the field and the problem.
 func (e *SettingError) Error() string {
 	if e.Board == "" {
 		return fmt.Sprintf("ticket settings: %s: %s", e.Field, e.Problem)

@@ -124,6 +124,7 @@ type Report struct {
 	Duration time.Duration
 }
 
+// String is a one-line summary for logs and progress output.
 func (r *Report) String() string {
 	return fmt.Sprintf("%s: %d created, %d updated, %d reopened, %d closed, %d unchanged, %d kept closed, %d duplicates repaired, %d failed, %d API calls in %s",
 		r.Source, r.Created, r.Updated, r.Reopened, r.Closed, r.Unchanged, r.KeptClosed, r.Repaired, len(r.Failed), r.Calls, r.Duration.Round(time.Millisecond))
@@ -134,6 +135,7 @@ type AlertError struct {
 	Key, Field, Problem string
 }
 
+// Error names the alert's key and the field at fault.
 func (e *AlertError) Error() string {
 	return fmt.Sprintf("ticketsync: alert %q: %s %s", e.Key, e.Field, e.Problem)
 }
