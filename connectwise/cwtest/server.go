@@ -350,23 +350,33 @@ func idPattern(path string) string {
 }
 
 // statusWriter records the status a handler sends.
+// statusWriter records the request in the log the moment its status is
+// known, before any byte reaches the client: a client that has its answer
+// must find its request already counted.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	log    func(status int)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
+	w.record(code)
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
+	w.record(http.StatusOK)
 	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) record(code int) {
+	if w.status != 0 {
+		return
+	}
+	w.status = code
+	if w.log != nil {
+		w.log(code)
+	}
 }
 
 // bufferWriter holds a whole response so it can be thrown away.
@@ -391,18 +401,25 @@ func (b *bufferWriter) Write(p []byte) (int, error) {
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	entry := Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Time: s.clock()}
-	sw := &statusWriter{ResponseWriter: w}
-	defer func() {
-		entry.Status = sw.status
-		s.logRequest(entry)
-	}()
+	logged := false
+	logOnce := func(status int) {
+		if !logged {
+			logged = true
+			entry.Status = status
+			s.logRequest(entry)
+		}
+	}
+	sw := &statusWriter{ResponseWriter: w, log: logOnce}
+	// A request that ends without a status (client gone during latency)
+	// is still counted.
+	defer logOnce(0)
 
 	if f := s.matchFault(r); f != nil {
 		if f.DropAfterWrite {
 			bw := &bufferWriter{header: http.Header{}}
 			s.serveAPI(bw, r)
-			sw.status = bw.status
 			entry.Dropped = true
+			logOnce(bw.status)
 			dropConnection(w)
 			return
 		}
