@@ -2,11 +2,12 @@ package connectwise
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"strings"
-	"unicode"
 
+	"github.com/psabridge/psabridge/internal/credcheck"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
@@ -76,17 +77,8 @@ func (c Config) Validate() error {
 // checkToken rejects the most common real-world setup mistake: a key pasted
 // with a space or newline around it. Values are never echoed.
 func checkToken(field, v string) error {
-	switch {
-	case v == "":
-		return &ConfigError{field, "is required"}
-	case strings.TrimSpace(v) != v:
-		where := "leading"
-		if strings.TrimLeftFunc(v, unicode.IsSpace) == v {
-			where = "trailing"
-		}
-		return &ConfigError{field, "has " + where + " whitespace (copy it again without spaces or newlines)"}
-	case strings.IndexFunc(v, unicode.IsSpace) >= 0 || strings.IndexFunc(v, unicode.IsControl) >= 0:
-		return &ConfigError{field, "contains whitespace or control characters"}
+	if problem := credcheck.Secret(v); problem != "" {
+		return &ConfigError{field, problem}
 	}
 	return nil
 }
@@ -118,7 +110,7 @@ func NormalizeSite(site string) (string, error) {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !isLoopback(host) {
+		if !credcheck.IsLoopback(host) {
 			return "", &ConfigError{"Site", "plain http is refused by PSA servers; use https:// (http is allowed only for loopback simulators)"}
 		}
 	default:
@@ -142,14 +134,6 @@ func NormalizeSite(site string) (string, error) {
 	return u.Scheme + "://" + host, nil
 }
 
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // String shows the configuration with the private key redacted and the
 // public key shortened, so it is safe to log.
 func (c Config) String() string {
@@ -162,6 +146,19 @@ func (c Config) GoString() string { return c.String() }
 
 // Format makes every verb (%s, %v, %+v, %#v, %q) print the redacted form.
 func (c Config) Format(f fmt.State, verb rune) { _, _ = fmt.Fprint(f, c.String()) }
+
+// LogValue keeps the private key out of structured logs: without it slog's
+// JSON handler marshals the fields and never calls Format.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("site", c.Site),
+		slog.String("company_id", c.CompanyID),
+		slog.String("public_key", shortKey(c.PublicKey)),
+		slog.String("private_key", httpx.RedactSecret(c.PrivateKey)),
+		slog.String("client_id", c.ClientID),
+		slog.String("codebase", c.Codebase),
+	)
+}
 
 func shortKey(k string) string {
 	if len(k) <= 4 {

@@ -5,14 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/psabridge/psabridge/internal/credcheck"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/psabridge/psabridge/internal/httpx"
 )
@@ -114,48 +113,25 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
+// checkKey catches the usual paste mistakes without echoing the key.
 func checkKey(k string) error {
-	switch {
-	case k == "":
+	if k == "" {
 		return &ConfigError{Field: "APIKey", Reason: "is empty: generate a key in the Heimdal Dashboard (Guide → API Key)"}
-	case strings.TrimSpace(k) == "":
-		return &ConfigError{Field: "APIKey", Reason: "is only whitespace"}
-	case strings.TrimSpace(k) != k:
-		return &ConfigError{Field: "APIKey", Reason: "has leading or trailing whitespace (a copy-paste slip?)"}
-	case strings.IndexFunc(k, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		return &ConfigError{Field: "APIKey", Reason: "contains whitespace or control characters"}
+	}
+	if problem := credcheck.Secret(k); problem != "" {
+		return &ConfigError{Field: "APIKey", Reason: problem}
 	}
 	return nil
 }
 
+// checkBaseURL accepts https (http only to loopback) with a path prefix
+// such as /api/heimdalapi.
 func checkBaseURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.Opaque != "" {
-		return nil, &ConfigError{Field: "BaseURL", Reason: "is not an absolute URL such as " + DefaultBaseURL}
+	u, problem := credcheck.BaseURL(raw, true)
+	if problem != "" {
+		return nil, &ConfigError{Field: "BaseURL", Reason: problem + " (for example " + DefaultBaseURL + ")"}
 	}
-	if u.User != nil {
-		return nil, &ConfigError{Field: "BaseURL", Reason: "must not carry credentials; the API key is sent as a bearer token"}
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return nil, &ConfigError{Field: "BaseURL", Reason: "must use https (plain http is allowed only for loopback test servers)"}
-		}
-	default:
-		return nil, &ConfigError{Field: "BaseURL", Reason: "must use https"}
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath, u.RawQuery, u.Fragment = "", "", ""
 	return u, nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // BaseURL returns the API root the client calls.

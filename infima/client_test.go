@@ -70,10 +70,10 @@ func TestNewClientBaseURLs(t *testing.T) {
 		"ftp://app.infimasecapis.com":           "https://",
 		"app.infimasecapis.com":                 "https://",
 		"https://app.infimasecapis.com/v1":      "path",
-		"https://app.infimasecapis.com/?x=1":    "path",
+		"https://app.infimasecapis.com/?x=1":    "query",
 		"https://user:pw@app.infimasecapis.com": "credentials",
 		" https://app.infimasecapis.com":        "whitespace",
-		"https://":                              "host",
+		"https://":                              "absolute URL",
 		"http://10.0.0.5":                       "https://",
 	}
 	for in, hint := range bad {

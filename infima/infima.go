@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/psabridge/psabridge/internal/credcheck"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/google/go-querystring/query"
@@ -170,16 +169,11 @@ func (c *Client) Format(f fmt.State, verb rune) {
 // catches the usual paste mistakes (empty, surrounding spaces or a line
 // break) and never echoes the key.
 func ValidateAPIKey(key string) error {
-	switch {
-	case key == "":
+	if key == "" {
 		return &ConfigError{Field: "APIKey", Problem: "is empty: copy the Reporting API key from INFIMA (Partner menu → Settings → Integrations → Reporting API)"}
-	case strings.TrimSpace(key) != key:
-		return &ConfigError{Field: "APIKey", Problem: "has leading or trailing whitespace: paste it again without spaces or line breaks"}
 	}
-	for _, r := range key {
-		if r < 0x21 || r > 0x7e {
-			return &ConfigError{Field: "APIKey", Problem: "contains spaces, control or non-ASCII characters that cannot be sent in an HTTP header: paste it again"}
-		}
+	if problem := credcheck.Secret(key); problem != "" {
+		return &ConfigError{Field: "APIKey", Problem: problem}
 	}
 	return nil
 }
@@ -188,51 +182,11 @@ func ValidateAPIKey(key string) error {
 // credentials, as in DefaultBaseURL. Plain http is accepted only for
 // loopback hosts so that simulators work; a real server must be https.
 func ParseBaseURL(raw string) (*url.URL, error) {
-	bad := func(problem string) error { return &ConfigError{Field: "BaseURL", Problem: problem} }
-	if strings.TrimSpace(raw) != raw {
-		return nil, bad("has leading or trailing whitespace")
+	u, problem := credcheck.BaseURL(raw, false)
+	if problem != "" {
+		return nil, &ConfigError{Field: "BaseURL", Problem: problem + " (use " + DefaultBaseURL + ")"}
 	}
-	if raw == "" {
-		return nil, bad("is empty: use " + DefaultBaseURL)
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, bad(fmt.Sprintf("%q is not a URL: use %s", raw, DefaultBaseURL))
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return nil, bad(fmt.Sprintf("%q uses http://: INFIMA requires https:// (use %s)", redactURL(u), DefaultBaseURL))
-		}
-	default:
-		return nil, bad(fmt.Sprintf("%q must start with https:// (use %s)", redactURL(u), DefaultBaseURL))
-	}
-	if u.Host == "" {
-		return nil, bad(fmt.Sprintf("%q has no host: use %s", redactURL(u), DefaultBaseURL))
-	}
-	if u.User != nil {
-		return nil, bad("must not contain credentials; the API key is sent in a header")
-	}
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return nil, bad(fmt.Sprintf("%q must be the server only, without a path such as /v1 (use %s)", redactURL(u), DefaultBaseURL))
-	}
-	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
-}
-
-// redactURL prints a URL without any userinfo.
-func redactURL(u *url.URL) string {
-	c := *u
-	c.User = nil
-	return c.String()
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return u, nil
 }
 
 // Response wraps the HTTP response of one call and, for list calls, the

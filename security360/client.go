@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/psabridge/psabridge/internal/credcheck"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -150,39 +150,11 @@ func NewClient(cfg Credentials, opts ...Option) (*Client, error) {
 // normalizeBaseURL accepts an https URL (or plain http to a loopback
 // address, for simulators) with an optional path prefix.
 func normalizeBaseURL(raw string) (*url.URL, error) {
-	if strings.TrimSpace(raw) != raw {
-		return nil, &ConfigError{"BaseURL", "has surrounding whitespace"}
+	u, problem := credcheck.BaseURL(raw, true)
+	if problem != "" {
+		return nil, &ConfigError{"BaseURL", problem + " (for example " + DefaultBaseURL + ")"}
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return nil, &ConfigError{"BaseURL", fmt.Sprintf("%q is not an absolute URL such as %s", raw, DefaultBaseURL)}
-	}
-	if u.User != nil {
-		return nil, &ConfigError{"BaseURL", "must not contain credentials"}
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, &ConfigError{"BaseURL", "must not have a query or fragment"}
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return nil, &ConfigError{"BaseURL", "plain http would send the client secret in clear; use https:// (http is allowed only for loopback simulators)"}
-		}
-	default:
-		return nil, &ConfigError{"BaseURL", fmt.Sprintf("scheme %q is not supported; use https://", u.Scheme)}
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = ""
 	return u, nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // BaseURL returns the server the client talks to.

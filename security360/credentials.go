@@ -2,6 +2,7 @@ package security360
 
 import (
 	"fmt"
+	"github.com/psabridge/psabridge/internal/credcheck"
 	"log/slog"
 	"strings"
 	"unicode"
@@ -82,17 +83,8 @@ func (c Credentials) scope() string {
 // checkSecretLike rejects the most common real-world setup mistake: a value
 // pasted with a space or newline around it.
 func checkSecretLike(field, v string) error {
-	switch {
-	case v == "":
-		return &ConfigError{field, "is required"}
-	case strings.TrimSpace(v) != v:
-		where := "leading"
-		if strings.TrimLeftFunc(v, unicode.IsSpace) == v {
-			where = "trailing"
-		}
-		return &ConfigError{field, "has " + where + " whitespace (copy it again without spaces or newlines)"}
-	case strings.IndexFunc(v, unicode.IsSpace) >= 0 || strings.IndexFunc(v, unicode.IsControl) >= 0:
-		return &ConfigError{field, "contains whitespace or control characters"}
+	if problem := credcheck.Secret(v); problem != "" {
+		return &ConfigError{field, problem}
 	}
 	return nil
 }
