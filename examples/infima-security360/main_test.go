@@ -79,7 +79,7 @@ func TestRunStopsOnABadConfiguredKey(t *testing.T) {
 	defer inf.Close()
 	env := map[string]string{"INFIMA_BASE_URL": inf.URL, "INFIMA_API_KEY": inf.APIKey() + " "}
 	err := run(t.Context(), &bytes.Buffer{}, func(k string) string { return env[k] })
-	if err == nil || !strings.Contains(err.Error(), "APIKey: has trailing whitespace (space)") {
+	if err == nil || !strings.Contains(err.Error(), "APIKey: has trailing whitespace (a space)") {
 		t.Fatalf("err = %v", err)
 	}
 	if strings.Contains(err.Error(), inf.APIKey()) {

@@ -10,28 +10,33 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // Secret returns what is wrong with a pasted credential, or "" when it
 // looks usable: empty, only whitespace, whitespace at either end (the most
-// common setup mistake: a line break copied along), or characters that
-// cannot be sent in an HTTP header.
+// common setup mistake: a line break copied along, invisible to whoever
+// pasted it, so the message names it), or characters that cannot be sent
+// in an HTTP header.
 func Secret(v string) string {
-	trimmed := strings.TrimSpace(v)
+	lead := len(v) - len(strings.TrimLeftFunc(v, unicode.IsSpace))
+	trail := len(v) - len(strings.TrimRightFunc(v, unicode.IsSpace))
 	switch {
 	case v == "":
 		return "is required"
-	case trimmed == "":
+	case lead == len(v):
 		return "is only whitespace"
-	case trimmed != v:
-		end, r := "trailing", lastRune(v)
-		if first, _ := utf8.DecodeRuneInString(v); unicode.IsSpace(first) {
-			end, r = "leading", first
+	case lead > 0 || trail > 0:
+		var where []string
+		if lead > 0 {
+			where = append(where, "leading whitespace ("+describe(v[:lead])+")")
 		}
-		return fmt.Sprintf("has %s whitespace (%s): copy it again without spaces or line breaks", end, describe(r))
+		if trail > 0 {
+			where = append(where, "trailing whitespace ("+describe(v[len(v)-trail:])+")")
+		}
+		return "has " + strings.Join(where, " and ") + ": copy it again without spaces or line breaks"
 	}
 	for _, r := range v {
 		if r < 0x21 || r > 0x7e {
@@ -41,21 +46,24 @@ func Secret(v string) string {
 	return ""
 }
 
-func lastRune(s string) rune {
-	r, _ := utf8.DecodeLastRuneInString(s)
-	return r
-}
-
-func describe(r rune) string {
-	switch r {
-	case ' ':
-		return "a space"
-	case '\t':
-		return "a tab"
-	case '\n', '\r':
-		return "a line break"
+// describe names the kinds of whitespace in s: "a space", "a line break"...
+func describe(s string) string {
+	var kinds []string
+	for _, r := range s {
+		k := "an invisible character"
+		switch r {
+		case ' ':
+			k = "a space"
+		case '\t':
+			k = "a tab"
+		case '\n', '\r':
+			k = "a line break"
+		}
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
 	}
-	return "an invisible character"
+	return strings.Join(kinds, ", ")
 }
 
 // IsLoopback reports whether host is this machine, the only place plain

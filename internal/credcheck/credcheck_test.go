@@ -10,16 +10,17 @@ import (
 func TestSecret(t *testing.T) {
 	const key = "K3y-value_0123"
 	for in, want := range map[string]string{
-		key:            "",
-		"":             "is required",
-		" \n":          "only whitespace",
-		key + "\n":     "trailing whitespace (a line break)",
-		key + "\r\n":   "trailing whitespace (a line break)",
-		" " + key:      "leading whitespace (a space)",
-		"\t" + key:     "leading whitespace (a tab)",
-		"K3y val":      "cannot be sent in an HTTP header",
-		"K3y\x00val":   "cannot be sent in an HTTP header",
-		"K3y\u00e9val": "cannot be sent in an HTTP header",
+		key:               "",
+		"":                "is required",
+		" \n":             "only whitespace",
+		key + "\n":        "trailing whitespace (a line break)",
+		key + "\r\n":      "trailing whitespace (a line break)",
+		" " + key:         "leading whitespace (a space)",
+		"\t" + key:        "leading whitespace (a tab)",
+		" " + key + " \n": "leading whitespace (a space) and trailing whitespace (a space, a line break)",
+		"K3y val":         "cannot be sent in an HTTP header",
+		"K3y\x00val":      "cannot be sent in an HTTP header",
+		"K3y\u00e9val":    "cannot be sent in an HTTP header",
 	} {
 		got := credcheck.Secret(in)
 		if want == "" && got != "" || !strings.Contains(got, want) {

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/psabridge/psabridge/internal/credcheck"
 	"io"
 	"log/slog"
 	"net"
@@ -13,7 +14,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-	"unicode"
 
 	"github.com/psabridge/psabridge/infima"
 )
@@ -224,7 +224,7 @@ func checkURL(raw string, o *options) error {
 	}
 	display := u.Redacted()
 	host := strings.ToLower(u.Hostname())
-	loopback := o.loopback && isLoopback(host)
+	loopback := o.loopback && credcheck.IsLoopback(host)
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
@@ -252,7 +252,7 @@ func checkURL(raw string, o *options) error {
 // allowedHTTPLoopback lets an explicitly allowed http URL through only on
 // loopback: the key must never cross a network in clear text.
 func allowedHTTPLoopback(u *url.URL, o *options) bool {
-	return isLoopback(strings.ToLower(u.Hostname())) && allowed(u, o)
+	return credcheck.IsLoopback(strings.ToLower(u.Hostname())) && allowed(u, o)
 }
 
 func allowed(u *url.URL, o *options) bool {
@@ -282,67 +282,19 @@ func sameServer(u *url.URL, raw string) bool {
 	return norm(u) == norm(v)
 }
 
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // checkKey catches paste mistakes and says where the whitespace is, never
 // what the key is.
 func checkKey(key string) error {
-	if key == "" {
+	problem := credcheck.Secret(key)
+	switch {
+	case problem == "":
+		return nil
+	case key == "":
 		return newConnErr(CauseKeyEmpty, "is empty: copy the key from the Reporting API section of your INFIMA partner dashboard", nil)
+	case strings.TrimSpace(key) != key || strings.TrimSpace(key) == "":
+		return newConnErr(CauseKeyWhitespace, problem+", or regenerate the key in INFIMA if unsure", nil)
 	}
-	lead := len(key) - len(strings.TrimLeftFunc(key, unicode.IsSpace))
-	trail := len(key) - len(strings.TrimRightFunc(key, unicode.IsSpace))
-	if lead == len(key) {
-		return newConnErr(CauseKeyWhitespace, "is only whitespace: copy the key from the Reporting API section of your INFIMA partner dashboard", nil)
-	}
-	if lead > 0 || trail > 0 {
-		var where []string
-		if lead > 0 {
-			where = append(where, "leading "+describeSpace(key[:lead]))
-		}
-		if trail > 0 {
-			where = append(where, "trailing "+describeSpace(key[len(key)-trail:]))
-		}
-		return newConnErr(CauseKeyWhitespace, "has "+strings.Join(where, " and ")+": paste it again without it, or regenerate the key in INFIMA if unsure", nil)
-	}
-	if err := infima.ValidateAPIKey(key); err != nil {
-		return newConnErr(CauseKeyMalformed, "contains spaces, control or non-ASCII characters no Reporting API key has: copy it again, or regenerate it in INFIMA", nil)
-	}
-	return nil
-}
-
-// describeSpace names the kinds of whitespace in s ("a space", "a line
-// break"...), because an invisible trailing newline is the usual culprit
-// and an administrator cannot see it.
-func describeSpace(s string) string {
-	var kinds []string
-	add := func(k string) {
-		for _, have := range kinds {
-			if have == k {
-				return
-			}
-		}
-		kinds = append(kinds, k)
-	}
-	for _, r := range s {
-		switch r {
-		case ' ':
-			add("space")
-		case '\t':
-			add("tab")
-		case '\n', '\r':
-			add("line break")
-		default:
-			add("whitespace")
-		}
-	}
-	return "whitespace (" + strings.Join(kinds, ", ") + ")"
+	return newConnErr(CauseKeyMalformed, "contains spaces, control or non-ASCII characters no Reporting API key has: copy it again, or regenerate it in INFIMA", nil)
 }
 
 // NewClient validates the settings (see Validate) and returns an INFIMA
