@@ -304,13 +304,27 @@ func (c *Client) do(ctx context.Context, r request, v any) (*Response, error) {
 		}
 		defer httpx.DrainClose(hr.Body)
 		if v != nil && hr.StatusCode != http.StatusNoContent {
-			if err := json.NewDecoder(hr.Body).Decode(v); err != nil && !errors.Is(err, io.EOF) {
+			// A page of 1,000 full tickets is a few MB; a body past the cap
+			// is a broken proxy or server, not data to buffer without end.
+			body := &io.LimitedReader{R: hr.Body, N: maxBody + 1}
+			err := json.NewDecoder(body).Decode(v)
+			switch {
+			case body.N <= 0:
+				return resp, fmt.Errorf("connectwise: %s %s: response larger than %d MB", r.method, req.URL.Path, maxBody>>20)
+			case errors.Is(err, io.EOF):
+				// An empty 200 must not read as "no tickets": a sync would
+				// take it for every alert's ticket being gone.
+				return resp, fmt.Errorf("connectwise: %s %s: empty response body", r.method, req.URL.Path)
+			case err != nil:
 				return resp, fmt.Errorf("connectwise: %s %s: decoding response: %w", r.method, req.URL.Path, err)
 			}
 		}
 		return resp, nil
 	}
 }
+
+// maxBody caps a successful response body.
+const maxBody = 64 << 20
 
 // Raw sends a request to any API path (relative to apis/3.0/, e.g.
 // "service/boards/5/teams") and decodes the JSON answer into v. It is the

@@ -80,12 +80,12 @@ func Literal(v any) (string, error) {
 	case bool:
 		return strconv.FormatBool(x), nil
 	case time.Time:
-		return "[" + x.UTC().Format(time.RFC3339) + "]", nil
+		return timeLiteral(x)
 	case *time.Time:
 		if x == nil {
 			return "null", nil
 		}
-		return "[" + x.UTC().Format(time.RFC3339) + "]", nil
+		return timeLiteral(*x)
 	case fmt.Stringer:
 		return quoteString(x.String())
 	}
@@ -125,6 +125,16 @@ func Literal(v any) (string, error) {
 		return "(" + strings.Join(parts, ", ") + ")", nil
 	}
 	return "", fmt.Errorf("a %T cannot be written in PSA conditions", v)
+}
+
+// timeLiteral writes [2006-01-02T15:04:05Z]. Only four-digit years can
+// be written that way; others would reach the PSA as a syntax error.
+func timeLiteral(t time.Time) (string, error) {
+	t = t.UTC()
+	if y := t.Year(); y < 0 || y > 9999 {
+		return "", fmt.Errorf("time %s is outside the four-digit years (0000-9999) that PSA conditions can express", t.Format(time.RFC3339))
+	}
+	return "[" + t.Format(time.RFC3339) + "]", nil
 }
 
 func quoteString(s string) (string, error) {

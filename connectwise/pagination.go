@@ -157,14 +157,25 @@ func all[T any](ctx context.Context, c *Client, path string, searchable bool, op
 			if len(page) == 0 {
 				return
 			}
+			// A proxy or cache answering every page with the same links
+			// would otherwise make the walk request one page forever.
 			if o.ForwardOnly {
 				if resp.NextPageID == 0 {
+					return
+				}
+				if resp.NextPageID <= o.PageID {
+					var zero T
+					yield(zero, fmt.Errorf("connectwise: %s: the next pageId %d does not advance past %d; stopping", path, resp.NextPageID, o.PageID))
 					return
 				}
 				o.PageID = resp.NextPageID
 				continue
 			}
 			switch {
+			case resp.NextPage > 0 && resp.NextPage <= o.Page:
+				var zero T
+				yield(zero, fmt.Errorf("connectwise: %s: the next page %d does not advance past page %d; stopping", path, resp.NextPage, o.Page))
+				return
 			case resp.NextPage > 0:
 				o.Page = resp.NextPage
 			case resp.Header.Get("Link") == "" && len(page) == o.PageSize:
