@@ -274,7 +274,11 @@ func (d *demo) testConnection(ctx context.Context) error {
 	untrusted.StartTLS()
 	defer untrusted.Close()
 
+	// Only the silent listener needs a short timeout to show its diagnosis
+	// quickly; refused connections and TLS failures end on their own, and a
+	// short timeout there would misdiagnose them on a slow machine.
 	quick := infimasync.WithClientOptions(infima.WithTimeout(300*time.Millisecond), infima.WithRetry(0, time.Millisecond, time.Millisecond))
+	patient := infimasync.WithClientOptions(infima.WithTimeout(30*time.Second), infima.WithRetry(0, time.Millisecond, time.Millisecond))
 	type attempt struct {
 		what string
 		s    infimasync.Settings
@@ -285,9 +289,9 @@ func (d *demo) testConnection(ctx context.Context) error {
 		{"a path after the host", infimasync.Settings{ServerURL: "https://app.infimasecapis.com/v1", APIKey: key}, nil},
 		{"a typo in the host", infimasync.Settings{ServerURL: "https://app.infimasecapi.com", APIKey: key}, nil},
 		{"key pasted with a line break", infimasync.Settings{ServerURL: infimasync.ServerURL, APIKey: key + "\n"}, nil},
-		{"firewall refuses the connection", infimasync.Settings{ServerURL: "https://" + closed, APIKey: key}, []infimasync.Option{infimasync.AllowLoopback(), quick}},
+		{"firewall refuses the connection", infimasync.Settings{ServerURL: "https://" + closed, APIKey: key}, []infimasync.Option{infimasync.AllowLoopback(), patient}},
 		{"firewall drops the traffic", infimasync.Settings{ServerURL: "http://" + silent, APIKey: key}, []infimasync.Option{infimasync.AllowLoopback(), quick}},
-		{"proxy inspects TLS", infimasync.Settings{ServerURL: untrusted.URL, APIKey: key}, []infimasync.Option{infimasync.AllowLoopback(), quick}},
+		{"proxy inspects TLS", infimasync.Settings{ServerURL: untrusted.URL, APIKey: key}, []infimasync.Option{infimasync.AllowLoopback(), patient}},
 	}
 	if d.inf != nil {
 		// Only the simulator is sent a wrong key on purpose.
