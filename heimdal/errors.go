@@ -47,11 +47,15 @@ const MessageKeyRejected = "Heimdal API key rejected (check the key in the Heimd
 // CheckResponse returns nil for a 2xx response and otherwise reads the body
 // (size-limited, then closed) into an *Error. A 429 is returned as an
 // *httpx.RetryAfterError wrapping the *Error, with the Retry-After wait.
-func CheckResponse(r *http.Response) error {
+// secrets (the client passes its own) are scrubbed from the server's text
+// before anything is cut, in case a server echoes them.
+func CheckResponse(r *http.Response, secrets ...string) error {
 	if r.StatusCode >= 200 && r.StatusCode < 300 {
 		return nil
 	}
-	e := &Error{StatusCode: r.StatusCode, Message: errorMessage(httpx.ReadErrorBody(r))}
+	// Scrubbed before the excerpt is cut: a cut through a secret would keep
+	// its prefix where scrubbing afterwards cannot find it.
+	e := &Error{StatusCode: r.StatusCode, Message: errorMessage([]byte(httpx.Scrub(string(httpx.ReadErrorBody(r)), secrets...)))}
 	if r.Request != nil {
 		e.Method, e.Path = r.Request.Method, r.Request.URL.Path
 	}
@@ -90,7 +94,7 @@ func errorMessage(body []byte) string {
 		return ""
 	}
 	if len(s) > 200 {
-		s = s[:200] + "…"
+		s = strings.ToValidUTF8(s[:200], "") + "…"
 	}
 	return s
 }

@@ -185,7 +185,7 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, v any) (*Re
 	}
 	defer httpx.DrainClose(resp.Body)
 	r := &Response{Response: resp}
-	if err := CheckResponse(resp); err != nil {
+	if err := CheckResponse(resp, c.key()); err != nil {
 		var e *Error
 		if errors.As(err, &e) {
 			e.Method, e.Path = http.MethodGet, path

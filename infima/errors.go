@@ -124,9 +124,9 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // no error schema, so the message is taken from the usual JSON shapes
 // ({"message"}, {"error"}, {"detail"}) or from short plain text.
 //
-// CheckResponse does not know the API key; Client methods additionally
-// scrub the key from Message in case a server echoes it.
-func CheckResponse(r *http.Response) error {
+// secrets (the client passes its API key) are scrubbed from the server's
+// text before it is cut to an excerpt, in case a server echoes them.
+func CheckResponse(r *http.Response, secrets ...string) error {
 	if r.StatusCode >= 200 && r.StatusCode < 300 {
 		return nil
 	}
@@ -137,7 +137,9 @@ func CheckResponse(r *http.Response) error {
 	if r.StatusCode == http.StatusTooManyRequests || r.StatusCode == http.StatusServiceUnavailable {
 		e.RetryAfter, _ = httpx.ParseRetryAfter(r.Header.Get("Retry-After"), time.Now())
 	}
-	e.Message = errorMessage(httpx.ReadErrorBody(r))
+	// Scrubbed before the excerpt is cut: a cut through a secret would keep
+	// its prefix where scrubbing afterwards cannot find it.
+	e.Message = errorMessage([]byte(httpx.Scrub(string(httpx.ReadErrorBody(r)), secrets...)))
 	if e.Message == "" {
 		e.Message = http.StatusText(r.StatusCode)
 	}

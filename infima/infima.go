@@ -156,8 +156,9 @@ func (c *Client) String() string {
 func (c *Client) GoString() string { return c.String() }
 
 // Format makes every fmt verb (%v, %+v, %#v, %s, %q...) print String, so no
-// formatting path reaches the key.
-func (c *Client) Format(f fmt.State, verb rune) {
+// formatting path reaches the key. Its value receiver covers a copied
+// Client too: %s of a copy would otherwise follow the key's pointer.
+func (c Client) Format(f fmt.State, verb rune) {
 	s := c.String()
 	if verb == 'q' {
 		s = fmt.Sprintf("%q", s)
@@ -279,7 +280,7 @@ func (c *Client) do(req *http.Request, v any) (*Response, error) {
 	sent.Header.Del(apiKeyHeader)
 	resp.Request = sent
 	r := &Response{Response: resp}
-	if err := CheckResponse(resp); err != nil {
+	if err := CheckResponse(resp, c.key.v); err != nil {
 		var apiErr *Error
 		if errors.As(err, &apiErr) {
 			// resp.Request is not set by every RoundTripper.

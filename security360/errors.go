@@ -85,7 +85,9 @@ func IsOutcomeUnknown(err error) bool { return httpx.IsOutcomeUnknown(err) }
 // httpx.MaxErrorBody bytes of the body, closes it, and returns an *Error
 // built from the API's error body (either the platform's {"code","message"}
 // or OAuth's {"error","error_description"}).
-func CheckResponse(r *http.Response) error {
+// secrets (the client passes its own) are scrubbed from the server's text
+// before anything is cut, in case a server echoes them.
+func CheckResponse(r *http.Response, secrets ...string) error {
 	if r.StatusCode >= 200 && r.StatusCode < 300 {
 		return nil
 	}
@@ -93,7 +95,9 @@ func CheckResponse(r *http.Response) error {
 	if r.Request != nil {
 		e.Method, e.Path = r.Request.Method, r.Request.URL.Path
 	}
-	e.Code, e.Message = parseErrorBody(httpx.ReadErrorBody(r))
+	// Scrubbed before parsing: an excerpt cut through a secret would keep
+	// its prefix where scrubbing afterwards cannot find it.
+	e.Code, e.Message = parseErrorBody([]byte(httpx.Scrub(string(httpx.ReadErrorBody(r)), secrets...)))
 	if e.Message == "" {
 		e.Message = http.StatusText(r.StatusCode)
 	}
@@ -104,14 +108,11 @@ func CheckResponse(r *http.Response) error {
 // its own secret and token from server text, and wrap the error so callers
 // can tell a rate limit or an unknown write outcome apart.
 func (c *Client) checkResponse(r *http.Response, tok string) error {
-	err := CheckResponse(r)
+	err := CheckResponse(r, c.creds.ClientSecret, tok)
 	if err == nil {
 		return nil
 	}
-	e := err.(*Error)
-	e.Message = httpx.Scrub(e.Message, c.creds.ClientSecret, tok)
-	e.Code = httpx.Scrub(e.Code, c.creds.ClientSecret, tok)
-	return wrapStatus(r, e)
+	return wrapStatus(r, err)
 }
 
 func wrapStatus(r *http.Response, e error) error {
@@ -128,6 +129,15 @@ func wrapStatus(r *http.Response, e error) error {
 // parseErrorBody extracts a code and a message from the shapes seen on the
 // platform and its token endpoint. Non-JSON bodies give a short excerpt.
 func parseErrorBody(body []byte) (code, message string) {
+	return parseErrorBodyDepth(body, 0)
+}
+
+// maxErrorNesting bounds how deep nested {"error":{"code",...}} objects are
+// followed: real bodies nest once, and following a hostile body's nesting
+// costs time with every level.
+const maxErrorNesting = 2
+
+func parseErrorBodyDepth(body []byte, depth int) (code, message string) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return "", ""
@@ -149,8 +159,11 @@ func parseErrorBody(body []byte) (code, message string) {
 		if json.Unmarshal(raw, &n) == nil {
 			return n.String()
 		}
+		if depth >= maxErrorNesting {
+			return ""
+		}
 		// A nested {"code","message"} object.
-		c, msg := parseErrorBody(raw)
+		c, msg := parseErrorBodyDepth(raw, depth+1)
 		if msg != "" {
 			return strings.TrimSpace(c + " " + msg)
 		}

@@ -95,8 +95,22 @@ type PatchOperation struct {
 	Op string `json:"op"`
 	// Path is a JSON Pointer such as "/externalIds".
 	Path string `json:"path"`
-	// Value is the new value (not sent for "remove").
-	Value any `json:"value,omitempty"`
+	// Value is the new value (not sent for "remove"; an explicit nil is
+	// sent as null, which RFC 6902 requires for add, replace and test).
+	Value any `json:"value"`
+}
+
+// MarshalJSON omits value only for "remove": omitempty would also drop
+// a null, turning "set this to null" into an invalid operation.
+func (p PatchOperation) MarshalJSON() ([]byte, error) {
+	if p.Op == "remove" {
+		return json.Marshal(struct {
+			Op   string `json:"op"`
+			Path string `json:"path"`
+		}{p.Op, p.Path})
+	}
+	type plain PatchOperation
+	return json.Marshal(plain(p))
 }
 
 func sitesPath(companyID string, extra ...string) []string {

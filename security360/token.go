@@ -172,8 +172,8 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 		return "", 0, c.scrubErr(fmt.Errorf("security360: token request: %w", err), "")
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		code, msg := parseErrorBody(httpx.ReadErrorBody(resp))
-		te := &TokenError{StatusCode: resp.StatusCode, Code: code, Message: httpx.Scrub(msg, c.creds.ClientSecret)}
+		code, msg := parseErrorBody([]byte(httpx.Scrub(string(httpx.ReadErrorBody(resp)), c.creds.ClientSecret)))
+		te := &TokenError{StatusCode: resp.StatusCode, Code: code, Message: msg}
 		if resp.StatusCode == http.StatusLocked {
 			te.Code = "locked"
 		}
