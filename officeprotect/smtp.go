@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"mime"
 	"mime/quotedprintable"
 	"net"
@@ -103,6 +104,23 @@ func (c SMTPConfig) Format(f fmt.State, verb rune) {
 		return
 	}
 	_, _ = f.Write([]byte(c.String()))
+}
+
+// LogValue keeps the password out of structured logs: without it slog's
+// JSON handler marshals the fields and never calls Format.
+func (c SMTPConfig) LogValue() slog.Value {
+	pw := ""
+	if c.Password != "" {
+		pw = "REDACTED"
+	}
+	return slog.GroupValue(
+		slog.String("host", c.Host),
+		slog.Int("port", c.port()),
+		slog.String("from", c.From),
+		slog.String("username", c.Username),
+		slog.String("password", pw),
+		slog.Bool("implicit_tls", c.ImplicitTLS),
+	)
 }
 
 // SMTPNotifier sends emergency alerts by email with net/smtp. It uses

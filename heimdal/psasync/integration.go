@@ -61,6 +61,16 @@ type Integration struct {
 	progressMu sync.Mutex
 }
 
+// String identifies the integration without any credential. Without it
+// %s and %q would reflect into the staged settings behind their pointers
+// and print the private key.
+func (in *Integration) String() string {
+	return "psasync.Integration{customer:" + in.customerID + "}"
+}
+
+// GoString makes %#v as safe as %v.
+func (in *Integration) GoString() string { return in.String() }
+
 // conn is a settings value and the PSA client built from it.
 type conn struct {
 	settings Settings

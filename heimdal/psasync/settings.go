@@ -2,6 +2,7 @@ package psasync
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/internal/httpx"
@@ -52,6 +53,22 @@ func (s Settings) GoString() string { return s.String() }
 // Format prints String under every verb (%v, %+v, %#v, %s, %q), so no
 // formatting path reaches the private key.
 func (s Settings) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, s.String()) }
+
+// LogValue keeps the private key out of structured logs: without it slog's
+// JSON handler marshals the fields and never calls Format.
+func (s Settings) LogValue() slog.Value {
+	pub := httpx.RedactSecret(s.PublicKey)
+	if len(s.PublicKey) > 4 {
+		pub = s.PublicKey[:4] + "…"
+	}
+	return slog.GroupValue(
+		slog.String("company_id", s.CompanyID),
+		slog.String("site", s.Site),
+		slog.String("public_key", pub),
+		slog.String("private_key", httpx.RedactSecret(s.PrivateKey)),
+		slog.String("client_id", s.ClientID),
+	)
+}
 
 // SaveOption answers a question Save asks.
 type SaveOption func(*saveOptions)

@@ -421,6 +421,11 @@ type redactedError struct {
 }
 
 func (e *redactedError) Error() string { return Scrub(e.err.Error(), e.secrets...) }
+
+// GoString keeps %#v from printing the secrets field, which holds the very
+// credentials the type exists to hide.
+func (e *redactedError) GoString() string { return fmt.Sprintf("&httpx.redactedError{%q}", e.Error()) }
+
 func (e *redactedError) Unwrap() error { return e.err }
 
 // requestSecrets lists the credential values req carries, longest first so
@@ -675,6 +680,12 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 		return &redirectError{fmt.Sprintf("refusing redirect from https to plain http (%s)", req.URL.Host)}
 	}
 	if req.URL.Host != orig.Host {
+		// A body can be a credential too: the Asio token request carries
+		// the client secret in it, and a 307 or 308 re-sends the body
+		// as is. Headers can be stripped, a body cannot, so refuse.
+		if req.Body != nil && req.Body != http.NoBody {
+			return &redirectError{fmt.Sprintf("refusing to re-send a request body to another host (%s)", req.URL.Host)}
+		}
 		// Credentials belong to the configured host only. net/http itself
 		// keeps them for subdomains and knows nothing of API-key headers.
 		for _, h := range append([]string{"Authorization", "Cookie", "Proxy-Authorization", "X-Api-Key"}, c.settings.SensitiveHeaders...) {

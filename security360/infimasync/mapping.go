@@ -187,10 +187,14 @@ func (s *SiteExternalIDStore) Save(ctx context.Context, ms []Mapping) error {
 	for _, site := range sites {
 		known[site.Key()] = true
 	}
-	for _, m := range ms {
+	// Every site is checked before the first write: a set with one bad
+	// site must not be half saved.
+	for i, m := range ms {
 		if !known[m.SiteKey()] {
-			return fmt.Errorf("infimasync: saving mapping of client %d: Asio has no site %s in company %s", m.ClientID, m.SiteID, m.CompanyID)
+			return &MappingError{Index: i, Field: "SiteID", Problem: fmt.Sprintf("Asio has no site %s in company %s", m.SiteID, m.CompanyID)}
 		}
+	}
+	for _, m := range ms {
 		id := security360.ExternalID{ExternalID: strconv.Itoa(m.ClientID), ProductID: ProductID, ProductInstanceID: s.instance}
 		if _, _, err := s.asio.Sites.SetExternalID(ctx, m.CompanyID, m.SiteID, id); err != nil {
 			return fmt.Errorf("infimasync: saving mapping of client %d on site %s: %w", m.ClientID, m.SiteID, err)

@@ -1,0 +1,312 @@
+package leakcheck_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/ticketsync"
+	"github.com/psabridge/psabridge/heimdal"
+	"github.com/psabridge/psabridge/heimdal/heimdaltest"
+	"github.com/psabridge/psabridge/heimdal/psasync"
+	"github.com/psabridge/psabridge/infima"
+	"github.com/psabridge/psabridge/infima/infimatest"
+	"github.com/psabridge/psabridge/officeprotect"
+	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
+	"github.com/psabridge/psabridge/security360"
+	"github.com/psabridge/psabridge/security360/infimasync"
+)
+
+// box nests a value the ways a caller's own structs do: by value and by
+// pointer, in exported fields (fmt calls their methods).
+type box[T any] struct {
+	Name string
+	V    T
+	P    *T
+	S    []T
+	M    map[string]T
+}
+
+// hidden nests a value in an unexported field, where fmt cannot call its
+// methods and reflects instead. Only types that keep their secret behind a
+// pointer or a closure survive that (the clients and integrations do); a
+// config value in an unexported field of the caller's struct prints its
+// fields whatever it implements, which no library can prevent.
+type hidden[T any] struct{ v T }
+
+// printed scans v alone and nested. nestedJSON is false for plain config
+// values: inside a caller's struct slog's JSON handler uses encoding/json,
+// which must keep the key so that callers can persist their settings.
+// hiddenGap, when set, names a known leak of v in an unexported field
+// (reported, not yet fixed): that case is checked to still leak, so the
+// exception goes away as soon as the gap is closed.
+func printed[T any](sc *scanner, label string, v T, nestedJSON bool, hiddenGap string) {
+	sc.t.Helper()
+	sc.value(label, v)
+	sc.value("&"+label, &v)
+	b := box[T]{Name: label, V: v, P: &v, S: []T{v}, M: map[string]T{"k": v}}
+	for _, verb := range verbs {
+		sc.text(label+" nested by value "+verb, fmt.Sprintf(verb, b))
+		sc.text(label+" nested by pointer "+verb, fmt.Sprintf(verb, &b))
+	}
+	if !nestedJSON {
+		return
+	}
+	sc.value(label+" nested", b)
+	hiddenCases := func(s *scanner) {
+		s.value(label+" in an unexported field", hidden[T]{v})
+		s.value(label+" in an unexported field, by pointer", &hidden[T]{v})
+	}
+	if hiddenGap == "" {
+		hiddenCases(sc)
+		return
+	}
+	ft := &fakeT{TB: sc.t}
+	inner := &scanner{t: ft, needles: sc.needles}
+	hiddenCases(inner)
+	if !ft.failed {
+		sc.t.Errorf("%s no longer leaks in an unexported field: remove the known-gap exception (%s)", label, hiddenGap)
+		return
+	}
+	sc.t.Logf("KNOWN GAP (reported): %s in an unexported field of a caller's struct, printed with %%s or %%q: %s", label, hiddenGap)
+}
+
+// Known gaps: fmt's %s and %q on a pointer it cannot call methods on (an
+// unexported field) fall back to printing what the pointer points to
+// with %v, skipping every String and Format method. A secret held in a
+// struct one pointer away is then printed. The clients avoid it by
+// keeping secrets behind a second pointer or in a closure; these two do
+// not, and the fix is a field change, outside String and Format.
+const (
+	gapSMTPNotifier = "SMTPNotifier holds its SMTPConfig by value, so %s of a caller's struct with an unexported *SMTPNotifier field prints the password; fix: keep cfg behind a pointer"
+	gapInfimaCopy   = "a copied infima.Client holds key *apiKey{v string}; %s of a caller's struct with an unexported infima.Client (not *Client) field prints the key; fix: keep the key in a closure as heimdal does"
+)
+
+// TestPrintedFormsHideSecrets prints every config, settings, credentials,
+// client, integration, notifier and store value of every package with
+// every fmt verb, alone and nested, and logs each with slog's text and
+// JSON handlers.
+func TestPrintedFormsHideSecrets(t *testing.T) {
+	sc := newScanner(t)
+	ctx := context.Background()
+
+	// Plain values, exactly as a caller fills them in.
+	cfg := connectwise.Config{Site: "api-na.myconnectwise.net", CompanyID: psaCompany, PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID}
+	settings := psasync.Settings{CompanyID: psaCompany, Site: "api-na.myconnectwise.net", PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID}
+	creds := security360.Credentials{ClientID: asioClientID, ClientSecret: asioSecret, Scope: security360.DefaultScope}
+	smtpCfg := officeprotect.SMTPConfig{Host: "smtp.example.com", From: "alerts@example.com", Username: "alerts", Password: smtpPassword}
+	infSettings := infimasync.Settings{ServerURL: infimasync.ServerURL, APIKey: infimaKey}
+
+	printed(sc, "connectwise.Config", cfg, false, "")
+	printed(sc, "psasync.Settings", settings, false, "")
+	printed(sc, "security360.Credentials", creds, false, "")
+	printed(sc, "officeprotect.SMTPConfig", smtpCfg, false, "")
+	printed(sc, "infimasync.Settings", infSettings, false, "")
+
+	// Clients and what holds them. Integrations are taken through their
+	// setup steps first so their internal state holds settings and
+	// clients, as it does in production.
+	psa := newPSASim(t)
+	hd := heimdaltest.NewServer(heimdaltest.WithAPIKey(heimdalKey))
+	t.Cleanup(hd.Close)
+	_, asioOpts := newAsioSim(t, sc)
+
+	cw, err := connectwise.NewClient(psa.config(), fast(sc.log)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(sc, "connectwise System.Info", func() (*connectwise.SystemInfo, error) { v, _, err := cw.System.Info(ctx); return v, err })
+	hc, err := heimdal.NewClient(heimdalKey, append(hd.ClientOptions(), heimdal.WithLogger(sc.log))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ic, err := infima.NewClient(infimaKey, infima.WithBaseURL("https://app.infimasecapis.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac, err := security360.NewClient(creds, asioOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(sc, "security360 Companies.List", func() ([]security360.Company, error) { v, _, err := ac.Companies.List(ctx, nil); return v, err })
+
+	in, err := psasync.New(hc, heimdaltest.ResellerID, psasync.WithConnectWiseOptions(fast(sc.log)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := psa.config()
+	psSettings := psasync.Settings{CompanyID: ps.CompanyID, Site: ps.Site, PublicKey: ps.PublicKey, PrivateKey: ps.PrivateKey, ClientID: ps.ClientID}
+	must(sc, "psasync UpdateSettings", func() (any, error) { return nil, in.UpdateSettings(psSettings) })
+	must(sc, "psasync TestConnection", func() (*connectwise.SystemInfo, error) { return in.TestConnection(ctx) })
+	must(sc, "psasync Save", func() (any, error) { return nil, in.Save() })
+	// Stage a second set so pending, tested and saved all hold settings.
+	psSettings.ClientID += "-2"
+	must(sc, "psasync UpdateSettings again", func() (any, error) { return nil, in.UpdateSettings(psSettings) })
+
+	notifier, err := officeprotect.NewSMTPNotifier(smtpCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := officeprotect.New(psa.config(), officeprotecttest.NewSource(), officeprotect.WithNotifier(notifier), officeprotect.WithPSAOptions(fast(sc.log)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(sc, "officeprotect CheckConnection", func() (*officeprotect.ConnectionCheck, error) { return op.CheckConnection(ctx) })
+
+	syncer, err := infimasync.NewSyncer(ic, infimasync.NewMemoryStore(), infimasync.SinkFunc(func(context.Context, infimasync.Delivery) error { return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := ticketsync.New(cw, ticketsync.Policy{Source: "leakcheck"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	infClient, err := infSettings.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	printed(sc, "*connectwise.Client", cw, true, "")
+	printed(sc, "*heimdal.Client", hc, true, "")
+	printed(sc, "heimdal.Client", *hc, true, "")
+	printed(sc, "*infima.Client", ic, true, "")
+	printed(sc, "infima.Client", *ic, true, gapInfimaCopy)
+	printed(sc, "*infima.Client from infimasync.Settings", infClient, true, "")
+	printed(sc, "*security360.Client", ac, true, "")
+	printed(sc, "*psasync.Integration", in, true, "")
+	printed(sc, "*officeprotect.SMTPNotifier", notifier, true, gapSMTPNotifier)
+	printed(sc, "*officeprotect.Integration", op, true, "")
+	printed(sc, "*infimasync.Syncer", syncer, true, "")
+	printed(sc, "*infimasync.SiteExternalIDStore", infimasync.NewSiteExternalIDStore(ac, ""), true, "")
+	printed(sc, "*ticketsync.Syncer", ts, true, "")
+	if saved, ok := in.Saved(); ok {
+		printed(sc, "psasync.Saved()", saved, false, "")
+	}
+
+	// Without this a broken scanner would pass everything.
+	if sc.scanned < 500 {
+		t.Fatalf("only %d texts scanned", sc.scanned)
+	}
+}
+
+// TestScannerCatchesLeaks proves the scanner itself works: each fake
+// secret, whole, cut short or as its tail, is reported.
+func TestScannerCatchesLeaks(t *testing.T) {
+	for _, sec := range staticSecrets() {
+		texts := []string{sec, "x " + strings.ToUpper(sec) + " y"}
+		if strings.HasPrefix(sec, "LEAK-") {
+			texts = append(texts, sec[:len(sec)-1], sec[len(sec)-8:])
+		}
+		for _, text := range texts {
+			ft := &fakeT{TB: t}
+			sc := &scanner{t: ft}
+			sc.addSecret(sec)
+			sc.text("probe", text)
+			if !ft.failed {
+				t.Errorf("scanner missed %q in %q", sec, text)
+			}
+		}
+	}
+}
+
+// fakeT records failures instead of failing the real test.
+type fakeT struct {
+	testing.TB
+	failed bool
+}
+
+func (f *fakeT) Errorf(string, ...any) { f.failed = true }
+func (f *fakeT) Helper()               {}
+
+// gapResponseRequest: the *Response a call returns embeds the
+// *http.Response, whose Request still holds the credential header.
+const gapResponseRequest = "the returned Response's Request keeps the credential header, so printing resp.Request (or resp.Request.Header) shows it; " +
+	"security360 replaces it with a redacted copy and infima removes it; fix: do the same when building the Response"
+
+// TestResponsesCarryNoCredential prints the request inside each client's
+// returned *Response, which callers log when a call surprises them.
+func TestResponsesCarryNoCredential(t *testing.T) {
+	ctx := context.Background()
+	psa := newPSASim(t)
+	hd := heimdaltest.NewServer(heimdaltest.WithAPIKey(heimdalKey))
+	t.Cleanup(hd.Close)
+	inf := infimatest.NewServer(infimatest.WithAPIKey(infimaKey))
+	t.Cleanup(inf.Close)
+
+	cases := []struct {
+		name string
+		gap  string
+		req  func(sc *scanner) *http.Request
+	}{
+		{"connectwise", gapResponseRequest, func(sc *scanner) *http.Request {
+			c, err := connectwise.NewClient(psa.config(), fast(sc.log)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, r, err := c.System.Info(ctx)
+			if err != nil {
+				t.Fatal(sc.redact(err.Error()))
+			}
+			return r.Request
+		}},
+		{"heimdal", gapResponseRequest, func(sc *scanner) *http.Request {
+			c, err := heimdal.NewClient(heimdalKey, hd.ClientOptions()...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, r, err := c.Customers.List(ctx, heimdaltest.ResellerID, nil)
+			if err != nil {
+				t.Fatal(sc.redact(err.Error()))
+			}
+			return r.Request
+		}},
+		{"infima", "", func(sc *scanner) *http.Request {
+			c, err := infima.NewClient(infimaKey, inf.ClientOptions()...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, r, err := c.Partner.Get(ctx)
+			if err != nil {
+				t.Fatal(sc.redact(err.Error()))
+			}
+			return r.Request
+		}},
+		{"security360", "", func(sc *scanner) *http.Request {
+			_, opts := newAsioSim(t, sc)
+			c, err := security360.NewClient(security360.Credentials{ClientID: asioClientID, ClientSecret: asioSecret}, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, r, err := c.Companies.List(ctx, nil)
+			if err != nil {
+				t.Fatal(sc.redact(err.Error()))
+			}
+			return r.Request
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.gap == "" {
+				sc := newScanner(t)
+				r := c.req(sc)
+				sc.value("Response.Request", r)
+				sc.value("Response.Request.Header", r.Header)
+				return
+			}
+			ft := &fakeT{TB: t}
+			sc := newScanner(t)
+			r := c.req(sc)
+			inner := &scanner{t: ft, needles: sc.needles}
+			inner.value("Response.Request", r)
+			inner.value("Response.Request.Header", r.Header)
+			if !ft.failed {
+				t.Errorf("no longer leaks: remove the known-gap exception (%s)", c.gap)
+				return
+			}
+			t.Logf("KNOWN GAP (reported): %s", c.gap)
+		})
+	}
+}
