@@ -117,7 +117,12 @@ func (c *Client) Site() string { return c.origin }
 // reports of long syncs.
 func (c *Client) Throttled() int64 { return c.hc.Limiter().ThrottledCount() }
 
-func (c *Client) secrets() []string { return []string{c.cred.privateKey, c.cred.auth} }
+// secrets are what error text is scrubbed of: the private key, the whole
+// Authorization value and its bare base64 (a proxy may quote either), and
+// the public key.
+func (c *Client) secrets() []string {
+	return []string{c.cred.privateKey, c.cred.auth, strings.TrimPrefix(c.cred.auth, "Basic "), c.cred.publicKey}
+}
 
 // Response wraps the HTTP response with the paging links the PSA sent.
 type Response struct {
@@ -286,6 +291,7 @@ func (c *Client) do(ctx context.Context, r request, v any) (*Response, error) {
 		if err != nil {
 			return nil, err
 		}
+		hr.Request = httpx.WithoutCredentials(hr.Request)
 		resp := newResponse(hr)
 		if err := CheckResponse(hr, c.secrets()...); err != nil {
 			c.mu.Lock()

@@ -116,6 +116,10 @@ func NormalizeSite(site string) (string, error) {
 	default:
 		return "", &ConfigError{"Site", fmt.Sprintf("scheme %q is not supported; use https://", u.Scheme)}
 	}
+	if !strings.Contains(host, ".") && !credcheck.IsLoopback(host) && net.ParseIP(host) == nil {
+		// Not echoed: a single word here is as likely a pasted key.
+		return "", &ConfigError{"Site", "is not a full host name (for example api-na.myconnectwise.net)"}
+	}
 	if base, ok := strings.CutSuffix(host, ".myconnectwise.net"); ok {
 		region := strings.TrimPrefix(base, "api-")
 		if !cloudRegions[region] {

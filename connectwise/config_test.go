@@ -46,6 +46,7 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		{"ftp scheme", func(c *connectwise.Config) { c.Site = "ftp://na.myconnectwise.net" }, "Site", "scheme"},
 		{"credentials in URL", func(c *connectwise.Config) { c.Site = "https://u:p@na.myconnectwise.net" }, "Site", "credentials"},
 		{"site whitespace", func(c *connectwise.Config) { c.Site = " na.myconnectwise.net" }, "Site", "whitespace"},
+		{"a key pasted as the site", func(c *connectwise.Config) { c.Site = privKey }, "Site", "full host name"},
 		{"empty company", func(c *connectwise.Config) { c.CompanyID = "" }, "CompanyID", "required"},
 		{"company trailing space", func(c *connectwise.Config) { c.CompanyID = "acme " }, "CompanyID", "trailing"},
 		{"public key newline", func(c *connectwise.Config) { c.PublicKey = "PUB\n" }, "PublicKey", "trailing"},

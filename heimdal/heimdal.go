@@ -184,6 +184,10 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, v any) (*Re
 		return nil, c.scrub(fmt.Errorf("heimdal: %w", err))
 	}
 	defer httpx.DrainClose(resp.Body)
+	if resp.Request == nil {
+		resp.Request = req
+	}
+	resp.Request = httpx.WithoutCredentials(resp.Request)
 	r := &Response{Response: resp}
 	if err := CheckResponse(resp, c.key()); err != nil {
 		var e *Error

@@ -95,23 +95,14 @@ type Client struct {
 
 	hc   *httpx.Client
 	base *url.URL
-	// key sits behind a pointer so that fmt of a Client value prints an
-	// address, never the key.
-	key *apiKey
+	// key is a closure: fmt prints a func as an address under every verb,
+	// whereas a pointer to a struct is followed by %s and %q when it
+	// cannot call the pointer's methods (an unexported field).
+	key func() string
 }
 
 // service is the shared base of every XService.
 type service struct{ client *Client }
-
-// apiKey holds the secret; its printed forms are redacted in case a future
-// change ever exposes it to fmt.
-type apiKey struct{ v string }
-
-// String redacts the key.
-func (k *apiKey) String() string { return httpx.Redacted }
-
-// GoString redacts the key.
-func (k *apiKey) GoString() string { return httpx.Redacted }
 
 // NewClient returns a client that authenticates with the Reporting API key (Partner menu →
 // Settings → Integrations → Reporting API in INFIMA). The key and the base
@@ -130,7 +121,7 @@ func NewClient(key string, opts ...Option) (*Client, error) {
 	s.BaseURL = base.String()
 	// The key must never follow a redirect to another host.
 	s.SensitiveHeaders = append(append([]string(nil), s.SensitiveHeaders...), apiKeyHeader)
-	c := &Client{hc: httpx.New(s), base: base, key: &apiKey{v: key}}
+	c := &Client{hc: httpx.New(s), base: base, key: func() string { return key }}
 	c.Partner = &PartnerService{client: c}
 	c.Clients = &ClientsService{client: c}
 	c.Users = &UsersService{client: c}
@@ -253,7 +244,7 @@ func (c *Client) newRequest(ctx context.Context, path string, opts any) (*http.R
 	if err != nil {
 		return nil, fmt.Errorf("infima: GET %s: %w", path, err)
 	}
-	req.Header.Set(apiKeyHeader, c.key.v)
+	req.Header.Set(apiKeyHeader, c.key())
 	req.Header.Set("Accept", "application/json")
 	return req, nil
 }
@@ -268,24 +259,21 @@ func (c *Client) do(req *http.Request, v any) (*Response, error) {
 	if err != nil {
 		// Transport errors name the URL, never headers; scrub anyway in case
 		// a proxy echoed something back.
-		return nil, &transportError{endpoint: endpoint, msg: httpx.Scrub(err.Error(), c.key.v), err: err}
+		return nil, &transportError{endpoint: endpoint, msg: httpx.Scrub(err.Error(), c.key()), err: err}
 	}
 	// Response exposes the request (not every RoundTripper sets it); keep
 	// the key out of it so that dumping a Response cannot leak it.
-	sent := resp.Request
-	if sent == nil {
-		sent = req
+	if resp.Request == nil {
+		resp.Request = req
 	}
-	sent = sent.Clone(sent.Context())
-	sent.Header.Del(apiKeyHeader)
-	resp.Request = sent
+	resp.Request = httpx.WithoutCredentials(resp.Request)
 	r := &Response{Response: resp}
-	if err := CheckResponse(resp, c.key.v); err != nil {
+	if err := CheckResponse(resp, c.key()); err != nil {
 		var apiErr *Error
 		if errors.As(err, &apiErr) {
 			// resp.Request is not set by every RoundTripper.
 			apiErr.Method, apiErr.Path = req.Method, req.URL.Path
-			apiErr.Message = httpx.Scrub(apiErr.Message, c.key.v)
+			apiErr.Message = httpx.Scrub(apiErr.Message, c.key())
 			if apiErr.StatusCode == http.StatusTooManyRequests {
 				return r, &httpx.RetryAfterError{Wait: apiErr.RetryAfter, Err: apiErr}
 			}

@@ -128,7 +128,10 @@ func (c SMTPConfig) LogValue() slog.Value {
 // other than localhost without TLS, so neither the password nor the alert
 // crosses a network in clear text.
 type SMTPNotifier struct {
-	cfg SMTPConfig
+	// cfg sits behind a pointer: a caller's struct holding a notifier in
+	// an unexported field prints its fields under %s, and the config holds
+	// the SMTP password.
+	cfg *SMTPConfig
 }
 
 // NewSMTPNotifier validates cfg and returns a notifier.
@@ -139,7 +142,7 @@ func NewSMTPNotifier(cfg SMTPConfig) (*SMTPNotifier, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	return &SMTPNotifier{cfg: cfg}, nil
+	return &SMTPNotifier{cfg: &cfg}, nil
 }
 
 // String identifies the notifier without the password.

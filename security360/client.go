@@ -192,16 +192,9 @@ type Response struct {
 }
 
 func (c *Client) newResponse(r *http.Response) *Response {
+	// %+v of a Response would otherwise print the bearer token.
 	resp := &Response{Response: r}
-	if r.Request != nil {
-		// %+v of a Response would otherwise print the bearer token.
-		req := *r.Request
-		req.Header = r.Request.Header.Clone()
-		if req.Header.Get("Authorization") != "" {
-			req.Header.Set("Authorization", "Bearer "+httpx.Redacted)
-		}
-		resp.Request = &req
-	}
+	resp.Request = httpx.WithoutCredentials(r.Request)
 	if next := parseNextLink(r.Header.Values("Link")); next != "" && r.Request != nil {
 		if u, err := r.Request.URL.Parse(next); err == nil && u.Scheme == c.baseURL.Scheme && u.Host == c.baseURL.Host {
 			resp.NextURL = u.String()

@@ -1,6 +1,9 @@
 package httpx
 
-import "strings"
+import (
+	"net/http"
+	"strings"
+)
 
 // Redacted is what secrets are replaced with in every printed form.
 const Redacted = "[REDACTED]"
@@ -26,4 +29,23 @@ func Scrub(s string, secrets ...string) string {
 		s = strings.ReplaceAll(s, sec, Redacted)
 	}
 	return s
+}
+
+// credentialHeaders are removed from requests handed back to callers.
+var credentialHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key"}
+
+// WithoutCredentials returns a shallow copy of r whose headers lack every
+// credential (Authorization, Proxy-Authorization, Cookie, X-API-Key), for
+// the *http.Request a client's Response exposes: printing or logging
+// resp.Request must not print a key. nil stays nil.
+func WithoutCredentials(r *http.Request) *http.Request {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.Header = r.Header.Clone()
+	for _, h := range credentialHeaders {
+		c.Header.Del(h)
+	}
+	return &c
 }

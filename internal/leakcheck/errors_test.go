@@ -146,28 +146,7 @@ type errorCase struct {
 	failToken bool
 	// echo replaces the hostile server's echo (nil: echo).
 	echo func(*http.Request, []byte) string
-	// gap, for the failures it lists, is a known leak (reported, not yet
-	// fixed): that failure is checked to still leak, so the exception
-	// goes away as soon as the gap is closed.
-	gap  map[failure]string
 	call func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error
-}
-
-// Known gap in error paths, a one-line fix outside the String and
-// validation functions this package may touch.
-const (
-	gapBareBasic = "connectwise scrubs \"Basic <base64>\" and the private key from error text, not the bare base64 " +
-		"or the public key, so a PSA or proxy quoting the parsed credential shows them; fix: add both to Client.secrets()"
-)
-
-// bodyFailures marks the failures fs, those whose answer carries the
-// echo, as the known gap reason.
-func bodyFailures(reason string, fs ...failure) map[failure]string {
-	m := map[failure]string{}
-	for _, f := range fs {
-		m[f] = reason
-	}
-	return m
 }
 
 func errorCases() []errorCase {
@@ -182,7 +161,6 @@ func errorCases() []errorCase {
 			return err
 		}},
 		{name: "connectwise GET, parsed credential quoted", echo: basicParts,
-			gap: bodyFailures(gapBareBasic, fail401, fail403, fail404, fail429, fail500, fail502Text, fail400Text),
 			call: func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
 				c := must(sc, "NewClient", func() (*connectwise.Client, error) { return connectwise.NewClient(psaCfg(url), opts...) })
 				_, err := step(sc, "System.Info", func() (*connectwise.Response, error) { _, r, err := c.System.Info(ctx); return r, err })
@@ -282,31 +260,10 @@ func TestErrorPathsLeakNothing(t *testing.T) {
 		for _, f := range failures {
 			t.Run(c.name+"/"+string(f), func(t *testing.T) {
 				srv := hostile(t, f, c.failToken, c.echo)
-				run := func(sc *scanner) {
-					err := c.call(context.Background(), t, sc, srv.URL, callerOpts(sc, f))
-					if err == nil {
-						t.Errorf("no error from a server failing with %s", f)
-					}
+				sc := newScanner(t)
+				if err := c.call(context.Background(), t, sc, srv.URL, callerOpts(sc, f)); err == nil {
+					t.Errorf("no error from a server failing with %s", f)
 				}
-				// A known gap runs under a scanner that records instead of
-				// failing; the client logs still go to a strict one.
-				reason, isGap := c.gap[f]
-				if !isGap {
-					run(newScanner(t))
-					return
-				}
-				ft := &fakeT{TB: t}
-				sc := &scanner{t: ft, logs: &lockedBuffer{}}
-				for _, sec := range staticSecrets() {
-					sc.addSecret(sec)
-				}
-				sc.log = newScanner(t).log
-				run(sc)
-				if !ft.failed {
-					t.Errorf("no longer leaks: remove the known-gap exception (%s)", reason)
-					return
-				}
-				t.Logf("KNOWN GAP (reported): %s", reason)
 			})
 		}
 	}
