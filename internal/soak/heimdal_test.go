@@ -1,0 +1,322 @@
+package soak_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/ticketsync"
+	"github.com/psabridge/psabridge/heimdal"
+	"github.com/psabridge/psabridge/heimdal/heimdaltest"
+	"github.com/psabridge/psabridge/heimdal/psasync"
+)
+
+// heimdalFlow soaks heimdal/psasync: three boards, a reseller's customers
+// mapped by Sync Customers (a random subset; Zorgon never matches).
+type heimdalFlow struct {
+	h       *harness
+	hd      *heimdaltest.Server
+	ins     [2]*psasync.Integration
+	wires   [2]*wire
+	mapped  map[string]connectwise.Ref // customer id → company
+	boards  map[heimdal.Board]int      // PSA board ids
+	sources map[heimdal.Board]string
+	raised  int
+}
+
+var heimdalCustomers = []struct{ id, short string }{
+	{heimdaltest.AcmeID, "acme"},
+	{heimdaltest.GlobexID, "globex"},
+	{heimdaltest.InitechID, "initech"},
+	{heimdaltest.UmbrellaID, "umbrella"},
+	{heimdaltest.ZorgonID, "zorgon"},
+}
+
+func newHeimdalFlow(h *harness) (*heimdalFlow, error) {
+	r := h.rng
+	f := &heimdalFlow{h: h, hd: heimdaltest.NewServer(), mapped: map[string]connectwise.Ref{}, boards: map[heimdal.Board]int{}, sources: map[heimdal.Board]string{}}
+	ctx := context.Background()
+	retries := []int{1, 3, 6}[r.IntN(3)]
+	twin := r.IntN(2) == 0
+	// Each customer with a PSA match is mapped with probability 3/4; at
+	// least one is.
+	var accept []bool
+	for range 4 {
+		accept = append(accept, r.IntN(4) > 0)
+	}
+	if !accept[0] && !accept[1] && !accept[2] && !accept[3] {
+		accept[r.IntN(4)] = true
+	}
+
+	f.wires[0] = newWire("")
+	in, err := f.newIntegration(f.wires[0], retries)
+	if err != nil {
+		return f, err
+	}
+	f.ins[0] = in
+	if err := saveSettings(ctx, in, psaSettings(h.psaConfig())); err != nil {
+		return f, err
+	}
+	if _, err := in.ProvisionBoards(ctx); err != nil {
+		return f, fmt.Errorf("ProvisionBoards: %w", err)
+	}
+	for _, b := range heimdal.Boards() {
+		bc, err := in.ConfigureBoard(ctx, b, psasync.DefaultBoardSettings(b))
+		if err != nil {
+			return f, fmt.Errorf("ConfigureBoard(%s): %w", b, err)
+		}
+		f.boards[b] = bc.Settings.Board.ID
+		f.sources[b] = in.Source(b)
+	}
+	cs, err := in.SyncCustomers(ctx)
+	if err != nil {
+		return f, fmt.Errorf("SyncCustomers: %w", err)
+	}
+	var take []psasync.CustomerMatch
+	for _, p := range cs.Proposals() {
+		for i, c := range heimdalCustomers[:4] {
+			if string(p.Customer.ID) == c.id && accept[i] {
+				take = append(take, p)
+			}
+		}
+	}
+	if err := in.Accept(take...); err != nil {
+		return f, fmt.Errorf("Accept: %w", err)
+	}
+	for _, m := range in.Mappings() {
+		f.mapped[m.CustomerID] = m.Company
+	}
+	if len(f.mapped) != len(take) {
+		return f, fmt.Errorf("%d customers mapped, want the %d accepted", len(f.mapped), len(take))
+	}
+	if _, ok := f.mapped[heimdaltest.ZorgonID]; ok {
+		return f, errors.New("Zorgon Dynamics was mapped: it has no PSA company")
+	}
+	if twin {
+		if err := f.addTwin(ctx, retries); err != nil {
+			return f, fmt.Errorf("twin: %w", err)
+		}
+	}
+	var sources []string
+	for _, b := range heimdal.Boards() {
+		sources = append(sources, f.sources[b])
+	}
+	h.m = newModel(sources, h.cw.Tickets())
+	h.res.logf("heimdal: mapped %v, twin %v, %d retries", keysOf(f.mapped), twin, retries)
+	return f, nil
+}
+
+func (f *heimdalFlow) newIntegration(w *wire, retries int) (*psasync.Integration, error) {
+	hc, err := heimdal.NewClient(f.hd.APIKey(), append(f.hd.ClientOptions(), heimdal.WithMaxRetryAfter(5*time.Millisecond))...)
+	if err != nil {
+		return nil, err
+	}
+	return psasync.New(hc, heimdaltest.ResellerID,
+		psasync.WithConnectWiseOptions(psaOptions(w, retries)...),
+		psasync.WithProgress(func(heimdal.Board, ticketsync.Progress) { w.wrote() }))
+}
+
+// addTwin sets up a second Integration of the same account, as another
+// process would run it: same settings, boards and mappings, but its PSA
+// client names the simulator "localhost", so ticketsync's in-process lock
+// (keyed by the client's site) does not serialise it with the main one.
+func (f *heimdalFlow) addTwin(ctx context.Context, retries int) error {
+	cfg := f.h.psaConfig()
+	u, err := url.Parse(cfg.Site)
+	if err != nil {
+		return err
+	}
+	f.wires[1] = newWire(f.h.frontAddr())
+	in, err := f.newIntegration(f.wires[1], retries)
+	if err != nil {
+		return err
+	}
+	cfg.Site = "http://localhost:" + u.Port()
+	if err := saveSettings(ctx, in, psaSettings(cfg)); err != nil {
+		return err
+	}
+	for _, b := range heimdal.Boards() {
+		bc, _ := f.ins[0].BoardConfig(b)
+		if _, err := in.ConfigureBoard(ctx, b, bc.Settings.BoardSettings); err != nil {
+			return err
+		}
+	}
+	for id, co := range f.mapped {
+		if err := in.MapCustomer(ctx, id, co.ID); err != nil {
+			return err
+		}
+	}
+	f.ins[1] = in
+	return nil
+}
+
+func psaSettings(c connectwise.Config) psasync.Settings {
+	return psasync.Settings{CompanyID: c.CompanyID, Site: c.Site, PublicKey: c.PublicKey, PrivateKey: c.PrivateKey, ClientID: c.ClientID}
+}
+
+func saveSettings(ctx context.Context, in *psasync.Integration, s psasync.Settings) error {
+	if err := in.UpdateSettings(s); err != nil {
+		return err
+	}
+	if _, err := in.TestConnection(ctx); err != nil {
+		return err
+	}
+	return in.Save()
+}
+
+func (f *heimdalFlow) name() string       { return "heimdal" }
+func (f *heimdalFlow) twin() bool         { return f.ins[1] != nil }
+func (f *heimdalFlow) wire(p int) *wire   { return f.wires[p] }
+func (f *heimdalFlow) progressHook() bool { return true }
+
+var boardShort = map[heimdal.Board]string{heimdal.BoardOperations: "ops", heimdal.BoardCyberAlerts: "cyber", heimdal.BoardM365: "m365"}
+
+// mutate raises new alerts on any customer (mapped or not), clears some
+// and changes some (title, sometimes severity).
+func (f *heimdalFlow) mutate(r *rand.Rand, first bool) {
+	mods := heimdal.Modules()
+	n := r.IntN(6)
+	if first {
+		// Now and then more than one lookup batch (40 keys) of new alerts.
+		n = 2 + r.IntN(12)
+		if r.IntN(8) == 0 {
+			n += 40
+		}
+	}
+	for range n {
+		c := heimdalCustomers[r.IntN(len(heimdalCustomers))]
+		mod := mods[r.IntN(len(mods))]
+		b := mod.Board()
+		target := fmt.Sprintf("%s-pc%02d", c.short, r.IntN(6))
+		if b == heimdal.BoardM365 {
+			target = fmt.Sprintf("user%02d@%s.example", r.IntN(6), c.short)
+		}
+		f.raised++
+		title := fmt.Sprintf("alert-%d.v0.", f.raised)
+		key := f.hd.Raise(c.id, mod, target, title, "raised by the soak")
+		co, mapped := f.mapped[c.id]
+		k := &keyState{
+			source: f.sources[b], key: key, label: boardShort[b] + " " + key,
+			autoClose: b == heimdal.BoardOperations, present: true,
+			allowed: mapped, company: co.ID, board: f.boards[b], title: title,
+		}
+		if !mapped {
+			k.why = "customer " + c.id + " is not mapped"
+		}
+		f.h.m.add(k)
+		f.h.res.events["alert-raised"]++
+	}
+	for range r.IntN(4) {
+		p := f.h.m.present()
+		if len(p) == 0 {
+			break
+		}
+		k := p[r.IntN(len(p))]
+		f.hd.Clear(k.key)
+		k.present = false
+		f.h.res.events["alert-vanished"]++
+	}
+	for range r.IntN(4) {
+		p := f.h.m.present()
+		if len(p) == 0 {
+			break
+		}
+		k := p[r.IntN(len(p))]
+		base, _, _ := cutVersion(k.title)
+		k.title = fmt.Sprintf("%s.v%d.", base, r.IntN(1000)+1)
+		f.hd.Update(k.key, k.title, fmt.Sprintf("changed by the soak (%s)", k.title))
+		if r.IntN(3) == 0 {
+			f.hd.SetSeverity(k.key, []string{"Low", "Medium", "High", "Critical"}[r.IntN(4)])
+		}
+		f.h.res.events["alert-changed"]++
+	}
+}
+
+// cutVersion splits "alert-7.v3." into "alert-7" and "3".
+func cutVersion(title string) (base, version string, ok bool) {
+	for i := len(title) - 2; i > 0; i-- {
+		if title[i] == 'v' && title[i-1] == '.' {
+			return title[:i-1], title[i+1 : len(title)-1], true
+		}
+	}
+	return title, "", false
+}
+
+func (f *heimdalFlow) drawVariant(*rand.Rand) int { return 0 }
+func (f *heimdalFlow) finalVariant() int          { return 0 }
+
+func (f *heimdalFlow) sync(ctx context.Context, p, _ int) syncOutcome {
+	rep, err := f.ins[p].Sync(ctx)
+	// Every board's engine runs on every Sync that gets that far.
+	o := syncOutcome{err: err, ran: err == nil}
+	if rep != nil {
+		for _, br := range rep.Boards {
+			if t := br.Tickets; t != nil {
+				o.repaired += t.Repaired
+				o.writes += t.Created + t.Updated + t.Reopened + t.Closed + t.Repaired
+			}
+			o.writes += br.Notes
+		}
+	}
+	return o
+}
+
+// markSynced: a successful Sync read every mapped customer's alerts and
+// wrote every board, so every present alert of a mapped customer has its
+// ticket.
+func (f *heimdalFlow) markSynced(int) {
+	for _, k := range f.h.m.present() {
+		if k.allowed {
+			k.synced = true
+		}
+	}
+}
+
+func (f *heimdalFlow) injectSource(statuses []int) {
+	for _, s := range statuses {
+		f.hd.InjectStatus(s, 1)
+	}
+}
+
+// drainSource uses up Heimdal failures no sync consumed (heimdaltest has
+// no way to withdraw them): each request takes one, so once a request
+// gets an ordinary answer none is left.
+func (f *heimdalFlow) drainSource() error {
+	for range 64 {
+		resp, err := http.Get(f.hd.URL + heimdaltest.APIPrefix + "/soak-drain")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case 429, 500, 502, 503, 504:
+			continue
+		}
+		return nil
+	}
+	return errors.New("heimdaltest still failing after 64 requests")
+}
+
+func (f *heimdalFlow) close() {
+	f.hd.Close()
+	for _, w := range f.wires {
+		if w != nil {
+			w.rt.CloseIdleConnections()
+		}
+	}
+}
+
+func keysOf[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
