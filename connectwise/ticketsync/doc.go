@@ -22,4 +22,11 @@
 // error) is looked up by key before it is tried again. Syncs of one source
 // in one process are serialised. Writes run concurrently under the PSA
 // client's rate limiter.
+//
+// One race no sync can see: a crashed sync's create that the PSA applies
+// only after the next sync looked, whose older twin a technician then
+// closes. Sync reads open tickets only (that keeps a re-sync at one call
+// per 1,000 open tickets), so it takes the late twin for the key's ticket.
+// Audit reads every ticket of the source, open and closed, and repairs
+// such pairs; run it occasionally, for example daily or after a crash.
 package ticketsync

@@ -56,15 +56,11 @@ func (s *Syncer) Sync(ctx context.Context, alerts []Alert) (*Report, error) {
 	rep.Failed = append(rep.Failed, bad...)
 	rep.Results = append(rep.Results, bad...)
 
-	if !s.policy.DisableProcessLock {
-		l := processLock(s.client.String() + "|" + s.policy.Source)
-		select {
-		case l <- struct{}{}:
-			defer func() { <-l }()
-		case <-ctx.Done():
-			return rep, ctx.Err()
-		}
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return rep, err
 	}
+	defer unlock()
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -111,6 +107,61 @@ func (s *Syncer) Sync(ctx context.Context, alerts []Alert) (*Report, error) {
 		r.total += len(repairs)
 		r.execute(ctx, repairs)
 	}
+	if r.fatal != nil {
+		return rep, r.fatal
+	}
+	return rep, ctx.Err()
+}
+
+// lock serialises syncs of the source in this process (unless the policy
+// disables it); waiting honours ctx.
+func (s *Syncer) lock(ctx context.Context) (unlock func(), err error) {
+	if s.policy.DisableProcessLock {
+		return func() {}, nil
+	}
+	l := processLock(s.client.String() + "|" + s.policy.Source)
+	select {
+	case l <- struct{}{}:
+		return func() { <-l }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Audit repairs what a Sync cannot see because it reads only open
+// tickets: a duplicate that appeared after a sync last looked (a crashed
+// sync's create the PSA applied late) and whose twin was then closed. It
+// lists every ticket of the source, open and closed, keeps the lowest id of
+// each key and retires the others, exactly as Sync repairs open
+// duplicates. It costs one call per 1,000 tickets the source ever had, so
+// run it occasionally (daily, or after a crash), not with every sync.
+func (s *Syncer) Audit(ctx context.Context) (*Report, error) {
+	start := time.Now()
+	rep := &Report{Source: s.policy.Source}
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return rep, err
+	}
+	defer unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r := &run{s: s, rep: rep, cancel: cancel}
+	defer func() {
+		rep.Calls = int(r.calls.Load())
+		rep.Duration = time.Since(start)
+	}()
+	every, err := r.collect(ctx, connectwise.Where("externalXRef like ?", s.policy.Source+":%"), nil)
+	if err != nil {
+		return rep, err
+	}
+	var repairs []job
+	for wk, ts := range every {
+		for _, t := range ts[min(1, len(ts)):] {
+			repairs = append(repairs, job{action: ActionRepaired, ticket: t, key: wk})
+		}
+	}
+	r.total = len(repairs)
+	r.execute(ctx, repairs)
 	if r.fatal != nil {
 		return rep, r.fatal
 	}

@@ -425,3 +425,51 @@ func TestKeepClosedNeverReopens(t *testing.T) {
 		t.Fatalf("closed ticket was reopened or duplicated: %+v", tk)
 	}
 }
+
+// A crashed sync's create the PSA applies late leaves a duplicate; if the
+// older twin is then closed by a technician, Sync (which reads open tickets)
+// cannot see the pair. Audit reads them all.
+func TestAuditRepairsDuplicatesWithAClosedTwin(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alert := f.alerts(1, "Forwarding rule")[0]
+	s := f.syncer(t, ticketsync.Policy{Source: "audit", KeepClosed: true})
+	if _, err := s.Sync(ctx, []ticketsync.Alert{alert}); err != nil {
+		t.Fatal(err)
+	}
+	first := f.sourceTickets("audit")[alert.Key][0]
+	// The late duplicate, then the technician closes the original.
+	f.srv.AddTickets(1, func(_ int, tk *cwtest.Ticket) {
+		tk.Summary, tk.ExternalXRef = first.Summary, first.ExternalXRef
+		tk.Board, tk.Company = first.Board, first.Company
+	})
+	var closed cwtest.BoardStatus
+	for _, st := range f.srv.Statuses(f.board.ID) {
+		if st.ClosedStatus {
+			closed = st
+		}
+	}
+	f.srv.UpdateTicket(first.ID, func(tk *cwtest.Ticket) {
+		tk.Status, tk.ClosedFlag = &cwtest.Ref{ID: closed.ID, Name: closed.Name}, true
+	})
+	// Sync sees one open ticket for the key and calls it unchanged.
+	if rep, err := s.Sync(ctx, []ticketsync.Alert{alert}); err != nil || rep.Unchanged != 1 {
+		t.Fatalf("sync before the audit: %s %v", rep, err)
+	}
+	rep, err := s.Audit(ctx)
+	if err != nil || rep.Repaired != 1 {
+		t.Fatalf("audit: %s %v", rep, err)
+	}
+	got := f.sourceTickets("audit")[alert.Key]
+	if len(got) != 1 || got[0].ID != first.ID || !got[0].ClosedFlag {
+		t.Fatalf("after the audit: %+v; want only the original, still closed", got)
+	}
+	// The technician's resolution holds.
+	if rep, err := s.Sync(ctx, []ticketsync.Alert{alert}); err != nil || rep.KeptClosed != 1 || rep.Created != 0 {
+		t.Fatalf("sync after the audit: %s %v", rep, err)
+	}
+	// Nothing left to repair.
+	if rep, err := s.Audit(ctx); err != nil || rep.Repaired != 0 || rep.Calls != 1 {
+		t.Fatalf("second audit: %s %v", rep, err)
+	}
+}
