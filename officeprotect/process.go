@@ -367,3 +367,19 @@ func contains(s []string, v string) bool {
 	}
 	return false
 }
+
+// Audit repairs duplicate tickets that no run can see: a ticket the PSA
+// created late (after a crash) whose twin a technician has since closed.
+// It reads every Office Protect ticket, open and closed, so run it
+// occasionally (daily, or after a crash), not with every event. See
+// ticketsync's Syncer.Audit.
+func (in *Integration) Audit(ctx context.Context) (*ticketsync.Report, error) {
+	if _, err := in.snapshot(); err != nil {
+		return nil, err
+	}
+	sy, err := ticketsync.New(in.client, ticketsync.Policy{Source: Source, KeepClosed: true})
+	if err != nil {
+		return nil, fmt.Errorf("officeprotect: %w", err)
+	}
+	return sy.Audit(ctx)
+}

@@ -210,3 +210,16 @@ func TestTicketsClosedByATechnicianStayClosed(t *testing.T) {
 		t.Fatalf("ticket closedFlag=%v, %d tickets; want it closed and alone", got.ClosedFlag, f.ticketCount())
 	}
 }
+
+func TestAuditNeedsConfirmedSetup(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.in.Audit(f.ctx); !errors.Is(err, officeprotect.ErrNotConfirmed) {
+		t.Fatalf("Audit before ConfirmSetup: %v", err)
+	}
+	f.src.Add(event("a1", "t-acme", ago(time.Hour)))
+	f.confirm()
+	rep, err := f.in.Audit(f.ctx)
+	if err != nil || rep.Repaired != 0 || rep.Calls != 1 {
+		t.Fatalf("audit: %v %v", rep, err)
+	}
+}

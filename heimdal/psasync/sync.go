@@ -328,3 +328,36 @@ func description(a heimdal.Alert, m Mapping) string {
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
+
+// Audit repairs, on every configured board, duplicate tickets that no Sync
+// can see: a ticket the PSA created late (after a crash) whose twin has
+// since been closed. It reads every ticket of the integration, open and
+// closed, so run it occasionally (daily, or after a crash). See
+// ticketsync's Syncer.Audit.
+func (in *Integration) Audit(ctx context.Context) ([]*ticketsync.Report, error) {
+	c, _, err := in.savedClient("Audit")
+	if err != nil {
+		return nil, err
+	}
+	in.mu.Lock()
+	var boards []heimdal.Board
+	for _, b := range heimdal.Boards() {
+		if in.boards[b] != nil {
+			boards = append(boards, b)
+		}
+	}
+	in.mu.Unlock()
+	var reps []*ticketsync.Report
+	for _, b := range boards {
+		s, err := ticketsync.New(c, ticketsync.Policy{Source: in.sources[b], KeepClosed: b != heimdal.BoardOperations})
+		if err != nil {
+			return reps, fmt.Errorf("psasync: %s: %w", b, err)
+		}
+		rep, err := s.Audit(ctx)
+		reps = append(reps, rep)
+		if err != nil {
+			return reps, fmt.Errorf("psasync: auditing %s: %w", b, err)
+		}
+	}
+	return reps, nil
+}

@@ -358,3 +358,22 @@ func TestSyncProgressNamesBoard(t *testing.T) {
 		t.Errorf("progress = %v, want %s", got, want)
 	}
 }
+
+func TestAuditAfterSyncFindsNothingAndNeedsSavedSettings(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.in.Audit(context.Background()); !errors.Is(err, psasync.ErrNotSaved) {
+		t.Fatalf("Audit before Save: %v", err)
+	}
+	e.ready(t)
+	e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleCPU, "ACME-WS01", "CPU high", "95%")
+	e.sync(t)
+	reps, err := e.in.Audit(context.Background())
+	if err != nil || len(reps) != 3 {
+		t.Fatalf("reports %v, err %v", reps, err)
+	}
+	for _, r := range reps {
+		if r.Repaired != 0 || r.Calls != 1 {
+			t.Errorf("%s", r)
+		}
+	}
+}
