@@ -237,24 +237,53 @@ func (r *run) listOpen(ctx context.Context) (map[string][]connectwise.Ticket, er
 }
 
 // lookup finds every ticket (open or closed) whose key is among alerts'.
+// Batches run concurrently (up to the policy's concurrency): each waits a
+// round trip, and run one after another they would hold up the first
+// create by that many round trips; the rate limiter still sets the pace.
 func (r *run) lookup(ctx context.Context, alerts []*Alert) (map[string][]connectwise.Ticket, error) {
 	out := map[string][]connectwise.Ticket{}
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, r.s.policy.Concurrency)
+	)
 	for i := 0; i < len(alerts); i += lookupBatch {
 		batch := alerts[i:min(i+lookupBatch, len(alerts))]
-		want := map[string]bool{}
-		var cond connectwise.Conditions
-		for _, a := range batch {
-			wk := wireKey(a.Key)
-			want[wk] = true
-			cond = cond.Or(connectwise.Where("externalXRef like ?", r.s.policy.Source+":"+wk+"#%"))
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return nil, ctx.Err()
 		}
-		got, err := r.collect(ctx, cond, want)
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range got {
-			out[k] = v
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			want := map[string]bool{}
+			var cond connectwise.Conditions
+			for _, a := range batch {
+				wk := wireKey(a.Key)
+				want[wk] = true
+				cond = cond.Or(connectwise.Where("externalXRef like ?", r.s.policy.Source+":"+wk+"#%"))
+			}
+			got, err := r.collect(ctx, cond, want)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				return
+			}
+			for k, v := range got {
+				out[k] = v
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	return out, nil
 }
@@ -493,6 +522,10 @@ func (r *run) retire(ctx context.Context, t connectwise.Ticket) error {
 // statuses once when the policy does not name one.
 func (r *run) closeStatus(ctx context.Context, boardID int) (connectwise.Ref, error) {
 	s := r.s
+	// Held across the read: eight close jobs for one board must not read
+	// its statuses eight times.
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
 	s.mu.Lock()
 	st, ok := s.closeStatus[boardID]
 	s.mu.Unlock()

@@ -147,6 +147,8 @@ type Syncer struct {
 
 	mu          sync.Mutex
 	closeStatus map[int]connectwise.Ref
+	// closeMu serialises reading a board's statuses for closeStatus.
+	closeMu sync.Mutex
 }
 
 var sourceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,23}$`)

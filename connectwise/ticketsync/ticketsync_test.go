@@ -473,3 +473,20 @@ func TestAuditRepairsDuplicatesWithAClosedTwin(t *testing.T) {
 		t.Fatalf("second audit: %s %v", rep, err)
 	}
 }
+
+func TestCloseStatusIsReadOncePerBoard(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	s := f.syncer(t, ticketsync.Policy{Source: "closeonce", AutoClose: true, Concurrency: 8})
+	if _, err := s.Sync(ctx, f.alerts(20, "Disk")); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.ResetRequests()
+	rep, err := s.Sync(ctx, nil)
+	if err != nil || rep.Closed != 20 {
+		t.Fatalf("rep %s err %v", rep, err)
+	}
+	if n := f.srv.CountRequests("GET", "/statuses"); n != 1 {
+		t.Fatalf("the board's statuses were read %d times for 20 concurrent closes, want 1", n)
+	}
+}
