@@ -12,8 +12,17 @@ import (
 // Limiter is a client-side rate limiter that adapts to the server: a 429
 // halves the rate and pauses every caller until the server's Retry-After has
 // passed; each second without a 429 wins back a slice of the configured rate.
-// The net effect is that a long run settles just under the server's real
-// limit instead of bouncing off it.
+//
+// The rate at which a 429 arrived is remembered as the ceiling. When that
+// ceiling is below the configured rate, the server's real limit has been
+// found below what the user configured (it was lowered, or another
+// integration shares the budget): recovery then stops at 90% of the ceiling
+// and holds there for a minute before probing higher. Without the hold the
+// limiter would climb straight back through the limit, and each 429 costs
+// far more than the headroom it tried to win: the whole client stops for the
+// Retry-After (at least a second, as HTTP has no finer unit) and the rate is
+// halved again. The net effect is that a long run settles just under the
+// server's real limit instead of bouncing off it.
 type Limiter struct {
 	mu       sync.Mutex
 	lim      *rate.Limiter
@@ -28,15 +37,31 @@ type Limiter struct {
 	// before it belongs to the same wave and must not cut again.
 	lastCut time.Time
 	// ceiling remembers the rate at which the server last pushed back, so
-	// recovery slows down as it approaches the level that caused trouble.
+	// recovery slows down (or, below max, holds) as it approaches the level
+	// that caused trouble.
 	ceiling rate.Limit
 	// throttled counts 429 responses seen, for reports and benchmarks.
 	throttled int64
+	// turn lets one caller at a time take a token, so that at most one
+	// reservation is ever outstanding. Without it, every queued caller
+	// books a slot at the rate in force when it arrived: after the rate
+	// rises, new callers book at the new spacing between slots booked at
+	// the old one, and the server sees a burst (measured: a 429 at 25/s
+	// under a 30/s limit); after a cut, queued callers still go out at
+	// the old rate.
+	turn chan struct{}
 }
 
 // waveWindow groups 429s whose send time is unknown (Throttled) into one
 // wave: in-flight requests usually answer within it.
 const waveWindow = 500 * time.Millisecond
+
+// holdFor is how long the rate stays at 90% of a ceiling found below the
+// configured rate before probing higher. Rate limits change rarely, and a
+// failed probe costs a pause of at least a second plus a halving, so
+// probing once a minute keeps that cost to a few percent while still
+// finding a limit that went back up.
+const holdFor = time.Minute
 
 // NewLimiter returns a limiter allowing perSecond requests per second with the
 // given burst (at least 1). perSecond <= 0 means unlimited.
@@ -54,31 +79,50 @@ func NewLimiter(perSecond float64, burst int, adaptive bool) *Limiter {
 	}
 	// A 429 must never raise a rate that was configured below the floor.
 	floor = min(floor, l)
-	return &Limiter{lim: rate.NewLimiter(l, burst), max: l, floor: floor, adaptive: adaptive && l != rate.Inf}
+	return &Limiter{lim: rate.NewLimiter(l, burst), max: l, floor: floor, adaptive: adaptive && l != rate.Inf, turn: make(chan struct{}, 1)}
 }
 
-// Wait blocks until a request may be sent, or ctx is done. Like
-// rate.Limiter.Wait it fails at once, with an error wrapping
-// context.DeadlineExceeded, when ctx's deadline would pass first.
+// Wait blocks until a request may be sent, or ctx is done. Callers are
+// served in arrival order, each at the rate in force when its turn comes.
+// Like rate.Limiter.Wait it fails at once, with an error wrapping
+// context.DeadlineExceeded, when ctx's deadline would pass before its
+// token (a caller still queued behind others fails when its deadline
+// passes).
 func (l *Limiter) Wait(ctx context.Context) error {
 	if l == nil {
 		return nil
 	}
+	// Blocked channel senders are served first in, first out.
+	select {
+	case l.turn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-l.turn }()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := sleepCtx(ctx, time.Until(l.pauseEnd())); err != nil {
-			return err
+		// One clock reading serves the whole fast path: every call pays
+		// for Wait, and reading the clock is most of its cost.
+		now := time.Now()
+		if pause := l.pauseEnd().Sub(now); pause > 0 {
+			if err := sleepCtx(ctx, pause); err != nil {
+				return err
+			}
+			continue
 		}
-		r := l.lim.Reserve() // burst >= 1, so one token is always reservable
-		if err := sleepCtx(ctx, r.Delay()); err != nil {
-			r.Cancel()
-			return err
+		r := l.lim.ReserveN(now, 1) // burst >= 1, so one token is always reservable
+		if d := r.DelayFrom(now); d > 0 {
+			if err := sleepCtx(ctx, d); err != nil {
+				r.Cancel()
+				return err
+			}
+			now = time.Now()
 		}
 		// A 429 may have arrived while this caller queued for its token: the
 		// server asked everyone to hold off, so the token does not count.
-		if !time.Now().Before(l.pauseEnd()) {
+		if !now.Before(l.pauseEnd()) {
 			return nil
 		}
 	}
@@ -157,13 +201,14 @@ func (l *Limiter) Succeeded() {
 	if l == nil || !l.adaptive {
 		return
 	}
-	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	cur := l.lim.Limit()
 	if cur >= l.max {
+		// The common case, at full rate: no clock reading needed.
 		return
 	}
+	now := time.Now()
 	// Time spent paused by the server's Retry-After is not time without a
 	// 429: counting it would restore the full rate on the first success.
 	from := l.lastChange
@@ -174,13 +219,35 @@ func (l *Limiter) Succeeded() {
 	if elapsed < time.Second {
 		return
 	}
-	// Additive increase: 5% of the configured rate per second, slowing to
-	// 1% once past 90% of the level that last drew a 429.
+	// Additive increase: 5% of the configured rate per second up to 90% of
+	// the level that last drew a 429, then 1%. Below a ceiling found under
+	// the configured rate, the way back to 90% of it is known to be safe:
+	// it takes about two seconds instead of up to ten.
 	step := l.max / 20
-	if l.ceiling > 0 && cur >= l.ceiling*9/10 {
+	hold := l.ceiling * 9 / 10
+	if l.ceiling > 0 && l.ceiling < l.max {
+		step = max(step, l.ceiling/5)
+	}
+	if l.ceiling > 0 && cur >= hold {
+		if l.ceiling < l.max && now.Sub(l.lastCut) < holdFor {
+			// The server's limit was found below the configured rate:
+			// stay under it. Moving lastChange keeps the probe that
+			// follows the hold from counting the hold as recovery time.
+			l.lastChange = now
+			return
+		}
 		step = l.max / 100
 	}
 	next := cur + step*rate.Limit(elapsed.Seconds())
+	if cur < hold && next > hold {
+		// A step may span several seconds; it must not carry the rate
+		// past the hold level in one go.
+		next = hold
+	}
+	if l.ceiling > 0 && next > l.ceiling {
+		// Past the last trouble without a 429: the limit went back up.
+		l.ceiling = l.max
+	}
 	if next > l.max {
 		next = l.max
 	}

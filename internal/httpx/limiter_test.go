@@ -398,3 +398,79 @@ func TestResponseKeptWhenContextEndsAfterIt(t *testing.T) {
 		resp.Body.Close()
 	})
 }
+
+func TestLimiterHoldsBelowACeilingUnderTheConfiguredRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := httpx.NewLimiter(100, 1, true)
+		l.Throttled(0) // at the configured rate: 100 -> 50
+		time.Sleep(time.Second)
+		l.Succeeded() // 55
+		time.Sleep(time.Second)
+		// A 429 at 55/s, a rate the limiter chose below the configured
+		// 100: the server's limit is there, not at 100.
+		l.Throttled(0)
+		if got := l.Limit(); math.Abs(got-27.5) > 1e-9 {
+			t.Fatalf("after a 429 at 55/s: Limit = %v, want 27.5", got)
+		}
+		start := time.Now()
+		var atHold time.Duration
+		for time.Since(start) < 2*time.Minute {
+			time.Sleep(100 * time.Millisecond)
+			l.Succeeded()
+			cur, since := l.Limit(), time.Since(start)
+			if since < time.Minute && cur > 49.5+1e-9 {
+				t.Fatalf("at +%v Limit = %v: must hold at 90%% of 55 for a minute after the 429", since, cur)
+			}
+			if cur >= 49.5-1e-9 && atHold == 0 {
+				atHold = since
+			}
+		}
+		// 27.5 -> 49.5 at a fifth of the ceiling per second.
+		if atHold == 0 || atHold > 3*time.Second {
+			t.Errorf("reached the hold level after %v, want within 3s", atHold)
+		}
+		// After the hold it probes; no 429 above 55 means the limit is
+		// gone, and the configured rate comes back.
+		if got := l.Limit(); got != 100 {
+			t.Errorf("two minutes without a 429: Limit = %v, want the configured 100", got)
+		}
+	})
+}
+
+func TestQueuedCallersTakeTheRateInForce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := httpx.NewLimiter(20, 1, true)
+		l.Throttled(0) // 10/s
+		ctx, cancel := context.WithTimeout(t.Context(), 4*time.Second)
+		defer cancel()
+		start := time.Now()
+		var mu sync.Mutex
+		var grants []time.Duration
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				for l.Wait(ctx) == nil {
+					mu.Lock()
+					grants = append(grants, time.Since(start))
+					mu.Unlock()
+				}
+			})
+		}
+		for range 3 {
+			time.Sleep(time.Second)
+			l.Succeeded() // one more per second: 11, 12, 13
+		}
+		wg.Wait()
+		// Twenty callers are always queued. Were their slots booked on
+		// arrival, those booked at 10/s would go out interleaved with
+		// slots booked at the raised rate: a burst the server refuses.
+		for i := 1; i < len(grants); i++ {
+			if gap := grants[i] - grants[i-1]; gap < time.Second/13/2 {
+				t.Fatalf("grants at +%v and +%v: %v apart, under half the fastest rate's (13/s) spacing", grants[i-1], grants[i], gap)
+			}
+		}
+		if len(grants) < 40 {
+			t.Errorf("%d grants in 4s, want about 46", len(grants))
+		}
+	})
+}
