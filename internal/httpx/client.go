@@ -15,6 +15,7 @@ import (
 	"net/http/httptrace"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -211,9 +212,14 @@ type reqState struct {
 	// idempotent says the request may be repeated: by its method, or
 	// because the caller marked it with AsIdempotent.
 	idempotent bool
-	// secrets are the credential values the request carries, scrubbed from
-	// every error and log line it produces.
-	secrets []string
+	// src and sensitive are what the request's credential values are
+	// read from, scrubbed from every error and log line it produces. They
+	// are worked out on first need (most requests produce neither), which
+	// keeps base64-decoding Basic credentials off the per-call path.
+	src        *http.Request
+	sensitive  []string
+	secretOnce sync.Once
+	secretVals []string
 	// attempts is atomic although attempts run one after another: it is
 	// cheap, and it keeps the count sound should a wrapped transport ever
 	// finish an attempt on another goroutine.
@@ -225,10 +231,24 @@ type reqState struct {
 // redact hides the request's credentials in err's message while keeping the
 // chain intact for errors.Is and errors.As.
 func (st *reqState) redact(err error) error {
-	if st == nil || err == nil || len(st.secrets) == 0 {
+	if st == nil || err == nil {
 		return err
 	}
-	return &redactedError{err: err, secrets: st.secrets}
+	secrets := st.secrets()
+	if len(secrets) == 0 {
+		return err
+	}
+	return &redactedError{err: err, secrets: secrets}
+}
+
+// secrets returns the request's credential values, longest first.
+func (st *reqState) secrets() []string {
+	st.secretOnce.Do(func() {
+		if st.src != nil {
+			st.secretVals = requestSecrets(st.src, st.sensitive)
+		}
+	})
+	return st.secretVals
 }
 
 // Do sends req, retrying as the policy allows. Any HTTP response that
@@ -240,7 +260,7 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	st := &reqState{
 		method: req.Method, path: req.URL.Path,
 		idempotent: idempotent(req.Method) || markedIdempotent(req.Context()),
-		secrets:    requestSecrets(req, c.settings.SensitiveHeaders),
+		sensitive:  c.settings.SensitiveHeaders,
 	}
 	ctx := context.WithValue(req.Context(), stateKey{}, st)
 	// A deep copy, so the default User-Agent and the buffered body never
@@ -249,6 +269,7 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	if out.Header == nil {
 		out.Header = make(http.Header)
 	}
+	st.src = out
 	// A present but empty User-Agent is how net/http callers ask for none.
 	if _, ok := out.Header["User-Agent"]; !ok {
 		out.Header.Set("User-Agent", c.settings.UserAgent)
