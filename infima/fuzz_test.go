@@ -11,7 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
+	"github.com/psabridge/psabridge/internal/testbody"
 	"net/http"
 	"strings"
 	"sync"
@@ -26,63 +26,6 @@ import (
 // fzKey is the API key the decoding fuzzer's client sends; no error may
 // repeat it.
 const fzKey = "fz-infima-key-0123456789abcdef"
-
-// fzDrainLimit is what httpx.DrainClose discards past an error body to
-// keep the connection reusable; memory stays bounded by MaxErrorBody.
-const fzDrainLimit = 1 << 20
-
-// fzBody counts the bytes read from it and whether it was closed; past its
-// prefix it generates pad bytes on demand, so huge bodies cost no memory.
-type fzBody struct {
-	mu     sync.Mutex
-	prefix *bytes.Reader
-	pad    int64
-	read   int64
-	closed bool
-}
-
-func newFzBody(prefix []byte, pad int64) *fzBody {
-	return &fzBody{prefix: bytes.NewReader(prefix), pad: pad}
-}
-
-func (b *fzBody) Read(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return 0, errors.New("read after close")
-	}
-	n, _ := b.prefix.Read(p)
-	for ; n < len(p) && b.pad > 0; n++ {
-		p[n] = ' '
-		b.pad--
-	}
-	b.read += int64(n)
-	if n == 0 {
-		return 0, io.EOF
-	}
-	return n, nil
-}
-
-func (b *fzBody) Close() error {
-	b.mu.Lock()
-	b.closed = true
-	b.mu.Unlock()
-	return nil
-}
-
-func (b *fzBody) state() (read int64, closed bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.read, b.closed
-}
-
-// fzStatus maps any fuzzed int to an HTTP status.
-func fzStatus(n int) int {
-	if n >= 100 && n <= 999 {
-		return n
-	}
-	return 400 + int(uint(n)%200)
-}
 
 // FuzzCheckResponseINFIMA proves CheckResponse turns any non-2xx status,
 // body and Retry-After into an *infima.Error with that status that matches
@@ -102,12 +45,12 @@ func FuzzCheckResponseINFIMA(f *testing.F) {
 	f.Add(-1, []byte("\xff\xfe"), "\x00", uint32(1))
 	f.Add(599, []byte(`{"error":42}`), "", uint32(0))
 	f.Fuzz(func(t *testing.T, status int, body []byte, retryAfter string, pad uint32) {
-		code := fzStatus(status)
-		b := newFzBody(body, int64(pad%(4<<20)))
+		code := testbody.Status(status)
+		b := testbody.New(body, int64(pad%(4<<20)))
 		req, _ := http.NewRequest(http.MethodGet, infima.DefaultBaseURL+"/v1/clients?limit=50", nil)
 		resp := &http.Response{StatusCode: code, Header: http.Header{"Retry-After": {retryAfter}}, Body: b, Request: req}
 		err := infima.CheckResponse(resp)
-		read, closed := b.state()
+		read, _, closed := b.State()
 		if code >= 200 && code < 300 {
 			if err != nil || read != 0 || closed {
 				t.Fatalf("2xx: err %v, %d bytes read, closed %v; want nil and the body untouched", err, read, closed)
@@ -118,8 +61,8 @@ func FuzzCheckResponseINFIMA(f *testing.F) {
 		if !errors.As(err, &e) || e.StatusCode != code || e.Method != http.MethodGet || e.Path != "/v1/clients" {
 			t.Fatalf("status %d: err = %#v; want *infima.Error for it", code, err)
 		}
-		if !closed || read > httpx.MaxErrorBody+fzDrainLimit {
-			t.Fatalf("body closed %v after %d bytes; want closed within %d", closed, read, httpx.MaxErrorBody+fzDrainLimit)
+		if !closed || read > httpx.MaxErrorBody+testbody.DrainLimit {
+			t.Fatalf("body closed %v after %d bytes; want closed within %d", closed, read, httpx.MaxErrorBody+testbody.DrainLimit)
 		}
 		if e.RetryAfter < 0 {
 			t.Fatalf("negative RetryAfter %v", e.RetryAfter)
@@ -151,16 +94,16 @@ const fzMaxCalls = 12
 
 // fzClient returns a client whose requests all get a 200 with body (an
 // empty page once fzMaxCalls is spent), retries off, every body tracked.
-func fzClient(t *testing.T, body []byte) (*infima.Client, func() []*fzBody) {
+func fzClient(t *testing.T, body []byte) (*infima.Client, func() []*testbody.Body) {
 	t.Helper()
 	var mu sync.Mutex
-	var bodies []*fzBody
+	var bodies []*testbody.Body
 	rt := fzRoundTripper(func(r *http.Request) (*http.Response, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		b := newFzBody(body, 0)
+		b := testbody.New(body, 0)
 		if len(bodies) >= fzMaxCalls {
-			b = newFzBody([]byte(`{"items":[],"total":0}`), 0)
+			b = testbody.New([]byte(`{"items":[],"total":0}`), 0)
 		}
 		bodies = append(bodies, b)
 		return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: b, Request: r}, nil
@@ -170,10 +113,10 @@ func fzClient(t *testing.T, body []byte) (*infima.Client, func() []*fzBody) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, func() []*fzBody {
+	return c, func() []*testbody.Body {
 		mu.Lock()
 		defer mu.Unlock()
-		return append([]*fzBody(nil), bodies...)
+		return append([]*testbody.Body(nil), bodies...)
 	}
 }
 
@@ -230,7 +173,7 @@ func FuzzDecodeINFIMA(f *testing.F) {
 		ts, err := c.TrainingStats(ctx, 3)
 		check("TrainingStats", ts != nil, err)
 		for k, b := range bodies() {
-			if _, closed := b.state(); !closed {
+			if _, _, closed := b.State(); !closed {
 				t.Fatalf("response body %d not closed", k+1)
 			}
 		}
@@ -246,7 +189,7 @@ func TestErrorExcerptNeverCutsThroughKey(t *testing.T) {
 	for n := 280; n < 300; n++ {
 		body := []byte(strings.Repeat("x", n) + " X-API-Key: " + fzKey)
 		rt := fzRoundTripper(func(r *http.Request) (*http.Response, error) {
-			return &http.Response{StatusCode: http.StatusBadRequest, Body: newFzBody(body, 0), Request: r}, nil
+			return &http.Response{StatusCode: http.StatusBadRequest, Body: testbody.New(body, 0), Request: r}, nil
 		})
 		c, err := infima.NewClient(fzKey, infima.WithHTTPClient(&http.Client{Transport: rt}), infima.WithRateLimit(0, 1))
 		if err != nil {

@@ -8,11 +8,10 @@ package security360_test
 //	go test ./security360 -run '^$' -fuzz '^FuzzCheckResponseAsio$' -fuzztime 20s
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
+	"github.com/psabridge/psabridge/internal/testbody"
 	"net/http"
 	"reflect"
 	"strings"
@@ -33,63 +32,6 @@ const (
 	fzToken  = "fz-asio-token-fedcba9876543210"
 )
 
-// fzDrainLimit is what httpx.DrainClose discards past an error body to
-// keep the connection reusable; memory stays bounded by MaxErrorBody.
-const fzDrainLimit = 1 << 20
-
-// fzBody counts the bytes read from it and whether it was closed; past its
-// prefix it generates pad bytes on demand, so huge bodies cost no memory.
-type fzBody struct {
-	mu     sync.Mutex
-	prefix *bytes.Reader
-	pad    int64
-	read   int64
-	closed bool
-}
-
-func newFzBody(prefix []byte, pad int64) *fzBody {
-	return &fzBody{prefix: bytes.NewReader(prefix), pad: pad}
-}
-
-func (b *fzBody) Read(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return 0, errors.New("read after close")
-	}
-	n, _ := b.prefix.Read(p)
-	for ; n < len(p) && b.pad > 0; n++ {
-		p[n] = ' '
-		b.pad--
-	}
-	b.read += int64(n)
-	if n == 0 {
-		return 0, io.EOF
-	}
-	return n, nil
-}
-
-func (b *fzBody) Close() error {
-	b.mu.Lock()
-	b.closed = true
-	b.mu.Unlock()
-	return nil
-}
-
-func (b *fzBody) state() (read int64, closed bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.read, b.closed
-}
-
-// fzStatus maps any fuzzed int to an HTTP status.
-func fzStatus(n int) int {
-	if n >= 100 && n <= 999 {
-		return n
-	}
-	return 400 + int(uint(n)%200)
-}
-
 // FuzzCheckResponseAsio proves CheckResponse turns any non-2xx status and
 // body into a *security360.Error with that status, closes the body after
 // reading at most MaxErrorBody (plus the bounded drain), keeps Code and
@@ -107,14 +49,14 @@ func FuzzCheckResponseAsio(f *testing.F) {
 	f.Add(200, []byte(`{"data":[]}`), uint32(0))
 	f.Add(-3, []byte("\xff\xfe"), uint32(1))
 	f.Fuzz(func(t *testing.T, status int, body []byte, pad uint32) {
-		code := fzStatus(status)
-		b := newFzBody(body, int64(pad%(4<<20)))
+		code := testbody.Status(status)
+		b := testbody.New(body, int64(pad%(4<<20)))
 		req, _ := http.NewRequest(http.MethodGet, security360.DefaultBaseURL+"/api/platform/v1/company/companies?limit=100", nil)
 		resp := &http.Response{StatusCode: code, Header: http.Header{}, Body: b, Request: req}
 		start := time.Now()
 		err := security360.CheckResponse(resp)
 		took := time.Since(start)
-		read, closed := b.state()
+		read, _, closed := b.State()
 		if code >= 200 && code < 300 {
 			if err != nil || read != 0 || closed {
 				t.Fatalf("2xx: err %v, %d bytes read, closed %v; want nil and the body untouched", err, read, closed)
@@ -125,8 +67,8 @@ func FuzzCheckResponseAsio(f *testing.F) {
 		if !errors.As(err, &e) || e.StatusCode != code || e.Method != http.MethodGet || e.Path != "/api/platform/v1/company/companies" {
 			t.Fatalf("status %d: err = %#v; want *security360.Error for it", code, err)
 		}
-		if !closed || read > httpx.MaxErrorBody+fzDrainLimit {
-			t.Fatalf("body closed %v after %d bytes; want closed within %d", closed, read, httpx.MaxErrorBody+fzDrainLimit)
+		if !closed || read > httpx.MaxErrorBody+testbody.DrainLimit {
+			t.Fatalf("body closed %v after %d bytes; want closed within %d", closed, read, httpx.MaxErrorBody+testbody.DrainLimit)
 		}
 		for _, s := range []string{e.Code, e.Message} {
 			if strings.ContainsAny(s, "\n\r\t") || len(s) > 400 {
@@ -155,7 +97,7 @@ func TestCheckResponseNestedErrorIsLinear(t *testing.T) {
 	body := strings.Repeat(`{"code":`, n) + `"x"` + strings.Repeat(`}`, n)
 	req, _ := http.NewRequest(http.MethodGet, security360.DefaultBaseURL+"/v1/rate_limits", nil)
 	start := time.Now()
-	_ = security360.CheckResponse(&http.Response{StatusCode: http.StatusBadRequest, Body: newFzBody([]byte(body), 0), Request: req})
+	_ = security360.CheckResponse(&http.Response{StatusCode: http.StatusBadRequest, Body: testbody.New([]byte(body), 0), Request: req})
 	// Linear work is about a millisecond; a second is far beyond noise.
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("CheckResponse took %v on a %d-byte body nested %d deep", took, len(body), n)
@@ -170,16 +112,16 @@ func (f fzRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) { ret
 // fzClient returns a client whose token endpoint answers tokenBody and
 // whose every other request gets a 200 with body; retries are off and
 // every body is tracked.
-func fzClient(t *testing.T, tokenBody, body []byte) (*security360.Client, func() []*fzBody) {
+func fzClient(t *testing.T, tokenBody, body []byte) (*security360.Client, func() []*testbody.Body) {
 	t.Helper()
 	var mu sync.Mutex
-	var bodies []*fzBody
+	var bodies []*testbody.Body
 	rt := fzRoundTripper(func(r *http.Request) (*http.Response, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		b := newFzBody(body, 0)
+		b := testbody.New(body, 0)
 		if strings.HasSuffix(r.URL.Path, "/v1/token") {
-			b = newFzBody(tokenBody, 0)
+			b = testbody.New(tokenBody, 0)
 		}
 		bodies = append(bodies, b)
 		return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: b, Request: r}, nil
@@ -190,10 +132,10 @@ func fzClient(t *testing.T, tokenBody, body []byte) (*security360.Client, func()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, func() []*fzBody {
+	return c, func() []*testbody.Body {
 		mu.Lock()
 		defer mu.Unlock()
-		return append([]*fzBody(nil), bodies...)
+		return append([]*testbody.Body(nil), bodies...)
 	}
 }
 
@@ -245,7 +187,7 @@ func FuzzDecodeAsio(f *testing.F) {
 			}
 		}
 		for k, b := range bodies() {
-			if _, closed := b.state(); !closed {
+			if _, _, closed := b.State(); !closed {
 				t.Fatalf("response body %d not closed", k+1)
 			}
 		}
@@ -325,9 +267,9 @@ func TestErrorExcerptNeverCutsThroughSecret(t *testing.T) {
 		body := []byte(strings.Repeat("x", n) + " Bearer " + fzToken)
 		rt := fzRoundTripper(func(r *http.Request) (*http.Response, error) {
 			if strings.HasSuffix(r.URL.Path, "/v1/token") {
-				return &http.Response{StatusCode: http.StatusOK, Body: newFzBody(tok, 0), Request: r}, nil
+				return &http.Response{StatusCode: http.StatusOK, Body: testbody.New(tok, 0), Request: r}, nil
 			}
-			return &http.Response{StatusCode: http.StatusBadRequest, Body: newFzBody(body, 0), Request: r}, nil
+			return &http.Response{StatusCode: http.StatusBadRequest, Body: testbody.New(body, 0), Request: r}, nil
 		})
 		c, err := security360.NewClient(security360.Credentials{ClientID: "fz-client-id", ClientSecret: fzSecret},
 			security360.WithHTTPClient(&http.Client{Transport: rt}), security360.WithRateLimit(0, 1))
