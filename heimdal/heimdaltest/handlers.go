@@ -362,35 +362,27 @@ func (s *Server) listNotifications(w http.ResponseWriter, q query) {
 }
 
 func (s *Server) listEmailAlerts(w http.ResponseWriter, q query) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.scope(w, q)
-	if !ok {
-		return
-	}
-	number, size, ok := paging(w, q)
-	if !ok {
-		return
-	}
-	start, end, ok := dateRange(w, q)
-	if !ok {
-		return
-	}
-	items := []wireEmailAlert{}
-	for _, a := range s.alertsLocked(c.id, heimdal.BoardCyberAlerts) {
-		if !inRange(a.lastUpdate, start, end) {
-			continue
-		}
+	listBoardAlerts(s, w, q, heimdal.BoardCyberAlerts, func(a *alert) wireEmailAlert {
 		cid, _ := strconv.ParseInt(a.targetID, 10, 64)
-		items = append(items, wireEmailAlert{
+		return wireEmailAlert{
 			ID: a.id, Type: string(a.module), Severity: a.severity, Title: a.title, Description: a.desc,
 			ClientInfoID: cid, Hostname: a.target, FirstSeen: stamp(a.firstSeen), LastUpdate: stamp(a.lastUpdate),
-		})
-	}
-	writePage(w, items, number, size)
+		}
+	})
 }
 
 func (s *Server) listM365Alerts(w http.ResponseWriter, q query) {
+	listBoardAlerts(s, w, q, heimdal.BoardM365, func(a *alert) wireM365Alert {
+		return wireM365Alert{
+			ID: a.id, Type: string(a.module), Severity: a.severity, Title: a.title, Description: a.desc,
+			UserID: a.targetID, UserPrincipalName: a.target, FirstSeen: stamp(a.firstSeen), LastUpdate: stamp(a.lastUpdate),
+		}
+	})
+}
+
+// listBoardAlerts serves one page of a customer's alerts on board, within
+// the requested date range, in the wire shape wire gives them.
+func listBoardAlerts[T any](s *Server, w http.ResponseWriter, q query, board heimdal.Board, wire func(*alert) T) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.scope(w, q)
@@ -405,15 +397,11 @@ func (s *Server) listM365Alerts(w http.ResponseWriter, q query) {
 	if !ok {
 		return
 	}
-	items := []wireM365Alert{}
-	for _, a := range s.alertsLocked(c.id, heimdal.BoardM365) {
-		if !inRange(a.lastUpdate, start, end) {
-			continue
+	items := []T{}
+	for _, a := range s.alertsLocked(c.id, board) {
+		if inRange(a.lastUpdate, start, end) {
+			items = append(items, wire(a))
 		}
-		items = append(items, wireM365Alert{
-			ID: a.id, Type: string(a.module), Severity: a.severity, Title: a.title, Description: a.desc,
-			UserID: a.targetID, UserPrincipalName: a.target, FirstSeen: stamp(a.firstSeen), LastUpdate: stamp(a.lastUpdate),
-		})
 	}
 	writePage(w, items, number, size)
 }
