@@ -50,25 +50,15 @@ type job struct {
 // to stop (listing failed, credentials or permissions revoked); the report
 // then says what was done before.
 func (s *Syncer) Sync(ctx context.Context, alerts []Alert) (*Report, error) {
-	start := time.Now()
 	rep := &Report{Source: s.policy.Source}
 	good, bad := validate(alerts)
 	rep.Failed = append(rep.Failed, bad...)
 	rep.Results = append(rep.Results, bad...)
-
-	unlock, err := s.lock(ctx)
+	ctx, r, end, err := s.begin(ctx, rep)
 	if err != nil {
 		return rep, err
 	}
-	defer unlock()
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	r := &run{s: s, rep: rep, cancel: cancel}
-	defer func() {
-		rep.Calls = int(r.calls.Load())
-		rep.Duration = time.Since(start)
-	}()
+	defer end()
 
 	open, err := r.listOpen(ctx)
 	if err != nil {
@@ -113,6 +103,25 @@ func (s *Syncer) Sync(ctx context.Context, alerts []Alert) (*Report, error) {
 	return rep, ctx.Err()
 }
 
+// begin takes the source's process lock and starts a run reporting into
+// rep; end releases everything and stamps the report's calls and duration.
+func (s *Syncer) begin(ctx context.Context, rep *Report) (context.Context, *run, func(), error) {
+	start := time.Now()
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return ctx, nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	r := &run{s: s, rep: rep, cancel: cancel}
+	end := func() {
+		cancel()
+		unlock()
+		rep.Calls = int(r.calls.Load())
+		rep.Duration = time.Since(start)
+	}
+	return ctx, r, end, nil
+}
+
 // lock serialises syncs of the source in this process (unless the policy
 // disables it); waiting honours ctx.
 func (s *Syncer) lock(ctx context.Context) (unlock func(), err error) {
@@ -136,20 +145,12 @@ func (s *Syncer) lock(ctx context.Context) (unlock func(), err error) {
 // duplicates. It costs one call per 1,000 tickets the source ever had, so
 // run it occasionally (daily, or after a crash), not with every sync.
 func (s *Syncer) Audit(ctx context.Context) (*Report, error) {
-	start := time.Now()
 	rep := &Report{Source: s.policy.Source}
-	unlock, err := s.lock(ctx)
+	ctx, r, end, err := s.begin(ctx, rep)
 	if err != nil {
 		return rep, err
 	}
-	defer unlock()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	r := &run{s: s, rep: rep, cancel: cancel}
-	defer func() {
-		rep.Calls = int(r.calls.Load())
-		rep.Duration = time.Since(start)
-	}()
+	defer end()
 	every, err := r.collect(ctx, connectwise.Where("externalXRef like ?", s.policy.Source+":%"), nil)
 	if err != nil {
 		return rep, err
