@@ -199,27 +199,10 @@ func (d *demo) setUpAsio(getenv func(string) string) error {
 	creds := security360.Credentials{ClientID: getenv("ASIO_CLIENT_ID"), ClientSecret: getenv("ASIO_CLIENT_SECRET")}
 	var opts []security360.Option
 	if creds.ClientID == "" && creds.ClientSecret == "" {
-		d.asioSim = security360test.NewServer()
-		// The simulator's seed companies (Acme Corp, Globex...) match none of
-		// INFIMA's simulated clients; add the partner's customers the way
-		// they are typically named in Asio.
-		for _, c := range []struct {
-			company string
-			sites   []string
-		}{
-			{"Acme Dental Group PLLC", []string{"Acme Dental Group PLLC"}},
-			{"Blue Ridge Logistics, Inc.", []string{"Blue Ridge Logistics"}},
-			{"Cedar Creek Accounting LLC", []string{"Main Office"}},
-			{"Lakeside Credit Union", []string{"Lakeside CU Main Branch"}},
-			{"Northgate Engineering", []string{"Northgate Engineering"}},
-			{"Summit Family Medicine", []string{"Summit North Clinic", "Summit South Clinic"}},
-			{"Harbor Point Bakery", []string{"Harbor Point Bakery"}},
-		} {
-			co := d.asioSim.AddCompany(c.company)
-			for _, s := range c.sites {
-				d.asioSim.AddSite(co.ID, s)
-			}
-		}
+		// The default seed (Acme Corp, Globex...) matches none of INFIMA's
+		// simulated clients; this option adds the partner's customers the
+		// way they are typically named in Asio.
+		d.asioSim = security360test.NewServer(security360test.WithINFIMAClientCompanies())
 		creds = d.asioSim.Credentials()
 		opts = d.asioSim.ClientOptions()
 		fmt.Fprintf(d.out, "Asio:   embedded simulator at %s (set ASIO_CLIENT_ID and ASIO_CLIENT_SECRET for a real Asio)\n", d.asioSim.URL)

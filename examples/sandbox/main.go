@@ -70,7 +70,9 @@ func serve(ctx context.Context, addr string, out io.Writer, ready chan<- string)
 	psa := cwtest.NewUnstartedServer()
 	inf := infimatest.NewUnstartedServer()
 	hd := heimdaltest.NewUnstartedServer()
-	asio := security360test.NewUnstartedServer()
+	// Seeded with companies matching INFIMA's simulated clients, so a
+	// client mapping them sees realistic suggestions.
+	asio := security360test.NewUnstartedServer(security360test.WithINFIMAClientCompanies())
 	sims := []simulator{psa, inf, hd, asio}
 	listeners := make([]net.Listener, len(sims))
 	for i := range sims {

@@ -48,6 +48,7 @@ type config struct {
 	scopes     []string
 	retryAfter time.Duration
 	seed       bool
+	infima     bool
 }
 
 // WithTokenLifetime sets how long issued tokens live (default one hour, as
@@ -85,6 +86,15 @@ func WithRetryAfter(d time.Duration) Option { return func(c *config) { c.retryAf
 
 // WithoutSeed starts with no companies; add them with AddCompany.
 func WithoutSeed() Option { return func(c *config) { c.seed = false } }
+
+// WithINFIMAClientCompanies also seeds the companies and sites of the
+// INFIMA simulator's default clients, named the way they typically appear
+// in Asio ("Blue Ridge Logistics, Inc." for INFIMA's "Blue Ridge
+// Logistics"; a two-clinic practice whose match is a tie for a person to
+// settle), so that the two simulators together show realistic mapping
+// suggestions. The default seed matches none of them, which is how mapping
+// code meets a partner whose names differ entirely.
+func WithINFIMAClientCompanies() Option { return func(c *config) { c.infima = true } }
 
 type issued struct {
 	expires time.Time
@@ -162,6 +172,9 @@ func NewUnstartedServer(opts ...Option) *Server {
 	s.h = s.routes()
 	if cfg.seed {
 		s.seed()
+	}
+	if cfg.infima {
+		s.seedINFIMAClients()
 	}
 	s.ts = httptest.NewUnstartedServer(s.h)
 	s.Listener = s.ts.Listener
@@ -394,6 +407,29 @@ func (s *Server) seed() {
 		{"Initech LLC", []string{"Initech Austin", "Initech Dallas"}},
 		{"Umbrella Health", []string{"Umbrella Main Clinic"}},
 		{"Vandelay Industries", nil},
+	} {
+		co := s.addCompanyLocked(c.name)
+		for _, name := range c.sites {
+			s.addSiteLocked(co.ID, name)
+		}
+	}
+}
+
+// seedINFIMAClients adds the companies WithINFIMAClientCompanies promises.
+func (s *Server) seedINFIMAClients() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range []struct {
+		name  string
+		sites []string
+	}{
+		{"Acme Dental Group PLLC", []string{"Acme Dental Group PLLC"}},
+		{"Blue Ridge Logistics, Inc.", []string{"Blue Ridge Logistics"}},
+		{"Cedar Creek Accounting LLC", []string{"Main Office"}},
+		{"Lakeside Credit Union", []string{"Lakeside CU Main Branch"}},
+		{"Northgate Engineering", []string{"Northgate Engineering"}},
+		{"Summit Family Medicine", []string{"Summit North Clinic", "Summit South Clinic"}},
+		{"Harbor Point Bakery", []string{"Harbor Point Bakery"}},
 	} {
 		co := s.addCompanyLocked(c.name)
 		for _, name := range c.sites {

@@ -454,3 +454,23 @@ func TestTrainingStore(t *testing.T) {
 		t.Errorf("concurrent puts gave %d distinct sequence numbers, want 20", len(seqs))
 	}
 }
+
+func TestINFIMAClientCompaniesAreOptIn(t *testing.T) {
+	plain := security360test.NewServer()
+	defer plain.Close()
+	if _, ok := plain.CompanyByName("Blue Ridge Logistics, Inc."); ok {
+		t.Fatal("the default seed already has the INFIMA-matching companies")
+	}
+	srv := security360test.NewServer(security360test.WithINFIMAClientCompanies())
+	defer srv.Close()
+	co, ok := srv.CompanyByName("Blue Ridge Logistics, Inc.")
+	if !ok {
+		t.Fatal("WithINFIMAClientCompanies did not seed Blue Ridge Logistics")
+	}
+	if sites := srv.Sites(co.ID); len(sites) != 1 || sites[0].Name != "Blue Ridge Logistics" {
+		t.Fatalf("sites = %+v", sites)
+	}
+	if _, ok := srv.CompanyByName("Acme Corp"); !ok {
+		t.Fatal("the default seed is gone")
+	}
+}
