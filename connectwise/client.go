@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/google/go-querystring/query"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
@@ -338,15 +337,4 @@ const maxBody = 64 << 20
 // auth, retry, rate limiting and typed errors.
 func (c *Client) Raw(ctx context.Context, method, path string, q url.Values, body, v any) (*Response, error) {
 	return c.do(ctx, request{method: method, path: strings.TrimPrefix(path, "/"), query: q, body: body}, v)
-}
-
-func encodeQuery(opt any) (url.Values, error) {
-	if opt == nil {
-		return url.Values{}, nil
-	}
-	q, err := query.Values(opt)
-	if err != nil {
-		return nil, fmt.Errorf("connectwise: encoding query: %w", err)
-	}
-	return q, nil
 }

@@ -1,7 +1,6 @@
 package infima_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -98,12 +97,4 @@ func companyJSON(i int) any {
 		"phishing_click_rate_total": 25.0, "phishing_click_rate_last_year": 12.5,
 		"training_on_track_rate": 80.0, "created_date": "2021-03-04T05:06:07Z",
 	}
-}
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
 }

@@ -63,13 +63,13 @@ type traced struct {
 // sending it, or after its answer arrived) or after the atWrite-th ticket
 // write a progress callback reports: a process dying at that point.
 type crash struct {
-	cancel            context.CancelFunc
-	atRequest         int
-	atWrite           int
-	before            bool
-	requests, writes  int
-	fired             bool
-	firedAt, firedWho string
+	cancel           context.CancelFunc
+	atRequest        int
+	atWrite          int
+	before           bool
+	requests, writes int
+	fired            bool
+	firedAt          string
 }
 
 // newWire returns a transport; dial, when set, is the address every
