@@ -136,6 +136,8 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 		return errors.New("the PSA has no service board")
 	}
 
+	fmt.Fprintln(tw, "(closed) marks a status that closes a ticket; \">Closed\" is ConnectWise's own default name, not a typo.")
+
 	section("Priorities")
 	for p, err := range c.Priorities.All(ctx, nil) {
 		if err != nil {
@@ -145,8 +147,10 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	}
 
 	section("Companies (first 10 active)")
+	// deletedFlag alone keeps former customers, whose status is Inactive:
+	// "active" in the PSA's UI means the company status, not the deletion flag.
 	companies, _, err := c.Companies.List(ctx, &connectwise.ListOptions{
-		Conditions: connectwise.Where("deletedFlag = ?", false), OrderBy: "name asc", PageSize: 10,
+		Conditions: connectwise.Where("deletedFlag = ? and status/name = ?", false, "Active"), OrderBy: "name asc", PageSize: 10,
 	})
 	if err != nil {
 		return err
