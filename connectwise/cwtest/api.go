@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/psabridge/psabridge/internal/simkit"
 )
 
 // apiError is the PSA's error body.
@@ -65,11 +67,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeBytes(w http.ResponseWriter, status int, b []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("api-current-version", APIVersion)
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	w.Header().Set("api-current-version", APIVersion)
+	simkit.WriteBody(w, status, "application/json; charset=utf-8", b)
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
