@@ -3,7 +3,6 @@ package heimdaltest
 import (
 	"cmp"
 	"encoding/json"
-	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/heimdal"
+	"github.com/psabridge/psabridge/internal/simkit"
 )
 
 // Wire shapes. They are declared here, apart from the client's types, so
@@ -75,59 +75,36 @@ type (
 	}
 )
 
+const jsonType = "application/json; charset=utf-8"
+
 // apiError writes Heimdal's .NET-style error body.
 func apiError(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"Message": msg})
+	simkit.WriteJSON(w, status, jsonType, map[string]string{"Message": msg})
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_ = json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, v any) { simkit.WriteJSON(w, http.StatusOK, jsonType, v) }
 
 func stamp(t time.Time) string { return t.UTC().Format(heimdal.DateLayout) }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.count(r.URL.Path)
-	if d := s.cfg.latency; d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
-	}
-	if status := s.takeInjection(); status != 0 {
-		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", "1")
-		}
-		apiError(w, status, "Injected failure: "+http.StatusText(status))
-		return
-	}
-	if s.limiter != nil {
-		now := time.Now()
-		res := s.limiter.ReserveN(now, 1)
-		if d := res.DelayFrom(now); !res.OK() || d > 0 {
-			res.CancelAt(now)
-			secs := max(1, int(math.Ceil(d.Seconds())))
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			apiError(w, http.StatusTooManyRequests, "Too many requests. Please try again later.")
-			return
-		}
-	}
+// authorize runs before the rate limit, so a rejected key costs no token:
+// Heimdal's API serves GET only, with a bearer API key.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
 		apiError(w, http.StatusMethodNotAllowed, "The requested resource does not support http method '"+r.Method+"'.")
-		return
+		return false
 	}
-	if !s.authorized(r) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token != s.opts.apiKey {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		apiError(w, http.StatusUnauthorized, "Authorization has been denied for this request.")
-		return
+		return false
 	}
+	return true
+}
+
+// route serves an authorised request.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	route, ok := strings.CutPrefix(strings.ToLower(r.URL.Path), strings.ToLower(APIPrefix))
 	if !ok {
 		apiError(w, http.StatusNotFound, "No HTTP resource was found that matches the request URI.")
@@ -148,34 +125,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		apiError(w, http.StatusNotFound, "No HTTP resource was found that matches the request URI.")
 	}
-}
-
-func (s *Server) count(path string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.counts[path]; !ok && len(s.counts) >= maxCountKeys {
-		path = "(other)"
-	}
-	s.counts[path]++
-}
-
-func (s *Server) takeInjection() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.injected) == 0 {
-		return 0
-	}
-	in := &s.injected[0]
-	status := in.status
-	if in.remaining--; in.remaining <= 0 {
-		s.injected = s.injected[1:]
-	}
-	return status
-}
-
-func (s *Server) authorized(r *http.Request) bool {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	return ok && strings.EqualFold(scheme, "Bearer") && token == s.cfg.apiKey
 }
 
 // query reads parameters case-insensitively, as ASP.NET model binding does.
