@@ -84,7 +84,12 @@ func apiError(w http.ResponseWriter, status int, msg string) {
 
 func writeJSON(w http.ResponseWriter, v any) { simkit.WriteJSON(w, http.StatusOK, jsonType, v) }
 
-func stamp(t time.Time) string { return t.UTC().Format(heimdal.DateLayout) }
+// dateLayout is how Heimdal writes dates: UTC without a zone designator.
+// It is stated here rather than taken from the client (see the package
+// doc's wire-model rule).
+const dateLayout = "2006-01-02T15:04:05"
+
+func stamp(t time.Time) string { return t.UTC().Format(dateLayout) }
 
 // authorize runs before the rate limit, so a rejected key costs no token:
 // Heimdal's API serves GET only, with a bearer API key.
@@ -170,7 +175,7 @@ func dateRange(w http.ResponseWriter, q query) (start, end time.Time, ok bool) {
 		if !present || v == "" {
 			continue
 		}
-		t, err := time.Parse(heimdal.DateLayout, v)
+		t, err := time.Parse(dateLayout, v)
 		if err != nil {
 			if t, err = time.Parse(time.RFC3339, v); err != nil {
 				apiError(w, http.StatusBadRequest, "The value '"+v+"' is not valid for "+p.name+".")

@@ -12,7 +12,7 @@ import (
 
 // The wire structs are written independently of the infima package's types
 // so that a mistake in one set of JSON tags is caught by tests instead of
-// being mirrored.
+// being mirrored (the wire-model rule all simulators of this module follow).
 
 type wirePage struct {
 	Items  any `json:"items"`
