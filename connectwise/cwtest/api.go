@@ -107,6 +107,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	rt, ids, e := s.route(r.Method, rest)
 	if e != nil {
+		if e.status == http.StatusNotFound && fallback != nil && fallback(c, rest) {
+			return
+		}
 		writeError(w, e)
 		return
 	}
@@ -119,6 +122,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	rt.fn(c)
 }
+
+// fallback, when set (from an init function of another file of this
+// package, such as collections generated from the PSA's OpenAPI spec),
+// serves an authenticated API request whose path no route in routes
+// matches. rest is the lower-cased path after /apis/3.0/; it reports
+// false when it does not know the path either, and the PSA's 404 follows.
+// It checks permissions itself, with s.authorize(c.member, ...).
+var fallback func(c *call, rest string) bool
 
 // validCodebase accepts "/v2025_1" or "/v4_6_release" style prefixes.
 func validCodebase(prefix string) bool {

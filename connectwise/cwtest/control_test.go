@@ -335,3 +335,36 @@ func TestHandlerWithRecorder(t *testing.T) {
 		t.Errorf("%d %s", rec.Code, rec.Body)
 	}
 }
+
+func TestFallbackServesUnknownPaths(t *testing.T) {
+	served := 0
+	fallback = func(c *call, rest string) bool {
+		if rest != "procurement/catalog" {
+			return false
+		}
+		served++
+		if e := c.s.authorize(c.member, fnServiceTickets, levelInquire); e != nil {
+			writeError(c.w, e)
+			return true
+		}
+		writeJSON(c.w, http.StatusOK, []map[string]any{{"id": 1}})
+		return true
+	}
+	t.Cleanup(func() { fallback = nil })
+	_, c := newAPI(t)
+	var items []map[string]any
+	c.get("procurement/catalog", &items)
+	if len(items) != 1 || served != 1 {
+		t.Fatalf("fallback: %v, served %d", items, served)
+	}
+	// A path the fallback does not know either gets the PSA's 404; a
+	// hand-written route never reaches the fallback, nor does an
+	// unauthenticated call.
+	c.mustStatus(c.do(http.MethodGet, "procurement/nothing", nil), 404)
+	c.mustStatus(c.do(http.MethodGet, "service/boards", nil), 200)
+	c.header.Del("Authorization")
+	c.mustStatus(c.do(http.MethodGet, "procurement/catalog", nil), 401)
+	if served != 1 {
+		t.Errorf("fallback served %d requests, want 1", served)
+	}
+}
