@@ -1,6 +1,7 @@
 package cwtest
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -85,7 +86,39 @@ type call struct {
 	member Member // the authenticated member
 }
 
-// serveAPI handles everything past faults, latency and rate limiting.
+// apiPath returns the lower-cased path after /apis/3.0/ of an API request,
+// or false for anything else (/login/companyinfo, unknown URLs).
+func apiPath(r *http.Request) (string, bool) {
+	lower := strings.ToLower(r.URL.Path)
+	i := strings.Index(lower, "/apis/3.0/")
+	if i < 0 || !validCodebase(lower[:i]) {
+		return "", false
+	}
+	return strings.Trim(lower[i+len("/apis/3.0/"):], "/"), true
+}
+
+// memberKey carries the authenticated member from authenticateRequest to
+// serveAPI in the request's context.
+type memberKey struct{}
+
+// authenticateRequest is the kit's authentication step: it runs before
+// the rate limit, so a rejected key costs no token. Requests outside the
+// API (codebase discovery, unknown URLs) pass unauthenticated, as on the
+// PSA.
+func (s *Server) authenticateRequest(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	if _, ok := apiPath(r); !ok {
+		return r, true
+	}
+	c := &call{s: s, w: w, r: r}
+	if e := s.authenticate(c); e != nil {
+		writeError(w, e)
+		return r, false
+	}
+	return r.WithContext(context.WithValue(r.Context(), memberKey{}, c.member)), true
+}
+
+// serveAPI handles everything past logging, latency, faults,
+// authentication and rate limiting.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	lower := strings.ToLower(path)
@@ -93,18 +126,13 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.companyInfo(w, r, path[i+len("/login/companyinfo/"):])
 		return
 	}
-	i := strings.Index(lower, "/apis/3.0/")
-	if i < 0 || !validCodebase(lower[:i]) {
+	rest, ok := apiPath(r)
+	member, authenticated := r.Context().Value(memberKey{}).(Member)
+	if !ok || !authenticated {
 		writeError(w, errorf(http.StatusNotFound, "NotFound", "The requested URL %s was not found on this server", path))
 		return
 	}
-	c := &call{s: s, w: w, r: r}
-	rest := strings.Trim(lower[i+len("/apis/3.0/"):], "/")
-
-	if e := s.authenticate(c); e != nil {
-		writeError(w, e)
-		return
-	}
+	c := &call{s: s, w: w, r: r, member: member}
 	rt, ids, e := s.route(r.Method, rest)
 	if e != nil {
 		if e.status == http.StatusNotFound && fallback != nil && fallback(c, rest) {

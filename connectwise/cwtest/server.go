@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/psabridge/psabridge/apitest"
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/internal/simkit"
 )
@@ -85,9 +86,7 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.sim.Cl
 // and must not block. A Request carries no header or body, so printing
 // it never prints a credential.
 func WithObserver(f func(Request)) Option {
-	return func(o *options) {
-		o.sim.Observe = func(r simkit.Request) { f(Request(r)) }
-	}
+	return func(o *options) { o.sim.Observe = f }
 }
 
 // NewServer starts a simulator on 127.0.0.1 at a random port.
@@ -110,6 +109,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 	s.kit = simkit.New(o.sim, simkit.Vendor{
 		Name:                 "cwtest",
 		Route:                http.HandlerFunc(s.serveAPI),
+		Auth:                 s.authenticateRequest,
 		WriteFault:           writeFault,
 		WriteTooManyRequests: writeTooManyRequests,
 	})
@@ -157,30 +157,12 @@ func (s *Server) SetRateLimit(perSecond float64, burst int) { s.kit.SetRateLimit
 // SetLatency changes the delay added to every response.
 func (s *Server) SetLatency(d time.Duration) { s.kit.SetLatency(d) }
 
-// Fault describes a failure to inject into matching requests.
-type Fault struct {
-	// Method matches the request method ("" for any).
-	Method string
-	// PathContains matches a substring of the path, case-insensitively
-	// ("" for any).
-	PathContains string
-	// Status answers with this status without processing the request:
-	// a 5xx, or 429 for a rate-limit storm.
-	Status int
-	// RetryAfter is sent as the Retry-After header when set.
-	RetryAfter string
-	// Times limits how many requests the fault hits; 0 means until
-	// ClearFaults.
-	Times int
-	// DropAfterWrite processes the request fully (the write happens), then
-	// closes the connection without sending the response.
-	DropAfterWrite bool
-	// Body replaces the default response body for Status.
-	Body string
-}
+// Fault describes a failure to inject into matching requests: a 5xx, a 429
+// storm, or a write that succeeds but never answers (DropAfterWrite).
+type Fault = apitest.Fault
 
 // InjectFault adds a fault. Faults are tried in the order added.
-func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(simkit.Fault(f)) }
+func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(f) }
 
 // InjectStatus makes the next times requests fail with status and the
 // PSA's error body; a 429 or 503 carries "Retry-After: 1". It is
@@ -196,19 +178,10 @@ func (s *Server) InjectStatus(status, times int) {
 func (s *Server) ClearFaults() { s.kit.ClearFaults() }
 
 // Request is one entry of the request log. It holds no header or body.
-type Request struct {
-	Method   string
-	Path     string
-	RawQuery string
-	// Status is the status the server produced; for a dropped connection
-	// it is the status that was never delivered.
-	Status  int
-	Dropped bool
-	Time    time.Time
-}
+type Request = apitest.Request
 
 // Requests returns the most recent requests, oldest first.
-func (s *Server) Requests() []Request { return convertRequests(s.kit.Requests()) }
+func (s *Server) Requests() []Request { return s.kit.Requests() }
 
 // CountRequests counts every request since the start (or the last
 // ResetRequests) whose method matches (case-insensitive, "" for any) and
@@ -226,14 +199,6 @@ func (s *Server) Throttled() int { return s.kit.Throttled() }
 
 // ResetRequests clears the request log and the counters.
 func (s *Server) ResetRequests() { s.kit.ResetRequests() }
-
-func convertRequests(in []simkit.Request) []Request {
-	out := make([]Request, len(in))
-	for i, r := range in {
-		out[i] = Request(r)
-	}
-	return out
-}
 
 // retryAfterFor is the Retry-After InjectStatus sends: one second for the
 // statuses a client retries after waiting.

@@ -93,19 +93,19 @@ func stamp(t time.Time) string { return t.UTC().Format(dateLayout) }
 
 // authorize runs before the rate limit, so a rejected key costs no token:
 // Heimdal's API serves GET only, with a bearer API key.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
 		apiError(w, http.StatusMethodNotAllowed, "The requested resource does not support http method '"+r.Method+"'.")
-		return false
+		return r, false
 	}
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token != s.opts.apiKey {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		apiError(w, http.StatusUnauthorized, "Authorization has been denied for this request.")
-		return false
+		return r, false
 	}
-	return true
+	return r, true
 }
 
 // route serves an authorised request.

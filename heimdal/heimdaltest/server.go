@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/psabridge/psabridge/apitest"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/internal/simkit"
 )
@@ -74,9 +75,7 @@ func WithRequestLogSize(n int) Option { return func(o *options) { o.sim.LogSize 
 // and must not block. A Request carries no header, so printing it never
 // prints the API key.
 func WithObserver(f func(Request)) Option {
-	return func(o *options) {
-		o.sim.Observe = func(r simkit.Request) { f(Request(r)) }
-	}
+	return func(o *options) { o.sim.Observe = f }
 }
 
 // Server is a simulated Heimdal API. Create it with NewServer, or with
@@ -478,31 +477,13 @@ func alertKey(customerID string, m heimdal.Module, targetID, sourceID string) st
 	return strings.Join(parts, "/")
 }
 
-// Fault describes a failure to inject into matching requests.
-type Fault struct {
-	// Method matches the request method ("" for any).
-	Method string
-	// PathContains matches a substring of the path, case-insensitively
-	// ("" for any).
-	PathContains string
-	// Status answers with this status and a {"Message": ...} body, before
-	// authentication.
-	Status int
-	// RetryAfter is sent as the Retry-After header when set.
-	RetryAfter string
-	// Times limits how many requests the fault hits; 0 means until
-	// ClearFaults.
-	Times int
-	// DropAfterWrite processes the request fully, then closes the
-	// connection without sending the response.
-	DropAfterWrite bool
-	// Body replaces the default response body for Status.
-	Body string
-}
+// Fault describes a failure to inject into matching requests, answered
+// with a {"Message": ...} body before authentication.
+type Fault = apitest.Fault
 
 // InjectFault adds a fault. Faults are tried in the order added; the first
 // that matches a request answers it.
-func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(simkit.Fault(f)) }
+func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(f) }
 
 // InjectStatus makes the next times requests (after logging and latency,
 // before authentication) fail with status and a {"Message": ...} body; a
@@ -529,27 +510,12 @@ func (s *Server) SetRateLimit(perSecond float64, burst int) { s.kit.SetRateLimit
 // SetLatency changes the delay added to every response.
 func (s *Server) SetLatency(d time.Duration) { s.kit.SetLatency(d) }
 
-// Request is one entry of the request log. It holds no header or body.
-type Request struct {
-	Method   string
-	Path     string
-	RawQuery string
-	// Status is the status the server produced; 0 when the client left
-	// before any answer.
-	Status  int
-	Dropped bool
-	Time    time.Time
-}
+// Request is one entry of the request log. It holds no header or
+// body.
+type Request = apitest.Request
 
 // Requests returns the most recent requests, oldest first.
-func (s *Server) Requests() []Request {
-	in := s.kit.Requests()
-	out := make([]Request, len(in))
-	for i, r := range in {
-		out[i] = Request(r)
-	}
-	return out
-}
+func (s *Server) Requests() []Request { return s.kit.Requests() }
 
 // CountRequests returns how many requests (of any outcome) arrived whose
 // method matches (case-insensitive, "" for any) and whose URL path

@@ -88,17 +88,17 @@ func date(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // authorize runs after logging, latency and injected faults, and before
 // the rate limit: faults fire whatever the key, and a rejected key costs no
 // rate-limit token.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
 		writeJSON(w, http.StatusMethodNotAllowed, wireError{"Method Not Allowed"})
-		return false
+		return r, false
 	}
 	if !s.keyOK(r.Header.Get("X-API-Key")) {
 		writeJSON(w, http.StatusUnauthorized, wireError{"Unauthorized"})
-		return false
+		return r, false
 	}
-	return true
+	return r, true
 }
 
 // route serves an authorised request.

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/psabridge/psabridge/apitest"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/internal/simkit"
 )
@@ -94,9 +95,7 @@ func WithRequestLogSize(n int) Option { return func(o *options) { o.sim.LogSize 
 // and must not block. A Request carries no header, so printing it never
 // prints the API key.
 func WithObserver(f func(Request)) Option {
-	return func(o *options) {
-		o.sim.Observe = func(r simkit.Request) { f(Request(r)) }
-	}
+	return func(o *options) { o.sim.Observe = f }
 }
 
 // NewServer starts a simulator on a loopback port. Call Close when done.
@@ -231,33 +230,13 @@ func (s *Server) keyOK(k string) bool {
 // Now returns the simulated "today".
 func (s *Server) Now() time.Time { return s.today }
 
-// Fault describes a failure to inject into matching requests.
-type Fault struct {
-	// Method matches the request method ("" for any).
-	Method string
-	// PathContains matches a substring of the path, case-insensitively
-	// ("" for any).
-	PathContains string
-	// Status answers with this status before the key is checked, with a
-	// JSON {"message"} body.
-	Status int
-	// RetryAfter is sent as the Retry-After header when set.
-	RetryAfter string
-	// Times limits how many requests the fault hits; 0 means until
-	// ClearFaults.
-	Times int
-	// DropAfterWrite processes the request fully, then closes the
-	// connection without sending the response.
-	DropAfterWrite bool
-	// Body replaces the default body verbatim: use it for malformed JSON
-	// or odd error bodies (with Status 200 for a "successful" garbage
-	// answer).
-	Body string
-}
+// Fault describes a failure to inject into matching requests, answered
+// with a JSON {"message"} body before the key is checked.
+type Fault = apitest.Fault
 
 // InjectFault adds a fault. Faults are tried in the order added; the first
 // that matches a request answers it.
-func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(simkit.Fault(f)) }
+func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(f) }
 
 // InjectStatus makes the next times requests fail with status (before
 // the key is checked), with a JSON {"message"} body; 429 and 503 carry
@@ -293,28 +272,13 @@ func (s *Server) noteLimit(n int) {
 	}
 }
 
-// Request is one entry of the request log. It holds no header or body.
-type Request struct {
-	Method   string
-	Path     string
-	RawQuery string
-	// Status is the status the server produced; 0 when the client left
-	// before any answer.
-	Status  int
-	Dropped bool
-	Time    time.Time
-}
+// Request is one entry of the request log. It holds no header or
+// body.
+type Request = apitest.Request
 
 // Requests returns the most recent requests (whatever their outcome),
 // oldest first.
-func (s *Server) Requests() []Request {
-	in := s.kit.Requests()
-	out := make([]Request, len(in))
-	for i, r := range in {
-		out[i] = Request(r)
-	}
-	return out
-}
+func (s *Server) Requests() []Request { return s.kit.Requests() }
 
 // CountRequests returns how many requests had a method matching method
 // (case-insensitive, "" for any) and a URL path containing pathContains

@@ -11,22 +11,10 @@
 //   - a bounded request log with unbounded per-path counters;
 //   - WriteJSON.
 //
-// The simulators re-export the kit's vocabulary under the same names
-// (Requests, CountRequests, ResetRequests, InjectFault, ClearFaults,
-// WithClock, WithRateLimit, SetRateLimit, WithLatency, SetLatency,
-// WithoutSeedData, Client, Transport, Throttled) with their own Request and
-// Fault types, so that no public signature names this internal package.
-//
-// Wire model, the rule for every simulator: what goes over HTTP is
-// declared by the simulator itself — cwtest's exported Ticket, Company...
-// (an oracle that third-party clients can be checked against too), the
-// unexported wire structs of heimdaltest, infimatest and security360test,
-// or JSON objects held as maps — and never encoded or decoded through the
-// client package's types, nor formatted with the client's layouts. A wrong
-// JSON tag in a client then fails that client's tests instead of being
-// mirrored. Client types may appear in a simulator's Go-side control API
-// (seeding and inspection) and as plain vocabulary (enum values, limits);
-// never on the wire.
+// The simulators re-export the kit's controls under the names the public
+// package apitest lists, with apitest's Request and Fault, so that no
+// public signature names this internal package. apitest also states the
+// wire-model rule every simulator follows.
 //
 // Time: Config.Clock stamps the request log and drives the rate limiter,
 // so a test that freezes or advances the clock controls both. Latency

@@ -5,27 +5,6 @@ import (
 	"strings"
 )
 
-// Fault describes a failure to inject into matching requests.
-type Fault struct {
-	// Method matches the request method ("" for any).
-	Method string
-	// PathContains matches a substring of the path, case-insensitively
-	// ("" for any).
-	PathContains string
-	// Status answers with this status without processing the request.
-	Status int
-	// RetryAfter is sent as the Retry-After header when set.
-	RetryAfter string
-	// Times limits how many requests the fault hits; 0 means until
-	// ClearFaults.
-	Times int
-	// DropAfterWrite processes the request fully (the write happens), then
-	// closes the connection without sending the response.
-	DropAfterWrite bool
-	// Body replaces the vendor's default response body for Status.
-	Body string
-}
-
 // InjectFault adds a fault. Faults are tried in the order added; the first
 // that matches a request answers it.
 func (k *Kit) InjectFault(f Fault) {

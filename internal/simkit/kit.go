@@ -41,9 +41,11 @@ type Vendor struct {
 	// Route serves a request that passed every stage of the pipeline.
 	Route http.Handler
 	// Auth, if set, runs after faults and before the rate limit, so a
-	// rejected credential costs no rate-limit token. It answers the
-	// request itself and returns false to stop it.
-	Auth func(w http.ResponseWriter, r *http.Request) bool
+	// rejected credential costs no rate-limit token. It answers a request
+	// it rejects itself and returns false; otherwise it returns the request
+	// to go on with, which may carry what it learnt (the caller's identity)
+	// in its context.
+	Auth func(w http.ResponseWriter, r *http.Request) (*http.Request, bool)
 	// Exempt, if set, reports requests that faults and the rate limit
 	// never touch (an OAuth token endpoint); they are still logged.
 	Exempt func(r *http.Request) bool

@@ -25,12 +25,12 @@ func (v *testVendor) kit(cfg Config) *Kit {
 			v.served.Add(1)
 			WriteJSON(w, http.StatusOK, "", map[string]string{"path": r.URL.Path})
 		}),
-		Auth: func(w http.ResponseWriter, r *http.Request) bool {
+		Auth: func(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
 			if r.Header.Get("X-Key") != "k" {
 				WriteBody(w, http.StatusUnauthorized, "text/plain", []byte("no key"))
-				return false
+				return r, false
 			}
-			return true
+			return r, true
 		},
 		Exempt: func(r *http.Request) bool { return r.URL.Path == "/token" },
 		WriteFault: func(w http.ResponseWriter, f Fault) {

@@ -3,22 +3,15 @@ package simkit
 import (
 	"strings"
 	"sync"
-	"time"
+
+	"github.com/psabridge/psabridge/apitest"
 )
 
-// Request is one entry of the request log. It holds no header and no
-// body, so it never carries a credential.
-type Request struct {
-	Method   string
-	Path     string
-	RawQuery string
-	// Status is the status the server produced; for a dropped connection
-	// it is the status that was never delivered, and 0 when the client
-	// left before any answer.
-	Status  int
-	Dropped bool
-	Time    time.Time
-}
+// Request and Fault are the public vocabulary the simulators re-export.
+type (
+	Request = apitest.Request
+	Fault   = apitest.Fault
+)
 
 // maxCountKeys bounds the counters' memory: past it, new paths are
 // counted with their numeric segments folded to "#", so "/tickets/"

@@ -68,8 +68,11 @@ func (k *Kit) serve(w http.ResponseWriter, r *http.Request) {
 
 // admit runs authentication, the rate limit and the route.
 func (k *Kit) admit(w http.ResponseWriter, r *http.Request, exempt bool) {
-	if k.vendor.Auth != nil && !k.vendor.Auth(w, r) {
-		return
+	if k.vendor.Auth != nil {
+		var ok bool
+		if r, ok = k.vendor.Auth(w, r); !ok {
+			return
+		}
 	}
 	if !exempt {
 		if wait, limited := k.spend(); limited {

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/psabridge/psabridge/apitest"
 	"github.com/psabridge/psabridge/internal/simkit"
 	"github.com/psabridge/psabridge/security360"
 )
@@ -88,9 +89,7 @@ func WithRequestLogSize(n int) Option { return func(o *options) { o.sim.LogSize 
 // and must not block. A Request carries no header or body, so printing it
 // never prints the client secret or a token.
 func WithObserver(f func(Request)) Option {
-	return func(o *options) {
-		o.sim.Observe = func(r simkit.Request) { f(Request(r)) }
-	}
+	return func(o *options) { o.sim.Observe = f }
 }
 
 // WithPageSize makes list endpoints page by n items when the caller gives
@@ -130,40 +129,14 @@ type issued struct {
 
 type injection struct{ status, times int }
 
-// Request is one entry of the request log, token requests included. It
-// holds no header or body.
-type Request struct {
-	Method   string
-	Path     string
-	RawQuery string
-	// Status is the status the server produced; 0 when the client left
-	// before any answer.
-	Status  int
-	Dropped bool
-	Time    time.Time
-}
+// Request is one entry of the request log, token requests included. It holds no header or
+// body.
+type Request = apitest.Request
 
 // Fault describes a failure to inject into matching API requests (the
-// token endpoint has InjectTokenStatus).
-type Fault struct {
-	// Method matches the request method ("" for any).
-	Method string
-	// PathContains matches a substring of the path, case-insensitively
-	// ("" for any).
-	PathContains string
-	// Status answers with this status and a {"code", "message"} body.
-	Status int
-	// RetryAfter is sent as the Retry-After header when set.
-	RetryAfter string
-	// Times limits how many requests the fault hits; 0 means until
-	// ClearFaults.
-	Times int
-	// DropAfterWrite processes the request fully (a PATCH is applied),
-	// then closes the connection without sending the response.
-	DropAfterWrite bool
-	// Body replaces the default response body for Status.
-	Body string
-}
+// token endpoint has InjectTokenStatus), answered with a {"code",
+// "message"} body.
+type Fault = apitest.Fault
 
 type simCompany struct {
 	company security360.Company
@@ -223,6 +196,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 	s.kit = simkit.New(o.sim, simkit.Vendor{
 		Name:   "security360test",
 		Route:  s.routes(),
+		Auth:   s.authenticate,
 		Exempt: isTokenRequest,
 		WriteFault: func(w http.ResponseWriter, f simkit.Fault) {
 			if f.Body != "" {
@@ -295,14 +269,7 @@ func (s *Server) Training() *Store { return s.store }
 
 // Requests returns the most recent requests, token requests included,
 // oldest first.
-func (s *Server) Requests() []Request {
-	in := s.kit.Requests()
-	out := make([]Request, len(in))
-	for i, r := range in {
-		out[i] = Request(r)
-	}
-	return out
-}
+func (s *Server) Requests() []Request { return s.kit.Requests() }
 
 // CountRequests returns how many requests arrived whose method matches
 // (case-insensitive, "" for any) and whose path contains pathContains
@@ -336,7 +303,7 @@ func (s *Server) SetLatency(d time.Duration) { s.kit.SetLatency(d) }
 
 // InjectFault adds a fault for API requests. Faults are tried in the order
 // added; the first that matches a request answers it.
-func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(simkit.Fault(f)) }
+func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(f) }
 
 // ClearFaults removes every injected API fault.
 func (s *Server) ClearFaults() { s.kit.ClearFaults() }
@@ -679,17 +646,41 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// validToken returns the grant of the request's bearer token, if it is
+// known and not expired.
+func (s *Server) validToken(r *http.Request) (issued, bool) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is, known := s.tokens[tok]
+	return is, ok && known && s.kit.Now().Before(is.expires)
+}
+
+func writeInvalidToken(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	writeError(w, http.StatusUnauthorized, "Unauthorized", "missing, invalid or expired access token")
+}
+
+// authenticate is the kit's authentication step for API calls: a
+// missing, unknown or expired token gets 401 before the rate limit and
+// the quota, so it costs neither. Handlers then check scopes.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	if isTokenRequest(r) {
+		return r, true
+	}
+	if _, ok := s.validToken(r); !ok {
+		writeInvalidToken(w)
+		return r, false
+	}
+	return r, true
+}
+
 // authorize checks the bearer token and, when scope is not empty, that the
 // token carries it.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, scope string) bool {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	s.mu.Lock()
-	is, known := s.tokens[tok]
-	valid := ok && known && s.kit.Now().Before(is.expires)
-	s.mu.Unlock()
+	is, valid := s.validToken(r)
 	if !valid {
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		writeError(w, http.StatusUnauthorized, "Unauthorized", "missing, invalid or expired access token")
+		writeInvalidToken(w)
 		return false
 	}
 	if scope != "" && !is.scopes[scope] {
