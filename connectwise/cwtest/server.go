@@ -168,11 +168,7 @@ func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(f) }
 // PSA's error body; a 429 or 503 carries "Retry-After: 1". It is
 // InjectFault(Fault{Status: status, Times: times, ...}); times <= 0 does
 // nothing.
-func (s *Server) InjectStatus(status, times int) {
-	if times > 0 {
-		s.InjectFault(Fault{Status: status, Times: times, RetryAfter: retryAfterFor(status)})
-	}
-}
+func (s *Server) InjectStatus(status, times int) { s.kit.InjectStatus(status, times, "1") }
 
 // ClearFaults removes every injected fault.
 func (s *Server) ClearFaults() { s.kit.ClearFaults() }
@@ -199,15 +195,6 @@ func (s *Server) Throttled() int { return s.kit.Throttled() }
 
 // ResetRequests clears the request log and the counters.
 func (s *Server) ResetRequests() { s.kit.ResetRequests() }
-
-// retryAfterFor is the Retry-After InjectStatus sends: one second for the
-// statuses a client retries after waiting.
-func retryAfterFor(status int) string {
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		return "1"
-	}
-	return ""
-}
 
 func writeTooManyRequests(w http.ResponseWriter, seconds int) {
 	body := fmt.Sprintf(`{"error":"ConnectWiseAPI","message":"Too many requests. Please try again in %d seconds."}`, seconds)

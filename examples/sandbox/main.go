@@ -29,6 +29,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/psabridge/psabridge/apitest"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/infima/infimatest"
@@ -60,12 +61,15 @@ type requestLog struct {
 	out io.Writer
 }
 
-// line prints one request. Only method, path and status: the query is
-// left out too, since a client may put anything there.
-func (l *requestLog) line(sim, method, path string, status int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fmt.Fprintf(l.out, "%-7s %-6s %s %s\n", sim, method, path, statusText(status))
+// observer prints one line per request of the simulator sim: method,
+// path and status only. The query is left out too, since a client may put
+// anything there.
+func (l *requestLog) observer(sim string) func(apitest.Request) {
+	return func(r apitest.Request) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		fmt.Fprintf(l.out, "%-7s %-6s %s %s\n", sim, r.Method, r.Path, statusText(r.Status))
+	}
 }
 
 func statusText(status int) string {
@@ -119,10 +123,10 @@ func serve(ctx context.Context, addr string, verbose bool, out io.Writer, ready 
 	)
 	if verbose {
 		log := &requestLog{out: out}
-		psaOpts = append(psaOpts, cwtest.WithObserver(func(r cwtest.Request) { log.line("psa", r.Method, r.Path, r.Status) }))
-		infOpts = append(infOpts, infimatest.WithObserver(func(r infimatest.Request) { log.line("infima", r.Method, r.Path, r.Status) }))
-		hdOpts = append(hdOpts, heimdaltest.WithObserver(func(r heimdaltest.Request) { log.line("heimdal", r.Method, r.Path, r.Status) }))
-		asioOpts = append(asioOpts, security360test.WithObserver(func(r security360test.Request) { log.line("asio", r.Method, r.Path, r.Status) }))
+		psaOpts = append(psaOpts, cwtest.WithObserver(log.observer("psa")))
+		infOpts = append(infOpts, infimatest.WithObserver(log.observer("infima")))
+		hdOpts = append(hdOpts, heimdaltest.WithObserver(log.observer("heimdal")))
+		asioOpts = append(asioOpts, security360test.WithObserver(log.observer("asio")))
 	}
 	psa := cwtest.NewUnstartedServer(psaOpts...)
 	psa.AddTickets(len(openTickets), func(i int, t *cwtest.Ticket) { t.Summary = openTickets[i] })

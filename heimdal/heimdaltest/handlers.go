@@ -241,26 +241,38 @@ func (s *Server) listCustomers(w http.ResponseWriter, q query) {
 	writePage(w, items, number, size)
 }
 
+// datedListing reads what every dated list takes, in Heimdal's order of
+// checks: the customer scope, the page, the date range. It answers a bad
+// request itself. The caller holds s.mu.
+func (s *Server) datedListing(w http.ResponseWriter, q query) (l datedList, ok bool) {
+	if l.c, ok = s.scope(w, q); !ok {
+		return l, false
+	}
+	if l.number, l.size, ok = paging(w, q); !ok {
+		return l, false
+	}
+	l.start, l.end, ok = dateRange(w, q)
+	return l, ok
+}
+
+type datedList struct {
+	c            *customer
+	number, size int
+	start, end   time.Time
+}
+
 func (s *Server) listDevices(w http.ResponseWriter, q query) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.scope(w, q)
-	if !ok {
-		return
-	}
-	number, size, ok := paging(w, q)
-	if !ok {
-		return
-	}
-	start, end, ok := dateRange(w, q)
+	l, ok := s.datedListing(w, q)
 	if !ok {
 		return
 	}
 	only, _ := q.get("clientInfoId")
 	var items []wireDevice
-	for _, d := range s.devices[c.id] {
+	for _, d := range s.devices[l.c.id] {
 		id := strconv.FormatInt(d.clientInfoID, 10)
-		if (only != "" && only != id) || !inRange(d.lastSeen, start, end) {
+		if (only != "" && only != id) || !inRange(d.lastSeen, l.start, l.end) {
 			continue
 		}
 		items = append(items, wireDevice{
@@ -269,7 +281,7 @@ func (s *Server) listDevices(w http.ResponseWriter, q query) {
 			ActiveModules: []string{"DNS Security", "Next-Gen Antivirus", "Patch & Asset Management"}, Status: "Online",
 		})
 	}
-	writePage(w, items, number, size)
+	writePage(w, items, l.number, l.size)
 }
 
 // alertsLocked returns the customer's alerts on board b in id order, so pages
@@ -339,23 +351,15 @@ func (s *Server) listM365Alerts(w http.ResponseWriter, q query) {
 func listBoardAlerts[T any](s *Server, w http.ResponseWriter, q query, board heimdal.Board, wire func(*alert) T) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.scope(w, q)
-	if !ok {
-		return
-	}
-	number, size, ok := paging(w, q)
-	if !ok {
-		return
-	}
-	start, end, ok := dateRange(w, q)
+	l, ok := s.datedListing(w, q)
 	if !ok {
 		return
 	}
 	items := []T{}
-	for _, a := range s.alertsLocked(c.id, board) {
-		if inRange(a.lastUpdate, start, end) {
+	for _, a := range s.alertsLocked(l.c.id, board) {
+		if inRange(a.lastUpdate, l.start, l.end) {
 			items = append(items, wire(a))
 		}
 	}
-	writePage(w, items, number, size)
+	writePage(w, items, l.number, l.size)
 }

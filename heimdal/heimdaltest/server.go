@@ -489,16 +489,7 @@ func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(f) }
 // before authentication) fail with status and a {"Message": ...} body; a
 // 429 or 503 carries "Retry-After: 1". Faults queue in call order; times <=
 // 0 does nothing. It is a shorthand for InjectFault.
-func (s *Server) InjectStatus(status, times int) {
-	if times <= 0 {
-		return
-	}
-	f := Fault{Status: status, Times: times}
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		f.RetryAfter = "1"
-	}
-	s.InjectFault(f)
-}
+func (s *Server) InjectStatus(status, times int) { s.kit.InjectStatus(status, times, "1") }
 
 // ClearFaults removes every injected fault.
 func (s *Server) ClearFaults() { s.kit.ClearFaults() }

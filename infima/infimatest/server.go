@@ -242,16 +242,7 @@ func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(f) }
 // the key is checked), with a JSON {"message"} body; 429 and 503 carry
 // Retry-After: 1. It is a shorthand for InjectFault; times <= 0 does
 // nothing.
-func (s *Server) InjectStatus(status, times int) {
-	if times <= 0 {
-		return
-	}
-	f := Fault{Status: status, Times: times}
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		f.RetryAfter = "1"
-	}
-	s.InjectFault(f)
-}
+func (s *Server) InjectStatus(status, times int) { s.kit.InjectStatus(status, times, "1") }
 
 // ClearFaults removes every injected fault.
 func (s *Server) ClearFaults() { s.kit.ClearFaults() }

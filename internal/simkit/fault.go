@@ -13,6 +13,20 @@ func (k *Kit) InjectFault(f Fault) {
 	k.mu.Unlock()
 }
 
+// InjectStatus is the shorthand every simulator offers: the next times
+// requests fail with status, and a 429 or 503 carries retryAfter as its
+// Retry-After. times <= 0 does nothing.
+func (k *Kit) InjectStatus(status, times int, retryAfter string) {
+	if times <= 0 {
+		return
+	}
+	f := Fault{Status: status, Times: times}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		f.RetryAfter = retryAfter
+	}
+	k.InjectFault(f)
+}
+
 // ClearFaults removes every injected fault.
 func (k *Kit) ClearFaults() {
 	k.mu.Lock()

@@ -320,16 +320,7 @@ func (s *Server) ExpireTokens() {
 // any other processing (a 429 or 503 carries the Retry-After of
 // WithRetryAfter). It is a shorthand for InjectFault; times <= 0 does
 // nothing.
-func (s *Server) InjectStatus(status, times int) {
-	if times <= 0 {
-		return
-	}
-	f := Fault{Status: status, Times: times}
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		f.RetryAfter = s.retryAfter()
-	}
-	s.InjectFault(f)
-}
+func (s *Server) InjectStatus(status, times int) { s.kit.InjectStatus(status, times, s.retryAfter()) }
 
 func (s *Server) retryAfter() string {
 	return strconv.Itoa(int(math.Ceil(s.opts.retryAfter.Seconds())))
