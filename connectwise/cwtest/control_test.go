@@ -368,3 +368,40 @@ func TestFallbackServesUnknownPaths(t *testing.T) {
 		t.Errorf("fallback served %d requests, want 1", served)
 	}
 }
+
+func TestAPIMemberGrants(t *testing.T) {
+	// Read-only tickets and nothing else: what a reporting tool would ask
+	// for. The role holds exactly that, and the PSA's 403s follow.
+	srv, c := newAPI(t, WithAPIMemberGrants(Grant{Function: "Service Tickets", Inquire: "All", Add: "None", Edit: "None", Delete: "None"}))
+	c.get("service/tickets", nil)
+	if r := c.do(http.MethodPost, "service/tickets", map[string]any{"summary": "x", "company": map[string]any{"id": 2}}); r.status != 403 || r.err(t).Code != "Security" {
+		t.Errorf("POST with inquire-only grant: %d %s", r.status, r.body)
+	}
+	if r := c.do(http.MethodGet, "company/companies", nil); r.status != 403 {
+		t.Errorf("companies without a grant: %d", r.status)
+	}
+	levels := map[string]string{}
+	for _, p := range srv.Permissions() {
+		levels[p.ModuleFunctionName] = p.AddLevel + "/" + p.InquireLevel
+	}
+	if levels["Service Tickets"] != "None/All" || levels["Company Maintenance"] != "None/None" {
+		t.Errorf("permissions = %v", levels)
+	}
+
+	// The default is DefaultGrants, and it is the role's content.
+	def := NewUnstartedServer()
+	if got, want := len(def.Permissions()), len(catalogue); got != want {
+		t.Fatalf("%d permissions, want one per catalogue function (%d)", got, want)
+	}
+	for _, g := range DefaultGrants() {
+		found := false
+		for _, p := range def.Permissions() {
+			if p.ModuleFunctionName == g.Function {
+				found = p.AddLevel == g.Add && p.EditLevel == g.Edit && p.DeleteLevel == g.Delete && p.InquireLevel == g.Inquire
+			}
+		}
+		if !found {
+			t.Errorf("default role does not hold %+v", g)
+		}
+	}
+}
