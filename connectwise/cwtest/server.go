@@ -50,9 +50,10 @@ type Server struct {
 type Option func(*options)
 
 type options struct {
-	sim      simkit.Config
-	codebase string
-	grants   []Grant
+	sim        simkit.Config
+	noSeedData bool
+	codebase   string
+	grants     []Grant
 }
 
 // WithRateLimit makes the server answer 429 with Retry-After once clients
@@ -71,7 +72,7 @@ func WithCodebase(codebase string) Option { return func(o *options) { o.codebase
 
 // WithoutSeedData starts with only the API member, its role and one board,
 // instead of the realistic seed data.
-func WithoutSeedData() Option { return func(o *options) { o.sim.NoSeedData = true } }
+func WithoutSeedData() Option { return func(o *options) { o.noSeedData = true } }
 
 // WithRequestLogSize bounds how many requests Requests remembers (10,000
 // by default). CountRequests is not bounded by it.
@@ -113,7 +114,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 		WriteFault:           writeFault,
 		WriteTooManyRequests: writeTooManyRequests,
 	})
-	seed(s.st, s.now(), o.grants, !o.sim.NoSeedData)
+	seed(s.st, s.now(), o.grants, !o.noSeedData)
 	return s
 }
 

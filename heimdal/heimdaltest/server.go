@@ -40,8 +40,9 @@ const MaxPageSize = 1000
 type Option func(*options)
 
 type options struct {
-	sim    simkit.Config
-	apiKey string
+	sim        simkit.Config
+	noSeedData bool
+	apiKey     string
 }
 
 // WithAPIKey sets the key the server accepts.
@@ -64,7 +65,7 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.sim.Cl
 
 // WithoutSeedData starts with only the reseller that owns the API key: no
 // customers, devices or users.
-func WithoutSeedData() Option { return func(o *options) { o.sim.NoSeedData = true } }
+func WithoutSeedData() Option { return func(o *options) { o.noSeedData = true } }
 
 // WithRequestLogSize bounds how many requests Requests remembers (10,000
 // by default). CountRequests is not bounded by it.
@@ -166,7 +167,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 			apiError(w, http.StatusTooManyRequests, "Too many requests. Please try again later.")
 		},
 	})
-	s.seed(!o.sim.NoSeedData)
+	s.seed(!o.noSeedData)
 	return s
 }
 

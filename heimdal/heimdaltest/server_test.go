@@ -433,3 +433,14 @@ func TestConcurrentUse(t *testing.T) {
 		t.Error("ClearAll")
 	}
 }
+
+func TestWithoutSeedData(t *testing.T) {
+	srv := heimdaltest.NewUnstartedServer(heimdaltest.WithoutSeedData())
+	cs := srv.Customers()
+	if len(cs) != 1 || cs[0].ID != heimdaltest.ResellerID || cs[0].Type != "RESELLER" {
+		t.Fatalf("Customers = %+v, want the reseller alone", cs)
+	}
+	if _, err := srv.RaiseEvent(heimdaltest.Event{CustomerID: heimdaltest.AcmeID, Module: heimdal.ModuleDisk, Target: "ACME-WS01"}); err == nil {
+		t.Error("a seeded customer exists without seed data")
+	}
+}

@@ -149,7 +149,7 @@ func newStore(o options, today time.Time) *store {
 			{id: st.uuid(), email: "sam.rivera@northwind-it.example", role: "User", created: st.now.AddDate(-2, -7, 0)},
 		},
 	}
-	if o.sim.NoSeedData {
+	if o.noSeedData {
 		return st
 	}
 	if o.clients > 0 {

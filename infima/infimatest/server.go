@@ -39,6 +39,7 @@ type Server struct {
 
 type options struct {
 	sim                     simkit.Config
+	noSeedData              bool
 	randomSeed              int64
 	clients, usersPerClient int
 	key                     string
@@ -61,7 +62,7 @@ func WithClients(n, usersPerClient int) Option {
 
 // WithoutSeedData starts with the partner and its admins only: no clients.
 // Add them with AddClient.
-func WithoutSeedData() Option { return func(o *options) { o.sim.NoSeedData = true } }
+func WithoutSeedData() Option { return func(o *options) { o.noSeedData = true } }
 
 // WithRateLimit makes the server answer 429 with Retry-After (whole
 // seconds, at least 1) once more than burst requests arrive faster than

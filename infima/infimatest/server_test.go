@@ -457,3 +457,14 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("%d user requests", srv.CountRequests("", "/users"))
 	}
 }
+
+func TestWithoutSeedData(t *testing.T) {
+	srv := infimatest.NewUnstartedServer(infimatest.WithoutSeedData())
+	if ids := srv.ClientIDs(); len(ids) != 0 {
+		t.Fatalf("ClientIDs = %v, want none", ids)
+	}
+	id := srv.AddClient(infimatest.ClientSpec{Name: "Solo Ltd", Users: 3})
+	if ids := srv.ClientIDs(); len(ids) != 1 || ids[0] != id || len(srv.UserEmails(id)) != 3 {
+		t.Errorf("after AddClient: %v, %d users", ids, len(srv.UserEmails(id)))
+	}
+}

@@ -28,10 +28,6 @@ type Config struct {
 	// Observe, if set, is called once per request as soon as its status is
 	// known (or with status 0 when the client left first).
 	Observe func(Request)
-	// NoSeedData asks the simulator for an empty start; the kit itself
-	// does not read it, it only gives every simulator the same option
-	// target.
-	NoSeedData bool
 }
 
 // Vendor is what a simulator plugs into the kit.

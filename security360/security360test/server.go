@@ -39,6 +39,7 @@ type Option func(*options)
 
 type options struct {
 	sim        simkit.Config
+	noSeedData bool
 	lifetime   time.Duration
 	quota      int
 	window     time.Duration
@@ -111,7 +112,7 @@ func WithScopes(scopes ...string) Option {
 func WithRetryAfter(d time.Duration) Option { return func(o *options) { o.retryAfter = d } }
 
 // WithoutSeedData starts with no companies; add them with AddCompany.
-func WithoutSeedData() Option { return func(o *options) { o.sim.NoSeedData = true } }
+func WithoutSeedData() Option { return func(o *options) { o.noSeedData = true } }
 
 // WithINFIMAClientCompanies also seeds the companies and sites of the
 // INFIMA simulator's default clients, named the way they typically appear
@@ -209,7 +210,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 			writeError(w, http.StatusTooManyRequests, "TooManyRequests", "rate limit exceeded; retry later")
 		},
 	})
-	if !o.sim.NoSeedData {
+	if !o.noSeedData {
 		s.seed()
 	}
 	if o.infima {
