@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/psabridge/psabridge/apitest"
+	"github.com/psabridge/psabridge/connectwise/apitest"
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/internal/simkit"
 )

@@ -29,7 +29,7 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/psabridge/psabridge/apitest"
+	"github.com/psabridge/psabridge/connectwise/apitest"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/infima/infimatest"

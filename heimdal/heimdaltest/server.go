@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/psabridge/psabridge/apitest"
+	"github.com/psabridge/psabridge/connectwise/apitest"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/internal/simkit"
 )

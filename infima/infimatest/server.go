@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/psabridge/psabridge/apitest"
+	"github.com/psabridge/psabridge/connectwise/apitest"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/internal/simkit"
 )

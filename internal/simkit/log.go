@@ -4,7 +4,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/psabridge/psabridge/apitest"
+	"github.com/psabridge/psabridge/connectwise/apitest"
 )
 
 // Request and Fault are the public vocabulary the simulators re-export.

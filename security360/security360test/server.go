@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/psabridge/psabridge/apitest"
+	"github.com/psabridge/psabridge/connectwise/apitest"
 	"github.com/psabridge/psabridge/internal/simkit"
 	"github.com/psabridge/psabridge/security360"
 )
