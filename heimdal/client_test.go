@@ -125,7 +125,7 @@ func TestDevicesPagingOverHTTP(t *testing.T) {
 	if len(page) != 2 || resp.TotalCount != 5 || resp.PageNumber != 1 || resp.NextPage != 2 {
 		t.Fatalf("page 1: %d items, %+v", len(page), resp)
 	}
-	srv.ResetCounts()
+	srv.ResetRequests()
 	var hosts []string
 	for d, err := range c.Devices.All(ctx, heimdaltest.AcmeID, opts) {
 		if err != nil {
@@ -136,7 +136,7 @@ func TestDevicesPagingOverHTTP(t *testing.T) {
 	if got := strings.Join(hosts, ","); got != "ACME-DC01,ACME-WS01,ACME-WS02,ACME-LT01,ACME-LT02" {
 		t.Errorf("All = %s", got)
 	}
-	if n := srv.CountRequests("/2.0/activeclients"); n != 3 {
+	if n := srv.CountRequests("", "/2.0/activeclients"); n != 3 {
 		t.Errorf("All made %d requests, want 3 pages", n)
 	}
 	if opts.PageNumber != 0 || opts.PageSize != 2 {
@@ -258,15 +258,15 @@ func TestEveryModuleRoutesToItsBoard(t *testing.T) {
 		}
 	}
 	// Restricting boards restricts the walk, and skips the other endpoints.
-	srv.ResetCounts()
+	srv.ResetRequests()
 	only := collect(t, c, heimdaltest.InitechID, heimdal.BoardM365, heimdal.BoardM365)
 	if len(only) != len(heimdal.ModulesFor(heimdal.BoardM365)) {
 		t.Errorf("M365 only: %d alerts", len(only))
 	}
-	if n := srv.CountRequests("activeclients") + srv.CountRequests("getEmailAlerts"); n != 0 {
+	if n := srv.CountRequests("", "activeclients") + srv.CountRequests("", "getEmailAlerts"); n != 0 {
 		t.Errorf("M365-only walk called other endpoints %d times", n)
 	}
-	if n := srv.CountRequests("/2.0/m365/getAlerts"); n != 1 {
+	if n := srv.CountRequests("", "/2.0/m365/getAlerts"); n != 1 {
 		t.Errorf("duplicate board walked twice: %d calls", n)
 	}
 }
@@ -275,12 +275,12 @@ func TestOpenAlertsStopsEarly(t *testing.T) {
 	srv, c := newSim(t)
 	srv.Raise(heimdaltest.AcmeID, heimdal.ModuleCPU, "ACME-DC01", "a", "a")
 	srv.Raise(heimdaltest.AcmeID, heimdal.ModuleMemory, "ACME-DC01", "b", "b")
-	srv.ResetCounts()
+	srv.ResetRequests()
 	for range c.OpenAlerts(context.Background(), heimdaltest.AcmeID) {
 		break
 	}
 	// One page of devices and one device's notifications, nothing more.
-	if n := srv.CountRequests(""); n != 2 {
+	if n := srv.CountRequests("", ""); n != 2 {
 		t.Errorf("breaking out after the first alert made %d requests, want 2", n)
 	}
 }
@@ -330,15 +330,15 @@ func TestSimulatorErrorsSurfaceTyped(t *testing.T) {
 		t.Errorf("injected 500: %v", err)
 	}
 	// 502 is retried for a GET; the third attempt succeeds.
-	srv.ResetCounts()
+	srv.ResetRequests()
 	srv.InjectStatus(http.StatusBadGateway, 2)
 	if _, _, err = c.Customers.List(ctx, srv.ResellerID(), nil); err != nil {
 		t.Errorf("502 twice then success: %v", err)
 	}
-	if n := srv.CountRequests("/customers"); n != 3 {
+	if n := srv.CountRequests("", "/customers"); n != 3 {
 		t.Errorf("%d attempts, want 3", n)
 	}
-	srv.ResetCounts()
+	srv.ResetRequests()
 	if _, _, err := c.Devices.ListNotifications(ctx, heimdaltest.AcmeID, "", nil); err == nil || !strings.Contains(err.Error(), "clientInfoID") {
 		t.Errorf("missing device: %v", err)
 	}
@@ -348,7 +348,7 @@ func TestSimulatorErrorsSurfaceTyped(t *testing.T) {
 	if _, _, err := c.Devices.List(ctx, heimdaltest.AcmeID, &heimdal.DeviceListOptions{ListOptions: heimdal.ListOptions{PageSize: 5000}}); err == nil {
 		t.Error("oversized page accepted")
 	}
-	if n := srv.CountRequests(""); n != 0 {
+	if n := srv.CountRequests("", ""); n != 0 {
 		t.Errorf("invalid calls reached the server: %d requests", n)
 	}
 }

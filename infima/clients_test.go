@@ -109,8 +109,8 @@ func TestClientsAllAgainstSimulator(t *testing.T) {
 		}
 		seen[co.ID] = true
 	}
-	if len(seen) != 137 || srv.CountRequests("/v1/clients") != 3 || srv.MaxLimitSeen() != 50 {
-		t.Fatalf("%d clients in %d requests, max limit %d", len(seen), srv.CountRequests("/v1/clients"), srv.MaxLimitSeen())
+	if len(seen) != 137 || srv.CountRequests("", "/v1/clients") != 3 || srv.MaxLimitSeen() != 50 {
+		t.Fatalf("%d clients in %d requests, max limit %d", len(seen), srv.CountRequests("", "/v1/clients"), srv.MaxLimitSeen())
 	}
 
 	// Stopping early stops fetching.
@@ -124,8 +124,8 @@ func TestClientsAllAgainstSimulator(t *testing.T) {
 			break
 		}
 	}
-	if srv.Requests() != 1 {
-		t.Fatalf("%d requests for 10 clients", srv.Requests())
+	if len(srv.Requests()) != 1 {
+		t.Fatalf("%d requests for 10 clients", len(srv.Requests()))
 	}
 }
 
@@ -163,8 +163,8 @@ func TestFind(t *testing.T) {
 	if err != nil || co.ID != 101 {
 		t.Fatalf("Find(101) = %+v, %v", co, err)
 	}
-	if srv.CountRequests("/v1/clients") != 3 {
-		t.Fatalf("%d requests", srv.CountRequests("/v1/clients"))
+	if srv.CountRequests("", "/v1/clients") != 3 {
+		t.Fatalf("%d requests", srv.CountRequests("", "/v1/clients"))
 	}
 	_, _, err = c.Clients.Find(ctx, 9999)
 	if !errors.Is(err, infima.ErrNotFound) || !strings.Contains(err.Error(), "9999") {

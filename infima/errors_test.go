@@ -52,8 +52,8 @@ func TestKeyRotationGives401(t *testing.T) {
 		t.Fatalf("message %q", err)
 	}
 	noKey(t, err, old)
-	if srv.Requests() != 1 {
-		t.Fatalf("401 was retried: %d requests", srv.Requests())
+	if len(srv.Requests()) != 1 {
+		t.Fatalf("401 was retried: %d requests", len(srv.Requests()))
 	}
 	// A client built with the new key works again.
 	c2, err := infima.NewClient(srv.APIKey(), srv.ClientOptions()...)
@@ -141,7 +141,7 @@ func TestMalformedJSON(t *testing.T) {
 	}
 	// And over real HTTP from the simulator.
 	c, srv := simClient(t, nil)
-	srv.InjectResponse(200, `{"partner_name": `, 1)
+	srv.InjectFault(infimatest.Fault{Status: 200, Body: `{"partner_name": `, Times: 1})
 	_, _, err := c.Partner.Get(context.Background())
 	var de *infima.DecodeError
 	if !errors.As(err, &de) || de.Endpoint != "GET /v1/partner" {
@@ -206,7 +206,7 @@ func Test429ExhaustsRetries(t *testing.T) {
 
 func TestSimulatorRateLimitOnFakeClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := infimatest.NewUnstartedServer(infimatest.WithClients(30, 60), infimatest.WithRateLimit(2, 2), infimatest.WithNow(fixedNow))
+		srv := infimatest.NewUnstartedServer(infimatest.WithClients(30, 60), infimatest.WithRateLimit(2, 2))
 		c, err := infima.NewClient(srv.APIKey(), append(srv.InMemoryOptions(), infima.WithRateLimit(50, 10))...)
 		if err != nil {
 			t.Fatal(err)
@@ -238,7 +238,7 @@ func TestSimulatorRateLimitOnFakeClock(t *testing.T) {
 
 func Test5xxRetriedThenSuccess(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := infimatest.NewUnstartedServer(infimatest.WithNow(fixedNow))
+		srv := infimatest.NewUnstartedServer(infimatest.WithClock(func() time.Time { return fixedNow }))
 		c, err := infima.NewClient(srv.APIKey(), srv.InMemoryOptions()...)
 		if err != nil {
 			t.Fatal(err)
@@ -247,8 +247,8 @@ func Test5xxRetriedThenSuccess(t *testing.T) {
 		if _, _, err := c.Partner.Get(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if srv.Requests() != 3 {
-			t.Fatalf("%d requests", srv.Requests())
+		if len(srv.Requests()) != 3 {
+			t.Fatalf("%d requests", len(srv.Requests()))
 		}
 	})
 }

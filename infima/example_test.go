@@ -14,7 +14,7 @@ import (
 // three categories from one walk of its users, and skip clients with
 // nothing to show yet.
 func Example() {
-	srv := infimatest.NewServer(infimatest.WithNow(time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC)))
+	srv := infimatest.NewServer(infimatest.WithClock(func() time.Time { return time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC) }))
 	defer srv.Close()
 	c, err := infima.NewClient(srv.APIKey(), srv.ClientOptions()...)
 	if err != nil {
@@ -98,13 +98,13 @@ func ExampleClientsService_All() {
 		n++
 	}
 	// Pages of 50: three requests for 137 clients.
-	fmt.Println(n, "clients in", srv.Requests(), "requests")
+	fmt.Println(n, "clients in", len(srv.Requests()), "requests")
 	// Output:
 	// 137 clients in 3 requests
 }
 
 func ExampleUsersService_All() {
-	srv := infimatest.NewServer(infimatest.WithNow(time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC)))
+	srv := infimatest.NewServer(infimatest.WithClock(func() time.Time { return time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC) }))
 	defer srv.Close()
 	c, _ := infima.NewClient(srv.APIKey(), srv.ClientOptions()...)
 

@@ -24,7 +24,7 @@ var fixedNow = time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC)
 // simClient starts a simulator and a client for it.
 func simClient(t *testing.T, srvOpts []infimatest.Option, opts ...infima.Option) (*infima.Client, *infimatest.Server) {
 	t.Helper()
-	srv := infimatest.NewServer(append([]infimatest.Option{infimatest.WithNow(fixedNow)}, srvOpts...)...)
+	srv := infimatest.NewServer(append([]infimatest.Option{infimatest.WithClock(func() time.Time { return fixedNow })}, srvOpts...)...)
 	t.Cleanup(srv.Close)
 	c, err := infima.NewClient(srv.APIKey(), append(srv.ClientOptions(), opts...)...)
 	if err != nil {

@@ -58,8 +58,8 @@ func TestReportsForEstablishedClients(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if srv.Requests() != (co.UserCount+co.InactiveUserCount+49)/50 {
-			t.Fatalf("%s: %d requests for %d users", co.Name, srv.Requests(), co.UserCount+co.InactiveUserCount)
+		if len(srv.Requests()) != (co.UserCount+co.InactiveUserCount+49)/50 {
+			t.Fatalf("%s: %d requests for %d users", co.Name, len(srv.Requests()), co.UserCount+co.InactiveUserCount)
 		}
 		if co.ID == srv.FreshClientID() {
 			continue

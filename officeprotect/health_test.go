@@ -201,13 +201,13 @@ func TestOrdinaryFailuresDoNotPage(t *testing.T) {
 func TestUndeliveredAlertIsRetried(t *testing.T) {
 	f := newFixture(t)
 	f.confirm()
-	f.rec.Fail(errors.New("mail server down"))
+	f.rec.InjectFault(errors.New("mail server down"))
 	f.psa.RevokeCredentials()
 	rep, _ := f.in.Process(f.ctx, batch("a", "t-acme", 1))
 	if len(rep.NotifyErrors) != 1 || len(rep.Notified) != 0 {
 		t.Fatalf("report %+v", rep)
 	}
-	f.rec.Fail(nil)
+	f.rec.ClearFaults()
 	rep, _ = f.in.Process(f.ctx, batch("b", "t-acme", 1))
 	if len(rep.Notified) != 1 {
 		t.Fatalf("the alert was not retried: %+v", rep)

@@ -171,7 +171,7 @@ func TestProcessSinceReadsTheSource(t *testing.T) {
 		t.Fatalf("report %v", rep)
 	}
 	boom := errors.New("office protect unavailable")
-	f.src.SetError(boom)
+	f.src.InjectFault(boom)
 	if _, err := f.in.ProcessSince(f.ctx, ago(time.Hour)); !errors.Is(err, boom) {
 		t.Fatalf("err = %v", err)
 	}

@@ -398,7 +398,7 @@ func TestNotFound(t *testing.T) {
 }
 
 func TestRateLimitAfterRetriesExposesWait(t *testing.T) {
-	srv := security360test.NewServer(security360test.WithRateLimit(1, time.Hour))
+	srv := security360test.NewServer(security360test.WithQuota(1, time.Hour))
 	defer srv.Close()
 	// No retries, so the test never waits for the hour.
 	opts := append(srv.ClientOptions(), security360.WithRetry(0, time.Millisecond, time.Millisecond))
@@ -433,7 +433,7 @@ func TestTransientFailureIsRetried(t *testing.T) {
 }
 
 func TestRateLimits(t *testing.T) {
-	_, c := newSim(t, security360test.WithRateLimit(100, time.Minute))
+	_, c := newSim(t, security360test.WithQuota(100, time.Minute))
 	ctx := context.Background()
 	if _, _, err := c.Companies.List(ctx, nil); err != nil {
 		t.Fatal(err)

@@ -1,12 +1,15 @@
 package cwtest
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/psabridge/psabridge/internal/simkit"
 )
 
 // apiError is the PSA's error body.
@@ -65,11 +68,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeBytes(w http.ResponseWriter, status int, b []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("api-current-version", APIVersion)
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	w.Header().Set("api-current-version", APIVersion)
+	simkit.WriteBody(w, status, "application/json; charset=utf-8", b)
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
@@ -86,7 +86,39 @@ type call struct {
 	member Member // the authenticated member
 }
 
-// serveAPI handles everything past faults, latency and rate limiting.
+// apiPath returns the lower-cased path after /apis/3.0/ of an API request,
+// or false for anything else (/login/companyinfo, unknown URLs).
+func apiPath(r *http.Request) (string, bool) {
+	lower := strings.ToLower(r.URL.Path)
+	i := strings.Index(lower, "/apis/3.0/")
+	if i < 0 || !validCodebase(lower[:i]) {
+		return "", false
+	}
+	return strings.Trim(lower[i+len("/apis/3.0/"):], "/"), true
+}
+
+// memberKey carries the authenticated member from authenticateRequest to
+// serveAPI in the request's context.
+type memberKey struct{}
+
+// authenticateRequest is the kit's authentication step: it runs before
+// the rate limit, so a rejected key costs no token. Requests outside the
+// API (codebase discovery, unknown URLs) pass unauthenticated, as on the
+// PSA.
+func (s *Server) authenticateRequest(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	if _, ok := apiPath(r); !ok {
+		return r, true
+	}
+	c := &call{s: s, w: w, r: r}
+	if e := s.authenticate(c); e != nil {
+		writeError(w, e)
+		return r, false
+	}
+	return r.WithContext(context.WithValue(r.Context(), memberKey{}, c.member)), true
+}
+
+// serveAPI handles everything past logging, latency, faults,
+// authentication and rate limiting.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	lower := strings.ToLower(path)
@@ -94,20 +126,18 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.companyInfo(w, r, path[i+len("/login/companyinfo/"):])
 		return
 	}
-	i := strings.Index(lower, "/apis/3.0/")
-	if i < 0 || !validCodebase(lower[:i]) {
+	rest, ok := apiPath(r)
+	member, authenticated := r.Context().Value(memberKey{}).(Member)
+	if !ok || !authenticated {
 		writeError(w, errorf(http.StatusNotFound, "NotFound", "The requested URL %s was not found on this server", path))
 		return
 	}
-	c := &call{s: s, w: w, r: r}
-	rest := strings.Trim(lower[i+len("/apis/3.0/"):], "/")
-
-	if e := s.authenticate(c); e != nil {
-		writeError(w, e)
-		return
-	}
+	c := &call{s: s, w: w, r: r, member: member}
 	rt, ids, e := s.route(r.Method, rest)
 	if e != nil {
+		if e.status == http.StatusNotFound && fallback != nil && fallback(c, rest) {
+			return
+		}
 		writeError(w, e)
 		return
 	}
@@ -120,6 +150,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	rt.fn(c)
 }
+
+// fallback, when set (from an init function of another file of this
+// package, such as collections generated from the PSA's OpenAPI spec),
+// serves an authenticated API request whose path no route in routes
+// matches. rest is the lower-cased path after /apis/3.0/; it reports
+// false when it does not know the path either, and the PSA's 404 follows.
+// It checks permissions itself, with s.authorize(c.member, ...).
+var fallback func(c *call, rest string) bool
 
 // validCodebase accepts "/v2025_1" or "/v4_6_release" style prefixes.
 func validCodebase(prefix string) bool {

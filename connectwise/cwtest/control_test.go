@@ -336,18 +336,72 @@ func TestHandlerWithRecorder(t *testing.T) {
 	}
 }
 
-func TestCountersStayBounded(t *testing.T) {
-	srv := NewUnstartedServer()
-	for i := 0; i < maxCountKeys+10; i++ {
-		srv.logRequest(Request{Method: "GET", Path: "/v2025_1/apis/3.0/service/tickets/" + strconv.Itoa(i)})
+func TestFallbackServesUnknownPaths(t *testing.T) {
+	served := 0
+	fallback = func(c *call, rest string) bool {
+		if rest != "procurement/catalog" {
+			return false
+		}
+		served++
+		if e := c.s.authorize(c.member, fnServiceTickets, levelInquire); e != nil {
+			writeError(c.w, e)
+			return true
+		}
+		writeJSON(c.w, http.StatusOK, []map[string]any{{"id": 1}})
+		return true
 	}
-	srv.logMu.Lock()
-	n := len(srv.counts)
-	srv.logMu.Unlock()
-	if n > maxCountKeys+1 {
-		t.Errorf("%d counter keys", n)
+	t.Cleanup(func() { fallback = nil })
+	_, c := newAPI(t)
+	var items []map[string]any
+	c.get("procurement/catalog", &items)
+	if len(items) != 1 || served != 1 {
+		t.Fatalf("fallback: %v, served %d", items, served)
 	}
-	if got := srv.CountRequests("GET", "/service/tickets/"); got != maxCountKeys+10 {
-		t.Errorf("CountRequests = %d", got)
+	// A path the fallback does not know either gets the PSA's 404; a
+	// hand-written route never reaches the fallback, nor does an
+	// unauthenticated call.
+	c.mustStatus(c.do(http.MethodGet, "procurement/nothing", nil), 404)
+	c.mustStatus(c.do(http.MethodGet, "service/boards", nil), 200)
+	c.header.Del("Authorization")
+	c.mustStatus(c.do(http.MethodGet, "procurement/catalog", nil), 401)
+	if served != 1 {
+		t.Errorf("fallback served %d requests, want 1", served)
+	}
+}
+
+func TestAPIMemberGrants(t *testing.T) {
+	// Read-only tickets and nothing else: what a reporting tool would ask
+	// for. The role holds exactly that, and the PSA's 403s follow.
+	srv, c := newAPI(t, WithAPIMemberGrants(Grant{Function: "Service Tickets", Inquire: "All", Add: "None", Edit: "None", Delete: "None"}))
+	c.get("service/tickets", nil)
+	if r := c.do(http.MethodPost, "service/tickets", map[string]any{"summary": "x", "company": map[string]any{"id": 2}}); r.status != 403 || r.err(t).Code != "Security" {
+		t.Errorf("POST with inquire-only grant: %d %s", r.status, r.body)
+	}
+	if r := c.do(http.MethodGet, "company/companies", nil); r.status != 403 {
+		t.Errorf("companies without a grant: %d", r.status)
+	}
+	levels := map[string]string{}
+	for _, p := range srv.Permissions() {
+		levels[p.ModuleFunctionName] = p.AddLevel + "/" + p.InquireLevel
+	}
+	if levels["Service Tickets"] != "None/All" || levels["Company Maintenance"] != "None/None" {
+		t.Errorf("permissions = %v", levels)
+	}
+
+	// The default is DefaultGrants, and it is the role's content.
+	def := NewUnstartedServer()
+	if got, want := len(def.Permissions()), len(catalogue); got != want {
+		t.Fatalf("%d permissions, want one per catalogue function (%d)", got, want)
+	}
+	for _, g := range DefaultGrants() {
+		found := false
+		for _, p := range def.Permissions() {
+			if p.ModuleFunctionName == g.Function {
+				found = p.AddLevel == g.Add && p.EditLevel == g.Edit && p.DeleteLevel == g.Delete && p.InquireLevel == g.Inquire
+			}
+		}
+		if !found {
+			t.Errorf("default role does not hold %+v", g)
+		}
 	}
 }

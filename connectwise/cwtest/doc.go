@@ -12,8 +12,15 @@
 // Tests drive failure modes directly: SetRateLimit, SetLatency,
 // InjectFault (5xx, 429 storms, and writes that succeed but never answer),
 // RevokeCredentials, RevokePermission, DeleteCompany, DeleteBoard. The
-// request log (Requests, CountRequests) lets tests assert how many calls
-// a sync made.
+// request log (Requests, CountRequests, ResetRequests, Throttled) lets
+// tests assert how many calls a sync made; WithObserver prints it live.
+// These controls have the same names in heimdaltest, infimatest and
+// security360test.
+//
+// The wire types (Ticket, Company, Board...) are this package's own,
+// written from the PSA's documentation rather than shared with the
+// connectwise client, so that each is an oracle for the other: a wrong
+// JSON tag on either side fails a test instead of being mirrored.
 //
 // A minimal session:
 //
@@ -24,9 +31,10 @@
 // Seed data: boards "Service Desk" (the API member's default) and "Help
 // Desk" with statuses, types, subtypes and items; four priorities; eight
 // companies (one inactive, one deleted) with sites and agreements; the API
-// member "psabridge-api" whose role grants what the Heimdal and Office
-// Protect setup guides require. Heimdal's boards are not seeded: creating
-// them is the integration's job.
+// member "psabridge-api" whose role holds DefaultGrants (change it with
+// WithAPIMemberGrants, or at run time with SetPermission and
+// RevokePermission). No integration's boards are seeded: creating them is
+// the integration's job.
 //
 // Where the simulator is knowingly simpler than the PSA: "My" permission
 // levels count as "All"; childConditions and customFieldConditions are

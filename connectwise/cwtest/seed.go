@@ -23,21 +23,54 @@ var catalogue = []moduleFunction{
 	{"Finance", "Finance", "Agreements", fnAgreements},
 }
 
-// apiRoleLevels are the API member's grants: exactly what the Heimdal and
-// Office Protect setup guides ask for, plus read access to security roles
-// and agreements for the billing flow. Order: add, edit, delete, inquire.
-var apiRoleLevels = map[string][4]string{
-	fnCompanyMaint:        {"None", "None", "None", "All"},
-	"Company Finance":     {"None", "None", "None", "None"},
-	fnServiceTickets:      {"All", "All", "All", "All"},
-	fnCloseTickets:        {"All", "All", "None", "All"},
-	"Resource Scheduling": {"All", "All", "None", "All"},
-	fnMemberMaint:         {"None", "None", "None", "All"},
-	"My Account":          {"None", "None", "None", "All"},
-	"My Company":          {"None", "None", "None", "All"},
-	fnTableSetup:          {"All", "All", "None", "All"},
-	fnSecurityRoles:       {"None", "None", "None", "All"},
-	fnAgreements:          {"All", "All", "None", "All"},
+// Grant is one row of the API member's security role: the levels ("All",
+// "Mine", "None"...) of one module function, as the PSA names it
+// ("Service Tickets", "Company Maintenance", ...).
+type Grant struct {
+	Function                   string
+	Add, Edit, Delete, Inquire string
+}
+
+// WithAPIMemberGrants gives the seeded API member a role holding exactly
+// these grants; module functions not listed get "None" everywhere. A flow's
+// tests pass what its setup guide asks for, so that a missing permission
+// shows up as the 403 a real PSA would send.
+func WithAPIMemberGrants(grants ...Grant) Option {
+	return func(o *options) { o.grants = append([]Grant(nil), grants...) }
+}
+
+// DefaultGrants is the API member's role unless WithAPIMemberGrants says
+// otherwise: read access to companies, members, the own account and
+// company, security roles; full access to service tickets; add and edit
+// on closing tickets, resource scheduling, table setup and agreements.
+// That covers a security integration that sets up boards and files and
+// closes tickets, and a billing integration that edits agreement
+// additions.
+func DefaultGrants() []Grant {
+	return []Grant{
+		{fnCompanyMaint, "None", "None", "None", "All"},
+		{"Company Finance", "None", "None", "None", "None"},
+		{fnServiceTickets, "All", "All", "All", "All"},
+		{fnCloseTickets, "All", "All", "None", "All"},
+		{"Resource Scheduling", "All", "All", "None", "All"},
+		{fnMemberMaint, "None", "None", "None", "All"},
+		{"My Account", "None", "None", "None", "All"},
+		{"My Company", "None", "None", "None", "All"},
+		{fnTableSetup, "All", "All", "None", "All"},
+		{fnSecurityRoles, "None", "None", "None", "All"},
+		{fnAgreements, "All", "All", "None", "All"},
+	}
+}
+
+// levelsFor returns the levels of function's grant in the order grant stores them; a
+// function without a grant gets "None".
+func levelsFor(grants []Grant, function string) [4]string {
+	for _, g := range grants {
+		if g.Function == function {
+			return [4]string{g.Add, g.Edit, g.Delete, g.Inquire}
+		}
+	}
+	return [4]string{"None", "None", "None", "None"}
 }
 
 func (st *state) grant(roleID int, fn moduleFunction, lv [4]string) {
@@ -59,12 +92,12 @@ func seedInfo(now time.Time) *Info {
 
 // seed fills a new state. full adds the realistic data; without it only
 // the API member, its role, the Service Desk board and a priority exist.
-func seed(st *state, now time.Time, full bool) {
+func seed(st *state, now time.Time, grants []Grant, full bool) {
 	info := seedInfo(now)
 
 	st.roles.insert(&SecurityRole{Name: "API Integration", RoleType: "Member", Info: info})
 	for _, fn := range catalogue {
-		st.grant(1, fn, apiRoleLevels[fn.functionName])
+		st.grant(1, fn, levelsFor(grants, fn.functionName))
 	}
 
 	sd := &Board{Name: "Service Desk", Location: ref(1, "Main"), Department: ref(1, "Services"), Info: info}

@@ -178,7 +178,7 @@ func section(out io.Writer, title string) { fmt.Fprintf(out, "\n== %s\n", title)
 func (d *demo) setUpINFIMA(getenv func(string) string) error {
 	key := getenv("INFIMA_API_KEY")
 	if key == "" {
-		d.inf = infimatest.NewServer(infimatest.WithNow(simToday))
+		d.inf = infimatest.NewServer(infimatest.WithClock(func() time.Time { return simToday }))
 		d.today = simToday
 		d.settings = infimasync.Settings{ServerURL: d.inf.URL, APIKey: d.inf.APIKey()}
 		// The simulator is on loopback over http; a production setup accepts

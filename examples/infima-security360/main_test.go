@@ -85,7 +85,7 @@ func TestRunStopsOnABadConfiguredKey(t *testing.T) {
 	if strings.Contains(err.Error(), inf.APIKey()) {
 		t.Error("the error shows the key")
 	}
-	if inf.Requests() != 0 {
-		t.Errorf("a key with whitespace was sent (%d requests)", inf.Requests())
+	if len(inf.Requests()) != 0 {
+		t.Errorf("a key with whitespace was sent (%d requests)", len(inf.Requests()))
 	}
 }

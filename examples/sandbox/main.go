@@ -4,10 +4,16 @@
 //
 //	go run ./examples/sandbox              # PSA on 127.0.0.1:18080
 //	go run ./examples/sandbox -addr 127.0.0.1:9000
+//	go run ./examples/sandbox -v           # and print every request
 //
 // The PSA listens on -addr; INFIMA, Heimdal and Asio on the next three
 // ports. It prints the export lines for their credentials and runs until
-// interrupted (Ctrl-C).
+// interrupted (Ctrl-C). The PSA starts with a few open tickets on its
+// Service Desk board, so a client's first list call finds something.
+//
+// With -v it prints one line per request (simulator, method, path,
+// status), so a client in another language can see what it sent. The line
+// never holds a header or body, so no key or token is printed.
 package main
 
 import (
@@ -20,8 +26,10 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync"
 	"syscall"
 
+	"github.com/psabridge/psabridge/connectwise/apitest"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/infima/infimatest"
@@ -30,10 +38,11 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:18080", "loopback address of the PSA simulator; INFIMA, Heimdal and Asio take the next three ports")
+	verbose := flag.Bool("v", false, "print one line per request: simulator, method, path, status")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, *addr, os.Stdout, nil); err != nil {
+	if err := serve(ctx, *addr, *verbose, os.Stdout, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "sandbox:", err)
 		os.Exit(1)
 	}
@@ -45,9 +54,44 @@ type simulator interface {
 	Close()
 }
 
+// requestLog prints the -v lines; the simulators call it from their
+// serving goroutines, so writes are serialised.
+type requestLog struct {
+	mu  sync.Mutex
+	out io.Writer
+}
+
+// observer prints one line per request of the simulator sim: method,
+// path and status only. The query is left out too, since a client may put
+// anything there.
+func (l *requestLog) observer(sim string) func(apitest.Request) {
+	return func(r apitest.Request) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		fmt.Fprintf(l.out, "%-7s %-6s %s %s\n", sim, r.Method, r.Path, statusText(r.Status))
+	}
+}
+
+func statusText(status int) string {
+	if status == 0 {
+		return "(client gone)"
+	}
+	return strconv.Itoa(status)
+}
+
+// openTickets are the tickets the sandbox's PSA starts with.
+var openTickets = []string{
+	"Printer on 2nd floor offline",
+	"New starter needs a laptop and an M365 licence",
+	"VPN disconnects every hour",
+	"Outlook asks for the password again and again",
+	"Backup job failed on FILESRV01",
+}
+
 // serve starts the four simulators and blocks until ctx is done. ready,
-// when non-nil, receives the PSA address once everything listens.
-func serve(ctx context.Context, addr string, out io.Writer, ready chan<- string) error {
+// when non-nil, receives the PSA address once everything listens. verbose
+// prints a line per request to out.
+func serve(ctx context.Context, addr string, verbose bool, out io.Writer, ready chan<- string) error {
 	host, portText, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("-addr %q: %w", addr, err)
@@ -67,12 +111,28 @@ func serve(ctx context.Context, addr string, out io.Writer, ready chan<- string)
 		return net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p)))
 	}
 
-	psa := cwtest.NewUnstartedServer()
-	inf := infimatest.NewUnstartedServer()
-	hd := heimdaltest.NewUnstartedServer()
-	// Seeded with companies matching INFIMA's simulated clients, so a
-	// client mapping them sees realistic suggestions.
-	asio := security360test.NewUnstartedServer(security360test.WithINFIMAClientCompanies())
+	var (
+		psaOpts  []cwtest.Option
+		infOpts  []infimatest.Option
+		hdOpts   []heimdaltest.Option
+		asioOpts = []security360test.Option{
+			// Companies matching INFIMA's simulated clients, so a client
+			// mapping them sees realistic suggestions.
+			security360test.WithINFIMAClientCompanies(),
+		}
+	)
+	if verbose {
+		log := &requestLog{out: out}
+		psaOpts = append(psaOpts, cwtest.WithObserver(log.observer("psa")))
+		infOpts = append(infOpts, infimatest.WithObserver(log.observer("infima")))
+		hdOpts = append(hdOpts, heimdaltest.WithObserver(log.observer("heimdal")))
+		asioOpts = append(asioOpts, security360test.WithObserver(log.observer("asio")))
+	}
+	psa := cwtest.NewUnstartedServer(psaOpts...)
+	psa.AddTickets(len(openTickets), func(i int, t *cwtest.Ticket) { t.Summary = openTickets[i] })
+	inf := infimatest.NewUnstartedServer(infOpts...)
+	hd := heimdaltest.NewUnstartedServer(hdOpts...)
+	asio := security360test.NewUnstartedServer(asioOpts...)
 	sims := []simulator{psa, inf, hd, asio}
 	listeners := make([]net.Listener, len(sims))
 	for i := range sims {
@@ -94,6 +154,7 @@ func serve(ctx context.Context, addr string, out io.Writer, ready chan<- string)
 	cfg := psa.Config()
 	creds := asio.Credentials()
 	fmt.Fprintf(out, `# psabridge sandbox: ConnectWise PSA, INFIMA, Heimdal and Asio simulators.
+# The PSA has %d open tickets on its Service Desk board.
 # Paste these into your shell, then run any example or your own client.
 export CW_SITE=%s
 export CW_COMPANY_ID=%s
@@ -108,9 +169,9 @@ export HEIMDAL_CUSTOMER_ID=%s
 export ASIO_BASE_URL=%s
 export ASIO_CLIENT_ID=%s
 export ASIO_CLIENT_SECRET=%s
-# Serving until Ctrl-C.
-`, cfg.Site, cfg.CompanyID, cfg.PublicKey, cfg.PrivateKey, cfg.ClientID,
-		inf.URL, inf.APIKey(), hd.BaseURL(), hd.APIKey(), hd.ResellerID(), asio.URL, creds.ClientID, creds.ClientSecret)
+# Serving until Ctrl-C.%s
+`, len(openTickets), cfg.Site, cfg.CompanyID, cfg.PublicKey, cfg.PrivateKey, cfg.ClientID,
+		inf.URL, inf.APIKey(), hd.BaseURL(), hd.APIKey(), hd.ResellerID(), asio.URL, creds.ClientID, creds.ClientSecret, verboseNote(verbose))
 	if ready != nil {
 		ready <- listeners[0].Addr().String()
 	}
@@ -119,4 +180,11 @@ export ASIO_CLIENT_SECRET=%s
 		return nil
 	}
 	return context.Cause(ctx)
+}
+
+func verboseNote(verbose bool) string {
+	if verbose {
+		return " One line per request follows (simulator, method, path, status)."
+	}
+	return " Add -v to see every request."
 }

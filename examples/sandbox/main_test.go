@@ -36,7 +36,7 @@ func TestSandboxServesEveryAPIAndStops(t *testing.T) {
 	out := &safeBuffer{}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, "127.0.0.1:0", out, ready) }()
+	go func() { done <- serve(ctx, "127.0.0.1:0", true, out, ready) }()
 	select {
 	case <-ready:
 	case err := <-done:
@@ -62,12 +62,29 @@ func TestSandboxServesEveryAPIAndStops(t *testing.T) {
 	if _, _, err := c.System.Info(ctx); err != nil {
 		t.Fatalf("PSA through the sandbox: %v", err)
 	}
+	tickets, _, err := c.Tickets.List(ctx, &connectwise.ListOptions{Conditions: connectwise.Where("closedFlag = ?", false)})
+	if err != nil || len(tickets) != len(openTickets) {
+		t.Fatalf("open tickets: %d, %v; want %d", len(tickets), err, len(openTickets))
+	}
 	ic, err := infima.NewClient(env["INFIMA_API_KEY"], infima.WithBaseURL(env["INFIMA_BASE_URL"]))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := ic.Partner.Get(ctx); err != nil {
 		t.Fatalf("INFIMA through the sandbox: %v", err)
+	}
+	// -v printed a line per request, with no credential in it.
+	printed := out.String()
+	for _, want := range []string{"psa     GET    /v2025_1/apis/3.0/system/info 200", "psa     GET    /v2025_1/apis/3.0/service/tickets 200", "infima  GET    /v1/partner 200"} {
+		if !strings.Contains(printed, want) {
+			t.Errorf("no request line %q in:\n%s", want, printed)
+		}
+	}
+	_, log, _ := strings.Cut(printed, "# Serving until Ctrl-C.")
+	for _, secret := range []string{env["CW_PRIVATE_KEY"], env["INFIMA_API_KEY"], env["HEIMDAL_API_KEY"], env["ASIO_CLIENT_SECRET"]} {
+		if strings.Contains(log, secret) {
+			t.Errorf("the request log prints a secret")
+		}
 	}
 	cancel()
 	select {
@@ -84,7 +101,7 @@ func TestSandboxServesEveryAPIAndStops(t *testing.T) {
 }
 
 func TestSandboxRefusesNonLoopback(t *testing.T) {
-	if err := serve(context.Background(), "0.0.0.0:18080", &safeBuffer{}, nil); err == nil || !strings.Contains(err.Error(), "loopback") {
+	if err := serve(context.Background(), "0.0.0.0:18080", false, &safeBuffer{}, nil); err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Fatalf("err = %v", err)
 	}
 }

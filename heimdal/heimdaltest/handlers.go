@@ -3,7 +3,6 @@ package heimdaltest
 import (
 	"cmp"
 	"encoding/json"
-	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/heimdal"
+	"github.com/psabridge/psabridge/internal/simkit"
 )
 
 // Wire shapes. They are declared here, apart from the client's types, so
@@ -75,59 +75,41 @@ type (
 	}
 )
 
+const jsonType = "application/json; charset=utf-8"
+
 // apiError writes Heimdal's .NET-style error body.
 func apiError(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"Message": msg})
+	simkit.WriteJSON(w, status, jsonType, map[string]string{"Message": msg})
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_ = json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, v any) { simkit.WriteJSON(w, http.StatusOK, jsonType, v) }
 
-func stamp(t time.Time) string { return t.UTC().Format(heimdal.DateLayout) }
+// dateLayout is how Heimdal writes dates: UTC without a zone designator.
+// It is stated here rather than taken from the client (see the package
+// doc's wire-model rule).
+const dateLayout = "2006-01-02T15:04:05"
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.count(r.URL.Path)
-	if d := s.cfg.latency; d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
-	}
-	if status := s.takeInjection(); status != 0 {
-		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", "1")
-		}
-		apiError(w, status, "Injected failure: "+http.StatusText(status))
-		return
-	}
-	if s.limiter != nil {
-		now := time.Now()
-		res := s.limiter.ReserveN(now, 1)
-		if d := res.DelayFrom(now); !res.OK() || d > 0 {
-			res.CancelAt(now)
-			secs := max(1, int(math.Ceil(d.Seconds())))
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			apiError(w, http.StatusTooManyRequests, "Too many requests. Please try again later.")
-			return
-		}
-	}
+func stamp(t time.Time) string { return t.UTC().Format(dateLayout) }
+
+// authorize runs before the rate limit, so a rejected key costs no token:
+// Heimdal's API serves GET only, with a bearer API key.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
 		apiError(w, http.StatusMethodNotAllowed, "The requested resource does not support http method '"+r.Method+"'.")
-		return
+		return r, false
 	}
-	if !s.authorized(r) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token != s.opts.apiKey {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		apiError(w, http.StatusUnauthorized, "Authorization has been denied for this request.")
-		return
+		return r, false
 	}
+	return r, true
+}
+
+// route serves an authorised request.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	route, ok := strings.CutPrefix(strings.ToLower(r.URL.Path), strings.ToLower(APIPrefix))
 	if !ok {
 		apiError(w, http.StatusNotFound, "No HTTP resource was found that matches the request URI.")
@@ -148,34 +130,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		apiError(w, http.StatusNotFound, "No HTTP resource was found that matches the request URI.")
 	}
-}
-
-func (s *Server) count(path string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.counts[path]; !ok && len(s.counts) >= maxCountKeys {
-		path = "(other)"
-	}
-	s.counts[path]++
-}
-
-func (s *Server) takeInjection() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.injected) == 0 {
-		return 0
-	}
-	in := &s.injected[0]
-	status := in.status
-	if in.remaining--; in.remaining <= 0 {
-		s.injected = s.injected[1:]
-	}
-	return status
-}
-
-func (s *Server) authorized(r *http.Request) bool {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	return ok && strings.EqualFold(scheme, "Bearer") && token == s.cfg.apiKey
 }
 
 // query reads parameters case-insensitively, as ASP.NET model binding does.
@@ -221,7 +175,7 @@ func dateRange(w http.ResponseWriter, q query) (start, end time.Time, ok bool) {
 		if !present || v == "" {
 			continue
 		}
-		t, err := time.Parse(heimdal.DateLayout, v)
+		t, err := time.Parse(dateLayout, v)
 		if err != nil {
 			if t, err = time.Parse(time.RFC3339, v); err != nil {
 				apiError(w, http.StatusBadRequest, "The value '"+v+"' is not valid for "+p.name+".")
@@ -287,26 +241,38 @@ func (s *Server) listCustomers(w http.ResponseWriter, q query) {
 	writePage(w, items, number, size)
 }
 
+// datedListing reads what every dated list takes, in Heimdal's order of
+// checks: the customer scope, the page, the date range. It answers a bad
+// request itself. The caller holds s.mu.
+func (s *Server) datedListing(w http.ResponseWriter, q query) (l datedList, ok bool) {
+	if l.c, ok = s.scope(w, q); !ok {
+		return l, false
+	}
+	if l.number, l.size, ok = paging(w, q); !ok {
+		return l, false
+	}
+	l.start, l.end, ok = dateRange(w, q)
+	return l, ok
+}
+
+type datedList struct {
+	c            *customer
+	number, size int
+	start, end   time.Time
+}
+
 func (s *Server) listDevices(w http.ResponseWriter, q query) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.scope(w, q)
-	if !ok {
-		return
-	}
-	number, size, ok := paging(w, q)
-	if !ok {
-		return
-	}
-	start, end, ok := dateRange(w, q)
+	l, ok := s.datedListing(w, q)
 	if !ok {
 		return
 	}
 	only, _ := q.get("clientInfoId")
 	var items []wireDevice
-	for _, d := range s.devices[c.id] {
+	for _, d := range s.devices[l.c.id] {
 		id := strconv.FormatInt(d.clientInfoID, 10)
-		if (only != "" && only != id) || !inRange(d.lastSeen, start, end) {
+		if (only != "" && only != id) || !inRange(d.lastSeen, l.start, l.end) {
 			continue
 		}
 		items = append(items, wireDevice{
@@ -315,7 +281,7 @@ func (s *Server) listDevices(w http.ResponseWriter, q query) {
 			ActiveModules: []string{"DNS Security", "Next-Gen Antivirus", "Patch & Asset Management"}, Status: "Online",
 		})
 	}
-	writePage(w, items, number, size)
+	writePage(w, items, l.number, l.size)
 }
 
 // alertsLocked returns the customer's alerts on board b in id order, so pages
@@ -385,23 +351,15 @@ func (s *Server) listM365Alerts(w http.ResponseWriter, q query) {
 func listBoardAlerts[T any](s *Server, w http.ResponseWriter, q query, board heimdal.Board, wire func(*alert) T) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.scope(w, q)
-	if !ok {
-		return
-	}
-	number, size, ok := paging(w, q)
-	if !ok {
-		return
-	}
-	start, end, ok := dateRange(w, q)
+	l, ok := s.datedListing(w, q)
 	if !ok {
 		return
 	}
 	items := []T{}
-	for _, a := range s.alertsLocked(c.id, board) {
-		if inRange(a.lastUpdate, start, end) {
+	for _, a := range s.alertsLocked(l.c.id, board) {
+		if inRange(a.lastUpdate, l.start, l.end) {
 			items = append(items, wire(a))
 		}
 	}
-	writePage(w, items, number, size)
+	writePage(w, items, l.number, l.size)
 }

@@ -31,10 +31,14 @@ var seedCustomers = []seedCustomer{
 	{ZorgonID, "Zorgon Dynamics ApS", "admin@zorgon.example", "ZORGON", "zorgon.example"},
 }
 
-// seed fills the store; called with s.mu not yet shared.
-func (s *Server) seed() {
+// seed fills the store; called with s.mu not yet shared. Without full,
+// only the reseller exists.
+func (s *Server) seed(full bool) {
 	now := s.now()
 	s.customers = append(s.customers, &customer{id: ResellerID, name: "Northwind Security Partners", typ: "RESELLER", email: "ops@northwind.example", created: now})
+	if !full {
+		return
+	}
 	for _, c := range seedCustomers {
 		s.customers = append(s.customers, &customer{id: c.id, name: c.name, typ: "CORP", reseller: ResellerID, email: c.email, created: now})
 		for _, h := range []string{"DC01", "WS01", "WS02"} {

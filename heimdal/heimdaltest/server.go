@@ -5,16 +5,16 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
+	"github.com/psabridge/psabridge/connectwise/apitest"
 	"github.com/psabridge/psabridge/heimdal"
+	"github.com/psabridge/psabridge/internal/simkit"
 )
 
 // DefaultAPIKey is the key a Server accepts unless WithAPIKey says otherwise.
@@ -37,33 +37,47 @@ const DefaultPageSize = 50
 const MaxPageSize = 1000
 
 // Option configures a Server.
-type Option func(*config)
+type Option func(*options)
 
-type config struct {
-	apiKey  string
-	rate    float64
-	burst   int
-	latency time.Duration
-	clock   func() time.Time
+type options struct {
+	sim        simkit.Config
+	noSeedData bool
+	apiKey     string
 }
 
 // WithAPIKey sets the key the server accepts.
-func WithAPIKey(key string) Option { return func(c *config) { c.apiKey = key } }
+func WithAPIKey(key string) Option { return func(o *options) { o.apiKey = key } }
 
 // WithRateLimit makes the server answer 429 with a Retry-After (whole
 // seconds, at least 1) once requests exceed perSecond with the given burst,
 // as Heimdal does when called too fast.
 func WithRateLimit(perSecond float64, burst int) Option {
-	return func(c *config) { c.rate, c.burst = perSecond, max(burst, 1) }
+	return func(o *options) { o.sim.RatePerSecond, o.sim.Burst = perSecond, max(burst, 1) }
 }
 
 // WithLatency delays every response by d (or until the request is cancelled).
-func WithLatency(d time.Duration) Option { return func(c *config) { c.latency = d } }
+func WithLatency(d time.Duration) Option { return func(o *options) { o.sim.Latency = d } }
 
-// WithClock sets the clock used for seeded and raised timestamps, for
-// deterministic output. Rate limiting and latency use real (or synctest)
-// time regardless.
-func WithClock(now func() time.Time) Option { return func(c *config) { c.clock = now } }
+// WithClock sets the clock used for seeded and raised timestamps, the
+// request log and the rate limiter, for deterministic output. Latency waits
+// on real (or synctest) time regardless.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.sim.Clock = now } }
+
+// WithoutSeedData starts with only the reseller that owns the API key: no
+// customers, devices or users.
+func WithoutSeedData() Option { return func(o *options) { o.noSeedData = true } }
+
+// WithRequestLogSize bounds how many requests Requests remembers (10,000
+// by default). CountRequests is not bounded by it.
+func WithRequestLogSize(n int) Option { return func(o *options) { o.sim.LogSize = max(n, 1) } }
+
+// WithObserver calls f once per request, as soon as its status is known
+// (status 0 when the client left first). f runs on the serving goroutine
+// and must not block. A Request carries no header, so printing it never
+// prints the API key.
+func WithObserver(f func(Request)) Option {
+	return func(o *options) { o.sim.Observe = f }
+}
 
 // Server is a simulated Heimdal API. Create it with NewServer, or with
 // NewUnstartedServer to set Listener first or to use Handler without a
@@ -74,10 +88,8 @@ type Server struct {
 	// Listener is used by Start; if nil, Start listens on a loopback port.
 	Listener net.Listener
 
-	cfg     config
-	ts      *httptest.Server
-	handler http.Handler
-	limiter *rate.Limiter
+	opts options
+	kit  *simkit.Kit
 
 	mu         sync.Mutex
 	customers  []*customer
@@ -88,8 +100,6 @@ type Server struct {
 	nextDevice int64
 	nextUser   int64
 	nextAlert  int64
-	injected   []injection
-	counts     map[string]int
 }
 
 type customer struct {
@@ -117,10 +127,6 @@ type alert struct {
 	firstSeen, lastUpdate time.Time
 }
 
-type injection struct {
-	status, remaining int
-}
-
 // NewServer starts a seeded server on a loopback port. Close it when done.
 func NewServer(opts ...Option) *Server {
 	s := NewUnstartedServer(opts...)
@@ -131,62 +137,56 @@ func NewServer(opts ...Option) *Server {
 // NewUnstartedServer returns a seeded server that is not listening yet: set
 // Listener and call Start, or use Handler directly.
 func NewUnstartedServer(opts ...Option) *Server {
-	cfg := config{apiKey: DefaultAPIKey, clock: time.Now}
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
+	o := options{apiKey: DefaultAPIKey, sim: simkit.Config{Clock: time.Now}}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
 		}
 	}
 	s := &Server{
-		cfg:        cfg,
+		opts:       o,
 		devices:    map[string][]*device{},
 		users:      map[string][]*user{},
 		alerts:     map[string]*alert{},
-		counts:     map[string]int{},
 		nextDevice: 300000,
 		nextUser:   1,
 		nextAlert:  700000,
 	}
-	if cfg.rate > 0 {
-		s.limiter = rate.NewLimiter(rate.Limit(cfg.rate), cfg.burst)
-	}
-	s.handler = http.HandlerFunc(s.serve)
-	s.seed()
+	s.kit = simkit.New(o.sim, simkit.Vendor{
+		Name:  "heimdaltest",
+		Route: http.HandlerFunc(s.route),
+		Auth:  s.authorize,
+		WriteFault: func(w http.ResponseWriter, f simkit.Fault) {
+			if f.Body != "" {
+				simkit.WriteBody(w, f.Status, jsonType, []byte(f.Body))
+				return
+			}
+			apiError(w, f.Status, "Injected failure: "+http.StatusText(f.Status))
+		},
+		WriteTooManyRequests: func(w http.ResponseWriter, _ int) {
+			apiError(w, http.StatusTooManyRequests, "Too many requests. Please try again later.")
+		},
+	})
+	s.seed(!o.noSeedData)
 	return s
 }
 
 // Start begins serving on Listener (a new loopback listener if nil).
-func (s *Server) Start() {
-	if s.ts != nil {
-		panic("heimdaltest: Server already started")
-	}
-	if s.Listener == nil {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			if l, err = net.Listen("tcp6", "[::1]:0"); err != nil {
-				panic(fmt.Sprintf("heimdaltest: failed to listen on a port: %v", err))
-			}
-		}
-		s.Listener = l
-	}
-	s.ts = &httptest.Server{Listener: s.Listener, Config: &http.Server{Handler: s.handler}}
-	s.ts.Start()
-	s.URL = s.ts.URL
-}
+func (s *Server) Start() { s.Listener, s.URL = s.kit.Start(s.Listener) }
 
 // Close shuts the server down and waits for outstanding requests.
-func (s *Server) Close() {
-	if s.ts != nil {
-		s.ts.Close()
-	}
-}
+func (s *Server) Close() { s.kit.Close() }
 
 // Handler returns the server's HTTP handler, which serves the API under
 // APIPrefix. It works without Start, for in-memory transports.
-func (s *Server) Handler() http.Handler { return s.handler }
+func (s *Server) Handler() http.Handler { return s.kit.Handler() }
+
+// Client returns an *http.Client for the server: over its socket once
+// started, in memory (through Transport) before that.
+func (s *Server) Client() *http.Client { return s.kit.Client() }
 
 // APIKey returns the key the server accepts.
-func (s *Server) APIKey() string { return s.cfg.apiKey }
+func (s *Server) APIKey() string { return s.opts.apiKey }
 
 // BaseURL returns the API root to give the client: URL + APIPrefix.
 func (s *Server) BaseURL() string {
@@ -219,8 +219,8 @@ func (s *Server) ClientOptions() []heimdal.Option {
 	} else {
 		opts = append(opts, heimdal.WithHTTPClient(&http.Client{Transport: s.Transport()}))
 	}
-	if s.cfg.rate > 0 {
-		opts = append(opts, heimdal.WithRateLimit(s.cfg.rate, s.cfg.burst))
+	if s.opts.sim.RatePerSecond > 0 {
+		opts = append(opts, heimdal.WithRateLimit(s.opts.sim.RatePerSecond, s.opts.sim.Burst))
 	} else {
 		opts = append(opts, heimdal.WithRateLimit(0, 1))
 	}
@@ -229,27 +229,9 @@ func (s *Server) ClientOptions() []heimdal.Option {
 
 // Transport returns an http.RoundTripper that serves every request in memory
 // through Handler, whatever its host, without a socket.
-func (s *Server) Transport() http.RoundTripper { return handlerTransport{s.handler} }
+func (s *Server) Transport() http.RoundTripper { return s.kit.Transport() }
 
-type handlerTransport struct{ h http.Handler }
-
-// RoundTrip serves r with the handler and returns the recorded response.
-func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if err := r.Context().Err(); err != nil {
-		return nil, err
-	}
-	rec := httptest.NewRecorder()
-	t.h.ServeHTTP(rec, r)
-	if err := r.Context().Err(); err != nil {
-		// The handler gave up (latency wait) without answering.
-		return nil, err
-	}
-	resp := rec.Result()
-	resp.Request = r
-	return resp, nil
-}
-
-func (s *Server) now() time.Time { return s.cfg.clock().UTC() }
+func (s *Server) now() time.Time { return s.kit.Now().UTC() }
 
 // Customer is a seeded customer as the simulator holds it.
 type Customer struct {
@@ -395,7 +377,7 @@ func (s *Server) RaiseEvent(e Event) (string, error) {
 		firstSeen:  now,
 		lastUpdate: now,
 	}
-	a.key = heimdal.NewKey(a.customerID, a.module, a.targetID, strconv.FormatInt(a.id, 10))
+	a.key = alertKey(a.customerID, a.module, a.targetID, strconv.FormatInt(a.id, 10))
 	s.alerts[a.key] = a
 	return a.key, nil
 }
@@ -484,39 +466,60 @@ func (s *Server) Keys() []string {
 	return keys
 }
 
-// InjectStatus makes the next times requests (after counting and latency,
+// alertKey is an alert's identity: customer, module, target and Heimdal's
+// own id, each path-escaped, joined by "/". It is how the heimdal client
+// keys the alert it fetches, written out here rather than borrowed so
+// that the simulator states the wire identity on its own.
+func alertKey(customerID string, m heimdal.Module, targetID, sourceID string) string {
+	parts := []string{url.PathEscape(customerID), url.PathEscape(string(m)), url.PathEscape(targetID)}
+	if sourceID != "" {
+		parts = append(parts, url.PathEscape(sourceID))
+	}
+	return strings.Join(parts, "/")
+}
+
+// Fault describes a failure to inject into matching requests, answered
+// with a {"Message": ...} body before authentication.
+type Fault = apitest.Fault
+
+// InjectFault adds a fault. Faults are tried in the order added; the first
+// that matches a request answers it.
+func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(f) }
+
+// InjectStatus makes the next times requests (after logging and latency,
 // before authentication) fail with status and a {"Message": ...} body; a
-// 429 or 503 carries "Retry-After: 1". Injections queue in call order.
-func (s *Server) InjectStatus(status, times int) {
-	if times <= 0 {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.injected = append(s.injected, injection{status: status, remaining: times})
+// 429 or 503 carries "Retry-After: 1". Faults queue in call order; times <=
+// 0 does nothing. It is a shorthand for InjectFault.
+func (s *Server) InjectStatus(status, times int) { s.kit.InjectStatus(status, times, "1") }
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() { s.kit.ClearFaults() }
+
+// SetRateLimit changes the rate limit while serving; perSecond <= 0 turns
+// it off. ClientOptions keeps describing the limit given at construction.
+func (s *Server) SetRateLimit(perSecond float64, burst int) { s.kit.SetRateLimit(perSecond, burst) }
+
+// SetLatency changes the delay added to every response.
+func (s *Server) SetLatency(d time.Duration) { s.kit.SetLatency(d) }
+
+// Request is one entry of the request log. It holds no header or
+// body.
+type Request = apitest.Request
+
+// Requests returns the most recent requests, oldest first.
+func (s *Server) Requests() []Request { return s.kit.Requests() }
+
+// CountRequests returns how many requests (of any outcome) arrived whose
+// method matches (case-insensitive, "" for any) and whose URL path
+// contains pathContains (case-insensitive, "" for any), since the start or
+// the last ResetRequests. It is not bounded by the request log's size.
+func (s *Server) CountRequests(method, pathContains string) int {
+	return s.kit.CountRequests(method, pathContains)
 }
 
-// maxCountKeys bounds the request counter; further distinct paths share one
-// entry.
-const maxCountKeys = 1024
+// Throttled returns how many 429 answers the server sent (rate limit and
+// injected 429 faults).
+func (s *Server) Throttled() int { return s.kit.Throttled() }
 
-// CountRequests returns how many requests (of any outcome) arrived whose URL
-// path contains pathContains; "" counts them all.
-func (s *Server) CountRequests(pathContains string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for p, c := range s.counts {
-		if strings.Contains(p, pathContains) {
-			n += c
-		}
-	}
-	return n
-}
-
-// ResetCounts sets every request count back to zero.
-func (s *Server) ResetCounts() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.counts)
-}
+// ResetRequests clears the request log and the counters.
+func (s *Server) ResetRequests() { s.kit.ResetRequests() }

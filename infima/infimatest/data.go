@@ -134,10 +134,10 @@ var outcomeWeights = []struct {
 
 const day = 24 * time.Hour
 
-func newStore(cfg *config) *store {
+func newStore(o options, today time.Time) *store {
 	st := &store{
-		now:    cfg.now,
-		rng:    rand.New(rand.NewPCG(uint64(cfg.seed), 0x1f1a5eed)),
+		now:    today,
+		rng:    rand.New(rand.NewPCG(uint64(o.randomSeed), 0x1f1a5eed)),
 		byID:   map[int]*clientRec{},
 		nextID: 1,
 	}
@@ -149,10 +149,13 @@ func newStore(cfg *config) *store {
 			{id: st.uuid(), email: "sam.rivera@northwind-it.example", role: "User", created: st.now.AddDate(-2, -7, 0)},
 		},
 	}
-	if cfg.clients > 0 {
-		for i := range cfg.clients {
-			fresh := cfg.clients >= 2 && i == cfg.clients-1
-			st.addClient(generatedName(i), cfg.usersPerClient, fresh)
+	if o.noSeedData {
+		return st
+	}
+	if o.clients > 0 {
+		for i := range o.clients {
+			fresh := o.clients >= 2 && i == o.clients-1
+			st.addClient(generatedName(i), o.usersPerClient, fresh)
 		}
 		return st
 	}

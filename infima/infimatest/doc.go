@@ -19,7 +19,9 @@
 //
 // Controls change the data between syncs (AddClient, SetUserTraining,
 // SetNextCourse, AddPhishingTest, SetUserStatus, RemoveClient), rotate the
-// key (RotateKey), inject faults (InjectStatus, InjectResponse, WithLatency,
-// WithRateLimit), and count requests (Requests, CountRequests,
-// MaxLimitSeen, Throttled). Memory is bounded by the data set.
+// key (RotateKey), inject faults (InjectFault, InjectStatus, WithLatency,
+// SetLatency, WithRateLimit, SetRateLimit), and log requests (Requests,
+// CountRequests, ResetRequests, MaxLimitSeen, Throttled), with the same
+// names as the other simulators of this module. Memory is bounded by the
+// data set and the request log's size.
 package infimatest

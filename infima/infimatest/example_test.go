@@ -12,7 +12,7 @@ import (
 )
 
 func ExampleNewServer() {
-	srv := infimatest.NewServer(infimatest.WithNow(time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC)))
+	srv := infimatest.NewServer(infimatest.WithClock(func() time.Time { return time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC) }))
 	defer srv.Close()
 
 	c, err := infima.NewClient(srv.APIKey(), srv.ClientOptions()...)
@@ -58,7 +58,7 @@ func ExampleNewUnstartedServer() {
 
 // Between two syncs, data changes and a key is rotated.
 func ExampleServer_SetUserTraining() {
-	srv := infimatest.NewServer(infimatest.WithNow(time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC)))
+	srv := infimatest.NewServer(infimatest.WithClock(func() time.Time { return time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC) }))
 	defer srv.Close()
 	c, _ := infima.NewClient(srv.APIKey(), srv.ClientOptions()...)
 	ctx := context.Background()

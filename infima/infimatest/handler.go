@@ -1,19 +1,18 @@
 package infimatest
 
 import (
-	"encoding/json"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/psabridge/psabridge/infima"
+	"github.com/psabridge/psabridge/internal/simkit"
 )
 
 // The wire structs are written independently of the infima package's types
 // so that a mistake in one set of JSON tags is caught by tests instead of
-// being mirrored.
+// being mirrored (the wire-model rule all simulators of this module follow).
 
 type wirePage struct {
 	Items  any `json:"items"`
@@ -86,51 +85,24 @@ type wireError struct {
 
 func date(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// serve is the simulated API. Order: count, latency, injected fault,
-// method, key, rate limit, route: faults fire whatever the key, and a
-// rejected key costs no rate-limit token.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.count(r.URL.Path)
-	if d := s.cfg.latency; d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
-	}
-	if f, ok := s.takeFault(); ok {
-		if f.status == http.StatusTooManyRequests || f.status == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", "1")
-		}
-		if f.status == http.StatusTooManyRequests {
-			s.throttled.Add(1)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(f.status)
-		_, _ = w.Write([]byte(f.body))
-		return
-	}
+// authorize runs after logging, latency and injected faults, and before
+// the rate limit: faults fire whatever the key, and a rejected key costs no
+// rate-limit token.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
 		writeJSON(w, http.StatusMethodNotAllowed, wireError{"Method Not Allowed"})
-		return
+		return r, false
 	}
 	if !s.keyOK(r.Header.Get("X-API-Key")) {
 		writeJSON(w, http.StatusUnauthorized, wireError{"Unauthorized"})
-		return
+		return r, false
 	}
-	if s.limiter != nil {
-		res := s.limiter.Reserve()
-		if d := res.Delay(); d > 0 {
-			res.Cancel()
-			s.throttled.Add(1)
-			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(d.Seconds())))))
-			writeJSON(w, http.StatusTooManyRequests, wireError{"Too Many Requests"})
-			return
-		}
-	}
+	return r, true
+}
+
+// route serves an authorised request.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	switch {
 	case len(parts) == 2 && parts[0] == "v1" && parts[1] == "partner":
@@ -150,9 +122,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	simkit.WriteJSON(w, status, "application/json", v)
 }
 
 // paging reads limit and offset as the published reference defines them:

@@ -3,20 +3,17 @@ package infimatest
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/time/rate"
-
+	"github.com/psabridge/psabridge/connectwise/apitest"
 	"github.com/psabridge/psabridge/infima"
+	"github.com/psabridge/psabridge/internal/simkit"
 )
 
 // Server is a simulated INFIMA Reporting API over real HTTP. It is safe for
@@ -25,81 +22,82 @@ import (
 type Server struct {
 	// URL is the base URL ("http://127.0.0.1:port") once started.
 	URL string
-	// Listener is what Start serves on. NewUnstartedServer sets a loopback
-	// listener; replace it before Start to serve on a fixed address.
+	// Listener may be set before Start to serve on a fixed address; Start
+	// listens on a loopback port when it is nil.
 	Listener net.Listener
 
-	cfg     config
-	hs      *httptest.Server
-	handler http.Handler
-	limiter *rate.Limiter
+	opts  options
+	kit   *simkit.Kit
+	today time.Time
 
-	mu     sync.RWMutex
-	st     *store
-	key    string
-	faults []fault
+	mu  sync.RWMutex
+	st  *store
+	key string
 
-	requests  atomic.Int64
-	maxLimit  atomic.Int64
-	throttled atomic.Int64
-	countMu   sync.Mutex
-	paths     map[string]int
+	maxLimit atomic.Int64
 }
 
-// maxPaths bounds the per-path counters; further distinct paths (a client
-// probing random URLs) are counted under "other".
-const maxPaths = 4096
-
-type fault struct {
-	status int
-	body   string
-	left   int
-}
-
-type config struct {
-	seed                    int64
+type options struct {
+	sim                     simkit.Config
+	noSeedData              bool
+	randomSeed              int64
 	clients, usersPerClient int
-	ratePerSecond           float64
-	burst                   int
-	latency                 time.Duration
 	key                     string
-	now                     time.Time
 }
 
 // Option configures a Server.
-type Option func(*config)
+type Option func(*options)
 
-// WithSeed changes the pseudo-random seed of the generated data (default 1).
-// The same seed and clock always give the same data.
-func WithSeed(seed int64) Option { return func(c *config) { c.seed = seed } }
+// WithRandomSeed changes the pseudo-random seed of the generated data
+// (default 1). The same seed and clock always give the same data.
+func WithRandomSeed(seed int64) Option { return func(o *options) { o.randomSeed = seed } }
 
 // WithClients replaces the default twelve clients with n generated ones of
 // usersPerClient users each (200 × 50 for the performance benchmark). When
 // n ≥ 2 the last client is freshly onboarded: users, but no training,
 // schedule or phishing data.
 func WithClients(n, usersPerClient int) Option {
-	return func(c *config) { c.clients, c.usersPerClient = n, usersPerClient }
+	return func(o *options) { o.clients, o.usersPerClient = n, usersPerClient }
 }
+
+// WithoutSeedData starts with the partner and its admins only: no clients.
+// Add them with AddClient.
+func WithoutSeedData() Option { return func(o *options) { o.noSeedData = true } }
 
 // WithRateLimit makes the server answer 429 with Retry-After (whole
 // seconds, at least 1) once more than burst requests arrive faster than
 // perSecond. INFIMA publishes no limit; this exists to test clients.
 func WithRateLimit(perSecond float64, burst int) Option {
-	return func(c *config) { c.ratePerSecond, c.burst = perSecond, max(burst, 1) }
+	return func(o *options) { o.sim.RatePerSecond, o.sim.Burst = perSecond, max(burst, 1) }
 }
 
 // WithLatency delays every response by d (cut short if the request is
 // cancelled).
-func WithLatency(d time.Duration) Option { return func(c *config) { c.latency = d } }
+func WithLatency(d time.Duration) Option { return func(o *options) { o.sim.Latency = d } }
 
 // WithAPIKey fixes the initial API key instead of a random one, for a
 // sandbox whose key must be known in advance.
-func WithAPIKey(key string) Option { return func(c *config) { c.key = key } }
+func WithAPIKey(key string) Option { return func(o *options) { o.key = key } }
 
-// WithNow sets the simulated "today" that due dates, creation dates and the
-// phishing last-year window are relative to (default: the current UTC day
-// at midnight). Fix it for byte-stable output.
-func WithNow(t time.Time) Option { return func(c *config) { c.now = t.UTC() } }
+// WithClock sets the server's clock. Its reading at construction is the
+// simulated "today" that due dates, creation dates and the phishing
+// last-year window are relative to (default: the current UTC day at
+// midnight); fix it for byte-stable output. The clock also stamps the
+// request log and drives the rate limiter, so a frozen clock never
+// refills the limiter; under testing/synctest leave it at its default.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.sim.Clock = now } }
+
+// WithRequestLogSize bounds how many requests Requests remembers (10,000
+// by default). CountRequests is not bounded by it.
+func WithRequestLogSize(n int) Option { return func(o *options) { o.sim.LogSize = max(n, 1) } }
+
+// WithObserver calls f once per request, as soon as its status is known
+// (status 0 when the client left first). f runs on the serving goroutine
+// and must not block. A Request carries no header, so printing it never
+// prints the API key.
+func WithObserver(f func(Request)) Option {
+	return func(o *options) { o.sim.Observe = f }
+}
 
 // NewServer starts a simulator on a loopback port. Call Close when done.
 func NewServer(opts ...Option) *Server {
@@ -109,73 +107,61 @@ func NewServer(opts ...Option) *Server {
 }
 
 // NewUnstartedServer returns a simulator that is not yet serving, so that
-// its Listener can be replaced. Its data, key and controls work already.
+// its Listener can be set first. Its data, key, controls, Handler and
+// Transport work already.
 func NewUnstartedServer(opts ...Option) *Server {
-	cfg := config{seed: 1, now: time.Now().UTC().Truncate(day)}
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
+	o := options{randomSeed: 1}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
 		}
 	}
-	s := &Server{cfg: cfg, paths: map[string]int{}}
-	s.st = newStore(&s.cfg)
-	s.key = cfg.key
+	today := time.Now().UTC().Truncate(day)
+	if o.sim.Clock != nil {
+		today = o.sim.Clock().UTC()
+	}
+	s := &Server{opts: o, today: today, key: o.key}
+	s.st = newStore(o, today)
 	if s.key == "" {
 		s.key = generateKey()
 	}
-	if cfg.ratePerSecond > 0 {
-		s.limiter = rate.NewLimiter(rate.Limit(cfg.ratePerSecond), cfg.burst)
-	}
-	s.handler = http.HandlerFunc(s.serve)
-	s.hs = httptest.NewUnstartedServer(s.handler)
-	s.Listener = s.hs.Listener
+	s.kit = simkit.New(o.sim, simkit.Vendor{
+		Name:  "infimatest",
+		Route: http.HandlerFunc(s.route),
+		Auth:  s.authorize,
+		WriteFault: func(w http.ResponseWriter, f simkit.Fault) {
+			if f.Body != "" {
+				simkit.WriteBody(w, f.Status, "application/json", []byte(f.Body))
+				return
+			}
+			writeJSON(w, f.Status, wireError{http.StatusText(f.Status)})
+		},
+		WriteTooManyRequests: func(w http.ResponseWriter, _ int) {
+			writeJSON(w, http.StatusTooManyRequests, wireError{"Too Many Requests"})
+		},
+	})
 	return s
 }
 
-// Start serves on s.Listener. It panics if called twice, like httptest.
-func (s *Server) Start() {
-	if s.Listener != s.hs.Listener {
-		_ = s.hs.Listener.Close()
-		s.hs.Listener = s.Listener
-	}
-	s.hs.Start()
-	s.URL = s.hs.URL
-}
+// Start serves on Listener, or on a new loopback listener when it is nil.
+// It panics if called twice, like httptest.
+func (s *Server) Start() { s.Listener, s.URL = s.kit.Start(s.Listener) }
 
 // Close stops serving and waits for in-flight requests.
-func (s *Server) Close() {
-	if s.URL != "" {
-		s.hs.Close()
-		return
-	}
-	_ = s.Listener.Close()
-}
+func (s *Server) Close() { s.kit.Close() }
 
 // Handler returns the simulated API as an http.Handler, for serving it
 // elsewhere or calling it in memory.
-func (s *Server) Handler() http.Handler { return s.handler }
+func (s *Server) Handler() http.Handler { return s.kit.Handler() }
 
 // Transport returns a RoundTripper that calls the handler in memory, with
 // no socket. Inside a testing/synctest bubble it makes latency, Retry-After
 // and backoff run on the fake clock.
-func (s *Server) Transport() http.RoundTripper { return memTransport{s.handler} }
+func (s *Server) Transport() http.RoundTripper { return s.kit.Transport() }
 
-type memTransport struct{ h http.Handler }
-
-// RoundTrip serves req with the handler and returns the recorded response.
-func (t memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := req.Context().Err(); err != nil {
-		return nil, err
-	}
-	rec := httptest.NewRecorder()
-	t.h.ServeHTTP(rec, req)
-	if err := req.Context().Err(); err != nil {
-		return nil, err
-	}
-	resp := rec.Result()
-	resp.Request = req
-	return resp, nil
-}
+// Client returns an *http.Client for the server: over its socket once
+// started, in memory (through Transport) before that.
+func (s *Server) Client() *http.Client { return s.kit.Client() }
 
 // testOptions keep tests fast: millisecond backoff instead of seconds, and
 // no client-side rate limit (the client's 5 requests/s default would make
@@ -243,50 +229,31 @@ func (s *Server) keyOK(k string) bool {
 }
 
 // Now returns the simulated "today".
-func (s *Server) Now() time.Time { return s.cfg.now }
+func (s *Server) Now() time.Time { return s.today }
 
-// InjectStatus makes the next times requests fail with status (before the
-// key is checked), with a JSON {"message"} body; 429 and 503 carry
-// Retry-After: 1.
-func (s *Server) InjectStatus(status, times int) {
-	b, _ := json.Marshal(wireError{http.StatusText(status)})
-	s.InjectResponse(status, string(b), times)
-}
+// Fault describes a failure to inject into matching requests, answered
+// with a JSON {"message"} body before the key is checked.
+type Fault = apitest.Fault
 
-// InjectResponse makes the next times requests answer status with body
-// verbatim: use it for malformed JSON or odd error bodies.
-func (s *Server) InjectResponse(status int, body string, times int) {
-	if times <= 0 {
-		return
-	}
-	s.mu.Lock()
-	s.faults = append(s.faults, fault{status: status, body: body, left: times})
-	s.mu.Unlock()
-}
+// InjectFault adds a fault. Faults are tried in the order added; the first
+// that matches a request answers it.
+func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(f) }
 
-func (s *Server) takeFault() (fault, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.faults) == 0 {
-		return fault{}, false
-	}
-	f := s.faults[0]
-	s.faults[0].left--
-	if s.faults[0].left <= 0 {
-		s.faults = s.faults[1:]
-	}
-	return f, true
-}
+// InjectStatus makes the next times requests fail with status (before
+// the key is checked), with a JSON {"message"} body; 429 and 503 carry
+// Retry-After: 1. It is a shorthand for InjectFault; times <= 0 does
+// nothing.
+func (s *Server) InjectStatus(status, times int) { s.kit.InjectStatus(status, times, "1") }
 
-func (s *Server) count(path string) {
-	s.requests.Add(1)
-	s.countMu.Lock()
-	if _, ok := s.paths[path]; !ok && len(s.paths) >= maxPaths {
-		path = "other"
-	}
-	s.paths[path]++
-	s.countMu.Unlock()
-}
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() { s.kit.ClearFaults() }
+
+// SetRateLimit changes the rate limit while serving; perSecond <= 0 turns
+// it off.
+func (s *Server) SetRateLimit(perSecond float64, burst int) { s.kit.SetRateLimit(perSecond, burst) }
+
+// SetLatency changes the delay added to every response.
+func (s *Server) SetLatency(d time.Duration) { s.kit.SetLatency(d) }
 
 func (s *Server) noteLimit(n int) {
 	for {
@@ -297,38 +264,35 @@ func (s *Server) noteLimit(n int) {
 	}
 }
 
-// Requests returns how many requests arrived, whatever their outcome.
-func (s *Server) Requests() int { return int(s.requests.Load()) }
+// Request is one entry of the request log. It holds no header or
+// body.
+type Request = apitest.Request
 
-// CountRequests returns how many requests had a URL path containing
-// pathContains ("/users", "/v1/clients/3/"...).
-func (s *Server) CountRequests(pathContains string) int {
-	s.countMu.Lock()
-	defer s.countMu.Unlock()
-	n := 0
-	for p, c := range s.paths {
-		if strings.Contains(p, pathContains) {
-			n += c
-		}
-	}
-	return n
+// Requests returns the most recent requests (whatever their outcome),
+// oldest first.
+func (s *Server) Requests() []Request { return s.kit.Requests() }
+
+// CountRequests returns how many requests had a method matching method
+// (case-insensitive, "" for any) and a URL path containing pathContains
+// ("/users", "/v1/clients/3/"...; case-insensitive), since the start or
+// the last ResetRequests.
+func (s *Server) CountRequests(method, pathContains string) int {
+	return s.kit.CountRequests(method, pathContains)
 }
 
 // MaxLimitSeen returns the largest valid limit requested so far (requests
 // with a larger one were refused with 400), or 0.
 func (s *Server) MaxLimitSeen() int { return int(s.maxLimit.Load()) }
 
-// Throttled returns how many 429 responses were sent.
-func (s *Server) Throttled() int { return int(s.throttled.Load()) }
+// Throttled returns how many 429 responses were sent (rate limit and
+// injected 429 faults).
+func (s *Server) Throttled() int { return s.kit.Throttled() }
 
-// ResetRequests zeroes the request counters.
+// ResetRequests clears the request log, the counters, Throttled and
+// MaxLimitSeen.
 func (s *Server) ResetRequests() {
-	s.requests.Store(0)
+	s.kit.ResetRequests()
 	s.maxLimit.Store(0)
-	s.throttled.Store(0)
-	s.countMu.Lock()
-	clear(s.paths)
-	s.countMu.Unlock()
 }
 
 // ClientIDs returns the ids of every client, in API order.

@@ -66,7 +66,7 @@ func decodePage(t *testing.T, b []byte) page {
 }
 
 func TestDefaultDataSet(t *testing.T) {
-	srv := infimatest.NewServer(infimatest.WithNow(fixedNow))
+	srv := infimatest.NewServer(infimatest.WithClock(func() time.Time { return fixedNow }))
 	defer srv.Close()
 	addr := srv.Listener.Addr()
 	if !strings.HasPrefix(addr.String(), "127.0.0.1:") {
@@ -109,7 +109,7 @@ func TestDefaultDataSet(t *testing.T) {
 }
 
 func TestUsersAndStatusFilter(t *testing.T) {
-	srv := infimatest.NewServer(infimatest.WithNow(fixedNow))
+	srv := infimatest.NewServer(infimatest.WithClock(func() time.Time { return fixedNow }))
 	defer srv.Close()
 	var inactiveSeen, onTrackFalse, onDemand, automatic bool
 	outcomes := map[string]bool{}
@@ -232,16 +232,16 @@ func TestAuthAndRotation(t *testing.T) {
 
 func TestDeterministicDataSets(t *testing.T) {
 	t.Parallel()
-	a := infimatest.NewServer(infimatest.WithClients(60, 12), infimatest.WithNow(fixedNow))
+	a := infimatest.NewServer(infimatest.WithClients(60, 12), infimatest.WithClock(func() time.Time { return fixedNow }))
 	defer a.Close()
-	b := infimatest.NewServer(infimatest.WithClients(60, 12), infimatest.WithNow(fixedNow))
+	b := infimatest.NewServer(infimatest.WithClients(60, 12), infimatest.WithClock(func() time.Time { return fixedNow }))
 	defer b.Close()
 	for _, path := range []string{"/v1/clients?limit=50&offset=10", "/v1/clients/17/users?status=all&limit=50", "/v1/partner"} {
 		if x, y := mustGet(t, a, path), mustGet(t, b, path); string(x) != string(y) {
 			t.Fatalf("%s differs between identical servers", path)
 		}
 	}
-	c := infimatest.NewServer(infimatest.WithClients(60, 12), infimatest.WithNow(fixedNow), infimatest.WithSeed(2))
+	c := infimatest.NewServer(infimatest.WithClients(60, 12), infimatest.WithClock(func() time.Time { return fixedNow }), infimatest.WithRandomSeed(2))
 	defer c.Close()
 	if x, y := mustGet(t, a, "/v1/clients/17/users?status=all"), mustGet(t, c, "/v1/clients/17/users?status=all"); string(x) == string(y) {
 		t.Fatal("WithSeed has no effect")
@@ -251,7 +251,7 @@ func TestDeterministicDataSets(t *testing.T) {
 // The benchmark's data set: 200 clients × 50 users.
 func TestLargeDataSet(t *testing.T) {
 	t.Parallel()
-	a := infimatest.NewServer(infimatest.WithClients(200, 50), infimatest.WithNow(fixedNow))
+	a := infimatest.NewServer(infimatest.WithClients(200, 50), infimatest.WithClock(func() time.Time { return fixedNow }))
 	defer a.Close()
 	if len(a.ClientIDs()) != 200 {
 		t.Fatalf("%d clients", len(a.ClientIDs()))
@@ -275,7 +275,7 @@ func TestLargeDataSet(t *testing.T) {
 }
 
 func TestControls(t *testing.T) {
-	srv := infimatest.NewServer(infimatest.WithNow(fixedNow))
+	srv := infimatest.NewServer(infimatest.WithClock(func() time.Time { return fixedNow }))
 	defer srv.Close()
 	fresh := srv.FreshClientID()
 	email := srv.UserEmails(fresh)[0]
@@ -330,7 +330,7 @@ func TestFaultsAndCounters(t *testing.T) {
 	srv := infimatest.NewServer()
 	defer srv.Close()
 	srv.InjectStatus(http.StatusServiceUnavailable, 2)
-	srv.InjectResponse(200, `{"items": [`, 1)
+	srv.InjectFault(infimatest.Fault{Status: 200, Body: `{"items": [`, Times: 1})
 	for i, want := range []int{503, 503, 200, 200} {
 		code, h, b := get(t, http.DefaultClient, srv, "/v1/clients")
 		if code != want {
@@ -345,8 +345,8 @@ func TestFaultsAndCounters(t *testing.T) {
 	}
 	get(t, http.DefaultClient, srv, "/v1/clients/1/users")
 	get(t, http.DefaultClient, srv, "/nope")
-	if srv.Requests() != 6 || srv.CountRequests("/v1/clients") != 5 || srv.CountRequests("/users") != 1 {
-		t.Fatalf("counts: %d %d %d", srv.Requests(), srv.CountRequests("/v1/clients"), srv.CountRequests("/users"))
+	if len(srv.Requests()) != 6 || srv.CountRequests("", "/v1/clients") != 5 || srv.CountRequests("", "/users") != 1 {
+		t.Fatalf("counts: %d %d %d", len(srv.Requests()), srv.CountRequests("", "/v1/clients"), srv.CountRequests("", "/users"))
 	}
 	if code, _, _ := get(t, http.DefaultClient, srv, "/nope"); code != 404 {
 		t.Fatalf("unknown path %d", code)
@@ -362,7 +362,7 @@ func TestFaultsAndCounters(t *testing.T) {
 		t.Fatalf("POST: %d", resp.StatusCode)
 	}
 	srv.ResetRequests()
-	if srv.Requests() != 0 || srv.CountRequests("/") != 0 {
+	if len(srv.Requests()) != 0 || srv.CountRequests("", "/") != 0 {
 		t.Fatal("reset failed")
 	}
 }
@@ -448,12 +448,23 @@ func TestConcurrentUse(t *testing.T) {
 				if j == 5 && i == 0 {
 					srv.AddClient(infimatest.ClientSpec{Users: 2})
 				}
-				_ = srv.CountRequests("/users")
+				_ = srv.CountRequests("", "/users")
 			}
 		})
 	}
 	wg.Wait()
-	if srv.CountRequests("/users") != 80 {
-		t.Fatalf("%d user requests", srv.CountRequests("/users"))
+	if srv.CountRequests("", "/users") != 80 {
+		t.Fatalf("%d user requests", srv.CountRequests("", "/users"))
+	}
+}
+
+func TestWithoutSeedData(t *testing.T) {
+	srv := infimatest.NewUnstartedServer(infimatest.WithoutSeedData())
+	if ids := srv.ClientIDs(); len(ids) != 0 {
+		t.Fatalf("ClientIDs = %v, want none", ids)
+	}
+	id := srv.AddClient(infimatest.ClientSpec{Name: "Solo Ltd", Users: 3})
+	if ids := srv.ClientIDs(); len(ids) != 1 || ids[0] != id || len(srv.UserEmails(id)) != 3 {
+		t.Errorf("after AddClient: %v, %d users", ids, len(srv.UserEmails(id)))
 	}
 }

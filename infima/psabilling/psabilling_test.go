@@ -184,8 +184,8 @@ func TestDryRunRefusesBrokenMappings(t *testing.T) {
 			t.Errorf("err = %v, want a MappingError on %s", err, tc.field)
 		}
 	}
-	if w.inf.Requests() != 0 {
-		t.Errorf("invalid mappings cost %d INFIMA requests", w.inf.Requests())
+	if len(w.inf.Requests()) != 0 {
+		t.Errorf("invalid mappings cost %d INFIMA requests", len(w.inf.Requests()))
 	}
 }
 

@@ -46,7 +46,7 @@ func runInfima(ctx context.Context, p params) []row {
 		}
 	}
 	wall := time.Since(start)
-	calls := srv.Requests()
+	calls := srv.CountRequests("", "")
 	pages := func(n int) int { return int(math.Ceil(float64(n) / infima.MaxLimit)) }
 	minCalls := pages(p.infimaClients) + p.infimaClients*pages(p.infimaUsers)
 	_, cs := ratio(float64(calls), float64(minCalls))

@@ -16,11 +16,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -69,7 +71,7 @@ func main() {
 	flag.DurationVar(&p.adaptiveAfter, "adaptive-after", 24*time.Second, "scenario 7: load after the drop")
 	flag.IntVar(&p.adaptiveConc, "adaptive-workers", 16, "scenario 7: concurrent callers (enough that the limiter, not latency, sets the pace)")
 	flag.StringVar(&scen, "scenarios", "1,2,3,4,5,6,7", "comma-separated scenarios to run")
-	flag.BoolVar(&p.verbose, "v", false, "print progress and per-second detail")
+	flag.BoolVar(&p.verbose, "v", false, "print per-second detail besides the progress lines")
 	flag.Parse()
 	if p.burst <= 0 {
 		p.burst = max(2, int(p.rate/10))
@@ -100,20 +102,21 @@ func main() {
 	var t table
 	want := func(n int) bool { return slices.Contains(p.scenarios, n) }
 	if want(1) || want(2) || want(3) {
-		t.add(runSync(ctx, p, want)...)
+		t.add(stage(os.Stderr, "scenarios 1-3 (first sync, naive and re-sync)", func() []row { return runSync(ctx, p, want) })...)
 	}
 	if want(4) {
-		t.add(runIterate(ctx, p)...)
+		t.add(stage(os.Stderr, "scenario 4 (iteration)", func() []row { return runIterate(ctx, p) })...)
 	}
 	if want(5) {
-		t.add(runOverhead(ctx, p)...)
+		t.add(stage(os.Stderr, "scenario 5 (client overhead)", func() []row { return runOverhead(ctx, p) })...)
 	}
 	if want(6) {
-		t.add(runInfima(ctx, p)...)
+		t.add(stage(os.Stderr, "scenario 6 (INFIMA initial sync)", func() []row { return runInfima(ctx, p) })...)
 	}
 	if want(7) {
-		t.add(runAdaptive(ctx, p)...)
+		t.add(stage(os.Stderr, "scenario 7 (adaptive limiter)", func() []row { return runAdaptive(ctx, p) })...)
 	}
+	fmt.Fprintln(os.Stderr)
 	t.print(os.Stdout)
 	fmt.Printf("\ntotal run time %s\n", time.Since(start).Round(100*time.Millisecond))
 }
@@ -127,6 +130,39 @@ func printEnv(p params) {
 		p.infimaClients, p.infimaUsers, p.infimaRate, p.adaptiveDrop, p.adaptiveBefore, p.adaptiveAfter, p.adaptiveConc)
 	fmt.Println("servers: cwtest and infimatest on 127.0.0.1; every ratio compares figures taken in this run")
 	fmt.Println()
+}
+
+// heartbeat is how often stage says a long scenario is still running.
+const heartbeat = 5 * time.Second
+
+// stage runs one group of scenarios and reports on w (stderr, so stdout
+// stays the table) when it starts, every heartbeat while it runs, and each
+// result as it ends: a default run takes minutes and must not look hung.
+func stage(w io.Writer, name string, run func() []row) []row {
+	start := time.Now()
+	fmt.Fprintf(w, "running %s\n", name)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(heartbeat)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				fmt.Fprintf(w, "  … still running, %s so far\n", time.Since(start).Round(time.Second))
+			}
+		}
+	})
+	rows := run()
+	close(done)
+	wg.Wait()
+	for _, r := range rows {
+		fmt.Fprintf(w, "  %-3s %-7s %s: %s\n", r.ID, r.Verdict, r.Name, r.Figure)
+	}
+	fmt.Fprintf(w, "  done in %s\n", time.Since(start).Round(100*time.Millisecond))
+	return rows
 }
 
 // logf prints progress to stderr, so that stdout stays the table.

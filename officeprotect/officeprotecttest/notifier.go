@@ -16,8 +16,8 @@ type Recorder struct {
 	err    error
 }
 
-// Notify records a, or fails with the error set by Fail (recording
-// nothing, like an undeliverable mail).
+// Notify records a, or fails with the error given to InjectFault
+// (recording nothing, like an undeliverable mail).
 func (r *Recorder) Notify(ctx context.Context, a officeprotect.Alert) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -31,12 +31,16 @@ func (r *Recorder) Notify(ctx context.Context, a officeprotect.Alert) error {
 	return nil
 }
 
-// Fail makes later deliveries fail with err; nil restores delivery.
-func (r *Recorder) Fail(err error) {
+// InjectFault makes later deliveries fail with err until ClearFaults (the
+// simulators' names for the same control).
+func (r *Recorder) InjectFault(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.err = err
 }
+
+// ClearFaults restores delivery.
+func (r *Recorder) ClearFaults() { r.InjectFault(nil) }
 
 // Alerts returns the alerts delivered so far, oldest first.
 func (r *Recorder) Alerts() []officeprotect.Alert {

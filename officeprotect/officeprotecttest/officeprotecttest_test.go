@@ -28,7 +28,7 @@ func TestSourceEventsSinceIsInclusiveAndOrdered(t *testing.T) {
 		t.Fatalf("events %+v", got)
 	}
 	boom := errors.New("down")
-	s.SetError(boom)
+	s.InjectFault(boom)
 	if _, err := s.Events(ctx, t0); !errors.Is(err, boom) {
 		t.Fatalf("err = %v", err)
 	}
@@ -63,11 +63,11 @@ func TestRecorder(t *testing.T) {
 	if err := r.Notify(ctx, officeprotect.Alert{Subject: "one"}); err != nil {
 		t.Fatal(err)
 	}
-	r.Fail(errors.New("smtp down"))
+	r.InjectFault(errors.New("smtp down"))
 	if err := r.Notify(ctx, officeprotect.Alert{Subject: "two"}); err == nil {
 		t.Fatal("Fail ignored")
 	}
-	r.Fail(nil)
+	r.ClearFaults()
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	if err := r.Notify(cancelled, officeprotect.Alert{Subject: "three"}); !errors.Is(err, context.Canceled) {

@@ -64,15 +64,21 @@ func (s *Source) Add(events ...officeprotect.Event) {
 	}
 }
 
-// SetError makes every later call fail with err (nil restores service),
-// for tests of an Office Protect outage.
-func (s *Source) SetError(err error) {
+// InjectFault makes every later call fail with err until ClearFaults, for
+// tests of an Office Protect outage (the simulators' names for the same
+// control).
+func (s *Source) InjectFault(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.err = err
 }
 
-// Calls returns how many times Tenants and Events were called.
+// ClearFaults restores service.
+func (s *Source) ClearFaults() { s.InjectFault(nil) }
+
+// Calls returns how many times Tenants and Events were called, failed
+// calls included: the Go-side counterpart of the simulators'
+// CountRequests.
 func (s *Source) Calls() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -45,7 +45,7 @@ func TestConnectionSucceedsAgainstSimulator(t *testing.T) {
 	if p.Name != "Northwind Managed IT" {
 		t.Errorf("partner = %q", p.Name)
 	}
-	if n := srv.CountRequests("/v1/partner"); n != 1 {
+	if n := srv.CountRequests("", "/v1/partner"); n != 1 {
 		t.Errorf("test connection made %d partner calls, want 1", n)
 	}
 }
@@ -241,7 +241,7 @@ func TestConnectionUnexpectedAnswers(t *testing.T) {
 		t.Errorf("advice = %q", ce.Advice)
 	}
 
-	srv.InjectResponse(200, "<html>Blocked by policy</html>", 1)
+	srv.InjectFault(infimatest.Fault{Status: 200, Body: "<html>Blocked by policy</html>", Times: 1})
 	_, err = infimasync.TestConnection(t.Context(), s, infimasync.AllowLoopback())
 	diagnosis(t, err, infimasync.CauseUnexpectedResponse, "")
 

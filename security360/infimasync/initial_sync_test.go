@@ -47,8 +47,8 @@ func TestInitialSync200x50(t *testing.T) {
 	srv.ResetRequests()
 	rep, err := s.Run(t.Context())
 	checkInitialSync(t, rep, err, store)
-	if srv.Requests() != initialSyncCalls || srv.MaxLimitSeen() != infima.MaxLimit {
-		t.Errorf("server saw %d requests (largest page %d), want %d", srv.Requests(), srv.MaxLimitSeen(), initialSyncCalls)
+	if len(srv.Requests()) != initialSyncCalls || srv.MaxLimitSeen() != infima.MaxLimit {
+		t.Errorf("server saw %d requests (largest page %d), want %d", len(srv.Requests()), srv.MaxLimitSeen(), initialSyncCalls)
 	}
 }
 

@@ -53,11 +53,11 @@ func TestSyncDeliversMappedClients(t *testing.T) {
 		t.Errorf("report: %s", rep)
 	}
 	// One page of twelve clients, one users page per mapped client.
-	if rep.APICalls != 5 || srv.Requests() != 5 {
-		t.Errorf("API calls: reported %d, server saw %d, want 5", rep.APICalls, srv.Requests())
+	if rep.APICalls != 5 || len(srv.Requests()) != 5 {
+		t.Errorf("API calls: reported %d, server saw %d, want 5", rep.APICalls, len(srv.Requests()))
 	}
 	for _, id := range ids[3 : len(ids)-1] {
-		if n := srv.CountRequests(fmt.Sprintf("/v1/clients/%d/", id)); n != 0 {
+		if n := srv.CountRequests("", fmt.Sprintf("/v1/clients/%d/", id)); n != 0 {
 			t.Errorf("unmapped client %d was read (%d requests)", id, n)
 		}
 	}
@@ -244,7 +244,7 @@ func TestSyncPagesUsersPast50(t *testing.T) {
 	if ts := d.Payload.(*infima.TrainingStats); ts.ActiveUsers != active {
 		t.Errorf("ActiveUsers = %d, want %d", ts.ActiveUsers, active)
 	}
-	if n := srv.CountRequests(fmt.Sprintf("/v1/clients/%d/users", big)); n != 3 || srv.MaxLimitSeen() != infima.MaxLimit {
+	if n := srv.CountRequests("", fmt.Sprintf("/v1/clients/%d/users", big)); n != 3 || srv.MaxLimitSeen() != infima.MaxLimit {
 		t.Errorf("%d users requests at limit %d, want 3 at 50", n, srv.MaxLimitSeen())
 	}
 	if rep.APICalls != 4 {
@@ -358,8 +358,8 @@ func TestSyncTransientErrorsAreRetriedByTheClient(t *testing.T) {
 	if err != nil || rep.Delivered != 3 {
 		t.Errorf("%s, %v", rep, err)
 	}
-	if rep.APICalls != 2 || srv.Requests() != 4 {
-		t.Errorf("%d calls reported, %d requests seen; want 2 and 4 (two retried)", rep.APICalls, srv.Requests())
+	if rep.APICalls != 2 || len(srv.Requests()) != 4 {
+		t.Errorf("%d calls reported, %d requests seen; want 2 and 4 (two retried)", rep.APICalls, len(srv.Requests()))
 	}
 }
 

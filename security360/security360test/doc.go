@@ -7,9 +7,19 @@
 // and sites with limit/cursor paging and Link rel="next" headers, applies
 // JSON Patch to sites (so externalIds mappings can be recorded and read
 // back), enforces token scopes, and reports /v1/rate_limits. Tests can
-// count token and API requests, expire every token to force 401s, inject
-// error statuses, and enforce a request quota that answers 429 with
-// Retry-After.
+// read the request log (Requests, CountRequests, ResetRequests, and the
+// TokenRequests and APIRequests shorthands), expire every token to force
+// 401s, inject faults (InjectFault, InjectStatus, InjectTokenStatus), add
+// latency, and enforce a rate limit (WithRateLimit) or Asio's fixed-window
+// quota (WithQuota), both answering 429 with Retry-After. These controls
+// have the same names as in the other simulators of this module.
+//
+// Wire model: what goes over HTTP is declared in this package (wire
+// structs, or JSON objects held as maps for sites, which JSON Patch edits)
+// and never encoded from the client's types, so that a mistake in the
+// security360 package's JSON tags is caught by its tests instead of being
+// mirrored. The Go-side control methods (AddCompany, Sites, ...) do return
+// the client's types, for convenience; that is not the wire.
 //
 // The seeded companies ("Acme Corp", "Globex Corporation", "Initech LLC",
 // and two that match no INFIMA client) have deterministic IDs.

@@ -13,7 +13,6 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -21,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/psabridge/psabridge/connectwise/apitest"
+	"github.com/psabridge/psabridge/internal/simkit"
 	"github.com/psabridge/psabridge/security360"
 )
 
@@ -34,12 +35,13 @@ var AllScopes = []string{
 }
 
 // Option configures a Server.
-type Option func(*config)
+type Option func(*options)
 
-type config struct {
+type options struct {
+	sim        simkit.Config
+	noSeedData bool
 	lifetime   time.Duration
-	now        func() time.Time
-	limit      int
+	quota      int
 	window     time.Duration
 	enforce    bool
 	pageSize   int
@@ -47,45 +49,70 @@ type config struct {
 	secret     string
 	scopes     []string
 	retryAfter time.Duration
-	seed       bool
 	infima     bool
 }
 
 // WithTokenLifetime sets how long issued tokens live (default one hour, as
 // on Asio).
-func WithTokenLifetime(d time.Duration) Option { return func(c *config) { c.lifetime = d } }
+func WithTokenLifetime(d time.Duration) Option { return func(o *options) { o.lifetime = d } }
 
-// WithClock replaces the server's clock, so tests can expire tokens and
-// rate-limit windows without sleeping.
-func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+// WithClock replaces the server's clock, so tests can expire tokens, quota
+// windows and rate-limit tokens without sleeping. It also stamps the
+// request log.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.sim.Clock = now } }
 
-// WithRateLimit enforces a quota of requests per window on API calls
-// (token requests excluded), answering 429 with Retry-After when it is
-// spent. Without it the quota is only reported by /v1/rate_limits.
-func WithRateLimit(requests int, per time.Duration) Option {
-	return func(c *config) { c.limit, c.window, c.enforce = requests, per, true }
+// WithRateLimit makes the server answer API calls (token requests
+// excluded) with 429 and Retry-After once they exceed perSecond with the
+// given burst, like the other simulators of this module. For Asio's own
+// fixed-window quota, see WithQuota.
+func WithRateLimit(perSecond float64, burst int) Option {
+	return func(o *options) { o.sim.RatePerSecond, o.sim.Burst = perSecond, max(burst, 1) }
+}
+
+// WithQuota enforces Asio's quota of requests per fixed window on API
+// calls (token requests excluded), answering 429 with Retry-After (the
+// rest of the window) when it is spent. Without it the quota (500 per five
+// minutes) is only reported by /v1/rate_limits.
+func WithQuota(requests int, per time.Duration) Option {
+	return func(o *options) { o.quota, o.window, o.enforce = requests, per, true }
+}
+
+// WithLatency delays every response by d (cut short if the request is
+// cancelled).
+func WithLatency(d time.Duration) Option { return func(o *options) { o.sim.Latency = d } }
+
+// WithRequestLogSize bounds how many requests Requests remembers (10,000
+// by default). CountRequests is not bounded by it.
+func WithRequestLogSize(n int) Option { return func(o *options) { o.sim.LogSize = max(n, 1) } }
+
+// WithObserver calls f once per request, as soon as its status is known
+// (status 0 when the client left first). f runs on the serving goroutine
+// and must not block. A Request carries no header or body, so printing it
+// never prints the client secret or a token.
+func WithObserver(f func(Request)) Option {
+	return func(o *options) { o.sim.Observe = f }
 }
 
 // WithPageSize makes list endpoints page by n items when the caller gives
 // no limit (default 0: everything in one answer).
-func WithPageSize(n int) Option { return func(c *config) { c.pageSize = n } }
+func WithPageSize(n int) Option { return func(o *options) { o.pageSize = n } }
 
 // WithCredentials fixes the API key instead of generating one.
 func WithCredentials(clientID, clientSecret string) Option {
-	return func(c *config) { c.clientID, c.secret = clientID, clientSecret }
+	return func(o *options) { o.clientID, o.secret = clientID, clientSecret }
 }
 
 // WithScopes sets the scopes the API key holds (default AllScopes).
 func WithScopes(scopes ...string) Option {
-	return func(c *config) { c.scopes = slices.Clone(scopes) }
+	return func(o *options) { o.scopes = slices.Clone(scopes) }
 }
 
 // WithRetryAfter sets the Retry-After sent with injected 429 and 503
 // answers (default one second; 0 sends "0").
-func WithRetryAfter(d time.Duration) Option { return func(c *config) { c.retryAfter = d } }
+func WithRetryAfter(d time.Duration) Option { return func(o *options) { o.retryAfter = d } }
 
-// WithoutSeed starts with no companies; add them with AddCompany.
-func WithoutSeed() Option { return func(c *config) { c.seed = false } }
+// WithoutSeedData starts with no companies; add them with AddCompany.
+func WithoutSeedData() Option { return func(o *options) { o.noSeedData = true } }
 
 // WithINFIMAClientCompanies also seeds the companies and sites of the
 // INFIMA simulator's default clients, named the way they typically appear
@@ -94,7 +121,7 @@ func WithoutSeed() Option { return func(c *config) { c.seed = false } }
 // settle), so that the two simulators together show realistic mapping
 // suggestions. The default seed matches none of them, which is how mapping
 // code meets a partner whose names differ entirely.
-func WithINFIMAClientCompanies() Option { return func(c *config) { c.infima = true } }
+func WithINFIMAClientCompanies() Option { return func(o *options) { o.infima = true } }
 
 type issued struct {
 	expires time.Time
@@ -103,13 +130,14 @@ type issued struct {
 
 type injection struct{ status, times int }
 
-// Request is one API request the server received (token requests are
-// counted separately).
-type Request struct {
-	Method string
-	Path   string
-	Query  string
-}
+// Request is one entry of the request log, token requests included. It holds no header or
+// body.
+type Request = apitest.Request
+
+// Fault describes a failure to inject into matching API requests (the
+// token endpoint has InjectTokenStatus), answered with a {"code",
+// "message"} body.
+type Fault = apitest.Fault
 
 type simCompany struct {
 	company security360.Company
@@ -123,27 +151,22 @@ type simCompany struct {
 type Server struct {
 	// URL is the base URL, set once the server is started.
 	URL string
-	// Listener is where the server will listen. It may be replaced after
-	// NewUnstartedServer and before Start, for example by a sandbox that
-	// hands out its own sockets.
+	// Listener is where Start listens; when nil, Start listens on a
+	// loopback port. Set it after NewUnstartedServer and before Start, for
+	// example from a sandbox that hands out its own sockets.
 	Listener net.Listener
 
-	ts    *httptest.Server
-	cfg   config
-	h     http.Handler
+	opts  options
+	kit   *simkit.Kit
 	store *Store
 
-	mu            sync.Mutex
-	companies     []*simCompany
-	tokens        map[string]issued
-	tokenRequests int
-	apiRequests   int
-	requests      []Request
-	inject        []injection
-	tokenInject   []injection
-	windowStart   time.Time
-	windowCount   int
-	nextID        int
+	mu          sync.Mutex
+	companies   []*simCompany
+	tokens      map[string]issued
+	tokenInject []injection
+	windowStart time.Time
+	windowCount int
+	nextID      int
 }
 
 // NewServer starts a simulator; call Close when done.
@@ -154,61 +177,88 @@ func NewServer(opts ...Option) *Server {
 }
 
 // NewUnstartedServer returns a simulator that is not yet listening; set
-// Listener if needed, then call Start.
+// Listener if needed, then call Start, or use Handler, Transport or Client
+// without a socket.
 func NewUnstartedServer(opts ...Option) *Server {
-	cfg := config{lifetime: time.Hour, now: time.Now, limit: 500, window: 5 * time.Minute, retryAfter: time.Second, seed: true, scopes: AllScopes}
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
+	o := options{lifetime: time.Hour, quota: 500, window: 5 * time.Minute, retryAfter: time.Second, scopes: AllScopes,
+		sim: simkit.Config{Clock: time.Now}}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
 		}
 	}
-	if cfg.clientID == "" {
-		cfg.clientID = "0e30" + randomHex(12)
+	if o.clientID == "" {
+		o.clientID = "0e30" + randomHex(12)
 	}
-	if cfg.secret == "" {
-		cfg.secret = randomHex(24)
+	if o.secret == "" {
+		o.secret = randomHex(24)
 	}
-	s := &Server{cfg: cfg, tokens: map[string]issued{}, store: &Store{now: cfg.now}}
-	s.h = s.routes()
-	if cfg.seed {
+	s := &Server{opts: o, tokens: map[string]issued{}, store: &Store{now: o.sim.Clock}}
+	s.kit = simkit.New(o.sim, simkit.Vendor{
+		Name:   "security360test",
+		Route:  s.routes(),
+		Auth:   s.authenticate,
+		Exempt: isTokenRequest,
+		WriteFault: func(w http.ResponseWriter, f simkit.Fault) {
+			if f.Body != "" {
+				simkit.WriteBody(w, f.Status, "application/json", []byte(f.Body))
+				return
+			}
+			writeError(w, f.Status, strings.ReplaceAll(http.StatusText(f.Status), " ", ""), "injected failure")
+		},
+		WriteTooManyRequests: func(w http.ResponseWriter, _ int) {
+			writeError(w, http.StatusTooManyRequests, "TooManyRequests", "rate limit exceeded; retry later")
+		},
+	})
+	if !o.noSeedData {
 		s.seed()
 	}
-	if cfg.infima {
+	if o.infima {
 		s.seedINFIMAClients()
 	}
-	s.ts = httptest.NewUnstartedServer(s.h)
-	s.Listener = s.ts.Listener
 	return s
 }
 
-// Start begins serving on Listener.
-func (s *Server) Start() {
-	if s.Listener != s.ts.Listener {
-		_ = s.ts.Listener.Close()
-		s.ts.Listener = s.Listener
-	}
-	s.ts.Start()
-	s.URL = s.ts.URL
-}
+// isTokenRequest tells the token endpoint, which API faults and limits
+// leave alone, from the API.
+func isTokenRequest(r *http.Request) bool { return r.URL.Path == tokenPath }
+
+const tokenPath = "/v1/token"
+
+// Start begins serving on Listener (a new loopback listener if nil).
+func (s *Server) Start() { s.Listener, s.URL = s.kit.Start(s.Listener) }
 
 // Close shuts the server down, waiting for outstanding requests.
-func (s *Server) Close() { s.ts.Close() }
+func (s *Server) Close() { s.kit.Close() }
 
 // Handler returns the simulator as an http.Handler, for in-memory use.
-func (s *Server) Handler() http.Handler { return s.h }
+func (s *Server) Handler() http.Handler { return s.kit.Handler() }
+
+// Transport returns a RoundTripper that calls Handler in memory, without
+// a socket, for clients inside a testing/synctest bubble.
+func (s *Server) Transport() http.RoundTripper { return s.kit.Transport() }
+
+// Client returns an *http.Client for the server: over its socket once
+// started, in memory (through Transport) before that.
+func (s *Server) Client() *http.Client { return s.kit.Client() }
 
 // Credentials returns the simulated API key.
 func (s *Server) Credentials() security360.Credentials {
-	return security360.Credentials{ClientID: s.cfg.clientID, ClientSecret: s.cfg.secret}
+	return security360.Credentials{ClientID: s.opts.clientID, ClientSecret: s.opts.secret}
 }
 
 // ClientOptions returns the options that point a security360.Client at
 // this server: its URL, its HTTP client, no client-side rate limit and
-// millisecond backoff so tests stay fast. Call it after Start.
+// millisecond backoff so tests stay fast. On a server that was never
+// started, requests go in memory through Transport.
 func (s *Server) ClientOptions() []security360.Option {
+	base := s.URL
+	if base == "" {
+		base = "http://security360test.invalid"
+	}
 	return []security360.Option{
-		security360.WithBaseURL(s.URL),
-		security360.WithHTTPClient(s.ts.Client()),
+		security360.WithBaseURL(base),
+		security360.WithHTTPClient(s.Client()),
 		security360.WithRateLimit(0, 1),
 		security360.WithRetry(2, time.Millisecond, 20*time.Millisecond),
 	}
@@ -218,27 +268,46 @@ func (s *Server) ClientOptions() []security360.Option {
 // screen.
 func (s *Server) Training() *Store { return s.store }
 
-// TokenRequests returns how many token requests arrived.
-func (s *Server) TokenRequests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.tokenRequests
+// Requests returns the most recent requests, token requests included,
+// oldest first.
+func (s *Server) Requests() []Request { return s.kit.Requests() }
+
+// CountRequests returns how many requests arrived whose method matches
+// (case-insensitive, "" for any) and whose path contains pathContains
+// (case-insensitive, "" for any), since the start or the last
+// ResetRequests. It is not bounded by the request log's size.
+func (s *Server) CountRequests(method, pathContains string) int {
+	return s.kit.CountRequests(method, pathContains)
 }
 
-// APIRequests returns how many API requests (everything but the token
-// endpoint) arrived, rejected ones included.
-func (s *Server) APIRequests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.apiRequests
-}
+// ResetRequests clears the request log and the counters.
+func (s *Server) ResetRequests() { s.kit.ResetRequests() }
 
-// Requests returns the API requests received, in order.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.requests)
-}
+// Throttled returns how many 429 answers the server sent (rate limit,
+// quota and injected 429 faults).
+func (s *Server) Throttled() int { return s.kit.Throttled() }
+
+// TokenRequests returns how many token requests arrived: a shorthand for
+// CountRequests("POST", "/v1/token").
+func (s *Server) TokenRequests() int { return s.CountRequests(http.MethodPost, tokenPath) }
+
+// APIRequests returns how many API requests (everything but token
+// requests) arrived, rejected ones included.
+func (s *Server) APIRequests() int { return s.CountRequests("", "") - s.TokenRequests() }
+
+// SetRateLimit changes the rate limit while serving; perSecond <= 0 turns
+// it off. The quota of WithQuota is separate.
+func (s *Server) SetRateLimit(perSecond float64, burst int) { s.kit.SetRateLimit(perSecond, burst) }
+
+// SetLatency changes the delay added to every response.
+func (s *Server) SetLatency(d time.Duration) { s.kit.SetLatency(d) }
+
+// InjectFault adds a fault for API requests. Faults are tried in the order
+// added; the first that matches a request answers it.
+func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(f) }
+
+// ClearFaults removes every injected API fault.
+func (s *Server) ClearFaults() { s.kit.ClearFaults() }
 
 // ExpireTokens makes every token issued so far invalid, so the next API
 // call with one gets a 401.
@@ -249,11 +318,13 @@ func (s *Server) ExpireTokens() {
 }
 
 // InjectStatus makes the next times API requests fail with status before
-// any other processing (a 429 or 503 carries Retry-After).
-func (s *Server) InjectStatus(status, times int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.inject = append(s.inject, injection{status, times})
+// any other processing (a 429 or 503 carries the Retry-After of
+// WithRetryAfter). It is a shorthand for InjectFault; times <= 0 does
+// nothing.
+func (s *Server) InjectStatus(status, times int) { s.kit.InjectStatus(status, times, s.retryAfter()) }
+
+func (s *Server) retryAfter() string {
+	return strconv.Itoa(int(math.Ceil(s.opts.retryAfter.Seconds())))
 }
 
 // InjectTokenStatus makes the next times token requests fail with status.
@@ -447,7 +518,7 @@ func randomHex(n int) string {
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	const co = "/api/platform/v1/company/companies"
-	mux.HandleFunc("POST /v1/token", s.handleToken)
+	mux.HandleFunc("POST "+tokenPath, s.handleToken)
 	api := http.NewServeMux()
 	api.HandleFunc("GET /v1/rate_limits", s.handleRateLimits)
 	api.HandleFunc("GET "+co, s.handleCompanies)
@@ -458,22 +529,13 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "NotFound", "no such endpoint")
 	})
-	mux.Handle("/", s.apiGate(api))
+	mux.Handle("/", s.quotaGate(api))
 	return mux
 }
 
-// apiGate counts, injects faults and enforces the quota before routing.
-func (s *Server) apiGate(next http.Handler) http.Handler {
+// quotaGate enforces Asio's fixed-window quota before routing API calls.
+func (s *Server) quotaGate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.apiRequests++
-		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery})
-		status := takeInjection(&s.inject)
-		s.mu.Unlock()
-		if status != 0 {
-			s.writeInjected(w, status)
-			return
-		}
 		if wait, limited := s.spendQuota(); limited {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			writeError(w, http.StatusTooManyRequests, "TooManyRequests", "rate limit exceeded; retry later")
@@ -483,24 +545,17 @@ func (s *Server) apiGate(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) writeInjected(w http.ResponseWriter, status int) {
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(s.cfg.retryAfter.Seconds()))))
-	}
-	writeError(w, status, strings.ReplaceAll(http.StatusText(status), " ", ""), "injected failure")
-}
-
 // spendQuota counts a request against the fixed window and reports how
 // long to wait when the quota is spent (only when enforcing).
 func (s *Server) spendQuota() (time.Duration, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.cfg.now()
-	if s.windowStart.IsZero() || !now.Before(s.windowStart.Add(s.cfg.window)) {
+	now := s.kit.Now()
+	if s.windowStart.IsZero() || !now.Before(s.windowStart.Add(s.opts.window)) {
 		s.windowStart, s.windowCount = now, 0
 	}
-	if s.cfg.enforce && s.windowCount >= s.cfg.limit {
-		return s.windowStart.Add(s.cfg.window).Sub(now), true
+	if s.opts.enforce && s.windowCount >= s.opts.quota {
+		return s.windowStart.Add(s.opts.window).Sub(now), true
 	}
 	s.windowCount++
 	return 0, false
@@ -508,11 +563,13 @@ func (s *Server) spendQuota() (time.Duration, bool) {
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	s.tokenRequests++
 	status := takeInjection(&s.tokenInject)
 	s.mu.Unlock()
 	if status != 0 {
-		s.writeInjected(w, status)
+		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", s.retryAfter())
+		}
+		writeError(w, status, strings.ReplaceAll(http.StatusText(status), " ", ""), "injected failure")
 		return
 	}
 	var f struct {
@@ -549,13 +606,13 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type", "only client_credentials is supported")
 		return
 	}
-	if subtle.ConstantTimeCompare([]byte(f.ClientID), []byte(s.cfg.clientID)) != 1 ||
-		subtle.ConstantTimeCompare([]byte(f.ClientSecret), []byte(s.cfg.secret)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(f.ClientID), []byte(s.opts.clientID)) != 1 ||
+		subtle.ConstantTimeCompare([]byte(f.ClientSecret), []byte(s.opts.secret)) != 1 {
 		writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
 		return
 	}
 	held := map[string]bool{}
-	for _, sc := range s.cfg.scopes {
+	for _, sc := range s.opts.scopes {
 		held[sc] = true
 	}
 	granted := map[string]bool{}
@@ -571,27 +628,51 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	tok := randomHex(24)
 	s.mu.Lock()
-	s.tokens[tok] = issued{expires: s.cfg.now().Add(s.cfg.lifetime), scopes: granted}
+	s.tokens[tok] = issued{expires: s.kit.Now().Add(s.opts.lifetime), scopes: granted}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": tok,
 		"token_type":   "Bearer",
-		"expires_in":   int(s.cfg.lifetime.Seconds()),
+		"expires_in":   int(s.opts.lifetime.Seconds()),
 		"scope":        strings.Join(slices.Sorted(maps.Keys(granted)), " "),
 	})
+}
+
+// validToken returns the grant of the request's bearer token, if it is
+// known and not expired.
+func (s *Server) validToken(r *http.Request) (issued, bool) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is, known := s.tokens[tok]
+	return is, ok && known && s.kit.Now().Before(is.expires)
+}
+
+func writeInvalidToken(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	writeError(w, http.StatusUnauthorized, "Unauthorized", "missing, invalid or expired access token")
+}
+
+// authenticate is the kit's authentication step for API calls: a
+// missing, unknown or expired token gets 401 before the rate limit and
+// the quota, so it costs neither. Handlers then check scopes.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	if isTokenRequest(r) {
+		return r, true
+	}
+	if _, ok := s.validToken(r); !ok {
+		writeInvalidToken(w)
+		return r, false
+	}
+	return r, true
 }
 
 // authorize checks the bearer token and, when scope is not empty, that the
 // token carries it.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, scope string) bool {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	s.mu.Lock()
-	is, known := s.tokens[tok]
-	valid := ok && known && s.cfg.now().Before(is.expires)
-	s.mu.Unlock()
+	is, valid := s.validToken(r)
 	if !valid {
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		writeError(w, http.StatusUnauthorized, "Unauthorized", "missing, invalid or expired access token")
+		writeInvalidToken(w)
 		return false
 	}
 	if scope != "" && !is.scopes[scope] {
@@ -606,12 +687,12 @@ func (s *Server) handleRateLimits(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	remaining := max(s.cfg.limit-s.windowCount, 0)
+	remaining := max(s.opts.quota-s.windowCount, 0)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
-		"limit":         s.cfg.limit,
+		"limit":         s.opts.quota,
 		"remaining":     remaining,
-		"windowSeconds": int(s.cfg.window.Seconds()),
+		"windowSeconds": int(s.opts.window.Seconds()),
 	})
 }
 
@@ -622,7 +703,7 @@ func (s *Server) handleCompanies(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	items := make([]any, len(s.companies))
 	for i, c := range s.companies {
-		items[i] = c.company
+		items[i] = toWireCompany(c.company)
 	}
 	s.mu.Unlock()
 	s.writePage(w, r, items)
@@ -643,8 +724,20 @@ func (s *Server) handleCompany(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "NotFound", "company not found")
 		return
 	}
-	writeJSON(w, http.StatusOK, co)
+	writeJSON(w, http.StatusOK, toWireCompany(co))
 }
+
+// wireCompany is a company as the platform sends it. It is declared here,
+// apart from security360.Company, so that a wrong JSON tag in the client
+// fails a test instead of being mirrored (see the package doc). The
+// simulator's companies have no friendly name, description or external
+// ids, so those members are never sent.
+type wireCompany struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+func toWireCompany(c security360.Company) wireCompany { return wireCompany{ID: c.ID, Name: c.Name} }
 
 func (s *Server) handleSites(w http.ResponseWriter, r *http.Request) {
 	if !s.authorize(w, r, security360.ScopeSitesRead) {
@@ -773,7 +866,7 @@ func validateSite(m map[string]any) string {
 // header; the cursor is an opaque offset.
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, items []any) {
 	q := r.URL.Query()
-	limit := s.cfg.pageSize
+	limit := s.opts.pageSize
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
@@ -816,9 +909,7 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, items []any) 
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	simkit.WriteJSON(w, status, "application/json", v)
 }
 
 func writeError(w http.ResponseWriter, status int, code, message string) {

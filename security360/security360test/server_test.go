@@ -228,7 +228,7 @@ func TestPagingAndLinkHeader(t *testing.T) {
 }
 
 func TestCompanyAndSiteLookups(t *testing.T) {
-	srv := security360test.NewServer(security360test.WithoutSeed())
+	srv := security360test.NewServer(security360test.WithoutSeedData())
 	defer srv.Close()
 	if len(srv.Companies()) != 0 {
 		t.Fatal("WithoutSeed still seeded")
@@ -343,15 +343,24 @@ func TestInjectedStatuses(t *testing.T) {
 		t.Errorf("injected token status: %d", resp.StatusCode)
 	}
 	token(t, srv, "")
-	reqs := srv.Requests()
-	if len(reqs) != 3 || reqs[0].Method != "GET" || reqs[0].Path != companiesPath {
-		t.Errorf("Requests = %+v", reqs)
+	var api []security360test.Request
+	for _, r := range srv.Requests() {
+		if r.Path != "/v1/token" {
+			api = append(api, r)
+		}
+	}
+	if len(api) != 3 || api[0].Method != "GET" || api[0].Path != companiesPath || api[0].Status != 429 {
+		t.Errorf("API requests = %+v", api)
+	}
+	// Token requests are in the log too, injected failures included.
+	if n := srv.CountRequests("POST", "/v1/token"); n != 3 || srv.TokenRequests() != 3 {
+		t.Errorf("token requests: %d", n)
 	}
 }
 
 func TestRateLimitWindow(t *testing.T) {
 	clk := newClock()
-	srv := security360test.NewServer(security360test.WithClock(clk.Now), security360test.WithRateLimit(2, time.Minute))
+	srv := security360test.NewServer(security360test.WithClock(clk.Now), security360test.WithQuota(2, time.Minute))
 	defer srv.Close()
 	tok := token(t, srv, "")
 	for i := range 2 {

@@ -1,4 +1,4 @@
-package httpx_test
+package conformance_test
 
 // Resource hygiene of the four API clients built on this transport (PSA,
 // INFIMA, Heimdal, Asio), checked end to end against their simulators:
@@ -14,9 +14,8 @@ package httpx_test
 //     goroutine started in the bubble is still blocked at the end;
 //   - no goroutine outlives a simulator's Close over real sockets.
 //
-// The tests live here, beside the transport they all share, so one table
-// covers every client; PSA-specific checks (the 100,000-ticket walk) are in
-// connectwise/hygiene_test.go.
+// One table covers every client; PSA-specific checks (the 100,000-ticket
+// walk) are in connectwise/hygiene_test.go.
 
 import (
 	"context"
