@@ -213,8 +213,8 @@ func TestEncryptedValueBoundToKey(t *testing.T) {
 
 func TestBadOptions(t *testing.T) {
 	var ce *bridge.ConfigError
-	if _, err := flow.Encrypt(flow.NewMemoryStore(), []byte("short")); !errors.As(err, &ce) || ce.Field != "key" {
-		t.Errorf("Encrypt(short key) error = %v, want ConfigError on key", err)
+	if _, err := flow.Encrypt(flow.NewMemoryStore(), []byte("short")); !errors.As(err, &ce) || ce.Field != "EncryptionKey" {
+		t.Errorf("Encrypt(short key) error = %v, want ConfigError on EncryptionKey", err)
 	}
 	if _, err := flow.Open(""); !errors.As(err, &ce) || ce.Field != "path" {
 		t.Errorf("Open(\"\") error = %v, want ConfigError on path", err)

@@ -33,6 +33,10 @@ const stateWriteTimeout = 10 * time.Second
 // remember (settings, mappings, what each site shows, failures), so a new
 // Syncer on the same store carries on where the last one stopped. It is
 // safe for concurrent use; runs do not overlap.
+//
+// One process runs an instance at a time: the bbolt store enforces that
+// with its file lock. Over a store several processes share (Redis), hold a
+// lock around Run, or two runs may deliver the same change twice.
 type Syncer struct {
 	infima *infima.Client
 	asio   *security360.Client
