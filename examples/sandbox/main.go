@@ -33,6 +33,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/infima/infimatest"
+	"github.com/psabridge/psabridge/security360/infimasync/infimasynctest"
 	"github.com/psabridge/psabridge/security360/security360test"
 )
 
@@ -115,11 +116,7 @@ func serve(ctx context.Context, addr string, verbose bool, out io.Writer, ready 
 		psaOpts  []cwtest.Option
 		infOpts  []infimatest.Option
 		hdOpts   []heimdaltest.Option
-		asioOpts = []security360test.Option{
-			// Companies matching INFIMA's simulated clients, so a client
-			// mapping them sees realistic suggestions.
-			security360test.WithINFIMAClientCompanies(),
-		}
+		asioOpts []security360test.Option
 	)
 	if verbose {
 		log := &requestLog{out: out}
@@ -133,6 +130,9 @@ func serve(ctx context.Context, addr string, verbose bool, out io.Writer, ready 
 	inf := infimatest.NewUnstartedServer(infOpts...)
 	hd := heimdaltest.NewUnstartedServer(hdOpts...)
 	asio := security360test.NewUnstartedServer(asioOpts...)
+	// Companies matching INFIMA's simulated clients, so a client mapping
+	// them sees realistic suggestions.
+	infimasynctest.AddINFIMAClientCompanies(asio)
 	sims := []simulator{psa, inf, hd, asio}
 	listeners := make([]net.Listener, len(sims))
 	for i := range sims {

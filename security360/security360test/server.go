@@ -49,7 +49,6 @@ type options struct {
 	secret     string
 	scopes     []string
 	retryAfter time.Duration
-	infima     bool
 }
 
 // WithTokenLifetime sets how long issued tokens live (default one hour, as
@@ -114,15 +113,6 @@ func WithRetryAfter(d time.Duration) Option { return func(o *options) { o.retryA
 // WithoutSeedData starts with no companies; add them with AddCompany.
 func WithoutSeedData() Option { return func(o *options) { o.noSeedData = true } }
 
-// WithINFIMAClientCompanies also seeds the companies and sites of the
-// INFIMA simulator's default clients, named the way they typically appear
-// in Asio ("Blue Ridge Logistics, Inc." for INFIMA's "Blue Ridge
-// Logistics"; a two-clinic practice whose match is a tie for a person to
-// settle), so that the two simulators together show realistic mapping
-// suggestions. The default seed matches none of them, which is how mapping
-// code meets a partner whose names differ entirely.
-func WithINFIMAClientCompanies() Option { return func(o *options) { o.infima = true } }
-
 type issued struct {
 	expires time.Time
 	scopes  map[string]bool
@@ -156,9 +146,8 @@ type Server struct {
 	// example from a sandbox that hands out its own sockets.
 	Listener net.Listener
 
-	opts  options
-	kit   *simkit.Kit
-	store *Store
+	opts options
+	kit  *simkit.Kit
 
 	mu          sync.Mutex
 	companies   []*simCompany
@@ -193,7 +182,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 	if o.secret == "" {
 		o.secret = randomHex(24)
 	}
-	s := &Server{opts: o, tokens: map[string]issued{}, store: &Store{now: o.sim.Clock}}
+	s := &Server{opts: o, tokens: map[string]issued{}}
 	s.kit = simkit.New(o.sim, simkit.Vendor{
 		Name:   "security360test",
 		Route:  s.routes(),
@@ -212,9 +201,6 @@ func NewUnstartedServer(opts ...Option) *Server {
 	})
 	if !o.noSeedData {
 		s.seed()
-	}
-	if o.infima {
-		s.seedINFIMAClients()
 	}
 	return s
 }
@@ -263,10 +249,6 @@ func (s *Server) ClientOptions() []security360.Option {
 		security360.WithRetry(2, time.Millisecond, 20*time.Millisecond),
 	}
 }
-
-// Training returns the store that stands in for the Security 360 Training
-// screen.
-func (s *Server) Training() *Store { return s.store }
 
 // Requests returns the most recent requests, token requests included,
 // oldest first.
@@ -478,29 +460,6 @@ func (s *Server) seed() {
 		{"Initech LLC", []string{"Initech Austin", "Initech Dallas"}},
 		{"Umbrella Health", []string{"Umbrella Main Clinic"}},
 		{"Vandelay Industries", nil},
-	} {
-		co := s.addCompanyLocked(c.name)
-		for _, name := range c.sites {
-			s.addSiteLocked(co.ID, name)
-		}
-	}
-}
-
-// seedINFIMAClients adds the companies WithINFIMAClientCompanies promises.
-func (s *Server) seedINFIMAClients() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, c := range []struct {
-		name  string
-		sites []string
-	}{
-		{"Acme Dental Group PLLC", []string{"Acme Dental Group PLLC"}},
-		{"Blue Ridge Logistics, Inc.", []string{"Blue Ridge Logistics"}},
-		{"Cedar Creek Accounting LLC", []string{"Main Office"}},
-		{"Lakeside Credit Union", []string{"Lakeside CU Main Branch"}},
-		{"Northgate Engineering", []string{"Northgate Engineering"}},
-		{"Summit Family Medicine", []string{"Summit North Clinic", "Summit South Clinic"}},
-		{"Harbor Point Bakery", []string{"Harbor Point Bakery"}},
 	} {
 		co := s.addCompanyLocked(c.name)
 		for _, name := range c.sites {
