@@ -23,7 +23,7 @@ type EmailAlert struct {
 	// ID is Heimdal's id of the alert.
 	ID ID `json:"id"`
 	// Type is the module code (REP, PAM, NGAV, VND, ZT) or its display
-	// name; BoardCyberAlerts.LookupModule maps both.
+	// name; SectionCyberAlerts.LookupModule maps both.
 	Type string `json:"type"`
 	// Severity is Heimdal's level.
 	Severity string `json:"severity"`

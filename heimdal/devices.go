@@ -87,7 +87,7 @@ type DeviceNotification struct {
 	// Hostname is the device's name.
 	Hostname string `json:"hostname"`
 	// Type is the module code (CPU, MEM, DISK, MU, AV, DNSP, FW) or its
-	// display name; BoardOperations.LookupModule maps both.
+	// display name; SectionDevices.LookupModule maps both.
 	Type string `json:"type"`
 	// Severity is Heimdal's level, such as "Warning" or "Critical".
 	Severity string `json:"severity"`

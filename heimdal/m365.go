@@ -22,7 +22,7 @@ type M365Alert struct {
 	// ID is Heimdal's id of the alert.
 	ID ID `json:"id"`
 	// Type is the module code (LAD, REP-C, FW-R, SEC-I) or its display
-	// name; BoardM365.LookupModule maps both.
+	// name; SectionM365.LookupModule maps both.
 	Type string `json:"type"`
 	// Severity is Heimdal's level.
 	Severity string `json:"severity"`

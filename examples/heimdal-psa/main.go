@@ -105,7 +105,7 @@ func runSimulated(ctx context.Context, out io.Writer) error {
 	p.step("Raise notifications in Heimdal")
 	raise := func(customer string, m heimdal.Module, target, title, desc string) string {
 		key := hd.Raise(customer, m, target, title, desc)
-		fmt.Fprintf(out, "  %-28s %-6s %-24s %s\n", m.Board(), m, target, title)
+		fmt.Fprintf(out, "  %-28s %-6s %-24s %s\n", psasync.BoardOf(m), m, target, title)
 		return key
 	}
 	disk := raise(heimdaltest.AcmeID, heimdal.ModuleDisk, "ACME-WS01", "Low disk space", "C: is 97% full")
@@ -128,7 +128,7 @@ func runSimulated(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	for _, t := range cw.Tickets() {
-		if strings.HasPrefix(t.ExternalXRef, in.Source(heimdal.BoardOperations)+":"+disk+"#") {
+		if strings.HasPrefix(t.ExternalXRef, in.Source(psasync.BoardOperations)+":"+disk+"#") {
 			fmt.Fprintf(out, "  ticket #%d %q is now %s\n", t.ID, t.Summary, t.Status.Name)
 		}
 	}
@@ -207,7 +207,7 @@ func setup(ctx context.Context, p *printer, in *psasync.Integration, s psasync.S
 	}
 
 	p.step("Configure ticket settings")
-	for _, b := range heimdal.Boards() {
+	for _, b := range psasync.Boards() {
 		bc, err := in.ConfigureBoard(ctx, b, psasync.DefaultBoardSettings(b))
 		if err != nil {
 			return err
@@ -308,7 +308,7 @@ func (p *printer) step(title string) {
 }
 
 // progress is psasync's progress callback; it is never called concurrently.
-func (p *printer) progress(b heimdal.Board, pr ticketsync.Progress) {
+func (p *printer) progress(b psasync.Board, pr ticketsync.Progress) {
 	fmt.Fprintf(p.out, "  %-28s %d/%d %-9s %s\n", b, pr.Done, pr.Total, pr.Action, pr.Key)
 }
 
@@ -322,7 +322,7 @@ func (p *printer) table(rep *psasync.SyncReport) {
 	for _, br := range rep.Boards {
 		t := br.Tickets
 		auto := "never"
-		if br.Board == heimdal.BoardOperations {
+		if br.Board == psasync.BoardOperations {
 			auto = "yes"
 			if !br.AutoClose {
 				auto = "skipped"

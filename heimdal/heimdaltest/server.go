@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -343,10 +344,13 @@ type Event struct {
 	Severity string
 }
 
-// RaiseEvent creates an alert and returns its key, the same key
-// heimdal.Alert.Key has when the client fetches it.
+// RaiseEvent creates an alert and returns its key: the simulator's handle
+// for Update and Clear, "<customer>/<module>/<target id>/<alert id>" with
+// each part path-escaped. That is the shape psasync.NewKey gives the alert
+// once fetched (psasync's tests hold the two together), so a test can find
+// the alert's ticket by it.
 func (s *Server) RaiseEvent(e Event) (string, error) {
-	b := e.Module.Board()
+	b := e.Module.Section()
 	if !b.Valid() {
 		return "", fmt.Errorf("heimdaltest: unknown module %q", e.Module)
 	}
@@ -362,7 +366,7 @@ func (s *Server) RaiseEvent(e Event) (string, error) {
 		return "", errors.New("heimdaltest: alert limit reached; Clear some first")
 	}
 	var targetID string
-	if b == heimdal.BoardM365 {
+	if b == heimdal.SectionM365 {
 		u := s.findUserLocked(e.CustomerID, e.Target)
 		if u == nil {
 			u = s.addUserLocked(e.CustomerID, e.Target)
@@ -379,7 +383,7 @@ func (s *Server) RaiseEvent(e Event) (string, error) {
 		targetID, e.Target = strconv.FormatInt(d.clientInfoID, 10), d.hostname
 	}
 	if e.Severity == "" {
-		e.Severity = map[heimdal.Board]string{heimdal.BoardOperations: "Warning", heimdal.BoardCyberAlerts: "High", heimdal.BoardM365: "Medium"}[b]
+		e.Severity = map[heimdal.Section]string{heimdal.SectionDevices: "Warning", heimdal.SectionCyberAlerts: "High", heimdal.SectionM365: "Medium"}[b]
 	}
 	s.nextAlert++
 	now := s.now()
@@ -395,7 +399,7 @@ func (s *Server) RaiseEvent(e Event) (string, error) {
 		firstSeen:  now,
 		lastUpdate: now,
 	}
-	a.key = heimdal.NewKey(a.customerID, a.module, a.targetID, strconv.FormatInt(a.id, 10))
+	a.key = alertKey(a.customerID, a.module, a.targetID, strconv.FormatInt(a.id, 10))
 	s.alerts[a.key] = a
 	return a.key, nil
 }
@@ -519,4 +523,9 @@ func (s *Server) ResetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.counts)
+}
+
+// alertKey joins an alert's identifiers, each path-escaped, into its handle.
+func alertKey(customerID string, m heimdal.Module, targetID, id string) string {
+	return url.PathEscape(customerID) + "/" + url.PathEscape(string(m)) + "/" + url.PathEscape(targetID) + "/" + url.PathEscape(id)
 }

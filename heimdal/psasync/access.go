@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/heimdal"
 )
 
 // Requirements returns the security role the Heimdal setup guide asks the
@@ -57,11 +56,11 @@ var plainID = regexp.MustCompile(`^[a-z0-9]{1,10}$`)
 // account id keeps two accounts' Operations syncs from closing each other's
 // tickets in a shared PSA; ids that are not short and plain are hashed to
 // stay within ticketsync's 24 characters.
-func sourceFor(b heimdal.Board, customerID string) string {
-	prefix := map[heimdal.Board]string{
-		heimdal.BoardOperations:  "heimdal-ops-",
-		heimdal.BoardCyberAlerts: "heimdal-cyber-",
-		heimdal.BoardM365:        "heimdal-m365-",
+func sourceFor(b Board, customerID string) string {
+	prefix := map[Board]string{
+		BoardOperations:  "heimdal-ops-",
+		BoardCyberAlerts: "heimdal-cyber-",
+		BoardM365:        "heimdal-m365-",
 	}[b]
 	id := strings.ToLower(customerID)
 	if !plainID.MatchString(id) {

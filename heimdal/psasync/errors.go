@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/heimdal"
 )
 
 // Reasons a step is refused, wrapped in a *StateError. They stand for the
@@ -71,7 +70,7 @@ func (e *ConnectionError) Unwrap() error { return e.Err }
 type FetchError struct {
 	CustomerID   string
 	CustomerName string
-	Board        heimdal.Board
+	Board        Board
 	Err          error
 }
 

@@ -40,7 +40,7 @@ func Example() {
 
 	_, err = in.ProvisionBoards(ctx)
 	must(err)
-	for _, b := range heimdal.Boards() {
+	for _, b := range psasync.Boards() {
 		_, err := in.ConfigureBoard(ctx, b, psasync.DefaultBoardSettings(b))
 		must(err)
 	}
@@ -60,7 +60,7 @@ func Example() {
 	hd.Clear(key)
 	rep, err = in.Sync(ctx)
 	must(err)
-	ops, _ := rep.Board(heimdal.BoardOperations)
+	ops, _ := rep.Board(psasync.BoardOperations)
 	fmt.Printf("%s: %d closed\n", ops.Board, ops.Tickets.Closed)
 	// Output:
 	// save before testing: true

@@ -10,21 +10,22 @@ import (
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
+	"github.com/psabridge/psabridge/heimdal/psasync"
 )
 
 // raiseMany raises n alerts per board spread over the mapped customers and
 // returns their keys by board.
-func (e *env) raiseMany(n int) map[heimdal.Board][]string {
+func (e *env) raiseMany(n int) map[psasync.Board][]string {
 	customers := []string{heimdaltest.AcmeID, heimdaltest.GlobexID, heimdaltest.InitechID, heimdaltest.UmbrellaID}
 	prefix := map[string]string{heimdaltest.AcmeID: "acme", heimdaltest.GlobexID: "globex", heimdaltest.InitechID: "initech", heimdaltest.UmbrellaID: "umbrella"}
-	out := map[heimdal.Board][]string{}
+	out := map[psasync.Board][]string{}
 	for i := range n {
 		c := customers[i%len(customers)]
-		for _, b := range heimdal.Boards() {
-			mods := heimdal.ModulesFor(b)
+		for _, b := range psasync.Boards() {
+			mods := psasync.ModulesFor(b)
 			m := mods[i%len(mods)]
 			target := fmt.Sprintf("%s-pc%02d", prefix[c], i)
-			if b == heimdal.BoardM365 {
+			if b == psasync.BoardM365 {
 				target = fmt.Sprintf("user%02d@%s.example", i, prefix[c])
 			}
 			out[b] = append(out[b], e.hd.Raise(c, m, target, fmt.Sprintf("%s alert %d", m, i), "details"))
@@ -34,7 +35,7 @@ func (e *env) raiseMany(n int) map[heimdal.Board][]string {
 }
 
 // exactlyOne checks one open ticket per key and nothing else of the source.
-func (e *env) exactlyOne(t *testing.T, keys map[heimdal.Board][]string) {
+func (e *env) exactlyOne(t *testing.T, keys map[psasync.Board][]string) {
 	t.Helper()
 	for b, ks := range keys {
 		got := e.tickets(t, b)
@@ -64,10 +65,10 @@ func TestFaultCreateDroppedAfterWriteMakesOneTicket(t *testing.T) {
 	if dropped != 1 {
 		t.Fatalf("%d requests dropped, want the injected 1", dropped)
 	}
-	if ops, _ := rep.Board(heimdal.BoardOperations); ops.Tickets.Created != 1 || len(ops.Tickets.Failed) != 0 {
+	if ops, _ := rep.Board(psasync.BoardOperations); ops.Tickets.Created != 1 || len(ops.Tickets.Failed) != 0 {
 		t.Errorf("report: %v", ops.Tickets)
 	}
-	e.exactlyOne(t, map[heimdal.Board][]string{heimdal.BoardOperations: {key}})
+	e.exactlyOne(t, map[psasync.Board][]string{psasync.BoardOperations: {key}})
 }
 
 func TestFault429StormEveryAlertLands(t *testing.T) {
@@ -104,7 +105,7 @@ func TestFaultParallelSyncsMakeNoDuplicates(t *testing.T) {
 	twin := newIntegration(t, e.hd, heimdaltest.ResellerID)
 	saveSettings(t, twin, settingsOf(e.cw))
 	ctx := context.Background()
-	for _, b := range heimdal.Boards() {
+	for _, b := range psasync.Boards() {
 		bc, _ := e.in.BoardConfig(b)
 		if _, err := twin.ConfigureBoard(ctx, b, bc.Settings.BoardSettings); err != nil {
 			t.Fatal(err)

@@ -84,7 +84,7 @@ func (e *env) ready(t *testing.T) {
 	if _, err := e.in.ProvisionBoards(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range heimdal.Boards() {
+	for _, b := range psasync.Boards() {
 		if _, err := e.in.ConfigureBoard(ctx, b, psasync.DefaultBoardSettings(b)); err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +112,7 @@ func (e *env) sync(t *testing.T) *psasync.SyncReport {
 
 // tickets returns the simulator's tickets of one Heimdal board's source,
 // by Heimdal key.
-func (e *env) tickets(t *testing.T, b heimdal.Board) map[string][]cwtest.Ticket {
+func (e *env) tickets(t *testing.T, b psasync.Board) map[string][]cwtest.Ticket {
 	t.Helper()
 	src := e.in.Source(b) + ":"
 	out := map[string][]cwtest.Ticket{}
@@ -128,7 +128,7 @@ func (e *env) tickets(t *testing.T, b heimdal.Board) map[string][]cwtest.Ticket 
 }
 
 // one returns the only ticket of key on board b, failing otherwise.
-func (e *env) one(t *testing.T, b heimdal.Board, key string) cwtest.Ticket {
+func (e *env) one(t *testing.T, b psasync.Board, key string) cwtest.Ticket {
 	t.Helper()
 	ts := e.tickets(t, b)[key]
 	if len(ts) != 1 {

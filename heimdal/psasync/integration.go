@@ -14,7 +14,7 @@ type Option func(*options)
 
 type options struct {
 	cwOpts      []connectwise.Option
-	progress    func(heimdal.Board, ticketsync.Progress)
+	progress    func(Board, ticketsync.Progress)
 	concurrency int
 }
 
@@ -26,7 +26,7 @@ func WithConnectWiseOptions(opts ...connectwise.Option) Option {
 
 // WithProgress reports each ticket write of a Sync as it happens, with the
 // board it belongs to. It is never called concurrently.
-func WithProgress(f func(heimdal.Board, ticketsync.Progress)) Option {
+func WithProgress(f func(Board, ticketsync.Progress)) Option {
 	return func(o *options) { o.progress = f }
 }
 
@@ -43,7 +43,7 @@ func WithConcurrency(n int) Option {
 type Integration struct {
 	heimdal    *heimdal.Client
 	customerID string
-	sources    map[heimdal.Board]string
+	sources    map[Board]string
 	opts       options
 
 	mu      sync.Mutex
@@ -53,7 +53,7 @@ type Integration struct {
 	// gen changes whenever saved settings are replaced, so that a step that
 	// ran against the old connection does not store its result.
 	gen      int
-	boards   map[heimdal.Board]*BoardConfig
+	boards   map[Board]*BoardConfig
 	mappings map[string]Mapping
 	known    map[string]heimdal.Customer
 
@@ -90,12 +90,12 @@ func New(hc *heimdal.Client, customerID string, opts ...Option) (*Integration, e
 	in := &Integration{
 		heimdal:    hc,
 		customerID: customerID,
-		sources:    map[heimdal.Board]string{},
-		boards:     map[heimdal.Board]*BoardConfig{},
+		sources:    map[Board]string{},
+		boards:     map[Board]*BoardConfig{},
 		mappings:   map[string]Mapping{},
 		known:      map[string]heimdal.Customer{},
 	}
-	for _, b := range heimdal.Boards() {
+	for _, b := range Boards() {
 		in.sources[b] = sourceFor(b, customerID)
 	}
 	for _, o := range opts {
@@ -179,7 +179,7 @@ func (in *Integration) Save(opts ...SaveOption) error {
 		return &StateError{Op: "Save", Err: ErrNotTested}
 	}
 	if in.saved != nil && !o.retain {
-		in.boards = map[heimdal.Board]*BoardConfig{}
+		in.boards = map[Board]*BoardConfig{}
 		in.mappings = map[string]Mapping{}
 	}
 	in.saved = in.tested
@@ -202,7 +202,7 @@ func (in *Integration) Saved() (Settings, bool) {
 // ("heimdal-ops-<customer>"): the prefix of their externalXRef. It includes
 // the Heimdal account so that two accounts filing into one PSA never close
 // each other's tickets.
-func (in *Integration) Source(b heimdal.Board) string { return in.sources[b] }
+func (in *Integration) Source(b Board) string { return in.sources[b] }
 
 // savedClient returns the client of the saved settings and the generation
 // it belongs to, or a *StateError for op.

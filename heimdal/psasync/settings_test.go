@@ -176,7 +176,7 @@ func TestStepsRefusedUntilSaved(t *testing.T) {
 	steps := map[string]func() error{
 		"ProvisionBoards": func() error { _, err := e.in.ProvisionBoards(ctx); return err },
 		"ConfigureBoard": func() error {
-			_, err := e.in.ConfigureBoard(ctx, heimdal.BoardOperations, psasync.DefaultBoardSettings(heimdal.BoardOperations))
+			_, err := e.in.ConfigureBoard(ctx, psasync.BoardOperations, psasync.DefaultBoardSettings(psasync.BoardOperations))
 			return err
 		},
 		"SyncCustomers": func() error { _, err := e.in.SyncCustomers(ctx); return err },
@@ -225,7 +225,7 @@ func TestChangingSavedSettingsRetainsByDefault(t *testing.T) {
 	if err := e.in.Save(); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := e.in.BoardConfig(heimdal.BoardOperations); !ok || len(e.in.Mappings()) != 4 {
+	if _, ok := e.in.BoardConfig(psasync.BoardOperations); !ok || len(e.in.Mappings()) != 4 {
 		t.Fatalf("default Save dropped the ticket or customer settings: board %v, %d mappings", ok, len(e.in.Mappings()))
 	}
 
@@ -240,7 +240,7 @@ func TestChangingSavedSettingsRetainsByDefault(t *testing.T) {
 	if err := e.in.Save(psasync.RetainTicketAndCustomerSettings(false)); err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range heimdal.Boards() {
+	for _, b := range psasync.Boards() {
 		if _, ok := e.in.BoardConfig(b); ok {
 			t.Errorf("%s still configured after Save without retaining", b)
 		}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
-	"github.com/psabridge/psabridge/heimdal"
 )
 
 // SyncReport is the outcome of one Sync.
@@ -25,7 +24,7 @@ type SyncReport struct {
 }
 
 // Board returns the report of Heimdal board b, if it was synced.
-func (r *SyncReport) Board(b heimdal.Board) (BoardReport, bool) {
+func (r *SyncReport) Board(b Board) (BoardReport, bool) {
 	for _, br := range r.Boards {
 		if br.Board == b {
 			return br, true
@@ -36,7 +35,7 @@ func (r *SyncReport) Board(b heimdal.Board) (BoardReport, bool) {
 
 // BoardReport is what one board's sync did.
 type BoardReport struct {
-	Board    heimdal.Board
+	Board    Board
 	PSABoard connectwise.Ref
 	// Source is the ticketsync source of the board's tickets.
 	Source string
@@ -86,7 +85,7 @@ func (in *Integration) Sync(ctx context.Context) (*SyncReport, error) {
 		return rep, err
 	}
 	in.mu.Lock()
-	boards := map[heimdal.Board]*BoardConfig{}
+	boards := map[Board]*BoardConfig{}
 	for b, bc := range in.boards {
 		boards[b] = bc.clone()
 	}
@@ -113,22 +112,22 @@ func (in *Integration) Sync(ctx context.Context) (*SyncReport, error) {
 		}
 	}
 
-	desired := map[heimdal.Board][]ticketsync.Alert{}
+	desired := map[Board][]ticketsync.Alert{}
 	descs := map[string]string{}
 	for _, m := range valid {
 		if m.err != nil {
 			continue
 		}
 		rep.Customers++
-		for _, b := range heimdal.Boards() {
+		for _, b := range Boards() {
 			bc := boards[b]
 			if bc == nil {
 				continue
 			}
-			for a, err := range in.heimdal.OpenAlerts(ctx, m.CustomerID, b) {
+			for a, err := range OpenAlerts(ctx, in.heimdal, m.CustomerID, b) {
 				if err != nil {
 					errs = append(errs, &FetchError{CustomerID: m.CustomerID, CustomerName: m.CustomerName, Board: b, Err: err})
-					if b == heimdal.BoardOperations {
+					if b == BoardOperations {
 						closeSkipped = append(closeSkipped, "customer "+customerLabel(m.CustomerID, m.CustomerName)+"'s notifications could not be read")
 					}
 					break
@@ -146,7 +145,7 @@ func (in *Integration) Sync(ctx context.Context) (*SyncReport, error) {
 		}
 	}
 
-	for _, b := range heimdal.Boards() {
+	for _, b := range Boards() {
 		bc := boards[b]
 		if bc == nil {
 			continue
@@ -170,14 +169,14 @@ func (in *Integration) Sync(ctx context.Context) (*SyncReport, error) {
 func (in *Integration) syncBoard(ctx context.Context, c *connectwise.Client, bc *BoardConfig, alerts []ticketsync.Alert, descs map[string]string, closeSkipped []string) BoardReport {
 	b := bc.Board
 	br := BoardReport{Board: b, PSABoard: bc.Settings.Board, Source: in.sources[b], Alerts: len(alerts), Tickets: &ticketsync.Report{Source: in.sources[b]}}
-	if b == heimdal.BoardOperations {
+	if b == BoardOperations {
 		br.AutoClose = len(closeSkipped) == 0
 		br.CloseSkipped = strings.Join(closeSkipped, "; ")
 	}
 	// Cyber Alerts and M365 tickets are closed by technicians while Heimdal
 	// may still list the alert: reopening them on every Sync would undo
 	// their work.
-	p := ticketsync.Policy{Source: br.Source, AutoClose: br.AutoClose, KeepClosed: b != heimdal.BoardOperations, Concurrency: in.opts.concurrency}
+	p := ticketsync.Policy{Source: br.Source, AutoClose: br.AutoClose, KeepClosed: b != BoardOperations, Concurrency: in.opts.concurrency}
 	if bc.Settings.Close.ID != 0 {
 		p.CloseStatus = map[int]connectwise.Ref{bc.Settings.Board.ID: bc.Settings.Close}
 	}
@@ -271,7 +270,7 @@ func checkCompanies(ctx context.Context, c *connectwise.Client, mappings []Mappi
 }
 
 // ticketFor is the ticket alert a should be.
-func ticketFor(a heimdal.Alert, m Mapping, bc *BoardConfig) ticketsync.Alert {
+func ticketFor(a Alert, m Mapping, bc *BoardConfig) ticketsync.Alert {
 	r := bc.route(a.Module)
 	t := ticketsync.Alert{
 		Key:         a.Key,
@@ -287,7 +286,7 @@ func ticketFor(a heimdal.Alert, m Mapping, bc *BoardConfig) ticketsync.Alert {
 		Start:       a.FirstSeen,
 	}
 	// Only Operations tickets follow their alert's changes with a status.
-	if bc.Board == heimdal.BoardOperations {
+	if bc.Board == BoardOperations {
 		t.UpdateStatus = connectwise.Ref{ID: bc.Settings.UpdateStatus.ID}
 	}
 	return t
@@ -295,10 +294,10 @@ func ticketFor(a heimdal.Alert, m Mapping, bc *BoardConfig) ticketsync.Alert {
 
 // summary reads like "[DISK] ACME-WS01: Low disk space"; ticketsync cuts it
 // to the PSA's 100 characters.
-func summary(a heimdal.Alert) string {
+func summary(a Alert) string {
 	title := strings.TrimSpace(a.Title)
 	if title == "" {
-		title = a.Module.TypeName()
+		title = TypeName(a.Module)
 	}
 	if t := strings.TrimSpace(a.Target); t != "" {
 		return fmt.Sprintf("[%s] %s: %s", a.Module, t, title)
@@ -309,14 +308,14 @@ func summary(a heimdal.Alert) string {
 // description carries everything the ticket should show. Severity is part
 // of it so that a change of severity alone updates the ticket too; times
 // that move without the alert changing (last update) are left out.
-func description(a heimdal.Alert, m Mapping) string {
+func description(a Alert, m Mapping) string {
 	var b strings.Builder
 	if d := strings.TrimSpace(a.Description); d != "" {
 		b.WriteString(d)
 		b.WriteString("\n\n")
 	}
 	fmt.Fprintf(&b, "Heimdal customer: %s\n", customerLabel(m.CustomerID, m.CustomerName))
-	fmt.Fprintf(&b, "Module: %s (%s)\n", a.Module.TypeName(), a.Module)
+	fmt.Fprintf(&b, "Module: %s (%s)\n", TypeName(a.Module), a.Module)
 	if a.Severity != "" {
 		fmt.Fprintf(&b, "Severity: %s\n", a.Severity)
 	}
@@ -340,8 +339,8 @@ func (in *Integration) Audit(ctx context.Context) ([]*ticketsync.Report, error) 
 		return nil, err
 	}
 	in.mu.Lock()
-	var boards []heimdal.Board
-	for _, b := range heimdal.Boards() {
+	var boards []Board
+	for _, b := range Boards() {
 		if in.boards[b] != nil {
 			boards = append(boards, b)
 		}
@@ -349,7 +348,7 @@ func (in *Integration) Audit(ctx context.Context) ([]*ticketsync.Report, error) 
 	in.mu.Unlock()
 	var reps []*ticketsync.Report
 	for _, b := range boards {
-		s, err := ticketsync.New(c, ticketsync.Policy{Source: in.sources[b], KeepClosed: b != heimdal.BoardOperations})
+		s, err := ticketsync.New(c, ticketsync.Policy{Source: in.sources[b], KeepClosed: b != BoardOperations})
 		if err != nil {
 			return reps, fmt.Errorf("psasync: %s: %w", b, err)
 		}

@@ -198,7 +198,7 @@ func ticketRows() []row {
 
 	// The Heimdal integration's Configure Board step, on its provisioned
 	// Heimdal Operations board; Service Desk is "another board".
-	configure := func(b heimdal.Board, setting, value, field string, mod func(e *env, s *ticketsync.BoardSettings)) row {
+	configure := func(b psasync.Board, setting, value, field string, mod func(e *env, s *ticketsync.BoardSettings)) row {
 		return row{flow: "psasync.ConfigureBoard", setting: setting, value: value, field: field, errType: "*ticketsync.SettingError", run: func(e *env) error {
 			s := psasync.DefaultBoardSettings(b)
 			mod(e, &s)
@@ -206,7 +206,7 @@ func ticketRows() []row {
 			return err
 		}}
 	}
-	ops := heimdal.BoardOperations
+	ops := psasync.BoardOperations
 	rows = append(rows,
 		configure(ops, "Board", "unknown name", "board", func(e *env, s *ticketsync.BoardSettings) { s.Board = name("Heimdal Operationz") }),
 		configure(ops, "Board", "not a Heimdal board", "board", func(e *env, s *ticketsync.BoardSettings) {}),
@@ -216,19 +216,19 @@ func ticketRows() []row {
 		configure(ops, "Type", "type of another board", "type", func(e *env, s *ticketsync.BoardSettings) { s.Type = ref(e.sdRequest) }),
 		configure(ops, "SubType", "subtype of another board", "subtype", func(e *env, s *ticketsync.BoardSettings) { s.SubType = ref(e.sdHardware) }),
 		configure(ops, "SubType", "subtype not allowed with the type", "subtype", func(e *env, s *ticketsync.BoardSettings) {
-			s.Type, s.SubType = name(heimdal.ModuleCPU.TypeName()), name(psasync.SubTypeName(heimdal.ModuleDisk))
+			s.Type, s.SubType = name(psasync.TypeName(heimdal.ModuleCPU)), name(psasync.SubTypeName(heimdal.ModuleDisk))
 		}),
 		configure(ops, "Item", "item of another board", "item", func(e *env, s *ticketsync.BoardSettings) { s.Item = ref(e.hdItem) }),
 		configure(ops, "Priority", "id of no priority", "priority", func(e *env, s *ticketsync.BoardSettings) { s.Priority = ref(99999) }),
-		configure(heimdal.BoardCyberAlerts, "UpdateStatus", "set on a board that has none", "status on update", func(e *env, s *ticketsync.BoardSettings) {
+		configure(psasync.BoardCyberAlerts, "UpdateStatus", "set on a board that has none", "status on update", func(e *env, s *ticketsync.BoardSettings) {
 			s.UpdateStatus = name(psasync.StatusNew)
 		}),
 	)
-	// "not a Heimdal board" passes an invalid heimdal.Board instead.
+	// "not a Heimdal board" passes an invalid psasync.Board instead.
 	for i := range rows {
 		if rows[i].value == "not a Heimdal board" {
 			rows[i].run = func(e *env) error {
-				_, err := e.heimdal.ConfigureBoard(e.ctx, heimdal.Board(99), psasync.DefaultBoardSettings(ops))
+				_, err := e.heimdal.ConfigureBoard(e.ctx, psasync.Board(99), psasync.DefaultBoardSettings(ops))
 				return err
 			}
 		}
@@ -536,7 +536,7 @@ func heimdalAsioRows() []row {
 		if err := in.Save(); err != nil {
 			return err
 		}
-		if _, err := in.ConfigureBoard(e.ctx, heimdal.BoardOperations, psasync.DefaultBoardSettings(heimdal.BoardOperations)); err != nil {
+		if _, err := in.ConfigureBoard(e.ctx, psasync.BoardOperations, psasync.DefaultBoardSettings(psasync.BoardOperations)); err != nil {
 			return err
 		}
 		if err := in.MapCustomer(e.ctx, heimdaltest.ResellerID, e.acme); err != nil {

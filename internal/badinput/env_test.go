@@ -115,7 +115,7 @@ func setup(t *testing.T) *env {
 	ok(t, e.heimdal.Save())
 	_, err = e.heimdal.ProvisionBoards(ctx)
 	ok(t, err)
-	bc, err := e.heimdal.ConfigureBoard(ctx, heimdal.BoardOperations, psasync.DefaultBoardSettings(heimdal.BoardOperations))
+	bc, err := e.heimdal.ConfigureBoard(ctx, psasync.BoardOperations, psasync.DefaultBoardSettings(psasync.BoardOperations))
 	ok(t, err)
 	e.heimdalOps = bc.Settings.Board
 	ok(t, e.heimdal.MapCustomer(ctx, heimdaltest.AcmeID, e.acme))

@@ -123,7 +123,7 @@ func TestHeimdalPSAFlowLeaksNothing(t *testing.T) {
 	})
 	in := must(sc, "psasync.New", func() (*psasync.Integration, error) {
 		return psasync.New(hc, heimdaltest.ResellerID, psasync.WithConnectWiseOptions(fast(sc.log)...), psasync.WithConcurrency(1),
-			psasync.WithProgress(func(b heimdal.Board, p ticketsync.Progress) { sc.value("progress", p) }))
+			psasync.WithProgress(func(b psasync.Board, p ticketsync.Progress) { sc.value("progress", p) }))
 	})
 	c := psa.config()
 	s := psasync.Settings{CompanyID: c.CompanyID, Site: c.Site, PublicKey: c.PublicKey, PrivateKey: c.PrivateKey, ClientID: c.ClientID}
@@ -142,7 +142,7 @@ func TestHeimdalPSAFlowLeaksNothing(t *testing.T) {
 	do(sc, "Save", func() error { return in.Save() })
 	must(sc, "Saved", func() (psasync.Settings, error) { v, _ := in.Saved(); return v, nil })
 	must(sc, "ProvisionBoards", func() (*psasync.Provisioned, error) { return in.ProvisionBoards(ctx) })
-	for _, b := range heimdal.Boards() {
+	for _, b := range psasync.Boards() {
 		must(sc, "ConfigureBoard "+b.String(), func() (*psasync.BoardConfig, error) {
 			return in.ConfigureBoard(ctx, b, psasync.DefaultBoardSettings(b))
 		})

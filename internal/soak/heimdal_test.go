@@ -25,8 +25,8 @@ type heimdalFlow struct {
 	ins     [2]*psasync.Integration
 	wires   [2]*wire
 	mapped  map[string]connectwise.Ref // customer id → company
-	boards  map[heimdal.Board]int      // PSA board ids
-	sources map[heimdal.Board]string
+	boards  map[psasync.Board]int      // PSA board ids
+	sources map[psasync.Board]string
 	raised  int
 }
 
@@ -40,7 +40,7 @@ var heimdalCustomers = []struct{ id, short string }{
 
 func newHeimdalFlow(h *harness) (*heimdalFlow, error) {
 	r := h.rng
-	f := &heimdalFlow{h: h, hd: heimdaltest.NewServer(), mapped: map[string]connectwise.Ref{}, boards: map[heimdal.Board]int{}, sources: map[heimdal.Board]string{}}
+	f := &heimdalFlow{h: h, hd: heimdaltest.NewServer(), mapped: map[string]connectwise.Ref{}, boards: map[psasync.Board]int{}, sources: map[psasync.Board]string{}}
 	ctx := context.Background()
 	retries := []int{1, 3, 6}[r.IntN(3)]
 	twin := r.IntN(2) == 0
@@ -66,7 +66,7 @@ func newHeimdalFlow(h *harness) (*heimdalFlow, error) {
 	if _, err := in.ProvisionBoards(ctx); err != nil {
 		return f, fmt.Errorf("ProvisionBoards: %w", err)
 	}
-	for _, b := range heimdal.Boards() {
+	for _, b := range psasync.Boards() {
 		bc, err := in.ConfigureBoard(ctx, b, psasync.DefaultBoardSettings(b))
 		if err != nil {
 			return f, fmt.Errorf("ConfigureBoard(%s): %w", b, err)
@@ -104,7 +104,7 @@ func newHeimdalFlow(h *harness) (*heimdalFlow, error) {
 		}
 	}
 	var sources []string
-	for _, b := range heimdal.Boards() {
+	for _, b := range psasync.Boards() {
 		sources = append(sources, f.sources[b])
 	}
 	h.m = newModel(sources, h.cw.Tickets())
@@ -119,7 +119,7 @@ func (f *heimdalFlow) newIntegration(w *wire, retries int) (*psasync.Integration
 	}
 	return psasync.New(hc, heimdaltest.ResellerID,
 		psasync.WithConnectWiseOptions(psaOptions(w, retries)...),
-		psasync.WithProgress(func(heimdal.Board, ticketsync.Progress) { w.wrote() }))
+		psasync.WithProgress(func(psasync.Board, ticketsync.Progress) { w.wrote() }))
 }
 
 // addTwin sets up a second Integration of the same account, as another
@@ -141,7 +141,7 @@ func (f *heimdalFlow) addTwin(ctx context.Context, retries int) error {
 	if err := saveSettings(ctx, in, psaSettings(cfg)); err != nil {
 		return err
 	}
-	for _, b := range heimdal.Boards() {
+	for _, b := range psasync.Boards() {
 		bc, _ := f.ins[0].BoardConfig(b)
 		if _, err := in.ConfigureBoard(ctx, b, bc.Settings.BoardSettings); err != nil {
 			return err
@@ -175,7 +175,7 @@ func (f *heimdalFlow) twin() bool         { return f.ins[1] != nil }
 func (f *heimdalFlow) wire(p int) *wire   { return f.wires[p] }
 func (f *heimdalFlow) progressHook() bool { return true }
 
-var boardShort = map[heimdal.Board]string{heimdal.BoardOperations: "ops", heimdal.BoardCyberAlerts: "cyber", heimdal.BoardM365: "m365"}
+var boardShort = map[psasync.Board]string{psasync.BoardOperations: "ops", psasync.BoardCyberAlerts: "cyber", psasync.BoardM365: "m365"}
 
 // mutate raises new alerts on any customer (mapped or not), clears some
 // and changes some (title, sometimes severity).
@@ -192,9 +192,9 @@ func (f *heimdalFlow) mutate(r *rand.Rand, first bool) {
 	for range n {
 		c := heimdalCustomers[r.IntN(len(heimdalCustomers))]
 		mod := mods[r.IntN(len(mods))]
-		b := mod.Board()
+		b := psasync.BoardOf(mod)
 		target := fmt.Sprintf("%s-pc%02d", c.short, r.IntN(6))
-		if b == heimdal.BoardM365 {
+		if b == psasync.BoardM365 {
 			target = fmt.Sprintf("user%02d@%s.example", r.IntN(6), c.short)
 		}
 		f.raised++
@@ -203,7 +203,7 @@ func (f *heimdalFlow) mutate(r *rand.Rand, first bool) {
 		co, mapped := f.mapped[c.id]
 		k := &keyState{
 			source: f.sources[b], key: key, label: boardShort[b] + " " + key,
-			autoClose: b == heimdal.BoardOperations, present: true,
+			autoClose: b == psasync.BoardOperations, present: true,
 			allowed: mapped, company: co.ID, board: f.boards[b], title: title,
 		}
 		if !mapped {
