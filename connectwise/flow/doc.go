@@ -21,4 +21,24 @@
 //
 // Everything a flow must remember goes through a Store: settings, mappings,
 // fingerprints of delivered data, watermarks, failure and notification state.
+// Two ship here: NewMemoryStore, and Open, a durable bbolt file that needs no
+// server, survives a crash (each write is one fsynced copy-on-write
+// transaction) and refuses, with ErrLocked, a file another process holds.
+// GetJSON, PutJSON and UpdateJSON store typed values; flowtest.TestStore is
+// the conformance suite any other Store (Redis, say) must pass.
+//
+// # Where secrets rest
+//
+// A flow's settings hold its API keys, and they rest in the store as the
+// flow's JSON. In a MemoryStore that is process memory. In a file opened
+// without a key it is plain JSON in a 0600 file: anyone who can read the
+// file can read the secrets. Open the file with WithEncryptionKey (or wrap
+// any Store with Encrypt) and each value is sealed with AES-GCM before it is
+// written, bound to its key name; keep that key outside the store. Keys are
+// never sealed, so no secret may appear in a key. No Store logs values, and
+// the errors of this package name keys and files, never values.
+//
+// Bad stored state (a truncated file, a value from an older shape, a value
+// sealed with another key) gives a *StateError matching ErrCorrupt that
+// names the file or key; flows write nothing to an API from such state.
 package flow

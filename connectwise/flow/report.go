@@ -2,6 +2,10 @@ package flow
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -80,12 +84,80 @@ type Progress struct {
 // ProgressFunc receives progress; it is never called concurrently.
 type ProgressFunc func(Progress)
 
-// Runner is what RunEvery drives: every flow implements it.
-type Runner interface {
-	Run(ctx context.Context) (*Report, error)
+// Reporter is what every flow's run report is: a struct that embeds Report
+// (so *Report itself is one). Core returns the embedded core.
+type Reporter interface {
+	Core() *Report
+}
+
+// Core returns r itself; a flow report embedding Report inherits it.
+func (r *Report) Core() *Report { return r }
+
+// Runner is what RunEvery drives: every flow implements it, returning its own
+// report type R (which embeds Report).
+type Runner[R Reporter] interface {
+	Run(ctx context.Context) (R, error)
 }
 
 // Auditor is implemented by flows that can repair what a run cannot see.
-type Auditor interface {
-	Audit(ctx context.Context) (*Report, error)
+// RunEvery calls Audit on its own cadence when the Runner is an Auditor
+// returning the same report type as Run, or *Report.
+type Auditor[R Reporter] interface {
+	Audit(ctx context.Context) (R, error)
+}
+
+// Skip counts one item left alone on purpose, by reason.
+func (r *Report) Skip(reason string) {
+	if r.Skipped == nil {
+		r.Skipped = map[string]int{}
+	}
+	r.Skipped[reason]++
+}
+
+// Fail records one item the run could not complete. Reason is err's message
+// (the clients' errors never quote secrets).
+func (r *Report) Fail(key string, err error) {
+	f := Failure{Key: key, Err: err}
+	if err != nil {
+		f.Reason = err.Error()
+	}
+	r.Failed = append(r.Failed, f)
+}
+
+// SkippedTotal is the sum of Skipped over every reason.
+func (r *Report) SkippedTotal() int {
+	n := 0
+	for _, c := range r.Skipped {
+		n += c
+	}
+	return n
+}
+
+// String is one line for a log: "infima-security360: resumed, 3 created,
+// 1 updated, 0 closed, 5 unchanged, 2 skipped (no mapping 2), 1 failed,
+// 14 calls in 1.2s".
+func (r *Report) String() string {
+	if r == nil {
+		return "<nil report>"
+	}
+	var b strings.Builder
+	if r.Flow != "" {
+		b.WriteString(r.Flow)
+		b.WriteString(": ")
+	}
+	if r.Resumed {
+		b.WriteString("resumed, ")
+	}
+	fmt.Fprintf(&b, "%d created, %d updated, %d closed, %d unchanged, %d skipped",
+		r.Created, r.Updated, r.Closed, r.Unchanged, r.SkippedTotal())
+	if len(r.Skipped) > 0 {
+		reasons := slices.Sorted(maps.Keys(r.Skipped))
+		parts := make([]string, 0, len(reasons))
+		for _, k := range reasons {
+			parts = append(parts, fmt.Sprintf("%s %d", k, r.Skipped[k]))
+		}
+		b.WriteString(" (" + strings.Join(parts, ", ") + ")")
+	}
+	fmt.Fprintf(&b, ", %d failed, %d calls in %s", len(r.Failed), r.Calls, r.Duration.Round(time.Millisecond))
+	return b.String()
 }
