@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
@@ -65,77 +63,6 @@ type Alert struct {
 type Notifier interface {
 	Notify(ctx context.Context, a Alert) error
 }
-
-type failureState struct {
-	f        Failure
-	notified bool
-}
-
-// health tracks the failures currently active, so that each distinct
-// failure alerts once, not on every event, and alerts again only after it
-// has been seen to clear.
-type health struct {
-	mu       sync.Mutex
-	failures map[string]*failureState
-}
-
-// observe records f and reports whether its contact still has to be told
-// (a new failure, or one whose earlier alert could not be delivered).
-func (h *health) observe(f Failure) (Failure, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	st, ok := h.failures[f.Key()]
-	if !ok {
-		st = &failureState{f: f}
-		h.failures[f.Key()] = st
-	}
-	return st.f, !st.notified
-}
-
-func (h *health) markNotified(key string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if st, ok := h.failures[key]; ok {
-		st.notified = true
-	}
-}
-
-// clear re-arms every active failure matching pred.
-func (h *health) clear(pred func(Failure) bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for k, st := range h.failures {
-		if pred(st.f) {
-			delete(h.failures, k)
-		}
-	}
-}
-
-func (h *health) active() []Failure {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := make([]Failure, 0, len(h.failures))
-	for _, st := range h.failures {
-		out = append(out, st.f)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
-	return out
-}
-
-func (h *health) has(kind FailureKind) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, st := range h.failures {
-		if st.f.Kind == kind {
-			return true
-		}
-	}
-	return false
-}
-
-// Failures returns the failures currently breaking the integration,
-// ordered by key; empty when it is healthy.
-func (in *Integration) Failures() []Failure { return in.health.active() }
 
 // fieldKinds maps the field a PSA validation error names to the failure it
 // reveals: the PSA answers 400 naming company/id, board/id or status/id

@@ -116,7 +116,7 @@ func psaRows() []row {
 		{"connectwise.NewClient", func(e *env, c connectwise.Config) error { _, err := connectwise.NewClient(c, e.cwOpts...); return err }},
 		{"psasync.UpdateSettings", func(e *env, c connectwise.Config) error { return e.newHeimdal().UpdateSettings(psaSettings(c)) }},
 		{"officeprotect.New", func(e *env, c connectwise.Config) error {
-			_, err := officeprotect.New(c, e.src, officeprotect.WithPSAOptions(e.cwOpts...))
+			_, err := newOfficeProtect(c, e.src, e.cwOpts)
 			return err
 		}},
 	}
@@ -379,8 +379,8 @@ func emailRows() []row {
 		"soc@example.com, noc@example.com", "soc@example.com; noc@example.com", "mailto:soc@example.com", "soc@example.com\nBcc: x@evil.example",
 	} {
 		rows = append(rows, row{flow: "officeprotect.SetEmergencyContact", setting: "EmergencyContact", value: v, field: "EmergencyContact", errType: "*officeprotect.SettingError", run: func(e *env) error {
-			err := e.op.SetEmergencyContact(v)
-			if got := e.op.EmergencyContact(); got != "soc@msp.example.com" {
+			err := e.op.SetEmergencyContact(e.ctx, v)
+			if got, _ := e.op.EmergencyContact(e.ctx); got != "soc@msp.example.com" {
 				return fmt.Errorf("a refused address replaced the contact: %q", got)
 			}
 			return err
@@ -600,7 +600,7 @@ func heimdalAsioRows() []row {
 			return err
 		}},
 		row{flow: "officeprotect.CheckConnection", setting: "PublicKey/PrivateKey", value: "deleted in the PSA", field: "keys", errType: "*connectwise.Error", mention: "private key", run: func(e *env) error {
-			in, err := officeprotect.New(e.revoked.Config(), e.src, officeprotect.WithPSAOptions(e.cwOpts...))
+			in, err := newOfficeProtect(e.revoked.Config(), e.src, e.cwOpts)
 			if err != nil {
 				return err
 			}

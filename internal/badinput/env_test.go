@@ -131,15 +131,15 @@ func setup(t *testing.T) *env {
 	} {
 		e.src.AddTenant(tn)
 	}
-	if e.op, err = officeprotect.New(e.cfg, e.src, officeprotect.WithPSAOptions(e.cwOpts...), officeprotect.WithNotifier(&officeprotecttest.Recorder{})); err != nil {
+	if e.op, err = newOfficeProtect(e.cfg, e.src, e.cwOpts, officeprotect.WithNotifier(&officeprotecttest.Recorder{})); err != nil {
 		t.Fatal(err)
 	}
 	_, err = e.op.CheckConnection(ctx)
 	ok(t, err)
 	ok(t, e.op.SetMapping(ctx, "t-acme", e.acme, true))
 	ok(t, e.op.SetMapping(ctx, "t-initech", e.acme, false))
-	ok(t, e.op.SetEmergencyContact("soc@msp.example.com"))
-	_, err = e.op.ConfirmSetup(ctx, nil)
+	ok(t, e.op.SetEmergencyContact(ctx, "soc@msp.example.com"))
+	_, err = e.op.ConfirmSetup(ctx)
 	ok(t, err)
 
 	// INFIMA → Security 360: two Asio sites to map onto.

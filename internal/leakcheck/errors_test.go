@@ -235,7 +235,7 @@ func errorCases() []errorCase {
 		}},
 		{name: "officeprotect CheckConnection", call: func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
 			in := must(sc, "officeprotect.New", func() (*officeprotect.Integration, error) {
-				return officeprotect.New(psaCfg(url), officeprotecttest.NewSource(), officeprotect.WithPSAOptions(opts...))
+				return newOfficeProtect(psaCfg(url), officeprotecttest.NewSource(), opts)
 			})
 			_, err := step(sc, "CheckConnection", func() (*officeprotect.ConnectionCheck, error) { return in.CheckConnection(ctx) })
 			return err
@@ -305,7 +305,7 @@ func TestMalformedSecretsAreNotEchoed(t *testing.T) {
 			"connectwise PublicKey":  func() error { _, err := connectwise.NewClient(pub); return err },
 			"connectwise PrivateKey": func() error { _, err := connectwise.NewClient(priv); return err },
 			"officeprotect PrivateKey": func() error {
-				_, err := officeprotect.New(priv, src)
+				_, err := newOfficeProtect(priv, src, nil)
 				return err
 			},
 			"psasync PrivateKey": func() error {

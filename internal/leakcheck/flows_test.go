@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
@@ -198,8 +199,8 @@ func TestOfficeProtectFlowLeaksNothing(t *testing.T) {
 	sc.value("SMTPConfig", smtpCfg)
 	n := must(sc, "NewSMTPNotifier", func() (*officeprotect.SMTPNotifier, error) { return officeprotect.NewSMTPNotifier(smtpCfg) })
 	in := must(sc, "officeprotect.New", func() (*officeprotect.Integration, error) {
-		return officeprotect.New(psa.config(), src, officeprotect.WithClock(func() time.Time { return now }),
-			officeprotect.WithNotifier(n), officeprotect.WithPSAOptions(fast(sc.log)...))
+		return newOfficeProtect(psa.config(), src, fast(sc.log), officeprotect.WithClock(func() time.Time { return now }),
+			officeprotect.WithNotifier(n), officeprotect.WithProgress(func(p flow.Progress) { sc.value("progress", p) }))
 	})
 	must(sc, "CheckConnection", func() (*officeprotect.ConnectionCheck, error) { return in.CheckConnection(ctx) })
 	sugg := must(sc, "SuggestMappings", func() ([]officeprotect.Suggestion, error) { return in.SuggestMappings(ctx) })
@@ -218,24 +219,28 @@ func TestOfficeProtectFlowLeaksNothing(t *testing.T) {
 			break
 		}
 	}
-	refused(sc, "SetEmergencyContact with a display name", func() (any, error) { return nil, in.SetEmergencyContact("SOC <soc@msp.example.com>") })
-	do(sc, "SetEmergencyContact", func() error { return in.SetEmergencyContact("soc@msp.example.com") })
+	refused(sc, "SetEmergencyContact with a display name", func() (any, error) { return nil, in.SetEmergencyContact(ctx, "SOC <soc@msp.example.com>") })
+	do(sc, "SetEmergencyContact", func() error { return in.SetEmergencyContact(ctx, "soc@msp.example.com") })
 	must(sc, "ConfirmSetup", func() (*officeprotect.SetupResult, error) {
-		return in.ConfirmSetup(ctx, func(p officeprotect.Progress) { sc.value("progress", p) })
+		return in.ConfirmSetup(ctx)
 	})
 	live := []officeprotect.Event{{ID: "evt-3", TenantID: "t-globex", Title: "Admin role assigned", TriggeredAt: now.Add(-time.Minute)}}
-	must(sc, "Process", func() (*officeprotect.RunReport, error) { return in.Process(ctx, live) })
-	must(sc, "Process again", func() (*officeprotect.RunReport, error) { return in.Process(ctx, live) })
+	must(sc, "Process", func() (*officeprotect.Report, error) { return in.Process(ctx, live) })
+	must(sc, "Process again", func() (*officeprotect.Report, error) { return in.Process(ctx, live) })
 
 	// Breakage: the emergency email goes out through the authenticated
 	// SMTP server; then the credentials themselves are revoked.
 	psa.RevokePermission("Service Tickets")
 	live = append(live, officeprotect.Event{ID: "evt-4", TenantID: "t-acme", Title: "Audit log disabled", TriggeredAt: now})
-	refused(sc, "Process without the permission", func() (*officeprotect.RunReport, error) { return in.Process(ctx, live) })
+	refused(sc, "Process without the permission", func() (*officeprotect.Report, error) { return in.Process(ctx, live) })
 	psa.RevokeCredentials()
-	refused(sc, "Process with revoked keys", func() (*officeprotect.RunReport, error) { return in.Process(ctx, live) })
+	refused(sc, "Process with revoked keys", func() (*officeprotect.Report, error) { return in.Process(ctx, live) })
 	refused(sc, "CheckConnection with revoked keys", func() (*officeprotect.ConnectionCheck, error) { return in.CheckConnection(ctx) })
-	sc.value("Failures", in.Failures())
+	failures, err := in.Failures(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.value("Failures", failures)
 	msgs := mail.Messages()
 	if len(msgs) == 0 {
 		t.Fatal("no emergency email was sent: the SMTP path was not exercised")

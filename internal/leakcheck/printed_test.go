@@ -144,7 +144,7 @@ func TestPrintedFormsHideSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	op, err := officeprotect.New(psa.config(), officeprotecttest.NewSource(), officeprotect.WithNotifier(notifier), officeprotect.WithPSAOptions(fast(sc.log)...))
+	op, err := newOfficeProtect(psa.config(), officeprotecttest.NewSource(), fast(sc.log), officeprotect.WithNotifier(notifier))
 	if err != nil {
 		t.Fatal(err)
 	}

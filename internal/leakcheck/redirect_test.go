@@ -16,7 +16,6 @@ import (
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
 	"github.com/psabridge/psabridge/infima"
-	"github.com/psabridge/psabridge/officeprotect"
 	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 	"github.com/psabridge/psabridge/security360"
 	"github.com/psabridge/psabridge/security360/infimasync"
@@ -188,7 +187,7 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 			return in.UpdateSettings(psasync.Settings{CompanyID: psaCompany, Site: u, PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID})
 		}},
 		{"officeprotect New", func(u string) error {
-			_, err := officeprotect.New(psaCfg(u), officeprotecttest.NewSource())
+			_, err := newOfficeProtect(psaCfg(u), officeprotecttest.NewSource(), nil)
 			return err
 		}},
 		// Even an explicitly allowed server stays https-only off loopback.
