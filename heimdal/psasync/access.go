@@ -33,21 +33,10 @@ func Requirements() []connectwise.Requirement {
 }
 
 // CheckAccess compares the API member's security role with Requirements.
-// It uses the connection of the last successful TestConnection if those
-// settings are not saved yet, so the role can be checked before saving;
-// otherwise the saved one. Missing rights are in the report (OK, Missing);
-// the error is non-nil only when the check could not run.
+// Missing rights are in the report (OK, Missing); the error is non-nil only
+// when the check could not run.
 func (in *Integration) CheckAccess(ctx context.Context) (*connectwise.AccessReport, error) {
-	in.mu.Lock()
-	c := in.tested
-	if c == nil {
-		c = in.saved
-	}
-	in.mu.Unlock()
-	if c == nil {
-		return nil, &StateError{Op: "CheckAccess", Err: ErrNotTested}
-	}
-	return c.client.CheckAccess(ctx, Requirements())
+	return in.psa.CheckAccess(ctx, Requirements())
 }
 
 var plainID = regexp.MustCompile(`^[a-z0-9]{1,10}$`)

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 	"github.com/psabridge/psabridge/heimdal"
 )
@@ -79,10 +80,7 @@ func (in *Integration) ConfigureBoard(ctx context.Context, b Board, s ticketsync
 	if !b.Valid() {
 		return nil, &ticketsync.SettingError{Field: "board", Problem: fmt.Sprintf("%v is not one of the three Heimdal boards", b)}
 	}
-	c, gen, err := in.savedClient("ConfigureBoard")
-	if err != nil {
-		return nil, err
-	}
+	c := in.psa
 	update := s.UpdateStatus
 	if b != BoardOperations {
 		// Resolved first, so that the error can name the PSA board.
@@ -105,13 +103,9 @@ func (in *Integration) ConfigureBoard(ctx context.Context, b Board, s ticketsync
 		return nil, err
 	}
 	bc := &BoardConfig{Board: b, Settings: *rb, Routes: routes}
-
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.gen != gen {
-		return nil, &StateError{Op: "ConfigureBoard", Err: ErrSettingsChanged}
+	if err := flow.PutJSON(ctx, in.store, in.boardKey(b), bc); err != nil {
+		return nil, fmt.Errorf("psasync: saving the %s configuration: %w", b, err)
 	}
-	in.boards[b] = bc
 	return bc.clone(), nil
 }
 
@@ -157,13 +151,12 @@ func routesFor(ctx context.Context, c *connectwise.Client, b Board, rb *ticketsy
 	return routes, nil
 }
 
-// BoardConfig returns board b's stored configuration, if it is configured.
-func (in *Integration) BoardConfig(b Board) (*BoardConfig, bool) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	bc, ok := in.boards[b]
-	if !ok {
-		return nil, false
+// BoardConfig returns board b's stored configuration; nil when the board is
+// not configured.
+func (in *Integration) BoardConfig(ctx context.Context, b Board) (*BoardConfig, error) {
+	bs, err := in.boards(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return bc.clone(), true
+	return bs[b], nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
@@ -102,16 +103,20 @@ func TestFaultParallelSyncsMakeNoDuplicates(t *testing.T) {
 	keys := e.raiseMany(10)
 	// Two Syncs of the same Integration, and one of a twin Integration with
 	// the same settings and mappings (another worker of the same account).
-	twin := newIntegration(t, e.hd, heimdaltest.ResellerID)
-	saveSettings(t, twin, settingsOf(e.cw))
+	// The twin has its own clients and its own store, configured the
+	// same way.
+	twin := newIntegration(t, e.hd, e.cw, flow.NewMemoryStore(), heimdaltest.ResellerID)
 	ctx := context.Background()
 	for _, b := range psasync.Boards() {
-		bc, _ := e.in.BoardConfig(b)
+		bc, err := e.in.BoardConfig(ctx, b)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := twin.ConfigureBoard(ctx, b, bc.Settings.BoardSettings); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, m := range e.in.Mappings() {
+	for _, m := range e.mappings(t) {
 		if err := twin.MapCustomer(ctx, m.CustomerID, m.Company.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -119,9 +124,9 @@ func TestFaultParallelSyncsMakeNoDuplicates(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
 	for i, in := range []interface {
-		Sync(context.Context) (*syncReport, error)
+		Run(context.Context) (*psasync.Report, error)
 	}{e.in, e.in, twin} {
-		wg.Go(func() { _, errs[i] = in.Sync(ctx) })
+		wg.Go(func() { _, errs[i] = in.Run(ctx) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -141,7 +146,7 @@ func TestFaultCancelledSyncStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	e.cw.ResetRequests()
-	if _, err := e.in.Sync(ctx); !errors.Is(err, context.Canceled) {
+	if _, err := e.in.Run(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Sync with a cancelled context = %v", err)
 	}
 	if n := e.writes(); n != 0 {
@@ -154,7 +159,7 @@ func TestFaultRevokedCredentialsStopSync(t *testing.T) {
 	e.ready(t)
 	e.raiseMany(1)
 	e.cw.RevokeCredentials()
-	rep, err := e.in.Sync(context.Background())
+	rep, err := e.in.Run(context.Background())
 	if err == nil || rep == nil {
 		t.Fatalf("Sync with revoked credentials = %v, %v", rep, err)
 	}

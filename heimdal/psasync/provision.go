@@ -73,10 +73,7 @@ func (p *Provisioned) Created() int {
 // the module), so it is safe to run twice, and concurrently: a create that
 // collides with an identical one is resolved by reading the winner.
 func (in *Integration) ProvisionBoards(ctx context.Context) (*Provisioned, error) {
-	c, _, err := in.savedClient("ProvisionBoards")
-	if err != nil {
-		return nil, err
-	}
+	c := in.psa
 	boards, err := collect(c.Boards.All(ctx, nil))
 	if err != nil {
 		return nil, fmt.Errorf("psasync: provisioning: listing boards: %w", err)

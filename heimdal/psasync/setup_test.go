@@ -249,7 +249,7 @@ func TestConfigureBoardValidatesAgainstPSA(t *testing.T) {
 			if tc.psa != "" && !strings.Contains(err.Error(), tc.psa) {
 				t.Errorf("message does not name the board: %v", err)
 			}
-			if _, ok := e.in.BoardConfig(tc.board); ok {
+			if bc, _ := e.in.BoardConfig(context.Background(), tc.board); bc != nil {
 				t.Error("invalid settings were stored")
 			}
 		})

@@ -9,28 +9,60 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 )
 
-// SyncReport is the outcome of one Sync.
-type SyncReport struct {
+// Report is the outcome of one Run (or Audit). The embedded flow.Report is
+// the core every flow shares: Created, Updated, Closed and Unchanged summed
+// over the boards, Skipped by reason ("kept-closed": Cyber Alerts and M365
+// tickets a technician closed), Failed, Calls, Duration and Resumed.
+type Report struct {
+	flow.Report
 	// Boards has one entry per configured board, in configuration order.
 	Boards []BoardReport
 	// Customers is how many mapped customers were read from Heimdal.
 	Customers int
-	// Errors lists every problem met (also joined into Sync's error):
+	// Errors lists every problem met (also joined into Run's error):
 	// *CompanyError, *FetchError, and ticket writes that failed.
 	Errors []error
 }
 
-// Board returns the report of Heimdal board b, if it was synced.
-func (r *SyncReport) Board(b Board) (BoardReport, bool) {
+// Board returns the report of board b, if it was synced.
+func (r *Report) Board(b Board) (BoardReport, bool) {
 	for _, br := range r.Boards {
 		if br.Board == b {
 			return br, true
 		}
 	}
 	return BoardReport{}, false
+}
+
+// sum fills the core from the boards' ticketsync reports.
+func (r *Report) sum() {
+	for _, br := range r.Boards {
+		t := br.Tickets
+		if t == nil {
+			continue
+		}
+		r.Created += t.Created
+		r.Updated += t.Updated + t.Reopened
+		r.Closed += t.Closed
+		r.Unchanged += t.Unchanged
+		r.Calls += t.Calls + br.Notes
+		for range t.KeptClosed {
+			r.Skip("kept-closed")
+		}
+		for _, f := range t.Failed {
+			r.Fail(br.Board.String()+": "+f.Key, f.Err)
+		}
+	}
+}
+
+// lastRun is what the store remembers of the last Run that completed.
+type lastRun struct {
+	At      time.Time `json:"at"`
+	Created int       `json:"created"`
 }
 
 // BoardReport is what one board's sync did.
@@ -60,7 +92,7 @@ type BoardReport struct {
 	Err error
 }
 
-// Sync files every mapped customer's open Heimdal alerts as tickets: it
+// Run files every mapped customer's open Heimdal alerts as tickets: it
 // reads each mapped customer's alerts for each configured board, builds the
 // desired tickets (company from the mapping; board, statuses, item and
 // priority from the board's configuration; type and subtype from the
@@ -78,25 +110,36 @@ type BoardReport struct {
 // The report is never nil. The error joins every problem: a *CompanyError or
 // *FetchError per affected customer, the error that stopped a board, and
 // each failed ticket write.
-func (in *Integration) Sync(ctx context.Context) (*SyncReport, error) {
-	c, _, err := in.savedClient("Sync")
-	rep := &SyncReport{}
+//
+// Nothing about tickets is kept between runs: the PSA is the state, so a
+// run stopped at any point is completed by the next one, in this process
+// or another on the same store (Report.Resumed says a run completed
+// before), without duplicating a ticket.
+func (in *Integration) Run(ctx context.Context) (*Report, error) {
+	started := time.Now()
+	c := in.psa
+	rep := &Report{Report: flow.Report{Flow: Flow}}
+	defer func() {
+		rep.sum()
+		rep.Duration = time.Since(started)
+	}()
+	boards, err := in.boards(ctx)
 	if err != nil {
 		return rep, err
 	}
-	in.mu.Lock()
-	boards := map[Board]*BoardConfig{}
-	for b, bc := range in.boards {
-		boards[b] = bc.clone()
+	ms, err := in.mappings(ctx)
+	if err != nil {
+		return rep, err
 	}
-	mappings := make([]Mapping, 0, len(in.mappings))
-	for _, m := range in.mappings {
+	mappings := make([]Mapping, 0, len(ms))
+	for _, m := range ms {
 		mappings = append(mappings, m)
 	}
-	in.mu.Unlock()
 	if len(boards) == 0 {
-		return rep, &StateError{Op: "Sync", Err: ErrNoBoards}
+		return rep, &StateError{Op: "Run", Err: ErrNoBoards}
 	}
+	_, err = in.store.Get(ctx, in.key("last-run"))
+	rep.Resumed = err == nil
 	slices.SortFunc(mappings, func(a, b Mapping) int { return strings.Compare(a.CustomerID, b.CustomerID) })
 
 	var errs []error
@@ -163,6 +206,15 @@ func (in *Integration) Sync(ctx context.Context) (*SyncReport, error) {
 		}
 	}
 	rep.Errors = errs
+	if len(errs) == 0 && ctx.Err() == nil {
+		created := 0
+		for _, br := range rep.Boards {
+			created += br.Tickets.Created
+		}
+		if err := flow.PutJSON(ctx, in.store, in.key("last-run"), lastRun{At: time.Now().UTC(), Created: created}); err != nil {
+			return rep, fmt.Errorf("psasync: recording the run: %w", err)
+		}
+	}
 	return rep, errors.Join(errs...)
 }
 
@@ -174,7 +226,7 @@ func (in *Integration) syncBoard(ctx context.Context, c *connectwise.Client, bc 
 		br.CloseSkipped = strings.Join(closeSkipped, "; ")
 	}
 	// Cyber Alerts and M365 tickets are closed by technicians while Heimdal
-	// may still list the alert: reopening them on every Sync would undo
+	// may still list the alert: reopening them on every Run would undo
 	// their work.
 	p := ticketsync.Policy{Source: br.Source, AutoClose: br.AutoClose, KeepClosed: b != BoardOperations, Concurrency: in.opts.concurrency}
 	if bc.Settings.Close.ID != 0 {
@@ -184,7 +236,7 @@ func (in *Integration) syncBoard(ctx context.Context, c *connectwise.Client, bc 
 		p.Progress = func(pr ticketsync.Progress) {
 			in.progressMu.Lock()
 			defer in.progressMu.Unlock()
-			f(b, pr)
+			f(flow.Progress{Flow: Flow, Step: b.String(), Done: pr.Done, Total: pr.Total, Key: pr.Key})
 		}
 	}
 	s, err := ticketsync.New(c, p)
@@ -328,35 +380,44 @@ func description(a Alert, m Mapping) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// Audit repairs, on every configured board, duplicate tickets that no Sync
+// Audit repairs, on every configured board, duplicate tickets that no Run
 // can see: a ticket the PSA created late (after a crash) whose twin has
 // since been closed. It reads every ticket of the integration, open and
 // closed, so run it occasionally (daily, or after a crash). See
 // ticketsync's Syncer.Audit.
-func (in *Integration) Audit(ctx context.Context) ([]*ticketsync.Report, error) {
-	c, _, err := in.savedClient("Audit")
+//
+// The report's Boards carry each board's ticketsync audit report; Closed
+// counts the duplicates removed.
+func (in *Integration) Audit(ctx context.Context) (*Report, error) {
+	started := time.Now()
+	rep := &Report{Report: flow.Report{Flow: Flow}}
+	defer func() { rep.Duration = time.Since(started) }()
+	configured, err := in.boards(ctx)
 	if err != nil {
-		return nil, err
+		return rep, err
 	}
-	in.mu.Lock()
-	var boards []Board
 	for _, b := range Boards() {
-		if in.boards[b] != nil {
-			boards = append(boards, b)
+		bc := configured[b]
+		if bc == nil {
+			continue
+		}
+		s, err := ticketsync.New(in.psa, ticketsync.Policy{Source: in.sources[b], KeepClosed: b != BoardOperations})
+		if err != nil {
+			return rep, fmt.Errorf("psasync: %s: %w", b, err)
+		}
+		tr, err := s.Audit(ctx)
+		br := BoardReport{Board: b, PSABoard: bc.Settings.Board, Source: in.sources[b], Tickets: tr}
+		if tr != nil {
+			rep.Closed += tr.Repaired
+			rep.Calls += tr.Calls
+			for _, f := range tr.Failed {
+				rep.Fail(b.String()+": "+f.Key, f.Err)
+			}
+		}
+		rep.Boards = append(rep.Boards, br)
+		if err != nil {
+			return rep, fmt.Errorf("psasync: auditing %s: %w", b, err)
 		}
 	}
-	in.mu.Unlock()
-	var reps []*ticketsync.Report
-	for _, b := range boards {
-		s, err := ticketsync.New(c, ticketsync.Policy{Source: in.sources[b], KeepClosed: b != BoardOperations})
-		if err != nil {
-			return reps, fmt.Errorf("psasync: %s: %w", b, err)
-		}
-		rep, err := s.Audit(ctx)
-		reps = append(reps, rep)
-		if err != nil {
-			return reps, fmt.Errorf("psasync: auditing %s: %w", b, err)
-		}
-	}
-	return reps, nil
+	return rep, nil
 }

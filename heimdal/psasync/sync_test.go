@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
@@ -213,7 +214,7 @@ func TestSyncDoesNotCloseAfterHeimdalError(t *testing.T) {
 	later := e.hd.Raise(heimdaltest.GlobexID, heimdal.ModuleDisk, "GLOBEX-DC01", "Low disk space", "")
 	// Acme (the lowest id) is read first: its notifications fail.
 	e.hd.InjectStatus(500, 1)
-	rep, err := e.in.Sync(context.Background())
+	rep, err := e.in.Run(context.Background())
 	var fe *psasync.FetchError
 	if !errors.As(err, &fe) || fe.CustomerID != heimdaltest.AcmeID || fe.Board != psasync.BoardOperations {
 		t.Fatalf("Sync = %v, want a FetchError for Acme's Operations alerts", err)
@@ -253,7 +254,7 @@ func TestSyncUnusableCompanyNamedAndNothingClosed(t *testing.T) {
 	e.cw.SetCompanyInactive(e.company(t, "Globex").ID, true)
 	e.hd.Clear(acme)
 	fresh := e.hd.Raise(heimdaltest.GlobexID, heimdal.ModuleDisk, "GLOBEX-DC01", "Low disk space", "")
-	rep, err := e.in.Sync(context.Background())
+	rep, err := e.in.Run(context.Background())
 	var ce *psasync.CompanyError
 	if !errors.As(err, &ce) || ce.CustomerID != heimdaltest.GlobexID || ce.Company.Identifier != "Globex" || ce.Problem != "is inactive" {
 		t.Fatalf("Sync = %v, want a CompanyError for Globex", err)
@@ -272,7 +273,9 @@ func TestSyncUnusableCompanyNamedAndNothingClosed(t *testing.T) {
 	}
 
 	// Unmapping the customer is the fix: its tickets and the vanished one close.
-	e.in.UnmapCustomer(heimdaltest.GlobexID)
+	if _, err := e.in.UnmapCustomer(context.Background(), heimdaltest.GlobexID); err != nil {
+		t.Fatal(err)
+	}
 	rep = e.sync(t)
 	if ops, _ := rep.Board(psasync.BoardOperations); ops.Tickets.Closed != 2 {
 		t.Errorf("after unmapping: %v", ops.Tickets)
@@ -287,7 +290,7 @@ func TestSyncDeletedCompany(t *testing.T) {
 	e.ready(t)
 	e.hd.Raise(heimdaltest.InitechID, heimdal.ModuleCPU, "INITECH-DC01", "CPU above 95%", "")
 	e.cw.DeleteCompany(e.company(t, "Initech").ID)
-	_, err := e.in.Sync(context.Background())
+	_, err := e.in.Run(context.Background())
 	var ce *psasync.CompanyError
 	if !errors.As(err, &ce) || ce.CustomerID != heimdaltest.InitechID || ce.Problem != "is deleted" {
 		t.Fatalf("Sync = %v, want a CompanyError for Initech", err)
@@ -314,15 +317,14 @@ func TestSyncSourcesNeverTouchOtherTickets(t *testing.T) {
 	// A second Heimdal account (here a customer-level one) filing into the
 	// same PSA and boards, with nothing mapped: its Operations sync wants no
 	// tickets and must close none of the first account's.
-	other := newIntegration(t, e.hd, heimdaltest.AcmeID)
-	saveSettings(t, other, settingsOf(e.cw))
+	other := newIntegration(t, e.hd, e.cw, e.store, heimdaltest.AcmeID)
 	if _, err := other.ConfigureBoard(context.Background(), psasync.BoardOperations, psasync.DefaultBoardSettings(psasync.BoardOperations)); err != nil {
 		t.Fatal(err)
 	}
 	if other.Source(psasync.BoardOperations) == e.in.Source(psasync.BoardOperations) {
 		t.Fatal("two accounts share a ticket source")
 	}
-	rep, err := other.Sync(context.Background())
+	rep, err := other.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,34 +348,34 @@ func TestSyncSourcesNeverTouchOtherTickets(t *testing.T) {
 
 func TestSyncProgressNamesBoard(t *testing.T) {
 	var got []string
-	e := newEnv(t, psasync.WithProgress(func(b psasync.Board, p ticketsyncProgress) {
-		got = append(got, b.String()+":"+string(p.Action))
+	e := newEnv(t, psasync.WithProgress(func(p flow.Progress) {
+		got = append(got, p.Step+":"+strings.SplitN(p.Key, "/", 3)[1])
 	}))
 	e.ready(t)
 	e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleCPU, "ACME-DC01", "CPU", "")
 	e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleLAD, "alice@acme.example", "Unusual login", "")
 	e.sync(t)
-	want := "Heimdal Operations:created Heimdal M365 Notifications:created"
+	want := "Heimdal Operations:CPU Heimdal M365 Notifications:LAD"
 	if strings.Join(got, " ") != want {
 		t.Errorf("progress = %v, want %s", got, want)
 	}
 }
 
-func TestAuditAfterSyncFindsNothingAndNeedsSavedSettings(t *testing.T) {
+func TestAuditAfterRunFindsNothing(t *testing.T) {
 	e := newEnv(t)
-	if _, err := e.in.Audit(context.Background()); !errors.Is(err, psasync.ErrNotSaved) {
-		t.Fatalf("Audit before Save: %v", err)
+	if rep, err := e.in.Audit(context.Background()); err != nil || len(rep.Boards) != 0 {
+		t.Fatalf("Audit with no board configured: %v %v", rep, err)
 	}
 	e.ready(t)
 	e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleCPU, "ACME-WS01", "CPU high", "95%")
 	e.sync(t)
-	reps, err := e.in.Audit(context.Background())
-	if err != nil || len(reps) != 3 {
-		t.Fatalf("reports %v, err %v", reps, err)
+	rep, err := e.in.Audit(context.Background())
+	if err != nil || len(rep.Boards) != 3 || rep.Closed != 0 || rep.Calls != 3 {
+		t.Fatalf("report %v, err %v", rep, err)
 	}
-	for _, r := range reps {
-		if r.Repaired != 0 || r.Calls != 1 {
-			t.Errorf("%s", r)
+	for _, br := range rep.Boards {
+		if br.Tickets.Repaired != 0 || br.Tickets.Calls != 1 {
+			t.Errorf("%s", br.Tickets)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
@@ -114,7 +115,7 @@ func psaRows() []row {
 		run  func(e *env, c connectwise.Config) error
 	}{
 		{"connectwise.NewClient", func(e *env, c connectwise.Config) error { _, err := connectwise.NewClient(c, e.cwOpts...); return err }},
-		{"psasync.UpdateSettings", func(e *env, c connectwise.Config) error { return e.newHeimdal().UpdateSettings(psaSettings(c)) }},
+		{"psasync.UpdateSettings", func(e *env, c connectwise.Config) error { return e.newSetup().UpdateSettings(psaSettings(c)) }},
 		{"officeprotect.New", func(e *env, c connectwise.Config) error {
 			_, err := newOfficeProtect(c, e.src, e.cwOpts)
 			return err
@@ -263,7 +264,7 @@ func idRows() []row {
 	}
 	acmeCustomer := func(*env) string { return heimdaltest.AcmeID }
 	rows := []row{
-		hd("CustomerID", "empty (New)", "CustomerID", "*heimdal.ConfigError", "", func(e *env) error { _, err := psasync.New(e.hc, ""); return err }),
+		hd("CustomerID", "empty (New)", "CustomerID", "*bridge.ConfigError", "", func(e *env) error { _, err := psasync.New(e.hc, e.cw, flow.NewMemoryStore(), ""); return err }),
 		hd("MapCustomer customer", "empty", "CustomerID", "*psasync.CustomerError", "Heimdal customer", mapCustomer(func(*env) string { return "" }, func(e *env) int { return e.acme })),
 		hd("MapCustomer customer", "not visible to the key", "CustomerID", "*psasync.CustomerError", "Heimdal customer", mapCustomer(func(*env) string { return "999999" }, func(e *env) int { return e.acme })),
 		hd("MapCustomer company", "0", "Company", "*psasync.CompanyError", "PSA company", mapCustomer(acmeCustomer, func(*env) int { return 0 })),
@@ -518,22 +519,13 @@ func heimdalAsioRows() []row {
 			return err
 		}})
 	}
-	rows = append(rows, row{flow: "psasync.Sync", setting: "Heimdal APIKey", value: "rejected by Heimdal", field: "APIKey", errType: "*heimdal.Error", mention: "key", run: func(e *env) error {
+	rows = append(rows, row{flow: "psasync.Run", setting: "Heimdal APIKey", value: "rejected by Heimdal", field: "APIKey", errType: "*heimdal.Error", mention: "key", run: func(e *env) error {
 		hc, err := heimdal.NewClient(e.hd.APIKey()+"-old", e.hd.ClientOptions()...)
 		if err != nil {
 			return err
 		}
-		in, err := psasync.New(hc, heimdaltest.ResellerID, psasync.WithConnectWiseOptions(e.cwOpts...))
+		in, err := psasync.New(hc, e.cw, flow.NewMemoryStore(), heimdaltest.ResellerID)
 		if err != nil {
-			return err
-		}
-		if err := in.UpdateSettings(psaSettings(e.cfg)); err != nil {
-			return err
-		}
-		if _, err := in.TestConnection(e.ctx); err != nil {
-			return err
-		}
-		if err := in.Save(); err != nil {
 			return err
 		}
 		if _, err := in.ConfigureBoard(e.ctx, psasync.BoardOperations, psasync.DefaultBoardSettings(psasync.BoardOperations)); err != nil {
@@ -542,7 +534,7 @@ func heimdalAsioRows() []row {
 		if err := in.MapCustomer(e.ctx, heimdaltest.ResellerID, e.acme); err != nil {
 			return err
 		}
-		_, err = in.Sync(e.ctx)
+		_, err = in.Run(e.ctx)
 		return err
 	}})
 
@@ -592,7 +584,7 @@ func heimdalAsioRows() []row {
 	// PSA keys deleted in the PSA (the PSA's form of rotation).
 	rows = append(rows,
 		row{flow: "psasync.TestConnection", setting: "PublicKey/PrivateKey", value: "deleted in the PSA", field: "keys", errType: "*psasync.ConnectionError", mention: "keys", run: func(e *env) error {
-			in := e.newHeimdal()
+			in := e.newSetup()
 			if err := in.UpdateSettings(psaSettings(e.revoked.Config())); err != nil {
 				return err
 			}
@@ -635,15 +627,19 @@ func unmappedRows() []row {
 			}
 			return nil
 		}},
-		{flow: "psasync.Sync", setting: "customer mapping", value: "alert of an unmapped customer (accepted: not read, listed unmatched)", run: func(e *env) error {
+		{flow: "psasync.Run", setting: "customer mapping", value: "alert of an unmapped customer (accepted: not read, listed unmatched)", run: func(e *env) error {
 			key := e.hd.Raise(heimdaltest.ZorgonID, heimdal.ModuleFirewall, "ZORGON-WS01", "Firewall disabled", "")
 			defer e.hd.Clear(key)
-			rep, err := e.heimdal.Sync(e.ctx)
+			rep, err := e.heimdal.Run(e.ctx)
 			if err != nil {
 				return err
 			}
-			if rep.Customers != len(e.heimdal.Mappings()) {
-				return fmt.Errorf("Sync read %d customers, %d are mapped", rep.Customers, len(e.heimdal.Mappings()))
+			ms, err := e.heimdal.Mappings(e.ctx)
+			if err != nil {
+				return err
+			}
+			if rep.Customers != len(ms) {
+				return fmt.Errorf("Run read %d customers, %d are mapped", rep.Customers, len(ms))
 			}
 			cs, err := e.heimdal.SyncCustomers(e.ctx)
 			if err != nil {

@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
@@ -109,10 +111,6 @@ func setup(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.heimdal = e.newHeimdal()
-	ok(t, e.heimdal.UpdateSettings(psaSettings(e.cfg)))
-	_, err = e.heimdal.TestConnection(ctx)
-	ok(t, err)
-	ok(t, e.heimdal.Save())
 	_, err = e.heimdal.ProvisionBoards(ctx)
 	ok(t, err)
 	bc, err := e.heimdal.ConfigureBoard(ctx, psasync.BoardOperations, psasync.DefaultBoardSettings(psasync.BoardOperations))
@@ -236,11 +234,20 @@ func (e *env) seed() {
 }
 
 func (e *env) newHeimdal() *psasync.Integration {
-	in, err := psasync.New(e.hc, heimdaltest.ResellerID, psasync.WithConnectWiseOptions(e.cwOpts...))
+	in, err := psasync.New(e.hc, e.cw, flow.NewMemoryStore(), heimdaltest.ResellerID)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return in
+}
+
+// newSetup is the Heimdal integration's settings screen on a fresh store.
+func (e *env) newSetup() *psasync.Setup {
+	su, err := psasync.NewSetup(flow.NewMemoryStore(), heimdaltest.ResellerID, e.cwOpts...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return su
 }
 
 // writes counts every write any flow could make: PSA creates, updates and
@@ -289,6 +296,7 @@ func named(err error) map[string]string {
 	get[*psasync.ConnectionError](err, out, func(*psasync.ConnectionError) string { return "keys" })
 	get[*psasync.FetchError](err, out, func(*psasync.FetchError) string { return "APIKey" })
 	get[*heimdal.ConfigError](err, out, func(e *heimdal.ConfigError) string { return e.Field })
+	get[*bridge.ConfigError](err, out, func(e *bridge.ConfigError) string { return e.Field })
 	get[*heimdal.Error](err, out, func(e *heimdal.Error) string {
 		if e.StatusCode == 401 {
 			return "APIKey"

@@ -13,7 +13,6 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/flow"
-	"github.com/psabridge/psabridge/connectwise/ticketsync"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
@@ -122,9 +121,9 @@ func TestHeimdalPSAFlowLeaksNothing(t *testing.T) {
 	hc := must(sc, "heimdal.NewClient", func() (*heimdal.Client, error) {
 		return heimdal.NewClient(heimdalKey, append(hd.ClientOptions(), heimdal.WithLogger(sc.log))...)
 	})
-	in := must(sc, "psasync.New", func() (*psasync.Integration, error) {
-		return psasync.New(hc, heimdaltest.ResellerID, psasync.WithConnectWiseOptions(fast(sc.log)...), psasync.WithConcurrency(1),
-			psasync.WithProgress(func(b psasync.Board, p ticketsync.Progress) { sc.value("progress", p) }))
+	store := flow.NewMemoryStore()
+	su := must(sc, "psasync.NewSetup", func() (*psasync.Setup, error) {
+		return psasync.NewSetup(store, heimdaltest.ResellerID, fast(sc.log)...)
 	})
 	c := psa.config()
 	s := psasync.Settings{CompanyID: c.CompanyID, Site: c.Site, PublicKey: c.PublicKey, PrivateKey: c.PrivateKey, ClientID: c.ClientID}
@@ -133,15 +132,20 @@ func TestHeimdalPSAFlowLeaksNothing(t *testing.T) {
 	// either the wrong key or the right one.
 	wrong := s
 	wrong.PrivateKey = psaPrivate + "-WRONG"
-	do(sc, "UpdateSettings (wrong key)", func() error { return in.UpdateSettings(wrong) })
-	refused(sc, "TestConnection (wrong key)", func() (*connectwise.SystemInfo, error) { return in.TestConnection(ctx) })
-	refused(sc, "Save untested", func() (any, error) { return nil, in.Save() })
+	do(sc, "UpdateSettings (wrong key)", func() error { return su.UpdateSettings(wrong) })
+	refused(sc, "TestConnection (wrong key)", func() (*connectwise.SystemInfo, error) { return su.TestConnection(ctx) })
+	refused(sc, "Save untested", func() (*connectwise.Client, error) { return su.Save(ctx) })
 
-	do(sc, "UpdateSettings", func() error { return in.UpdateSettings(s) })
-	must(sc, "TestConnection", func() (*connectwise.SystemInfo, error) { return in.TestConnection(ctx) })
-	must(sc, "CheckAccess", func() (*connectwise.AccessReport, error) { return in.CheckAccess(ctx) })
-	do(sc, "Save", func() error { return in.Save() })
-	must(sc, "Saved", func() (psasync.Settings, error) { v, _ := in.Saved(); return v, nil })
+	do(sc, "UpdateSettings", func() error { return su.UpdateSettings(s) })
+	must(sc, "TestConnection", func() (*connectwise.SystemInfo, error) { return su.TestConnection(ctx) })
+	must(sc, "CheckAccess", func() (*connectwise.AccessReport, error) { return su.CheckAccess(ctx) })
+	pc := must(sc, "Save", func() (*connectwise.Client, error) { return su.Save(ctx) })
+	must(sc, "LoadSettings", func() (psasync.Settings, error) { return psasync.LoadSettings(ctx, store, heimdaltest.ResellerID) })
+	in := must(sc, "psasync.New", func() (*psasync.Integration, error) {
+		return psasync.New(hc, pc, store, heimdaltest.ResellerID, psasync.WithConcurrency(1),
+			psasync.WithProgress(func(p flow.Progress) { sc.value("progress", p) }))
+	})
+	must(sc, "Check", func() (*flow.CheckReport, error) { return in.Check(ctx) })
 	must(sc, "ProvisionBoards", func() (*psasync.Provisioned, error) { return in.ProvisionBoards(ctx) })
 	for _, b := range psasync.Boards() {
 		must(sc, "ConfigureBoard "+b.String(), func() (*psasync.BoardConfig, error) {
@@ -149,22 +153,22 @@ func TestHeimdalPSAFlowLeaksNothing(t *testing.T) {
 		})
 	}
 	cs := must(sc, "SyncCustomers", func() (*psasync.CustomerSync, error) { return in.SyncCustomers(ctx) })
-	do(sc, "Accept", func() error { return in.Accept(cs.Proposals()...) })
-	sc.value("Mappings", in.Mappings())
+	do(sc, "Accept", func() error { return in.Accept(ctx, cs.Proposals()...) })
+	must(sc, "Mappings", func() ([]psasync.Mapping, error) { return in.Mappings(ctx) })
 
 	disk := hd.Raise(heimdaltest.AcmeID, heimdal.ModuleDisk, "ACME-WS01", "Low disk space", "C: is 97% full")
 	hd.Raise(heimdaltest.GlobexID, heimdal.ModuleLAD, "alice@globex.example", "Impossible travel", "Oslo and Lima")
 	hd.Raise(heimdaltest.ZorgonID, heimdal.ModuleFirewall, "ZORGON-WS01", "Firewall disabled", "unmapped: no ticket")
-	must(sc, "Sync", func() (*psasync.SyncReport, error) { return in.Sync(ctx) })
+	must(sc, "Sync", func() (*psasync.Report, error) { return in.Run(ctx) })
 	hd.Clear(disk)
-	must(sc, "Sync again", func() (*psasync.SyncReport, error) { return in.Sync(ctx) })
+	must(sc, "Sync again", func() (*psasync.Report, error) { return in.Run(ctx) })
 
 	// Failure paths of a running integration.
 	hd.InjectStatus(500, 100)
-	step(sc, "Sync with Heimdal failing", func() (*psasync.SyncReport, error) { return in.Sync(ctx) })
+	step(sc, "Sync with Heimdal failing", func() (*psasync.Report, error) { return in.Run(ctx) })
 	hd.InjectStatus(500, 0)
 	psa.RevokeCredentials()
-	refused(sc, "Sync with the PSA key revoked", func() (*psasync.SyncReport, error) { return in.Sync(ctx) })
+	refused(sc, "Sync with the PSA key revoked", func() (*psasync.Report, error) { return in.Run(ctx) })
 
 	other := must(sc, "heimdal.NewClient (rotated key)", func() (*heimdal.Client, error) {
 		return heimdal.NewClient(heimdalKey+"-OLD", append(hd.ClientOptions(), heimdal.WithLogger(sc.log))...)

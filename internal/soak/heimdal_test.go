@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/connectwise/ticketsync"
+	flowstate "github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
@@ -55,14 +55,11 @@ func newHeimdalFlow(h *harness) (*heimdalFlow, error) {
 	}
 
 	f.wires[0] = newWire("")
-	in, err := f.newIntegration(f.wires[0], retries)
+	in, err := f.newIntegration(f.wires[0], retries, h.psaConfig())
 	if err != nil {
 		return f, err
 	}
 	f.ins[0] = in
-	if err := saveSettings(ctx, in, psaSettings(h.psaConfig())); err != nil {
-		return f, err
-	}
 	if _, err := in.ProvisionBoards(ctx); err != nil {
 		return f, fmt.Errorf("ProvisionBoards: %w", err)
 	}
@@ -86,10 +83,14 @@ func newHeimdalFlow(h *harness) (*heimdalFlow, error) {
 			}
 		}
 	}
-	if err := in.Accept(take...); err != nil {
+	if err := in.Accept(ctx, take...); err != nil {
 		return f, fmt.Errorf("Accept: %w", err)
 	}
-	for _, m := range in.Mappings() {
+	ms, err := in.Mappings(ctx)
+	if err != nil {
+		return f, err
+	}
+	for _, m := range ms {
 		f.mapped[m.CustomerID] = m.Company
 	}
 	if len(f.mapped) != len(take) {
@@ -112,14 +113,17 @@ func newHeimdalFlow(h *harness) (*heimdalFlow, error) {
 	return f, nil
 }
 
-func (f *heimdalFlow) newIntegration(w *wire, retries int) (*psasync.Integration, error) {
+func (f *heimdalFlow) newIntegration(w *wire, retries int, cfg connectwise.Config) (*psasync.Integration, error) {
 	hc, err := heimdal.NewClient(f.hd.APIKey(), append(f.hd.ClientOptions(), heimdal.WithMaxRetryAfter(5*time.Millisecond))...)
 	if err != nil {
 		return nil, err
 	}
-	return psasync.New(hc, heimdaltest.ResellerID,
-		psasync.WithConnectWiseOptions(psaOptions(w, retries)...),
-		psasync.WithProgress(func(psasync.Board, ticketsync.Progress) { w.wrote() }))
+	pc, err := connectwise.NewClient(cfg, psaOptions(w, retries)...)
+	if err != nil {
+		return nil, err
+	}
+	return psasync.New(hc, pc, flowstate.NewMemoryStore(), heimdaltest.ResellerID,
+		psasync.WithProgress(func(flowstate.Progress) { w.wrote() }))
 }
 
 // addTwin sets up a second Integration of the same account, as another
@@ -133,16 +137,16 @@ func (f *heimdalFlow) addTwin(ctx context.Context, retries int) error {
 		return err
 	}
 	f.wires[1] = newWire(f.h.frontAddr())
-	in, err := f.newIntegration(f.wires[1], retries)
+	cfg.Site = "http://localhost:" + u.Port()
+	in, err := f.newIntegration(f.wires[1], retries, cfg)
 	if err != nil {
 		return err
 	}
-	cfg.Site = "http://localhost:" + u.Port()
-	if err := saveSettings(ctx, in, psaSettings(cfg)); err != nil {
-		return err
-	}
 	for _, b := range psasync.Boards() {
-		bc, _ := f.ins[0].BoardConfig(b)
+		bc, err := f.ins[0].BoardConfig(ctx, b)
+		if err != nil {
+			return err
+		}
 		if _, err := in.ConfigureBoard(ctx, b, bc.Settings.BoardSettings); err != nil {
 			return err
 		}
@@ -154,20 +158,6 @@ func (f *heimdalFlow) addTwin(ctx context.Context, retries int) error {
 	}
 	f.ins[1] = in
 	return nil
-}
-
-func psaSettings(c connectwise.Config) psasync.Settings {
-	return psasync.Settings{CompanyID: c.CompanyID, Site: c.Site, PublicKey: c.PublicKey, PrivateKey: c.PrivateKey, ClientID: c.ClientID}
-}
-
-func saveSettings(ctx context.Context, in *psasync.Integration, s psasync.Settings) error {
-	if err := in.UpdateSettings(s); err != nil {
-		return err
-	}
-	if _, err := in.TestConnection(ctx); err != nil {
-		return err
-	}
-	return in.Save()
 }
 
 func (f *heimdalFlow) name() string       { return "heimdal" }
@@ -252,7 +242,7 @@ func (f *heimdalFlow) drawVariant(*rand.Rand) int { return 0 }
 func (f *heimdalFlow) finalVariant() int          { return 0 }
 
 func (f *heimdalFlow) sync(ctx context.Context, p, _ int) syncOutcome {
-	rep, err := f.ins[p].Sync(ctx)
+	rep, err := f.ins[p].Run(ctx)
 	// Every board's engine runs on every Sync that gets that far.
 	o := syncOutcome{err: err, ran: err == nil}
 	if rep != nil {

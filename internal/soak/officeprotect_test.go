@@ -168,10 +168,13 @@ func (f *officeProtectFlow) raise(r *rand.Rand, n int) {
 			Severity:    officeprotect.SeverityHigh, Category: "Identity",
 		}
 		f.src.Add(ev)
-		f.events[id] = ev
-		f.tenant[id] = t
+		// Tickets are keyed by tenant and event: event ids are unique only
+		// within a tenant.
+		key := officeprotect.TicketKey(t.id, id)
+		f.events[key] = ev
+		f.tenant[key] = t
 		k := &keyState{
-			source: officeprotect.Source, key: id, label: "officeprotect " + id + " of " + t.id,
+			source: officeprotect.Source, key: key, label: "officeprotect " + id + " of " + t.id,
 			present: true, allowed: t.state == tenantEnabled, company: t.company.ID, board: f.board, title: title,
 		}
 		switch t.state {
