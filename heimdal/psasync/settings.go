@@ -11,7 +11,6 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/flow"
-	"github.com/psabridge/psabridge/internal/httpx"
 )
 
 // Settings are the Integration Settings of the Heimdal Dashboard's
@@ -45,12 +44,8 @@ func (s Settings) config() connectwise.Config {
 // String shows the settings with the private key redacted and the public key
 // shortened, so that settings can be logged.
 func (s Settings) String() string {
-	pub := httpx.RedactSecret(s.PublicKey)
-	if len(s.PublicKey) > 4 {
-		pub = s.PublicKey[:4] + "…"
-	}
 	return fmt.Sprintf("psasync.Settings{CompanyID:%q Site:%q PublicKey:%q PrivateKey:%q ClientID:%q}",
-		s.CompanyID, s.Site, pub, httpx.RedactSecret(s.PrivateKey), s.ClientID)
+		s.CompanyID, s.Site, shortKey(s.PublicKey), redact(s.PrivateKey), s.ClientID)
 }
 
 // GoString is String: the Go-syntax form would print the private key.
@@ -63,27 +58,40 @@ func (s Settings) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, s.String())
 // LogValue keeps the private key out of structured logs: without it slog's
 // JSON handler marshals the fields and never calls Format.
 func (s Settings) LogValue() slog.Value {
-	pub := httpx.RedactSecret(s.PublicKey)
-	if len(s.PublicKey) > 4 {
-		pub = s.PublicKey[:4] + "…"
-	}
 	return slog.GroupValue(
 		slog.String("company_id", s.CompanyID),
 		slog.String("site", s.Site),
-		slog.String("public_key", pub),
-		slog.String("private_key", httpx.RedactSecret(s.PrivateKey)),
+		slog.String("public_key", shortKey(s.PublicKey)),
+		slog.String("private_key", redact(s.PrivateKey)),
 		slog.String("client_id", s.ClientID),
 	)
 }
 
-// MarshalJSON writes the settings without the private key, so a struct
+// MarshalJSON writes the settings without the keys (the public key
+// shortened as String does), so a struct
 // holding Settings can be logged or marshalled safely. Setup.Save persists
 // the key itself, through the store.
 func (s Settings) MarshalJSON() ([]byte, error) {
 	type redacted struct {
 		CompanyID, Site, PublicKey, PrivateKey, ClientID string
 	}
-	return json.Marshal(redacted{s.CompanyID, s.Site, s.PublicKey, httpx.RedactSecret(s.PrivateKey), s.ClientID})
+	return json.Marshal(redacted{s.CompanyID, s.Site, shortKey(s.PublicKey), redact(s.PrivateKey), s.ClientID})
+}
+
+// redact stands in for a secret: it says whether one is set, nothing more.
+func redact(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return "[REDACTED]"
+}
+
+// shortKey shows enough of a public key to tell two apart.
+func shortKey(k string) string {
+	if len(k) > 4 {
+		return k[:4] + "…"
+	}
+	return redact(k)
 }
 
 // storedSettings is the settings as the store keeps them, private key
