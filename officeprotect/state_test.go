@@ -1,6 +1,7 @@
 package officeprotect_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -108,5 +109,25 @@ func TestBadStoredStateIsTypedAndWritesNothing(t *testing.T) {
 	}
 	if _, err := f.in.Run(f.ctx); !errors.Is(err, flow.ErrCorrupt) || !strings.Contains(err.Error(), "newer version") {
 		t.Fatalf("Run on a newer configuration = %v", err)
+	}
+}
+
+func TestRunEveryDrivesTheFlow(t *testing.T) {
+	f := newFixture(t)
+	f.src.Add(event("e1", "t-acme", ago(time.Hour)))
+	f.confirm()
+	f.src.Add(event("e2", "t-globex", f.clock.Add(-time.Minute)))
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	var got []flow.Result
+	err := flow.RunEvery(ctx, f.in, flow.Schedule{Every: time.Hour, OnResult: func(r flow.Result) {
+		got = append(got, r)
+		cancel()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Audit || got[0].Err != nil || got[0].Report.Created != 1 || !got[0].Report.Resumed {
+		t.Fatalf("results %+v", got)
 	}
 }
