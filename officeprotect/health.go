@@ -2,6 +2,8 @@ package officeprotect
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -50,6 +52,11 @@ func (f Failure) Key() string { return string(f.Kind) + ":" + f.Subject }
 
 // Alert is an emergency message for the contact.
 type Alert struct {
+	// ID is the same for every attempt to send the alert of one failure
+	// occurrence, across restarts: a notifier may use it to de-duplicate
+	// (SMTPNotifier makes it the Message-ID, which mail systems use to drop
+	// a second copy). A failure that clears and comes back gets a new ID.
+	ID string
 	// To is the emergency contact's address.
 	To      string
 	Subject string
@@ -174,7 +181,9 @@ func alertFor(to, site string, f Failure) Alert {
 	fmt.Fprintf(&b, "What to do: %s\n", f.Action)
 	fmt.Fprintf(&b, "First seen: %s\n\n", f.Since.UTC().Format(time.RFC1123))
 	b.WriteString("You are alerted once for this problem. Events that could not be filed are listed in the integration's run reports; processing them again once it is fixed is safe: no ticket is duplicated.\n")
+	sum := sha256.Sum256([]byte(site + "\x00" + f.Key() + "\x00" + f.Since.UTC().Format(time.RFC3339Nano)))
 	return Alert{
+		ID:      "officeprotect-" + hex.EncodeToString(sum[:12]),
 		To:      to,
 		Subject: "Office Protect → ConnectWise integration broken: " + what,
 		Body:    b.String(),

@@ -137,6 +137,8 @@ type Integration struct {
 	runMu sync.Mutex
 	// progressMu keeps progress callbacks of concurrent steps apart.
 	progressMu sync.Mutex
+	// notifyMu serialises deciding to alert and recording it.
+	notifyMu sync.Mutex
 	// crashBeforeNotify, set by tests only, stops a run between recording
 	// a failure and alerting the contact, as a crash would.
 	crashBeforeNotify func() error

@@ -354,6 +354,10 @@ func (in *Integration) settle(ctx context.Context, snap *snapshot, rep *Report, 
 		return err
 	}
 
+	// Runs in this process tell the contact one at a time, so two at once
+	// cannot both see a failure as untold.
+	in.notifyMu.Lock()
+	defer in.notifyMu.Unlock()
 	dup := map[string]bool{}
 	for _, f := range seen {
 		if dup[f.Key()] {
