@@ -62,16 +62,15 @@ func (in *Integration) Check(ctx context.Context) (*flow.CheckReport, error) {
 		}
 	}
 
-	for _, err := range in.heimdal.Customers.All(ctx, in.customerID, nil) {
-		switch {
-		case err != nil && heimdalRefused(err):
-			add("Heimdal connection", flow.Missing, err.Error(), "no alert can be read")
-		case err != nil:
-			add("Heimdal connection", flow.Unknown, err.Error(), "whether alerts can be read is unknown")
-		default:
-			add("Heimdal connection", flow.Granted, "customer "+in.customerID+" is visible to the API key", "")
-		}
-		break
+	// One page of customers proves the key; a customer-level account
+	// lists only itself.
+	switch _, _, err := in.heimdal.Customers.List(ctx, in.customerID, nil); {
+	case err != nil && heimdalRefused(err):
+		add("Heimdal connection", flow.Missing, err.Error(), "no alert can be read")
+	case err != nil:
+		add("Heimdal connection", flow.Unknown, err.Error(), "whether alerts can be read is unknown")
+	default:
+		add("Heimdal connection", flow.Granted, "customer "+in.customerID+" is visible to the API key", "")
 	}
 
 	configured := 0

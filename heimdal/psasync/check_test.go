@@ -108,3 +108,22 @@ func TestBadStoredStateIsTypedAndWritesNothing(t *testing.T) {
 		t.Errorf("%d PSA writes from damaged state", n)
 	}
 }
+
+func TestCheckRejectedHeimdalKeyIsMissing(t *testing.T) {
+	e := newEnv(t)
+	hc, err := heimdal.NewClient(e.hd.APIKey()+"-old", e.hd.ClientOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := psasync.New(hc, psaClient(t, e.cw), e.store, heimdaltest.ResellerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := in.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := item(t, rep, "Heimdal connection"); it.Status != flow.Missing || it.Lost == "" || strings.Contains(it.Detail, e.hd.APIKey()) {
+		t.Errorf("rejected Heimdal key: %+v", it)
+	}
+}
