@@ -21,11 +21,9 @@
 //
 // # What syncs to Security 360
 //
-// The API has no endpoint per data category, so TrainingStats,
-// PhishingResults and CourseSchedule are derived from the client and user
-// fields (see BuildReport and Client.Report). Each category has a
-// Fingerprint so that a sync can skip pushing data that did not change, and
-// HasData, false for a freshly onboarded client.
+// The API has no endpoint per data category: the Security 360 flow
+// (security360/infimasync) derives training stats, phishing results and
+// course schedules from the client and user fields this package returns.
 //
 // # Transport
 //

@@ -63,14 +63,14 @@ func TestKeyRotationGives401(t *testing.T) {
 	if _, err := c2.TestConnection(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// Iterators and reports surface the same typed error.
+	// Iterators and lookups surface the same typed error.
 	for _, err := range c.Clients.All(ctx, nil) {
 		if !infima.IsKeyRejected(err) {
 			t.Fatalf("All: %v", err)
 		}
 	}
-	if _, err := c.TrainingStats(ctx, 1); !infima.IsKeyRejected(err) {
-		t.Fatalf("TrainingStats: %v", err)
+	if _, _, err := c.Clients.Find(ctx, 1); !infima.IsKeyRejected(err) {
+		t.Fatalf("Clients.Find: %v", err)
 	}
 }
 

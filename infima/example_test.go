@@ -10,9 +10,9 @@ import (
 	"github.com/psabridge/psabridge/infima/infimatest"
 )
 
-// The Security 360 data flow in a few lines: walk every client, derive the
-// three categories from one walk of its users, and skip clients with
-// nothing to show yet.
+// Walk every client and print INFIMA's own rollups; a freshly onboarded
+// client has none yet. (security360/infimasync derives the Security 360
+// categories from each client's users.)
 func Example() {
 	srv := infimatest.NewServer(infimatest.WithNow(time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC)))
 	defer srv.Close()
@@ -21,37 +21,30 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	ctx := context.Background()
-	for company, err := range c.Clients.All(ctx, nil) {
+	for company, err := range c.Clients.All(context.Background(), nil) {
 		if err != nil {
 			fmt.Println(err)
 			return
 		}
-		r, err := c.Report(ctx, company)
-		if err != nil {
-			fmt.Println(err)
-			return
-		}
-		if !r.HasData() {
-			fmt.Printf("%s: nothing to sync yet\n", company.Name)
+		if company.TrainingOnTrackRate == nil {
+			fmt.Printf("%s: %d users, no training data yet\n", company.Name, company.UserCount)
 			continue
 		}
-		fmt.Printf("%s: %.1f%% on track, %d phishing tests (%d failed), %d courses scheduled\n",
-			company.Name, *r.Training.OnTrackRate, r.Phishing.Tests, r.Phishing.Outcomes.Failed(), len(r.Schedule.Assignments))
+		fmt.Printf("%s: %d users, %.1f%% on track\n", company.Name, company.UserCount, *company.TrainingOnTrackRate)
 	}
 	// Output:
-	// Acme Dental Group: 81.3% on track, 73 phishing tests (12 failed), 16 courses scheduled
-	// Blue Ridge Logistics: 60.0% on track, 24 phishing tests (4 failed), 5 courses scheduled
-	// Cedar Creek Accounting: 75.0% on track, 85 phishing tests (20 failed), 16 courses scheduled
-	// Summit Family Medicine: 75.0% on track, 91 phishing tests (25 failed), 20 courses scheduled
-	// Lakeside Credit Union: 40.0% on track, 22 phishing tests (6 failed), 5 courses scheduled
-	// Northgate Engineering: 80.0% on track, 76 phishing tests (20 failed), 15 courses scheduled
-	// Pinecrest Law Partners: 73.3% on track, 65 phishing tests (18 failed), 15 courses scheduled
-	// Riverbend Manufacturing: 82.4% on track, 74 phishing tests (28 failed), 17 courses scheduled
-	// Silverline Realty: 93.3% on track, 51 phishing tests (10 failed), 15 courses scheduled
-	// Tri-County Insurance Agency: 64.3% on track, 65 phishing tests (13 failed), 14 courses scheduled
-	// Westfield Veterinary Clinic: 72.2% on track, 70 phishing tests (11 failed), 18 courses scheduled
-	// Harbor Point Bakery: nothing to sync yet
+	// Acme Dental Group: 16 users, 81.3% on track
+	// Blue Ridge Logistics: 5 users, 60.0% on track
+	// Cedar Creek Accounting: 16 users, 75.0% on track
+	// Summit Family Medicine: 20 users, 75.0% on track
+	// Lakeside Credit Union: 5 users, 40.0% on track
+	// Northgate Engineering: 15 users, 80.0% on track
+	// Pinecrest Law Partners: 15 users, 73.3% on track
+	// Riverbend Manufacturing: 17 users, 82.4% on track
+	// Silverline Realty: 15 users, 93.3% on track
+	// Tri-County Insurance Agency: 14 users, 64.3% on track
+	// Westfield Veterinary Clinic: 18 users, 72.2% on track
+	// Harbor Point Bakery: 6 users, no training data yet
 }
 
 func ExampleNewClient() {

@@ -168,10 +168,14 @@ func FuzzDecodeINFIMA(f *testing.F) {
 				break
 			}
 		}
-		r, err := c.Report(ctx, infima.Company{ID: 3, Name: "Acme"})
-		check("Report", r != nil, err)
-		ts, err := c.TrainingStats(ctx, 3)
-		check("TrainingStats", ts != nil, err)
+		co, _, err := c.Clients.Find(ctx, 3)
+		check("Clients.Find", co != nil, err)
+		n = 0
+		for _, err := range c.Users.All(ctx, 3, nil) {
+			if n++; err != nil || n > 6 {
+				break
+			}
+		}
 		for k, b := range bodies() {
 			if _, _, closed := b.State(); !closed {
 				t.Fatalf("response body %d not closed", k+1)

@@ -44,7 +44,7 @@ type openOptions struct {
 }
 
 // WithLockTimeout sets how long Open waits for a file another process holds
-// (DefaultLockTimeout when unset).
+// (DefaultLockTimeout without this option); it must be positive.
 func WithLockTimeout(d time.Duration) Option {
 	return func(o *openOptions) { o.lockTimeout = d }
 }

@@ -23,11 +23,11 @@ func newSealer(key []byte) (*sealer, error) {
 	switch len(key) {
 	case 16, 24, 32:
 	default:
-		return nil, &bridge.ConfigError{API: "flow", Field: "key", Problem: fmt.Sprintf("is %d bytes; an AES key is 16, 24 or 32 bytes (32 for AES-256)", len(key))}
+		return nil, &bridge.ConfigError{API: "flow", Field: "EncryptionKey", Problem: fmt.Sprintf("is %d bytes; an AES key is 16, 24 or 32 bytes (32 for AES-256)", len(key))}
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		return nil, &bridge.ConfigError{API: "flow", Field: "key", Problem: "is not a usable AES key"}
+		return nil, &bridge.ConfigError{API: "flow", Field: "EncryptionKey", Problem: "is not a usable AES key"}
 	}
 	aead, err := cipher.NewGCM(block)
 	if err != nil {

@@ -24,6 +24,16 @@ func GetJSON[T any](ctx context.Context, s Store, key string) (T, error) {
 	return v, nil
 }
 
+// DecodeJSON decodes a value read at key (an Entry from List, say) by the
+// same rules as GetJSON.
+func DecodeJSON[T any](key string, raw []byte) (T, error) {
+	var v T
+	if err := decodeJSON(key, raw, &v); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
 // PutJSON stores v as JSON at key.
 func PutJSON[T any](ctx context.Context, s Store, key string, v T) error {
 	raw, err := json.Marshal(v)

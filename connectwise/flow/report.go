@@ -74,11 +74,19 @@ type Report struct {
 
 // Progress reports a long step's advance.
 type Progress struct {
-	Flow  string
-	Step  string
+	// Flow and Step name what advances ("infima-security360", "Sync
+	// customers"); steps keep the setup guides' own words.
+	Flow string
+	Step string
+	// Done of Total items are finished.
 	Done  int
 	Total int
-	Key   string
+	// Key names the item just finished (a client, a ticket).
+	Key string
+	// Detail is a short note on that item ("3 sent, 0 unchanged").
+	Detail string
+	// Err is the item's failure, if any.
+	Err error
 }
 
 // ProgressFunc receives progress; it is never called concurrently.

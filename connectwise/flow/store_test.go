@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -212,8 +213,8 @@ func TestEncryptedValueBoundToKey(t *testing.T) {
 
 func TestBadOptions(t *testing.T) {
 	var ce *bridge.ConfigError
-	if _, err := flow.Encrypt(flow.NewMemoryStore(), []byte("short")); !errors.As(err, &ce) || ce.Field != "key" {
-		t.Errorf("Encrypt(short key) error = %v, want ConfigError on key", err)
+	if _, err := flow.Encrypt(flow.NewMemoryStore(), []byte("short")); !errors.As(err, &ce) || ce.Field != "EncryptionKey" {
+		t.Errorf("Encrypt(short key) error = %v, want ConfigError on EncryptionKey", err)
 	}
 	if _, err := flow.Open(""); !errors.As(err, &ce) || ce.Field != "path" {
 		t.Errorf("Open(\"\") error = %v, want ConfigError on path", err)
@@ -285,5 +286,33 @@ func TestReportString(t *testing.T) {
 	}
 	if got := (&flow.Report{}).String(); got != "0 created, 0 updated, 0 closed, 0 unchanged, 0 skipped, 0 failed, 0 calls in 0s" {
 		t.Fatalf("empty report String() = %q", got)
+	}
+}
+
+// Stores print a summary, never a value: settings with API keys rest there.
+func TestStoresNeverPrintValues(t *testing.T) {
+	const secret = "super-secret-api-key"
+	ctx := context.Background()
+	mem := flow.NewMemoryStore()
+	file := openFile(t, filepath.Join(t.TempDir(), "state.db"))
+	defer file.Close()
+	sealed, err := flow.Encrypt(flow.NewMemoryStore(), testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]flow.Store{"memory": mem, "file": file, "sealed": sealed} {
+		if err := s.Put(ctx, "x/settings", []byte(`{"APIKey":"`+secret+`"}`)); err != nil {
+			t.Fatal(err)
+		}
+		var logged bytes.Buffer
+		slog.New(slog.NewJSONHandler(&logged, nil)).Info("store", "store", s)
+		for _, out := range []string{fmt.Sprintf("%v %+v %#v %s %q %x", s, s, s, s, s, s), logged.String()} {
+			if strings.Contains(out, secret) || strings.Contains(out, fmt.Sprintf("%x", secret)) || strings.Contains(out, "115 117 112") {
+				t.Errorf("%s store prints its value: %s", name, out)
+			}
+		}
+	}
+	if got := fmt.Sprint(mem); got != "flow.MemoryStore{1 keys}" {
+		t.Errorf("memory store prints %q", got)
 	}
 }

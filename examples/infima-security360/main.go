@@ -1,9 +1,8 @@
 // Command infima-security360 walks through the INFIMA → ConnectWise
-// Security 360 integration as an administrator meets it: Test Connection
-// (with each failure the setup guide's FAQ describes), mapping INFIMA
-// clients to Asio sites, the initial sync, what the Security 360 Training
-// screen then shows, a later sync that sends only changes, and a key
-// regenerated in INFIMA.
+// Security 360 integration as an administrator meets it, on a durable
+// store: Test Connection, map INFIMA clients to Asio sites, Sync customers;
+// then the process stops in the middle of a sync, a new one starts on the
+// same store file, and its run says it resumed and delivers nothing twice.
 //
 // Without environment variables it runs on the embedded INFIMA and Asio
 // simulators, so it works anywhere:
@@ -13,33 +12,33 @@
 // INFIMA_API_KEY selects a real INFIMA partner (INFIMA_BASE_URL overrides the
 // server, as examples/sandbox prints it); ASIO_CLIENT_ID and
 // ASIO_CLIENT_SECRET select a real Asio (ASIO_BASE_URL overrides the
-// server). Against a real Asio, mappings are kept in memory unless
-// ASIO_WRITE_MAPPINGS=1 allows writing them into the sites' externalIds.
-// Security 360's ingestion API is not public, so deliveries always land in a
-// local stand-in for the Training screen, printed as tables.
+// server). Mappings and delivery state live in a bbolt file in a temporary
+// directory, sealed with a key made for the run. Security 360's ingestion
+// API is not public, so deliveries land in a local stand-in for the Training
+// screen (infimasynctest.Recorder).
 package main
 
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
-	"log"
-	"net"
-	"net/http/httptest"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/security360"
 	"github.com/psabridge/psabridge/security360/infimasync"
+	"github.com/psabridge/psabridge/security360/infimasync/infimasynctest"
 	"github.com/psabridge/psabridge/security360/security360test"
 )
 
@@ -63,28 +62,32 @@ type demo struct {
 	asioSim  *security360test.Server
 	settings infimasync.Settings
 	opts     []infimasync.Option
-	in       *infima.Client
 	asio     *security360.Client
-	store    infimasync.MappingStore
-	training *security360test.Store
-	state    *memState
-	today    time.Time
-	// showProgress prints progress lines (initial sync only); afterDeliver
-	// runs after each delivery (the rotation step uses it). Both are set
-	// between runs only.
-	showProgress bool
-	afterDeliver func()
+	// training stands in for the Security 360 Training screen; it outlives
+	// the "processes", as the real screen would.
+	training *infimasynctest.Recorder
+	path     string
+	key      []byte
 }
 
 func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
-	d := &demo{out: out, training: security360test.NewStore(), state: &memState{m: map[infimasync.StateKey]string{}}, today: time.Now().UTC()}
-	if err := d.setUpINFIMA(getenv); err != nil {
+	d := &demo{out: out, training: infimasynctest.NewRecorder()}
+	dir, err := os.MkdirTemp("", "infima-security360-*")
+	if err != nil {
 		return err
 	}
+	defer os.RemoveAll(dir)
+	d.path = filepath.Join(dir, "state.db")
+	// A real host keeps this key in its secrets manager, never in the store.
+	d.key = make([]byte, 32)
+	_, _ = rand.Read(d.key)
+
+	d.setUpINFIMA(getenv)
 	defer d.close()
 	if err := d.setUpAsio(getenv); err != nil {
 		return err
 	}
+	fmt.Fprintf(out, "Store:  %s (bbolt, values sealed with AES-256-GCM)\n", filepath.Base(d.path))
 
 	section(out, "1. Test Connection")
 	if err := d.testConnection(ctx); err != nil {
@@ -95,74 +98,31 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	section(out, "3. Initial sync")
-	syncer, err := d.newSyncer(d.in)
+	section(out, "3. Sync customers, stopped halfway")
+	if err := d.stoppedSync(ctx, len(mappings)); err != nil {
+		return err
+	}
+	section(out, "4. A new process on the same store")
+	s, closeStore, err := d.restart(ctx)
 	if err != nil {
 		return err
 	}
-	d.showProgress = true
-	rep, err := syncer.Run(ctx)
-	d.showProgress = false
+	defer closeStore()
+	rep, err := s.Run(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "  %s\n", summary(rep))
-	fmt.Fprintf(out, "  At the INFIMA client's default 5 requests/s these %d requests take about %s; the setup guide allows 15 minutes.\n",
-		rep.APICalls, (time.Duration(rep.APICalls) * time.Second / 5).Round(time.Second))
+	fmt.Fprintf(out, "  %s\n", rep)
+	fmt.Fprintf(out, "  Delivered twice: %d of %d deliveries.\n", len(d.training.Duplicates()), d.training.Len())
 
-	section(out, "4. The Security 360 Training screen")
-	d.tables(mappings)
+	section(out, "5. The Security 360 Training screen")
+	d.table(mappings)
 
-	section(out, "5. Later syncs send only changes")
-	if err := d.laterSyncs(ctx, syncer, mappings); err != nil {
-		return err
-	}
-
-	section(out, "6. The API key is regenerated in INFIMA")
-	return d.rotate(ctx, syncer, mappings)
+	section(out, "6. Later syncs send only changes")
+	return d.laterSync(ctx, s, mappings)
 }
 
-// newSyncer builds the sync. The state store outlives it, so a Syncer
-// built after the key is re-pasted knows what was already delivered.
-func (d *demo) newSyncer(in *infima.Client) (*infimasync.Syncer, error) {
-	return infimasync.NewSyncer(in, d.store, d.sink(),
-		infimasync.WithStateStore(d.state),
-		// One client at a time keeps the demo's output in a stable order;
-		// the default reads four at once.
-		infimasync.WithConcurrency(1),
-		infimasync.WithProgress(func(p infimasync.Progress) {
-			if d.showProgress {
-				fmt.Fprintf(d.out, "  [%d/%d] %s → %s: %d sent, %d without data\n",
-					p.Done, p.Total, p.Mapping.ClientName, p.Mapping.SiteName, p.Delivered, p.Empty)
-			}
-		}))
-}
-
-// memState keeps delivery fingerprints across Syncers; a real deployment
-// would keep them in its database.
-type memState struct {
-	mu sync.Mutex
-	m  map[infimasync.StateKey]string
-}
-
-// Load returns a copy of the fingerprints.
-func (s *memState) Load(context.Context) (map[infimasync.StateKey]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[infimasync.StateKey]string, len(s.m))
-	for k, v := range s.m {
-		out[k] = v
-	}
-	return out, nil
-}
-
-// Save records one fingerprint.
-func (s *memState) Save(_ context.Context, k infimasync.StateKey, fp string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[k] = fp
-	return nil
-}
+func section(out io.Writer, title string) { fmt.Fprintf(out, "\n== %s\n", title) }
 
 func (d *demo) close() {
 	if d.inf != nil {
@@ -173,26 +133,22 @@ func (d *demo) close() {
 	}
 }
 
-func section(out io.Writer, title string) { fmt.Fprintf(out, "\n== %s\n", title) }
-
-func (d *demo) setUpINFIMA(getenv func(string) string) error {
+func (d *demo) setUpINFIMA(getenv func(string) string) {
 	key := getenv("INFIMA_API_KEY")
 	if key == "" {
 		d.inf = infimatest.NewServer(infimatest.WithNow(simToday))
-		d.today = simToday
 		d.settings = infimasync.Settings{ServerURL: d.inf.URL, APIKey: d.inf.APIKey()}
 		// The simulator is on loopback over http; a production setup accepts
 		// only https://app.infimasecapis.com.
 		d.opts = []infimasync.Option{infimasync.AllowLoopback(), infimasync.WithClientOptions(d.inf.ClientOptions()...)}
 		fmt.Fprintf(d.out, "INFIMA: embedded simulator at %s (set INFIMA_API_KEY for a real partner)\n", d.inf.URL)
-	} else {
-		d.settings = infimasync.Settings{ServerURL: cmp.Or(getenv("INFIMA_BASE_URL"), infimasync.ServerURL), APIKey: key}
-		if base := getenv("INFIMA_BASE_URL"); base != "" {
-			d.opts = append(d.opts, infimasync.AllowServerURL(base))
-		}
-		fmt.Fprintf(d.out, "INFIMA: %s\n", d.settings.ServerURL)
+		return
 	}
-	return nil
+	d.settings = infimasync.Settings{ServerURL: cmp.Or(getenv("INFIMA_BASE_URL"), infimasync.ServerURL), APIKey: key}
+	if base := getenv("INFIMA_BASE_URL"); base != "" {
+		d.opts = append(d.opts, infimasync.AllowServerURL(base))
+	}
+	fmt.Fprintf(d.out, "INFIMA: %s\n", d.settings.ServerURL)
 }
 
 func (d *demo) setUpAsio(getenv func(string) string) error {
@@ -200,11 +156,11 @@ func (d *demo) setUpAsio(getenv func(string) string) error {
 	var opts []security360.Option
 	if creds.ClientID == "" && creds.ClientSecret == "" {
 		// The default seed (Acme Corp, Globex...) matches none of INFIMA's
-		// simulated clients; this option adds the partner's customers the
+		// simulated clients; the test kit adds the partner's customers the
 		// way they are typically named in Asio.
-		d.asioSim = security360test.NewServer(security360test.WithINFIMAClientCompanies())
-		creds = d.asioSim.Credentials()
-		opts = d.asioSim.ClientOptions()
+		d.asioSim = security360test.NewServer()
+		infimasynctest.AddINFIMAClientCompanies(d.asioSim)
+		creds, opts = d.asioSim.Credentials(), d.asioSim.ClientOptions()
 		fmt.Fprintf(d.out, "Asio:   embedded simulator at %s (set ASIO_CLIENT_ID and ASIO_CLIENT_SECRET for a real Asio)\n", d.asioSim.URL)
 	} else if base := getenv("ASIO_BASE_URL"); base != "" {
 		opts = append(opts, security360.WithBaseURL(base))
@@ -217,225 +173,178 @@ func (d *demo) setUpAsio(getenv func(string) string) error {
 	if d.asioSim == nil {
 		fmt.Fprintf(d.out, "Asio:   %s\n", asio.BaseURL())
 	}
-	switch {
-	case d.asioSim != nil || getenv("ASIO_WRITE_MAPPINGS") == "1":
-		d.store = infimasync.NewSiteExternalIDStore(asio, "")
-	default:
-		d.store = infimasync.NewMemoryStore()
-		fmt.Fprintln(d.out, "        mappings stay in memory (ASIO_WRITE_MAPPINGS=1 writes them to the sites' externalIds)")
-	}
 	return nil
 }
 
-// sink writes into the local stand-in for the Training screen: Security
-// 360's ingestion API is not public.
-func (d *demo) sink() infimasync.Sink {
-	return infimasync.SinkFunc(func(_ context.Context, del infimasync.Delivery) error {
-		d.training.Put(del.SiteKey(), string(del.Kind), del.Payload)
-		if d.afterDeliver != nil {
-			d.afterDeliver()
-		}
-		return nil
-	})
+// open is what a process does at start: open the store (refused with
+// flow.ErrLocked while another process holds it), load the saved settings,
+// build the INFIMA client from them and the flow from the clients.
+func (d *demo) open() (*infimasync.Syncer, flow.Store, error) {
+	store, err := flow.Open(d.path, flow.WithEncryptionKey(d.key))
+	if err != nil {
+		return nil, nil, err
+	}
+	fail := func(err error) (*infimasync.Syncer, flow.Store, error) {
+		store.Close()
+		return nil, nil, err
+	}
+	set, err := infimasync.LoadSettings(context.Background(), store, d.opts...)
+	if errors.Is(err, flow.ErrNotFound) {
+		set = d.settings // first start: settings come from the administrator
+	} else if err != nil {
+		return fail(err)
+	}
+	in, err := set.NewClient(d.opts...)
+	if err != nil {
+		return fail(err)
+	}
+	s, err := infimasync.New(in, d.asio, store, d.training, append(slices.Clone(d.opts), infimasync.WithConcurrency(1))...)
+	if err != nil {
+		return fail(err)
+	}
+	return s, store, nil
 }
 
-// testConnection shows each failure Test Connection diagnoses, then the
-// configured settings.
+// testConnection shows two diagnoses made before any request, then tests
+// the configured settings and saves them in the store.
 func (d *demo) testConnection(ctx context.Context) error {
-	key := d.settings.APIKey
-	closed, err := closedPort()
-	if err != nil {
-		return err
-	}
-	silent, stopSilent, err := silentListener()
-	if err != nil {
-		return err
-	}
-	defer stopSilent()
-	untrusted := httptest.NewUnstartedServer(nil)
-	untrusted.Config.ErrorLog = log.New(io.Discard, "", 0)
-	untrusted.StartTLS()
-	defer untrusted.Close()
-
-	// Only the silent listener needs a short timeout to show its diagnosis
-	// quickly; refused connections and TLS failures end on their own, and a
-	// short timeout there would misdiagnose them on a slow machine.
-	quick := infimasync.WithClientOptions(infima.WithTimeout(300*time.Millisecond), infima.WithRetry(0, time.Millisecond, time.Millisecond))
-	patient := infimasync.WithClientOptions(infima.WithTimeout(30*time.Second), infima.WithRetry(0, time.Millisecond, time.Millisecond))
-	type attempt struct {
+	for _, bad := range []struct {
 		what string
 		s    infimasync.Settings
-		opts []infimasync.Option
-	}
-	attempts := []attempt{
-		{"http:// instead of https://", infimasync.Settings{ServerURL: "http://app.infimasecapis.com", APIKey: key}, nil},
-		{"a path after the host", infimasync.Settings{ServerURL: "https://app.infimasecapis.com/v1", APIKey: key}, nil},
-		{"a typo in the host", infimasync.Settings{ServerURL: "https://app.infimasecapi.com", APIKey: key}, nil},
-		{"key pasted with a line break", infimasync.Settings{ServerURL: infimasync.ServerURL, APIKey: key + "\n"}, nil},
-		{"firewall refuses the connection", infimasync.Settings{ServerURL: "https://" + closed, APIKey: key}, []infimasync.Option{infimasync.AllowLoopback(), patient}},
-		{"firewall drops the traffic", infimasync.Settings{ServerURL: "http://" + silent, APIKey: key}, []infimasync.Option{infimasync.AllowLoopback(), quick}},
-		{"proxy inspects TLS", infimasync.Settings{ServerURL: untrusted.URL, APIKey: key}, []infimasync.Option{infimasync.AllowLoopback(), patient}},
-	}
-	if d.inf != nil {
-		// Only the simulator is sent a wrong key on purpose.
-		attempts = append(attempts, attempt{"a key that is not the current one", infimasync.Settings{ServerURL: d.settings.ServerURL, APIKey: "infima_sim_not-the-current-key"}, d.opts})
-	}
-	for _, a := range attempts {
-		_, err := infimasync.TestConnection(ctx, a.s, a.opts...)
+	}{
+		{"http:// instead of https://", infimasync.Settings{ServerURL: "http://app.infimasecapis.com", APIKey: d.settings.APIKey}},
+		{"key pasted with a line break", infimasync.Settings{ServerURL: infimasync.ServerURL, APIKey: d.settings.APIKey + "\n"}},
+	} {
+		_, err := infimasync.TestConnection(ctx, bad.s)
 		var ce *infimasync.ConnectionError
 		if !errors.As(err, &ce) {
-			return fmt.Errorf("test connection with %s: expected a diagnosis, got %v", a.what, err)
+			return fmt.Errorf("test connection with %s: expected a diagnosis, got %v", bad.what, err)
 		}
-		fmt.Fprintf(d.out, "  ✗ %-34s [%s] %s\n", a.what, ce.Cause, firstSentence(ce))
+		fmt.Fprintf(d.out, "  ✗ %-30s [%s] %s\n", bad.what, ce.Cause, ce.Field)
 	}
 	p, err := infimasync.TestConnection(ctx, d.settings, d.opts...)
 	if err != nil {
 		return fmt.Errorf("the configured INFIMA settings fail Test Connection: %w", err)
 	}
-	fmt.Fprintf(d.out, "  ✓ %-34s connected as partner %q (%d dashboard admins)\n", "the configured settings", p.Name, len(p.Admins))
-	if d.in, err = d.settings.NewClient(d.opts...); err != nil {
+	fmt.Fprintf(d.out, "  ✓ %-30s connected as partner %q\n", "the configured settings", p.Name)
+	store, err := flow.Open(d.path, flow.WithEncryptionKey(d.key))
+	if err != nil {
 		return err
 	}
+	defer store.Close()
+	if err := infimasync.SaveSettings(ctx, store, d.settings, d.opts...); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "  Settings saved (printed as %v).\n", d.settings)
 	return nil
 }
 
-// firstSentence keeps a diagnosis to one line: the field and the advice up
-// to the first colon or semicolon, where the details start.
-func firstSentence(ce *infimasync.ConnectionError) string {
-	s := ce.Advice
-	if i := strings.IndexAny(s, ";"); i > 0 {
-		s = s[:i]
-	}
-	if ce.Field != "" {
-		s = ce.Field + " " + s
-	}
-	return s
-}
-
-func closedPort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	addr := l.Addr().String()
-	return addr, l.Close()
-}
-
-// silentListener accepts connections and never answers, like a firewall
-// that swallows traffic.
-func silentListener() (addr string, stop func(), err error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		done  = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	return l.Addr().String(), func() {
-		l.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	}, nil
-}
-
 // mapClients suggests mappings, lets "a person" settle the ambiguous one,
-// and saves the result.
+// and saves the result in the store.
 func (d *demo) mapClients(ctx context.Context) ([]infimasync.Mapping, error) {
-	existing, err := d.store.Load(ctx)
+	s, store, err := d.open()
 	if err != nil {
 		return nil, err
 	}
-	p, err := infimasync.SuggestMappings(ctx, d.in, d.asio, existing)
+	defer store.Close()
+	p, err := s.SuggestMappings(ctx)
 	if err != nil {
 		return nil, err
 	}
 	tw := tabwriter.NewWriter(d.out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  INFIMA client\tAsio site\tscore")
-	for _, m := range p.Existing {
-		fmt.Fprintf(tw, "  %s\t%s\talready mapped\n", m.ClientName, m.SiteName)
-	}
-	for _, s := range p.Matches {
-		fmt.Fprintf(tw, "  %s\t%s\t%.2f\n", s.Client.Name, s.Site.Name(), s.Score)
+	for _, m := range p.Matches {
+		fmt.Fprintf(tw, "  %s\t%s\t%.2f\n", m.Client.Name, m.Site.Name(), m.Score)
 	}
 	tw.Flush()
-	names := func(cs []infima.Company) []string {
-		var out []string
-		for _, c := range cs {
-			out = append(out, c.Name)
-		}
-		return out
-	}
-	fmt.Fprintf(d.out, "  Unmapped INFIMA clients (%d): %s\n", len(p.UnmappedClients), strings.Join(names(p.UnmappedClients), ", "))
-	var sites []string
-	for _, s := range p.UnmappedSites {
-		sites = append(sites, s.Name())
-	}
-	fmt.Fprintf(d.out, "  Unmapped Asio sites (%d): %s\n", len(sites), strings.Join(sites, ", "))
 	mappings := p.Mappings()
+	unmapped := len(p.UnmappedClients)
 	// Summit Family Medicine has two clinics in Asio, so no site was
 	// suggested; the administrator picks the clinic that holds its staff.
 	for _, c := range p.UnmappedClients {
-		for _, s := range p.UnmappedSites {
-			if c.Name == "Summit Family Medicine" && s.SiteName == "Summit North Clinic" {
-				mappings = append(mappings, infimasync.Mapping{ClientID: c.ID, ClientName: c.Name, CompanyID: s.CompanyID, SiteID: s.SiteID, SiteName: s.Name()})
-				fmt.Fprintf(d.out, "  Chosen by hand: %s → %s (two clinics matched equally)\n", c.Name, s.Name())
+		for _, site := range p.UnmappedSites {
+			if c.Name == "Summit Family Medicine" && site.SiteName == "Summit North Clinic" {
+				mappings = append(mappings, infimasync.Mapping{InfimaClientID: c.ID, ClientName: c.Name, CompanyID: site.CompanyID, SiteID: site.SiteID})
+				fmt.Fprintf(d.out, "  Chosen by hand: %s → %s (two clinics matched equally)\n", c.Name, site.Name())
+				unmapped--
 			}
 		}
 	}
-	if err := d.store.Save(ctx, mappings); err != nil {
+	fmt.Fprintf(d.out, "  %d INFIMA clients left unmapped.\n", unmapped)
+	if err := s.SaveMappings(ctx, mappings); err != nil {
 		return nil, err
 	}
-	saved, err := d.store.Load(ctx)
+	saved, err := s.Mappings(ctx)
 	if err != nil {
 		return nil, err
 	}
-	where := "in memory"
-	if _, ok := d.store.(*infimasync.SiteExternalIDStore); ok {
-		where = fmt.Sprintf("on the Asio sites (externalIds, productId %q)", infimasync.ProductID)
-	}
-	fmt.Fprintf(d.out, "  Saved %d mappings %s.\n", len(saved), where)
-	// Loading back fills in the site names; the client names come from
-	// INFIMA.
 	for i := range saved {
 		for _, m := range mappings {
-			if m.ClientID == saved[i].ClientID {
+			if m.InfimaClientID == saved[i].InfimaClientID {
 				saved[i].ClientName = m.ClientName
 			}
 		}
 	}
 	slices.SortFunc(saved, func(a, b infimasync.Mapping) int { return cmp.Compare(a.ClientName, b.ClientName) })
+	fmt.Fprintf(d.out, "  Saved %d mappings in the store.\n", len(saved))
 	return saved, nil
 }
 
-func summary(r *infimasync.Report) string {
-	return fmt.Sprintf("%d clients synced (%d with nothing to show yet); categories: %d delivered, %d unchanged, %d empty; %d INFIMA requests.",
-		r.Synced, r.NoData, r.Delivered, r.SkippedUnchanged, r.SkippedEmpty, r.APICalls)
+// stoppedSync runs the initial sync and stops the "process" after a few
+// deliveries, as a crash or a deploy would.
+func (d *demo) stoppedSync(ctx context.Context, clients int) error {
+	s, store, err := d.open()
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	stopAfter := 7
+	if clients < 3 {
+		stopAfter = 1
+	}
+	d.training.AfterDeliver(func(infimasync.Delivery) {
+		if d.training.Len() == stopAfter {
+			stop()
+		}
+	})
+	defer d.training.AfterDeliver(nil)
+	rep, err := s.Run(runCtx)
+	if !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("stopped sync: want a stop, got %v", err)
+	}
+	fmt.Fprintf(d.out, "  %s\n", rep)
+	fmt.Fprintf(d.out, "  The process stops here; the Training screen shows %d deliveries.\n", d.training.Len())
+	return nil
 }
 
-// tables prints what the Training screen shows for each mapped site.
-func (d *demo) tables(mappings []infimasync.Mapping) {
-	latest := func(m infimasync.Mapping, k infimasync.Kind) (any, bool) {
-		del, ok := d.training.Latest(m.SiteKey(), string(k))
-		return del.Payload, ok
+// restart opens the store as a new process would, proving first that a
+// store held by another process is refused rather than shared.
+func (d *demo) restart(ctx context.Context) (*infimasync.Syncer, func(), error) {
+	s, store, err := d.open()
+	if err != nil {
+		return nil, nil, err
 	}
+	_, err = flow.Open(d.path, flow.WithLockTimeout(100*time.Millisecond))
+	if !errors.Is(err, flow.ErrLocked) {
+		store.Close()
+		return nil, nil, fmt.Errorf("a second open of a held store: want ErrLocked, got %v", err)
+	}
+	fmt.Fprintln(d.out, "  A second process opening the same file is refused: store is held by another process.")
+	check, err := s.Check(ctx)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	for _, it := range check.Items {
+		fmt.Fprintf(d.out, "  Check %-16s %-8s %s\n", it.Name, it.Status, it.Detail)
+	}
+	return s, func() { store.Close() }, nil
+}
+
+// table prints the training category the Training screen shows per site.
+func (d *demo) table(mappings []infimasync.Mapping) {
 	pct := func(p *float64) string {
 		if p == nil {
 			return "–"
@@ -443,166 +352,59 @@ func (d *demo) tables(mappings []infimasync.Mapping) {
 		return fmt.Sprintf("%.1f%%", *p)
 	}
 	tw := tabwriter.NewWriter(d.out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(d.out, "\n  Training completion")
-	fmt.Fprintln(tw, "  Site\tActive users\tOn track\tBehind\tCourses overdue\tOn-track rate")
+	fmt.Fprintln(tw, "  Site\tActive users\tBehind\tOn-track rate\tPhishing tests\tUpcoming courses")
 	for _, m := range mappings {
-		p, ok := latest(m, infimasync.KindTrainingStats)
+		del, ok := d.training.Latest(m.SiteKey(), infimasync.KindTrainingStats)
 		if !ok {
 			fmt.Fprintf(tw, "  %s\t(no data yet)\t\t\t\t\n", m.SiteName)
 			continue
 		}
-		ts := p.(*infima.TrainingStats)
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%s\n", m.SiteName, ts.ActiveUsers, ts.OnTrackUsers, ts.BehindUsers, ts.CoursesBehind, pct(ts.OnTrackRate))
-	}
-	tw.Flush()
-
-	fmt.Fprintln(d.out, "\n  Phishing outcomes")
-	var head strings.Builder
-	head.WriteString("  Site\tTests\t")
-	for _, o := range infima.PhishingOutcomes {
-		head.WriteString(string(o) + "\t")
-	}
-	fmt.Fprintln(tw, head.String()+"Click rate (12 mo)")
-	for _, m := range mappings {
-		p, ok := latest(m, infimasync.KindPhishingResults)
-		if !ok {
-			fmt.Fprintf(tw, "  %s\t(no data yet)%s\n", m.SiteName, strings.Repeat("\t", len(infima.PhishingOutcomes)+1))
-			continue
+		ts := del.Payload.(*infimasync.TrainingStats)
+		tests, courses := 0, 0
+		if p, ok := d.training.Latest(m.SiteKey(), infimasync.KindPhishingResults); ok {
+			tests = p.Payload.(*infimasync.PhishingResults).Tests
 		}
-		pr := p.(*infima.PhishingResults)
-		fmt.Fprintf(tw, "  %s\t%d\t", m.SiteName, pr.Tests)
-		for _, o := range infima.PhishingOutcomes {
-			fmt.Fprintf(tw, "%d\t", pr.Outcomes[o])
+		if c, ok := d.training.Latest(m.SiteKey(), infimasync.KindCourseSchedule); ok {
+			courses = len(c.Payload.(*infimasync.CourseSchedule).Assignments)
 		}
-		fmt.Fprintf(tw, "%s\n", pct(pr.ClickRateLastYear))
-	}
-	tw.Flush()
-
-	const perSite = 2
-	fmt.Fprintf(d.out, "\n  Upcoming courses (next %d per site)\n", perSite)
-	tw = tabwriter.NewWriter(d.out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  Site\tUser\tCourse\tDue")
-	for _, m := range mappings {
-		p, ok := latest(m, infimasync.KindCourseSchedule)
-		if !ok {
-			fmt.Fprintf(tw, "  %s\t(nothing scheduled)\t\t\n", m.SiteName)
-			continue
-		}
-		overdue, shown := 0, 0
-		for _, a := range p.(*infima.CourseSchedule).Assignments {
-			if a.Overdue(d.today) {
-				overdue++
-				continue
-			}
-			if shown < perSite {
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", m.SiteName, a.Name, a.Course, a.DueDate.Format("Mon 2 Jan"))
-				shown++
-			}
-		}
-		if overdue > 0 {
-			fmt.Fprintf(tw, "  %s\t\t\t(%d overdue)\n", m.SiteName, overdue)
-		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%d\t%d\n", m.SiteName, ts.ActiveUsers, ts.BehindUsers, pct(ts.OnTrackRate), tests, courses)
 	}
 	tw.Flush()
 }
 
-// laterSyncs runs the sync again: nothing changed, so nothing is sent; then
-// (on the simulator) one user is judged behind, and one category is sent.
-func (d *demo) laterSyncs(ctx context.Context, s *infimasync.Syncer, mappings []infimasync.Mapping) error {
+// laterSync runs again: on the simulator one user is judged behind first,
+// so exactly one category is sent.
+func (d *demo) laterSync(ctx context.Context, s *infimasync.Syncer, mappings []infimasync.Mapping) error {
+	if d.inf != nil && len(mappings) > 0 {
+		m := mappings[0]
+		if err := d.fallBehind(ctx, m); err != nil {
+			return err
+		}
+		fmt.Fprintf(d.out, "  A user of %s falls behind in INFIMA.\n", m.ClientName)
+	}
 	rep, err := s.Run(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.out, "  Nothing changed:       %s\n", summary(rep))
-	if d.inf == nil || len(mappings) == 0 {
-		return nil
-	}
-	m := mappings[0]
-	if err := d.fallBehind(ctx, m); err != nil {
-		return err
-	}
-	rep, err = s.Run(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(d.out, "  A user of %s fell behind: %s\n", m.ClientName, summary(rep))
-	fmt.Fprintf(d.out, "  Syncer.RunEvery repeats this on a cadence (default %s).\n", infimasync.DefaultInterval)
+	fmt.Fprintf(d.out, "  %s\n", rep)
+	fmt.Fprintf(d.out, "  flow.RunEvery repeats this on a cadence (say every %s) with jitter and backoff.\n", infimasync.DefaultInterval)
 	return nil
 }
 
 // fallBehind marks one on-track user of m's client as behind in the
 // simulator, as INFIMA does when a course is not started in time.
 func (d *demo) fallBehind(ctx context.Context, m infimasync.Mapping) error {
-	for u, err := range d.in.Users.All(ctx, m.ClientID, &infima.UserListOptions{Status: infima.StatusActive}) {
+	c, err := d.settings.NewClient(d.opts...)
+	if err != nil {
+		return err
+	}
+	for u, err := range c.Users.All(ctx, m.InfimaClientID, &infima.UserListOptions{Status: infima.StatusActive}) {
 		if err != nil {
 			return err
 		}
 		if u.TrainingOnTrack != nil && *u.TrainingOnTrack && u.CoursesBehind == 0 {
-			return d.inf.SetUserTraining(m.ClientID, u.Email, false, 0)
+			return d.inf.SetUserTraining(m.InfimaClientID, u.Email, false, 0)
 		}
 	}
-	return fmt.Errorf("%s has no user on track", m.ClientName)
-}
-
-// rotate regenerates the key in the simulator in the middle of a sync: the
-// sync stops with the rotation error, Test Connection names it, and once
-// the new key is pasted the next sync sends only what the stopped one did
-// not.
-func (d *demo) rotate(ctx context.Context, s *infimasync.Syncer, mappings []infimasync.Mapping) error {
-	if d.inf == nil || len(mappings) < 3 {
-		fmt.Fprintln(d.out, "  Skipped: this step regenerates the simulator's key only.")
-		return nil
-	}
-	// Two clients change; the key is regenerated right after the first
-	// change reaches the Training screen.
-	for _, m := range mappings[1:3] {
-		if err := d.fallBehind(ctx, m); err != nil {
-			return err
-		}
-	}
-	var once sync.Once
-	var newKey string
-	d.afterDeliver = func() {
-		once.Do(func() {
-			newKey = d.inf.RotateKey()
-			fmt.Fprintln(d.out, "  ... a new key is generated in INFIMA while the sync runs; Security 360 still has the old one.")
-		})
-	}
-	before := d.training.Len()
-	rep, err := s.Run(ctx)
-	d.afterDeliver = nil
-	if !infima.IsKeyRejected(err) {
-		return fmt.Errorf("sync with a rotated key: want the rotation error, got %v", err)
-	}
-	fmt.Fprintf(d.out, "  Sync stopped: %d delivered before the stop, %d clients not attempted.\n", rep.Delivered, rep.NotAttempted)
-	fmt.Fprintf(d.out, "  Error: %v\n", err)
-	fmt.Fprintf(d.out, "  The Training screen keeps every delivery (%d, %d from this run).\n", d.training.Len(), d.training.Len()-before)
-
-	_, err = infimasync.TestConnection(ctx, d.settings, d.opts...)
-	var ce *infimasync.ConnectionError
-	if !errors.As(err, &ce) {
-		return fmt.Errorf("test connection with a rotated key: %v", err)
-	}
-	fmt.Fprintf(d.out, "  Test Connection: [%s] %s: %s\n", ce.Cause, ce.Field, ce.Advice)
-
-	d.settings.APIKey = newKey
-	p, err := infimasync.TestConnection(ctx, d.settings, d.opts...)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(d.out, "  After pasting the new key: connected as partner %q.\n", p.Name)
-	in, err := d.settings.NewClient(d.opts...)
-	if err != nil {
-		return err
-	}
-	s2, err := d.newSyncer(in)
-	if err != nil {
-		return err
-	}
-	rep, err = s2.Run(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(d.out, "  Next sync: %s\n", summary(rep))
-	return nil
+	return fmt.Errorf("%s has no user on track", strings.TrimSpace(m.ClientName))
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/infima/infimatest"
+	"github.com/psabridge/psabridge/security360/infimasync/infimasynctest"
 	"github.com/psabridge/psabridge/security360/security360test"
 )
 
@@ -72,7 +73,8 @@ func serve(ctx context.Context, addr string, out io.Writer, ready chan<- string)
 	hd := heimdaltest.NewUnstartedServer()
 	// Seeded with companies matching INFIMA's simulated clients, so a
 	// client mapping them sees realistic suggestions.
-	asio := security360test.NewUnstartedServer(security360test.WithINFIMAClientCompanies())
+	asio := security360test.NewUnstartedServer()
+	infimasynctest.AddINFIMAClientCompanies(asio)
 	sims := []simulator{psa, inf, hd, asio}
 	listeners := make([]net.Listener, len(sims))
 	for i := range sims {

@@ -7,11 +7,16 @@
 // (Manage) handles billing and user-count sync for invoicing"); it is
 // independent of the Security 360 integration in security360/infimasync.
 //
-// The flow is dry-run first: DryRun reads both sides and returns a Plan of
-// the quantities that would change, without writing anything; Apply then
-// patches only those. Apply reads each addition again just before writing
-// and skips one already at the target, so applying a plan twice, or
-// applying it after someone else already fixed the quantity, writes nothing.
+// It has the shape every flow has (see connectwise/flow): New takes the PSA
+// and INFIMA clients and a flow.Store; Check reports the connections and
+// each mapping item by item; Run ("Sync customers") reconciles once and
+// returns a Report sharing flow.Report; flow.RunEvery repeats it. The dry
+// run is Plan, which reads both sides and returns the quantities that would
+// change without writing anything; Apply then writes a reviewed plan. Both
+// Run and Apply read each addition again just before writing and skip one
+// already at the target, so a repeated, resumed or concurrent run writes
+// nothing twice. The PSA holds the quantities; the store holds the
+// mappings, whether the last run finished, and which additions failed.
 //
 // # Counting users
 //

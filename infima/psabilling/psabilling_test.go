@@ -2,12 +2,15 @@ package psabilling_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/infima/psabilling"
@@ -19,6 +22,8 @@ type world struct {
 	cw       *connectwise.Client
 	in       *infima.Client
 	mappings []psabilling.Mapping
+	store    *flow.MemoryStore
+	s        *psabilling.Syncer
 }
 
 // newWorld maps the first three INFIMA clients to the first three seeded
@@ -35,6 +40,10 @@ func newWorld(t *testing.T) *world {
 	}
 	w.in, err = infima.NewClient(w.inf.APIKey(), w.inf.ClientOptions()...)
 	if err != nil {
+		t.Fatal(err)
+	}
+	w.store = flow.NewMemoryStore()
+	if w.s, err = psabilling.New(w.cw, w.in, w.store); err != nil {
 		t.Fatal(err)
 	}
 	ags := w.psa.Agreements()
@@ -69,9 +78,18 @@ func (w *world) quantity(m psabilling.Mapping) float64 {
 	return -1
 }
 
+// plan saves ms as the flow's mappings and plans them.
+func (w *world) plan(t *testing.T, ms []psabilling.Mapping) (*psabilling.Plan, error) {
+	t.Helper()
+	if err := w.s.SaveMappings(t.Context(), ms); err != nil {
+		return nil, err
+	}
+	return w.s.Plan(t.Context())
+}
+
 func (w *world) patches() int { return w.psa.CountRequests("PATCH", "/additions/") }
 
-func TestDryRunThenApplyIsIdempotent(t *testing.T) {
+func TestPlanThenApplyIsIdempotent(t *testing.T) {
 	w := newWorld(t)
 	ctx := t.Context()
 	// One addition is already right: it must not be written.
@@ -81,7 +99,7 @@ func TestDryRunThenApplyIsIdempotent(t *testing.T) {
 	}
 	w.psa.ResetRequests()
 
-	plan, err := psabilling.DryRun(ctx, w.cw, w.in, w.mappings)
+	plan, err := w.plan(t, w.mappings)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +115,7 @@ func TestDryRunThenApplyIsIdempotent(t *testing.T) {
 		}
 	}
 
-	res, err := psabilling.Apply(ctx, w.cw, plan)
+	res, err := w.s.Apply(ctx, plan)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,16 +129,16 @@ func TestDryRunThenApplyIsIdempotent(t *testing.T) {
 	}
 
 	// The same plan again: everything is already current.
-	res, err = psabilling.Apply(ctx, w.cw, plan)
+	res, err = w.s.Apply(ctx, plan)
 	if err != nil || len(res.Applied) != 0 || len(res.AlreadyCurrent) != 2 || w.patches() != 2 {
 		t.Errorf("second Apply: %+v, %v, %d PATCHes", res, err, w.patches())
 	}
 	// A fresh plan finds nothing to do.
-	plan, err = psabilling.DryRun(ctx, w.cw, w.in, w.mappings)
+	plan, err = w.plan(t, w.mappings)
 	if err != nil || len(plan.Changes) != 0 || len(plan.Unchanged) != 3 {
 		t.Fatalf("plan after apply: %+v, %v", plan, err)
 	}
-	if res, err := psabilling.Apply(ctx, w.cw, plan); err != nil || len(res.Applied) != 0 || w.patches() != 2 {
+	if res, err := w.s.Apply(ctx, plan); err != nil || len(res.Applied) != 0 || w.patches() != 2 {
 		t.Errorf("applying an empty plan: %+v, %v", res, err)
 	}
 
@@ -138,23 +156,23 @@ func TestDryRunThenApplyIsIdempotent(t *testing.T) {
 	if err := w.inf.SetUserStatus(m.InfimaClientID, leaver, infima.StatusInactive); err != nil {
 		t.Fatal(err)
 	}
-	plan, err = psabilling.DryRun(ctx, w.cw, w.in, w.mappings)
+	plan, err = w.plan(t, w.mappings)
 	if err != nil || len(plan.Changes) != 1 || plan.Changes[0].From != before || plan.Changes[0].To != before-1 {
 		t.Fatalf("plan after a user left: %+v, %v", plan, err)
 	}
-	if _, err := psabilling.Apply(ctx, w.cw, plan); err != nil || w.patches() != 3 || w.quantity(m) != before-1 {
+	if _, err := w.s.Apply(ctx, plan); err != nil || w.patches() != 3 || w.quantity(m) != before-1 {
 		t.Errorf("apply after a user left: %v, %d PATCHes, quantity %v", err, w.patches(), w.quantity(m))
 	}
 }
 
-func TestDryRunReportsProblemsPerMapping(t *testing.T) {
+func TestPlanReportsProblemsPerMapping(t *testing.T) {
 	w := newWorld(t)
 	ms := append(w.mappings[:1:1],
 		psabilling.Mapping{InfimaClientID: 9999, AgreementID: w.mappings[1].AgreementID, AdditionID: w.mappings[1].AdditionID},
 		psabilling.Mapping{InfimaClientID: w.mappings[1].InfimaClientID, AgreementID: 987654, AdditionID: 1},
 		psabilling.Mapping{InfimaClientID: w.mappings[2].InfimaClientID, AgreementID: w.mappings[2].AgreementID, AdditionID: 987654},
 	)
-	plan, err := psabilling.DryRun(t.Context(), w.cw, w.in, ms)
+	plan, err := w.plan(t, ms)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,20 +186,20 @@ func TestDryRunReportsProblemsPerMapping(t *testing.T) {
 	}
 }
 
-func TestDryRunRefusesBrokenMappings(t *testing.T) {
+func TestPlanRefusesBrokenMappings(t *testing.T) {
 	w := newWorld(t)
 	dup := append(w.mappings, psabilling.Mapping{InfimaClientID: w.mappings[1].InfimaClientID, AgreementID: w.mappings[0].AgreementID, AdditionID: w.mappings[0].AdditionID})
 	for _, tc := range []struct {
 		ms    []psabilling.Mapping
 		field string
 	}{
-		{dup, "AdditionID"},
-		{[]psabilling.Mapping{{AgreementID: 1, AdditionID: 1}}, "InfimaClientID"},
-		{[]psabilling.Mapping{{InfimaClientID: 1, AdditionID: 1}}, "AgreementID"},
+		{dup, "Mappings[3].AdditionID"},
+		{[]psabilling.Mapping{{AgreementID: 1, AdditionID: 1}}, "Mappings[0].InfimaClientID"},
+		{[]psabilling.Mapping{{InfimaClientID: 1, AdditionID: 1}}, "Mappings[0].AgreementID"},
 	} {
-		var me *psabilling.MappingError
-		if _, err := psabilling.DryRun(t.Context(), w.cw, w.in, tc.ms); !errors.As(err, &me) || me.Field != tc.field {
-			t.Errorf("err = %v, want a MappingError on %s", err, tc.field)
+		var ce *bridge.ConfigError
+		if _, err := w.plan(t, tc.ms); !errors.As(err, &ce) || ce.Field != tc.field {
+			t.Errorf("err = %v, want a ConfigError on %s", err, tc.field)
 		}
 	}
 	if w.inf.Requests() != 0 {
@@ -189,12 +207,12 @@ func TestDryRunRefusesBrokenMappings(t *testing.T) {
 	}
 }
 
-func TestDryRunCountsPast50Users(t *testing.T) {
+func TestPlanCountsPast50Users(t *testing.T) {
 	w := newWorld(t)
 	big := w.inf.AddClient(infimatest.ClientSpec{Name: "Big Co", Users: 140})
 	m := w.mappings[0]
 	m.InfimaClientID = big
-	plan, err := psabilling.DryRun(t.Context(), w.cw, w.in, []psabilling.Mapping{m})
+	plan, err := w.plan(t, []psabilling.Mapping{m})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,10 +222,10 @@ func TestDryRunCountsPast50Users(t *testing.T) {
 	}
 }
 
-func TestDryRunStopsOnRotatedKey(t *testing.T) {
+func TestPlanStopsOnRotatedKey(t *testing.T) {
 	w := newWorld(t)
 	w.inf.RotateKey()
-	_, err := psabilling.DryRun(t.Context(), w.cw, w.in, w.mappings)
+	_, err := w.plan(t, w.mappings)
 	if !infima.IsKeyRejected(err) {
 		t.Fatalf("err = %v", err)
 	}
@@ -218,12 +236,12 @@ func TestDryRunStopsOnRotatedKey(t *testing.T) {
 
 func TestApplyResendsAPatchWhoseAnswerWasLost(t *testing.T) {
 	w := newWorld(t)
-	plan, err := psabilling.DryRun(t.Context(), w.cw, w.in, w.mappings[:1])
+	plan, err := w.plan(t, w.mappings[:1])
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.psa.InjectFault(cwtest.Fault{Method: "PATCH", PathContains: "/additions/", DropAfterWrite: true, Times: 1})
-	res, err := psabilling.Apply(t.Context(), w.cw, plan)
+	res, err := w.s.Apply(t.Context(), plan)
 	if err != nil || len(res.Applied) != 1 {
 		t.Fatalf("%+v, %v", res, err)
 	}
@@ -234,12 +252,12 @@ func TestApplyResendsAPatchWhoseAnswerWasLost(t *testing.T) {
 
 func TestApplyReportsFailedWrites(t *testing.T) {
 	w := newWorld(t)
-	plan, err := psabilling.DryRun(t.Context(), w.cw, w.in, w.mappings)
+	plan, err := w.plan(t, w.mappings)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.psa.InjectFault(cwtest.Fault{Method: "PATCH", PathContains: "/additions/", Status: 400, Times: 1})
-	res, err := psabilling.Apply(t.Context(), w.cw, plan)
+	res, err := w.s.Apply(t.Context(), plan)
 	if err == nil || len(res.Failed) != 1 || len(res.Applied) != 2 {
 		t.Fatalf("%+v, %v", res, err)
 	}
@@ -248,8 +266,73 @@ func TestApplyReportsFailedWrites(t *testing.T) {
 		t.Errorf("err = %v, want the PSA's 400", err)
 	}
 	// The next run completes the failed one only.
-	plan, _ = psabilling.DryRun(t.Context(), w.cw, w.in, w.mappings)
-	if res, err := psabilling.Apply(t.Context(), w.cw, plan); err != nil || len(res.Applied) != 1 {
+	plan, _ = w.plan(t, w.mappings)
+	if res, err := w.s.Apply(t.Context(), plan); err != nil || len(res.Applied) != 1 {
 		t.Errorf("retry: %+v, %v", res, err)
+	}
+}
+
+// Run is Plan then Apply, with the shared report core; a second Run finds
+// everything current and writes nothing.
+func TestRunReportsOnTheSharedCore(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	ms := append(slices.Clone(w.mappings), psabilling.Mapping{InfimaClientID: 9999, AgreementID: w.mappings[0].AgreementID, AdditionID: 424242})
+	if err := w.s.SaveMappings(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	var progress []flow.Progress
+	s, err := psabilling.New(w.cw, w.in, w.store, psabilling.WithProgress(func(p flow.Progress) { progress = append(progress, p) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Updated != 3 || rep.Unchanged != 0 || rep.Skipped[psabilling.SkipClientGone] != 1 || len(rep.Failed) != 0 || rep.Resumed || w.patches() != 3 {
+		t.Fatalf("first run: %s (%d PATCHes)", rep, w.patches())
+	}
+	if len(progress) != 3 || progress[2].Done != 3 || progress[2].Step != "Sync customers" {
+		t.Errorf("progress = %+v", progress)
+	}
+	rep, err = s.Run(ctx)
+	if err != nil || rep.Updated != 0 || rep.Unchanged != 3 || w.patches() != 3 {
+		t.Fatalf("second run: %s, %v (%d PATCHes)", rep, err, w.patches())
+	}
+}
+
+func TestCheckAndBadStoredMappings(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	rep, err := w.s.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() || rep.Items[0].Status != flow.Granted || rep.Items[1].Status != flow.Granted || rep.Items[2].Status != flow.Missing {
+		t.Fatalf("unmapped flow: %+v", rep.Items)
+	}
+	ms := append(slices.Clone(w.mappings), psabilling.Mapping{InfimaClientID: w.mappings[0].InfimaClientID, AgreementID: 987654, AdditionID: 1})
+	if err := w.s.SaveMappings(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	rep, _ = w.s.Check(ctx)
+	last := rep.Items[len(rep.Items)-1]
+	if !rep.OK() || last.Name != "Mappings[3]" || last.Status != flow.Warning || !strings.Contains(last.Detail, "no agreement 987654") {
+		t.Fatalf("stale mapping: %+v", rep.Items)
+	}
+
+	// A stored set from another version, and a truncated one: typed
+	// errors, and no write reaches the PSA.
+	for _, raw := range []string{`{"Version":9,"Mappings":[]}`, `{"Version":1,"Mappings":[{"InfimaClientID":`} {
+		if err := w.store.Put(ctx, "infima-psa-billing/default/mappings", []byte(raw)); err != nil {
+			t.Fatal(err)
+		}
+		w.psa.ResetRequests()
+		_, err := w.s.Run(ctx)
+		var se *flow.StateError
+		if !errors.Is(err, flow.ErrCorrupt) || !errors.As(err, &se) || se.Key != "infima-psa-billing/default/mappings" || w.patches() != 0 {
+			t.Errorf("Run over %s: %v (%d PATCHes)", raw, err, w.patches())
+		}
 	}
 }

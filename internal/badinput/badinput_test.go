@@ -287,32 +287,36 @@ func idRows() []row {
 		opMap("deleted company", "t-contoso", func(e *env) int { return e.oldCo }, false),
 		opMap("inactive company, flow enabled", "t-contoso", func(e *env) int { return e.hooli }, true),
 	)
-	// INFIMA client → Asio site mappings, saved on the sites themselves.
-	// The last rows put a good mapping first: it must not be written when
-	// a later one is bad.
+	// INFIMA client → Asio site mappings, saved in the flow's store. The
+	// last rows put a good mapping first: nothing may be saved when a later
+	// one is bad.
 	save := func(value, field string, ms func(e *env) []infimasync.Mapping) row {
-		return row{flow: "infimasync.SiteExternalIDStore.Save", setting: "Mapping " + field, value: value, field: field, errType: "*infimasync.MappingError", run: func(e *env) error {
-			return e.store.Save(e.ctx, ms(e))
+		return row{flow: "infimasync.Syncer.SaveMappings", setting: "Mapping " + field, value: value, field: field, errType: "*bridge.ConfigError", run: func(e *env) error {
+			return e.infSync.SaveMappings(e.ctx, ms(e))
 		}}
 	}
 	good := func(e *env, i int) infimasync.Mapping {
-		return infimasync.Mapping{ClientID: e.infClients[i], CompanyID: e.sites[i].CompanyID, SiteID: e.sites[i].ID}
+		return infimasync.Mapping{InfimaClientID: e.infClients[i], CompanyID: e.sites[i].CompanyID, SiteID: e.sites[i].ID}
 	}
 	rows = append(rows,
-		save("client 0", "ClientID", func(e *env) []infimasync.Mapping { m := good(e, 0); m.ClientID = 0; return []infimasync.Mapping{m} }),
-		save("empty company", "CompanyID", func(e *env) []infimasync.Mapping { m := good(e, 0); m.CompanyID = ""; return []infimasync.Mapping{m} }),
-		save("empty site", "SiteID", func(e *env) []infimasync.Mapping { m := good(e, 0); m.SiteID = ""; return []infimasync.Mapping{m} }),
-		save("client mapped twice", "ClientID", func(e *env) []infimasync.Mapping {
-			m := good(e, 1)
-			m.ClientID = e.infClients[0]
-			return []infimasync.Mapping{good(e, 0), m}
-		}),
-		save("site mapped twice", "SiteID", func(e *env) []infimasync.Mapping {
+		save("client 0", "Mappings[0].InfimaClientID", func(e *env) []infimasync.Mapping {
 			m := good(e, 0)
-			m.ClientID = e.infClients[1]
+			m.InfimaClientID = 0
+			return []infimasync.Mapping{m}
+		}),
+		save("empty company", "Mappings[0].CompanyID", func(e *env) []infimasync.Mapping { m := good(e, 0); m.CompanyID = ""; return []infimasync.Mapping{m} }),
+		save("empty site", "Mappings[0].SiteID", func(e *env) []infimasync.Mapping { m := good(e, 0); m.SiteID = ""; return []infimasync.Mapping{m} }),
+		save("client mapped twice", "Mappings[1].InfimaClientID", func(e *env) []infimasync.Mapping {
+			m := good(e, 1)
+			m.InfimaClientID = e.infClients[0]
 			return []infimasync.Mapping{good(e, 0), m}
 		}),
-		save("site Asio does not have, after a good mapping", "SiteID", func(e *env) []infimasync.Mapping {
+		save("site mapped twice", "Mappings[1].SiteID", func(e *env) []infimasync.Mapping {
+			m := good(e, 0)
+			m.InfimaClientID = e.infClients[1]
+			return []infimasync.Mapping{good(e, 0), m}
+		}),
+		save("site Asio does not have, after a good mapping", "Mappings[1].SiteID", func(e *env) []infimasync.Mapping {
 			m := good(e, 1)
 			m.SiteID = "no-such-site"
 			return []infimasync.Mapping{good(e, 0), m}
@@ -320,21 +324,24 @@ func idRows() []row {
 	)
 	// INFIMA → PSA billing mappings.
 	bill := func(value, field string, mod func(e *env, ms []psabilling.Mapping) []psabilling.Mapping) row {
-		return row{flow: "psabilling.DryRun", setting: "Mapping " + field, value: value, field: field, errType: "*psabilling.MappingError", run: func(e *env) error {
+		return row{flow: "psabilling.Syncer.SaveMappings", setting: "Mapping " + field, value: value, field: field, errType: "*bridge.ConfigError", run: func(e *env) error {
 			in, err := infima.NewClient(e.inf.APIKey(), e.inf.ClientOptions()...)
 			if err != nil {
 				return err
 			}
+			s, err := psabilling.New(e.cw, in, e.flowStore)
+			if err != nil {
+				return err
+			}
 			ms := []psabilling.Mapping{{InfimaClientID: e.infClients[0], AgreementID: e.agreement, AdditionID: e.addition}}
-			_, err = psabilling.DryRun(e.ctx, e.cw, in, mod(e, ms))
-			return err
+			return s.SaveMappings(e.ctx, mod(e, ms))
 		}}
 	}
 	rows = append(rows,
-		bill("client 0", "InfimaClientID", func(e *env, ms []psabilling.Mapping) []psabilling.Mapping { ms[0].InfimaClientID = 0; return ms }),
-		bill("agreement 0", "AgreementID", func(e *env, ms []psabilling.Mapping) []psabilling.Mapping { ms[0].AgreementID = 0; return ms }),
-		bill("addition 0", "AdditionID", func(e *env, ms []psabilling.Mapping) []psabilling.Mapping { ms[0].AdditionID = 0; return ms }),
-		bill("addition mapped twice", "AdditionID", func(e *env, ms []psabilling.Mapping) []psabilling.Mapping {
+		bill("client 0", "Mappings[0].InfimaClientID", func(e *env, ms []psabilling.Mapping) []psabilling.Mapping { ms[0].InfimaClientID = 0; return ms }),
+		bill("agreement 0", "Mappings[0].AgreementID", func(e *env, ms []psabilling.Mapping) []psabilling.Mapping { ms[0].AgreementID = 0; return ms }),
+		bill("addition 0", "Mappings[0].AdditionID", func(e *env, ms []psabilling.Mapping) []psabilling.Mapping { ms[0].AdditionID = 0; return ms }),
+		bill("addition mapped twice", "Mappings[1].AdditionID", func(e *env, ms []psabilling.Mapping) []psabilling.Mapping {
 			return append(ms, psabilling.Mapping{InfimaClientID: e.infClients[1], AgreementID: e.agreement, AdditionID: e.addition})
 		}),
 	)
@@ -480,19 +487,29 @@ func infimaRows() []row {
 			if err != nil {
 				return err
 			}
-			s, err := infimasync.NewSyncer(in, infimasync.NewMemoryStore(infimasync.Mapping{ClientID: e.infClients[0], CompanyID: e.sites[0].CompanyID, SiteID: e.sites[0].ID}), e.sink())
+			s, err := infimasync.New(in, e.asioClient, flow.NewMemoryStore(), e.sink())
 			if err != nil {
+				return err
+			}
+			if err := s.SaveMappings(e.ctx, []infimasync.Mapping{{InfimaClientID: e.infClients[0], CompanyID: e.sites[0].CompanyID, SiteID: e.sites[0].ID}}); err != nil {
 				return err
 			}
 			_, err = s.Run(e.ctx)
 			return err
 		}),
-		rotated("psabilling.DryRun", "*infima.Error", func(e *env, old string) error {
+		rotated("psabilling.Syncer.Run", "*infima.Error", func(e *env, old string) error {
 			in, err := infima.NewClient(old, e.inf.ClientOptions()...)
 			if err != nil {
 				return err
 			}
-			_, err = psabilling.DryRun(e.ctx, e.cw, in, []psabilling.Mapping{{InfimaClientID: e.infClients[0], AgreementID: e.agreement, AdditionID: e.addition}})
+			s, err := psabilling.New(e.cw, in, flow.NewMemoryStore())
+			if err != nil {
+				return err
+			}
+			if err := s.SaveMappings(e.ctx, []psabilling.Mapping{{InfimaClientID: e.infClients[0], AgreementID: e.agreement, AdditionID: e.addition}}); err != nil {
+				return err
+			}
+			_, err = s.Run(e.ctx)
 			return err
 		}),
 	)
@@ -570,15 +587,23 @@ func heimdalAsioRows() []row {
 			return err
 		}})
 	}
-	rows = append(rows, row{flow: "infimasync.SiteExternalIDStore.Save", setting: "Asio ClientSecret", value: "regenerated in Asio", field: "ClientSecret", errType: "*security360.TokenError", mention: "client secret", run: func(e *env) error {
+	rows = append(rows, row{flow: "infimasync.Syncer.SaveMappings", setting: "Asio ClientSecret", value: "regenerated in Asio", field: "ClientSecret", errType: "*security360.TokenError", mention: "client secret", run: func(e *env) error {
 		c := e.asio.Credentials()
 		c.ClientSecret += "-old"
 		ac, err := security360.NewClient(c, e.asio.ClientOptions()...)
 		if err != nil {
 			return err
 		}
-		m := infimasync.Mapping{ClientID: e.infClients[0], CompanyID: e.sites[0].CompanyID, SiteID: e.sites[0].ID}
-		return infimasync.NewSiteExternalIDStore(ac, "").Save(e.ctx, []infimasync.Mapping{m})
+		in, err := infima.NewClient(e.inf.APIKey(), e.inf.ClientOptions()...)
+		if err != nil {
+			return err
+		}
+		s, err := infimasync.New(in, ac, e.flowStore, e.sink())
+		if err != nil {
+			return err
+		}
+		m := infimasync.Mapping{InfimaClientID: e.infClients[0], CompanyID: e.sites[0].CompanyID, SiteID: e.sites[0].ID}
+		return s.SaveMappings(e.ctx, []infimasync.Mapping{m})
 	}})
 
 	// PSA keys deleted in the PSA (the PSA's form of rotation).
@@ -725,8 +750,8 @@ func TestTheTableCanFail(t *testing.T) {
 	if _, _, err := e.cw.Tickets.Create(e.ctx, &connectwise.Ticket{Summary: "control", Company: connectwise.Ref{ID: e.acme}}); err != nil {
 		t.Fatal(err)
 	}
-	m := infimasync.Mapping{ClientID: e.infClients[0], CompanyID: e.sites[0].CompanyID, SiteID: e.sites[0].ID}
-	if err := e.store.Save(e.ctx, []infimasync.Mapping{m}); err != nil {
+	m := infimasync.Mapping{InfimaClientID: e.infClients[0], CompanyID: e.sites[0].CompanyID, SiteID: e.sites[0].ID}
+	if err := e.infSync.SaveMappings(e.ctx, []infimasync.Mapping{m}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.sink().Deliver(e.ctx, infimasync.Delivery{}); err != nil {

@@ -27,7 +27,6 @@ import (
 	"github.com/psabridge/psabridge/heimdal/psasync"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
-	"github.com/psabridge/psabridge/infima/psabilling"
 	"github.com/psabridge/psabridge/officeprotect"
 	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 	"github.com/psabridge/psabridge/security360"
@@ -59,7 +58,8 @@ type env struct {
 	op  *officeprotect.Integration // set up and confirmed
 
 	asioClient *security360.Client
-	store      *infimasync.SiteExternalIDStore
+	infSync    *infimasync.Syncer // mappings saved in flowStore
+	flowStore  *countingStore
 	sites      []security360.Site // two real Asio sites
 	infClients []int
 	deliveries atomic.Int64 // Security 360 deliveries: writes too
@@ -152,8 +152,15 @@ func setup(t *testing.T) *env {
 		}
 		e.sites = append(e.sites, site)
 	}
-	e.store = infimasync.NewSiteExternalIDStore(e.asioClient, "")
 	e.infClients = e.inf.ClientIDs()
+	in, err := infima.NewClient(e.inf.APIKey(), e.inf.ClientOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.flowStore = &countingStore{Store: flow.NewMemoryStore()}
+	if e.infSync, err = infimasync.New(in, e.asioClient, e.flowStore, e.sink()); err != nil {
+		t.Fatal(err)
+	}
 	return e
 }
 
@@ -254,7 +261,7 @@ func (e *env) newSetup() *psasync.Setup {
 // deletes (a POST to .../search only reads), Asio site patches, and
 // deliveries to the Security 360 Training screen.
 func (e *env) writes() int {
-	n := int(e.deliveries.Load())
+	n := int(e.deliveries.Load()) + int(e.flowStore.writes.Load())
 	for _, s := range []*cwtest.Server{e.psa, e.revoked} {
 		n += s.CountRequests("POST", "") - s.CountRequests("POST", "/search") +
 			s.CountRequests("PATCH", "") + s.CountRequests("PUT", "") + s.CountRequests("DELETE", "")
@@ -265,6 +272,28 @@ func (e *env) writes() int {
 		}
 	}
 	return n
+}
+
+// countingStore counts the writes to a flow's store: saved settings and
+// mappings are writes too.
+type countingStore struct {
+	flow.Store
+	writes atomic.Int64
+}
+
+func (c *countingStore) Put(ctx context.Context, key string, v []byte) error {
+	c.writes.Add(1)
+	return c.Store.Put(ctx, key, v)
+}
+
+func (c *countingStore) Update(ctx context.Context, key string, fn func([]byte) ([]byte, error)) error {
+	c.writes.Add(1)
+	return c.Store.Update(ctx, key, fn)
+}
+
+func (c *countingStore) Delete(ctx context.Context, key string) error {
+	c.writes.Add(1)
+	return c.Store.Delete(ctx, key)
 }
 
 // sink is a Security 360 Training screen that counts deliveries.
@@ -311,8 +340,7 @@ func named(err error) map[string]string {
 		return fmt.Sprint(e.StatusCode)
 	})
 	get[*infimasync.ConnectionError](err, out, func(e *infimasync.ConnectionError) string { return e.Field })
-	get[*infimasync.MappingError](err, out, func(e *infimasync.MappingError) string { return e.Field })
-	get[*psabilling.MappingError](err, out, func(e *psabilling.MappingError) string { return e.Field })
+	get[*bridge.ConfigError](err, out, func(e *bridge.ConfigError) string { return e.Field })
 	get[*security360.ConfigError](err, out, func(e *security360.ConfigError) string { return e.Field })
 	get[*security360.TokenError](err, out, func(e *security360.TokenError) string {
 		if errors.Is(e, security360.ErrCredentialsRejected) {

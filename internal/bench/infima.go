@@ -8,6 +8,7 @@ import (
 
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
+	"github.com/psabridge/psabridge/security360/infimasync"
 )
 
 // window is how often the seed says the Security 360 sync runs.
@@ -36,10 +37,14 @@ func runInfima(ctx context.Context, p params) []row {
 		if err != nil {
 			return []row{failed("6", "INFIMA initial sync", err)}
 		}
-		rep, err := c.Report(ctx, company)
-		if err != nil {
-			return []row{failed("6", "INFIMA initial sync", err)}
+		var users []infima.User
+		for u, err := range c.Users.All(ctx, company.ID, &infima.UserListOptions{Status: infima.StatusAll}) {
+			if err != nil {
+				return []row{failed("6", "INFIMA initial sync", err)}
+			}
+			users = append(users, u)
 		}
+		rep := infimasync.BuildClientReport(company, users)
 		clients++
 		if rep.HasData() {
 			withData++

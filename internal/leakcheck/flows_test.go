@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 	"net/http/httptest"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -319,13 +320,14 @@ func TestInfimaSecurity360FlowLeaksNothing(t *testing.T) {
 	asio := must(sc, "security360.NewClient", func() (*security360.Client, error) {
 		return security360.NewClient(security360.Credentials{ClientID: asioClientID, ClientSecret: asioSecret}, asioOpts...)
 	})
-	store := infimasync.NewSiteExternalIDStore(asio, "")
-	p := must(sc, "SuggestMappings", func() (*infimasync.MappingProposal, error) { return infimasync.SuggestMappings(ctx, in, asio, nil) })
-	if len(p.Mappings()) == 0 {
-		t.Fatal("no mapping suggested: the sync below would not exercise deliveries")
-	}
-	do(sc, "store.Save", func() error { return store.Save(ctx, p.Mappings()) })
-	must(sc, "store.Load", func() ([]infimasync.Mapping, error) { return store.Load(ctx) })
+	// The settings, key included, rest in the flow's store: sealed, so the
+	// file never holds the key in clear.
+	store := must(sc, "flow.Open", func() (flow.Store, error) {
+		return flow.Open(filepath.Join(t.TempDir(), "state.db"), flow.WithEncryptionKey([]byte("0123456789abcdef0123456789abcdef")))
+	})
+	t.Cleanup(func() { store.Close() })
+	do(sc, "SaveSettings", func() error { return infimasync.SaveSettings(ctx, store, settings, opts...) })
+	must(sc, "LoadSettings", func() (infimasync.Settings, error) { return infimasync.LoadSettings(ctx, store, opts...) })
 
 	var (
 		mu      sync.Mutex
@@ -342,16 +344,23 @@ func TestInfimaSecurity360FlowLeaksNothing(t *testing.T) {
 		}
 		return nil
 	})
-	syncer := must(sc, "NewSyncer", func() (*infimasync.Syncer, error) {
-		return infimasync.NewSyncer(in, store, sink, infimasync.WithConcurrency(1), infimasync.WithProgress(func(p infimasync.Progress) { sc.value("progress", p) }))
+	syncer := must(sc, "New", func() (*infimasync.Syncer, error) {
+		return infimasync.New(in, asio, store, sink, append(opts, infimasync.WithConcurrency(1), infimasync.WithProgress(func(p flow.Progress) { sc.value("progress", p) }))...)
 	})
+	p := must(sc, "SuggestMappings", func() (*infimasync.MappingProposal, error) { return syncer.SuggestMappings(ctx) })
+	if len(p.Mappings()) == 0 {
+		t.Fatal("no mapping suggested: the sync below would not exercise deliveries")
+	}
+	do(sc, "SaveMappings", func() error { return syncer.SaveMappings(ctx, p.Mappings()) })
+	must(sc, "Mappings", func() ([]infimasync.Mapping, error) { return syncer.Mappings(ctx) })
+	must(sc, "Check", func() (*flow.CheckReport, error) { return syncer.Check(ctx) })
 	must(sc, "Run", func() (*infimasync.Report, error) { return syncer.Run(ctx) })
 	must(sc, "Run unchanged", func() (*infimasync.Report, error) { return syncer.Run(ctx) })
 
 	// The key is regenerated in INFIMA in the middle of a run.
 	for _, m := range p.Mappings() {
-		for _, email := range inf.UserEmails(m.ClientID)[:1] {
-			if err := inf.SetUserTraining(m.ClientID, email, false, 3); err != nil {
+		for _, email := range inf.UserEmails(m.InfimaClientID)[:1] {
+			if err := inf.SetUserTraining(m.InfimaClientID, email, false, 3); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -366,7 +375,7 @@ func TestInfimaSecurity360FlowLeaksNothing(t *testing.T) {
 	refused(sc, "TestConnection with the old key", func() (*infima.Partner, error) { return infimasync.TestConnection(ctx, settings, opts...) })
 	settings.APIKey = rotated
 	in2 := must(sc, "Settings.NewClient (new key)", func() (*infima.Client, error) { return settings.NewClient(opts...) })
-	s2 := must(sc, "NewSyncer (new key)", func() (*infimasync.Syncer, error) { return infimasync.NewSyncer(in2, store, sink) })
+	s2 := must(sc, "New (new key)", func() (*infimasync.Syncer, error) { return infimasync.New(in2, asio, store, sink, opts...) })
 	must(sc, "Run (new key)", func() (*infimasync.Report, error) { return s2.Run(ctx) })
 
 	// Asio refusing the secret.
@@ -401,15 +410,18 @@ func TestPSABillingFlowLeaksNothing(t *testing.T) {
 	if len(ms) == 0 {
 		t.Fatal("the PSA simulator has no agreement additions to bill")
 	}
-	plan := must(sc, "DryRun", func() (*psabilling.Plan, error) { return psabilling.DryRun(ctx, cw, in, ms) })
-	must(sc, "Apply", func() (*psabilling.Result, error) { return psabilling.Apply(ctx, cw, plan) })
+	b := must(sc, "psabilling.New", func() (*psabilling.Syncer, error) { return psabilling.New(cw, in, flow.NewMemoryStore()) })
+	do(sc, "SaveMappings", func() error { return b.SaveMappings(ctx, ms) })
+	must(sc, "Check", func() (*flow.CheckReport, error) { return b.Check(ctx) })
+	plan := must(sc, "Plan", func() (*psabilling.Plan, error) { return b.Plan(ctx) })
+	must(sc, "Apply", func() (*psabilling.Report, error) { return b.Apply(ctx, plan) })
 
 	sc.addSecret(inf.RotateKey())
-	refused(sc, "DryRun with a rotated INFIMA key", func() (*psabilling.Plan, error) { return psabilling.DryRun(ctx, cw, in, ms) })
+	refused(sc, "Plan with a rotated INFIMA key", func() (*psabilling.Plan, error) { return b.Plan(ctx) })
 	psa.RevokeCredentials()
-	refused(sc, "Apply with revoked PSA keys", func() (*psabilling.Result, error) {
+	refused(sc, "Apply with revoked PSA keys", func() (*psabilling.Report, error) {
 		plan.Changes = append(plan.Changes, psabilling.Change{Mapping: ms[0], To: 999})
-		return psabilling.Apply(ctx, cw, plan)
+		return b.Apply(ctx, plan)
 	})
 }
 

@@ -156,7 +156,11 @@ func TestPrintedFormsHideSecrets(t *testing.T) {
 	}
 	must(sc, "officeprotect CheckConnection", func() (*officeprotect.ConnectionCheck, error) { return op.CheckConnection(ctx) })
 
-	syncer, err := infimasync.NewSyncer(ic, infimasync.NewMemoryStore(), infimasync.SinkFunc(func(context.Context, infimasync.Delivery) error { return nil }))
+	flowStore := flow.NewMemoryStore()
+	if err := infimasync.SaveSettings(ctx, flowStore, infSettings); err != nil {
+		t.Fatal(err)
+	}
+	syncer, err := infimasync.New(ic, ac, flowStore, infimasync.SinkFunc(func(context.Context, infimasync.Delivery) error { return nil }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +185,7 @@ func TestPrintedFormsHideSecrets(t *testing.T) {
 	printed(sc, "*officeprotect.SMTPNotifier", notifier, true, "")
 	printed(sc, "*officeprotect.Integration", op, true, "")
 	printed(sc, "*infimasync.Syncer", syncer, true, "")
-	printed(sc, "*infimasync.SiteExternalIDStore", infimasync.NewSiteExternalIDStore(ac, ""), true, "")
+	printed(sc, "*flow.MemoryStore holding INFIMA settings", flowStore, true, "")
 	printed(sc, "*ticketsync.Syncer", ts, true, "")
 	if saved, err := psasync.LoadSettings(ctx, store, heimdaltest.ResellerID); err == nil {
 		printed(sc, "psasync.LoadSettings()", saved, false, "")

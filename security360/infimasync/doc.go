@@ -21,30 +21,47 @@
 //
 // Steps 1 and 2 need no network, so Settings.Validate runs them alone.
 //
+// # The flow
+//
+// Syncer has the shape every flow has (see connectwise/flow): New takes the
+// INFIMA and Asio clients and a flow.Store, never builds a client; Check
+// reports settings, connection, sites, mappings and stored state item by
+// item; Run ("Sync customers") delivers once and returns a Report sharing
+// flow.Report; flow.RunEvery repeats it with jitter and backoff.
+//
+// Everything the flow remembers is in the store, under
+// "infima-security360/<instance>/": the settings (SaveSettings,
+// LoadSettings; the API key rests there, so open the store with an
+// encryption key), the mappings, a fingerprint of what each site shows, the
+// categories that failed and whether the last run finished. A new Syncer on
+// the same store, in this process or after a restart, carries on: its first
+// run says it resumed, and sends only what the stopped one did not. A
+// delivery is recorded the moment the sink accepts it, even if the run is
+// being stopped; only a crash between the two can repeat one, and the
+// delivery's Fingerprint lets a sink drop that repeat. Stored state that
+// does not decode, or comes from another version, stops the run before any
+// delivery with a *flow.StateError naming the key.
+//
 // # Mapping
 //
 // Each INFIMA client is mapped to exactly one Asio site, because Security 360
 // files integration data by site. SuggestMappings proposes matches by
 // normalised name and lists what stays unmapped on either side; a person
-// confirms before the proposal is saved. A MappingStore keeps the result:
-// SiteExternalIDStore records it on the Asio sites themselves (an externalIds
-// entry with product "infima"), MemoryStore keeps it in memory, and callers
-// may supply their own.
+// confirms, then SaveMappings checks the sites exist in Asio and stores the
+// set. Check warns about a mapping whose site Asio has since deleted.
 //
 // # Sync
 //
-// A Syncer reads every mapped client's active users, builds the three
-// categories with infima.BuildReport and hands each to a Sink. It is a one-way
-// push: nothing is read back from Security 360. A category without data is
-// not sent (a freshly onboarded client sends nothing), and a category whose
-// fingerprint matches the last delivery is skipped, so syncs after the first
-// cost INFIMA reads but no pushes unless something changed. RunEvery repeats
-// the sync on a cadence.
+// A run reads every mapped client's active users, builds the three
+// categories with BuildClientReport and hands each to a Sink. It is a
+// one-way push: nothing is read back from Security 360. A category without
+// data is not sent (a freshly onboarded client sends nothing), and a
+// category whose fingerprint matches the last delivery is skipped, so runs
+// after the first cost INFIMA reads but no pushes unless something changed.
 //
 // Security 360's ingestion API for partner data is not public, so this
-// package stops at the Sink interface. The security360test simulator offers
-// a stand-in for the Training screen (security360test.Store) that a SinkFunc
-// can write to.
+// package stops at the Sink interface; infimasynctest.Recorder stands in
+// for the Training screen in tests and the example.
 //
 // # Initial sync and the 15-minute window
 //
@@ -55,14 +72,14 @@
 // 5 requests per second that is about 41 seconds (0.7 minutes), about 22
 // times inside the window. TestInitialSync200x50UnderDefaultRateLimit
 // measures this on a simulated clock and BenchmarkInitialSync200x50 reports
-// it. Mappings kept by SiteExternalIDStore add one Asio request per company
-// plus one, about 2.2 minutes for 200 companies at the Asio client's
-// default 1.5 requests/s: still well inside the window.
+// it. A run does not read Asio; SaveMappings and Check list its sites (one
+// request per company plus one, about 2.2 minutes for 200 companies at the
+// Asio client's default 1.5 requests/s).
 //
 // # Key rotation
 //
 // Generating a new key in INFIMA invalidates the old one. A sync that meets
 // a rejected key stops at once with an error matching infima.ErrKeyRejected;
-// what was delivered before stays delivered and is remembered, so the next
-// sync with the new key sends only the rest.
+// what was delivered before stays delivered and is remembered in the store,
+// so a Syncer built with the new key sends only the rest.
 package infimasync

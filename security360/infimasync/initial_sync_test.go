@@ -8,7 +8,7 @@ import (
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/security360/infimasync"
-	"github.com/psabridge/psabridge/security360/security360test"
+	"github.com/psabridge/psabridge/security360/infimasync/infimasynctest"
 )
 
 // The INFIMA client's default rate limit (see the infima package docs).
@@ -19,17 +19,17 @@ const defaultRate, defaultBurst = 5, 5
 // client.
 const initialSyncCalls = 200/infima.MaxLimit + 200
 
-func checkInitialSync(t testing.TB, rep *infimasync.Report, err error, store *security360test.Store) {
+func checkInitialSync(t testing.TB, rep *infimasync.Report, err error, store *infimasynctest.Recorder) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The 200th client is freshly onboarded: read, but nothing to send.
-	if rep.Clients != 200 || rep.Synced != 200 || rep.NoData != 1 || rep.Delivered != 199*3 || store.Len() != 199*3 {
+	if rep.Clients != 200 || rep.Synced != 200 || rep.NoData != 1 || rep.Delivered() != 199*3 || store.Len() != 199*3 {
 		t.Errorf("report: %s; store holds %d", rep, store.Len())
 	}
-	if rep.APICalls != initialSyncCalls {
-		t.Errorf("APICalls = %d, want %d", rep.APICalls, initialSyncCalls)
+	if rep.Calls != initialSyncCalls {
+		t.Errorf("APICalls = %d, want %d", rep.Calls, initialSyncCalls)
 	}
 }
 
@@ -39,11 +39,8 @@ func TestInitialSync200x50(t *testing.T) {
 	t.Parallel() // the two large syncs are the package's slowest tests
 	srv := infimatest.NewServer(infimatest.WithClients(200, 50))
 	defer srv.Close()
-	store := security360test.NewStore()
-	s, err := infimasync.NewSyncer(newInfima(t, srv), infimasync.NewMemoryStore(syntheticMappings(srv)...), storeSink(store))
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := infimasynctest.NewRecorder()
+	s := newSyncer(t, newInfima(t, srv), nil, store, syntheticMappings(srv))
 	srv.ResetRequests()
 	rep, err := s.Run(t.Context())
 	checkInitialSync(t, rep, err, store)
@@ -64,11 +61,8 @@ func TestInitialSync200x50UnderDefaultRateLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		store := security360test.NewStore()
-		s, err := infimasync.NewSyncer(in, infimasync.NewMemoryStore(syntheticMappings(srv)...), storeSink(store))
-		if err != nil {
-			t.Fatal(err)
-		}
+		store := infimasynctest.NewRecorder()
+		s := newSyncer(t, in, nil, store, syntheticMappings(srv))
 		start := time.Now()
 		rep, err := s.Run(t.Context())
 		elapsed := time.Since(start)
@@ -82,7 +76,7 @@ func TestInitialSync200x50UnderDefaultRateLimit(t *testing.T) {
 			t.Errorf("initial sync took %s, beyond the 15-minute window", elapsed)
 		}
 		t.Logf("200 clients × 50 users: %d requests in %s at %d req/s (%.0f%% of the 15-minute window)",
-			rep.APICalls, elapsed.Round(time.Second), defaultRate, 100*elapsed.Minutes()/15)
+			rep.Calls, elapsed.Round(time.Second), defaultRate, 100*elapsed.Minutes()/15)
 	})
 }
 
@@ -94,17 +88,13 @@ func BenchmarkInitialSync200x50(b *testing.B) {
 	srv := infimatest.NewServer(infimatest.WithClients(200, 50))
 	defer srv.Close()
 	in := newInfima(b, srv)
-	mappings := infimasync.NewMemoryStore(syntheticMappings(srv)...)
 	var calls int
 	for b.Loop() {
-		store := security360test.NewStore()
-		s, err := infimasync.NewSyncer(in, mappings, storeSink(store))
-		if err != nil {
-			b.Fatal(err)
-		}
+		store := infimasynctest.NewRecorder()
+		s := newSyncer(b, in, nil, store, syntheticMappings(srv))
 		rep, err := s.Run(b.Context())
 		checkInitialSync(b, rep, err, store)
-		calls = rep.APICalls
+		calls = rep.Calls
 	}
 	b.ReportMetric(float64(calls), "calls/op")
 	projected := float64(calls) / defaultRate

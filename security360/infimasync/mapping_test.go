@@ -3,14 +3,16 @@ package infimasync_test
 import (
 	"errors"
 	"slices"
-	"strconv"
-	"sync"
+	"strings"
 	"testing"
 
+	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/security360"
 	"github.com/psabridge/psabridge/security360/infimasync"
+	"github.com/psabridge/psabridge/security360/infimasync/infimasynctest"
 	"github.com/psabridge/psabridge/security360/security360test"
 )
 
@@ -25,6 +27,8 @@ type mappingWorld struct {
 	clientID   map[string]int
 	site       map[string]security360.Site // by site name
 	holdingsID int
+	store      flow.Store
+	s          *infimasync.Syncer
 }
 
 func newMappingWorld(t *testing.T) *mappingWorld {
@@ -59,6 +63,10 @@ func newMappingWorld(t *testing.T) *mappingWorld {
 	if w.asio, err = security360.NewClient(w.asioSrv.Credentials(), w.asioSrv.ClientOptions()...); err != nil {
 		t.Fatal(err)
 	}
+	w.store = flow.NewMemoryStore()
+	if w.s, err = infimasync.New(w.in, w.asio, w.store, infimasynctest.NewRecorder()); err != nil {
+		t.Fatal(err)
+	}
 	for c, err := range w.in.Clients.All(t.Context(), nil) {
 		if err != nil {
 			t.Fatal(err)
@@ -70,16 +78,19 @@ func newMappingWorld(t *testing.T) *mappingWorld {
 
 func (w *mappingWorld) mapping(client, site string) infimasync.Mapping {
 	s := w.site[site]
-	return infimasync.Mapping{ClientID: w.clientID[client], CompanyID: s.CompanyID, SiteID: s.ID}
+	return infimasync.Mapping{InfimaClientID: w.clientID[client], CompanyID: s.CompanyID, SiteID: s.ID}
 }
 
 func TestSuggestMappings(t *testing.T) {
 	w := newMappingWorld(t)
 	existing := []infimasync.Mapping{
-		w.mapping("Riverbend Manufacturing", "Acme Corp HQ"), // a person's choice, kept as is
-		{ClientID: 9999, CompanyID: "gone", SiteID: "gone"},  // the client left INFIMA
+		w.mapping("Riverbend Manufacturing", "Acme Corp HQ"),      // a person's choice, kept as is
+		{InfimaClientID: 9999, CompanyID: "gone", SiteID: "gone"}, // the client left INFIMA
 	}
-	p, err := infimasync.SuggestMappings(t.Context(), w.in, w.asio, existing)
+	if err := infimasync.SaveMappingsOffline(t.Context(), w.s, existing); err != nil {
+		t.Fatal(err)
+	}
+	p, err := w.s.SuggestMappings(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +117,7 @@ func TestSuggestMappings(t *testing.T) {
 	if len(p.Existing) != 1 || p.Existing[0].ClientName != "Riverbend Manufacturing" || p.Existing[0].SiteName != "Acme Corp / Acme Corp HQ" {
 		t.Errorf("existing = %+v", p.Existing)
 	}
-	if len(p.Stale) != 1 || p.Stale[0].ClientID != 9999 {
+	if len(p.Stale) != 1 || p.Stale[0].InfimaClientID != 9999 {
 		t.Errorf("stale = %+v", p.Stale)
 	}
 	var unmapped []string
@@ -142,165 +153,101 @@ func TestSuggestMappings(t *testing.T) {
 	}
 }
 
-func patches(srv *security360test.Server) int {
-	n := 0
-	for _, r := range srv.Requests() {
-		if r.Method == "PATCH" {
-			n++
-		}
-	}
-	return n
-}
-
-func TestSiteExternalIDStore(t *testing.T) {
-	w := newMappingWorld(t)
-	ctx := t.Context()
-	blue := w.site["Blue Ridge Logistics"]
-	// Another product's mapping on the same site must survive.
-	if _, _, err := w.asio.Sites.SetExternalID(ctx, blue.CompanyID, blue.ID, security360.ExternalID{ExternalID: "hd-7", ProductID: "heimdal"}); err != nil {
-		t.Fatal(err)
-	}
-	store := infimasync.NewSiteExternalIDStore(w.asio, "")
-	if ms, err := store.Load(ctx); err != nil || len(ms) != 0 {
-		t.Fatalf("Load before any save = %v, %v", ms, err)
-	}
-	p, err := infimasync.SuggestMappings(ctx, w.in, w.asio, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.Save(ctx, p.Mappings()); err != nil {
-		t.Fatal(err)
-	}
-	site, _ := w.asioSrv.Site(blue.CompanyID, blue.ID)
-	if id, ok := site.ExternalIDFor(infimasync.ProductID); !ok || id.ExternalID != strconv.Itoa(w.clientID["Blue Ridge Logistics"]) {
-		t.Errorf("externalIds = %+v", site.ExternalIDs)
-	}
-	if _, ok := site.ExternalIDFor("heimdal"); !ok {
-		t.Errorf("heimdal mapping lost: %+v", site.ExternalIDs)
-	}
-	loaded, err := store.Load(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := func(m infimasync.Mapping) string { return strconv.Itoa(m.ClientID) + "@" + m.SiteKey() }
-	var a, b []string
-	for _, m := range p.Mappings() {
-		a = append(a, key(m))
-	}
-	for _, m := range loaded {
-		b = append(b, key(m))
-	}
-	slices.Sort(a)
-	slices.Sort(b)
-	if !slices.Equal(a, b) || len(a) != 3 {
-		t.Errorf("loaded %v, saved %v", b, a)
-	}
-
-	before := patches(w.asioSrv)
-	if err := store.Save(ctx, loaded); err != nil {
-		t.Fatal(err)
-	}
-	if n := patches(w.asioSrv) - before; n != 0 {
-		t.Errorf("saving the same mappings again made %d writes", n)
-	}
-
-	// Dropping a mapping removes only that site's INFIMA entry.
-	var kept []infimasync.Mapping
-	for _, m := range loaded {
-		if m.SiteID != blue.ID {
-			kept = append(kept, m)
-		}
-	}
-	if err := store.Save(ctx, kept); err != nil {
-		t.Fatal(err)
-	}
-	site, _ = w.asioSrv.Site(blue.CompanyID, blue.ID)
-	if _, ok := site.ExternalIDFor(infimasync.ProductID); ok {
-		t.Errorf("dropped mapping still on the site: %+v", site.ExternalIDs)
-	}
-	if _, ok := site.ExternalIDFor("heimdal"); !ok {
-		t.Errorf("heimdal mapping lost on removal: %+v", site.ExternalIDs)
-	}
-	if ms, _ := store.Load(ctx); len(ms) != 2 {
-		t.Errorf("after dropping one: %d mappings", len(ms))
-	}
-
-	// Another INFIMA account's store sees none of these.
-	if ms, err := infimasync.NewSiteExternalIDStore(w.asio, "other-partner").Load(ctx); err != nil || len(ms) != 0 {
-		t.Errorf("other instance loaded %v, %v", ms, err)
-	}
-}
-
-func TestStoresRefuseBrokenMappings(t *testing.T) {
+func TestSaveMappingsRefusesBrokenMappings(t *testing.T) {
 	w := newMappingWorld(t)
 	one := w.mapping("Blue Ridge Logistics", "Blue Ridge Logistics")
 	other := w.mapping("Cedar Creek Accounting", "Main Office")
+	if err := w.s.SaveMappings(t.Context(), []infimasync.Mapping{other}); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name  string
 		ms    []infimasync.Mapping
 		field string
 	}{
-		{"client twice", []infimasync.Mapping{one, {ClientID: one.ClientID, CompanyID: other.CompanyID, SiteID: other.SiteID}}, "ClientID"},
-		{"site twice", []infimasync.Mapping{one, {ClientID: other.ClientID, CompanyID: one.CompanyID, SiteID: one.SiteID}}, "SiteID"},
-		{"no client", []infimasync.Mapping{{CompanyID: "c", SiteID: "s"}}, "ClientID"},
-		{"no site", []infimasync.Mapping{{ClientID: 1, CompanyID: "c"}}, "SiteID"},
+		{"client twice", []infimasync.Mapping{one, {InfimaClientID: one.InfimaClientID, CompanyID: other.CompanyID, SiteID: other.SiteID}}, "Mappings[1].InfimaClientID"},
+		{"site twice", []infimasync.Mapping{one, {InfimaClientID: other.InfimaClientID, CompanyID: one.CompanyID, SiteID: one.SiteID}}, "Mappings[1].SiteID"},
+		{"no client", []infimasync.Mapping{{CompanyID: "c", SiteID: "s"}}, "Mappings[0].InfimaClientID"},
+		{"no site", []infimasync.Mapping{{InfimaClientID: 1, CompanyID: "c"}}, "Mappings[0].SiteID"},
+		{"site not in Asio", []infimasync.Mapping{one, {InfimaClientID: 1, CompanyID: one.CompanyID, SiteID: "no-such-site"}}, "Mappings[1].SiteID"},
 	} {
-		for name, store := range map[string]infimasync.MappingStore{
-			"memory": infimasync.NewMemoryStore(),
-			"asio":   infimasync.NewSiteExternalIDStore(w.asio, ""),
-		} {
-			var me *infimasync.MappingError
-			if err := store.Save(t.Context(), tc.ms); !errors.As(err, &me) || me.Field != tc.field {
-				t.Errorf("%s/%s: err = %v, want a MappingError on %s", tc.name, name, err, tc.field)
-			}
+		var ce *bridge.ConfigError
+		if err := w.s.SaveMappings(t.Context(), tc.ms); !errors.As(err, &ce) || ce.Field != tc.field {
+			t.Errorf("%s: err = %v, want a ConfigError on %s", tc.name, err, tc.field)
 		}
 	}
-	before := patches(w.asioSrv)
-	err := infimasync.NewSiteExternalIDStore(w.asio, "").Save(t.Context(), []infimasync.Mapping{{ClientID: 1, CompanyID: one.CompanyID, SiteID: "no-such-site"}})
-	if err == nil || patches(w.asioSrv) != before {
-		t.Errorf("unknown site: err = %v, %d writes", err, patches(w.asioSrv)-before)
+	got, err := w.s.Mappings(t.Context())
+	if err != nil || len(got) != 1 || got[0].InfimaClientID != other.InfimaClientID || got[0].SiteName != "Cedar Creek Accounting LLC / Main Office" {
+		t.Errorf("after refused saves the store holds %+v, %v; want the first set", got, err)
 	}
 }
 
-func TestMemoryStoreCopies(t *testing.T) {
-	ms := []infimasync.Mapping{{ClientID: 1, CompanyID: "c", SiteID: "s"}}
-	store := infimasync.NewMemoryStore(ms...)
-	ms[0].SiteID = "changed"
-	got, _ := store.Load(t.Context())
-	got[0].CompanyID = "changed too"
-	again, _ := store.Load(t.Context())
-	if again[0].SiteID != "s" || again[0].CompanyID != "c" {
-		t.Errorf("store shares memory with callers: %+v", again)
-	}
-}
-
-// Many goroutines reading the Asio mappings while the token has expired:
-// every call succeeds, and the expired token is replaced once, not once per
-// caller (Asio can lock a key that asks for many tokens at once).
-func TestSiteStoreTokenRefreshUnderConcurrency(t *testing.T) {
+// Check names each item; a mapping to a site Asio no longer has is a
+// warning naming it, and damaged stored state is refused by Run before any
+// delivery.
+func TestCheck(t *testing.T) {
 	w := newMappingWorld(t)
-	store := infimasync.NewSiteExternalIDStore(w.asio, "")
-	if _, err := store.Load(t.Context()); err != nil {
+	ctx := t.Context()
+	rep, err := w.s.Check(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
-	before := w.asioSrv.TokenRequests()
-	w.asioSrv.ExpireTokens()
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for range 8 {
-		wg.Go(func() {
-			_, err := store.Load(t.Context())
-			errs <- err
-		})
+	status := func(rep *flow.CheckReport) map[string]flow.Status {
+		out := map[string]flow.Status{}
+		for _, it := range rep.Items {
+			out[it.Name] = it.Status
+		}
+		return out
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
+	if got := status(rep); got["Settings"] != flow.Warning || got["Test Connection"] != flow.Granted || got["Asio sites"] != flow.Granted ||
+		got["Mappings"] != flow.Missing || got["Delivery state"] != flow.Granted || rep.OK() {
+		t.Errorf("fresh flow: %+v", rep.Items)
+	}
+	set := infimasync.Settings{ServerURL: w.inf.URL, APIKey: w.inf.APIKey()}
+	if err := infimasync.SaveSettings(ctx, w.store, set); err == nil {
+		t.Error("SaveSettings accepted a loopback http URL without AllowLoopback")
+	}
+	if err := infimasync.SaveSettings(ctx, w.store, set, infimasync.AllowLoopback()); err != nil {
+		t.Fatal(err)
+	}
+	ok := w.mapping("Blue Ridge Logistics", "Blue Ridge Logistics")
+	stale := infimasync.Mapping{InfimaClientID: w.clientID["Cedar Creek Accounting"], CompanyID: ok.CompanyID, SiteID: "deleted-site"}
+	if err := infimasync.SaveMappingsOffline(ctx, w.s, []infimasync.Mapping{ok, stale}); err != nil {
+		t.Fatal(err)
+	}
+	// Settings naming the loopback simulator validate only for a flow
+	// built with AllowLoopback.
+	w.s, err = infimasync.New(w.in, w.asio, w.store, infimasynctest.NewRecorder(), infimasync.AllowLoopback())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = w.s.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := status(rep)
+	if got["Settings"] != flow.Granted || got["Mappings"] != flow.Granted || got["Mappings[1]"] != flow.Warning || !rep.OK() {
+		t.Errorf("configured flow: %+v", rep.Items)
+	}
+	for _, it := range rep.Items {
+		if strings.Contains(it.Detail, w.inf.APIKey()) {
+			t.Errorf("item %s quotes the API key", it.Name)
 		}
 	}
-	if n := w.asioSrv.TokenRequests() - before; n != 1 {
-		t.Errorf("%d token requests after expiry, want 1", n)
+
+	// A damaged delivery record: Check says Missing, Run stops before
+	// reading INFIMA or delivering anything.
+	if err := w.store.Put(ctx, "infima-security360/default/delivered/1/c/s/training-stats", []byte(`{"Version":1,"Fingerpr`)); err != nil {
+		t.Fatal(err)
+	}
+	rep, _ = w.s.Check(ctx)
+	if status(rep)["Delivery state"] != flow.Missing {
+		t.Errorf("damaged state: %+v", rep.Items)
+	}
+	w.inf.ResetRequests()
+	run, err := w.s.Run(ctx)
+	var se *flow.StateError
+	if !errors.Is(err, flow.ErrCorrupt) || !errors.As(err, &se) || !strings.Contains(se.Key, "delivered/1/") || !run.Stopped || w.inf.Requests() != 0 {
+		t.Errorf("Run over damaged state: %v (stopped %v, %d INFIMA requests)", err, run.Stopped, w.inf.Requests())
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/psabridge/psabridge/internal/credcheck"
 	"io"
 	"log/slog"
 	"net"
@@ -15,7 +14,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/infima"
+	"github.com/psabridge/psabridge/internal/credcheck"
 )
 
 // ServerURL is the only server URL the setup guide accepts: the INFIMA
@@ -59,18 +60,25 @@ func (s Settings) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("server_url", s.ServerURL), slog.String("api_key", "[REDACTED]"))
 }
 
-// Option adjusts how Settings are checked and how the INFIMA client is
-// built.
+// Option adjusts the flow: how Settings are checked and the INFIMA client
+// for them built (AllowServerURL, AllowLoopback, WithClientOptions), where
+// its state lives in the store (WithInstance), and how a run proceeds
+// (WithConcurrency, WithProgress). Each function takes the options it
+// concerns and ignores the rest.
 type Option func(*options)
 
 type options struct {
 	allowed    []string
 	loopback   bool
 	clientOpts []infima.Option
+	instance   string
+	workers    int
+	progress   flow.ProgressFunc
+	now        func() time.Time
 }
 
 func resolve(opts []Option) *options {
-	o := &options{}
+	o := &options{instance: DefaultInstance, workers: DefaultConcurrency, now: time.Now}
 	for _, f := range opts {
 		if f != nil {
 			f(o)
@@ -97,6 +105,20 @@ func AllowLoopback() Option { return func(o *options) { o.loopback = true } }
 func WithClientOptions(opts ...infima.Option) Option {
 	return func(o *options) { o.clientOpts = append(o.clientOpts, opts...) }
 }
+
+// WithInstance names the integration instance whose state the store keeps
+// (DefaultInstance without it), so one store can hold several INFIMA
+// partner accounts. It must not contain "/".
+func WithInstance(name string) Option { return func(o *options) { o.instance = name } }
+
+// WithConcurrency sets how many clients a run reads at once (default
+// DefaultConcurrency; values below 1 mean 1).
+func WithConcurrency(n int) Option { return func(o *options) { o.workers = max(n, 1) } }
+
+// WithProgress calls fn after each client a run finishes, with Step "Sync
+// customers", Key the client's name and Detail its counts. Calls never
+// overlap, so fn needs no locking.
+func WithProgress(fn flow.ProgressFunc) Option { return func(o *options) { o.progress = fn } }
 
 // Cause names why a connection test failed.
 type Cause string

@@ -11,10 +11,12 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/security360/infimasync"
-	"github.com/psabridge/psabridge/security360/security360test"
+	"github.com/psabridge/psabridge/security360/infimasync/infimasynctest"
 )
 
 // pick returns the mappings of the given clients.
@@ -22,7 +24,7 @@ func pick(all []infimasync.Mapping, ids ...int) []infimasync.Mapping {
 	var out []infimasync.Mapping
 	for _, m := range all {
 		for _, id := range ids {
-			if m.ClientID == id {
+			if m.InfimaClientID == id {
 				out = append(out, m)
 			}
 		}
@@ -37,24 +39,21 @@ func TestSyncDeliversMappedClients(t *testing.T) {
 	ids := srv.ClientIDs()
 	fresh := srv.FreshClientID()
 	mapped := pick(syntheticMappings(srv), ids[0], ids[1], ids[2], fresh)
-	store := security360test.NewStore()
-	var progress []infimasync.Progress
-	s, err := infimasync.NewSyncer(in, infimasync.NewMemoryStore(mapped...), storeSink(store),
-		infimasync.WithProgress(func(p infimasync.Progress) { progress = append(progress, p) }))
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := infimasynctest.NewRecorder()
+	var progress []flow.Progress
+	s := newSyncer(t, in, nil, store, mapped,
+		infimasync.WithProgress(func(p flow.Progress) { progress = append(progress, p) }))
 	srv.ResetRequests()
 	rep, err := s.Run(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Clients != 4 || rep.Synced != 4 || rep.NoData != 1 || rep.Delivered != 9 || rep.SkippedEmpty != 3 || rep.SkippedUnchanged != 0 || rep.Stopped {
+	if rep.Clients != 4 || rep.Synced != 4 || rep.NoData != 1 || rep.Delivered() != 9 || rep.Skipped["no data"] != 3 || rep.Unchanged != 0 || rep.Stopped {
 		t.Errorf("report: %s", rep)
 	}
 	// One page of twelve clients, one users page per mapped client.
-	if rep.APICalls != 5 || srv.Requests() != 5 {
-		t.Errorf("API calls: reported %d, server saw %d, want 5", rep.APICalls, srv.Requests())
+	if rep.Calls != 5 || srv.Requests() != 5 {
+		t.Errorf("API calls: reported %d, server saw %d, want 5", rep.Calls, srv.Requests())
 	}
 	for _, id := range ids[3 : len(ids)-1] {
 		if n := srv.CountRequests(fmt.Sprintf("/v1/clients/%d/", id)); n != 0 {
@@ -65,14 +64,14 @@ func TestSyncDeliversMappedClients(t *testing.T) {
 	if ds := store.For(pick(mapped, fresh)[0].SiteKey()); len(ds) != 0 {
 		t.Errorf("fresh client delivered %d categories", len(ds))
 	}
-	// What lands on the site is what infima.Client.Report builds from all
+	// What lands on the site is what BuildClientReport builds from all
 	// users (status=all), though the sync asks for active users only.
 	for _, m := range mapped[:3] {
-		company, _, err := in.Clients.Find(t.Context(), m.ClientID)
+		company, _, err := in.Clients.Find(t.Context(), m.InfimaClientID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := in.Report(t.Context(), *company)
+		want, err := clientReport(t.Context(), in, *company)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,25 +80,25 @@ func TestSyncDeliversMappedClients(t *testing.T) {
 			infimasync.KindPhishingResults: want.Phishing.Fingerprint(),
 			infimasync.KindCourseSchedule:  want.Schedule.Fingerprint(),
 		} {
-			d, ok := store.Latest(m.SiteKey(), string(kind))
+			d, ok := store.Latest(m.SiteKey(), kind)
 			if !ok {
-				t.Errorf("client %d: no %s on %s", m.ClientID, kind, m.SiteKey())
+				t.Errorf("client %d: no %s on %s", m.InfimaClientID, kind, m.SiteKey())
 				continue
 			}
 			got := ""
 			switch p := d.Payload.(type) {
-			case *infima.TrainingStats:
+			case *infimasync.TrainingStats:
 				got = p.Fingerprint()
-			case *infima.PhishingResults:
+			case *infimasync.PhishingResults:
 				got = p.Fingerprint()
-			case *infima.CourseSchedule:
+			case *infimasync.CourseSchedule:
 				got = p.Fingerprint()
 			}
 			if got != fp {
-				t.Errorf("client %d %s: payload %T differs from infima.Client.Report", m.ClientID, kind, d.Payload)
+				t.Errorf("client %d %s: payload %T differs from BuildClientReport over all users", m.InfimaClientID, kind, d.Payload)
 			}
 		}
-		if kinds := store.For(m.SiteKey()); len(kinds) != 3 || kinds[0].Kind != string(infimasync.KindTrainingStats) || kinds[2].Kind != string(infimasync.KindCourseSchedule) {
+		if kinds := store.For(m.SiteKey()); len(kinds) != 3 || kinds[0].Kind != infimasync.KindTrainingStats || kinds[2].Kind != infimasync.KindCourseSchedule {
 			t.Errorf("site %s got %d deliveries, out of order or incomplete", m.SiteKey(), len(kinds))
 		}
 	}
@@ -115,11 +114,8 @@ func TestLaterSyncsSendOnlyChanges(t *testing.T) {
 	fresh := srv.FreshClientID()
 	all := syntheticMappings(srv)
 	mapped := pick(all, ids[0], ids[1], fresh)
-	store := security360test.NewStore()
-	s, err := infimasync.NewSyncer(newInfima(t, srv), infimasync.NewMemoryStore(mapped...), storeSink(store))
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := infimasynctest.NewRecorder()
+	s := newSyncer(t, newInfima(t, srv), nil, store, mapped)
 	ctx := t.Context()
 	run := func(wantDelivered int, why string) *infimasync.Report {
 		t.Helper()
@@ -128,13 +124,13 @@ func TestLaterSyncsSendOnlyChanges(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", why, err)
 		}
-		if rep.Delivered != wantDelivered || store.Len()-before != wantDelivered {
+		if rep.Delivered() != wantDelivered || store.Len()-before != wantDelivered {
 			t.Fatalf("%s: %s (store got %d)", why, rep, store.Len()-before)
 		}
 		return rep
 	}
 	run(6, "initial sync")
-	if rep := run(0, "nothing changed"); rep.SkippedUnchanged != 6 || rep.APICalls != 4 {
+	if rep := run(0, "nothing changed"); rep.Unchanged != 6 || rep.Calls != 4 {
 		t.Errorf("second run: %s", rep)
 	}
 
@@ -143,7 +139,7 @@ func TestLaterSyncsSendOnlyChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(1, "one user's training verdict changed")
-	d, _ := store.Latest(mapped[0].SiteKey(), string(infimasync.KindTrainingStats))
+	d, _ := store.Latest(mapped[0].SiteKey(), infimasync.KindTrainingStats)
 	if d.Seq != store.Len() {
 		t.Errorf("the new delivery is not training")
 	}
@@ -154,7 +150,7 @@ func TestLaterSyncsSendOnlyChanges(t *testing.T) {
 	}
 	before := store.Len()
 	run(2, "courses fell overdue")
-	if ds := store.Deliveries()[before:]; ds[0].Kind != string(infimasync.KindTrainingStats) || ds[1].Kind != string(infimasync.KindPhishingResults) {
+	if ds := store.Deliveries()[before:]; ds[0].Kind != infimasync.KindTrainingStats || ds[1].Kind != infimasync.KindPhishingResults {
 		t.Errorf("delivered %s and %s", ds[0].Kind, ds[1].Kind)
 	}
 
@@ -177,8 +173,8 @@ func TestLaterSyncsSendOnlyChanges(t *testing.T) {
 		}
 	}
 	run(1, "schedule emptied")
-	d, _ = store.Latest(mapped[1].SiteKey(), string(infimasync.KindCourseSchedule))
-	if cs := d.Payload.(*infima.CourseSchedule); cs.HasData() {
+	d, _ = store.Latest(mapped[1].SiteKey(), infimasync.KindCourseSchedule)
+	if cs := d.Payload.(*infimasync.CourseSchedule); cs.HasData() {
 		t.Errorf("schedule still has %d assignments", len(cs.Assignments))
 	}
 	run(0, "schedule still empty")
@@ -189,15 +185,14 @@ func TestSyncMovedClientAndMissingClient(t *testing.T) {
 	defer srv.Close()
 	ids := srv.ClientIDs()
 	all := syntheticMappings(srv)
-	mappings := infimasync.NewMemoryStore(pick(all, ids[0], ids[1])...)
-	store := security360test.NewStore()
-	s, _ := infimasync.NewSyncer(newInfima(t, srv), mappings, storeSink(store))
+	store := infimasynctest.NewRecorder()
+	s := newSyncer(t, newInfima(t, srv), nil, store, pick(all, ids[0], ids[1]))
 	if _, err := s.Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	moved := pick(all, ids[0])[0]
 	moved.SiteID = "another-site"
-	if err := mappings.Save(t.Context(), append(pick(all, ids[1]), moved)); err != nil {
+	if err := infimasync.SaveMappingsOffline(t.Context(), s, append(pick(all, ids[1]), moved)); err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.RemoveClient(ids[1]); err != nil {
@@ -207,10 +202,10 @@ func TestSyncMovedClientAndMissingClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Delivered != 3 || len(store.For(moved.SiteKey())) != 3 {
+	if rep.Delivered() != 3 || len(store.For(moved.SiteKey())) != 3 {
 		t.Errorf("moved client: %s", rep)
 	}
-	if len(rep.Missing) != 1 || rep.Missing[0].ClientID != ids[1] || rep.Clients != 1 {
+	if len(rep.Missing) != 1 || rep.Missing[0].InfimaClientID != ids[1] || rep.Clients != 1 {
 		t.Errorf("missing = %+v (%s)", rep.Missing, rep)
 	}
 }
@@ -232,23 +227,23 @@ func TestSyncPagesUsersPast50(t *testing.T) {
 	if active <= 100 {
 		t.Fatalf("only %d active users; the test needs three pages", active)
 	}
-	store := security360test.NewStore()
-	m := infimasync.Mapping{ClientID: big, CompanyID: "co", SiteID: "big"}
-	s, _ := infimasync.NewSyncer(in, infimasync.NewMemoryStore(m), storeSink(store))
+	store := infimasynctest.NewRecorder()
+	m := infimasync.Mapping{InfimaClientID: big, CompanyID: "co", SiteID: "big"}
+	s := newSyncer(t, in, nil, store, []infimasync.Mapping{m})
 	srv.ResetRequests()
 	rep, err := s.Run(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, _ := store.Latest(m.SiteKey(), string(infimasync.KindTrainingStats))
-	if ts := d.Payload.(*infima.TrainingStats); ts.ActiveUsers != active {
+	d, _ := store.Latest(m.SiteKey(), infimasync.KindTrainingStats)
+	if ts := d.Payload.(*infimasync.TrainingStats); ts.ActiveUsers != active {
 		t.Errorf("ActiveUsers = %d, want %d", ts.ActiveUsers, active)
 	}
 	if n := srv.CountRequests(fmt.Sprintf("/v1/clients/%d/users", big)); n != 3 || srv.MaxLimitSeen() != infima.MaxLimit {
 		t.Errorf("%d users requests at limit %d, want 3 at 50", n, srv.MaxLimitSeen())
 	}
-	if rep.APICalls != 4 {
-		t.Errorf("APICalls = %d, want 4", rep.APICalls)
+	if rep.Calls != 4 {
+		t.Errorf("APICalls = %d, want 4", rep.Calls)
 	}
 }
 
@@ -258,20 +253,21 @@ func TestSyncPagesUsersPast50(t *testing.T) {
 func TestKeyRotatedMidSync(t *testing.T) {
 	srv := infimatest.NewServer(infimatest.WithClients(40, 10))
 	defer srv.Close()
-	store := security360test.NewStore()
-	state := &memState{}
+	store := infimasynctest.NewRecorder()
+	state := flow.NewMemoryStore()
 	var delivered atomic.Int32
 	var newKey string
 	var once sync.Once
 	sink := infimasync.SinkFunc(func(ctx context.Context, d infimasync.Delivery) error {
-		store.Put(d.SiteKey(), string(d.Kind), d.Payload)
+		if err := store.Deliver(ctx, d); err != nil {
+			return err
+		}
 		if delivered.Add(1) == 10 {
 			once.Do(func() { newKey = srv.RotateKey() })
 		}
 		return nil
 	})
-	mappings := infimasync.NewMemoryStore(syntheticMappings(srv)...)
-	s, _ := infimasync.NewSyncer(newInfima(t, srv), mappings, sink, infimasync.WithStateStore(state))
+	s := newSyncer(t, newInfima(t, srv), state, sink, syntheticMappings(srv))
 	rep, err := s.Run(t.Context())
 	if !errors.Is(err, infima.ErrKeyRejected) || !infima.IsKeyRejected(err) {
 		t.Fatalf("err = %v, want the key-rejected error", err)
@@ -279,7 +275,7 @@ func TestKeyRotatedMidSync(t *testing.T) {
 	if d := infimasync.Diagnose(err); d == nil || d.Cause != infimasync.CauseKeyRejected {
 		t.Errorf("Diagnose = %v", d)
 	}
-	if !rep.Stopped || rep.NotAttempted == 0 || rep.Delivered < 10 || rep.Delivered != store.Len() {
+	if !rep.Stopped || rep.NotAttempted == 0 || rep.Delivered() < 10 || rep.Delivered() != store.Len() {
 		t.Errorf("report: %s; store holds %d", rep, store.Len())
 	}
 	if len(rep.Failed) != 0 {
@@ -298,17 +294,17 @@ func TestKeyRotatedMidSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2, _ := infimasync.NewSyncer(in2, mappings, sink, infimasync.WithStateStore(state))
+	s2 := newSyncer(t, in2, state, sink, nil) // the mappings are in the store
 	rep2, err := s2.Run(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if total := 39 * 3; kept+rep2.Delivered != total || store.Len() != total {
-		t.Errorf("before rotation %d + after %d = %d deliveries, want %d", kept, rep2.Delivered, store.Len(), total)
+	if total := 39 * 3; kept+rep2.Delivered() != total || store.Len() != total {
+		t.Errorf("before rotation %d + after %d = %d deliveries, want %d", kept, rep2.Delivered(), store.Len(), total)
 	}
 	seen := map[string]bool{}
 	for _, d := range store.Deliveries() {
-		k := d.SiteKey + " " + d.Kind
+		k := d.SiteKey + " " + string(d.Kind)
 		if seen[k] {
 			t.Errorf("%s delivered twice", k)
 		}
@@ -321,27 +317,30 @@ func TestSinkFailureIsRetriedNextRun(t *testing.T) {
 	defer srv.Close()
 	ids := srv.ClientIDs()
 	mapped := pick(syntheticMappings(srv), ids[0], ids[1])
-	store := security360test.NewStore()
+	store := infimasynctest.NewRecorder()
 	var failing atomic.Bool
 	failing.Store(true)
 	sink := infimasync.SinkFunc(func(ctx context.Context, d infimasync.Delivery) error {
-		if failing.Load() && d.ClientID == ids[1] && d.Kind == infimasync.KindPhishingResults {
+		if failing.Load() && d.InfimaClientID == ids[1] && d.Kind == infimasync.KindPhishingResults {
 			return errors.New("ingestion unavailable")
 		}
-		store.Put(d.SiteKey(), string(d.Kind), d.Payload)
-		return nil
+		return store.Deliver(ctx, d)
 	})
-	s, _ := infimasync.NewSyncer(newInfima(t, srv), infimasync.NewMemoryStore(mapped...), sink)
+	state := flow.NewMemoryStore()
+	s := newSyncer(t, newInfima(t, srv), state, sink, mapped)
 	rep, err := s.Run(t.Context())
 	if err == nil || !strings.Contains(err.Error(), "ingestion unavailable") {
 		t.Fatalf("err = %v", err)
 	}
-	if len(rep.Failed) != 1 || rep.Failed[0].Kind != infimasync.KindPhishingResults || rep.Delivered != 5 || rep.Synced != 1 || rep.Stopped {
+	if len(rep.Failed) != 1 || !strings.HasSuffix(rep.Failed[0].Key, string(infimasync.KindPhishingResults)) || rep.Delivered() != 5 || rep.Synced != 1 || rep.Stopped {
 		t.Errorf("report: %s, failed %v", rep, rep.Failed)
 	}
+	// The failure outlives this Syncer: a fresh one on the same store
+	// reports it recovered.
 	failing.Store(false)
+	s = newSyncer(t, newInfima(t, srv), state, sink, nil)
 	rep, err = s.Run(t.Context())
-	if err != nil || rep.Delivered != 1 || rep.SkippedUnchanged != 5 {
+	if err != nil || rep.Delivered() != 1 || rep.Unchanged != 5 || rep.Recovered != 1 {
 		t.Errorf("retry run: %s, %v", rep, err)
 	}
 }
@@ -351,15 +350,15 @@ func TestSyncTransientErrorsAreRetriedByTheClient(t *testing.T) {
 	defer srv.Close()
 	ids := srv.ClientIDs()
 	in := newInfima(t, srv, infima.WithMaxRetryAfter(time.Millisecond)) // the 503s say Retry-After: 1
-	s, _ := infimasync.NewSyncer(in, infimasync.NewMemoryStore(pick(syntheticMappings(srv), ids[0])...), storeSink(security360test.NewStore()))
+	s := newSyncer(t, in, nil, infimasynctest.NewRecorder(), pick(syntheticMappings(srv), ids[0]))
 	srv.ResetRequests()
 	srv.InjectStatus(503, 2)
 	rep, err := s.Run(t.Context())
-	if err != nil || rep.Delivered != 3 {
+	if err != nil || rep.Delivered() != 3 {
 		t.Errorf("%s, %v", rep, err)
 	}
-	if rep.APICalls != 2 || srv.Requests() != 4 {
-		t.Errorf("%d calls reported, %d requests seen; want 2 and 4 (two retried)", rep.APICalls, srv.Requests())
+	if rep.Calls != 2 || srv.Requests() != 4 {
+		t.Errorf("%d calls reported, %d requests seen; want 2 and 4 (two retried)", rep.Calls, srv.Requests())
 	}
 }
 
@@ -371,43 +370,46 @@ func TestSyncStopsWhenContextEnds(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(t.Context())
-		store := security360test.NewStore()
-		sink := infimasync.SinkFunc(func(_ context.Context, d infimasync.Delivery) error {
-			store.Put(d.SiteKey(), string(d.Kind), d.Payload)
+		store := infimasynctest.NewRecorder()
+		store.AfterDeliver(func(infimasync.Delivery) {
 			if store.Len() == 3 {
 				cancel()
 			}
-			return nil
 		})
-		s, _ := infimasync.NewSyncer(in, infimasync.NewMemoryStore(syntheticMappings(srv)...), sink)
+		s := newSyncer(t, in, nil, store, syntheticMappings(srv))
 		rep, err := s.Run(ctx)
 		if !errors.Is(err, context.Canceled) || !rep.Stopped || rep.NotAttempted == 0 {
 			t.Errorf("%s, %v", rep, err)
 		}
-		if rep.Delivered != store.Len() {
-			t.Errorf("reported %d deliveries, store has %d", rep.Delivered, store.Len())
+		if rep.Delivered() != store.Len() {
+			t.Errorf("reported %d deliveries, store has %d", rep.Delivered(), store.Len())
 		}
 	})
 }
 
-func TestNewSyncerRefusesMissingParts(t *testing.T) {
+func TestNewRefusesMissingParts(t *testing.T) {
 	srv := infimatest.NewServer()
 	defer srv.Close()
 	in := newInfima(t, srv)
-	sink := storeSink(security360test.NewStore())
+	asio := offlineAsio(t)
+	st := flow.NewMemoryStore()
+	sink := infimasynctest.NewRecorder()
 	for want, f := range map[string]func() (*infimasync.Syncer, error){
-		"INFIMA client": func() (*infimasync.Syncer, error) {
-			return infimasync.NewSyncer(nil, infimasync.NewMemoryStore(), sink)
+		"infima": func() (*infimasync.Syncer, error) { return infimasync.New(nil, asio, st, sink) },
+		"asio":   func() (*infimasync.Syncer, error) { return infimasync.New(in, nil, st, sink) },
+		"store":  func() (*infimasync.Syncer, error) { return infimasync.New(in, asio, nil, sink) },
+		"sink":   func() (*infimasync.Syncer, error) { return infimasync.New(in, asio, st, nil) },
+		"Instance": func() (*infimasync.Syncer, error) {
+			return infimasync.New(in, asio, st, sink, infimasync.WithInstance("a/b"))
 		},
-		"MappingStore": func() (*infimasync.Syncer, error) { return infimasync.NewSyncer(in, nil, sink) },
-		"Sink":         func() (*infimasync.Syncer, error) { return infimasync.NewSyncer(in, infimasync.NewMemoryStore(), nil) },
 	} {
-		if s, err := f(); err == nil || s != nil || !strings.Contains(err.Error(), want) {
+		var ce *bridge.ConfigError
+		if s, err := f(); !errors.As(err, &ce) || s != nil || ce.Field != want {
 			t.Errorf("missing %s: %v", want, err)
 		}
 	}
-	s, _ := infimasync.NewSyncer(in, infimasync.NewMemoryStore(), sink)
-	if rep, err := s.Run(t.Context()); err != nil || rep.APICalls != 0 {
+	s := newSyncer(t, in, st, sink, nil)
+	if rep, err := s.Run(t.Context()); err != nil || rep.Calls != 0 {
 		t.Errorf("no mappings: %s, %v", rep, err)
 	}
 }
@@ -422,22 +424,22 @@ func TestRunEveryCadence(t *testing.T) {
 			t.Fatal(err)
 		}
 		ids := srv.ClientIDs()
-		store := security360test.NewStore()
-		s, _ := infimasync.NewSyncer(in, infimasync.NewMemoryStore(pick(syntheticMappings(srv), ids[0], ids[1])...), storeSink(store))
+		store := infimasynctest.NewRecorder()
+		s := newSyncer(t, in, nil, store, pick(syntheticMappings(srv), ids[0], ids[1]))
 		ctx, cancel := context.WithCancel(t.Context())
 		var mu sync.Mutex
-		var reports []*infimasync.Report
+		var reports []*flow.Report
 		done := make(chan error, 1)
 		start := time.Now()
 		go func() {
-			done <- s.RunEvery(ctx, 30*time.Minute, func(r *infimasync.Report, err error) {
-				if err != nil {
-					t.Errorf("run: %v", err)
+			done <- flow.RunEvery(ctx, s, flow.Schedule{Every: 30 * time.Minute, Jitter: -1, OnResult: func(r flow.Result) {
+				if r.Err != nil {
+					t.Errorf("run: %v", r.Err)
 				}
 				mu.Lock()
-				reports = append(reports, r)
+				reports = append(reports, r.Report)
 				mu.Unlock()
-			})
+			}})
 		}()
 		count := func() int {
 			synctest.Wait()
@@ -445,7 +447,7 @@ func TestRunEveryCadence(t *testing.T) {
 			defer mu.Unlock()
 			return len(reports)
 		}
-		if n := count(); n != 1 || reports[0].Delivered != 6 {
+		if n := count(); n != 1 || reports[0].Created+reports[0].Updated != 6 {
 			t.Fatalf("after start: %d runs", n)
 		}
 		time.Sleep(29 * time.Minute)
@@ -453,14 +455,14 @@ func TestRunEveryCadence(t *testing.T) {
 			t.Fatalf("ran %d times before the interval", n)
 		}
 		time.Sleep(time.Minute)
-		if n := count(); n != 2 || reports[1].Delivered != 0 || reports[1].SkippedUnchanged != 6 {
+		if n := count(); n != 2 || reports[1].Created+reports[1].Updated != 0 || reports[1].Unchanged != 6 {
 			t.Fatalf("second run: %d runs, %s", n, reports[n-1])
 		}
 		if err := srv.SetUserTraining(ids[0], onTrackUser(t, srv, ids[0]), false, 0); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(30 * time.Minute)
-		if n := count(); n != 3 || reports[2].Delivered != 1 {
+		if n := count(); n != 3 || reports[2].Created+reports[2].Updated != 1 {
 			t.Fatalf("third run: %d runs, %s", n, reports[n-1])
 		}
 		if store.Len() != 7 {
@@ -476,23 +478,40 @@ func TestRunEveryCadence(t *testing.T) {
 	})
 }
 
-func TestRunEveryStopsOnRotatedKey(t *testing.T) {
+// Under flow.RunEvery a rotated key fails each run, and the loop backs
+// off instead of hammering INFIMA with a key it refuses.
+func TestRunEveryBacksOffOnRotatedKey(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := infimatest.NewUnstartedServer()
 		in, _ := infima.NewClient(srv.APIKey(), srv.InMemoryOptions()...)
 		ids := srv.ClientIDs()
-		s, _ := infimasync.NewSyncer(in, infimasync.NewMemoryStore(pick(syntheticMappings(srv), ids[0])...), storeSink(security360test.NewStore()))
-		runs := 0
+		s := newSyncer(t, in, nil, infimasynctest.NewRecorder(), pick(syntheticMappings(srv), ids[0]))
+		var mu sync.Mutex
+		var results []flow.Result
+		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error, 1)
 		go func() {
-			done <- s.RunEvery(t.Context(), time.Hour, func(*infimasync.Report, error) { runs++ })
+			done <- flow.RunEvery(ctx, s, flow.Schedule{Every: time.Hour, Jitter: -1, MaxBackoff: 4 * time.Hour, OnResult: func(r flow.Result) {
+				mu.Lock()
+				results = append(results, r)
+				mu.Unlock()
+			}})
 		}()
 		synctest.Wait()
 		srv.RotateKey()
-		time.Sleep(time.Hour)
-		err := <-done
-		if !infima.IsKeyRejected(err) || runs != 2 {
-			t.Errorf("RunEvery = %v after %d runs", err, runs)
+		// Runs at 0 (ok), 1h (rejected), then after 1h, 2h, 4h, 4h.
+		time.Sleep(12*time.Hour + time.Minute)
+		cancel()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		if len(results) != 6 {
+			t.Fatalf("%d runs in 12h, want 6", len(results))
+		}
+		for i, r := range results[1:] {
+			if !infima.IsKeyRejected(r.Err) || r.Failures != i+1 {
+				t.Fatalf("run %d: failures %d, err %v", i+1, r.Failures, r.Err)
+			}
 		}
 	})
 }
@@ -523,10 +542,10 @@ func TestSyncClientWithoutUsers(t *testing.T) {
 	srv := infimatest.NewServer()
 	defer srv.Close()
 	empty := srv.AddClient(infimatest.ClientSpec{Name: "Empty Co", Users: 0})
-	store := security360test.NewStore()
-	s, _ := infimasync.NewSyncer(newInfima(t, srv), infimasync.NewMemoryStore(infimasync.Mapping{ClientID: empty, CompanyID: "c", SiteID: "s"}), storeSink(store))
+	store := infimasynctest.NewRecorder()
+	s := newSyncer(t, newInfima(t, srv), nil, store, []infimasync.Mapping{{InfimaClientID: empty, CompanyID: "c", SiteID: "s"}})
 	rep, err := s.Run(t.Context())
-	if err != nil || rep.Synced != 1 || rep.NoData != 1 || rep.SkippedEmpty != 3 || store.Len() != 0 {
+	if err != nil || rep.Synced != 1 || rep.NoData != 1 || rep.Skipped["no data"] != 3 || store.Len() != 0 {
 		t.Errorf("%s, %v", rep, err)
 	}
 }

@@ -14,7 +14,7 @@
 // The seeded companies ("Acme Corp", "Globex Corporation", "Initech LLC",
 // and two that match no INFIMA client) have deterministic IDs.
 //
-// Security 360's ingestion of partner training data is not a public API,
-// so the simulator receives those pushes through a Go-side Store
-// (Server.Training) rather than over HTTP.
+// Security 360's ingestion of partner training data is not a public API;
+// the INFIMA flow's test kit (security360/infimasync/infimasynctest)
+// records those pushes instead.
 package security360test

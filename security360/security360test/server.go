@@ -48,7 +48,6 @@ type config struct {
 	scopes     []string
 	retryAfter time.Duration
 	seed       bool
-	infima     bool
 }
 
 // WithTokenLifetime sets how long issued tokens live (default one hour, as
@@ -87,15 +86,6 @@ func WithRetryAfter(d time.Duration) Option { return func(c *config) { c.retryAf
 // WithoutSeed starts with no companies; add them with AddCompany.
 func WithoutSeed() Option { return func(c *config) { c.seed = false } }
 
-// WithINFIMAClientCompanies also seeds the companies and sites of the
-// INFIMA simulator's default clients, named the way they typically appear
-// in Asio ("Blue Ridge Logistics, Inc." for INFIMA's "Blue Ridge
-// Logistics"; a two-clinic practice whose match is a tie for a person to
-// settle), so that the two simulators together show realistic mapping
-// suggestions. The default seed matches none of them, which is how mapping
-// code meets a partner whose names differ entirely.
-func WithINFIMAClientCompanies() Option { return func(c *config) { c.infima = true } }
-
 type issued struct {
 	expires time.Time
 	scopes  map[string]bool
@@ -118,8 +108,8 @@ type simCompany struct {
 
 // Server is an in-process Asio platform API over real HTTP, in the manner
 // of net/http/httptest. It issues tokens, serves seeded companies and
-// sites, applies JSON Patch to sites, and can inject failures. Its Training
-// store receives Security 360 data pushes. It is safe for concurrent use.
+// sites, applies JSON Patch to sites, and can inject failures. It is safe for
+// concurrent use.
 type Server struct {
 	// URL is the base URL, set once the server is started.
 	URL string
@@ -128,10 +118,9 @@ type Server struct {
 	// hands out its own sockets.
 	Listener net.Listener
 
-	ts    *httptest.Server
-	cfg   config
-	h     http.Handler
-	store *Store
+	ts  *httptest.Server
+	cfg config
+	h   http.Handler
 
 	mu            sync.Mutex
 	companies     []*simCompany
@@ -168,13 +157,10 @@ func NewUnstartedServer(opts ...Option) *Server {
 	if cfg.secret == "" {
 		cfg.secret = randomHex(24)
 	}
-	s := &Server{cfg: cfg, tokens: map[string]issued{}, store: &Store{now: cfg.now}}
+	s := &Server{cfg: cfg, tokens: map[string]issued{}}
 	s.h = s.routes()
 	if cfg.seed {
 		s.seed()
-	}
-	if cfg.infima {
-		s.seedINFIMAClients()
 	}
 	s.ts = httptest.NewUnstartedServer(s.h)
 	s.Listener = s.ts.Listener
@@ -213,10 +199,6 @@ func (s *Server) ClientOptions() []security360.Option {
 		security360.WithRetry(2, time.Millisecond, 20*time.Millisecond),
 	}
 }
-
-// Training returns the store that stands in for the Security 360 Training
-// screen.
-func (s *Server) Training() *Store { return s.store }
 
 // TokenRequests returns how many token requests arrived.
 func (s *Server) TokenRequests() int {
@@ -407,29 +389,6 @@ func (s *Server) seed() {
 		{"Initech LLC", []string{"Initech Austin", "Initech Dallas"}},
 		{"Umbrella Health", []string{"Umbrella Main Clinic"}},
 		{"Vandelay Industries", nil},
-	} {
-		co := s.addCompanyLocked(c.name)
-		for _, name := range c.sites {
-			s.addSiteLocked(co.ID, name)
-		}
-	}
-}
-
-// seedINFIMAClients adds the companies WithINFIMAClientCompanies promises.
-func (s *Server) seedINFIMAClients() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, c := range []struct {
-		name  string
-		sites []string
-	}{
-		{"Acme Dental Group PLLC", []string{"Acme Dental Group PLLC"}},
-		{"Blue Ridge Logistics, Inc.", []string{"Blue Ridge Logistics"}},
-		{"Cedar Creek Accounting LLC", []string{"Main Office"}},
-		{"Lakeside Credit Union", []string{"Lakeside CU Main Branch"}},
-		{"Northgate Engineering", []string{"Northgate Engineering"}},
-		{"Summit Family Medicine", []string{"Summit North Clinic", "Summit South Clinic"}},
-		{"Harbor Point Bakery", []string{"Harbor Point Bakery"}},
 	} {
 		co := s.addCompanyLocked(c.name)
 		for _, name := range c.sites {

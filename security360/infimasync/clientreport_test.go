@@ -1,4 +1,4 @@
-package infima_test
+package infimasync_test
 
 import (
 	"context"
@@ -7,10 +7,35 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/infima"
+	"github.com/psabridge/psabridge/infima/infimatest"
+	"github.com/psabridge/psabridge/security360/infimasync"
 )
 
+var fixedNow = time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC)
+
+// simClient is an INFIMA client on a simulator with a fixed calendar.
+func simClient(t *testing.T) (*infima.Client, *infimatest.Server) {
+	t.Helper()
+	srv := infimatest.NewServer(infimatest.WithNow(fixedNow))
+	t.Cleanup(srv.Close)
+	return newInfima(t, srv), srv
+}
+
+// clientReport reads every user of co (status=all, a full page at a time)
+// and builds its report, as a caller without a sync would.
+func clientReport(ctx context.Context, c *infima.Client, co infima.Company) (*infimasync.ClientReport, error) {
+	var users []infima.User
+	for u, err := range c.Users.All(ctx, co.ID, &infima.UserListOptions{Status: infima.StatusAll, ListOptions: infima.ListOptions{Limit: infima.MaxLimit}}) {
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	return infimasync.BuildClientReport(co, users), nil
+}
+
 func TestFreshClientHasNothingToSync(t *testing.T) {
-	c, srv := simClient(t, nil)
+	c, srv := simClient(t)
 	ctx := context.Background()
 	fresh := srv.FreshClientID()
 	co, _, err := c.Clients.Find(ctx, fresh)
@@ -20,7 +45,7 @@ func TestFreshClientHasNothingToSync(t *testing.T) {
 	if co.TrainingOnTrackRate != nil || co.PhishingClickRateTotal != nil || co.PhishingClickRateLastYear != nil || co.UserCount == 0 {
 		t.Fatalf("fresh client rollups %+v", co)
 	}
-	r, err := c.Report(ctx, *co)
+	r, err := clientReport(ctx, c, *co)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,22 +55,10 @@ func TestFreshClientHasNothingToSync(t *testing.T) {
 	if r.Training.ActiveUsers != co.UserCount || r.Training.OnTrackRate != nil || r.Phishing.Tests != 0 {
 		t.Fatalf("training %+v phishing %+v", r.Training, r.Phishing)
 	}
-	ts, err := c.TrainingStats(ctx, fresh)
-	if err != nil || ts.HasData() {
-		t.Fatalf("TrainingStats %+v %v", ts, err)
-	}
-	ph, err := c.PhishingResults(ctx, fresh)
-	if err != nil || ph.HasData() {
-		t.Fatalf("PhishingResults %+v %v", ph, err)
-	}
-	cs, err := c.CourseSchedule(ctx, fresh)
-	if err != nil || cs.HasData() {
-		t.Fatalf("CourseSchedule %+v %v", cs, err)
-	}
 }
 
 func TestReportsForEstablishedClients(t *testing.T) {
-	c, srv := simClient(t, nil)
+	c, srv := simClient(t)
 	ctx := context.Background()
 	kinds := map[infima.CampaignKind]bool{}
 	var overdue, upcoming int
@@ -54,7 +67,7 @@ func TestReportsForEstablishedClients(t *testing.T) {
 			t.Fatal(err)
 		}
 		srv.ResetRequests()
-		r, err := c.Report(ctx, co)
+		r, err := clientReport(ctx, c, co)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +101,7 @@ func TestReportsForEstablishedClients(t *testing.T) {
 		if got != *ph.ClickRateTotal {
 			t.Fatalf("%s: click rate %v, outcomes give %v", co.Name, *ph.ClickRateTotal, got)
 		}
-		if !slices.IsSortedFunc(r.Schedule.Assignments, func(a, b infima.Assignment) int { return a.DueDate.Compare(b.DueDate) }) {
+		if !slices.IsSortedFunc(r.Schedule.Assignments, func(a, b infimasync.Assignment) int { return a.DueDate.Compare(b.DueDate) }) {
 			t.Fatalf("%s: schedule not sorted", co.Name)
 		}
 		for _, a := range r.Schedule.Assignments {
@@ -108,16 +121,16 @@ func TestReportsForEstablishedClients(t *testing.T) {
 }
 
 func TestFingerprintsTrackChanges(t *testing.T) {
-	c, srv := simClient(t, nil)
+	c, srv := simClient(t)
 	ctx := context.Background()
 	id := srv.ClientIDs()[2]
-	report := func() *infima.ClientReport {
+	report := func() *infimasync.ClientReport {
 		t.Helper()
 		co, _, err := c.Clients.Find(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := c.Report(ctx, *co)
+		r, err := clientReport(ctx, c, *co)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,7 +177,7 @@ func TestFingerprintsTrackChanges(t *testing.T) {
 	}
 }
 
-func TestBuildReportRules(t *testing.T) {
+func TestBuildClientReportRules(t *testing.T) {
 	yes, no := true, false
 	rate := 40.0
 	due := infima.Timestamp{Time: time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)}
@@ -178,7 +191,7 @@ func TestBuildReportRules(t *testing.T) {
 			NextCourse: &infima.Course{Name: "Ignored", DueDate: due}, PhishingClickRateTotal: &rate},
 		{ID: "d", Email: "d@x.example", Status: infima.StatusActive},
 	}
-	r := infima.BuildReport(infima.Company{ID: 9, Name: "X"}, users)
+	r := infimasync.BuildClientReport(infima.Company{ID: 9, Name: "X"}, users)
 	tr := r.Training
 	if tr.ActiveUsers != 3 || tr.OnTrackUsers != 1 || tr.BehindUsers != 1 || tr.CoursesBehind != 3 || len(tr.Users) != 2 {
 		t.Fatalf("training %+v", tr)
@@ -200,8 +213,15 @@ func TestBuildReportRules(t *testing.T) {
 	if as[0].Overdue(due.Add(-time.Hour)) || !as[0].Overdue(due.Add(time.Hour)) || as[1].Overdue(due.Add(time.Hour)) {
 		t.Fatal("Overdue")
 	}
-	empty := infima.BuildReport(infima.Company{ID: 1}, nil)
+	empty := infimasync.BuildClientReport(infima.Company{ID: 1}, nil)
 	if empty.HasData() {
 		t.Fatal("empty report has data")
+	}
+}
+
+func TestOutcomeCounts(t *testing.T) {
+	c := infimasync.OutcomeCounts{infima.OutcomeSent: 2, infima.OutcomeClicked: 1, infima.OutcomeReported: 3}
+	if c.Total() != 6 || c.Failed() != 1 {
+		t.Errorf("counts %d %d", c.Total(), c.Failed())
 	}
 }

@@ -1,13 +1,14 @@
-package infima
+package infimasync
 
 import (
 	"cmp"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"slices"
 	"time"
+
+	"github.com/psabridge/psabridge/infima"
 )
 
 // The Reporting API has no endpoints dedicated to training statistics,
@@ -21,7 +22,7 @@ import (
 // ClientReport holds the three data categories for one client, built from a
 // single walk of its users.
 type ClientReport struct {
-	Company  Company
+	Company  infima.Company
 	Training TrainingStats
 	Phishing PhishingResults
 	Schedule CourseSchedule
@@ -57,7 +58,7 @@ type TrainingStats struct {
 
 // UserTraining is one user's training progress.
 type UserTraining struct {
-	UserID        UserID
+	UserID        infima.UserID
 	Email         string
 	Name          string
 	Department    string
@@ -91,13 +92,13 @@ type PhishingResults struct {
 	// Outcomes counts tests by current status.
 	Outcomes OutcomeCounts
 	// ByCampaign splits Outcomes by how the tests were sent.
-	ByCampaign map[CampaignKind]OutcomeCounts
+	ByCampaign map[infima.CampaignKind]OutcomeCounts
 	// Users holds active users with any phishing data, by email.
 	Users []UserPhishing
 }
 
 // OutcomeCounts counts phishing tests by outcome.
-type OutcomeCounts map[PhishingOutcome]int
+type OutcomeCounts map[infima.PhishingOutcome]int
 
 // Total is the number of tests counted.
 func (c OutcomeCounts) Total() int {
@@ -121,7 +122,7 @@ func (c OutcomeCounts) Failed() int {
 
 // UserPhishing is one user's phishing record.
 type UserPhishing struct {
-	UserID UserID
+	UserID infima.UserID
 	Email  string
 	Name   string
 	// Rates are percentages; nil when the user was never tested.
@@ -129,7 +130,7 @@ type UserPhishing struct {
 	RiskScore                         *float64
 	// Outcomes and Tests come from the test history (see PhishingResults).
 	Outcomes OutcomeCounts
-	Tests    []PhishingTest
+	Tests    []infima.PhishingTest
 }
 
 // HasData reports whether any phishing test has results.
@@ -152,7 +153,7 @@ type CourseSchedule struct {
 
 // Assignment is a course a user is due to take.
 type Assignment struct {
-	UserID UserID
+	UserID infima.UserID
 	Email  string
 	Name   string
 	Course string
@@ -184,10 +185,10 @@ func fingerprint(v any) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// BuildReport derives the three categories from a client and its users, as
+// BuildClientReport derives the three categories from a client and its users, as
 // returned by the API. It makes no calls, so a sync that already holds the
 // data can use it directly.
-func BuildReport(c Company, users []User) *ClientReport {
+func BuildClientReport(c infima.Company, users []infima.User) *ClientReport {
 	r := &ClientReport{
 		Company:  c,
 		Training: TrainingStats{ClientID: c.ID, ClientName: c.Name, OnTrackRate: c.TrainingOnTrackRate},
@@ -228,7 +229,7 @@ func BuildReport(c Company, users []User) *ClientReport {
 	return r
 }
 
-func (t *TrainingStats) add(u *User) {
+func (t *TrainingStats) add(u *infima.User) {
 	t.ActiveUsers++
 	t.CoursesBehind += u.CoursesBehind
 	if u.TrainingOnTrack == nil {
@@ -245,7 +246,7 @@ func (t *TrainingStats) add(u *User) {
 	})
 }
 
-func (r *PhishingResults) add(u *User) {
+func (r *PhishingResults) add(u *infima.User) {
 	if u.PhishingClickRateTotal == nil && u.PhishingClickRateLastYear == nil && len(u.PhishingTests) == 0 {
 		return
 	}
@@ -262,7 +263,7 @@ func (r *PhishingResults) add(u *User) {
 		up.Outcomes[t.Outcome]++
 		if r.Outcomes == nil {
 			r.Outcomes = OutcomeCounts{}
-			r.ByCampaign = map[CampaignKind]OutcomeCounts{}
+			r.ByCampaign = map[infima.CampaignKind]OutcomeCounts{}
 		}
 		r.Outcomes[t.Outcome]++
 		if r.ByCampaign[t.Kind] == nil {
@@ -274,7 +275,7 @@ func (r *PhishingResults) add(u *User) {
 	r.Users = append(r.Users, up)
 }
 
-func (s *CourseSchedule) add(u *User) {
+func (s *CourseSchedule) add(u *infima.User) {
 	if u.NextCourse == nil || u.NextCourse.Name == "" {
 		return
 	}
@@ -282,61 +283,4 @@ func (s *CourseSchedule) add(u *User) {
 		UserID: u.ID, Email: u.Email, Name: u.Name(),
 		Course: u.NextCourse.Name, DueDate: u.NextCourse.DueDate.Time,
 	})
-}
-
-// Report fetches every user of company (status=all, MaxLimit per request:
-// ceil(users/50) calls) and builds its three categories. company is what
-// Clients.List or Clients.All returned.
-func (c *Client) Report(ctx context.Context, company Company) (*ClientReport, error) {
-	var users []User
-	for u, err := range c.Users.All(ctx, company.ID, &UserListOptions{Status: StatusAll}) {
-		if err != nil {
-			return nil, err
-		}
-		users = append(users, u)
-	}
-	return BuildReport(company, users), nil
-}
-
-// reportByID finds the client, then builds its report. Without a
-// single-client endpoint the lookup walks the client list (see
-// ClientsService.Find); a sync over many clients should range over
-// Clients.All and call Report instead.
-func (c *Client) reportByID(ctx context.Context, clientID int) (*ClientReport, error) {
-	company, _, err := c.Clients.Find(ctx, clientID)
-	if err != nil {
-		return nil, err
-	}
-	return c.Report(ctx, *company)
-}
-
-// TrainingStats returns the training category for one client. It costs a
-// client lookup plus a walk of the client's users; use Report to get all
-// three categories for the price of one.
-func (c *Client) TrainingStats(ctx context.Context, clientID int) (*TrainingStats, error) {
-	r, err := c.reportByID(ctx, clientID)
-	if err != nil {
-		return nil, err
-	}
-	return &r.Training, nil
-}
-
-// PhishingResults returns the phishing category for one client (same cost
-// as TrainingStats).
-func (c *Client) PhishingResults(ctx context.Context, clientID int) (*PhishingResults, error) {
-	r, err := c.reportByID(ctx, clientID)
-	if err != nil {
-		return nil, err
-	}
-	return &r.Phishing, nil
-}
-
-// CourseSchedule returns the course schedule for one client (same cost as
-// TrainingStats).
-func (c *Client) CourseSchedule(ctx context.Context, clientID int) (*CourseSchedule, error) {
-	r, err := c.reportByID(ctx, clientID)
-	if err != nil {
-		return nil, err
-	}
-	return &r.Schedule, nil
 }
