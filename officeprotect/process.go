@@ -25,7 +25,8 @@ const (
 	// SkipOutsideWindow: the source returned an event older than asked
 	// for (older than 48 hours during the setup backfill).
 	SkipOutsideWindow SkipReason = "outside-window"
-	// SkipDuplicate: the same event id appeared again in one batch; the
+	// SkipDuplicate: the same event (tenant and id) appeared again in one
+	// batch; the
 	// last occurrence is the one filed.
 	SkipDuplicate SkipReason = "duplicate-in-batch"
 	// SkipInvalid: the event has no id, so it cannot be filed idempotently.
