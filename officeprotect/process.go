@@ -26,8 +26,7 @@ const (
 	// for (older than 48 hours during the setup backfill).
 	SkipOutsideWindow SkipReason = "outside-window"
 	// SkipDuplicate: the same event (tenant and id) appeared again in one
-	// batch; the
-	// last occurrence is the one filed.
+	// batch; the last occurrence is the one filed.
 	SkipDuplicate SkipReason = "duplicate-in-batch"
 	// SkipInvalid: the event has no id, so it cannot be filed idempotently.
 	SkipInvalid SkipReason = "invalid-event"
