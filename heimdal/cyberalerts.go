@@ -6,10 +6,9 @@ import (
 	"time"
 )
 
-// CyberAlertsService lists the email alerts of the Accounts section that the
-// Heimdal Cyber Alerts board is built from (Ransomware Encryption
-// Protection, Privileged Access Management, Next-Gen Antivirus, VectorN
-// Detection, Zero-Trust).
+// CyberAlertsService lists the email alerts of the Accounts section
+// (SectionCyberAlerts: Ransomware Encryption Protection, Privileged Access
+// Management, Next-Gen Antivirus, VectorN Detection, Zero-Trust).
 //
 // Heimdal's public material does not document the endpoint behind these
 // alerts. This client uses GET /2.0/alerts/getEmailAlerts, named in the

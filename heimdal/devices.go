@@ -8,7 +8,7 @@ import (
 )
 
 // DevicesService reads the Active Clients view: the customer's endpoints and
-// the per-device notifications the Heimdal Operations board is built from.
+// their notifications (SectionDevices).
 type DevicesService service
 
 // Device is an active client (an endpoint running the Heimdal agent).

@@ -6,9 +6,8 @@ import (
 	"net/url"
 )
 
-// M365Service lists the alerts of the M365 User Security section that the
-// Heimdal M365 Notifications board is built from (LAD, REP Cloud,
-// Forwarding Rules, User Compliance).
+// M365Service lists the alerts of the M365 User Security section
+// (SectionM365: LAD, REP Cloud, Forwarding Rules, User Compliance).
 //
 // Heimdal's public material does not document the endpoint behind these
 // alerts. This client uses GET /2.0/m365/getAlerts, named in the style of
