@@ -47,7 +47,9 @@ type FailedEvent struct {
 // Report is the outcome of one run (the setup backfill, a live Run, or a
 // Process of events the caller holds). The embedded flow.Report is the
 // core every flow shares: Created, Updated, Unchanged, Skipped (by
-// reason), Failed, Calls, Duration and Resumed.
+// reason), Failed, Calls (ticketsync's PSA calls; the lookup of tickets
+// under the old key and failure diagnosis are not counted), Duration and
+// Resumed.
 type Report struct {
 	flow.Report
 	// Since is where the run read events from (zero for Process).

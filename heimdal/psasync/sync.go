@@ -16,7 +16,9 @@ import (
 // Report is the outcome of one Run (or Audit). The embedded flow.Report is
 // the core every flow shares: Created, Updated, Closed and Unchanged summed
 // over the boards, Skipped by reason ("kept-closed": Cyber Alerts and M365
-// tickets a technician closed), Failed, Calls, Duration and Resumed.
+// tickets a technician closed), Failed, Calls (the PSA calls of ticket
+// reconciliation and update notes; Heimdal reads and the company check are
+// not counted), Duration and Resumed.
 type Report struct {
 	flow.Report
 	// Boards has one entry per configured board, in configuration order.
