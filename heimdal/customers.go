@@ -6,8 +6,7 @@ import (
 )
 
 // CustomersService lists Heimdal customers: the reseller's customers for a
-// reseller key (what "Sync Customers (Reseller-level only)" matches to PSA
-// companies), or the single customer for a customer key.
+// reseller key, or the single customer for a customer key.
 type CustomersService service
 
 // Customer types as Heimdal reports them.
@@ -20,7 +19,7 @@ const (
 type Customer struct {
 	// ID is the customerId every other call is scoped by.
 	ID ID `json:"id"`
-	// Name is the company name, the natural key to match a PSA company.
+	// Name is the customer's company name.
 	Name string `json:"name"`
 	// Type is CustomerTypeReseller or CustomerTypeCorp.
 	Type string `json:"type"`

@@ -6,10 +6,9 @@ import (
 	"time"
 )
 
-// CyberAlertsService lists the email alerts of the Accounts section that the
-// Heimdal Cyber Alerts board is built from (Ransomware Encryption
-// Protection, Privileged Access Management, Next-Gen Antivirus, VectorN
-// Detection, Zero-Trust).
+// CyberAlertsService lists the email alerts of the Accounts section
+// (SectionCyberAlerts: Ransomware Encryption Protection, Privileged Access
+// Management, Next-Gen Antivirus, VectorN Detection, Zero-Trust).
 //
 // Heimdal's public material does not document the endpoint behind these
 // alerts. This client uses GET /2.0/alerts/getEmailAlerts, named in the
@@ -23,7 +22,7 @@ type EmailAlert struct {
 	// ID is Heimdal's id of the alert.
 	ID ID `json:"id"`
 	// Type is the module code (REP, PAM, NGAV, VND, ZT) or its display
-	// name; BoardCyberAlerts.LookupModule maps both.
+	// name; SectionCyberAlerts.LookupModule maps both.
 	Type string `json:"type"`
 	// Severity is Heimdal's level.
 	Severity string `json:"severity"`

@@ -8,7 +8,7 @@ import (
 )
 
 // DevicesService reads the Active Clients view: the customer's endpoints and
-// the per-device notifications the Heimdal Operations board is built from.
+// their notifications (SectionDevices).
 type DevicesService service
 
 // Device is an active client (an endpoint running the Heimdal agent).
@@ -87,7 +87,7 @@ type DeviceNotification struct {
 	// Hostname is the device's name.
 	Hostname string `json:"hostname"`
 	// Type is the module code (CPU, MEM, DISK, MU, AV, DNSP, FW) or its
-	// display name; BoardOperations.LookupModule maps both.
+	// display name; SectionDevices.LookupModule maps both.
 	Type string `json:"type"`
 	// Severity is Heimdal's level, such as "Warning" or "Critical".
 	Severity string `json:"severity"`

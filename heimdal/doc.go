@@ -1,13 +1,10 @@
-// Package heimdal is a client for the Heimdal Security API, written for the
-// Heimdal → ConnectWise PSA integration.
+// Package heimdal is a client for the Heimdal Security API.
 //
-// The integration files Heimdal alerts as tickets on three PSA boards, and
-// this package knows which alert goes where: every Module (CPU, MEM, REP,
-// LAD...) belongs to one Board (Heimdal Operations, Heimdal Cyber Alerts,
-// Heimdal M365 Notifications), and its TypeName is the ticket type on that
-// board. Client.OpenAlerts turns whatever Heimdal currently shows for a
-// customer into Alert values with a stable Key and a content Fingerprint,
-// which is all a ticket sync needs to create, update and close tickets.
+// It describes Heimdal's API and nothing else: customers, devices and their
+// notifications, Cyber Alerts email alerts and M365 alerts. Every alert
+// carries a Module code (CPU, MEM, REP, LAD...) that belongs to one Section
+// of the API. Where alerts become PSA tickets (boards, ticket types, keys)
+// is the Heimdal → PSA flow's knowledge, in heimdal/psasync.
 //
 // # The API
 //

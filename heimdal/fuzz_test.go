@@ -114,7 +114,7 @@ func fzClient(t *testing.T, body []byte) (*heimdal.Client, func() []*testbody.Bo
 }
 
 // FuzzDecodeHeimdal proves that any 200 body on the customer, device,
-// notification and alert lists, and through OpenAlerts' conversions,
+// notification and alert lists, and through the All walks,
 // gives values or an error, never a panic; that no error repeats the key;
 // and that every body is closed.
 func FuzzDecodeHeimdal(f *testing.F) {
@@ -149,9 +149,9 @@ func FuzzDecodeHeimdal(f *testing.F) {
 		_, _, err = c.M365.List(ctx, "100", nil)
 		check("M365.List", err)
 		n := 0
-		for a, err := range c.OpenAlerts(ctx, "100") {
-			check("OpenAlerts", err)
-			_ = a.Board()
+		for e, err := range c.CyberAlerts.All(ctx, "100", nil) {
+			check("CyberAlerts.All", err)
+			_, _ = heimdal.SectionCyberAlerts.LookupModule(e.Type)
 			if n++; err != nil || n > 20 {
 				break
 			}

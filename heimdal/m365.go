@@ -6,9 +6,8 @@ import (
 	"net/url"
 )
 
-// M365Service lists the alerts of the M365 User Security section that the
-// Heimdal M365 Notifications board is built from (LAD, REP Cloud,
-// Forwarding Rules, User Compliance).
+// M365Service lists the alerts of the M365 User Security section
+// (SectionM365: LAD, REP Cloud, Forwarding Rules, User Compliance).
 //
 // Heimdal's public material does not document the endpoint behind these
 // alerts. This client uses GET /2.0/m365/getAlerts, named in the style of
@@ -22,7 +21,7 @@ type M365Alert struct {
 	// ID is Heimdal's id of the alert.
 	ID ID `json:"id"`
 	// Type is the module code (LAD, REP-C, FW-R, SEC-I) or its display
-	// name; BoardM365.LookupModule maps both.
+	// name; SectionM365.LookupModule maps both.
 	Type string `json:"type"`
 	// Severity is Heimdal's level.
 	Severity string `json:"severity"`

@@ -5,49 +5,51 @@ import (
 	"strings"
 )
 
-// Board is one of the three ConnectWise PSA service boards the Heimdal
-// integration files tickets on. Every Module belongs to exactly one board.
-type Board int
+// Section is the part of the Heimdal API (and of the Heimdal Dashboard) an
+// alert is listed in. Each section has its own endpoint and item shape.
+type Section int
 
-// The three boards of the Heimdal → ConnectWise PSA integration, in the order
-// the Heimdal Dashboard configures them.
+// The three sections that list alerts.
 const (
-	// BoardOperations receives device notifications from the Active Clients
-	// view (CPU, memory, disk, updates, antivirus, DNS, firewall). It is the
-	// only board whose tickets auto-close and move to a "status on update".
-	BoardOperations Board = iota + 1
-	// BoardCyberAlerts receives the email alerts of the Accounts section
-	// (ransomware, privileged access, antivirus, VectorN, Zero-Trust).
-	BoardCyberAlerts
-	// BoardM365 receives the alerts of the M365 User Security section.
-	BoardM365
+	// SectionDevices is the Active Clients view: per-device notifications
+	// (CPU, memory, disk, updates, antivirus, DNS, firewall), served by
+	// DevicesService.AllNotifications.
+	SectionDevices Section = iota + 1
+	// SectionCyberAlerts is the email alerts of the Accounts section
+	// (ransomware, privileged access, antivirus, VectorN, Zero-Trust),
+	// served by CyberAlertsService.
+	SectionCyberAlerts
+	// SectionM365 is the alerts of the M365 User Security section, served
+	// by M365Service.
+	SectionM365
 )
 
-// Boards returns the three boards in configuration order.
-func Boards() []Board { return []Board{BoardOperations, BoardCyberAlerts, BoardM365} }
+// Sections returns the three sections in the order the dashboard shows them.
+func Sections() []Section { return []Section{SectionDevices, SectionCyberAlerts, SectionM365} }
 
-// String returns the board name the integration creates in the PSA.
-func (b Board) String() string {
-	switch b {
-	case BoardOperations:
-		return "Heimdal Operations"
-	case BoardCyberAlerts:
-		return "Heimdal Cyber Alerts"
-	case BoardM365:
-		return "Heimdal M365 Notifications"
+// String names the section as the Heimdal Dashboard does.
+func (s Section) String() string {
+	switch s {
+	case SectionDevices:
+		return "Active Clients notifications"
+	case SectionCyberAlerts:
+		return "Cyber Alerts"
+	case SectionM365:
+		return "M365 User Security"
 	}
-	return fmt.Sprintf("Board(%d)", int(b))
+	return fmt.Sprintf("Section(%d)", int(s))
 }
 
-// Valid reports whether b is one of the three boards.
-func (b Board) Valid() bool { return b >= BoardOperations && b <= BoardM365 }
+// Valid reports whether s is one of the three sections.
+func (s Section) Valid() bool { return s >= SectionDevices && s <= SectionM365 }
 
 // Module is a Heimdal alert category by its short code (the codes the
-// Heimdal Dashboard shows as ticket sub-types). The code is also the value
-// the Heimdal API and the heimdaltest simulator carry in an alert's "type".
+// Heimdal Dashboard shows as sub-types). The code is the value the Heimdal
+// API carries in an alert's "type"; some items carry a spelled-out name
+// instead, which Section.LookupModule understands.
 type Module string
 
-// Heimdal Operations modules (device notifications).
+// Modules of the devices section (Active Clients notifications).
 const (
 	ModuleCPU              Module = "CPU"
 	ModuleMemory           Module = "MEM"
@@ -58,9 +60,9 @@ const (
 	ModuleFirewall         Module = "FW"
 )
 
-// Heimdal Cyber Alerts modules (email alerts). The seed names the antivirus
-// sub-type "NextGen Antivirus" without a short code; NGAV keeps it distinct
-// from the Operations board's AV.
+// Modules of the Cyber Alerts section (email alerts). Heimdal names the
+// antivirus sub-type "NextGen Antivirus" without a short code; NGAV keeps
+// it distinct from the devices section's AV.
 const (
 	ModuleRansomware       Module = "REP"
 	ModulePrivilegedAccess Module = "PAM"
@@ -69,7 +71,7 @@ const (
 	ModuleZeroTrust        Module = "ZT"
 )
 
-// Heimdal M365 Notifications modules.
+// Modules of the M365 User Security section.
 const (
 	ModuleLAD             Module = "LAD"
 	ModuleREPCloud        Module = "REP-C"
@@ -77,48 +79,35 @@ const (
 	ModuleUserCompliance  Module = "SEC-I"
 )
 
-type moduleInfo struct {
-	board    Board
-	typeName string
-	// aliases are other spellings seen in Heimdal's own documentation.
-	aliases []string
-}
-
-// modules is ordered as the seed lists them; ModulesFor relies on it.
+// modules is ordered as Heimdal's documentation lists them; ModulesIn
+// relies on it. spellings are the other names Heimdal's documentation and
+// dashboard use for the module, which may arrive in an item's "type".
 var modules = []struct {
-	m Module
-	moduleInfo
+	m         Module
+	section   Section
+	spellings []string
 }{
-	{ModuleCPU, moduleInfo{BoardOperations, "CPU", nil}},
-	{ModuleMemory, moduleInfo{BoardOperations, "Memory", []string{"MEMORY"}}},
-	{ModuleDisk, moduleInfo{BoardOperations, "Disk", nil}},
-	{ModuleMicrosoftUpdates, moduleInfo{BoardOperations, "Microsoft Updates", nil}},
-	{ModuleAntivirus, moduleInfo{BoardOperations, "Next-Gen Antivirus", []string{"NextGen Antivirus", "Antivirus"}}},
-	{ModuleDNSPoisoning, moduleInfo{BoardOperations, "DNS Poisoning", nil}},
-	{ModuleFirewall, moduleInfo{BoardOperations, "Firewall", nil}},
+	{ModuleCPU, SectionDevices, nil},
+	{ModuleMemory, SectionDevices, []string{"Memory"}},
+	{ModuleDisk, SectionDevices, []string{"Disk"}},
+	{ModuleMicrosoftUpdates, SectionDevices, []string{"Microsoft Updates"}},
+	{ModuleAntivirus, SectionDevices, []string{"Next-Gen Antivirus", "NextGen Antivirus", "Antivirus"}},
+	{ModuleDNSPoisoning, SectionDevices, []string{"DNS Poisoning"}},
+	{ModuleFirewall, SectionDevices, []string{"Firewall"}},
 
-	{ModuleRansomware, moduleInfo{BoardCyberAlerts, "Ransomware Encryption", []string{"Ransomware Encryption Protection"}}},
-	{ModulePrivilegedAccess, moduleInfo{BoardCyberAlerts, "Privileged Access Management", nil}},
-	{ModuleNextGenAV, moduleInfo{BoardCyberAlerts, "Next-Gen Antivirus", []string{"NextGen Antivirus", "NextGen AV", "Antivirus"}}},
-	{ModuleVectorN, moduleInfo{BoardCyberAlerts, "VectorN Detection", []string{"VectorN"}}},
-	{ModuleZeroTrust, moduleInfo{BoardCyberAlerts, "Zero-Trust", []string{"Zero Trust", "ZeroTrust"}}},
+	{ModuleRansomware, SectionCyberAlerts, []string{"Ransomware Encryption", "Ransomware Encryption Protection"}},
+	{ModulePrivilegedAccess, SectionCyberAlerts, []string{"Privileged Access Management"}},
+	{ModuleNextGenAV, SectionCyberAlerts, []string{"Next-Gen Antivirus", "NextGen Antivirus", "NextGen AV", "Antivirus"}},
+	{ModuleVectorN, SectionCyberAlerts, []string{"VectorN Detection", "VectorN"}},
+	{ModuleZeroTrust, SectionCyberAlerts, []string{"Zero-Trust", "Zero Trust", "ZeroTrust"}},
 
-	{ModuleLAD, moduleInfo{BoardM365, "LAD Alerts", []string{"LAD"}}},
-	{ModuleREPCloud, moduleInfo{BoardM365, "REP Cloud Alerts", []string{"REP Cloud"}}},
-	{ModuleForwardingRules, moduleInfo{BoardM365, "Forwarding Rules Alerts", []string{"Forwarding Rules"}}},
-	{ModuleUserCompliance, moduleInfo{BoardM365, "User Compliance", []string{"User Compliance Alerts", "User compliance notifications"}}},
+	{ModuleLAD, SectionM365, []string{"LAD Alerts"}},
+	{ModuleREPCloud, SectionM365, []string{"REP Cloud Alerts", "REP Cloud"}},
+	{ModuleForwardingRules, SectionM365, []string{"Forwarding Rules Alerts", "Forwarding Rules"}},
+	{ModuleUserCompliance, SectionM365, []string{"User Compliance", "User Compliance Alerts", "User compliance notifications"}},
 }
 
-func (m Module) info() (moduleInfo, bool) {
-	for _, e := range modules {
-		if e.m == m {
-			return e.moduleInfo, true
-		}
-	}
-	return moduleInfo{}, false
-}
-
-// Modules returns every module, grouped by board in configuration order.
+// Modules returns every module, grouped by section in dashboard order.
 func Modules() []Module {
 	out := make([]Module, 0, len(modules))
 	for _, e := range modules {
@@ -127,48 +116,38 @@ func Modules() []Module {
 	return out
 }
 
-// ModulesFor returns the modules routed to board b, in the order the Heimdal
-// Dashboard lists them; board provisioning creates one ticket type per module.
-func ModulesFor(b Board) []Module {
+// ModulesIn returns the modules listed in section s, in the order Heimdal's
+// documentation lists them.
+func ModulesIn(s Section) []Module {
 	var out []Module
 	for _, e := range modules {
-		if e.board == b {
+		if e.section == s {
 			out = append(out, e.m)
 		}
 	}
 	return out
 }
 
-// Board returns the board the module's tickets go to, or 0 for an unknown
-// module.
-func (m Module) Board() Board {
-	i, _ := m.info()
-	return i.board
-}
-
-// TypeName returns the module's display name, used as the ticket type on its
-// board ("Memory", "Ransomware Encryption", "LAD Alerts"). Names are unique
-// within a board but not across boards: both antivirus modules are
-// "Next-Gen Antivirus". An unknown module returns its code.
-func (m Module) TypeName() string {
-	if i, ok := m.info(); ok {
-		return i.typeName
+// Section returns the section that lists the module's alerts, or 0 for an
+// unknown module.
+func (m Module) Section() Section {
+	for _, e := range modules {
+		if e.m == m {
+			return e.section
+		}
 	}
-	return string(m)
+	return 0
 }
 
 // Valid reports whether m is a known module code.
-func (m Module) Valid() bool {
-	_, ok := m.info()
-	return ok
-}
+func (m Module) Valid() bool { return m.Section() != 0 }
 
 // String returns the module code.
 func (m Module) String() string { return string(m) }
 
 // ParseModule returns the module with code s (case-insensitive, surrounding
-// space ignored). Display names are not accepted here because "Next-Gen
-// Antivirus" is ambiguous across boards; use Board.LookupModule for those.
+// space ignored). Spelled-out names are not accepted here because "Next-Gen
+// Antivirus" names a module in two sections; use Section.LookupModule.
 func ParseModule(s string) (Module, bool) {
 	s = strings.TrimSpace(s)
 	for _, e := range modules {
@@ -179,21 +158,21 @@ func ParseModule(s string) (Module, bool) {
 	return "", false
 }
 
-// LookupModule finds a module of board b by code, display name or one of the
-// spellings Heimdal's documentation uses ("NextGen Antivirus", "REP Cloud",
-// "Forwarding Rules"), case-insensitively. Within one board every spelling is
-// unambiguous.
-func (b Board) LookupModule(s string) (Module, bool) {
-	s = strings.TrimSpace(s)
+// LookupModule finds a module of section s by code or by one of the
+// spellings Heimdal uses ("NextGen Antivirus", "REP Cloud", "Forwarding
+// Rules"), case-insensitively: what an item's "type" carries. Within one
+// section every spelling is unambiguous.
+func (s Section) LookupModule(str string) (Module, bool) {
+	str = strings.TrimSpace(str)
 	for _, e := range modules {
-		if e.board != b {
+		if e.section != s {
 			continue
 		}
-		if strings.EqualFold(string(e.m), s) || strings.EqualFold(e.typeName, s) {
+		if strings.EqualFold(string(e.m), str) {
 			return e.m, true
 		}
-		for _, a := range e.aliases {
-			if strings.EqualFold(a, s) {
+		for _, a := range e.spellings {
+			if strings.EqualFold(a, str) {
 				return e.m, true
 			}
 		}

@@ -7,35 +7,32 @@ import (
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/officeprotect"
 )
 
-func TestNewValidatesCredentialsLikeThePSAClient(t *testing.T) {
+func TestNewRefusesMissingArguments(t *testing.T) {
 	f := newFixture(t)
-	base := f.psa.Config()
+	c := psaClient(t, f.psa)
+	store := flow.NewMemoryStore()
 	for _, tc := range []struct {
 		name  string
-		edit  func(*connectwise.Config)
+		new   func() error
 		field string
 	}{
-		{"trailing newline on private key", func(c *connectwise.Config) { c.PrivateKey += "\n" }, "PrivateKey"},
-		{"space in public key", func(c *connectwise.Config) { c.PublicKey = " " + c.PublicKey }, "PublicKey"},
-		{"missing company id", func(c *connectwise.Config) { c.CompanyID = "" }, "CompanyID"},
-		{"plain http to a real host", func(c *connectwise.Config) { c.Site = "http://na.myconnectwise.net" }, "Site"},
-		{"ftp scheme", func(c *connectwise.Config) { c.Site = "ftp://api-na.myconnectwise.net" }, "Site"},
+		{"no client", func() error { _, err := officeprotect.New(nil, f.src, store); return err }, "Client"},
+		{"no source", func() error { _, err := officeprotect.New(c, nil, store); return err }, "Source"},
+		{"no store", func() error { _, err := officeprotect.New(c, f.src, nil); return err }, "Store"},
+		{"bad instance", func() error {
+			_, err := officeprotect.New(c, f.src, store, officeprotect.WithInstance("a/b"))
+			return err
+		}, "Instance"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg := base
-			tc.edit(&cfg)
-			_, err := officeprotect.New(cfg, f.src)
-			var ce *connectwise.ConfigError
-			if !errors.As(err, &ce) || ce.Field != tc.field {
-				t.Fatalf("err = %v, want a ConfigError for %s", err, tc.field)
-			}
-		})
-	}
-	if _, err := officeprotect.New(base, nil); err == nil {
-		t.Error("New accepted a nil event source")
+		var ce *bridge.ConfigError
+		if err := tc.new(); !errors.As(err, &ce) || ce.Field != tc.field {
+			t.Errorf("%s: err = %v, want a ConfigError for %s", tc.name, err, tc.field)
+		}
 	}
 }
 
@@ -102,8 +99,8 @@ func TestCheckConnectionReportsMissingRights(t *testing.T) {
 		t.Errorf("Err() = %v", chk.Err())
 	}
 	// A setup whose check failed cannot be confirmed.
-	_ = f.in.SetEmergencyContact("soc@msp.example.com")
-	if _, err := f.in.ConfirmSetup(f.ctx, nil); !errors.Is(err, officeprotect.ErrNotChecked) {
+	_ = f.in.SetEmergencyContact(f.ctx, "soc@msp.example.com")
+	if _, err := f.in.ConfirmSetup(f.ctx); !errors.Is(err, officeprotect.ErrNotChecked) {
 		t.Errorf("ConfirmSetup after a failed check: %v", err)
 	}
 }
@@ -132,7 +129,11 @@ func TestCheckConnectionRejectsBadCredentials(t *testing.T) {
 	f := newFixture(t)
 	cfg := f.psa.Config()
 	cfg.PrivateKey = "not-the-key"
-	in, err := officeprotect.New(cfg, f.src, fastPSA())
+	bad, err := connectwise.NewClient(cfg, fastPSA...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := officeprotect.New(bad, f.src, f.store)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,8 +97,8 @@ func TestSetMappingValidates(t *testing.T) {
 			}
 		})
 	}
-	if len(f.in.Mappings()) != 0 {
-		t.Fatalf("rejected mappings were stored: %v", f.in.Mappings())
+	if len(f.mappings()) != 0 {
+		t.Fatalf("rejected mappings were stored: %v", f.mappings())
 	}
 	// An inactive company may be mapped with the flow disabled.
 	if err := f.in.SetMapping(f.ctx, "t-acme", f.hooli.ID, false); err != nil {
@@ -107,13 +107,15 @@ func TestSetMappingValidates(t *testing.T) {
 	if err := f.in.SetMapping(f.ctx, "t-globex", f.globex.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	m := f.in.Mappings()
+	m := f.mappings()
 	if len(m) != 2 || m[0].TenantID != "t-acme" || m[0].Enabled || m[0].Company.Identifier != "Hooli" || !m[1].Enabled {
 		t.Fatalf("mappings = %+v", m)
 	}
-	f.in.RemoveMapping("t-acme")
-	if len(f.in.Mappings()) != 1 {
-		t.Fatalf("RemoveMapping left %+v", f.in.Mappings())
+	if err := f.in.RemoveMapping(f.ctx, "t-acme"); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.mappings()) != 1 {
+		t.Fatalf("RemoveMapping left %+v", f.mappings())
 	}
 }
 
@@ -152,17 +154,17 @@ func TestSetTicketStatusRejectsClosedAndForeignStatuses(t *testing.T) {
 			}
 		})
 	}
-	if got := f.in.TicketStatus(); got != (connectwise.Ref{}) {
+	if got := f.status(); got != (connectwise.Ref{}) {
 		t.Fatalf("a rejected status was kept: %+v", got)
 	}
 	if err := f.in.SetTicketStatus(f.ctx, connectwise.Ref{Name: "in progress"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.in.TicketStatus(); got.ID != statusID(t, f, f.serviceDesk.ID, "In Progress") || got.Name != "In Progress" {
+	if got := f.status(); got.ID != statusID(t, f, f.serviceDesk.ID, "In Progress") || got.Name != "In Progress" {
 		t.Fatalf("status = %+v", got)
 	}
-	if err := f.in.SetTicketStatus(f.ctx, connectwise.Ref{}); err != nil || f.in.TicketStatus() != (connectwise.Ref{}) {
-		t.Fatalf("resetting to the board default: %v %+v", err, f.in.TicketStatus())
+	if err := f.in.SetTicketStatus(f.ctx, connectwise.Ref{}); err != nil || f.status() != (connectwise.Ref{}) {
+		t.Fatalf("resetting to the board default: %v %+v", err, f.status())
 	}
 }
 
@@ -192,19 +194,19 @@ func TestTicketStatusesFollowTheTargetBoard(t *testing.T) {
 func TestSetEmergencyContact(t *testing.T) {
 	f := newFixture(t)
 	for _, bad := range []string{"", "   ", "soc", "soc@", "@msp.example.com", "soc@localhost", "soc@msp.", "SOC <soc@msp.example.com>", "<soc@msp.example.com>", "soc@msp.example.com, noc@msp.example.com", "soc@@msp.example.com", "soc @msp.example.com"} {
-		err := f.in.SetEmergencyContact(bad)
+		err := f.in.SetEmergencyContact(f.ctx, bad)
 		var se *officeprotect.SettingError
 		if !errors.As(err, &se) || se.Setting != "EmergencyContact" {
 			t.Errorf("SetEmergencyContact(%q) = %v, want an EmergencyContact error", bad, err)
 		}
 	}
-	if f.in.EmergencyContact() != "" {
-		t.Fatalf("a rejected address was kept: %q", f.in.EmergencyContact())
+	if f.contact() != "" {
+		t.Fatalf("a rejected address was kept: %q", f.contact())
 	}
-	if err := f.in.SetEmergencyContact("  soc+alerts@msp.example.com\n"); err != nil {
+	if err := f.in.SetEmergencyContact(f.ctx, "  soc+alerts@msp.example.com\n"); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.in.EmergencyContact(); got != "soc+alerts@msp.example.com" {
+	if got := f.contact(); got != "soc+alerts@msp.example.com" {
 		t.Fatalf("contact = %q", got)
 	}
 }

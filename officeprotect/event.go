@@ -19,9 +19,10 @@ const (
 
 // Event is one Office Protect security event.
 type Event struct {
-	// ID identifies the event for its whole life. It becomes the ticket's
-	// key, which is what makes every write idempotent: never derive it
-	// from the title or the time.
+	// ID identifies the event within its tenant for its whole life (two
+	// tenants may raise events with the same id). With TenantID it becomes
+	// the ticket's key (TicketKey), which is what makes every write
+	// idempotent: never derive it from the title or the time.
 	ID string
 	// TenantID is the Microsoft 365 tenant the event was raised for.
 	TenantID string

@@ -2,13 +2,13 @@ package officeprotect
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
@@ -52,6 +52,11 @@ func (f Failure) Key() string { return string(f.Kind) + ":" + f.Subject }
 
 // Alert is an emergency message for the contact.
 type Alert struct {
+	// ID is the same for every attempt to send the alert of one failure
+	// occurrence, across restarts: a notifier may use it to de-duplicate
+	// (SMTPNotifier makes it the Message-ID, which mail systems use to drop
+	// a second copy). A failure that clears and comes back gets a new ID.
+	ID string
 	// To is the emergency contact's address.
 	To      string
 	Subject string
@@ -65,77 +70,6 @@ type Alert struct {
 type Notifier interface {
 	Notify(ctx context.Context, a Alert) error
 }
-
-type failureState struct {
-	f        Failure
-	notified bool
-}
-
-// health tracks the failures currently active, so that each distinct
-// failure alerts once, not on every event, and alerts again only after it
-// has been seen to clear.
-type health struct {
-	mu       sync.Mutex
-	failures map[string]*failureState
-}
-
-// observe records f and reports whether its contact still has to be told
-// (a new failure, or one whose earlier alert could not be delivered).
-func (h *health) observe(f Failure) (Failure, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	st, ok := h.failures[f.Key()]
-	if !ok {
-		st = &failureState{f: f}
-		h.failures[f.Key()] = st
-	}
-	return st.f, !st.notified
-}
-
-func (h *health) markNotified(key string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if st, ok := h.failures[key]; ok {
-		st.notified = true
-	}
-}
-
-// clear re-arms every active failure matching pred.
-func (h *health) clear(pred func(Failure) bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for k, st := range h.failures {
-		if pred(st.f) {
-			delete(h.failures, k)
-		}
-	}
-}
-
-func (h *health) active() []Failure {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := make([]Failure, 0, len(h.failures))
-	for _, st := range h.failures {
-		out = append(out, st.f)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
-	return out
-}
-
-func (h *health) has(kind FailureKind) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, st := range h.failures {
-		if st.f.Kind == kind {
-			return true
-		}
-	}
-	return false
-}
-
-// Failures returns the failures currently breaking the integration,
-// ordered by key; empty when it is healthy.
-func (in *Integration) Failures() []Failure { return in.health.active() }
 
 // fieldKinds maps the field a PSA validation error names to the failure it
 // reveals: the PSA answers 400 naming company/id, board/id or status/id
@@ -247,7 +181,9 @@ func alertFor(to, site string, f Failure) Alert {
 	fmt.Fprintf(&b, "What to do: %s\n", f.Action)
 	fmt.Fprintf(&b, "First seen: %s\n\n", f.Since.UTC().Format(time.RFC1123))
 	b.WriteString("You are alerted once for this problem. Events that could not be filed are listed in the integration's run reports; processing them again once it is fixed is safe: no ticket is duplicated.\n")
+	sum := sha256.Sum256([]byte(site + "\x00" + f.Key() + "\x00" + f.Since.UTC().Format(time.RFC3339Nano)))
 	return Alert{
+		ID:      "officeprotect-" + hex.EncodeToString(sum[:12]),
 		To:      to,
 		Subject: "Office Protect → ConnectWise integration broken: " + what,
 		Body:    b.String(),

@@ -44,7 +44,7 @@ func TestRevokedCredentialsAlertOncePerFailure(t *testing.T) {
 		!strings.Contains(a.Body, "HTTP 401") || !strings.Contains(a.Body, "Check connection") {
 		t.Errorf("alert %+v", a)
 	}
-	if got := f.in.Failures(); len(got) != 1 || got[0].Kind != officeprotect.FailureCredentials || !got[0].Since.Equal(now) {
+	if got := f.failures(); len(got) != 1 || got[0].Kind != officeprotect.FailureCredentials || !got[0].Since.Equal(now) {
 		t.Errorf("Failures() = %+v", got)
 	}
 
@@ -53,8 +53,8 @@ func TestRevokedCredentialsAlertOncePerFailure(t *testing.T) {
 	if rep := f.process(batch("ok", "t-acme", 1)...); rep.Created != 1 {
 		t.Fatalf("after restore: %v", rep)
 	}
-	if len(f.in.Failures()) != 0 {
-		t.Fatalf("failure did not clear: %+v", f.in.Failures())
+	if len(f.failures()) != 0 {
+		t.Fatalf("failure did not clear: %+v", f.failures())
 	}
 	f.psa.RevokeCredentials()
 	_, _ = f.in.Process(f.ctx, batch("again", "t-acme", 1))
@@ -93,8 +93,8 @@ func TestRemovedPermissionAlertsOnceAndNamesTheRight(t *testing.T) {
 	if rep := f.process(batch("fixed", "t-globex", 1)...); rep.Created != 1 {
 		t.Fatalf("after re-granting: %v", rep)
 	}
-	if len(f.in.Failures()) != 0 {
-		t.Fatalf("failures did not clear: %+v", f.in.Failures())
+	if len(f.failures()) != 0 {
+		t.Fatalf("failures did not clear: %+v", f.failures())
 	}
 }
 
@@ -109,8 +109,8 @@ func TestPermissionFailureClearsOnlyWhenTheRightIsBack(t *testing.T) {
 	if rep := f.process(event("seen", "t-acme", ago(time.Hour))); rep.Unchanged != 1 {
 		t.Fatalf("%v", rep)
 	}
-	if len(f.in.Failures()) != 1 {
-		t.Fatalf("failure cleared while the right is still missing: %+v", f.in.Failures())
+	if len(f.failures()) != 1 {
+		t.Fatalf("failure cleared while the right is still missing: %+v", f.failures())
 	}
 	_, _ = f.in.Process(f.ctx, batch("y", "t-acme", 1))
 	if got := f.rec.Alerts(); len(got) != 1 {
@@ -127,7 +127,7 @@ func TestDeletedCompanyAlertsOncePerCompany(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a per-company failure stopped the run: %v", err)
 	}
-	if len(rep.Failed) != 5 || len(rep.Notified) != 2 {
+	if len(rep.FailedEvents) != 5 || len(rep.Notified) != 2 {
 		t.Fatalf("report %v, alerts %s", rep, kinds(rep.Notified))
 	}
 	want := fmt.Sprintf("[company-unavailable:%d company-unavailable:%d]", f.acme.ID, f.globex.ID)
@@ -148,7 +148,7 @@ func TestDeletedCompanyAlertsOncePerCompany(t *testing.T) {
 	if rep.Created != 1 {
 		t.Fatalf("%v", rep)
 	}
-	if got := f.in.Failures(); len(got) != 1 || got[0].Subject != fmt.Sprint(f.acme.ID) {
+	if got := f.failures(); len(got) != 1 || got[0].Subject != fmt.Sprint(f.acme.ID) {
 		t.Fatalf("failures %+v", got)
 	}
 	// Globex breaks again: alerted again.
@@ -171,12 +171,12 @@ func TestDeletedBoardAlertsOnce(t *testing.T) {
 		t.Fatalf("alerts %s", kinds(alerts))
 	}
 	// Re-confirming picks a board that exists and clears the failure.
-	res, err := f.in.ConfirmSetup(f.ctx, nil)
+	res, err := f.in.ConfirmSetup(f.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Board.Board.ID != f.helpDesk.ID || len(f.in.Failures()) != 0 {
-		t.Fatalf("board %+v failures %+v", res.Board, f.in.Failures())
+	if res.Board.Board.ID != f.helpDesk.ID || len(f.failures()) != 0 {
+		t.Fatalf("board %+v failures %+v", res.Board, f.failures())
 	}
 }
 
@@ -186,10 +186,10 @@ func TestOrdinaryFailuresDoNotPage(t *testing.T) {
 	// The PSA has a bad moment: every ticket create answers 500.
 	f.psa.InjectFault(cwtest.Fault{Method: http.MethodPost, PathContains: "/service/tickets", Status: http.StatusInternalServerError})
 	rep, err := f.in.Process(f.ctx, batch("t", "t-acme", 2))
-	if len(f.rec.Alerts()) != 0 || len(f.in.Failures()) != 0 {
+	if len(f.rec.Alerts()) != 0 || len(f.failures()) != 0 {
 		t.Fatalf("transient errors paged the contact: %s (err %v)", kinds(f.rec.Alerts()), err)
 	}
-	if rep == nil || len(rep.Failed) != 2 {
+	if rep == nil || len(rep.FailedEvents) != 2 {
 		t.Fatalf("report %v", rep)
 	}
 	f.psa.ClearFaults()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/officeprotect"
 	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 )
@@ -25,6 +26,10 @@ type fixture struct {
 	src *officeprotecttest.Source
 	rec *officeprotecttest.Recorder
 	in  *officeprotect.Integration
+	// store holds the integration's state; restart builds a fresh
+	// Integration on it.
+	store flow.Store
+	opts  []officeprotect.Option
 	// clock is what the integration reads as the time; tests move it.
 	clock time.Time
 
@@ -33,11 +38,21 @@ type fixture struct {
 }
 
 // fastPSA keeps retries and rate limiting from slowing tests down.
-func fastPSA() officeprotect.Option {
-	return officeprotect.WithPSAOptions(
-		connectwise.WithRateLimit(0, 1),
-		connectwise.WithRetry(2, time.Millisecond, 2*time.Millisecond),
-		connectwise.WithMaxRetryAfter(2*time.Millisecond))
+var fastPSA = []connectwise.Option{
+	connectwise.WithRateLimit(0, 1),
+	connectwise.WithRetry(2, time.Millisecond, 2*time.Millisecond),
+	connectwise.WithMaxRetryAfter(2 * time.Millisecond),
+}
+
+// psaClient is a PSA client of the simulator, as a host application
+// builds one and passes it to the flow.
+func psaClient(t *testing.T, psa *cwtest.Server) *connectwise.Client {
+	t.Helper()
+	c, err := connectwise.NewClient(psa.Config(), fastPSA...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // newFixture starts a PSA simulator and an event source with four active
@@ -76,17 +91,25 @@ func newFixture(t *testing.T, opts ...officeprotect.Option) *fixture {
 	f.helpDesk, ok = f.psa.BoardByName("Help Desk")
 	must(ok, "Help Desk board")
 
-	all := append([]officeprotect.Option{
-		fastPSA(),
+	f.store = flow.NewMemoryStore()
+	f.opts = append([]officeprotect.Option{
 		officeprotect.WithClock(func() time.Time { return f.clock }),
 		officeprotect.WithNotifier(f.rec),
 	}, opts...)
-	in, err := officeprotect.New(f.psa.Config(), f.src, all...)
+	f.restart()
+	return f
+}
+
+// restart replaces the integration by a fresh one on the same store and
+// PSA, as a restarted process builds it: nothing carries over but the
+// store.
+func (f *fixture) restart() {
+	f.t.Helper()
+	in, err := officeprotect.New(psaClient(f.t, f.psa), f.src, f.store, f.opts...)
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
 	f.in = in
-	return f
 }
 
 // configure runs the guide's steps up to, not including, ConfirmSetup:
@@ -107,7 +130,7 @@ func (f *fixture) configure() {
 			f.t.Fatalf("SetMapping(%s): %v", m.tenant, err)
 		}
 	}
-	if err := f.in.SetEmergencyContact("soc@msp.example.com"); err != nil {
+	if err := f.in.SetEmergencyContact(f.ctx, "soc@msp.example.com"); err != nil {
 		f.t.Fatal(err)
 	}
 }
@@ -116,7 +139,7 @@ func (f *fixture) configure() {
 func (f *fixture) confirm() *officeprotect.SetupResult {
 	f.t.Helper()
 	f.configure()
-	res, err := f.in.ConfirmSetup(f.ctx, nil)
+	res, err := f.in.ConfirmSetup(f.ctx)
 	if err != nil {
 		f.t.Fatalf("ConfirmSetup: %v", err)
 	}
@@ -141,6 +164,11 @@ func (f *fixture) tickets() map[string][]cwtest.Ticket {
 			continue
 		}
 		key, _, _ := strings.Cut(rest, "#")
+		// Keys are "<tenant>/<event>": the tests' event ids are unique
+		// across tenants unless a test says otherwise.
+		if i := strings.LastIndexByte(key, '/'); i >= 0 {
+			key = key[i+1:]
+		}
 		out[key] = append(out[key], t)
 	}
 	return out
@@ -149,7 +177,7 @@ func (f *fixture) tickets() map[string][]cwtest.Ticket {
 // ticketCount counts every ticket in the simulator.
 func (f *fixture) ticketCount() int { return len(f.psa.Tickets()) }
 
-func (f *fixture) process(events ...officeprotect.Event) *officeprotect.RunReport {
+func (f *fixture) process(events ...officeprotect.Event) *officeprotect.Report {
 	f.t.Helper()
 	rep, err := f.in.Process(f.ctx, events)
 	if err != nil {
@@ -164,4 +192,32 @@ func ids[T any](xs []T, id func(T) string) string {
 		out = append(out, id(x))
 	}
 	return fmt.Sprint(out)
+}
+
+func must[T any](t *testing.T, v T, err error) T {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func (f *fixture) mappings() []officeprotect.Mapping {
+	m, err := f.in.Mappings(f.ctx)
+	return must(f.t, m, err)
+}
+
+func (f *fixture) status() connectwise.Ref {
+	s, err := f.in.TicketStatus(f.ctx)
+	return must(f.t, s, err)
+}
+
+func (f *fixture) contact() string {
+	c, err := f.in.EmergencyContact(f.ctx)
+	return must(f.t, c, err)
+}
+
+func (f *fixture) failures() []officeprotect.Failure {
+	fs, err := f.in.Failures(f.ctx)
+	return must(f.t, fs, err)
 }

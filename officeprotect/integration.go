@@ -4,14 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"sync"
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/connectwise/flow"
 )
 
 // Source is the ticketsync source name: every ticket this integration
-// writes carries "officeprotect:<event id>" in externalXRef.
+// writes carries "officeprotect:<ticket key>" in externalXRef, where the
+// key names the tenant and the event (see TicketKey).
 const Source = "officeprotect"
 
 // BackfillWindow is how far back ConfirmSetup creates tickets: the setup
@@ -25,7 +29,8 @@ var (
 	// ErrNotChecked is returned by ConfirmSetup until CheckConnection has
 	// passed (credentials valid and every required right granted).
 	ErrNotChecked = errors.New("officeprotect: check connection has not passed yet: run CheckConnection and fix what it reports")
-	// ErrNotConfirmed is returned by Process until ConfirmSetup succeeded.
+	// ErrNotConfirmed is returned by Run and Process until ConfirmSetup
+	// succeeded (in this process or one before it on the same store).
 	ErrNotConfirmed = errors.New("officeprotect: setup is not confirmed: run ConfirmSetup first")
 )
 
@@ -76,37 +81,74 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithNotifier sets where emergency alerts go. Without one, failures are
-// still tracked and reported in each RunReport, but nobody is alerted.
+// still tracked and reported in each Report, but nobody is alerted.
 func WithNotifier(n Notifier) Option {
 	return func(in *Integration) { in.notifier = n }
 }
 
-// WithPSAOptions passes options to the PSA client (rate limit, retries,
-// HTTP client, logger).
-func WithPSAOptions(opts ...connectwise.Option) Option {
-	return func(in *Integration) { in.psaOpts = append(in.psaOpts, opts...) }
+// WithProgress reports the advance of ConfirmSetup and of every Run (the
+// setup backfill and live runs): Step is a Stage, Key the event's ticket
+// key. It is never called concurrently.
+func WithProgress(f flow.ProgressFunc) Option {
+	return func(in *Integration) { in.progress = f }
+}
+
+// WithOverlap sets how far before the last run's start the next Run reads
+// again (default 10 minutes): events that reach Office Protect's feed after
+// a run started, but were triggered before it, are caught by the next one.
+// Events read twice cost a lookup, never a second ticket.
+func WithOverlap(d time.Duration) Option {
+	return func(in *Integration) {
+		if d >= 0 {
+			in.overlap = d
+		}
+	}
+}
+
+// WithInstance names this integration's state in the store, so several
+// Office Protect integrations (one per MSP, say) can share one store. The
+// default is "default". Names are 1-64 letters, digits, dots, dashes or
+// underscores.
+func WithInstance(name string) Option {
+	return func(in *Integration) { in.instance = name }
 }
 
 // Integration is one MSP's Office Protect → ConnectWise PSA integration.
 // Its methods follow the setup guide's order; all are safe for concurrent
-// use. The configuration lives in memory: persisting it is the caller's
-// concern, while the PSA itself remembers which events have tickets.
+// use. Everything it must remember (mappings, ticket settings, the
+// confirmed board, the backfill and live watermarks, failures and whether
+// the emergency contact was told) is in its Store, so a restarted process
+// picks up where the last one stopped; the PSA itself remembers which
+// events have tickets.
 type Integration struct {
 	client   *connectwise.Client
 	source   EventSource
+	store    flow.Store
+	instance string
 	now      func() time.Time
 	notifier Notifier
-	psaOpts  []connectwise.Option
+	progress flow.ProgressFunc
+	overlap  time.Duration
 
-	mu        sync.Mutex
-	check     *ConnectionCheck // last CheckConnection, nil before
-	mappings  map[string]Mapping
-	status    connectwise.Ref // requested status on creation; zero = board default
-	contact   string
-	target    *target // resolved board and status; nil until resolved
-	confirmed bool
+	mu    sync.Mutex
+	check *ConnectionCheck // last CheckConnection in this process, nil before
+	// runMu serialises runs in this process: the watermark each one
+	// advances must follow the order the runs read their events in.
+	runMu sync.Mutex
+	// progressMu keeps progress callbacks of concurrent steps apart.
+	progressMu sync.Mutex
+	// notifyMu serialises deciding to alert and recording it.
+	notifyMu sync.Mutex
+	// crashBeforeNotify, set by tests only, stops a run between recording
+	// a failure and alerting the contact, as a crash would.
+	crashBeforeNotify func() error
+}
 
-	health health
+func (in *Integration) beforeNotify(context.Context) error {
+	if in.crashBeforeNotify != nil {
+		return in.crashBeforeNotify()
+	}
+	return nil
 }
 
 // target is where tickets go, resolved against the live PSA.
@@ -115,31 +157,39 @@ type target struct {
 	status connectwise.Ref
 }
 
-// New validates the PSA settings (site, company id, keys and clientId, with
-// exactly the PSA client's rules: no stray whitespace, https except for
-// loopback simulators) and returns an integration reading events from
-// source. A bad setting is reported as a *connectwise.ConfigError naming
-// the field. Nothing is sent until CheckConnection.
-func New(psa connectwise.Config, source EventSource, opts ...Option) (*Integration, error) {
-	if source == nil {
-		return nil, errors.New("officeprotect: nil EventSource")
-	}
-	in := &Integration{source: source, now: time.Now, mappings: map[string]Mapping{}}
+// DefaultOverlap is how far back before the last run's start Run reads
+// again unless WithOverlap says otherwise.
+const DefaultOverlap = 10 * time.Minute
+
+var instanceRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// New returns an integration filing the events of source as tickets
+// through psa, remembering its state in store. The PSA client is the
+// caller's, so one client (one rate budget) can serve several flows on one
+// PSA. A missing argument or a bad option is a *bridge.ConfigError naming
+// it. Nothing is sent until a step is taken; state a previous process left
+// in store is used as it is (see Run).
+func New(psa *connectwise.Client, source EventSource, store flow.Store, opts ...Option) (*Integration, error) {
+	in := &Integration{client: psa, source: source, store: store, now: time.Now, instance: "default", overlap: DefaultOverlap}
 	for _, o := range opts {
 		o(in)
 	}
-	c, err := connectwise.NewClient(psa, in.psaOpts...)
-	if err != nil {
-		return nil, fmt.Errorf("officeprotect: %w", err)
+	switch {
+	case psa == nil:
+		return nil, &bridge.ConfigError{API: "officeprotect", Field: "Client", Problem: "a *connectwise.Client is required"}
+	case source == nil:
+		return nil, &bridge.ConfigError{API: "officeprotect", Field: "Source", Problem: "an EventSource is required"}
+	case store == nil:
+		return nil, &bridge.ConfigError{API: "officeprotect", Field: "Store", Problem: "a flow.Store is required (flow.NewMemoryStore or flow.Open)"}
+	case !instanceRE.MatchString(in.instance):
+		return nil, &bridge.ConfigError{API: "officeprotect", Field: "Instance", Problem: "must be 1-64 letters, digits, dots, dashes or underscores"}
 	}
-	in.client = c
-	in.health.failures = map[string]*failureState{}
 	return in, nil
 }
 
 // String identifies the integration without any credential.
 func (in *Integration) String() string {
-	return "officeprotect.Integration{" + in.client.String() + "}"
+	return "officeprotect.Integration{" + in.instance + " " + in.client.String() + "}"
 }
 
 // GoString makes %#v as safe as %v.
@@ -205,7 +255,9 @@ func (in *Integration) CheckConnection(ctx context.Context) (*ConnectionCheck, e
 	in.mu.Unlock()
 	if chk.OK() {
 		// The user just proved the credentials and role are fine again.
-		in.health.clear(func(f Failure) bool { return f.Kind == FailureCredentials || f.Kind == FailurePermission })
+		if err := in.clearFailures(ctx, func(f Failure) bool { return f.Kind == FailureCredentials || f.Kind == FailurePermission }); err != nil {
+			return chk, err
+		}
 	}
 	return chk, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/internal/namematch"
 )
 
@@ -88,7 +89,10 @@ func (in *Integration) SuggestMappings(ctx context.Context) ([]Suggestion, error
 			active = append(active, c)
 		}
 	}
-	mappings := in.Mappings()
+	mappings, err := in.Mappings(ctx)
+	if err != nil {
+		return nil, err
+	}
 	mapped := map[string]Mapping{}
 	for _, m := range mappings {
 		mapped[m.TenantID] = m
@@ -177,27 +181,33 @@ func (in *Integration) SetMapping(ctx context.Context, tenantID string, companyI
 			return fail(fmt.Sprintf("PSA company %q is inactive and cannot receive tickets; reactivate it or map the tenant disabled", co.Identifier), nil)
 		}
 	}
-	in.mu.Lock()
-	in.mappings[tenantID] = Mapping{TenantID: tenantID, Company: connectwise.Ref{ID: co.ID, Identifier: co.Identifier, Name: co.Name}, Enabled: enabled}
-	in.mu.Unlock()
+	m := Mapping{TenantID: tenantID, Company: connectwise.Ref{ID: co.ID, Identifier: co.Identifier, Name: co.Name}, Enabled: enabled}
+	if err := flow.PutJSON(ctx, in.store, in.mappingKey(tenantID), m); err != nil {
+		return fmt.Errorf("officeprotect: saving the mapping of tenant %q: %w", tenantID, err)
+	}
 	return nil
 }
 
 // RemoveMapping unmaps a tenant: it gets no tickets from then on.
-func (in *Integration) RemoveMapping(tenantID string) {
-	in.mu.Lock()
-	delete(in.mappings, strings.TrimSpace(tenantID))
-	in.mu.Unlock()
+func (in *Integration) RemoveMapping(ctx context.Context, tenantID string) error {
+	if err := in.store.Delete(ctx, in.mappingKey(strings.TrimSpace(tenantID))); err != nil {
+		return fmt.Errorf("officeprotect: removing the mapping of tenant %q: %w", tenantID, err)
+	}
+	return nil
 }
 
-// Mappings returns the current mappings, ordered by tenant id.
-func (in *Integration) Mappings() []Mapping {
-	in.mu.Lock()
-	out := make([]Mapping, 0, len(in.mappings))
-	for _, m := range in.mappings {
+// Mappings returns the current mappings, ordered by tenant id. They are
+// read from the store; a mapping that does not decode is a
+// *flow.StateError naming its key.
+func (in *Integration) Mappings(ctx context.Context) ([]Mapping, error) {
+	ms, err := in.loadMappings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Mapping, 0, len(ms))
+	for _, m := range ms {
 		out = append(out, m)
 	}
-	in.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].TenantID < out[j].TenantID })
-	return out
+	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 )
 
@@ -24,8 +25,8 @@ const (
 	// SkipOutsideWindow: the source returned an event older than asked
 	// for (older than 48 hours during the setup backfill).
 	SkipOutsideWindow SkipReason = "outside-window"
-	// SkipDuplicate: the same event id appeared again in one batch; the
-	// last occurrence is the one filed.
+	// SkipDuplicate: the same event (tenant and id) appeared again in one
+	// batch; the last occurrence is the one filed.
 	SkipDuplicate SkipReason = "duplicate-in-batch"
 	// SkipInvalid: the event has no id, so it cannot be filed idempotently.
 	SkipInvalid SkipReason = "invalid-event"
@@ -43,22 +44,37 @@ type FailedEvent struct {
 	Err               error
 }
 
-// RunReport is the outcome of one batch of events (a backfill or a live
-// run).
-type RunReport struct {
-	// Events is how many events the batch held.
+// Report is the outcome of one run (the setup backfill, a live Run, or a
+// Process of events the caller holds). The embedded flow.Report is the
+// core every flow shares: Created, Updated, Unchanged, Skipped (by
+// reason), Failed, Calls (ticketsync's PSA calls; the lookup of tickets
+// under the old key and failure diagnosis are not counted), Duration and
+// Resumed.
+type Report struct {
+	flow.Report
+	// Since is where the run read events from (zero for Process).
+	Since time.Time
+	// Backfill is set when the run filed (or finished filing) the setup's
+	// 48-hour backfill.
+	Backfill bool
+	// Events is how many events the run held.
 	Events int
-	// Created, Updated, Reopened and Unchanged count tickets by what the
-	// run did to them. Unchanged tickets already existed: re-processing an
-	// event costs no write.
-	Created, Updated, Reopened, Unchanged int
-	Skipped                               []Skipped
-	Failed                                []FailedEvent
+	// Reopened counts closed tickets a run reopened.
+	Reopened int
+	// Adopted counts tickets filed under an event id alone (before keys
+	// named the tenant) that this run took over for their tenant's event
+	// instead of creating a second ticket.
+	Adopted int
+	// SkippedEvents and FailedEvents list the events behind Skipped and
+	// Failed.
+	SkippedEvents []Skipped
+	FailedEvents  []FailedEvent
 	// Failures lists the integration-breaking failures this run observed
 	// (each also in Integration.Failures until it clears).
 	Failures []Failure
 	// Notified lists the emergency alerts sent during this run; a failure
-	// already alerted is not alerted again.
+	// already alerted (by this process or one before it) is not alerted
+	// again.
 	Notified []Alert
 	// NotifyErrors lists alerts that could not be delivered; they are
 	// tried again the next time the failure is seen.
@@ -68,63 +84,113 @@ type RunReport struct {
 }
 
 // SkippedFor counts the skipped events with reason r.
-func (r *RunReport) SkippedFor(reason SkipReason) int {
-	n := 0
-	for _, s := range r.Skipped {
-		if s.Reason == reason {
-			n++
-		}
-	}
-	return n
-}
+func (r *Report) SkippedFor(reason SkipReason) int { return r.Skipped[string(reason)] }
 
 // String summarises the run on one line.
-func (r *RunReport) String() string {
-	return fmt.Sprintf("%d events: %d created, %d updated, %d reopened, %d unchanged, %d skipped, %d failed, %d emergency alerts",
-		r.Events, r.Created, r.Updated, r.Reopened, r.Unchanged, len(r.Skipped), len(r.Failed), len(r.Notified))
+func (r *Report) String() string {
+	s := r.Report.String()
+	if r.Reopened > 0 || r.Adopted > 0 {
+		s += fmt.Sprintf(", %d reopened, %d adopted", r.Reopened, r.Adopted)
+	}
+	if len(r.Notified) > 0 {
+		s += fmt.Sprintf(", %d emergency alerts", len(r.Notified))
+	}
+	return s
 }
 
-// snapshot is the configuration one run works with, copied under the lock
-// so that settings may change while a run is in flight.
+// snapshot is the configuration one run works with, read from the store
+// once so that settings may change while a run is in flight.
 type snapshot struct {
+	cfg      config
 	mappings map[string]Mapping
 	target   target
 	contact  string
 }
 
-func (in *Integration) snapshot() (*snapshot, error) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if !in.confirmed || in.target == nil {
-		return nil, ErrNotConfirmed
-	}
-	s := &snapshot{mappings: make(map[string]Mapping, len(in.mappings)), target: *in.target, contact: in.contact}
-	for k, v := range in.mappings {
-		s.mappings[k] = v
-	}
-	return s, nil
-}
-
-// Process files live events as tickets. Events of unmapped or disabled
-// tenants are skipped (and counted, with the reason); events that already
-// have a ticket cost no write. The error is non-nil when the run could not
-// complete (credentials or permissions revoked, PSA unreachable); the
-// report says what was done before. Failures that mean the integration is
-// broken alert the emergency contact once each.
-func (in *Integration) Process(ctx context.Context, events []Event) (*RunReport, error) {
-	snap, err := in.snapshot()
+func (in *Integration) snapshot(ctx context.Context) (*snapshot, error) {
+	cfg, err := in.loadConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return in.run(ctx, snap, events, time.Time{}, "", nil)
+	if !cfg.Confirmed {
+		return nil, ErrNotConfirmed
+	}
+	ms, err := in.loadMappings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &snapshot{cfg: cfg, mappings: ms, target: cfg.target(), contact: cfg.Contact}, nil
+}
+
+// Run is the integration's steady state, and what flow.RunEvery drives: it
+// reads the events triggered since the last run that filed everything
+// (less the overlap, see WithOverlap) or, if the setup's 48-hour backfill
+// did not finish, since the backfill window's start, and files them. The watermark advances in the store only
+// when every event was filed, so a failed event is retried by the next run;
+// events that already have a ticket cost no write, so re-reading is safe.
+// Report.Resumed says the run picked up where an earlier one (possibly in
+// another process) stopped.
+func (in *Integration) Run(ctx context.Context) (*Report, error) {
+	in.runMu.Lock()
+	defer in.runMu.Unlock()
+	snap, err := in.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return in.runFromStore(ctx, snap)
+}
+
+// runFromStore reads and files the events the stored progress calls for.
+// The caller holds runMu.
+func (in *Integration) runFromStore(ctx context.Context, snap *snapshot) (*Report, error) {
+	start := in.now()
+	since, stage, resumed := snap.cfg.Watermark, StageLive, !snap.cfg.Watermark.IsZero()
+	if !snap.cfg.BackfillDone {
+		since, stage = snap.cfg.BackfillSince, StageBackfill
+	}
+	events, err := in.source.Events(ctx, since)
+	if err != nil {
+		return nil, fmt.Errorf("officeprotect: reading events since %s: %w", since.UTC().Format(time.RFC3339), err)
+	}
+	rep, err := in.run(ctx, snap, events, since, stage)
+	rep.Resumed = resumed
+	rep.Since, rep.Backfill = since, stage == StageBackfill
+	if err != nil || len(rep.FailedEvents) > 0 {
+		return rep, err
+	}
+	if err := in.updateConfig(ctx, func(c *config) error {
+		c.BackfillDone = true
+		if w := start.Add(-in.overlap); w.After(c.Watermark) {
+			c.Watermark = w
+		}
+		return nil
+	}); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// Process files events the caller holds (pushed by Office Protect, say).
+// Events of unmapped or disabled tenants are skipped (and counted, with
+// the reason); events that already have a ticket cost no write. The error
+// is non-nil when the run could not complete (credentials or permissions
+// revoked, PSA unreachable); the report says what was done before.
+// Failures that mean the integration is broken alert the emergency contact
+// once each. Process does not move Run's watermark.
+func (in *Integration) Process(ctx context.Context, events []Event) (*Report, error) {
+	snap, err := in.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return in.run(ctx, snap, events, time.Time{}, StageLive)
 }
 
 // ProcessSince reads the events triggered at or after since from the
-// event source and processes them. Overlapping windows are safe: events
-// that already have a ticket are left alone, so a caller can simply
-// re-read from its last successful run's start.
-func (in *Integration) ProcessSince(ctx context.Context, since time.Time) (*RunReport, error) {
-	snap, err := in.snapshot()
+// event source and processes them, without moving Run's watermark.
+// Overlapping windows are safe: events that already have a ticket are left
+// alone.
+func (in *Integration) ProcessSince(ctx context.Context, since time.Time) (*Report, error) {
+	snap, err := in.snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +198,9 @@ func (in *Integration) ProcessSince(ctx context.Context, since time.Time) (*RunR
 	if err != nil {
 		return nil, fmt.Errorf("officeprotect: reading events since %s: %w", since.UTC().Format(time.RFC3339), err)
 	}
-	return in.run(ctx, snap, events, since, "", nil)
+	rep, err := in.run(ctx, snap, events, since, StageLive)
+	rep.Since = since
+	return rep, err
 }
 
 // fallbackTitle stands in for a missing alert title: the PSA requires a
@@ -142,28 +210,43 @@ const fallbackTitle = "Office Protect security event"
 // pending is one event on its way to becoming a ticket.
 type pending struct {
 	ev      Event
+	key     string
 	mapping Mapping
 }
 
+func (in *Integration) emit(p flow.Progress) {
+	if in.progress == nil {
+		return
+	}
+	in.progressMu.Lock()
+	defer in.progressMu.Unlock()
+	p.Flow = Source
+	in.progress(p)
+}
+
 // run files events. since, when set, drops events older than it; stage
-// and progress report advance during the setup backfill.
-func (in *Integration) run(ctx context.Context, snap *snapshot, events []Event, since time.Time, stage Stage, progress func(Progress)) (*RunReport, error) {
-	rep := &RunReport{Events: len(events)}
+// names the step in progress reports. The report is never nil.
+func (in *Integration) run(ctx context.Context, snap *snapshot, events []Event, since time.Time, stage Stage) (*Report, error) {
+	started := time.Now()
+	rep := &Report{Report: flow.Report{Flow: Source}, Events: len(events)}
+	defer func() { rep.Duration = time.Since(started) }()
 	last := map[string]int{}
 	for i, e := range events {
-		last[e.ID] = i
+		last[TicketKey(e.TenantID, e.ID)] = i
 	}
 	byKey := map[string]pending{}
-	var alerts []ticketsync.Alert
+	var order []string
 	for i, e := range events {
 		skip := func(r SkipReason) {
-			rep.Skipped = append(rep.Skipped, Skipped{EventID: e.ID, TenantID: e.TenantID, Reason: r})
+			rep.Skip(string(r))
+			rep.SkippedEvents = append(rep.SkippedEvents, Skipped{EventID: e.ID, TenantID: e.TenantID, Reason: r})
 		}
+		key := TicketKey(e.TenantID, e.ID)
 		m, mapped := snap.mappings[e.TenantID]
 		switch {
 		case strings.TrimSpace(e.ID) == "":
 			skip(SkipInvalid)
-		case last[e.ID] != i:
+		case last[key] != i:
 			skip(SkipDuplicate)
 		case !since.IsZero() && e.TriggeredAt.Before(since):
 			skip(SkipOutsideWindow)
@@ -172,56 +255,46 @@ func (in *Integration) run(ctx context.Context, snap *snapshot, events []Event, 
 		case !m.Enabled:
 			skip(SkipDisabled)
 		default:
-			byKey[e.ID] = pending{ev: e, mapping: m}
-			title := strings.TrimSpace(e.Title)
-			if title == "" {
-				title = fallbackTitle
-				if c := strings.TrimSpace(e.Category); c != "" {
-					title += ": " + c
-				}
-			}
-			alerts = append(alerts, ticketsync.Alert{
-				Key:         e.ID,
-				Company:     connectwise.Ref{ID: m.Company.ID},
-				Board:       connectwise.Ref{ID: snap.target.board.Board.ID},
-				Status:      connectwise.Ref{ID: snap.target.status.ID},
-				Summary:     title,
-				Description: e.Description,
-				Start:       e.TriggeredAt,
-			})
+			byKey[key] = pending{ev: e, key: key, mapping: m}
+			order = append(order, key)
 		}
 	}
-	emit := func(p Progress) {
-		if progress != nil {
-			p.Stage = stage
-			progress(p)
-		}
-	}
-	emit(Progress{Total: len(alerts), Message: fmt.Sprintf("%d events to file, %d skipped", len(alerts), len(rep.Skipped))})
-	if len(alerts) == 0 {
+	in.emit(flow.Progress{Step: string(stage), Total: len(order)})
+	if len(order) == 0 {
 		return rep, nil
 	}
-	// Technicians close these tickets; processing an event again must not
-	// undo their work.
-	policy := ticketsync.Policy{Source: Source, KeepClosed: true}
-	if progress != nil {
-		policy.Progress = func(p ticketsync.Progress) {
-			emit(Progress{Done: p.Done, Total: p.Total, EventID: p.Key, Action: p.Action})
+
+	// Events raised before this store first filed tenant-keyed tickets may
+	// have a ticket under the event id alone: adopt it, never duplicate it.
+	keysSince := snap.cfg.KeysSince
+	if keysSince.IsZero() {
+		keysSince = in.now()
+		if err := in.updateConfig(ctx, func(c *config) error {
+			if c.KeysSince.IsZero() {
+				c.KeysSince = keysSince
+			}
+			keysSince = c.KeysSince
+			return nil
+		}); err != nil {
+			return rep, err
 		}
 	}
-	sy, err := ticketsync.New(in.client, policy)
-	if err != nil {
-		return rep, fmt.Errorf("officeprotect: %w", err)
-	}
-	srep, serr := sy.Sync(ctx, alerts)
-	rep.Sync = srep
-	if srep != nil {
-		rep.Created, rep.Updated, rep.Reopened, rep.Unchanged = srep.Created, srep.Updated, srep.Reopened, srep.Unchanged
-		for _, f := range srep.Failed {
-			rep.Failed = append(rep.Failed, FailedEvent{EventID: f.Key, TenantID: byKey[f.Key].ev.TenantID, Err: f.Err})
+	var cands []pending
+	for _, k := range order {
+		if p := byKey[k]; !p.ev.TriggeredAt.After(keysSince) {
+			cands = append(cands, p)
 		}
 	}
-	in.settle(ctx, snap, rep, byKey, serr)
+	// A failed lookup stops the run like a failed sync: settle sees it, so
+	// revoked keys or a removed right alert the contact either way.
+	adopted, serr := in.adoptLegacy(ctx, cands, snap.mappings)
+	rep.Adopted = adopted
+	if serr == nil {
+		serr = in.file(ctx, snap, rep, order, byKey, stage)
+	}
+	if err := in.settle(ctx, snap, rep, byKey, serr); err != nil {
+		return rep, err
+	}
 	if serr != nil {
 		return rep, fmt.Errorf("officeprotect: %w", serr)
 	}
@@ -230,7 +303,7 @@ func (in *Integration) run(ctx context.Context, snap *snapshot, events []Event, 
 
 // settle classifies what the run saw, alerts the contact about new
 // failures, and re-arms failures the run proved cleared.
-func (in *Integration) settle(ctx context.Context, snap *snapshot, rep *RunReport, byKey map[string]pending, serr error) {
+func (in *Integration) settle(ctx context.Context, snap *snapshot, rep *Report, byKey map[string]pending, serr error) error {
 	now := in.now()
 	var seen []Failure
 	forbidden := connectwise.IsForbidden(serr)
@@ -242,7 +315,7 @@ func (in *Integration) settle(ctx context.Context, snap *snapshot, rep *RunRepor
 	}
 	companies := map[int][]string{}
 	companyErr := map[int]error{}
-	for _, f := range rep.Failed {
+	for _, f := range rep.FailedEvents {
 		if connectwise.IsForbidden(f.Err) && !forbidden {
 			forbidden = true
 			seen = append(seen, in.diagnosePermission(ctx, now, f.Err))
@@ -250,7 +323,7 @@ func (in *Integration) settle(ctx context.Context, snap *snapshot, rep *RunRepor
 		for _, k := range fieldKinds(f.Err) {
 			switch k {
 			case FailureCompany:
-				p := byKey[f.EventID]
+				p := byKey[TicketKey(f.TenantID, f.EventID)]
 				id := p.mapping.Company.ID
 				if !contains(companies[id], p.ev.TenantID) {
 					companies[id] = append(companies[id], p.ev.TenantID)
@@ -279,46 +352,68 @@ func (in *Integration) settle(ctx context.Context, snap *snapshot, rep *RunRepor
 		seen = append(seen, companyFailure(now, co, companies[id], companyErr[id]))
 	}
 
-	in.rearm(ctx, rep, byKey, serr, forbidden)
+	if err := in.rearm(ctx, rep, byKey, serr, forbidden); err != nil {
+		return err
+	}
 
+	// Runs in this process tell the contact one at a time, so two at once
+	// cannot both see a failure as untold.
+	in.notifyMu.Lock()
+	defer in.notifyMu.Unlock()
 	dup := map[string]bool{}
 	for _, f := range seen {
 		if dup[f.Key()] {
 			continue
 		}
 		dup[f.Key()] = true
-		f, tell := in.health.observe(f)
+		// The failure is stored before anyone is told, and marked told only
+		// after the mail went out: a process stopped in between tells the
+		// contact on its next run, and one that told them never does again.
+		f, tell, err := in.observe(ctx, f)
+		if err != nil {
+			return err
+		}
 		rep.Failures = append(rep.Failures, f)
 		if !tell || in.notifier == nil || snap.contact == "" {
 			continue
+		}
+		if err := in.beforeNotify(ctx); err != nil {
+			return err
 		}
 		a := alertFor(snap.contact, in.client.Site(), f)
 		if err := in.notifier.Notify(ctx, a); err != nil {
 			rep.NotifyErrors = append(rep.NotifyErrors, fmt.Errorf("officeprotect: alerting %s about %s: %w", snap.contact, f.Key(), err))
 			continue
 		}
-		in.health.markNotified(f.Key())
 		rep.Notified = append(rep.Notified, a)
+		if err := in.markNotified(ctx, f); err != nil {
+			return fmt.Errorf("officeprotect: recording that %s was told about %s: %w", snap.contact, f.Key(), err)
+		}
 	}
+	return nil
 }
 
 // rearm clears failures the run has shown to be fixed: a failure alerts
 // again only if it comes back after that.
-func (in *Integration) rearm(ctx context.Context, rep *RunReport, byKey map[string]pending, serr error, forbidden bool) {
+func (in *Integration) rearm(ctx context.Context, rep *Report, byKey map[string]pending, serr error, forbidden bool) error {
 	if serr == nil || forbidden {
 		// The PSA authenticated every call (a 403 comes after
 		// authentication): the keys work.
-		in.health.clear(func(f Failure) bool { return f.Kind == FailureCredentials })
+		if err := in.clearFailures(ctx, func(f Failure) bool { return f.Kind == FailureCredentials }); err != nil {
+			return err
+		}
 	}
-	if serr == nil && !forbidden && in.health.has(FailurePermission) {
+	if serr == nil && !forbidden && in.hasFailure(ctx, FailurePermission) {
 		// Only a fresh look at the role tells whether the rights are back:
 		// this run may simply not have needed them.
 		if chk, err := in.checkAccess(ctx); err == nil && chk.OK() {
-			in.health.clear(func(f Failure) bool { return f.Kind == FailurePermission })
+			if err := in.clearFailures(ctx, func(f Failure) bool { return f.Kind == FailurePermission }); err != nil {
+				return err
+			}
 		}
 	}
 	if rep.Sync == nil {
-		return
+		return nil
 	}
 	// Only a create always sends company, board and status (an update
 	// patches them only when they change), so only creates prove them.
@@ -335,7 +430,7 @@ func (in *Integration) rearm(ctx context.Context, rep *RunReport, byKey map[stri
 			statusWorks = true
 		}
 	}
-	in.health.clear(func(f Failure) bool {
+	return in.clearFailures(ctx, func(f Failure) bool {
 		switch f.Kind {
 		case FailureCompany:
 			return created[f.Subject]
@@ -373,13 +468,74 @@ func contains(s []string, v string) bool {
 // It reads every Office Protect ticket, open and closed, so run it
 // occasionally (daily, or after a crash), not with every event. See
 // ticketsync's Syncer.Audit.
-func (in *Integration) Audit(ctx context.Context) (*ticketsync.Report, error) {
-	if _, err := in.snapshot(); err != nil {
+func (in *Integration) Audit(ctx context.Context) (*Report, error) {
+	if _, err := in.snapshot(ctx); err != nil {
 		return nil, err
 	}
 	sy, err := ticketsync.New(in.client, ticketsync.Policy{Source: Source, KeepClosed: true})
 	if err != nil {
 		return nil, fmt.Errorf("officeprotect: %w", err)
 	}
-	return sy.Audit(ctx)
+	srep, err := sy.Audit(ctx)
+	rep := &Report{Report: flow.Report{Flow: Source}, Sync: srep}
+	if srep != nil {
+		rep.Calls, rep.Duration, rep.Closed = srep.Calls, srep.Duration, srep.Repaired
+		rep.Unchanged = srep.Unchanged
+		for _, f := range srep.Failed {
+			rep.Fail(f.Key, f.Err)
+		}
+	}
+	return rep, err
+}
+
+// file hands the events to ticketsync and records what it did in rep; the
+// error is the one that stopped the sync, if any.
+func (in *Integration) file(ctx context.Context, snap *snapshot, rep *Report, order []string, byKey map[string]pending, stage Stage) error {
+	alerts := make([]ticketsync.Alert, 0, len(order))
+	for _, k := range order {
+		p := byKey[k]
+		title := strings.TrimSpace(p.ev.Title)
+		if title == "" {
+			title = fallbackTitle
+			if c := strings.TrimSpace(p.ev.Category); c != "" {
+				title += ": " + c
+			}
+		}
+		alerts = append(alerts, ticketsync.Alert{
+			Key:         k,
+			Company:     connectwise.Ref{ID: p.mapping.Company.ID},
+			Board:       connectwise.Ref{ID: snap.target.board.Board.ID},
+			Status:      connectwise.Ref{ID: snap.target.status.ID},
+			Summary:     title,
+			Description: p.ev.Description,
+			Start:       p.ev.TriggeredAt,
+		})
+	}
+	// Technicians close these tickets; processing an event again must not
+	// undo their work.
+	policy := ticketsync.Policy{Source: Source, KeepClosed: true}
+	if in.progress != nil {
+		policy.Progress = func(p ticketsync.Progress) {
+			in.emit(flow.Progress{Step: string(stage), Done: p.Done, Total: p.Total, Key: p.Key})
+		}
+	}
+	sy, err := ticketsync.New(in.client, policy)
+	if err != nil {
+		return fmt.Errorf("officeprotect: %w", err)
+	}
+	srep, serr := sy.Sync(ctx, alerts)
+	rep.Sync = srep
+	if srep != nil {
+		rep.Created, rep.Updated, rep.Reopened, rep.Unchanged = srep.Created, srep.Updated, srep.Reopened, srep.Unchanged
+		rep.Calls += srep.Calls
+		for range srep.KeptClosed {
+			rep.Skip("kept-closed")
+		}
+		for _, f := range srep.Failed {
+			p := byKey[f.Key]
+			rep.Fail(f.Key, f.Err)
+			rep.FailedEvents = append(rep.FailedEvents, FailedEvent{EventID: p.ev.ID, TenantID: p.ev.TenantID, Err: f.Err})
+		}
+	}
+	return serr
 }

@@ -39,8 +39,8 @@ func TestTicketFieldsAreExactlyTheGuides(t *testing.T) {
 	if tk.Summary != e.Title || tk.InitialDescription != e.Description || tk.RecordType != "ServiceTicket" {
 		t.Errorf("summary %q description %q recordType %q", tk.Summary, tk.InitialDescription, tk.RecordType)
 	}
-	if !strings.HasPrefix(tk.ExternalXRef, "officeprotect:evt-7f3a#") {
-		t.Errorf("externalXRef %q does not carry the event key", tk.ExternalXRef)
+	if !strings.HasPrefix(tk.ExternalXRef, "officeprotect:t-globex/evt-7f3a#") || officeprotect.TicketKey("t-globex", "evt-7f3a") != "t-globex/evt-7f3a" {
+		t.Errorf("externalXRef %q does not carry the tenant and event key", tk.ExternalXRef)
 	}
 	if tk.Board.ID != f.serviceDesk.ID || tk.Status.Name != "New" || tk.ClosedFlag {
 		t.Errorf("board %+v status %+v closed %v", tk.Board, tk.Status, tk.ClosedFlag)
@@ -100,10 +100,10 @@ func TestDuplicatesAreSuppressed(t *testing.T) {
 	}
 	rep = f.process(event("l3", "t-acme", ago(time.Second)), event("l3", "t-acme", ago(time.Second)))
 	if rep.Created != 1 || rep.SkippedFor(officeprotect.SkipDuplicate) != 1 {
-		t.Fatalf("batch with a repeated id: %v %+v", rep, rep.Skipped)
+		t.Fatalf("batch with a repeated id: %v %+v", rep, rep.SkippedEvents)
 	}
 	// Backfilling again after live processing (a second ConfirmSetup).
-	res, err := f.in.ConfirmSetup(f.ctx, nil)
+	res, err := f.in.ConfirmSetup(f.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestDisabledAndUnmappedTenantsRecordNothing(t *testing.T) {
 		t.Fatalf("%d tickets written, sync %v", f.ticketCount(), rep.Sync)
 	}
 	if rep.SkippedFor(officeprotect.SkipDisabled) != 1 || rep.SkippedFor(officeprotect.SkipUnmapped) != 2 || rep.SkippedFor(officeprotect.SkipInvalid) != 1 {
-		t.Fatalf("skipped %+v", rep.Skipped)
+		t.Fatalf("skipped %+v", rep.SkippedEvents)
 	}
 	// Enabling the tenant later starts its flow; disabling stops it again.
 	if err := f.in.SetMapping(f.ctx, "t-initech", f.initech.ID, true); err != nil {
@@ -153,7 +153,9 @@ func TestDisabledAndUnmappedTenantsRecordNothing(t *testing.T) {
 	if rep := f.process(event("i2", "t-initech", ago(time.Minute))); rep.Created != 0 || rep.SkippedFor(officeprotect.SkipDisabled) != 1 {
 		t.Fatalf("disabled again: %v", rep)
 	}
-	f.in.RemoveMapping("t-initech")
+	if err := f.in.RemoveMapping(f.ctx, "t-initech"); err != nil {
+		t.Fatal(err)
+	}
 	if rep := f.process(event("i3", "t-initech", ago(time.Minute))); rep.Created != 0 || rep.SkippedFor(officeprotect.SkipUnmapped) != 1 {
 		t.Fatalf("unmapped: %v", rep)
 	}
@@ -199,7 +201,7 @@ func TestTicketsClosedByATechnicianStayClosed(t *testing.T) {
 		t.ClosedFlag = true
 	})
 	// A second backfill and a live run see the event again.
-	if _, err := f.in.ConfirmSetup(f.ctx, nil); err != nil {
+	if _, err := f.in.ConfirmSetup(f.ctx); err != nil {
 		t.Fatal(err)
 	}
 	if rep := f.process(event("c1", "t-acme", ago(time.Hour))); rep.Created != 0 || rep.Reopened != 0 {
@@ -219,7 +221,7 @@ func TestAuditNeedsConfirmedSetup(t *testing.T) {
 	f.src.Add(event("a1", "t-acme", ago(time.Hour)))
 	f.confirm()
 	rep, err := f.in.Audit(f.ctx)
-	if err != nil || rep.Repaired != 0 || rep.Calls != 1 {
+	if err != nil || rep.Closed != 0 || rep.Calls != 1 {
 		t.Fatalf("audit: %v %v", rep, err)
 	}
 }

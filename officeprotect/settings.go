@@ -67,24 +67,23 @@ func (in *Integration) SetTicketStatus(ctx context.Context, status connectwise.R
 	if err != nil {
 		return err
 	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.status = connectwise.Ref{}
-	if status.ID != 0 || status.Name != "" {
-		in.status = connectwise.Ref{ID: tg.status.ID, Name: tg.status.Name}
-	}
-	if in.target != nil {
-		in.target = tg
-	}
-	return nil
+	return in.updateConfig(ctx, func(c *config) error {
+		c.Status = connectwise.Ref{}
+		if status.ID != 0 || status.Name != "" {
+			c.Status = connectwise.Ref{ID: tg.status.ID, Name: tg.status.Name}
+		}
+		if c.Confirmed {
+			c.Board, c.TargetStatus = tg.board, tg.status
+		}
+		return nil
+	})
 }
 
 // TicketStatus returns the status chosen with SetTicketStatus (zero for
 // the board's default).
-func (in *Integration) TicketStatus() connectwise.Ref {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.status
+func (in *Integration) TicketStatus(ctx context.Context) (connectwise.Ref, error) {
+	c, err := in.loadConfig(ctx)
+	return c.Status, err
 }
 
 // TicketStatuses returns the board tickets will be created on and its
@@ -209,22 +208,21 @@ func (in *Integration) resolveTarget(ctx context.Context, def connectwise.Ref, u
 // breaks. It must be a bare address ("soc@example.com": no display name)
 // whose domain has a dot; surrounding spaces are ignored. It is required
 // before ConfirmSetup.
-func (in *Integration) SetEmergencyContact(email string) error {
+func (in *Integration) SetEmergencyContact(ctx context.Context, email string) error {
 	addr, err := ValidateEmail(email)
 	if err != nil {
 		return err
 	}
-	in.mu.Lock()
-	in.contact = addr
-	in.mu.Unlock()
-	return nil
+	return in.updateConfig(ctx, func(c *config) error {
+		c.Contact = addr
+		return nil
+	})
 }
 
 // EmergencyContact returns the emergency contact address ("" if unset).
-func (in *Integration) EmergencyContact() string {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.contact
+func (in *Integration) EmergencyContact(ctx context.Context) (string, error) {
+	c, err := in.loadConfig(ctx)
+	return c.Contact, err
 }
 
 // ValidateEmail checks an emergency contact address as SetEmergencyContact

@@ -7,31 +7,20 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/connectwise/ticketsync"
+	"github.com/psabridge/psabridge/connectwise/flow"
 )
 
-// Stage is a step of ConfirmSetup.
+// Stage is a step of ConfirmSetup or a run, as flow.Progress.Step names it.
 type Stage string
 
-// ConfirmSetup's stages, in order.
+// ConfirmSetup's stages, in order, and the stage of a live run.
 const (
 	StageCheck          Stage = "check-connection"
 	StageMappings       Stage = "mappings"
 	StageTicketSettings Stage = "ticket-settings"
 	StageBackfill       Stage = "backfill"
+	StageLive           Stage = "live"
 )
-
-// Progress reports ConfirmSetup's advance. During the backfill, Done and
-// Total count ticket writes (events that already have a ticket cost none)
-// and EventID and Action say what was just done.
-type Progress struct {
-	Stage   Stage
-	Message string
-	Done    int
-	Total   int
-	EventID string
-	Action  ticketsync.Action
-}
 
 // SetupResult is what ConfirmSetup validated and did.
 type SetupResult struct {
@@ -53,7 +42,7 @@ type SetupResult struct {
 	BackfillSince time.Time
 	// Backfill reports the tickets created for the last 48 hours' events;
 	// nil if the backfill could not start.
-	Backfill *RunReport
+	Backfill *Report
 }
 
 // ConfirmSetup is the guide's "Confirm setup" button. It refuses to run
@@ -64,22 +53,25 @@ type SetupResult struct {
 // default board; the result explains which) and the ticket status. Only
 // then is the integration up and running, and the security events raised
 // in the last 48 hours (BackfillWindow, inclusive) are filed as tickets,
-// reporting progress to progress (which may be nil).
+// reporting progress to the WithProgress function.
 //
 // A validation problem returns a nil result and a *SettingError (several
 // joined with errors.Join for mappings), or a *connectwise.AccessError.
 // If the backfill itself fails, the setup stays confirmed and the result
 // comes back with the error: re-running ConfirmSetup or ProcessSince is
-// safe.
-func (in *Integration) ConfirmSetup(ctx context.Context, progress func(Progress)) (*SetupResult, error) {
-	emit := func(p Progress) {
-		if progress != nil {
-			progress(p)
-		}
-	}
+// safe. The confirmed setup, and how far the backfill got, are kept in the
+// store: a process stopped during the backfill finishes it in its next Run,
+// over the same window.
+func (in *Integration) ConfirmSetup(ctx context.Context) (*SetupResult, error) {
+	emit := func(st Stage, msg string) { in.emit(flow.Progress{Step: string(st), Key: msg}) }
 	in.mu.Lock()
-	prior, contact, status := in.check, in.contact, in.status
+	prior := in.check
 	in.mu.Unlock()
+	cfg, err := in.loadConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	contact, status := cfg.Contact, cfg.Status
 	if prior == nil || !prior.OK() {
 		return nil, ErrNotChecked
 	}
@@ -87,7 +79,7 @@ func (in *Integration) ConfirmSetup(ctx context.Context, progress func(Progress)
 		return nil, &SettingError{Setting: "EmergencyContact", Problem: "is required before the setup can be confirmed: enter the address to alert when the integration breaks"}
 	}
 
-	emit(Progress{Stage: StageCheck, Message: "verifying the credentials and the API member's rights"})
+	emit(StageCheck, "verifying the credentials and the API member's rights")
 	chk, err := in.checkAccess(ctx)
 	if err != nil {
 		return nil, err
@@ -103,8 +95,11 @@ func (in *Integration) ConfirmSetup(ctx context.Context, progress func(Progress)
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%s / %s: %s is not granted: %s", w.Module, w.Function, w.Right, w.Impact))
 	}
 
-	mappings := in.Mappings()
-	emit(Progress{Stage: StageMappings, Message: fmt.Sprintf("checking the PSA companies of %d mapped tenants", len(mappings))})
+	mappings, err := in.Mappings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	emit(StageMappings, fmt.Sprintf("checking the PSA companies of %d mapped tenants", len(mappings)))
 	var problems []error
 	for _, m := range mappings {
 		co, _, err := in.client.Companies.Get(ctx, m.Company.ID)
@@ -135,33 +130,35 @@ func (in *Integration) ConfirmSetup(ctx context.Context, progress func(Progress)
 		res.Warnings = append(res.Warnings, "no tenant is mapped with its flow enabled: no ticket will be created")
 	}
 
-	emit(Progress{Stage: StageTicketSettings, Message: "choosing the board and checking the ticket status"})
+	emit(StageTicketSettings, "choosing the board and checking the ticket status")
 	tg, warnings, err := in.resolveTarget(ctx, chk.DefaultBoard, "", status)
 	res.Warnings = append(res.Warnings, warnings...)
 	if err != nil {
 		return nil, err
 	}
 	res.Board, res.Status = tg.board, tg.status
-	emit(Progress{Stage: StageTicketSettings, Message: tg.board.Explanation})
+	emit(StageTicketSettings, tg.board.Explanation)
 
-	in.mu.Lock()
-	in.target = tg
-	in.confirmed = true
-	in.mu.Unlock()
+	res.BackfillSince = in.now().Add(-BackfillWindow)
+	in.runMu.Lock()
+	defer in.runMu.Unlock()
+	if err := in.updateConfig(ctx, func(c *config) error {
+		c.Confirmed, c.Board, c.TargetStatus = true, tg.board, tg.status
+		c.BackfillSince, c.BackfillDone, c.Watermark = res.BackfillSince, false, time.Time{}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
 	// Everything was just verified: past failures no longer stand.
-	in.health.clear(func(Failure) bool { return true })
-
-	snap, err := in.snapshot()
+	if err := in.clearFailures(ctx, func(Failure) bool { return true }); err != nil {
+		return res, err
+	}
+	snap, err := in.snapshot(ctx)
 	if err != nil {
 		return res, err
 	}
-	res.BackfillSince = in.now().Add(-BackfillWindow)
-	emit(Progress{Stage: StageBackfill, Message: "reading the security events raised since " + res.BackfillSince.UTC().Format(time.RFC3339)})
-	events, err := in.source.Events(ctx, res.BackfillSince)
-	if err != nil {
-		return res, fmt.Errorf("officeprotect: backfill: reading events: %w", err)
-	}
-	res.Backfill, err = in.run(ctx, snap, events, res.BackfillSince, StageBackfill, emit)
+	emit(StageBackfill, "reading the security events raised since "+res.BackfillSince.UTC().Format(time.RFC3339))
+	res.Backfill, err = in.runFromStore(ctx, snap)
 	if err != nil {
 		return res, fmt.Errorf("officeprotect: backfill: %w", err)
 	}

@@ -8,19 +8,19 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/connectwise/ticketsync"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/officeprotect"
 )
 
 func TestConfirmSetupRefusesUntilCheckedAndContactSet(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.in.ConfirmSetup(f.ctx, nil); !errors.Is(err, officeprotect.ErrNotChecked) {
+	if _, err := f.in.ConfirmSetup(f.ctx); !errors.Is(err, officeprotect.ErrNotChecked) {
 		t.Fatalf("before CheckConnection: %v", err)
 	}
 	if _, err := f.in.CheckConnection(f.ctx); err != nil {
 		t.Fatal(err)
 	}
-	_, err := f.in.ConfirmSetup(f.ctx, nil)
+	_, err := f.in.ConfirmSetup(f.ctx)
 	var se *officeprotect.SettingError
 	if !errors.As(err, &se) || se.Setting != "EmergencyContact" {
 		t.Fatalf("without a contact: %v", err)
@@ -37,7 +37,7 @@ func TestConfirmSetupRechecksRightsLive(t *testing.T) {
 	f := newFixture(t)
 	f.configure()
 	f.psa.SetPermission("Service Tickets", "All", "None", "All", "All")
-	_, err := f.in.ConfirmSetup(f.ctx, nil)
+	_, err := f.in.ConfirmSetup(f.ctx)
 	var ae *connectwise.AccessError
 	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "Service Tickets: Edit") {
 		t.Fatalf("err = %v", err)
@@ -57,7 +57,7 @@ func TestBackfillCoversExactly48Hours(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			in, err := officeprotect.New(f.psa.Config(), tc.source(f), fastPSA(), officeprotect.WithClock(func() time.Time { return now }))
+			in, err := officeprotect.New(psaClient(t, f.psa), tc.source(f), f.store, officeprotect.WithClock(func() time.Time { return now }))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,19 +105,22 @@ func TestConfirmSetupReportsProgressAndSkips(t *testing.T) {
 		event("i1", "t-initech", ago(4*time.Hour)), // disabled
 		event("c1", "t-contoso", ago(5*time.Hour)), // unmapped
 	)
-	f.configure()
 	var stages []officeprotect.Stage
-	var last officeprotect.Progress
+	var last flow.Progress
 	writes := 0
-	res, err := f.in.ConfirmSetup(f.ctx, func(p officeprotect.Progress) {
-		if len(stages) == 0 || stages[len(stages)-1] != p.Stage {
-			stages = append(stages, p.Stage)
+	f.opts = append(f.opts, officeprotect.WithProgress(func(p flow.Progress) {
+		st := officeprotect.Stage(p.Step)
+		if len(stages) == 0 || stages[len(stages)-1] != st {
+			stages = append(stages, st)
 		}
-		if p.Action == ticketsync.ActionCreated {
+		if st == officeprotect.StageBackfill && p.Done > 0 {
 			writes++
 			last = p
 		}
-	})
+	}))
+	f.restart()
+	f.configure()
+	res, err := f.in.ConfirmSetup(f.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +199,7 @@ func TestConfirmSetupUsesTheChosenStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.src.Add(event("e1", "t-acme", ago(time.Minute)))
-	res, err := f.in.ConfirmSetup(f.ctx, nil)
+	res, err := f.in.ConfirmSetup(f.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +218,7 @@ func TestConfirmSetupRejectsUnavailableMappedCompanies(t *testing.T) {
 	f.psa.SetCompanyInactive(f.globex.ID, true)
 	f.psa.SetCompanyInactive(f.initech.ID, true) // disabled: only a warning
 	f.src.Add(event("g1", "t-globex", ago(time.Hour)))
-	_, err := f.in.ConfirmSetup(f.ctx, nil)
+	_, err := f.in.ConfirmSetup(f.ctx)
 	if err == nil {
 		t.Fatal("confirmed with mapped companies deleted and inactive")
 	}
@@ -235,9 +238,11 @@ func TestConfirmSetupRejectsUnavailableMappedCompanies(t *testing.T) {
 		t.Fatal("backfill ran although validation failed")
 	}
 	// Fixing the mappings lets it through, with the disabled one warned about.
-	f.in.RemoveMapping("t-acme")
+	if err := f.in.RemoveMapping(f.ctx, "t-acme"); err != nil {
+		t.Fatal(err)
+	}
 	f.psa.SetCompanyInactive(f.globex.ID, false)
-	res, err := f.in.ConfirmSetup(f.ctx, nil)
+	res, err := f.in.ConfirmSetup(f.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +261,7 @@ func TestConfirmSetupRechecksTheStatusOnTheLiveBoard(t *testing.T) {
 	// the live check catches it.
 	f.psa.DeleteBoard(f.serviceDesk.ID)
 	f.psa.SetMemberDefaultBoard(f.psa.APIMember().ID, f.helpDesk.ID)
-	_, err := f.in.ConfirmSetup(f.ctx, nil)
+	_, err := f.in.ConfirmSetup(f.ctx)
 	var se *officeprotect.SettingError
 	if !errors.As(err, &se) || se.Setting != "TicketStatus" || !strings.Contains(se.Problem, "Help Desk") {
 		t.Fatalf("err = %v", err)
@@ -268,7 +273,7 @@ func TestWithoutTableSetupTheStatusMustBeGivenByID(t *testing.T) {
 	waiting := statusID(t, f, f.serviceDesk.ID, "Waiting")
 	f.psa.RevokePermission("Table Setup")
 	f.configure()
-	_, err := f.in.ConfirmSetup(f.ctx, nil)
+	_, err := f.in.ConfirmSetup(f.ctx)
 	var se *officeprotect.SettingError
 	if !errors.As(err, &se) || se.Setting != "TicketStatus" || !strings.Contains(se.Problem, "Table Setup") {
 		t.Fatalf("err = %v", err)
@@ -277,7 +282,7 @@ func TestWithoutTableSetupTheStatusMustBeGivenByID(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.src.Add(event("e1", "t-acme", ago(time.Hour)))
-	res, err := f.in.ConfirmSetup(f.ctx, nil)
+	res, err := f.in.ConfirmSetup(f.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +298,7 @@ func TestWithoutTableSetupTheStatusMustBeGivenByID(t *testing.T) {
 	// Without Table Setup and without a member default board, no board can
 	// be found at all.
 	f.psa.SetMemberDefaultBoard(f.psa.APIMember().ID, 0)
-	_, err = f.in.ConfirmSetup(f.ctx, nil)
+	_, err = f.in.ConfirmSetup(f.ctx)
 	if !errors.As(err, &se) || se.Setting != "Board" || !strings.Contains(se.Problem, "Table Setup") {
 		t.Fatalf("err = %v", err)
 	}

@@ -270,7 +270,12 @@ func (n *SMTPNotifier) message(a Alert) ([]byte, error) {
 	fmt.Fprintf(&b, "To: %s\r\n", a.To)
 	fmt.Fprintf(&b, "Subject: %s\r\n", mime.QEncoding.Encode("utf-8", subject))
 	fmt.Fprintf(&b, "Date: %s\r\n", time.Now().Format(time.RFC1123Z))
-	fmt.Fprintf(&b, "Message-ID: <%s@%s>\r\n", hex.EncodeToString(id[:]), n.cfg.Host)
+	// The alert's ID makes a resend after a crash the same message.
+	mid := hex.EncodeToString(id[:])
+	if validMessageID(a.ID) {
+		mid = a.ID
+	}
+	fmt.Fprintf(&b, "Message-ID: <%s@%s>\r\n", mid, n.cfg.Host)
 	b.WriteString("MIME-Version: 1.0\r\n")
 	b.WriteString("Content-Type: text/plain; charset=utf-8\r\n")
 	b.WriteString("Content-Transfer-Encoding: quoted-printable\r\n\r\n")
@@ -282,4 +287,18 @@ func (n *SMTPNotifier) message(a Alert) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// validMessageID accepts the IDs alertFor makes (letters, digits, dashes),
+// so no caller-made ID can break the header.
+func validMessageID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
 }

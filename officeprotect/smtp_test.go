@@ -168,3 +168,45 @@ func TestEmergencyAlertByEmailEndToEnd(t *testing.T) {
 		t.Fatalf("email %q\n%s", m.Subject(), m.Text())
 	}
 }
+
+// A resend of the same failure's alert (after a crash between the mail
+// server accepting it and the store recording it) is the same message to
+// mail systems: same Message-ID. Another failure gets another one.
+func TestAlertResendKeepsItsMessageID(t *testing.T) {
+	srv := officeprotecttest.NewSMTPServer(officeprotecttest.WithSMTPAuth("alerts", smtpPassword))
+	defer srv.Close()
+	n, err := officeprotect.NewSMTPNotifier(smtpConfig(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	f.confirm()
+	f.psa.RevokePermission("Service Tickets")
+	rep, _ := f.in.Process(f.ctx, batch("x", "t-acme", 1))
+	if len(rep.Notified) != 1 || rep.Notified[0].ID == "" {
+		t.Fatalf("notified %+v", rep.Notified)
+	}
+	a := rep.Notified[0]
+	other := a
+	other.ID = "officeprotect-another"
+	for _, x := range []officeprotect.Alert{a, a, other} {
+		if err := n.Notify(f.ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 3 {
+		t.Fatalf("%d emails", len(msgs))
+	}
+	id := func(m officeprotecttest.SMTPMessage) string {
+		for _, l := range strings.Split(m.Data, "\r\n") {
+			if v, ok := strings.CutPrefix(l, "Message-ID: "); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	if id(msgs[0]) == "" || id(msgs[0]) != id(msgs[1]) || id(msgs[0]) == id(msgs[2]) || !strings.Contains(id(msgs[0]), a.ID) {
+		t.Errorf("Message-IDs %q %q %q", id(msgs[0]), id(msgs[1]), id(msgs[2]))
+	}
+}

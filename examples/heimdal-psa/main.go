@@ -6,8 +6,14 @@
 // check, save, provision the three boards, configure them, sync customers,
 // raise notifications, sync, clear one Operations notification and sync
 // again (its ticket closes), printing progress and a per-board summary.
+// Then it restarts: the state file (saved settings, board configurations,
+// customer mappings) is closed and opened again by a fresh integration,
+// whose run says it resumed and writes nothing, because nothing changed.
 //
-//	go run ./examples/heimdal-psa
+//	go run ./examples/heimdal-psa [-state FILE]
+//
+// -state names the bbolt state file (default: a new file in a temporary
+// directory, removed at the end).
 //
 // With HEIMDAL_API_KEY, HEIMDAL_CUSTOMER_ID and CW_SITE, CW_COMPANY_ID,
 // CW_PUBLIC_KEY, CW_PRIVATE_KEY, CW_CLIENT_ID set it runs the same setup
@@ -20,10 +26,12 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -31,19 +39,43 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
-	"github.com/psabridge/psabridge/connectwise/ticketsync"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
 )
 
 func main() {
+	flag.StringVar(&statePath, "state", "", "the integration's state file (default: a new file in a temporary directory)")
+	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, os.Stdout, os.Getenv); err != nil {
 		fmt.Fprintln(os.Stderr, "heimdal-psa:", err)
 		os.Exit(1)
 	}
+}
+
+// statePath is the -state flag; empty means a temporary file.
+var statePath string
+
+// openState opens the state file, creating a temporary one when -state is
+// not given; done removes that temporary file.
+func openState() (store flow.Store, path string, done func(), err error) {
+	path, done = statePath, func() {}
+	if path == "" {
+		dir, err := os.MkdirTemp("", "heimdal-psa-")
+		if err != nil {
+			return nil, "", nil, err
+		}
+		path, done = filepath.Join(dir, "state.db"), func() { _ = os.RemoveAll(dir) }
+	}
+	store, err = flow.Open(path)
+	if err != nil {
+		done()
+		return nil, "", nil, err
+	}
+	return store, path, done, nil
 }
 
 // credentialVars select the real services when all are set.
@@ -81,21 +113,23 @@ func runSimulated(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p := newPrinter(out)
-	// The simulators do not throttle; one write at a time keeps the
-	// progress lines in the same order on every run.
-	in, err := psasync.New(hc, hd.ResellerID(),
-		psasync.WithConnectWiseOptions(connectwise.WithRateLimit(0, 1), connectwise.WithRetry(5, time.Millisecond, 10*time.Millisecond)),
-		psasync.WithConcurrency(1),
-		psasync.WithProgress(p.progress))
+	store, path, done, err := openState()
 	if err != nil {
 		return err
 	}
+	defer done()
+	defer func() { _ = store.Close() }()
+	p := newPrinter(out)
+	// The simulators do not throttle; one write at a time keeps the
+	// progress lines in the same order on every run.
+	cwOpts := []connectwise.Option{connectwise.WithRateLimit(0, 1), connectwise.WithRetry(5, time.Millisecond, 10*time.Millisecond)}
+	opts := []psasync.Option{psasync.WithConcurrency(1), psasync.WithProgress(p.progress)}
 	c := cw.Config()
 	settings := psasync.Settings{CompanyID: c.CompanyID, Site: c.Site, PublicKey: c.PublicKey, PrivateKey: c.PrivateKey, ClientID: c.ClientID}
 
 	fmt.Fprintln(out, "Heimdal → ConnectWise PSA, on the embedded simulators")
-	if err := setup(ctx, p, in, settings); err != nil {
+	in, err := setup(ctx, p, hc, store, hd.ResellerID(), settings, cwOpts, opts)
+	if err != nil {
 		return err
 	}
 	if err := customers(ctx, p, in, hd.ResellerID(), ""); err != nil {
@@ -105,7 +139,7 @@ func runSimulated(ctx context.Context, out io.Writer) error {
 	p.step("Raise notifications in Heimdal")
 	raise := func(customer string, m heimdal.Module, target, title, desc string) string {
 		key := hd.Raise(customer, m, target, title, desc)
-		fmt.Fprintf(out, "  %-28s %-6s %-24s %s\n", m.Board(), m, target, title)
+		fmt.Fprintf(out, "  %-28s %-6s %-24s %s\n", psasync.BoardOf(m), m, target, title)
 		return key
 	}
 	disk := raise(heimdaltest.AcmeID, heimdal.ModuleDisk, "ACME-WS01", "Low disk space", "C: is 97% full")
@@ -128,10 +162,55 @@ func runSimulated(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	for _, t := range cw.Tickets() {
-		if strings.HasPrefix(t.ExternalXRef, in.Source(heimdal.BoardOperations)+":"+disk+"#") {
+		if strings.HasPrefix(t.ExternalXRef, in.Source(psasync.BoardOperations)+":"+disk+"#") {
 			fmt.Fprintf(out, "  ticket #%d %q is now %s\n", t.ID, t.Summary, t.Status.Name)
 		}
 	}
+
+	// A restart: the process stops, and a new one builds everything again
+	// from the state file alone.
+	p.step("Restart: open the state file again")
+	if err := store.Close(); err != nil {
+		return err
+	}
+	if store, err = flow.Open(path); err != nil {
+		return err
+	}
+	saved, err := psasync.LoadSettings(ctx, store, hd.ResellerID())
+	if err != nil {
+		return err
+	}
+	pc, err := connectwise.NewClient(connectwise.Config{Site: saved.Site, CompanyID: saved.CompanyID, PublicKey: saved.PublicKey, PrivateKey: saved.PrivateKey, ClientID: saved.ClientID}, cwOpts...)
+	if err != nil {
+		return err
+	}
+	if in, err = psasync.New(hc, pc, store, hd.ResellerID(), opts...); err != nil {
+		return err
+	}
+	ms, err := in.Mappings(ctx)
+	if err != nil {
+		return err
+	}
+	configured := 0
+	for _, b := range psasync.Boards() {
+		if bc, err := in.BoardConfig(ctx, b); err != nil {
+			return err
+		} else if bc != nil {
+			configured++
+		}
+	}
+	fmt.Fprintf(out, "  read back: settings for company %q, %d boards configured, %d customers mapped\n", saved.CompanyID, configured, len(ms))
+	p.step("Sync after the restart")
+	rep, err := in.Run(ctx)
+	p.table(rep)
+	if err != nil {
+		return err
+	}
+	state := "started over"
+	if rep.Resumed {
+		state = "resumed"
+	}
+	fmt.Fprintf(out, "  %s: %d created, %d updated, %d closed, %d unchanged: nothing was done twice\n", state, rep.Created, rep.Updated, rep.Closed, rep.Unchanged)
 	return nil
 }
 
@@ -141,16 +220,23 @@ func runReal(ctx context.Context, out io.Writer, env func(string) string) error 
 		return err
 	}
 	p := newPrinter(out)
-	in, err := psasync.New(hc, env("HEIMDAL_CUSTOMER_ID"), psasync.WithProgress(p.progress))
-	if err != nil {
-		return err
-	}
 	settings := psasync.Settings{
 		CompanyID: env("CW_COMPANY_ID"), Site: env("CW_SITE"),
 		PublicKey: env("CW_PUBLIC_KEY"), PrivateKey: env("CW_PRIVATE_KEY"), ClientID: env("CW_CLIENT_ID"),
 	}
 	fmt.Fprintln(out, "Heimdal → ConnectWise PSA, on the real services")
-	if err := setup(ctx, p, in, settings); err != nil {
+	// Settings are checked before the state file is touched or anything sent.
+	if err := settings.Validate(); err != nil {
+		return err
+	}
+	store, _, done, err := openState()
+	if err != nil {
+		return err
+	}
+	defer done()
+	defer func() { _ = store.Close() }()
+	in, err := setup(ctx, p, hc, store, env("HEIMDAL_CUSTOMER_ID"), settings, nil, []psasync.Option{psasync.WithProgress(p.progress)})
+	if err != nil {
 		return err
 	}
 	if err := customers(ctx, p, in, env("HEIMDAL_CUSTOMER_ID"), env("CW_MAP_COMPANY_ID")); err != nil {
@@ -159,17 +245,22 @@ func runReal(ctx context.Context, out io.Writer, env func(string) string) error 
 	return syncOnce(ctx, p, in, "Sync")
 }
 
-// setup runs the dashboard's setup screen: test, check, save, provision,
-// configure.
-func setup(ctx context.Context, p *printer, in *psasync.Integration, s psasync.Settings) error {
+// setup runs the dashboard's setup screen (Test Connection, check, Save),
+// builds the integration on the saved connection, then provisions and
+// configures the boards.
+func setup(ctx context.Context, p *printer, hc *heimdal.Client, store flow.Store, customerID string, s psasync.Settings, cwOpts []connectwise.Option, opts []psasync.Option) (*psasync.Integration, error) {
 	out := p.out
 	p.step("Test connection")
-	if err := in.UpdateSettings(s); err != nil {
-		return err
-	}
-	info, err := in.TestConnection(ctx)
+	su, err := psasync.NewSetup(store, customerID, cwOpts...)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if err := su.UpdateSettings(s); err != nil {
+		return nil, err
+	}
+	info, err := su.TestConnection(ctx)
+	if err != nil {
+		return nil, err
 	}
 	where := "on-premise"
 	if info.IsCloud {
@@ -178,39 +269,47 @@ func setup(ctx context.Context, p *printer, in *psasync.Integration, s psasync.S
 	fmt.Fprintf(out, "  connected: ConnectWise PSA %s (%s)\n", info.Version, where)
 
 	p.step("Check the API member's security role")
-	rep, err := in.CheckAccess(ctx)
+	rep, err := su.CheckAccess(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Fprintf(out, "  %d rights checked, %d missing\n", len(rep.Checks), len(rep.Missing()))
 	for _, c := range rep.Missing() {
 		fmt.Fprintf(out, "  missing: %s (%s)\n", c, c.Impact)
 	}
 	if !rep.OK() {
-		return rep.Err()
+		return nil, rep.Err()
 	}
 
 	p.step("Save settings")
-	if err := in.Save(); err != nil {
-		return err
+	pc, err := su.Save(ctx)
+	if err != nil {
+		return nil, err
 	}
-	saved, _ := in.Saved()
+	saved, err := psasync.LoadSettings(ctx, store, customerID)
+	if err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(out, "  saved company %q (private key %s)\n", saved.CompanyID, strings.Repeat("*", 8))
+	in, err := psasync.New(hc, pc, store, customerID, opts...)
+	if err != nil {
+		return nil, err
+	}
 
 	p.step("Provision boards")
 	prov, err := in.ProvisionBoards(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, b := range prov.Boards {
 		fmt.Fprintf(out, "  %-28s %s\n", b.Board, summarizeCreated(b.Created))
 	}
 
 	p.step("Configure ticket settings")
-	for _, b := range heimdal.Boards() {
+	for _, b := range psasync.Boards() {
 		bc, err := in.ConfigureBoard(ctx, b, psasync.DefaultBoardSettings(b))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		s := bc.Settings
 		line := fmt.Sprintf("  %-28s status on creation %s", b, s.Status.Name)
@@ -219,7 +318,7 @@ func setup(ctx context.Context, p *printer, in *psasync.Integration, s psasync.S
 		}
 		fmt.Fprintf(out, "%s; %d module types\n", line, len(bc.Routes))
 	}
-	return nil
+	return in, nil
 }
 
 // summarizeCreated turns ["board", "status New", "type CPU", ...] into
@@ -280,16 +379,20 @@ func customers(ctx context.Context, p *printer, in *psasync.Integration, custome
 	for _, m := range cs.Unmatched() {
 		fmt.Fprintf(out, "  %-22s → no matching PSA company: not mapped, no tickets\n", m.Customer.Name)
 	}
-	if err := in.Accept(cs.Proposals()...); err != nil {
+	if err := in.Accept(ctx, cs.Proposals()...); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "  %d customers mapped\n", len(in.Mappings()))
+	ms, err := in.Mappings(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "  %d customers mapped\n", len(ms))
 	return nil
 }
 
 func syncOnce(ctx context.Context, p *printer, in *psasync.Integration, title string) error {
 	p.step(title)
-	rep, err := in.Sync(ctx)
+	rep, err := in.Run(ctx)
 	p.table(rep)
 	return err
 }
@@ -308,11 +411,11 @@ func (p *printer) step(title string) {
 }
 
 // progress is psasync's progress callback; it is never called concurrently.
-func (p *printer) progress(b heimdal.Board, pr ticketsync.Progress) {
-	fmt.Fprintf(p.out, "  %-28s %d/%d %-9s %s\n", b, pr.Done, pr.Total, pr.Action, pr.Key)
+func (p *printer) progress(pr flow.Progress) {
+	fmt.Fprintf(p.out, "  %-28s %d/%d %s\n", pr.Step, pr.Done, pr.Total, pr.Key)
 }
 
-func (p *printer) table(rep *psasync.SyncReport) {
+func (p *printer) table(rep *psasync.Report) {
 	if rep == nil || len(rep.Boards) == 0 {
 		return
 	}
@@ -322,7 +425,7 @@ func (p *printer) table(rep *psasync.SyncReport) {
 	for _, br := range rep.Boards {
 		t := br.Tickets
 		auto := "never"
-		if br.Board == heimdal.BoardOperations {
+		if br.Board == psasync.BoardOperations {
 			auto = "yes"
 			if !br.AutoClose {
 				auto = "skipped"

@@ -26,8 +26,11 @@ func TestRunSimulatedWholeFlow(t *testing.T) {
 		"Umbrella Corporation   → Umbrella Health (Umbrella)",
 		"Zorgon Dynamics ApS    → no matching PSA company",
 		"4 customers mapped",
-		"3/3 created",
-		"1/1 closed",
+		"Heimdal Operations           3/3 200103/MU/",
+		"Heimdal Operations           1/1 200101/DISK/",
+		"read back: settings for company",
+		"3 boards configured, 4 customers mapped",
+		"resumed: 0 created, 0 updated, 0 closed, 6 unchanged: nothing was done twice",
 		`"[DISK] ACME-WS01: Low disk space" is now Closed`,
 	} {
 		if !strings.Contains(got, want) {
@@ -35,12 +38,20 @@ func TestRunSimulatedWholeFlow(t *testing.T) {
 		}
 	}
 	// The first Sync files 3 + 2 + 2 tickets; the second closes the cleared
-	// Operations ticket and leaves Cyber Alerts and M365 alone.
+	// Operations ticket and leaves Cyber Alerts and M365 alone; the one
+	// after the restart writes nothing.
 	tables := strings.Split(got, "  Board ")
-	if len(tables) != 3 {
-		t.Fatalf("%d summary tables, want 2:\n%s", len(tables)-1, got)
+	if len(tables) != 4 {
+		t.Fatalf("%d summary tables, want 3:\n%s", len(tables)-1, got)
 	}
-	first, second := fields(tables[1]), fields(tables[2])
+	first, second, third := fields(tables[1]), fields(tables[2]), fields(tables[3])
+	for board, want := range map[string]string{
+		"Operations": "2 0 0 0 0 2 0 0 yes", "Cyber": "2 0 0 0 0 2 0 0 never", "M365": "2 0 0 0 0 2 0 0 never",
+	} {
+		if third[board] != want {
+			t.Errorf("sync after the restart, %s: %q, want %q", board, third[board], want)
+		}
+	}
 	for board, want := range map[string]string{
 		"Operations": "3 3 0 0 0 0 0 0 yes", "Cyber": "2 2 0 0 0 0 0 0 never", "M365": "2 2 0 0 0 0 0 0 never",
 	} {

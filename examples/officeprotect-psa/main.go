@@ -2,8 +2,14 @@
 // setup guide end to end: check connection, organization mapping (one
 // tenant disabled, one unmapped), ticket status (a closed status is
 // refused), emergency contact, Confirm setup with the 48-hour backfill,
-// live events (processed twice: no duplicate), and finally a permission
-// revoked in the PSA, which alerts the emergency contact once.
+// live events filed by Run, a restart (a fresh integration on the same
+// state file, which resumes and does nothing twice), and finally a
+// permission revoked in the PSA, which alerts the emergency contact once,
+// even across another restart.
+//
+// The integration's state (mappings, ticket settings, watermarks, failures
+// and whether the contact was told) lives in a bbolt file: -state names it
+// (default: a fresh file in a temporary directory).
 //
 // With no environment it runs on embedded simulators: the PSA
 // (connectwise/cwtest), an in-memory Office Protect event source and a
@@ -26,21 +32,25 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/officeprotect"
 	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 )
 
 func main() {
 	write := flag.Bool("write", false, "with CW_* variables: confirm the setup, creating tickets for the demo events in the real PSA")
+	state := flag.String("state", "", "the integration's state file (default: a new file in a temporary directory)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	statePath = *state
 	if _, err := run(ctx, os.Stdout, os.Getenv, *write); err != nil {
 		fmt.Fprintln(os.Stderr, "officeprotect-psa:", err)
 		os.Exit(1)
@@ -54,7 +64,8 @@ type summary struct {
 	Backfilled       int // tickets created by Confirm setup
 	BackfillSkipped  int
 	LiveCreated      int
-	DuplicatesQuiet  int // live events processed a second time: no write
+	DuplicatesQuiet  int // live events read again after the restart: no write
+	Resumed          bool
 	Alerts           int // emergency alerts delivered
 	AlertRuns        int // runs that failed while the integration was broken
 	Recovered        int // tickets filed once the permission was back
@@ -65,6 +76,9 @@ type summary struct {
 // client's conservative defaults (about 10 requests per second). Tests
 // that stand a simulator in for the real PSA lift the limit.
 var realPSAOptions []connectwise.Option
+
+// statePath is the -state flag; empty means a temporary file.
+var statePath string
 
 // demo tenants: mapped by suggestion, except Contoso, which has no
 // matching PSA company and stays unmapped, and Initech, mapped but with
@@ -104,6 +118,10 @@ type env struct {
 	smtp      *officeprotecttest.SMTPServer
 	src       *officeprotecttest.Source
 	in        *officeprotect.Integration
+	psa       *connectwise.Client
+	store     flow.Store
+	path      string
+	opts      []officeprotect.Option
 	now       time.Time
 	sum       *summary
 	companies map[string]connectwise.Ref // tenant → mapped company
@@ -122,6 +140,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string, allowRe
 		PublicKey: getenv("CW_PUBLIC_KEY"), PrivateKey: getenv("CW_PRIVATE_KEY"), ClientID: getenv("CW_CLIENT_ID"),
 	}
 	opts := []officeprotect.Option{}
+	var cwOpts []connectwise.Option
 	var notifier officeprotect.Notifier
 	if cfg.Site == "" {
 		e.sum.Simulated = true
@@ -141,25 +160,38 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string, allowRe
 		}
 		notifier = smtpN
 		// The simulator has no rate limit to respect.
-		opts = append(opts, officeprotect.WithPSAOptions(connectwise.WithRateLimit(0, 1)))
+		cwOpts = append(cwOpts, connectwise.WithRateLimit(0, 1))
 		e.printf("Office Protect → ConnectWise PSA, on embedded simulators (PSA at %s, SMTP at %s)\n", e.sim.URL, e.smtp.Addr())
 	} else {
-		opts = append(opts, officeprotect.WithPSAOptions(realPSAOptions...))
+		cwOpts = append(cwOpts, realPSAOptions...)
 		e.now = time.Now().UTC().Truncate(time.Second)
 		notifier = printNotifier{out}
 		e.printf("Office Protect → ConnectWise PSA, against %s (events from the in-memory demo source)\n", cfg.Site)
 	}
-	now := e.now
-	opts = append(opts, officeprotect.WithClock(func() time.Time { return now }), officeprotect.WithNotifier(notifier))
+	opts = append(opts, officeprotect.WithNotifier(notifier))
 	e.src.Add(history(e.now)...)
 
 	e.printf("\nStep 1  API keys dedicated to Office Protect\n")
-	in, err := officeprotect.New(cfg, e.src, opts...)
+	psa, err := connectwise.NewClient(cfg, cwOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("credentials: %w", err)
 	}
-	e.in = in
-	e.printf("        %s\n", in)
+	e.psa, e.opts = psa, opts
+	e.printf("        PSA %s, company %q, public key %s…\n", psa.Site(), cfg.CompanyID, cfg.PublicKey[:min(4, len(cfg.PublicKey))])
+	e.path = statePath
+	if e.path == "" {
+		dir, err := os.MkdirTemp("", "officeprotect-psa-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		e.path = filepath.Join(dir, "state.db")
+	}
+	if err := e.open(); err != nil {
+		return nil, err
+	}
+	defer func() { _ = e.store.Close() }()
+	e.printf("        state kept in %s\n", e.path)
 
 	if err := e.checkConnection(ctx); err != nil {
 		return nil, err
@@ -175,6 +207,9 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string, allowRe
 		return nil, err
 	}
 	if err := e.live(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.restart(ctx); err != nil {
 		return nil, err
 	}
 	if e.sim != nil {
@@ -257,26 +292,23 @@ func (e *env) configure(ctx context.Context) error {
 	e.printf("        left at the default status of board %q\n", board.Board.Name)
 
 	e.printf("        Emergency contact:\n")
-	if err := e.in.SetEmergencyContact("SOC Team <soc@msp.example.com>"); err != nil {
+	if err := e.in.SetEmergencyContact(ctx, "SOC Team <soc@msp.example.com>"); err != nil {
 		e.printf("        refused: %v\n", err)
 	}
-	if err := e.in.SetEmergencyContact("soc@msp.example.com"); err != nil {
+	if err := e.in.SetEmergencyContact(ctx, "soc@msp.example.com"); err != nil {
 		return err
 	}
-	e.printf("        set to %s\n", e.in.EmergencyContact())
+	contact, err := e.in.EmergencyContact(ctx)
+	if err != nil {
+		return err
+	}
+	e.printf("        set to %s\n", contact)
 	return nil
 }
 
 func (e *env) confirm(ctx context.Context) error {
 	e.printf("\n        Confirm setup\n")
-	res, err := e.in.ConfirmSetup(ctx, func(p officeprotect.Progress) {
-		switch {
-		case p.Message != "":
-			e.printf("        [%s] %s\n", p.Stage, p.Message)
-		case p.Action != "":
-			e.printf("        [%s] %d/%d %s\n", p.Stage, p.Done, p.Total, p.Action)
-		}
-	})
+	res, err := e.in.ConfirmSetup(ctx)
 	if err != nil {
 		return err
 	}
@@ -286,8 +318,8 @@ func (e *env) confirm(ctx context.Context) error {
 	b := res.Backfill
 	e.printf("        Integration up and running. Board: %s.\n", res.Board.Explanation)
 	e.printf("        Backfill of the events raised since %s (48 h, inclusive): %d tickets created, %d skipped (%d disabled tenant, %d unmapped tenant); evt-0999, 49 h old, is not included\n",
-		res.BackfillSince.Format(time.RFC3339), b.Created, len(b.Skipped), b.SkippedFor(officeprotect.SkipDisabled), b.SkippedFor(officeprotect.SkipUnmapped))
-	e.sum.Backfilled, e.sum.BackfillSkipped = b.Created, len(b.Skipped)
+		res.BackfillSince.Format(time.RFC3339), b.Created, len(b.SkippedEvents), b.SkippedFor(officeprotect.SkipDisabled), b.SkippedFor(officeprotect.SkipUnmapped))
+	e.sum.Backfilled, e.sum.BackfillSkipped = b.Created, len(b.SkippedEvents)
 	return nil
 }
 
@@ -299,25 +331,78 @@ func (e *env) live(ctx context.Context) error {
 		ev("evt-2003", "t-initech", "Mass file download from OneDrive", e.now.Add(-time.Minute), officeprotect.SeverityHigh, "OneDrive"),
 	}
 	e.src.Add(live...)
-	rep, err := e.in.Process(ctx, live)
+	// A later clock: the run reads from the backfill's watermark.
+	e.now = e.now.Add(time.Minute)
+	rep, err := e.in.Run(ctx)
 	if err != nil {
 		return err
 	}
-	e.printf("        %s\n", rep)
+	e.printf("        Run: %s\n", rep)
 	e.sum.LiveCreated = rep.Created
-	rep, err = e.in.Process(ctx, live)
-	if err != nil {
-		return err
-	}
-	e.printf("        same events again: %s (nothing duplicated)\n", rep)
-	e.sum.DuplicatesQuiet = rep.Unchanged
 	if e.sim != nil {
 		for _, t := range e.sim.Tickets() {
-			if strings.HasPrefix(t.ExternalXRef, "officeprotect:evt-2002#") {
+			if strings.HasPrefix(t.ExternalXRef, "officeprotect:"+officeprotect.TicketKey("t-acme", "evt-2002")+"#") {
 				e.printf("        long title cut to the PSA's 100 characters: %q\n", t.Summary)
 			}
 		}
 	}
+	return nil
+}
+
+// open opens the state file and builds the integration on it, as a process
+// starting up does.
+func (e *env) open() error {
+	store, err := flow.Open(e.path)
+	if err != nil {
+		return err
+	}
+	now := func() time.Time { return e.now }
+	in, err := officeprotect.New(e.psa, e.src, store, append(e.opts, officeprotect.WithClock(now))...)
+	if err != nil {
+		_ = store.Close()
+		return err
+	}
+	e.store, e.in = store, in
+	return nil
+}
+
+// restart stops the integration (closing its state file) and starts a
+// fresh one on the same file: it must resume, not start over.
+func (e *env) restart(ctx context.Context) error {
+	e.printf("\nRestart  the process stops; a new one opens %s\n", filepath.Base(e.path))
+	if err := e.store.Close(); err != nil {
+		return err
+	}
+	if err := e.open(); err != nil {
+		return err
+	}
+	ms, err := e.in.Mappings(ctx)
+	if err != nil {
+		return err
+	}
+	contact, err := e.in.EmergencyContact(ctx)
+	if err != nil {
+		return err
+	}
+	e.printf("        read back: %d tenant mappings, emergency contact %s, setup confirmed\n", len(ms), contact)
+	// The source re-serves the live events (an overlapping read): they
+	// already have tickets.
+	rep, err := e.in.ProcessSince(ctx, e.now.Add(-5*time.Minute))
+	if err != nil {
+		return err
+	}
+	e.sum.DuplicatesQuiet = rep.Unchanged
+	e.now = e.now.Add(time.Minute)
+	run, err := e.in.Run(ctx)
+	if err != nil {
+		return err
+	}
+	e.sum.Resumed = run.Resumed
+	state := "started over"
+	if run.Resumed {
+		state = "resumed from the stored watermark"
+	}
+	e.printf("        Run: %s; nothing was done twice (%d events read again, %d unchanged)\n", state, rep.Events, rep.Unchanged)
 	return nil
 }
 
@@ -330,6 +415,17 @@ func (e *env) breakage(ctx context.Context) error {
 	}
 	e.src.Add(pending...)
 	for i, batch := range [][]officeprotect.Event{pending[:1], pending[1:], pending} {
+		if i == 2 {
+			// A restart between two failing runs: the store remembers that
+			// the contact was told.
+			if err := e.store.Close(); err != nil {
+				return err
+			}
+			if err := e.open(); err != nil {
+				return err
+			}
+			e.printf("        (process restarted)\n")
+		}
 		rep, err := e.in.Process(ctx, batch)
 		if err == nil {
 			return fmt.Errorf("run %d succeeded with the permission revoked", i+1)
@@ -357,7 +453,11 @@ func (e *env) breakage(ctx context.Context) error {
 		return err
 	}
 	e.sum.Recovered = rep.Created
-	e.printf("        permission granted again: %s; active failures: %d\n", rep, len(e.in.Failures()))
+	failures, err := e.in.Failures(ctx)
+	if err != nil {
+		return err
+	}
+	e.printf("        permission granted again: %s; active failures: %d\n", rep, len(failures))
 	return nil
 }
 
@@ -378,7 +478,8 @@ func (e *env) table() {
 	w := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "  TENANT\tPSA COMPANY\tFLOW\tTICKETS")
 	mapped := map[string]officeprotect.Mapping{}
-	for _, m := range e.in.Mappings() {
+	ms, _ := e.in.Mappings(context.Background())
+	for _, m := range ms {
 		mapped[m.TenantID] = m
 	}
 	for _, t := range tenants {
@@ -393,7 +494,7 @@ func (e *env) table() {
 		fmt.Fprintf(w, "  %s\t%s\t%s\t%d\n", t.Name, co, flow, e.sum.TicketsPerTenant[t.ID])
 	}
 	_ = w.Flush()
-	e.printf("  backfilled %d, skipped %d, live %d, re-processed without writes %d, emergency alerts %d (over %d failed runs), filed after recovery %d\n",
+	e.printf("  backfilled %d, skipped %d, live %d, read again after the restart without writes %d, emergency alerts %d (over %d failed runs), filed after recovery %d\n",
 		e.sum.Backfilled, e.sum.BackfillSkipped, e.sum.LiveCreated, e.sum.DuplicatesQuiet, e.sum.Alerts, e.sum.AlertRuns, e.sum.Recovered)
 }
 

@@ -19,7 +19,7 @@ func TestWalkThroughOnSimulators(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	if !sum.Simulated || sum.Backfilled != 3 || sum.BackfillSkipped != 2 || sum.LiveCreated != 2 || sum.DuplicatesQuiet != 2 ||
-		sum.Alerts != 1 || sum.AlertRuns != 3 || sum.Recovered != 2 {
+		sum.Alerts != 1 || sum.AlertRuns != 3 || sum.Recovered != 2 || !sum.Resumed {
 		t.Errorf("summary %+v\n%s", sum, out.String())
 	}
 	want := map[string]int{"t-acme": 4, "t-globex": 3, "t-initech": 0, "t-contoso": 0}
@@ -32,10 +32,15 @@ func TestWalkThroughOnSimulators(t *testing.T) {
 		`"Closed" refused`, "closed status", "must be a bare address", "API member's default service board",
 		"evt-0999, 49 h old, is not included", "Subject: Office Protect → ConnectWise integration broken: permission removed",
 		"active failures: 0", "Contoso Ltd          no matching PSA company",
+		"resumed from the stored watermark; nothing was done twice", "(process restarted)\n        run 3 failed: already alerted, no new email",
 	} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("output lacks %q", s)
 		}
+	}
+	// The newcomer review saw a Go struct dump here.
+	if strings.Contains(out.String(), "Integration{") || strings.Contains(out.String(), "Client{") {
+		t.Errorf("output prints a Go struct:\n%s", out.String())
 	}
 	probe := cwtest.NewServer()
 	defer probe.Close()

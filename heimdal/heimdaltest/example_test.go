@@ -7,10 +7,12 @@ import (
 
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
+	"github.com/psabridge/psabridge/heimdal/psasync"
 )
 
-// Raise, Update and Clear drive what the client sees: the key stays, the
-// fingerprint follows the content, and a cleared alert is gone.
+// Raise, Update and Clear drive what the client sees: the key stays,
+// the fingerprint (as the psasync flow derives it) follows the content, and
+// a cleared alert is gone.
 func ExampleServer_Raise() {
 	srv := heimdaltest.NewServer()
 	defer srv.Close()
@@ -18,9 +20,9 @@ func ExampleServer_Raise() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fetch := func() map[string]heimdal.Alert {
-		out := map[string]heimdal.Alert{}
-		for a, err := range client.OpenAlerts(context.Background(), heimdaltest.InitechID, heimdal.BoardOperations) {
+	fetch := func() map[string]psasync.Alert {
+		out := map[string]psasync.Alert{}
+		for a, err := range psasync.OpenAlerts(context.Background(), client, heimdaltest.InitechID, psasync.BoardOperations) {
 			if err != nil {
 				log.Fatal(err)
 			}

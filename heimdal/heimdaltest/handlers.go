@@ -286,10 +286,10 @@ func (s *Server) listDevices(w http.ResponseWriter, q query) {
 
 // alertsLocked returns the customer's alerts on board b in id order, so pages
 // are stable while nothing changes.
-func (s *Server) alertsLocked(customerID string, b heimdal.Board) []*alert {
+func (s *Server) alertsLocked(customerID string, b heimdal.Section) []*alert {
 	var out []*alert
 	for _, a := range s.alerts {
-		if a.customerID == customerID && a.module.Board() == b {
+		if a.customerID == customerID && a.module.Section() == b {
 			out = append(out, a)
 		}
 	}
@@ -314,7 +314,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, q query) {
 		return
 	}
 	items := []wireNotification{}
-	for _, a := range s.alertsLocked(c.id, heimdal.BoardOperations) {
+	for _, a := range s.alertsLocked(c.id, heimdal.SectionDevices) {
 		if a.targetID != dev {
 			continue
 		}
@@ -328,7 +328,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, q query) {
 }
 
 func (s *Server) listEmailAlerts(w http.ResponseWriter, q query) {
-	listBoardAlerts(s, w, q, heimdal.BoardCyberAlerts, func(a *alert) wireEmailAlert {
+	listBoardAlerts(s, w, q, heimdal.SectionCyberAlerts, func(a *alert) wireEmailAlert {
 		cid, _ := strconv.ParseInt(a.targetID, 10, 64)
 		return wireEmailAlert{
 			ID: a.id, Type: string(a.module), Severity: a.severity, Title: a.title, Description: a.desc,
@@ -338,7 +338,7 @@ func (s *Server) listEmailAlerts(w http.ResponseWriter, q query) {
 }
 
 func (s *Server) listM365Alerts(w http.ResponseWriter, q query) {
-	listBoardAlerts(s, w, q, heimdal.BoardM365, func(a *alert) wireM365Alert {
+	listBoardAlerts(s, w, q, heimdal.SectionM365, func(a *alert) wireM365Alert {
 		return wireM365Alert{
 			ID: a.id, Type: string(a.module), Severity: a.severity, Title: a.title, Description: a.desc,
 			UserID: a.targetID, UserPrincipalName: a.target, FirstSeen: stamp(a.firstSeen), LastUpdate: stamp(a.lastUpdate),
@@ -348,7 +348,7 @@ func (s *Server) listM365Alerts(w http.ResponseWriter, q query) {
 
 // listBoardAlerts serves one page of a customer's alerts on board, within
 // the requested date range, in the wire shape wire gives them.
-func listBoardAlerts[T any](s *Server, w http.ResponseWriter, q query, board heimdal.Board, wire func(*alert) T) {
+func listBoardAlerts[T any](s *Server, w http.ResponseWriter, q query, board heimdal.Section, wire func(*alert) T) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l, ok := s.datedListing(w, q)

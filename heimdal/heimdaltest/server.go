@@ -325,10 +325,13 @@ type Event struct {
 	Severity string
 }
 
-// RaiseEvent creates an alert and returns its key, the same key
-// heimdal.Alert.Key has when the client fetches it.
+// RaiseEvent creates an alert and returns its key: the simulator's handle
+// for Update and Clear, "<customer>/<module>/<target id>/<alert id>" with
+// each part path-escaped. That is the shape psasync.NewKey gives the alert
+// once fetched (psasync's tests hold the two together), so a test can find
+// the alert's ticket by it.
 func (s *Server) RaiseEvent(e Event) (string, error) {
-	b := e.Module.Board()
+	b := e.Module.Section()
 	if !b.Valid() {
 		return "", fmt.Errorf("heimdaltest: unknown module %q", e.Module)
 	}
@@ -344,7 +347,7 @@ func (s *Server) RaiseEvent(e Event) (string, error) {
 		return "", errors.New("heimdaltest: alert limit reached; Clear some first")
 	}
 	var targetID string
-	if b == heimdal.BoardM365 {
+	if b == heimdal.SectionM365 {
 		u := s.findUserLocked(e.CustomerID, e.Target)
 		if u == nil {
 			u = s.addUserLocked(e.CustomerID, e.Target)
@@ -361,7 +364,7 @@ func (s *Server) RaiseEvent(e Event) (string, error) {
 		targetID, e.Target = strconv.FormatInt(d.clientInfoID, 10), d.hostname
 	}
 	if e.Severity == "" {
-		e.Severity = map[heimdal.Board]string{heimdal.BoardOperations: "Warning", heimdal.BoardCyberAlerts: "High", heimdal.BoardM365: "Medium"}[b]
+		e.Severity = map[heimdal.Section]string{heimdal.SectionDevices: "Warning", heimdal.SectionCyberAlerts: "High", heimdal.SectionM365: "Medium"}[b]
 	}
 	s.nextAlert++
 	now := s.now()

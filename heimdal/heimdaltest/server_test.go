@@ -17,6 +17,7 @@ import (
 
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
+	"github.com/psabridge/psabridge/heimdal/psasync"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
@@ -167,7 +168,7 @@ func TestDateFilters(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].Title != "new" {
 		t.Fatalf("since yesterday: %+v %v", got, err)
 	}
-	if a, _ := got[0].Alert(heimdaltest.AcmeID); a.Key != fresh {
+	if a, _ := psasync.EmailAlert(heimdaltest.AcmeID, got[0]); a.Key != fresh {
 		t.Errorf("key %q, want %q", a.Key, fresh)
 	}
 	// Updating the old alert brings it into the window.
@@ -244,8 +245,8 @@ func TestRaiseCreatesTargetsAndKeys(t *testing.T) {
 	if n != 4 {
 		t.Errorf("Zorgon has %d devices, want 3 seeded + 1 created", n)
 	}
-	alerts := map[string]heimdal.Alert{}
-	for a, err := range c.OpenAlerts(context.Background(), heimdaltest.ZorgonID) {
+	alerts := map[string]psasync.Alert{}
+	for a, err := range psasync.OpenAlerts(context.Background(), c, heimdaltest.ZorgonID) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -412,7 +413,7 @@ func TestConcurrentUse(t *testing.T) {
 		})
 		wg.Go(func() {
 			for range 5 {
-				for _, err := range c.OpenAlerts(context.Background(), heimdaltest.GlobexID) {
+				for _, err := range psasync.OpenAlerts(context.Background(), c, heimdaltest.GlobexID) {
 					if err != nil {
 						t.Error(err)
 						return

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/heimdal"
 )
 
 // Requirements returns the security role the Heimdal setup guide asks the
@@ -34,21 +33,10 @@ func Requirements() []connectwise.Requirement {
 }
 
 // CheckAccess compares the API member's security role with Requirements.
-// It uses the connection of the last successful TestConnection if those
-// settings are not saved yet, so the role can be checked before saving;
-// otherwise the saved one. Missing rights are in the report (OK, Missing);
-// the error is non-nil only when the check could not run.
+// Missing rights are in the report (OK, Missing); the error is non-nil only
+// when the check could not run.
 func (in *Integration) CheckAccess(ctx context.Context) (*connectwise.AccessReport, error) {
-	in.mu.Lock()
-	c := in.tested
-	if c == nil {
-		c = in.saved
-	}
-	in.mu.Unlock()
-	if c == nil {
-		return nil, &StateError{Op: "CheckAccess", Err: ErrNotTested}
-	}
-	return c.client.CheckAccess(ctx, Requirements())
+	return in.psa.CheckAccess(ctx, Requirements())
 }
 
 var plainID = regexp.MustCompile(`^[a-z0-9]{1,10}$`)
@@ -57,11 +45,11 @@ var plainID = regexp.MustCompile(`^[a-z0-9]{1,10}$`)
 // account id keeps two accounts' Operations syncs from closing each other's
 // tickets in a shared PSA; ids that are not short and plain are hashed to
 // stay within ticketsync's 24 characters.
-func sourceFor(b heimdal.Board, customerID string) string {
-	prefix := map[heimdal.Board]string{
-		heimdal.BoardOperations:  "heimdal-ops-",
-		heimdal.BoardCyberAlerts: "heimdal-cyber-",
-		heimdal.BoardM365:        "heimdal-m365-",
+func sourceFor(b Board, customerID string) string {
+	prefix := map[Board]string{
+		BoardOperations:  "heimdal-ops-",
+		BoardCyberAlerts: "heimdal-cyber-",
+		BoardM365:        "heimdal-m365-",
 	}[b]
 	id := strings.ToLower(customerID)
 	if !plainID.MatchString(id) {

@@ -6,13 +6,14 @@ import (
 	"slices"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 	"github.com/psabridge/psabridge/heimdal"
 )
 
 // BoardConfig is one Heimdal board's validated ticket settings.
 type BoardConfig struct {
-	Board heimdal.Board
+	Board Board
 	// Settings are the settings as resolved against the PSA: every
 	// reference has its id and name, and Close is the status Operations
 	// tickets are closed with.
@@ -49,12 +50,12 @@ func (bc *BoardConfig) clone() *BoardConfig {
 // for Heimdal Operations moved to Updated when their notification changes.
 // Type and subtype follow each alert's module; item and priority are left
 // to the PSA's defaults.
-func DefaultBoardSettings(b heimdal.Board) ticketsync.BoardSettings {
+func DefaultBoardSettings(b Board) ticketsync.BoardSettings {
 	s := ticketsync.BoardSettings{
 		Board:  connectwise.Ref{Name: b.String()},
 		Status: connectwise.Ref{Name: StatusNew},
 	}
-	if b == heimdal.BoardOperations {
+	if b == BoardOperations {
 		s.UpdateStatus = connectwise.Ref{Name: StatusUpdated}
 	}
 	return s
@@ -75,16 +76,13 @@ func DefaultBoardSettings(b heimdal.Board) ticketsync.BoardSettings {
 // CPU notification is filed as type CPU, subtype CPU; modules the board
 // has no type or subtype for use the configured Type and SubType. The
 // routes are in the returned BoardConfig.
-func (in *Integration) ConfigureBoard(ctx context.Context, b heimdal.Board, s ticketsync.BoardSettings) (*BoardConfig, error) {
+func (in *Integration) ConfigureBoard(ctx context.Context, b Board, s ticketsync.BoardSettings) (*BoardConfig, error) {
 	if !b.Valid() {
 		return nil, &ticketsync.SettingError{Field: "board", Problem: fmt.Sprintf("%v is not one of the three Heimdal boards", b)}
 	}
-	c, gen, err := in.savedClient("ConfigureBoard")
-	if err != nil {
-		return nil, err
-	}
+	c := in.psa
 	update := s.UpdateStatus
-	if b != heimdal.BoardOperations {
+	if b != BoardOperations {
 		// Resolved first, so that the error can name the PSA board.
 		s.UpdateStatus = connectwise.Ref{}
 	}
@@ -92,11 +90,11 @@ func (in *Integration) ConfigureBoard(ctx context.Context, b heimdal.Board, s ti
 	if err != nil {
 		return nil, err
 	}
-	if b != heimdal.BoardOperations && (update.ID != 0 || update.Name != "") {
+	if b != BoardOperations && (update.ID != 0 || update.Name != "") {
 		return nil, &ticketsync.SettingError{Field: "status on update", Board: rb.Board.Name,
-			Problem: fmt.Sprintf("is only available for %s tickets; %s tickets keep their status until a technician changes it", heimdal.BoardOperations, b)}
+			Problem: fmt.Sprintf("is only available for %s tickets; %s tickets keep their status until a technician changes it", BoardOperations, b)}
 	}
-	if b == heimdal.BoardOperations && rb.Close.ID == 0 {
+	if b == BoardOperations && rb.Close.ID == 0 {
 		return nil, &ticketsync.SettingError{Field: "status", Board: rb.Board.Name,
 			Problem: "the board has no active closed status, which Heimdal Operations tickets are closed with when their notification disappears"}
 	}
@@ -105,18 +103,14 @@ func (in *Integration) ConfigureBoard(ctx context.Context, b heimdal.Board, s ti
 		return nil, err
 	}
 	bc := &BoardConfig{Board: b, Settings: *rb, Routes: routes}
-
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.gen != gen {
-		return nil, &StateError{Op: "ConfigureBoard", Err: ErrSettingsChanged}
+	if err := flow.PutJSON(ctx, in.store, in.boardKey(b), bc); err != nil {
+		return nil, fmt.Errorf("psasync: saving the %s configuration: %w", b, err)
 	}
-	in.boards[b] = bc
 	return bc.clone(), nil
 }
 
 // routesFor finds each module's type and subtype on the resolved board.
-func routesFor(ctx context.Context, c *connectwise.Client, b heimdal.Board, rb *ticketsync.ResolvedBoard) ([]Route, error) {
+func routesFor(ctx context.Context, c *connectwise.Client, b Board, rb *ticketsync.ResolvedBoard) ([]Route, error) {
 	types, err := collect(c.Boards.AllTypes(ctx, rb.Board.ID, nil))
 	if err != nil {
 		return nil, fmt.Errorf("psasync: reading types of board %q: %w", rb.Board.Name, err)
@@ -134,7 +128,7 @@ func routesFor(ctx context.Context, c *connectwise.Client, b heimdal.Board, rb *
 		}
 	}
 	var routes []Route
-	for _, m := range heimdal.ModulesFor(b) {
+	for _, m := range ModulesFor(b) {
 		r := Route{Module: m, Type: rb.Type, SubType: rb.SubType}
 		for _, t := range types {
 			if !t.InactiveFlag && moduleNamed(b, t.Name) == m {
@@ -157,13 +151,12 @@ func routesFor(ctx context.Context, c *connectwise.Client, b heimdal.Board, rb *
 	return routes, nil
 }
 
-// BoardConfig returns board b's stored configuration, if it is configured.
-func (in *Integration) BoardConfig(b heimdal.Board) (*BoardConfig, bool) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	bc, ok := in.boards[b]
-	if !ok {
-		return nil, false
+// BoardConfig returns board b's stored configuration; nil when the board is
+// not configured.
+func (in *Integration) BoardConfig(ctx context.Context, b Board) (*BoardConfig, error) {
+	bs, err := in.boards(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return bc.clone(), true
+	return bs[b], nil
 }

@@ -2,12 +2,13 @@ package psasync
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/internal/namematch"
 )
@@ -70,10 +71,7 @@ func (cs *CustomerSync) Unmatched() []CustomerMatch {
 // confirmed with Accept (or MapCustomer). A customer-level account gets a
 // *StateError with ErrNotReseller.
 func (in *Integration) SyncCustomers(ctx context.Context) (*CustomerSync, error) {
-	c, _, err := in.savedClient("SyncCustomers")
-	if err != nil {
-		return nil, err
-	}
+	c := in.psa
 	customers, err := in.listCustomers(ctx)
 	if err != nil {
 		return nil, err
@@ -85,9 +83,10 @@ func (in *Integration) SyncCustomers(ctx context.Context) (*CustomerSync, error)
 	if err != nil {
 		return nil, err
 	}
-	in.mu.Lock()
-	mapped := maps.Clone(in.mappings)
-	in.mu.Unlock()
+	mapped, err := in.mappings(ctx)
+	if err != nil {
+		return nil, err
+	}
 
 	cs := &CustomerSync{}
 	for _, cu := range customers {
@@ -105,23 +104,23 @@ func (in *Integration) SyncCustomers(ctx context.Context) (*CustomerSync, error)
 // Accept confirms proposals from SyncCustomers, mapping each match's
 // customer to its Proposed company; matches without a proposal are skipped.
 // The companies were active when SyncCustomers read them, so no call is
-// made; Sync checks them again.
-func (in *Integration) Accept(matches ...CustomerMatch) error {
-	_, gen, err := in.savedClient("Accept")
-	if err != nil {
-		return err
-	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.gen != gen {
-		return &StateError{Op: "Accept", Err: ErrSettingsChanged}
-	}
+// made; Run checks them again. Each mapping is stored as it is accepted.
+func (in *Integration) Accept(ctx context.Context, matches ...CustomerMatch) error {
 	for _, m := range matches {
 		if m.Proposed.ID == 0 {
 			continue
 		}
 		id := string(m.Customer.ID)
-		in.mappings[id] = Mapping{CustomerID: id, CustomerName: m.Customer.Name, Company: m.Proposed}
+		if err := in.putMapping(ctx, Mapping{CustomerID: id, CustomerName: m.Customer.Name, Company: m.Proposed}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (in *Integration) putMapping(ctx context.Context, m Mapping) error {
+	if err := flow.PutJSON(ctx, in.store, in.mappingKey(m.CustomerID), m); err != nil {
+		return fmt.Errorf("psasync: saving the mapping of customer %s: %w", m.CustomerID, err)
 	}
 	return nil
 }
@@ -132,10 +131,7 @@ func (in *Integration) Accept(matches ...CustomerMatch) error {
 // *CompanyError naming it otherwise). Customers without a mapping produce
 // no tickets.
 func (in *Integration) MapCustomer(ctx context.Context, customerID string, companyID int) error {
-	c, gen, err := in.savedClient("MapCustomer")
-	if err != nil {
-		return err
-	}
+	c := in.psa
 	in.mu.Lock()
 	cu, ok := in.known[customerID]
 	in.mu.Unlock()
@@ -166,36 +162,41 @@ func (in *Integration) MapCustomer(ctx context.Context, customerID string, compa
 	if problem := companyProblem(*co); problem != "" {
 		return &CompanyError{CustomerID: customerID, CustomerName: cu.Name, Company: companyRef(*co), Problem: problem}
 	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.gen != gen {
-		return &StateError{Op: "MapCustomer", Err: ErrSettingsChanged}
-	}
-	in.mappings[customerID] = Mapping{CustomerID: customerID, CustomerName: cu.Name, Company: companyRef(*co)}
-	return nil
+	return in.putMapping(ctx, Mapping{CustomerID: customerID, CustomerName: cu.Name, Company: companyRef(*co)})
 }
 
 // UnmapCustomer removes a customer's mapping; its Operations tickets are
-// closed by the next Sync, as nothing is wanted for it any more. It reports
+// closed by the next Run, as nothing is wanted for it any more. It reports
 // whether the customer was mapped.
-func (in *Integration) UnmapCustomer(customerID string) bool {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	_, ok := in.mappings[customerID]
-	delete(in.mappings, customerID)
-	return ok
+func (in *Integration) UnmapCustomer(ctx context.Context, customerID string) (bool, error) {
+	key := in.mappingKey(customerID)
+	_, err := in.store.Get(ctx, key)
+	switch {
+	case errors.Is(err, flow.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("psasync: reading the mapping of customer %s: %w", customerID, err)
+	}
+	if err := in.store.Delete(ctx, key); err != nil {
+		return false, fmt.Errorf("psasync: removing the mapping of customer %s: %w", customerID, err)
+	}
+	return true, nil
 }
 
-// Mappings returns the customer mappings, ordered by customer id.
-func (in *Integration) Mappings() []Mapping {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	out := make([]Mapping, 0, len(in.mappings))
-	for _, m := range in.mappings {
+// Mappings returns the customer mappings, ordered by customer id. They are
+// read from the store; one that does not decode is a *flow.StateError
+// naming its key.
+func (in *Integration) Mappings(ctx context.Context) ([]Mapping, error) {
+	ms, err := in.mappings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Mapping, 0, len(ms))
+	for _, m := range ms {
 		out = append(out, m)
 	}
 	slices.SortFunc(out, func(a, b Mapping) int { return strings.Compare(a.CustomerID, b.CustomerID) })
-	return out
+	return out, nil
 }
 
 // listCustomers reads the customers the Heimdal account sees and remembers

@@ -48,13 +48,13 @@ func TestSyncCustomersProposesByNameAndIdentifier(t *testing.T) {
 	if len(un) != 1 || string(un[0].Customer.ID) != heimdaltest.ZorgonID {
 		t.Errorf("unmatched = %+v, want Zorgon only", un)
 	}
-	if len(e.in.Mappings()) != 0 {
+	if len(e.mappings(t)) != 0 {
 		t.Fatal("SyncCustomers mapped customers without confirmation")
 	}
 
 	// Accepting maps the proposals; a second Sync Customers proposes nothing
 	// new and still reports Zorgon.
-	if err := e.in.Accept(cs.Proposals()...); err != nil {
+	if err := e.in.Accept(context.Background(), cs.Proposals()...); err != nil {
 		t.Fatal(err)
 	}
 	cs, err = e.in.SyncCustomers(ctx)
@@ -64,7 +64,7 @@ func TestSyncCustomersProposesByNameAndIdentifier(t *testing.T) {
 	if len(cs.Proposals()) != 0 || len(cs.Unmatched()) != 1 {
 		t.Errorf("after Accept: %d proposals, %d unmatched", len(cs.Proposals()), len(cs.Unmatched()))
 	}
-	m := e.in.Mappings()
+	m := e.mappings(t)
 	if len(m) != 4 || m[0].CustomerID != heimdaltest.AcmeID || m[0].CustomerName != "Acme Corp" || m[0].Company.Identifier != "AcmeCorp" {
 		t.Errorf("mappings = %+v", m)
 	}
@@ -91,8 +91,7 @@ func TestSyncCustomersNeverProposesDeletedOrInactiveCompanies(t *testing.T) {
 
 func TestSyncCustomersIsResellerLevelOnly(t *testing.T) {
 	e := newEnv(t)
-	in := newIntegration(t, e.hd, heimdaltest.AcmeID)
-	saveSettings(t, in, settingsOf(e.cw))
+	in := newIntegration(t, e.hd, e.cw, e.store, heimdaltest.AcmeID)
 	if _, err := in.SyncCustomers(context.Background()); !errors.Is(err, psasync.ErrNotReseller) {
 		t.Fatalf("SyncCustomers with a customer-level account = %v, want ErrNotReseller", err)
 	}
@@ -100,7 +99,7 @@ func TestSyncCustomersIsResellerLevelOnly(t *testing.T) {
 	if err := in.MapCustomer(context.Background(), heimdaltest.AcmeID, e.company(t, "AcmeCorp").ID); err != nil {
 		t.Fatal(err)
 	}
-	if m := in.Mappings(); len(m) != 1 || m[0].CustomerName != "Acme Corp" {
+	if m, err := in.Mappings(context.Background()); err != nil || len(m) != 1 || m[0].CustomerName != "Acme Corp" {
 		t.Errorf("mappings = %+v", m)
 	}
 }
@@ -131,7 +130,7 @@ func TestMapCustomerRefusesUnusableCompanies(t *testing.T) {
 	if err := e.in.MapCustomer(ctx, "424242", e.company(t, "AcmeCorp").ID); !errors.As(err, &cue) || cue.CustomerID != "424242" {
 		t.Errorf("unknown Heimdal customer: %v", err)
 	}
-	if n := len(e.in.Mappings()); n != 0 {
+	if n := len(e.mappings(t)); n != 0 {
 		t.Errorf("%d mappings stored from refused calls", n)
 	}
 	// The reseller's own devices may be mapped to the MSP's own company.
@@ -141,7 +140,9 @@ func TestMapCustomerRefusesUnusableCompanies(t *testing.T) {
 	if err := e.in.MapCustomer(ctx, heimdaltest.ZorgonID, e.company(t, "StarkInd").ID); err != nil {
 		t.Fatal(err)
 	}
-	if !e.in.UnmapCustomer(heimdaltest.ZorgonID) || e.in.UnmapCustomer(heimdaltest.ZorgonID) {
+	first, err1 := e.in.UnmapCustomer(ctx, heimdaltest.ZorgonID)
+	second, err2 := e.in.UnmapCustomer(ctx, heimdaltest.ZorgonID)
+	if !first || second || err1 != nil || err2 != nil {
 		t.Error("UnmapCustomer does not report what it removed")
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/heimdal"
 )
 
 // Reasons a step is refused, wrapped in a *StateError. They stand for the
@@ -13,25 +12,19 @@ import (
 var (
 	// ErrNoSettings: nothing was staged with UpdateSettings.
 	ErrNoSettings = errors.New("no connection settings: enter them with UpdateSettings")
-	// ErrNotTested: Save (or CheckAccess) needs a successful TestConnection
-	// with exactly the staged settings.
+	// ErrNotTested: Setup.Save (or Setup.CheckAccess) needs a successful
+	// TestConnection with exactly the staged settings.
 	ErrNotTested = errors.New("the connection was not tested successfully with these settings: run TestConnection first")
-	// ErrNotSaved: board and customer configuration and Sync need saved
-	// settings.
-	ErrNotSaved = errors.New("the connection settings are not saved: TestConnection, then Save")
-	// ErrNoBoards: Sync needs at least one configured board.
+	// ErrNoBoards: Run needs at least one configured board.
 	ErrNoBoards = errors.New("no board is configured: run ConfigureBoard first")
 	// ErrNotReseller: SyncCustomers works at reseller level only.
 	ErrNotReseller = errors.New("customer sync (Sync Customers) is available at reseller level only: this Heimdal customer is not a reseller; map it with MapCustomer")
-	// ErrSettingsChanged: the settings were replaced while the step ran, so
-	// its result belongs to a connection no longer in use.
-	ErrSettingsChanged = errors.New("the connection settings were replaced while this step ran: run it again")
 )
 
 // StateError reports a step refused because an earlier one is missing.
 // Err is one of the Err* reasons, so errors.Is works on it.
 type StateError struct {
-	// Op is the refused step ("Save", "Sync"...).
+	// Op is the refused step ("Save", "Run"...).
 	Op  string
 	Err error
 }
@@ -66,12 +59,12 @@ func (e *ConnectionError) Error() string {
 func (e *ConnectionError) Unwrap() error { return e.Err }
 
 // FetchError reports alerts of one customer and board that could not be
-// read from Heimdal. For Heimdal Operations it stops that Sync from closing
+// read from Heimdal. For Heimdal Operations it stops that Run from closing
 // any ticket.
 type FetchError struct {
 	CustomerID   string
 	CustomerName string
-	Board        heimdal.Board
+	Board        Board
 	Err          error
 }
 

@@ -8,23 +8,25 @@ import (
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
+	"github.com/psabridge/psabridge/heimdal/psasync"
 )
 
 // raiseMany raises n alerts per board spread over the mapped customers and
 // returns their keys by board.
-func (e *env) raiseMany(n int) map[heimdal.Board][]string {
+func (e *env) raiseMany(n int) map[psasync.Board][]string {
 	customers := []string{heimdaltest.AcmeID, heimdaltest.GlobexID, heimdaltest.InitechID, heimdaltest.UmbrellaID}
 	prefix := map[string]string{heimdaltest.AcmeID: "acme", heimdaltest.GlobexID: "globex", heimdaltest.InitechID: "initech", heimdaltest.UmbrellaID: "umbrella"}
-	out := map[heimdal.Board][]string{}
+	out := map[psasync.Board][]string{}
 	for i := range n {
 		c := customers[i%len(customers)]
-		for _, b := range heimdal.Boards() {
-			mods := heimdal.ModulesFor(b)
+		for _, b := range psasync.Boards() {
+			mods := psasync.ModulesFor(b)
 			m := mods[i%len(mods)]
 			target := fmt.Sprintf("%s-pc%02d", prefix[c], i)
-			if b == heimdal.BoardM365 {
+			if b == psasync.BoardM365 {
 				target = fmt.Sprintf("user%02d@%s.example", i, prefix[c])
 			}
 			out[b] = append(out[b], e.hd.Raise(c, m, target, fmt.Sprintf("%s alert %d", m, i), "details"))
@@ -34,7 +36,7 @@ func (e *env) raiseMany(n int) map[heimdal.Board][]string {
 }
 
 // exactlyOne checks one open ticket per key and nothing else of the source.
-func (e *env) exactlyOne(t *testing.T, keys map[heimdal.Board][]string) {
+func (e *env) exactlyOne(t *testing.T, keys map[psasync.Board][]string) {
 	t.Helper()
 	for b, ks := range keys {
 		got := e.tickets(t, b)
@@ -64,10 +66,10 @@ func TestFaultCreateDroppedAfterWriteMakesOneTicket(t *testing.T) {
 	if dropped != 1 {
 		t.Fatalf("%d requests dropped, want the injected 1", dropped)
 	}
-	if ops, _ := rep.Board(heimdal.BoardOperations); ops.Tickets.Created != 1 || len(ops.Tickets.Failed) != 0 {
+	if ops, _ := rep.Board(psasync.BoardOperations); ops.Tickets.Created != 1 || len(ops.Tickets.Failed) != 0 {
 		t.Errorf("report: %v", ops.Tickets)
 	}
-	e.exactlyOne(t, map[heimdal.Board][]string{heimdal.BoardOperations: {key}})
+	e.exactlyOne(t, map[psasync.Board][]string{psasync.BoardOperations: {key}})
 }
 
 func TestFault429StormEveryAlertLands(t *testing.T) {
@@ -101,16 +103,20 @@ func TestFaultParallelSyncsMakeNoDuplicates(t *testing.T) {
 	keys := e.raiseMany(10)
 	// Two Syncs of the same Integration, and one of a twin Integration with
 	// the same settings and mappings (another worker of the same account).
-	twin := newIntegration(t, e.hd, heimdaltest.ResellerID)
-	saveSettings(t, twin, settingsOf(e.cw))
+	// The twin has its own clients and its own store, configured the
+	// same way.
+	twin := newIntegration(t, e.hd, e.cw, flow.NewMemoryStore(), heimdaltest.ResellerID)
 	ctx := context.Background()
-	for _, b := range heimdal.Boards() {
-		bc, _ := e.in.BoardConfig(b)
+	for _, b := range psasync.Boards() {
+		bc, err := e.in.BoardConfig(ctx, b)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := twin.ConfigureBoard(ctx, b, bc.Settings.BoardSettings); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, m := range e.in.Mappings() {
+	for _, m := range e.mappings(t) {
 		if err := twin.MapCustomer(ctx, m.CustomerID, m.Company.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -118,9 +124,9 @@ func TestFaultParallelSyncsMakeNoDuplicates(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
 	for i, in := range []interface {
-		Sync(context.Context) (*syncReport, error)
+		Run(context.Context) (*psasync.Report, error)
 	}{e.in, e.in, twin} {
-		wg.Go(func() { _, errs[i] = in.Sync(ctx) })
+		wg.Go(func() { _, errs[i] = in.Run(ctx) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -140,7 +146,7 @@ func TestFaultCancelledSyncStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	e.cw.ResetRequests()
-	if _, err := e.in.Sync(ctx); !errors.Is(err, context.Canceled) {
+	if _, err := e.in.Run(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Sync with a cancelled context = %v", err)
 	}
 	if n := e.writes(); n != 0 {
@@ -153,7 +159,7 @@ func TestFaultRevokedCredentialsStopSync(t *testing.T) {
 	e.ready(t)
 	e.raiseMany(1)
 	e.cw.RevokeCredentials()
-	rep, err := e.in.Sync(context.Background())
+	rep, err := e.in.Run(context.Background())
 	if err == nil || rep == nil {
 		t.Fatalf("Sync with revoked credentials = %v, %v", rep, err)
 	}

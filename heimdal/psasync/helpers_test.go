@@ -8,7 +8,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
-	"github.com/psabridge/psabridge/connectwise/ticketsync"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
@@ -17,9 +17,11 @@ import (
 // env is a PSA simulator, a Heimdal simulator and an Integration between
 // them, talking over real HTTP.
 type env struct {
-	cw *cwtest.Server
-	hd *heimdaltest.Server
-	in *psasync.Integration
+	cw    *cwtest.Server
+	hd    *heimdaltest.Server
+	store flow.Store
+	opts  []psasync.Option
+	in    *psasync.Integration
 }
 
 // fastPSA makes retries and Retry-After waits take milliseconds.
@@ -35,16 +37,39 @@ func newEnv(t *testing.T, opts ...psasync.Option) *env {
 	t.Cleanup(cw.Close)
 	hd := heimdaltest.NewServer()
 	t.Cleanup(hd.Close)
-	return &env{cw: cw, hd: hd, in: newIntegration(t, hd, heimdaltest.ResellerID, opts...)}
+	e := &env{cw: cw, hd: hd, store: flow.NewMemoryStore(), opts: opts}
+	e.in = newIntegration(t, hd, cw, e.store, heimdaltest.ResellerID, opts...)
+	return e
 }
 
-func newIntegration(t *testing.T, hd *heimdaltest.Server, customerID string, opts ...psasync.Option) *psasync.Integration {
+// restart replaces the integration by a fresh one on the same store, with
+// fresh clients, as a restarted process builds it.
+func (e *env) restart(t *testing.T) {
+	t.Helper()
+	e.in = newIntegration(t, e.hd, e.cw, e.store, heimdaltest.ResellerID, e.opts...)
+}
+
+func psaClient(t *testing.T, cw *cwtest.Server) *connectwise.Client {
+	t.Helper()
+	c, err := connectwise.NewClient(cw.Config(), fastPSA...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func heimdalClient(t *testing.T, hd *heimdaltest.Server) *heimdal.Client {
 	t.Helper()
 	hc, err := heimdal.NewClient(hd.APIKey(), append(hd.ClientOptions(), heimdal.WithMaxRetryAfter(5*time.Millisecond))...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := psasync.New(hc, customerID, append([]psasync.Option{psasync.WithConnectWiseOptions(fastPSA...)}, opts...)...)
+	return hc
+}
+
+func newIntegration(t *testing.T, hd *heimdaltest.Server, cw *cwtest.Server, store flow.Store, customerID string, opts ...psasync.Option) *psasync.Integration {
+	t.Helper()
+	in, err := psasync.New(heimdalClient(t, hd), psaClient(t, cw), store, customerID, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,23 +81,29 @@ func settingsOf(cw *cwtest.Server) psasync.Settings {
 	return psasync.Settings{CompanyID: c.CompanyID, Site: c.Site, PublicKey: c.PublicKey, PrivateKey: c.PrivateKey, ClientID: c.ClientID}
 }
 
-// save goes through the settings gate: stage, test, save.
+// save goes through the settings screen: stage, test, save.
 func (e *env) save(t *testing.T) {
 	t.Helper()
-	saveSettings(t, e.in, settingsOf(e.cw))
+	saveSettings(t, e.store, settingsOf(e.cw))
 }
 
-func saveSettings(t *testing.T, in *psasync.Integration, s psasync.Settings) {
+func saveSettings(t *testing.T, store flow.Store, s psasync.Settings) *connectwise.Client {
 	t.Helper()
-	if err := in.UpdateSettings(s); err != nil {
+	su, err := psasync.NewSetup(store, heimdaltest.ResellerID, fastPSA...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := in.TestConnection(context.Background()); err != nil {
+	if err := su.UpdateSettings(s); err != nil {
 		t.Fatal(err)
 	}
-	if err := in.Save(); err != nil {
+	if _, err := su.TestConnection(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	c, err := su.Save(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // ready saves, provisions and configures the three boards with their
@@ -84,7 +115,7 @@ func (e *env) ready(t *testing.T) {
 	if _, err := e.in.ProvisionBoards(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range heimdal.Boards() {
+	for _, b := range psasync.Boards() {
 		if _, err := e.in.ConfigureBoard(ctx, b, psasync.DefaultBoardSettings(b)); err != nil {
 			t.Fatal(err)
 		}
@@ -93,17 +124,26 @@ func (e *env) ready(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.in.Accept(cs.Proposals()...); err != nil {
+	if err := e.in.Accept(ctx, cs.Proposals()...); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(e.in.Mappings()); n != 4 {
-		t.Fatalf("%d customers mapped, want 4: %+v", n, e.in.Mappings())
+	if n := len(e.mappings(t)); n != 4 {
+		t.Fatalf("%d customers mapped, want 4: %+v", n, e.mappings(t))
 	}
 }
 
-func (e *env) sync(t *testing.T) *psasync.SyncReport {
+func (e *env) mappings(t *testing.T) []psasync.Mapping {
 	t.Helper()
-	rep, err := e.in.Sync(context.Background())
+	ms, err := e.in.Mappings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+func (e *env) sync(t *testing.T) *psasync.Report {
+	t.Helper()
+	rep, err := e.in.Run(context.Background())
 	if err != nil {
 		t.Fatalf("Sync: %v", err)
 	}
@@ -112,7 +152,7 @@ func (e *env) sync(t *testing.T) *psasync.SyncReport {
 
 // tickets returns the simulator's tickets of one Heimdal board's source,
 // by Heimdal key.
-func (e *env) tickets(t *testing.T, b heimdal.Board) map[string][]cwtest.Ticket {
+func (e *env) tickets(t *testing.T, b psasync.Board) map[string][]cwtest.Ticket {
 	t.Helper()
 	src := e.in.Source(b) + ":"
 	out := map[string][]cwtest.Ticket{}
@@ -128,7 +168,7 @@ func (e *env) tickets(t *testing.T, b heimdal.Board) map[string][]cwtest.Ticket 
 }
 
 // one returns the only ticket of key on board b, failing otherwise.
-func (e *env) one(t *testing.T, b heimdal.Board, key string) cwtest.Ticket {
+func (e *env) one(t *testing.T, b psasync.Board, key string) cwtest.Ticket {
 	t.Helper()
 	ts := e.tickets(t, b)[key]
 	if len(ts) != 1 {
@@ -184,7 +224,3 @@ func cwStatus(name string, def, closed bool) cwtest.BoardStatus {
 }
 
 func cwType(name string) cwtest.BoardType { return cwtest.BoardType{Name: name} }
-
-type ticketsyncProgress = ticketsync.Progress
-
-type syncReport = psasync.SyncReport

@@ -47,7 +47,7 @@ type Provisioned struct {
 
 // ProvisionedBoard is one board after provisioning.
 type ProvisionedBoard struct {
-	Board heimdal.Board
+	Board Board
 	// PSABoard is the PSA board, found or created.
 	PSABoard connectwise.Ref
 	// Created lists what this run created ("board", "status New",
@@ -67,16 +67,13 @@ func (p *Provisioned) Created() int {
 
 // ProvisionBoards makes sure the three Heimdal boards exist with their
 // statuses (New, Closed and, on Operations, Updated), one ticket type per
-// module (heimdal.Module.TypeName) and one subtype per module (SubTypeName)
+// module (TypeName) and one subtype per module (SubTypeName)
 // tied to that type. It only creates what is missing, matching existing
 // objects by name (types and subtypes also by any spelling Heimdal uses for
 // the module), so it is safe to run twice, and concurrently: a create that
 // collides with an identical one is resolved by reading the winner.
 func (in *Integration) ProvisionBoards(ctx context.Context) (*Provisioned, error) {
-	c, _, err := in.savedClient("ProvisionBoards")
-	if err != nil {
-		return nil, err
-	}
+	c := in.psa
 	boards, err := collect(c.Boards.All(ctx, nil))
 	if err != nil {
 		return nil, fmt.Errorf("psasync: provisioning: listing boards: %w", err)
@@ -91,7 +88,7 @@ func (in *Integration) ProvisionBoards(ctx context.Context) (*Provisioned, error
 		}
 	}
 	out := &Provisioned{}
-	for _, hb := range heimdal.Boards() {
+	for _, hb := range Boards() {
 		pb, err := provisionBoard(ctx, c, hb, boards, tmpl)
 		if err != nil {
 			return out, err
@@ -101,7 +98,7 @@ func (in *Integration) ProvisionBoards(ctx context.Context) (*Provisioned, error
 	return out, nil
 }
 
-func provisionBoard(ctx context.Context, c *connectwise.Client, hb heimdal.Board, boards []connectwise.Board, tmpl connectwise.Board) (*ProvisionedBoard, error) {
+func provisionBoard(ctx context.Context, c *connectwise.Client, hb Board, boards []connectwise.Board, tmpl connectwise.Board) (*ProvisionedBoard, error) {
 	name := hb.String()
 	pb := &ProvisionedBoard{Board: hb}
 	fail := func(what string, err error) error {
@@ -131,7 +128,7 @@ func provisionBoard(ctx context.Context, c *connectwise.Client, hb heimdal.Board
 	want := []connectwise.BoardStatus{
 		{Name: StatusNew, SortOrder: 0, DefaultFlag: true, EscalationStatus: "NotResponded"},
 	}
-	if hb == heimdal.BoardOperations {
+	if hb == BoardOperations {
 		want = append(want, connectwise.BoardStatus{Name: StatusUpdated, SortOrder: 1, EscalationStatus: "Responded"})
 	}
 	want = append(want, connectwise.BoardStatus{Name: StatusClosed, SortOrder: 9, ClosedStatus: true, EscalationStatus: "Resolved"})
@@ -155,19 +152,19 @@ func provisionBoard(ctx context.Context, c *connectwise.Client, hb heimdal.Board
 		return nil, fail("listing types", err)
 	}
 	typeIDs := map[heimdal.Module]int{}
-	for _, m := range heimdal.ModulesFor(hb) {
+	for _, m := range ModulesFor(hb) {
 		t, created, err := ensure(types, func() iter.Seq2[connectwise.BoardType, error] { return c.Boards.AllTypes(ctx, board.ID, nil) },
 			func(t connectwise.BoardType) bool { return !t.InactiveFlag && moduleNamed(hb, t.Name) == m },
 			func() (*connectwise.BoardType, error) {
-				t, _, err := c.Boards.CreateType(ctx, board.ID, &connectwise.BoardType{Name: m.TypeName()})
+				t, _, err := c.Boards.CreateType(ctx, board.ID, &connectwise.BoardType{Name: TypeName(m)})
 				return t, err
 			})
 		if err != nil {
-			return nil, fail("creating type "+m.TypeName(), err)
+			return nil, fail("creating type "+TypeName(m), err)
 		}
 		typeIDs[m] = t.ID
 		if created {
-			pb.Created = append(pb.Created, "type "+m.TypeName())
+			pb.Created = append(pb.Created, "type "+TypeName(m))
 		}
 	}
 
@@ -175,7 +172,7 @@ func provisionBoard(ctx context.Context, c *connectwise.Client, hb heimdal.Board
 	if err != nil {
 		return nil, fail("listing subtypes", err)
 	}
-	for _, m := range heimdal.ModulesFor(hb) {
+	for _, m := range ModulesFor(hb) {
 		_, created, err := ensure(subtypes, func() iter.Seq2[connectwise.BoardSubType, error] { return c.Boards.AllSubTypes(ctx, board.ID, nil) },
 			func(s connectwise.BoardSubType) bool { return !s.InactiveFlag && moduleNamed(hb, s.Name) == m },
 			func() (*connectwise.BoardSubType, error) {
@@ -238,12 +235,12 @@ func isObjectExists(err error) bool {
 
 // moduleNamed returns the module of board b that a type or subtype name
 // stands for, by code, display name or a spelling Heimdal uses.
-func moduleNamed(b heimdal.Board, name string) heimdal.Module {
-	if m, ok := b.LookupModule(name); ok {
+func moduleNamed(b Board, name string) heimdal.Module {
+	if m, ok := b.Section().LookupModule(name); ok {
 		return m
 	}
-	for _, m := range heimdal.ModulesFor(b) {
-		if sameName(SubTypeName(m), name) {
+	for _, m := range ModulesFor(b) {
+		if sameName(TypeName(m), name) || sameName(SubTypeName(m), name) {
 			return m
 		}
 	}

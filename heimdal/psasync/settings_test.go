@@ -2,13 +2,15 @@ package psasync_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/heimdal"
+	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
 )
@@ -18,8 +20,6 @@ func TestSettingsValidateNamesField(t *testing.T) {
 	if err := good.Validate(); err != nil {
 		t.Fatalf("valid settings: %v", err)
 	}
-	hd := heimdaltest.NewServer()
-	defer hd.Close()
 	for _, tc := range []struct {
 		field  string
 		mutate func(*psasync.Settings)
@@ -41,8 +41,11 @@ func TestSettingsValidateNamesField(t *testing.T) {
 			t.Errorf("%s: error shows the private key: %v", tc.field, err)
 		}
 		// UpdateSettings refuses what Validate refuses.
-		in := newIntegration(t, hd, heimdaltest.ResellerID)
-		if err := in.UpdateSettings(s); !errors.As(err, &ce) || ce.Field != tc.field {
+		su, err := psasync.NewSetup(flow.NewMemoryStore(), heimdaltest.ResellerID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := su.UpdateSettings(s); !errors.As(err, &ce) || ce.Field != tc.field {
 			t.Errorf("%s: UpdateSettings = %v", tc.field, err)
 		}
 	}
@@ -64,45 +67,54 @@ func TestSettingsNeverPrintPrivateKey(t *testing.T) {
 	}
 }
 
-func TestNewRequiresClientAndCustomer(t *testing.T) {
-	var ce *heimdal.ConfigError
-	if _, err := psasync.New(nil, "1"); !errors.As(err, &ce) || ce.Field != "Client" {
-		t.Errorf("nil client: %v", err)
+func TestNewRequiresClientsStoreAndCustomer(t *testing.T) {
+	e := newEnv(t)
+	hc, psa, store := heimdalClient(t, e.hd), psaClient(t, e.cw), flow.NewMemoryStore()
+	for _, tc := range []struct {
+		field string
+		new   func() (*psasync.Integration, error)
+	}{
+		{"Heimdal", func() (*psasync.Integration, error) { return psasync.New(nil, psa, store, "1") }},
+		{"PSA", func() (*psasync.Integration, error) { return psasync.New(hc, nil, store, "1") }},
+		{"Store", func() (*psasync.Integration, error) { return psasync.New(hc, psa, nil, "1") }},
+		{"CustomerID", func() (*psasync.Integration, error) { return psasync.New(hc, psa, store, "") }},
+	} {
+		var ce *bridge.ConfigError
+		if _, err := tc.new(); !errors.As(err, &ce) || ce.Field != tc.field {
+			t.Errorf("%s: %v", tc.field, err)
+		}
 	}
-	hc, err := heimdal.NewClient("key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := psasync.New(hc, ""); !errors.As(err, &ce) || ce.Field != "CustomerID" {
-		t.Errorf("empty customer: %v", err)
+	if _, err := e.in.Run(context.Background()); !errors.Is(err, psasync.ErrNoBoards) {
+		t.Errorf("Run with no board configured = %v, want ErrNoBoards", err)
 	}
 }
 
 func TestSaveRequiresSuccessfulTestOfTheseSettings(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if err := e.in.Save(); !errors.Is(err, psasync.ErrNoSettings) {
+	su, save := e.setup(t)
+	if err := save(); !errors.Is(err, psasync.ErrNoSettings) {
 		t.Fatalf("Save with nothing staged = %v, want ErrNoSettings", err)
 	}
-	if _, err := e.in.TestConnection(ctx); !errors.Is(err, psasync.ErrNoSettings) {
+	if _, err := su.TestConnection(ctx); !errors.Is(err, psasync.ErrNoSettings) {
 		t.Fatalf("TestConnection with nothing staged = %v", err)
 	}
 	good := settingsOf(e.cw)
-	if err := e.in.UpdateSettings(good); err != nil {
+	if err := su.UpdateSettings(good); err != nil {
 		t.Fatal(err)
 	}
 	var se *psasync.StateError
-	if err := e.in.Save(); !errors.As(err, &se) || se.Op != "Save" || !errors.Is(err, psasync.ErrNotTested) {
+	if err := save(); !errors.As(err, &se) || se.Op != "Save" || !errors.Is(err, psasync.ErrNotTested) {
 		t.Fatalf("Save before TestConnection = %v, want *StateError with ErrNotTested", err)
 	}
 
 	// A failed test leaves Save disabled.
 	bad := good
 	bad.PrivateKey = "wrong-private-key"
-	if err := e.in.UpdateSettings(bad); err != nil {
+	if err := su.UpdateSettings(bad); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.in.TestConnection(ctx)
+	_, err := su.TestConnection(ctx)
 	var conErr *psasync.ConnectionError
 	if !errors.As(err, &conErr) || !connectwise.IsUnauthorized(err) {
 		t.Fatalf("TestConnection with a wrong key = %v, want *ConnectionError satisfying IsUnauthorized", err)
@@ -110,16 +122,16 @@ func TestSaveRequiresSuccessfulTestOfTheseSettings(t *testing.T) {
 	if strings.Contains(err.Error(), "wrong-private-key") {
 		t.Errorf("error shows the private key: %v", err)
 	}
-	if err := e.in.Save(); !errors.Is(err, psasync.ErrNotTested) {
+	if err := save(); !errors.Is(err, psasync.ErrNotTested) {
 		t.Fatalf("Save after a failed test = %v", err)
 	}
 
 	// A successful test of other settings does not enable saving these.
-	if err := e.in.UpdateSettings(good); err != nil {
+	if err := su.UpdateSettings(good); err != nil {
 		t.Fatal(err)
 	}
 	e.cw.ResetRequests()
-	info, err := e.in.TestConnection(ctx)
+	info, err := su.TestConnection(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,79 +141,53 @@ func TestSaveRequiresSuccessfulTestOfTheseSettings(t *testing.T) {
 	if n := e.cw.CountRequests("GET", "/system/info"); n != 1 {
 		t.Errorf("TestConnection made %d /system/info calls, want the one dedicated call", n)
 	}
-	if err := e.in.UpdateSettings(bad); err != nil {
+	if err := su.UpdateSettings(bad); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.in.Save(); !errors.Is(err, psasync.ErrNotTested) {
+	if err := save(); !errors.Is(err, psasync.ErrNotTested) {
 		t.Fatalf("Save of untested settings after another test = %v", err)
 	}
-	if _, ok := e.in.Saved(); ok {
+	if _, err := psasync.LoadSettings(ctx, e.store, heimdaltest.ResellerID); !errors.Is(err, flow.ErrNotFound) {
 		t.Fatal("settings saved although Save was refused")
 	}
 	// Back to the tested settings: the earlier test was withdrawn.
-	if err := e.in.UpdateSettings(good); err != nil {
+	if err := su.UpdateSettings(good); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.in.Save(); !errors.Is(err, psasync.ErrNotTested) {
+	if err := save(); !errors.Is(err, psasync.ErrNotTested) {
 		t.Fatalf("Save after the test was withdrawn = %v", err)
 	}
-	if _, err := e.in.TestConnection(ctx); err != nil {
+	if _, err := su.TestConnection(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.in.Save(); err != nil {
+	if err := save(); err != nil {
 		t.Fatalf("Save after a successful test: %v", err)
 	}
-	if s, ok := e.in.Saved(); !ok || s != good {
-		t.Fatalf("Saved = %v, %v", s, ok)
+	if s, err := psasync.LoadSettings(ctx, e.store, heimdaltest.ResellerID); err != nil || s != good {
+		t.Fatalf("LoadSettings = %v, %v", s, err)
 	}
 	// Saving what is already saved needs no new test.
-	if err := e.in.Save(); err != nil {
+	if err := save(); err != nil {
 		t.Fatalf("re-Save of the saved settings: %v", err)
 	}
 }
 
-func TestStepsRefusedUntilSaved(t *testing.T) {
+func TestSetupCheckAccessNeedsASuccessfulTest(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if err := e.in.UpdateSettings(settingsOf(e.cw)); err != nil {
+	su, _ := e.setup(t)
+	if err := su.UpdateSettings(settingsOf(e.cw)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.in.CheckAccess(ctx); !errors.Is(err, psasync.ErrNotTested) {
+	if _, err := su.CheckAccess(ctx); !errors.Is(err, psasync.ErrNotTested) {
 		t.Errorf("CheckAccess before a test = %v, want ErrNotTested", err)
 	}
-	if _, err := e.in.TestConnection(ctx); err != nil {
+	if _, err := su.TestConnection(ctx); err != nil {
 		t.Fatal(err)
-	}
-	e.cw.ResetRequests()
-	steps := map[string]func() error{
-		"ProvisionBoards": func() error { _, err := e.in.ProvisionBoards(ctx); return err },
-		"ConfigureBoard": func() error {
-			_, err := e.in.ConfigureBoard(ctx, heimdal.BoardOperations, psasync.DefaultBoardSettings(heimdal.BoardOperations))
-			return err
-		},
-		"SyncCustomers": func() error { _, err := e.in.SyncCustomers(ctx); return err },
-		"MapCustomer":   func() error { return e.in.MapCustomer(ctx, heimdaltest.AcmeID, 1) },
-		"Accept":        func() error { return e.in.Accept() },
-		"Sync":          func() error { _, err := e.in.Sync(ctx); return err },
-	}
-	for op, f := range steps {
-		var se *psasync.StateError
-		if err := f(); !errors.As(err, &se) || se.Op != op || !errors.Is(err, psasync.ErrNotSaved) {
-			t.Errorf("%s before Save = %v, want *StateError{%s, ErrNotSaved}", op, err, op)
-		}
-	}
-	if n := e.cw.CountRequests("", ""); n != 0 {
-		t.Errorf("refused steps made %d PSA calls", n)
 	}
 	// CheckAccess may run once the connection tested fine, before saving.
-	if rep, err := e.in.CheckAccess(ctx); err != nil || !rep.OK() {
+	if rep, err := su.CheckAccess(ctx); err != nil || !rep.OK() {
 		t.Errorf("CheckAccess after a successful test = %v, %v", rep, err)
-	}
-	if err := e.in.Save(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.in.Sync(ctx); !errors.Is(err, psasync.ErrNoBoards) {
-		t.Errorf("Sync with no board configured = %v, want ErrNoBoards", err)
 	}
 }
 
@@ -209,46 +195,88 @@ func TestChangingSavedSettingsRetainsByDefault(t *testing.T) {
 	e := newEnv(t)
 	e.ready(t)
 	ctx := context.Background()
+	su, save := e.setup(t)
 	rotated := settingsOf(e.cw)
 	// The simulator accepts any client id, so changing it stands for a key
 	// rotation: same PSA, new settings.
 	rotated.ClientID = "11111111-2222-4333-8444-555555555555"
-	if err := e.in.UpdateSettings(rotated); err != nil {
+	if err := su.UpdateSettings(rotated); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.in.Save(); !errors.Is(err, psasync.ErrNotTested) {
+	if err := save(); !errors.Is(err, psasync.ErrNotTested) {
 		t.Fatalf("Save of changed settings without a new test = %v", err)
 	}
-	if _, err := e.in.TestConnection(ctx); err != nil {
+	if _, err := su.TestConnection(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.in.Save(); err != nil {
+	if err := save(); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := e.in.BoardConfig(heimdal.BoardOperations); !ok || len(e.in.Mappings()) != 4 {
-		t.Fatalf("default Save dropped the ticket or customer settings: board %v, %d mappings", ok, len(e.in.Mappings()))
+	if bc, err := e.in.BoardConfig(ctx, psasync.BoardOperations); err != nil || bc == nil || len(e.mappings(t)) != 4 {
+		t.Fatalf("default Save dropped the ticket or customer settings: board %v %v, %d mappings", bc, err, len(e.mappings(t)))
 	}
 
 	again := rotated
 	again.ClientID = "99999999-2222-4333-8444-555555555555"
-	if err := e.in.UpdateSettings(again); err != nil {
+	if err := su.UpdateSettings(again); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.in.TestConnection(ctx); err != nil {
+	if _, err := su.TestConnection(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.in.Save(psasync.RetainTicketAndCustomerSettings(false)); err != nil {
+	if err := save(psasync.RetainTicketAndCustomerSettings(false)); err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range heimdal.Boards() {
-		if _, ok := e.in.BoardConfig(b); ok {
+	for _, b := range psasync.Boards() {
+		if bc, _ := e.in.BoardConfig(ctx, b); bc != nil {
 			t.Errorf("%s still configured after Save without retaining", b)
 		}
 	}
-	if n := len(e.in.Mappings()); n != 0 {
+	if n := len(e.mappings(t)); n != 0 {
 		t.Errorf("%d mappings left after Save without retaining", n)
 	}
-	if _, err := e.in.Sync(ctx); !errors.Is(err, psasync.ErrNoBoards) {
-		t.Errorf("Sync after clearing = %v, want ErrNoBoards", err)
+	if _, err := e.in.Run(ctx); !errors.Is(err, psasync.ErrNoBoards) {
+		t.Errorf("Run after clearing = %v, want ErrNoBoards", err)
+	}
+}
+
+// setup is the settings screen on e's store, and its Save as a plain error.
+func (e *env) setup(t *testing.T) (*psasync.Setup, func(...psasync.SaveOption) error) {
+	t.Helper()
+	su, err := psasync.NewSetup(e.store, heimdaltest.ResellerID, fastPSA...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return su, func(opts ...psasync.SaveOption) error {
+		_, err := su.Save(context.Background(), opts...)
+		return err
+	}
+}
+
+func TestSavedSettingsSurviveAndStayRedacted(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	good := settingsOf(e.cw)
+	e.save(t)
+	raw, err := e.store.Get(ctx, "heimdal-psa/"+heimdaltest.ResellerID+"/settings")
+	if err != nil || !strings.Contains(string(raw), good.PrivateKey) {
+		t.Fatalf("the store must hold the key to rebuild the client: %v", err)
+	}
+	s, err := psasync.LoadSettings(ctx, e.store, heimdaltest.ResellerID)
+	if err != nil || s != good {
+		t.Fatalf("LoadSettings = %v, %v", s, err)
+	}
+	js, err := json.Marshal(struct{ S psasync.Settings }{s})
+	if err != nil || strings.Contains(string(js), good.PrivateKey) {
+		t.Errorf("json.Marshal of a struct holding Settings: %s %v", js, err)
+	}
+	// A damaged document is a typed error naming the key, never its value.
+	if err := e.store.Put(ctx, "heimdal-psa/"+heimdaltest.ResellerID+"/settings", []byte(`{"privateKey":"`+good.PrivateKey+`","site":`)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = psasync.LoadSettings(ctx, e.store, heimdaltest.ResellerID)
+	var se *flow.StateError
+	if !errors.As(err, &se) || !errors.Is(err, flow.ErrCorrupt) || strings.Contains(err.Error(), good.PrivateKey) {
+		t.Errorf("damaged settings: %v", err)
 	}
 }

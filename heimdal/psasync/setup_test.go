@@ -10,7 +10,6 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
-	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/psasync"
 )
 
@@ -96,7 +95,7 @@ func TestProvisionBoardsCreatesOnceAndIsIdempotent(t *testing.T) {
 	if n := p.Created(); n != 3+7+16+16 {
 		t.Errorf("first run created %d objects, want 42: %+v", n, p)
 	}
-	for _, hb := range heimdal.Boards() {
+	for _, hb := range psasync.Boards() {
 		b := e.board(t, hb.String())
 		var names []string
 		for _, st := range e.cw.Statuses(b.ID) {
@@ -109,7 +108,7 @@ func TestProvisionBoardsCreatesOnceAndIsIdempotent(t *testing.T) {
 			}
 		}
 		want := []string{"New", "Closed"}
-		if hb == heimdal.BoardOperations {
+		if hb == psasync.BoardOperations {
 			want = []string{"New", "Updated", "Closed"}
 		}
 		if !slices.Equal(names, want) {
@@ -127,12 +126,12 @@ func TestProvisionBoardsCreatesOnceAndIsIdempotent(t *testing.T) {
 			}
 			subs[st.Name] = types[st.TypeAssociationIds[0]]
 		}
-		for _, m := range heimdal.ModulesFor(hb) {
-			if got := subs[psasync.SubTypeName(m)]; got != m.TypeName() {
-				t.Errorf("%s: subtype %s is tied to type %q, want %q", hb, psasync.SubTypeName(m), got, m.TypeName())
+		for _, m := range psasync.ModulesFor(hb) {
+			if got := subs[psasync.SubTypeName(m)]; got != psasync.TypeName(m) {
+				t.Errorf("%s: subtype %s is tied to type %q, want %q", hb, psasync.SubTypeName(m), got, psasync.TypeName(m))
 			}
 		}
-		if len(types) != len(heimdal.ModulesFor(hb)) {
+		if len(types) != len(psasync.ModulesFor(hb)) {
 			t.Errorf("%s: %d types, want one per module", hb, len(types))
 		}
 	}
@@ -168,9 +167,9 @@ func TestProvisionBoardsConcurrentRunsMakeOneSet(t *testing.T) {
 	for _, b := range e.cw.Boards() {
 		count[b.Name]++
 	}
-	for _, hb := range heimdal.Boards() {
+	for _, hb := range psasync.Boards() {
 		b := e.board(t, hb.String())
-		if count[hb.String()] != 1 || len(e.cw.Types(b.ID)) != len(heimdal.ModulesFor(hb)) || len(e.cw.SubTypes(b.ID)) != len(heimdal.ModulesFor(hb)) {
+		if count[hb.String()] != 1 || len(e.cw.Types(b.ID)) != len(psasync.ModulesFor(hb)) || len(e.cw.SubTypes(b.ID)) != len(psasync.ModulesFor(hb)) {
 			t.Errorf("%s: %d boards, %d types, %d subtypes", hb, count[hb.String()], len(e.cw.Types(b.ID)), len(e.cw.SubTypes(b.ID)))
 		}
 	}
@@ -204,42 +203,42 @@ func TestConfigureBoardValidatesAgainstPSA(t *testing.T) {
 	if _, err := e.in.ProvisionBoards(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ops := psasync.DefaultBoardSettings(heimdal.BoardOperations)
+	ops := psasync.DefaultBoardSettings(psasync.BoardOperations)
 	withRef := func(s ticketsync.BoardSettings, f func(*ticketsync.BoardSettings)) ticketsync.BoardSettings {
 		f(&s)
 		return s
 	}
 	for _, tc := range []struct {
 		name       string
-		board      heimdal.Board
+		board      psasync.Board
 		settings   ticketsync.BoardSettings
 		field, psa string
 	}{
-		{"update status on Cyber Alerts", heimdal.BoardCyberAlerts,
-			withRef(psasync.DefaultBoardSettings(heimdal.BoardCyberAlerts), func(s *ticketsync.BoardSettings) { s.UpdateStatus = connectwise.Ref{Name: "New"} }),
+		{"update status on Cyber Alerts", psasync.BoardCyberAlerts,
+			withRef(psasync.DefaultBoardSettings(psasync.BoardCyberAlerts), func(s *ticketsync.BoardSettings) { s.UpdateStatus = connectwise.Ref{Name: "New"} }),
 			"status on update", "Heimdal Cyber Alerts"},
-		{"update status on M365", heimdal.BoardM365,
-			withRef(psasync.DefaultBoardSettings(heimdal.BoardM365), func(s *ticketsync.BoardSettings) { s.UpdateStatus = connectwise.Ref{Name: "New"} }),
+		{"update status on M365", psasync.BoardM365,
+			withRef(psasync.DefaultBoardSettings(psasync.BoardM365), func(s *ticketsync.BoardSettings) { s.UpdateStatus = connectwise.Ref{Name: "New"} }),
 			"status on update", "Heimdal M365 Notifications"},
-		{"closed status on creation", heimdal.BoardOperations,
+		{"closed status on creation", psasync.BoardOperations,
 			withRef(ops, func(s *ticketsync.BoardSettings) { s.Status = connectwise.Ref{Name: "Closed"} }), "status", "Heimdal Operations"},
-		{"closed status on update", heimdal.BoardOperations,
+		{"closed status on update", psasync.BoardOperations,
 			withRef(ops, func(s *ticketsync.BoardSettings) { s.UpdateStatus = connectwise.Ref{Name: "Closed"} }), "status on update", "Heimdal Operations"},
-		{"type of another board", heimdal.BoardOperations,
+		{"type of another board", psasync.BoardOperations,
 			withRef(ops, func(s *ticketsync.BoardSettings) { s.Type = connectwise.Ref{Name: "Incident"} }), "type", "Heimdal Operations"},
-		{"subtype of another board", heimdal.BoardCyberAlerts,
-			withRef(psasync.DefaultBoardSettings(heimdal.BoardCyberAlerts), func(s *ticketsync.BoardSettings) { s.SubType = connectwise.Ref{Name: "CPU"} }),
+		{"subtype of another board", psasync.BoardCyberAlerts,
+			withRef(psasync.DefaultBoardSettings(psasync.BoardCyberAlerts), func(s *ticketsync.BoardSettings) { s.SubType = connectwise.Ref{Name: "CPU"} }),
 			"subtype", "Heimdal Cyber Alerts"},
-		{"item of another board", heimdal.BoardOperations,
+		{"item of another board", psasync.BoardOperations,
 			withRef(ops, func(s *ticketsync.BoardSettings) { s.Item = connectwise.Ref{Name: "Workstation"} }), "item", "Heimdal Operations"},
-		{"status of another board", heimdal.BoardM365,
-			withRef(psasync.DefaultBoardSettings(heimdal.BoardM365), func(s *ticketsync.BoardSettings) { s.Status = connectwise.Ref{Name: "In Progress"} }),
+		{"status of another board", psasync.BoardM365,
+			withRef(psasync.DefaultBoardSettings(psasync.BoardM365), func(s *ticketsync.BoardSettings) { s.Status = connectwise.Ref{Name: "In Progress"} }),
 			"status", "Heimdal M365 Notifications"},
-		{"unknown priority", heimdal.BoardOperations,
+		{"unknown priority", psasync.BoardOperations,
 			withRef(ops, func(s *ticketsync.BoardSettings) { s.Priority = connectwise.Ref{Name: "Whenever"} }), "priority", ""},
-		{"unknown board", heimdal.BoardOperations,
+		{"unknown board", psasync.BoardOperations,
 			withRef(ops, func(s *ticketsync.BoardSettings) { s.Board = connectwise.Ref{Name: "Heimdal Ops"} }), "board", ""},
-		{"not a Heimdal board", heimdal.Board(9), ops, "board", ""},
+		{"not a Heimdal board", psasync.Board(9), ops, "board", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := e.in.ConfigureBoard(ctx, tc.board, tc.settings)
@@ -250,7 +249,7 @@ func TestConfigureBoardValidatesAgainstPSA(t *testing.T) {
 			if tc.psa != "" && !strings.Contains(err.Error(), tc.psa) {
 				t.Errorf("message does not name the board: %v", err)
 			}
-			if _, ok := e.in.BoardConfig(tc.board); ok {
+			if bc, _ := e.in.BoardConfig(context.Background(), tc.board); bc != nil {
 				t.Error("invalid settings were stored")
 			}
 		})
@@ -260,7 +259,7 @@ func TestConfigureBoardValidatesAgainstPSA(t *testing.T) {
 	good := withRef(ops, func(s *ticketsync.BoardSettings) {
 		s.Priority = connectwise.Ref{Name: "Priority 2 - Quick Response"}
 	})
-	bc, err := e.in.ConfigureBoard(ctx, heimdal.BoardOperations, good)
+	bc, err := e.in.ConfigureBoard(ctx, psasync.BoardOperations, good)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +270,7 @@ func TestConfigureBoardValidatesAgainstPSA(t *testing.T) {
 		t.Fatalf("%d routes, want one per Operations module", len(bc.Routes))
 	}
 	for _, r := range bc.Routes {
-		if r.Type.Name != r.Module.TypeName() || r.SubType.Name != psasync.SubTypeName(r.Module) {
+		if r.Type.Name != psasync.TypeName(r.Module) || r.SubType.Name != psasync.SubTypeName(r.Module) {
 			t.Errorf("module %s routed to %s / %s", r.Module, r.Type.Name, r.SubType.Name)
 		}
 	}
@@ -281,7 +280,7 @@ func TestConfigureBoardOnAnyBoardFallsBackToConfiguredType(t *testing.T) {
 	e := newEnv(t)
 	e.save(t)
 	// A board without Heimdal types: every module uses the configured ones.
-	bc, err := e.in.ConfigureBoard(context.Background(), heimdal.BoardCyberAlerts, ticketsync.BoardSettings{
+	bc, err := e.in.ConfigureBoard(context.Background(), psasync.BoardCyberAlerts, ticketsync.BoardSettings{
 		Board: connectwise.Ref{Name: "Service Desk"}, Type: connectwise.Ref{Name: "Incident"}, SubType: connectwise.Ref{Name: "Network"}, Item: connectwise.Ref{Name: "Server"},
 	})
 	if err != nil {

@@ -9,23 +9,29 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
-	"github.com/psabridge/psabridge/heimdal"
 )
 
-// SyncReport is the outcome of one Sync.
-type SyncReport struct {
+// Report is the outcome of one Run (or Audit). The embedded flow.Report is
+// the core every flow shares: Created, Updated, Closed and Unchanged summed
+// over the boards, Skipped by reason ("kept-closed": Cyber Alerts and M365
+// tickets a technician closed), Failed, Calls (the PSA calls of ticket
+// reconciliation and update notes; Heimdal reads and the company check are
+// not counted), Duration and Resumed.
+type Report struct {
+	flow.Report
 	// Boards has one entry per configured board, in configuration order.
 	Boards []BoardReport
 	// Customers is how many mapped customers were read from Heimdal.
 	Customers int
-	// Errors lists every problem met (also joined into Sync's error):
+	// Errors lists every problem met (also joined into Run's error):
 	// *CompanyError, *FetchError, and ticket writes that failed.
 	Errors []error
 }
 
-// Board returns the report of Heimdal board b, if it was synced.
-func (r *SyncReport) Board(b heimdal.Board) (BoardReport, bool) {
+// Board returns the report of board b, if it was synced.
+func (r *Report) Board(b Board) (BoardReport, bool) {
 	for _, br := range r.Boards {
 		if br.Board == b {
 			return br, true
@@ -34,9 +40,36 @@ func (r *SyncReport) Board(b heimdal.Board) (BoardReport, bool) {
 	return BoardReport{}, false
 }
 
+// sum fills the core from the boards' ticketsync reports.
+func (r *Report) sum() {
+	for _, br := range r.Boards {
+		t := br.Tickets
+		if t == nil {
+			continue
+		}
+		r.Created += t.Created
+		r.Updated += t.Updated + t.Reopened
+		r.Closed += t.Closed
+		r.Unchanged += t.Unchanged
+		r.Calls += t.Calls + br.Notes
+		for range t.KeptClosed {
+			r.Skip("kept-closed")
+		}
+		for _, f := range t.Failed {
+			r.Fail(br.Board.String()+": "+f.Key, f.Err)
+		}
+	}
+}
+
+// lastRun is what the store remembers of the last Run that completed.
+type lastRun struct {
+	At      time.Time `json:"at"`
+	Created int       `json:"created"`
+}
+
 // BoardReport is what one board's sync did.
 type BoardReport struct {
-	Board    heimdal.Board
+	Board    Board
 	PSABoard connectwise.Ref
 	// Source is the ticketsync source of the board's tickets.
 	Source string
@@ -61,7 +94,7 @@ type BoardReport struct {
 	Err error
 }
 
-// Sync files every mapped customer's open Heimdal alerts as tickets: it
+// Run files every mapped customer's open Heimdal alerts as tickets: it
 // reads each mapped customer's alerts for each configured board, builds the
 // desired tickets (company from the mapping; board, statuses, item and
 // priority from the board's configuration; type and subtype from the
@@ -79,25 +112,36 @@ type BoardReport struct {
 // The report is never nil. The error joins every problem: a *CompanyError or
 // *FetchError per affected customer, the error that stopped a board, and
 // each failed ticket write.
-func (in *Integration) Sync(ctx context.Context) (*SyncReport, error) {
-	c, _, err := in.savedClient("Sync")
-	rep := &SyncReport{}
+//
+// Nothing about tickets is kept between runs: the PSA is the state, so a
+// run stopped at any point is completed by the next one, in this process
+// or another on the same store (Report.Resumed says a run completed
+// before), without duplicating a ticket.
+func (in *Integration) Run(ctx context.Context) (*Report, error) {
+	started := time.Now()
+	c := in.psa
+	rep := &Report{Report: flow.Report{Flow: Flow}}
+	defer func() {
+		rep.sum()
+		rep.Duration = time.Since(started)
+	}()
+	boards, err := in.boards(ctx)
 	if err != nil {
 		return rep, err
 	}
-	in.mu.Lock()
-	boards := map[heimdal.Board]*BoardConfig{}
-	for b, bc := range in.boards {
-		boards[b] = bc.clone()
+	ms, err := in.mappings(ctx)
+	if err != nil {
+		return rep, err
 	}
-	mappings := make([]Mapping, 0, len(in.mappings))
-	for _, m := range in.mappings {
+	mappings := make([]Mapping, 0, len(ms))
+	for _, m := range ms {
 		mappings = append(mappings, m)
 	}
-	in.mu.Unlock()
 	if len(boards) == 0 {
-		return rep, &StateError{Op: "Sync", Err: ErrNoBoards}
+		return rep, &StateError{Op: "Run", Err: ErrNoBoards}
 	}
+	_, err = in.store.Get(ctx, in.key("last-run"))
+	rep.Resumed = err == nil
 	slices.SortFunc(mappings, func(a, b Mapping) int { return strings.Compare(a.CustomerID, b.CustomerID) })
 
 	var errs []error
@@ -113,22 +157,22 @@ func (in *Integration) Sync(ctx context.Context) (*SyncReport, error) {
 		}
 	}
 
-	desired := map[heimdal.Board][]ticketsync.Alert{}
+	desired := map[Board][]ticketsync.Alert{}
 	descs := map[string]string{}
 	for _, m := range valid {
 		if m.err != nil {
 			continue
 		}
 		rep.Customers++
-		for _, b := range heimdal.Boards() {
+		for _, b := range Boards() {
 			bc := boards[b]
 			if bc == nil {
 				continue
 			}
-			for a, err := range in.heimdal.OpenAlerts(ctx, m.CustomerID, b) {
+			for a, err := range OpenAlerts(ctx, in.heimdal, m.CustomerID, b) {
 				if err != nil {
 					errs = append(errs, &FetchError{CustomerID: m.CustomerID, CustomerName: m.CustomerName, Board: b, Err: err})
-					if b == heimdal.BoardOperations {
+					if b == BoardOperations {
 						closeSkipped = append(closeSkipped, "customer "+customerLabel(m.CustomerID, m.CustomerName)+"'s notifications could not be read")
 					}
 					break
@@ -146,7 +190,7 @@ func (in *Integration) Sync(ctx context.Context) (*SyncReport, error) {
 		}
 	}
 
-	for _, b := range heimdal.Boards() {
+	for _, b := range Boards() {
 		bc := boards[b]
 		if bc == nil {
 			continue
@@ -164,20 +208,29 @@ func (in *Integration) Sync(ctx context.Context) (*SyncReport, error) {
 		}
 	}
 	rep.Errors = errs
+	if len(errs) == 0 && ctx.Err() == nil {
+		created := 0
+		for _, br := range rep.Boards {
+			created += br.Tickets.Created
+		}
+		if err := flow.PutJSON(ctx, in.store, in.key("last-run"), lastRun{At: time.Now().UTC(), Created: created}); err != nil {
+			return rep, fmt.Errorf("psasync: recording the run: %w", err)
+		}
+	}
 	return rep, errors.Join(errs...)
 }
 
 func (in *Integration) syncBoard(ctx context.Context, c *connectwise.Client, bc *BoardConfig, alerts []ticketsync.Alert, descs map[string]string, closeSkipped []string) BoardReport {
 	b := bc.Board
 	br := BoardReport{Board: b, PSABoard: bc.Settings.Board, Source: in.sources[b], Alerts: len(alerts), Tickets: &ticketsync.Report{Source: in.sources[b]}}
-	if b == heimdal.BoardOperations {
+	if b == BoardOperations {
 		br.AutoClose = len(closeSkipped) == 0
 		br.CloseSkipped = strings.Join(closeSkipped, "; ")
 	}
 	// Cyber Alerts and M365 tickets are closed by technicians while Heimdal
-	// may still list the alert: reopening them on every Sync would undo
+	// may still list the alert: reopening them on every Run would undo
 	// their work.
-	p := ticketsync.Policy{Source: br.Source, AutoClose: br.AutoClose, KeepClosed: b != heimdal.BoardOperations, Concurrency: in.opts.concurrency}
+	p := ticketsync.Policy{Source: br.Source, AutoClose: br.AutoClose, KeepClosed: b != BoardOperations, Concurrency: in.opts.concurrency}
 	if bc.Settings.Close.ID != 0 {
 		p.CloseStatus = map[int]connectwise.Ref{bc.Settings.Board.ID: bc.Settings.Close}
 	}
@@ -185,7 +238,7 @@ func (in *Integration) syncBoard(ctx context.Context, c *connectwise.Client, bc 
 		p.Progress = func(pr ticketsync.Progress) {
 			in.progressMu.Lock()
 			defer in.progressMu.Unlock()
-			f(b, pr)
+			f(flow.Progress{Flow: Flow, Step: b.String(), Done: pr.Done, Total: pr.Total, Key: pr.Key})
 		}
 	}
 	s, err := ticketsync.New(c, p)
@@ -271,7 +324,7 @@ func checkCompanies(ctx context.Context, c *connectwise.Client, mappings []Mappi
 }
 
 // ticketFor is the ticket alert a should be.
-func ticketFor(a heimdal.Alert, m Mapping, bc *BoardConfig) ticketsync.Alert {
+func ticketFor(a Alert, m Mapping, bc *BoardConfig) ticketsync.Alert {
 	r := bc.route(a.Module)
 	t := ticketsync.Alert{
 		Key:         a.Key,
@@ -287,7 +340,7 @@ func ticketFor(a heimdal.Alert, m Mapping, bc *BoardConfig) ticketsync.Alert {
 		Start:       a.FirstSeen,
 	}
 	// Only Operations tickets follow their alert's changes with a status.
-	if bc.Board == heimdal.BoardOperations {
+	if bc.Board == BoardOperations {
 		t.UpdateStatus = connectwise.Ref{ID: bc.Settings.UpdateStatus.ID}
 	}
 	return t
@@ -295,10 +348,10 @@ func ticketFor(a heimdal.Alert, m Mapping, bc *BoardConfig) ticketsync.Alert {
 
 // summary reads like "[DISK] ACME-WS01: Low disk space"; ticketsync cuts it
 // to the PSA's 100 characters.
-func summary(a heimdal.Alert) string {
+func summary(a Alert) string {
 	title := strings.TrimSpace(a.Title)
 	if title == "" {
-		title = a.Module.TypeName()
+		title = TypeName(a.Module)
 	}
 	if t := strings.TrimSpace(a.Target); t != "" {
 		return fmt.Sprintf("[%s] %s: %s", a.Module, t, title)
@@ -309,14 +362,14 @@ func summary(a heimdal.Alert) string {
 // description carries everything the ticket should show. Severity is part
 // of it so that a change of severity alone updates the ticket too; times
 // that move without the alert changing (last update) are left out.
-func description(a heimdal.Alert, m Mapping) string {
+func description(a Alert, m Mapping) string {
 	var b strings.Builder
 	if d := strings.TrimSpace(a.Description); d != "" {
 		b.WriteString(d)
 		b.WriteString("\n\n")
 	}
 	fmt.Fprintf(&b, "Heimdal customer: %s\n", customerLabel(m.CustomerID, m.CustomerName))
-	fmt.Fprintf(&b, "Module: %s (%s)\n", a.Module.TypeName(), a.Module)
+	fmt.Fprintf(&b, "Module: %s (%s)\n", TypeName(a.Module), a.Module)
 	if a.Severity != "" {
 		fmt.Fprintf(&b, "Severity: %s\n", a.Severity)
 	}
@@ -329,35 +382,44 @@ func description(a heimdal.Alert, m Mapping) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// Audit repairs, on every configured board, duplicate tickets that no Sync
+// Audit repairs, on every configured board, duplicate tickets that no Run
 // can see: a ticket the PSA created late (after a crash) whose twin has
 // since been closed. It reads every ticket of the integration, open and
 // closed, so run it occasionally (daily, or after a crash). See
 // ticketsync's Syncer.Audit.
-func (in *Integration) Audit(ctx context.Context) ([]*ticketsync.Report, error) {
-	c, _, err := in.savedClient("Audit")
+//
+// The report's Boards carry each board's ticketsync audit report; Closed
+// counts the duplicates removed.
+func (in *Integration) Audit(ctx context.Context) (*Report, error) {
+	started := time.Now()
+	rep := &Report{Report: flow.Report{Flow: Flow}}
+	defer func() { rep.Duration = time.Since(started) }()
+	configured, err := in.boards(ctx)
 	if err != nil {
-		return nil, err
+		return rep, err
 	}
-	in.mu.Lock()
-	var boards []heimdal.Board
-	for _, b := range heimdal.Boards() {
-		if in.boards[b] != nil {
-			boards = append(boards, b)
+	for _, b := range Boards() {
+		bc := configured[b]
+		if bc == nil {
+			continue
 		}
-	}
-	in.mu.Unlock()
-	var reps []*ticketsync.Report
-	for _, b := range boards {
-		s, err := ticketsync.New(c, ticketsync.Policy{Source: in.sources[b], KeepClosed: b != heimdal.BoardOperations})
+		s, err := ticketsync.New(in.psa, ticketsync.Policy{Source: in.sources[b], KeepClosed: b != BoardOperations})
 		if err != nil {
-			return reps, fmt.Errorf("psasync: %s: %w", b, err)
+			return rep, fmt.Errorf("psasync: %s: %w", b, err)
 		}
-		rep, err := s.Audit(ctx)
-		reps = append(reps, rep)
+		tr, err := s.Audit(ctx)
+		br := BoardReport{Board: b, PSABoard: bc.Settings.Board, Source: in.sources[b], Tickets: tr}
+		if tr != nil {
+			rep.Closed += tr.Repaired
+			rep.Calls += tr.Calls
+			for _, f := range tr.Failed {
+				rep.Fail(b.String()+": "+f.Key, f.Err)
+			}
+		}
+		rep.Boards = append(rep.Boards, br)
 		if err != nil {
-			return reps, fmt.Errorf("psasync: auditing %s: %w", b, err)
+			return rep, fmt.Errorf("psasync: auditing %s: %w", b, err)
 		}
 	}
-	return reps, nil
+	return rep, nil
 }

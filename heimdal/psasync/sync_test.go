@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
@@ -27,14 +28,14 @@ func TestSyncFilesEachModuleOnItsBoard(t *testing.T) {
 	e := newEnv(t)
 	e.ready(t)
 	type want struct {
-		board   heimdal.Board
+		board   psasync.Board
 		module  heimdal.Module
 		company string
 		target  string
 	}
 	raised := map[string]want{}
 	raise := func(customer string, m heimdal.Module, target, title, company string) {
-		raised[e.hd.Raise(customer, m, target, title, "details of "+title)] = want{m.Board(), m, company, target}
+		raised[e.hd.Raise(customer, m, target, title, "details of "+title)] = want{psasync.BoardOf(m), m, company, target}
 	}
 	raise(heimdaltest.AcmeID, heimdal.ModuleDisk, "ACME-WS01", "Low disk space", "AcmeCorp")
 	raise(heimdaltest.GlobexID, heimdal.ModuleCPU, "GLOBEX-DC01", "CPU above 95%", "Globex")
@@ -51,7 +52,7 @@ func TestSyncFilesEachModuleOnItsBoard(t *testing.T) {
 	if rep.Customers != 4 || len(rep.Boards) != 3 {
 		t.Fatalf("report: %d customers, %d boards", rep.Customers, len(rep.Boards))
 	}
-	for b, n := range map[heimdal.Board]int{heimdal.BoardOperations: 3, heimdal.BoardCyberAlerts: 2, heimdal.BoardM365: 2} {
+	for b, n := range map[psasync.Board]int{psasync.BoardOperations: 3, psasync.BoardCyberAlerts: 2, psasync.BoardM365: 2} {
 		br, ok := rep.Board(b)
 		if !ok || br.Alerts != n || br.Tickets.Created != n || br.PSABoard.Name != b.String() {
 			t.Errorf("%s: report %+v (tickets %v), want %d created", b, br, br.Tickets, n)
@@ -71,14 +72,14 @@ func TestSyncFilesEachModuleOnItsBoard(t *testing.T) {
 		if refName(tk.Status) != "New" || tk.ClosedFlag {
 			t.Errorf("%s: status %q, want New", key, refName(tk.Status))
 		}
-		if refName(tk.Type) != w.module.TypeName() || refName(tk.SubType) != psasync.SubTypeName(w.module) {
-			t.Errorf("%s: type %q subtype %q, want %q / %q", key, refName(tk.Type), refName(tk.SubType), w.module.TypeName(), psasync.SubTypeName(w.module))
+		if refName(tk.Type) != psasync.TypeName(w.module) || refName(tk.SubType) != psasync.SubTypeName(w.module) {
+			t.Errorf("%s: type %q subtype %q, want %q / %q", key, refName(tk.Type), refName(tk.SubType), psasync.TypeName(w.module), psasync.SubTypeName(w.module))
 		}
 		if !strings.HasPrefix(tk.Summary, "["+string(w.module)+"] "+w.target+": ") || !strings.Contains(tk.InitialDescription, "Severity: ") {
 			t.Errorf("%s: summary %q, description %q", key, tk.Summary, tk.InitialDescription)
 		}
 	}
-	for _, b := range heimdal.Boards() {
+	for _, b := range psasync.Boards() {
 		if len(e.tickets(t, b)[zorgon]) != 0 {
 			t.Errorf("unmapped customer got a ticket on %s", b)
 		}
@@ -109,10 +110,10 @@ func TestSyncOperationsTicketsFollowTheirNotification(t *testing.T) {
 	e.hd.Update(opsA, "Low disk space", "C: is 97% full")
 	e.hd.Update(cyber, "Unknown process blocked again", "evil.exe, twice")
 	rep := e.sync(t)
-	if ops, _ := rep.Board(heimdal.BoardOperations); ops.Tickets.Updated != 1 || ops.Notes != 1 {
+	if ops, _ := rep.Board(psasync.BoardOperations); ops.Tickets.Updated != 1 || ops.Notes != 1 {
 		t.Errorf("ops after update: %v, %d notes", ops.Tickets, ops.Notes)
 	}
-	a := e.one(t, heimdal.BoardOperations, opsA)
+	a := e.one(t, psasync.BoardOperations, opsA)
 	if refName(a.Status) != psasync.StatusUpdated {
 		t.Errorf("updated Operations ticket in %q, want %q", refName(a.Status), psasync.StatusUpdated)
 	}
@@ -120,10 +121,10 @@ func TestSyncOperationsTicketsFollowTheirNotification(t *testing.T) {
 	if len(notes) == 0 || !strings.Contains(notes[len(notes)-1].Text, "97% full") {
 		t.Errorf("update note missing the new text: %+v", notes)
 	}
-	if b := e.one(t, heimdal.BoardOperations, opsB); refName(b.Status) != "New" {
+	if b := e.one(t, psasync.BoardOperations, opsB); refName(b.Status) != "New" {
 		t.Errorf("unchanged Operations ticket moved to %q", refName(b.Status))
 	}
-	c := e.one(t, heimdal.BoardCyberAlerts, cyber)
+	c := e.one(t, psasync.BoardCyberAlerts, cyber)
 	if refName(c.Status) != "New" || !strings.Contains(c.Summary, "blocked again") {
 		t.Errorf("updated Cyber ticket: status %q summary %q, want New and the new title", refName(c.Status), c.Summary)
 	}
@@ -133,22 +134,22 @@ func TestSyncOperationsTicketsFollowTheirNotification(t *testing.T) {
 	e.hd.Clear(cyber)
 	e.hd.Clear(m365)
 	rep = e.sync(t)
-	if ops, _ := rep.Board(heimdal.BoardOperations); ops.Tickets.Closed != 1 || !ops.AutoClose {
+	if ops, _ := rep.Board(psasync.BoardOperations); ops.Tickets.Closed != 1 || !ops.AutoClose {
 		t.Errorf("ops after clear: %v", ops.Tickets)
 	}
-	if a := e.one(t, heimdal.BoardOperations, opsA); !a.ClosedFlag || refName(a.Status) != psasync.StatusClosed {
+	if a := e.one(t, psasync.BoardOperations, opsA); !a.ClosedFlag || refName(a.Status) != psasync.StatusClosed {
 		t.Errorf("cleared Operations ticket: status %q closed %v", refName(a.Status), a.ClosedFlag)
 	}
-	if b := e.one(t, heimdal.BoardOperations, opsB); b.ClosedFlag {
+	if b := e.one(t, psasync.BoardOperations, opsB); b.ClosedFlag {
 		t.Error("another Operations ticket closed")
 	}
-	if c := e.one(t, heimdal.BoardCyberAlerts, cyber); c.ClosedFlag {
+	if c := e.one(t, psasync.BoardCyberAlerts, cyber); c.ClosedFlag {
 		t.Error("cleared Cyber Alerts ticket was closed")
 	}
-	if m := e.one(t, heimdal.BoardM365, m365); m.ClosedFlag {
+	if m := e.one(t, psasync.BoardM365, m365); m.ClosedFlag {
 		t.Error("cleared M365 ticket was closed")
 	}
-	for _, b := range []heimdal.Board{heimdal.BoardCyberAlerts, heimdal.BoardM365} {
+	for _, b := range []psasync.Board{psasync.BoardCyberAlerts, psasync.BoardM365} {
 		if br, _ := rep.Board(b); br.AutoClose || br.Tickets.Closed != 0 {
 			t.Errorf("%s closed tickets: %v", b, br.Tickets)
 		}
@@ -162,28 +163,28 @@ func TestSyncLeavesTechnicianClosedCyberTicketsClosed(t *testing.T) {
 	m365 := e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleREPCloud, "alice@acme.example", "Mass download", "1,200 files")
 	ops := e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleFirewall, "ACME-WS01", "Firewall off", "")
 	e.sync(t)
-	closeTicket := func(b heimdal.Board, key string) {
+	closeTicket := func(b psasync.Board, key string) {
 		tk := e.one(t, b, key)
 		closed := statusID(t, e.cw, tk.Board.ID, psasync.StatusClosed)
 		e.cw.UpdateTicket(tk.ID, func(x *cwtest.Ticket) { x.Status = &cwtest.Ref{ID: closed} })
 	}
-	closeTicket(heimdal.BoardCyberAlerts, cyber)
-	closeTicket(heimdal.BoardM365, m365)
-	closeTicket(heimdal.BoardOperations, ops)
+	closeTicket(psasync.BoardCyberAlerts, cyber)
+	closeTicket(psasync.BoardM365, m365)
+	closeTicket(psasync.BoardOperations, ops)
 
 	rep := e.sync(t)
-	for _, b := range []heimdal.Board{heimdal.BoardCyberAlerts, heimdal.BoardM365} {
+	for _, b := range []psasync.Board{psasync.BoardCyberAlerts, psasync.BoardM365} {
 		br, _ := rep.Board(b)
 		if br.Skipped != 1 || br.Tickets.Reopened != 0 {
 			t.Errorf("%s: skipped %d, %v", b, br.Skipped, br.Tickets)
 		}
 	}
-	if !e.one(t, heimdal.BoardCyberAlerts, cyber).ClosedFlag || !e.one(t, heimdal.BoardM365, m365).ClosedFlag {
+	if !e.one(t, psasync.BoardCyberAlerts, cyber).ClosedFlag || !e.one(t, psasync.BoardM365, m365).ClosedFlag {
 		t.Error("a technician-closed Cyber Alerts or M365 ticket was reopened")
 	}
 	// An Operations ticket mirrors its notification: still present, so the
 	// ticket is reopened.
-	if tk := e.one(t, heimdal.BoardOperations, ops); tk.ClosedFlag || refName(tk.Status) != "New" {
+	if tk := e.one(t, psasync.BoardOperations, ops); tk.ClosedFlag || refName(tk.Status) != "New" {
 		t.Errorf("Operations ticket of a present notification: status %q", refName(tk.Status))
 	}
 	e.cw.ResetRequests()
@@ -213,32 +214,32 @@ func TestSyncDoesNotCloseAfterHeimdalError(t *testing.T) {
 	later := e.hd.Raise(heimdaltest.GlobexID, heimdal.ModuleDisk, "GLOBEX-DC01", "Low disk space", "")
 	// Acme (the lowest id) is read first: its notifications fail.
 	e.hd.InjectStatus(500, 1)
-	rep, err := e.in.Sync(context.Background())
+	rep, err := e.in.Run(context.Background())
 	var fe *psasync.FetchError
-	if !errors.As(err, &fe) || fe.CustomerID != heimdaltest.AcmeID || fe.Board != heimdal.BoardOperations {
+	if !errors.As(err, &fe) || fe.CustomerID != heimdaltest.AcmeID || fe.Board != psasync.BoardOperations {
 		t.Fatalf("Sync = %v, want a FetchError for Acme's Operations alerts", err)
 	}
 	if !strings.Contains(err.Error(), "Acme Corp") || !strings.Contains(err.Error(), "Heimdal Operations") {
 		t.Errorf("error does not name the customer and board: %v", err)
 	}
-	ops, _ := rep.Board(heimdal.BoardOperations)
+	ops, _ := rep.Board(psasync.BoardOperations)
 	if ops.AutoClose || !strings.Contains(ops.CloseSkipped, "Acme Corp") || ops.Tickets.Closed != 0 {
 		t.Errorf("ops report after a Heimdal error: autoClose %v, skipped %q, %v", ops.AutoClose, ops.CloseSkipped, ops.Tickets)
 	}
-	if e.one(t, heimdal.BoardOperations, acme).ClosedFlag {
+	if e.one(t, psasync.BoardOperations, acme).ClosedFlag {
 		t.Fatal("ticket closed although its customer's notifications could not be read")
 	}
 	// What could be read still lands.
-	e.one(t, heimdal.BoardOperations, later)
-	if e.one(t, heimdal.BoardOperations, globex).ClosedFlag {
+	e.one(t, psasync.BoardOperations, later)
+	if e.one(t, psasync.BoardOperations, globex).ClosedFlag {
 		t.Error("other customer's ticket closed")
 	}
 
 	rep = e.sync(t)
-	if ops, _ := rep.Board(heimdal.BoardOperations); !ops.AutoClose || ops.Tickets.Closed != 1 {
+	if ops, _ := rep.Board(psasync.BoardOperations); !ops.AutoClose || ops.Tickets.Closed != 1 {
 		t.Errorf("complete read: %v", ops.Tickets)
 	}
-	if !e.one(t, heimdal.BoardOperations, acme).ClosedFlag {
+	if !e.one(t, psasync.BoardOperations, acme).ClosedFlag {
 		t.Error("ticket not closed once the read was complete")
 	}
 }
@@ -253,7 +254,7 @@ func TestSyncUnusableCompanyNamedAndNothingClosed(t *testing.T) {
 	e.cw.SetCompanyInactive(e.company(t, "Globex").ID, true)
 	e.hd.Clear(acme)
 	fresh := e.hd.Raise(heimdaltest.GlobexID, heimdal.ModuleDisk, "GLOBEX-DC01", "Low disk space", "")
-	rep, err := e.in.Sync(context.Background())
+	rep, err := e.in.Run(context.Background())
 	var ce *psasync.CompanyError
 	if !errors.As(err, &ce) || ce.CustomerID != heimdaltest.GlobexID || ce.Company.Identifier != "Globex" || ce.Problem != "is inactive" {
 		t.Fatalf("Sync = %v, want a CompanyError for Globex", err)
@@ -264,20 +265,22 @@ func TestSyncUnusableCompanyNamedAndNothingClosed(t *testing.T) {
 	if rep.Customers != 3 {
 		t.Errorf("%d customers read, want the 3 usable ones", rep.Customers)
 	}
-	if e.one(t, heimdal.BoardOperations, acme).ClosedFlag || e.one(t, heimdal.BoardOperations, globex).ClosedFlag {
+	if e.one(t, psasync.BoardOperations, acme).ClosedFlag || e.one(t, psasync.BoardOperations, globex).ClosedFlag {
 		t.Error("tickets closed while a mapping is broken")
 	}
-	if n := len(e.tickets(t, heimdal.BoardOperations)[fresh]); n != 0 {
+	if n := len(e.tickets(t, psasync.BoardOperations)[fresh]); n != 0 {
 		t.Errorf("inactive company got %d new tickets", n)
 	}
 
 	// Unmapping the customer is the fix: its tickets and the vanished one close.
-	e.in.UnmapCustomer(heimdaltest.GlobexID)
+	if _, err := e.in.UnmapCustomer(context.Background(), heimdaltest.GlobexID); err != nil {
+		t.Fatal(err)
+	}
 	rep = e.sync(t)
-	if ops, _ := rep.Board(heimdal.BoardOperations); ops.Tickets.Closed != 2 {
+	if ops, _ := rep.Board(psasync.BoardOperations); ops.Tickets.Closed != 2 {
 		t.Errorf("after unmapping: %v", ops.Tickets)
 	}
-	if !e.one(t, heimdal.BoardOperations, acme).ClosedFlag || !e.one(t, heimdal.BoardOperations, globex).ClosedFlag {
+	if !e.one(t, psasync.BoardOperations, acme).ClosedFlag || !e.one(t, psasync.BoardOperations, globex).ClosedFlag {
 		t.Error("tickets of the vanished alert and the unmapped customer stay open")
 	}
 }
@@ -287,12 +290,12 @@ func TestSyncDeletedCompany(t *testing.T) {
 	e.ready(t)
 	e.hd.Raise(heimdaltest.InitechID, heimdal.ModuleCPU, "INITECH-DC01", "CPU above 95%", "")
 	e.cw.DeleteCompany(e.company(t, "Initech").ID)
-	_, err := e.in.Sync(context.Background())
+	_, err := e.in.Run(context.Background())
 	var ce *psasync.CompanyError
 	if !errors.As(err, &ce) || ce.CustomerID != heimdaltest.InitechID || ce.Problem != "is deleted" {
 		t.Fatalf("Sync = %v, want a CompanyError for Initech", err)
 	}
-	if n := len(e.tickets(t, heimdal.BoardOperations)); n != 0 {
+	if n := len(e.tickets(t, psasync.BoardOperations)); n != 0 {
 		t.Errorf("%d tickets for a deleted company", n)
 	}
 }
@@ -314,22 +317,21 @@ func TestSyncSourcesNeverTouchOtherTickets(t *testing.T) {
 	// A second Heimdal account (here a customer-level one) filing into the
 	// same PSA and boards, with nothing mapped: its Operations sync wants no
 	// tickets and must close none of the first account's.
-	other := newIntegration(t, e.hd, heimdaltest.AcmeID)
-	saveSettings(t, other, settingsOf(e.cw))
-	if _, err := other.ConfigureBoard(context.Background(), heimdal.BoardOperations, psasync.DefaultBoardSettings(heimdal.BoardOperations)); err != nil {
+	other := newIntegration(t, e.hd, e.cw, e.store, heimdaltest.AcmeID)
+	if _, err := other.ConfigureBoard(context.Background(), psasync.BoardOperations, psasync.DefaultBoardSettings(psasync.BoardOperations)); err != nil {
 		t.Fatal(err)
 	}
-	if other.Source(heimdal.BoardOperations) == e.in.Source(heimdal.BoardOperations) {
+	if other.Source(psasync.BoardOperations) == e.in.Source(psasync.BoardOperations) {
 		t.Fatal("two accounts share a ticket source")
 	}
-	rep, err := other.Sync(context.Background())
+	rep, err := other.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ops, _ := rep.Board(heimdal.BoardOperations); ops.Tickets.Closed != 0 {
+	if ops, _ := rep.Board(psasync.BoardOperations); ops.Tickets.Closed != 0 {
 		t.Errorf("other account closed %d tickets", ops.Tickets.Closed)
 	}
-	if e.one(t, heimdal.BoardOperations, key).ClosedFlag {
+	if e.one(t, psasync.BoardOperations, key).ClosedFlag {
 		t.Error("other account closed this account's ticket")
 	}
 	// The first account clears everything: the manual ticket on its board
@@ -339,41 +341,41 @@ func TestSyncSourcesNeverTouchOtherTickets(t *testing.T) {
 	if tk, _ := e.cw.Ticket(manual); tk.ClosedFlag {
 		t.Error("a ticket the integration did not create was closed")
 	}
-	if !e.one(t, heimdal.BoardOperations, key).ClosedFlag {
+	if !e.one(t, psasync.BoardOperations, key).ClosedFlag {
 		t.Error("own ticket not closed")
 	}
 }
 
 func TestSyncProgressNamesBoard(t *testing.T) {
 	var got []string
-	e := newEnv(t, psasync.WithProgress(func(b heimdal.Board, p ticketsyncProgress) {
-		got = append(got, b.String()+":"+string(p.Action))
+	e := newEnv(t, psasync.WithProgress(func(p flow.Progress) {
+		got = append(got, p.Step+":"+strings.SplitN(p.Key, "/", 3)[1])
 	}))
 	e.ready(t)
 	e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleCPU, "ACME-DC01", "CPU", "")
 	e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleLAD, "alice@acme.example", "Unusual login", "")
 	e.sync(t)
-	want := "Heimdal Operations:created Heimdal M365 Notifications:created"
+	want := "Heimdal Operations:CPU Heimdal M365 Notifications:LAD"
 	if strings.Join(got, " ") != want {
 		t.Errorf("progress = %v, want %s", got, want)
 	}
 }
 
-func TestAuditAfterSyncFindsNothingAndNeedsSavedSettings(t *testing.T) {
+func TestAuditAfterRunFindsNothing(t *testing.T) {
 	e := newEnv(t)
-	if _, err := e.in.Audit(context.Background()); !errors.Is(err, psasync.ErrNotSaved) {
-		t.Fatalf("Audit before Save: %v", err)
+	if rep, err := e.in.Audit(context.Background()); err != nil || len(rep.Boards) != 0 {
+		t.Fatalf("Audit with no board configured: %v %v", rep, err)
 	}
 	e.ready(t)
 	e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleCPU, "ACME-WS01", "CPU high", "95%")
 	e.sync(t)
-	reps, err := e.in.Audit(context.Background())
-	if err != nil || len(reps) != 3 {
-		t.Fatalf("reports %v, err %v", reps, err)
+	rep, err := e.in.Audit(context.Background())
+	if err != nil || len(rep.Boards) != 3 || rep.Closed != 0 || rep.Calls != 3 {
+		t.Fatalf("report %v, err %v", rep, err)
 	}
-	for _, r := range reps {
-		if r.Repaired != 0 || r.Calls != 1 {
-			t.Errorf("%s", r)
+	for _, br := range rep.Boards {
+		if br.Tickets.Repaired != 0 || br.Tickets.Calls != 1 {
+			t.Errorf("%s", br.Tickets)
 		}
 	}
 }

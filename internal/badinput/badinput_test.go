@@ -115,9 +115,9 @@ func psaRows() []row {
 		run  func(e *env, c connectwise.Config) error
 	}{
 		{"connectwise.NewClient", func(e *env, c connectwise.Config) error { _, err := connectwise.NewClient(c, e.cwOpts...); return err }},
-		{"psasync.UpdateSettings", func(e *env, c connectwise.Config) error { return e.newHeimdal().UpdateSettings(psaSettings(c)) }},
+		{"psasync.UpdateSettings", func(e *env, c connectwise.Config) error { return e.newSetup().UpdateSettings(psaSettings(c)) }},
 		{"officeprotect.New", func(e *env, c connectwise.Config) error {
-			_, err := officeprotect.New(c, e.src, officeprotect.WithPSAOptions(e.cwOpts...))
+			_, err := newOfficeProtect(c, e.src, e.cwOpts)
 			return err
 		}},
 	}
@@ -199,7 +199,7 @@ func ticketRows() []row {
 
 	// The Heimdal integration's Configure Board step, on its provisioned
 	// Heimdal Operations board; Service Desk is "another board".
-	configure := func(b heimdal.Board, setting, value, field string, mod func(e *env, s *ticketsync.BoardSettings)) row {
+	configure := func(b psasync.Board, setting, value, field string, mod func(e *env, s *ticketsync.BoardSettings)) row {
 		return row{flow: "psasync.ConfigureBoard", setting: setting, value: value, field: field, errType: "*ticketsync.SettingError", run: func(e *env) error {
 			s := psasync.DefaultBoardSettings(b)
 			mod(e, &s)
@@ -207,7 +207,7 @@ func ticketRows() []row {
 			return err
 		}}
 	}
-	ops := heimdal.BoardOperations
+	ops := psasync.BoardOperations
 	rows = append(rows,
 		configure(ops, "Board", "unknown name", "board", func(e *env, s *ticketsync.BoardSettings) { s.Board = name("Heimdal Operationz") }),
 		configure(ops, "Board", "not a Heimdal board", "board", func(e *env, s *ticketsync.BoardSettings) {}),
@@ -217,19 +217,19 @@ func ticketRows() []row {
 		configure(ops, "Type", "type of another board", "type", func(e *env, s *ticketsync.BoardSettings) { s.Type = ref(e.sdRequest) }),
 		configure(ops, "SubType", "subtype of another board", "subtype", func(e *env, s *ticketsync.BoardSettings) { s.SubType = ref(e.sdHardware) }),
 		configure(ops, "SubType", "subtype not allowed with the type", "subtype", func(e *env, s *ticketsync.BoardSettings) {
-			s.Type, s.SubType = name(heimdal.ModuleCPU.TypeName()), name(psasync.SubTypeName(heimdal.ModuleDisk))
+			s.Type, s.SubType = name(psasync.TypeName(heimdal.ModuleCPU)), name(psasync.SubTypeName(heimdal.ModuleDisk))
 		}),
 		configure(ops, "Item", "item of another board", "item", func(e *env, s *ticketsync.BoardSettings) { s.Item = ref(e.hdItem) }),
 		configure(ops, "Priority", "id of no priority", "priority", func(e *env, s *ticketsync.BoardSettings) { s.Priority = ref(99999) }),
-		configure(heimdal.BoardCyberAlerts, "UpdateStatus", "set on a board that has none", "status on update", func(e *env, s *ticketsync.BoardSettings) {
+		configure(psasync.BoardCyberAlerts, "UpdateStatus", "set on a board that has none", "status on update", func(e *env, s *ticketsync.BoardSettings) {
 			s.UpdateStatus = name(psasync.StatusNew)
 		}),
 	)
-	// "not a Heimdal board" passes an invalid heimdal.Board instead.
+	// "not a Heimdal board" passes an invalid psasync.Board instead.
 	for i := range rows {
 		if rows[i].value == "not a Heimdal board" {
 			rows[i].run = func(e *env) error {
-				_, err := e.heimdal.ConfigureBoard(e.ctx, heimdal.Board(99), psasync.DefaultBoardSettings(ops))
+				_, err := e.heimdal.ConfigureBoard(e.ctx, psasync.Board(99), psasync.DefaultBoardSettings(ops))
 				return err
 			}
 		}
@@ -264,7 +264,7 @@ func idRows() []row {
 	}
 	acmeCustomer := func(*env) string { return heimdaltest.AcmeID }
 	rows := []row{
-		hd("CustomerID", "empty (New)", "CustomerID", "*heimdal.ConfigError", "", func(e *env) error { _, err := psasync.New(e.hc, ""); return err }),
+		hd("CustomerID", "empty (New)", "CustomerID", "*bridge.ConfigError", "", func(e *env) error { _, err := psasync.New(e.hc, e.cw, flow.NewMemoryStore(), ""); return err }),
 		hd("MapCustomer customer", "empty", "CustomerID", "*psasync.CustomerError", "Heimdal customer", mapCustomer(func(*env) string { return "" }, func(e *env) int { return e.acme })),
 		hd("MapCustomer customer", "not visible to the key", "CustomerID", "*psasync.CustomerError", "Heimdal customer", mapCustomer(func(*env) string { return "999999" }, func(e *env) int { return e.acme })),
 		hd("MapCustomer company", "0", "Company", "*psasync.CompanyError", "PSA company", mapCustomer(acmeCustomer, func(*env) int { return 0 })),
@@ -387,8 +387,8 @@ func emailRows() []row {
 		"soc@example.com, noc@example.com", "soc@example.com; noc@example.com", "mailto:soc@example.com", "soc@example.com\nBcc: x@evil.example",
 	} {
 		rows = append(rows, row{flow: "officeprotect.SetEmergencyContact", setting: "EmergencyContact", value: v, field: "EmergencyContact", errType: "*officeprotect.SettingError", run: func(e *env) error {
-			err := e.op.SetEmergencyContact(v)
-			if got := e.op.EmergencyContact(); got != "soc@msp.example.com" {
+			err := e.op.SetEmergencyContact(e.ctx, v)
+			if got, _ := e.op.EmergencyContact(e.ctx); got != "soc@msp.example.com" {
 				return fmt.Errorf("a refused address replaced the contact: %q", got)
 			}
 			return err
@@ -536,31 +536,22 @@ func heimdalAsioRows() []row {
 			return err
 		}})
 	}
-	rows = append(rows, row{flow: "psasync.Sync", setting: "Heimdal APIKey", value: "rejected by Heimdal", field: "APIKey", errType: "*heimdal.Error", mention: "key", run: func(e *env) error {
+	rows = append(rows, row{flow: "psasync.Run", setting: "Heimdal APIKey", value: "rejected by Heimdal", field: "APIKey", errType: "*heimdal.Error", mention: "key", run: func(e *env) error {
 		hc, err := heimdal.NewClient(e.hd.APIKey()+"-old", e.hd.ClientOptions()...)
 		if err != nil {
 			return err
 		}
-		in, err := psasync.New(hc, heimdaltest.ResellerID, psasync.WithConnectWiseOptions(e.cwOpts...))
+		in, err := psasync.New(hc, e.cw, flow.NewMemoryStore(), heimdaltest.ResellerID)
 		if err != nil {
 			return err
 		}
-		if err := in.UpdateSettings(psaSettings(e.cfg)); err != nil {
-			return err
-		}
-		if _, err := in.TestConnection(e.ctx); err != nil {
-			return err
-		}
-		if err := in.Save(); err != nil {
-			return err
-		}
-		if _, err := in.ConfigureBoard(e.ctx, heimdal.BoardOperations, psasync.DefaultBoardSettings(heimdal.BoardOperations)); err != nil {
+		if _, err := in.ConfigureBoard(e.ctx, psasync.BoardOperations, psasync.DefaultBoardSettings(psasync.BoardOperations)); err != nil {
 			return err
 		}
 		if err := in.MapCustomer(e.ctx, heimdaltest.ResellerID, e.acme); err != nil {
 			return err
 		}
-		_, err = in.Sync(e.ctx)
+		_, err = in.Run(e.ctx)
 		return err
 	}})
 
@@ -618,7 +609,7 @@ func heimdalAsioRows() []row {
 	// PSA keys deleted in the PSA (the PSA's form of rotation).
 	rows = append(rows,
 		row{flow: "psasync.TestConnection", setting: "PublicKey/PrivateKey", value: "deleted in the PSA", field: "keys", errType: "*psasync.ConnectionError", mention: "keys", run: func(e *env) error {
-			in := e.newHeimdal()
+			in := e.newSetup()
 			if err := in.UpdateSettings(psaSettings(e.revoked.Config())); err != nil {
 				return err
 			}
@@ -626,7 +617,7 @@ func heimdalAsioRows() []row {
 			return err
 		}},
 		row{flow: "officeprotect.CheckConnection", setting: "PublicKey/PrivateKey", value: "deleted in the PSA", field: "keys", errType: "*connectwise.Error", mention: "private key", run: func(e *env) error {
-			in, err := officeprotect.New(e.revoked.Config(), e.src, officeprotect.WithPSAOptions(e.cwOpts...))
+			in, err := newOfficeProtect(e.revoked.Config(), e.src, e.cwOpts)
 			if err != nil {
 				return err
 			}
@@ -661,15 +652,19 @@ func unmappedRows() []row {
 			}
 			return nil
 		}},
-		{flow: "psasync.Sync", setting: "customer mapping", value: "alert of an unmapped customer (accepted: not read, listed unmatched)", run: func(e *env) error {
+		{flow: "psasync.Run", setting: "customer mapping", value: "alert of an unmapped customer (accepted: not read, listed unmatched)", run: func(e *env) error {
 			key := e.hd.Raise(heimdaltest.ZorgonID, heimdal.ModuleFirewall, "ZORGON-WS01", "Firewall disabled", "")
 			defer e.hd.Clear(key)
-			rep, err := e.heimdal.Sync(e.ctx)
+			rep, err := e.heimdal.Run(e.ctx)
 			if err != nil {
 				return err
 			}
-			if rep.Customers != len(e.heimdal.Mappings()) {
-				return fmt.Errorf("Sync read %d customers, %d are mapped", rep.Customers, len(e.heimdal.Mappings()))
+			ms, err := e.heimdal.Mappings(e.ctx)
+			if err != nil {
+				return err
+			}
+			if rep.Customers != len(ms) {
+				return fmt.Errorf("Run read %d customers, %d are mapped", rep.Customers, len(ms))
 			}
 			cs, err := e.heimdal.SyncCustomers(e.ctx)
 			if err != nil {

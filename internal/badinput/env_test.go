@@ -111,13 +111,9 @@ func setup(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.heimdal = e.newHeimdal()
-	ok(t, e.heimdal.UpdateSettings(psaSettings(e.cfg)))
-	_, err = e.heimdal.TestConnection(ctx)
-	ok(t, err)
-	ok(t, e.heimdal.Save())
 	_, err = e.heimdal.ProvisionBoards(ctx)
 	ok(t, err)
-	bc, err := e.heimdal.ConfigureBoard(ctx, heimdal.BoardOperations, psasync.DefaultBoardSettings(heimdal.BoardOperations))
+	bc, err := e.heimdal.ConfigureBoard(ctx, psasync.BoardOperations, psasync.DefaultBoardSettings(psasync.BoardOperations))
 	ok(t, err)
 	e.heimdalOps = bc.Settings.Board
 	ok(t, e.heimdal.MapCustomer(ctx, heimdaltest.AcmeID, e.acme))
@@ -133,15 +129,15 @@ func setup(t *testing.T) *env {
 	} {
 		e.src.AddTenant(tn)
 	}
-	if e.op, err = officeprotect.New(e.cfg, e.src, officeprotect.WithPSAOptions(e.cwOpts...), officeprotect.WithNotifier(&officeprotecttest.Recorder{})); err != nil {
+	if e.op, err = newOfficeProtect(e.cfg, e.src, e.cwOpts, officeprotect.WithNotifier(&officeprotecttest.Recorder{})); err != nil {
 		t.Fatal(err)
 	}
 	_, err = e.op.CheckConnection(ctx)
 	ok(t, err)
 	ok(t, e.op.SetMapping(ctx, "t-acme", e.acme, true))
 	ok(t, e.op.SetMapping(ctx, "t-initech", e.acme, false))
-	ok(t, e.op.SetEmergencyContact("soc@msp.example.com"))
-	_, err = e.op.ConfirmSetup(ctx, nil)
+	ok(t, e.op.SetEmergencyContact(ctx, "soc@msp.example.com"))
+	_, err = e.op.ConfirmSetup(ctx)
 	ok(t, err)
 
 	// INFIMA → Security 360: two Asio sites to map onto.
@@ -245,11 +241,20 @@ func (e *env) seed() {
 }
 
 func (e *env) newHeimdal() *psasync.Integration {
-	in, err := psasync.New(e.hc, heimdaltest.ResellerID, psasync.WithConnectWiseOptions(e.cwOpts...))
+	in, err := psasync.New(e.hc, e.cw, flow.NewMemoryStore(), heimdaltest.ResellerID)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return in
+}
+
+// newSetup is the Heimdal integration's settings screen on a fresh store.
+func (e *env) newSetup() *psasync.Setup {
+	su, err := psasync.NewSetup(flow.NewMemoryStore(), heimdaltest.ResellerID, e.cwOpts...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return su
 }
 
 // writes counts every write any flow could make: PSA creates, updates and
@@ -320,6 +325,7 @@ func named(err error) map[string]string {
 	get[*psasync.ConnectionError](err, out, func(*psasync.ConnectionError) string { return "keys" })
 	get[*psasync.FetchError](err, out, func(*psasync.FetchError) string { return "APIKey" })
 	get[*heimdal.ConfigError](err, out, func(e *heimdal.ConfigError) string { return e.Field })
+	get[*bridge.ConfigError](err, out, func(e *bridge.ConfigError) string { return e.Field })
 	get[*heimdal.Error](err, out, func(e *heimdal.Error) string {
 		if e.StatusCode == 401 {
 			return "APIKey"

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/psasync"
 	"github.com/psabridge/psabridge/infima"
@@ -220,22 +221,18 @@ func errorCases() []errorCase {
 			return err
 		}},
 		{name: "psasync TestConnection", call: func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
-			hc, err := heimdal.NewClient(heimdalKey)
-			if err != nil {
-				t.Fatal(err)
-			}
-			in := must(sc, "psasync.New", func() (*psasync.Integration, error) {
-				return psasync.New(hc, "200000", psasync.WithConnectWiseOptions(opts...))
+			in := must(sc, "psasync.NewSetup", func() (*psasync.Setup, error) {
+				return psasync.NewSetup(flow.NewMemoryStore(), "200000", opts...)
 			})
 			do(sc, "UpdateSettings", func() error {
 				return in.UpdateSettings(psasync.Settings{CompanyID: psaCompany, Site: url, PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID})
 			})
-			_, err = step(sc, "TestConnection", func() (*connectwise.SystemInfo, error) { return in.TestConnection(ctx) })
+			_, err := step(sc, "TestConnection", func() (*connectwise.SystemInfo, error) { return in.TestConnection(ctx) })
 			return err
 		}},
 		{name: "officeprotect CheckConnection", call: func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
 			in := must(sc, "officeprotect.New", func() (*officeprotect.Integration, error) {
-				return officeprotect.New(psaCfg(url), officeprotecttest.NewSource(), officeprotect.WithPSAOptions(opts...))
+				return newOfficeProtect(psaCfg(url), officeprotecttest.NewSource(), opts)
 			})
 			_, err := step(sc, "CheckConnection", func() (*officeprotect.ConnectionCheck, error) { return in.CheckConnection(ctx) })
 			return err
@@ -291,10 +288,6 @@ func TestMalformedSecretsAreNotEchoed(t *testing.T) {
 		{"zero-width space", func(s string) string { return s + "\u200b" }},
 	}
 	src := officeprotecttest.NewSource()
-	hc, err := heimdal.NewClient(heimdalKey)
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := 0
 	for _, m := range mangle {
 		psa := connectwise.Config{Site: "api-na.myconnectwise.net", CompanyID: psaCompany, PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID}
@@ -305,11 +298,11 @@ func TestMalformedSecretsAreNotEchoed(t *testing.T) {
 			"connectwise PublicKey":  func() error { _, err := connectwise.NewClient(pub); return err },
 			"connectwise PrivateKey": func() error { _, err := connectwise.NewClient(priv); return err },
 			"officeprotect PrivateKey": func() error {
-				_, err := officeprotect.New(priv, src)
+				_, err := newOfficeProtect(priv, src, nil)
 				return err
 			},
 			"psasync PrivateKey": func() error {
-				in, err := psasync.New(hc, "200000")
+				in, err := psasync.NewSetup(flow.NewMemoryStore(), "200000")
 				if err != nil {
 					return nil
 				}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/flow"
-	"github.com/psabridge/psabridge/connectwise/ticketsync"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
@@ -123,9 +122,9 @@ func TestHeimdalPSAFlowLeaksNothing(t *testing.T) {
 	hc := must(sc, "heimdal.NewClient", func() (*heimdal.Client, error) {
 		return heimdal.NewClient(heimdalKey, append(hd.ClientOptions(), heimdal.WithLogger(sc.log))...)
 	})
-	in := must(sc, "psasync.New", func() (*psasync.Integration, error) {
-		return psasync.New(hc, heimdaltest.ResellerID, psasync.WithConnectWiseOptions(fast(sc.log)...), psasync.WithConcurrency(1),
-			psasync.WithProgress(func(b heimdal.Board, p ticketsync.Progress) { sc.value("progress", p) }))
+	store := flow.NewMemoryStore()
+	su := must(sc, "psasync.NewSetup", func() (*psasync.Setup, error) {
+		return psasync.NewSetup(store, heimdaltest.ResellerID, fast(sc.log)...)
 	})
 	c := psa.config()
 	s := psasync.Settings{CompanyID: c.CompanyID, Site: c.Site, PublicKey: c.PublicKey, PrivateKey: c.PrivateKey, ClientID: c.ClientID}
@@ -134,38 +133,43 @@ func TestHeimdalPSAFlowLeaksNothing(t *testing.T) {
 	// either the wrong key or the right one.
 	wrong := s
 	wrong.PrivateKey = psaPrivate + "-WRONG"
-	do(sc, "UpdateSettings (wrong key)", func() error { return in.UpdateSettings(wrong) })
-	refused(sc, "TestConnection (wrong key)", func() (*connectwise.SystemInfo, error) { return in.TestConnection(ctx) })
-	refused(sc, "Save untested", func() (any, error) { return nil, in.Save() })
+	do(sc, "UpdateSettings (wrong key)", func() error { return su.UpdateSettings(wrong) })
+	refused(sc, "TestConnection (wrong key)", func() (*connectwise.SystemInfo, error) { return su.TestConnection(ctx) })
+	refused(sc, "Save untested", func() (*connectwise.Client, error) { return su.Save(ctx) })
 
-	do(sc, "UpdateSettings", func() error { return in.UpdateSettings(s) })
-	must(sc, "TestConnection", func() (*connectwise.SystemInfo, error) { return in.TestConnection(ctx) })
-	must(sc, "CheckAccess", func() (*connectwise.AccessReport, error) { return in.CheckAccess(ctx) })
-	do(sc, "Save", func() error { return in.Save() })
-	must(sc, "Saved", func() (psasync.Settings, error) { v, _ := in.Saved(); return v, nil })
+	do(sc, "UpdateSettings", func() error { return su.UpdateSettings(s) })
+	must(sc, "TestConnection", func() (*connectwise.SystemInfo, error) { return su.TestConnection(ctx) })
+	must(sc, "CheckAccess", func() (*connectwise.AccessReport, error) { return su.CheckAccess(ctx) })
+	pc := must(sc, "Save", func() (*connectwise.Client, error) { return su.Save(ctx) })
+	must(sc, "LoadSettings", func() (psasync.Settings, error) { return psasync.LoadSettings(ctx, store, heimdaltest.ResellerID) })
+	in := must(sc, "psasync.New", func() (*psasync.Integration, error) {
+		return psasync.New(hc, pc, store, heimdaltest.ResellerID, psasync.WithConcurrency(1),
+			psasync.WithProgress(func(p flow.Progress) { sc.value("progress", p) }))
+	})
+	must(sc, "Check", func() (*flow.CheckReport, error) { return in.Check(ctx) })
 	must(sc, "ProvisionBoards", func() (*psasync.Provisioned, error) { return in.ProvisionBoards(ctx) })
-	for _, b := range heimdal.Boards() {
+	for _, b := range psasync.Boards() {
 		must(sc, "ConfigureBoard "+b.String(), func() (*psasync.BoardConfig, error) {
 			return in.ConfigureBoard(ctx, b, psasync.DefaultBoardSettings(b))
 		})
 	}
 	cs := must(sc, "SyncCustomers", func() (*psasync.CustomerSync, error) { return in.SyncCustomers(ctx) })
-	do(sc, "Accept", func() error { return in.Accept(cs.Proposals()...) })
-	sc.value("Mappings", in.Mappings())
+	do(sc, "Accept", func() error { return in.Accept(ctx, cs.Proposals()...) })
+	must(sc, "Mappings", func() ([]psasync.Mapping, error) { return in.Mappings(ctx) })
 
 	disk := hd.Raise(heimdaltest.AcmeID, heimdal.ModuleDisk, "ACME-WS01", "Low disk space", "C: is 97% full")
 	hd.Raise(heimdaltest.GlobexID, heimdal.ModuleLAD, "alice@globex.example", "Impossible travel", "Oslo and Lima")
 	hd.Raise(heimdaltest.ZorgonID, heimdal.ModuleFirewall, "ZORGON-WS01", "Firewall disabled", "unmapped: no ticket")
-	must(sc, "Sync", func() (*psasync.SyncReport, error) { return in.Sync(ctx) })
+	must(sc, "Sync", func() (*psasync.Report, error) { return in.Run(ctx) })
 	hd.Clear(disk)
-	must(sc, "Sync again", func() (*psasync.SyncReport, error) { return in.Sync(ctx) })
+	must(sc, "Sync again", func() (*psasync.Report, error) { return in.Run(ctx) })
 
 	// Failure paths of a running integration.
 	hd.InjectStatus(500, 100)
-	step(sc, "Sync with Heimdal failing", func() (*psasync.SyncReport, error) { return in.Sync(ctx) })
+	step(sc, "Sync with Heimdal failing", func() (*psasync.Report, error) { return in.Run(ctx) })
 	hd.InjectStatus(500, 0)
 	psa.RevokeCredentials()
-	refused(sc, "Sync with the PSA key revoked", func() (*psasync.SyncReport, error) { return in.Sync(ctx) })
+	refused(sc, "Sync with the PSA key revoked", func() (*psasync.Report, error) { return in.Run(ctx) })
 
 	other := must(sc, "heimdal.NewClient (rotated key)", func() (*heimdal.Client, error) {
 		return heimdal.NewClient(heimdalKey+"-OLD", append(hd.ClientOptions(), heimdal.WithLogger(sc.log))...)
@@ -200,8 +204,8 @@ func TestOfficeProtectFlowLeaksNothing(t *testing.T) {
 	sc.value("SMTPConfig", smtpCfg)
 	n := must(sc, "NewSMTPNotifier", func() (*officeprotect.SMTPNotifier, error) { return officeprotect.NewSMTPNotifier(smtpCfg) })
 	in := must(sc, "officeprotect.New", func() (*officeprotect.Integration, error) {
-		return officeprotect.New(psa.config(), src, officeprotect.WithClock(func() time.Time { return now }),
-			officeprotect.WithNotifier(n), officeprotect.WithPSAOptions(fast(sc.log)...))
+		return newOfficeProtect(psa.config(), src, fast(sc.log), officeprotect.WithClock(func() time.Time { return now }),
+			officeprotect.WithNotifier(n), officeprotect.WithProgress(func(p flow.Progress) { sc.value("progress", p) }))
 	})
 	must(sc, "CheckConnection", func() (*officeprotect.ConnectionCheck, error) { return in.CheckConnection(ctx) })
 	sugg := must(sc, "SuggestMappings", func() ([]officeprotect.Suggestion, error) { return in.SuggestMappings(ctx) })
@@ -220,24 +224,28 @@ func TestOfficeProtectFlowLeaksNothing(t *testing.T) {
 			break
 		}
 	}
-	refused(sc, "SetEmergencyContact with a display name", func() (any, error) { return nil, in.SetEmergencyContact("SOC <soc@msp.example.com>") })
-	do(sc, "SetEmergencyContact", func() error { return in.SetEmergencyContact("soc@msp.example.com") })
+	refused(sc, "SetEmergencyContact with a display name", func() (any, error) { return nil, in.SetEmergencyContact(ctx, "SOC <soc@msp.example.com>") })
+	do(sc, "SetEmergencyContact", func() error { return in.SetEmergencyContact(ctx, "soc@msp.example.com") })
 	must(sc, "ConfirmSetup", func() (*officeprotect.SetupResult, error) {
-		return in.ConfirmSetup(ctx, func(p officeprotect.Progress) { sc.value("progress", p) })
+		return in.ConfirmSetup(ctx)
 	})
 	live := []officeprotect.Event{{ID: "evt-3", TenantID: "t-globex", Title: "Admin role assigned", TriggeredAt: now.Add(-time.Minute)}}
-	must(sc, "Process", func() (*officeprotect.RunReport, error) { return in.Process(ctx, live) })
-	must(sc, "Process again", func() (*officeprotect.RunReport, error) { return in.Process(ctx, live) })
+	must(sc, "Process", func() (*officeprotect.Report, error) { return in.Process(ctx, live) })
+	must(sc, "Process again", func() (*officeprotect.Report, error) { return in.Process(ctx, live) })
 
 	// Breakage: the emergency email goes out through the authenticated
 	// SMTP server; then the credentials themselves are revoked.
 	psa.RevokePermission("Service Tickets")
 	live = append(live, officeprotect.Event{ID: "evt-4", TenantID: "t-acme", Title: "Audit log disabled", TriggeredAt: now})
-	refused(sc, "Process without the permission", func() (*officeprotect.RunReport, error) { return in.Process(ctx, live) })
+	refused(sc, "Process without the permission", func() (*officeprotect.Report, error) { return in.Process(ctx, live) })
 	psa.RevokeCredentials()
-	refused(sc, "Process with revoked keys", func() (*officeprotect.RunReport, error) { return in.Process(ctx, live) })
+	refused(sc, "Process with revoked keys", func() (*officeprotect.Report, error) { return in.Process(ctx, live) })
 	refused(sc, "CheckConnection with revoked keys", func() (*officeprotect.ConnectionCheck, error) { return in.CheckConnection(ctx) })
-	sc.value("Failures", in.Failures())
+	failures, err := in.Failures(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.value("Failures", failures)
 	msgs := mail.Messages()
 	if len(msgs) == 0 {
 		t.Fatal("no emergency email was sent: the SMTP path was not exercised")

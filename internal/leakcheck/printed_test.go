@@ -128,24 +128,29 @@ func TestPrintedFormsHideSecrets(t *testing.T) {
 	}
 	must(sc, "security360 Companies.List", func() ([]security360.Company, error) { v, _, err := ac.Companies.List(ctx, nil); return v, err })
 
-	in, err := psasync.New(hc, heimdaltest.ResellerID, psasync.WithConnectWiseOptions(fast(sc.log)...))
+	store := flow.NewMemoryStore()
+	su, err := psasync.NewSetup(store, heimdaltest.ResellerID, fast(sc.log)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ps := psa.config()
 	psSettings := psasync.Settings{CompanyID: ps.CompanyID, Site: ps.Site, PublicKey: ps.PublicKey, PrivateKey: ps.PrivateKey, ClientID: ps.ClientID}
-	must(sc, "psasync UpdateSettings", func() (any, error) { return nil, in.UpdateSettings(psSettings) })
-	must(sc, "psasync TestConnection", func() (*connectwise.SystemInfo, error) { return in.TestConnection(ctx) })
-	must(sc, "psasync Save", func() (any, error) { return nil, in.Save() })
+	must(sc, "psasync UpdateSettings", func() (any, error) { return nil, su.UpdateSettings(psSettings) })
+	must(sc, "psasync TestConnection", func() (*connectwise.SystemInfo, error) { return su.TestConnection(ctx) })
+	pc := must(sc, "psasync Save", func() (*connectwise.Client, error) { return su.Save(ctx) })
 	// Stage a second set so pending, tested and saved all hold settings.
 	psSettings.ClientID += "-2"
-	must(sc, "psasync UpdateSettings again", func() (any, error) { return nil, in.UpdateSettings(psSettings) })
+	must(sc, "psasync UpdateSettings again", func() (any, error) { return nil, su.UpdateSettings(psSettings) })
+	in, err := psasync.New(hc, pc, store, heimdaltest.ResellerID)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	notifier, err := officeprotect.NewSMTPNotifier(smtpCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	op, err := officeprotect.New(psa.config(), officeprotecttest.NewSource(), officeprotect.WithNotifier(notifier), officeprotect.WithPSAOptions(fast(sc.log)...))
+	op, err := newOfficeProtect(psa.config(), officeprotecttest.NewSource(), fast(sc.log), officeprotect.WithNotifier(notifier))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,13 +181,16 @@ func TestPrintedFormsHideSecrets(t *testing.T) {
 	printed(sc, "*infima.Client from infimasync.Settings", infClient, true, "")
 	printed(sc, "*security360.Client", ac, true, "")
 	printed(sc, "*psasync.Integration", in, true, "")
+	printed(sc, "*psasync.Setup", su, true, "")
 	printed(sc, "*officeprotect.SMTPNotifier", notifier, true, "")
 	printed(sc, "*officeprotect.Integration", op, true, "")
 	printed(sc, "*infimasync.Syncer", syncer, true, "")
 	printed(sc, "*flow.MemoryStore holding INFIMA settings", flowStore, true, "")
 	printed(sc, "*ticketsync.Syncer", ts, true, "")
-	if saved, ok := in.Saved(); ok {
-		printed(sc, "psasync.Saved()", saved, false, "")
+	if saved, err := psasync.LoadSettings(ctx, store, heimdaltest.ResellerID); err == nil {
+		printed(sc, "psasync.LoadSettings()", saved, false, "")
+	} else {
+		t.Fatal(err)
 	}
 
 	// Without this a broken scanner would pass everything.

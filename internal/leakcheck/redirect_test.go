@@ -12,11 +12,11 @@ import (
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
 	"github.com/psabridge/psabridge/infima"
-	"github.com/psabridge/psabridge/officeprotect"
 	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 	"github.com/psabridge/psabridge/security360"
 	"github.com/psabridge/psabridge/security360/infimasync"
@@ -164,10 +164,6 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 		"HTTP://psa.example.com",
 	}
 	acceptedURLs := []string{"http://127.0.0.1:8080", "http://127.0.0.2:8080", "http://localhost:8080", "http://[::1]:8080"}
-	hc, err := heimdal.NewClient(heimdalKey)
-	if err != nil {
-		t.Fatal(err)
-	}
 	creds := security360.Credentials{ClientID: asioClientID, ClientSecret: asioSecret}
 	psaCfg := func(u string) connectwise.Config {
 		return connectwise.Config{Site: u, CompanyID: psaCompany, PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID}
@@ -181,14 +177,14 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 		{"heimdal WithBaseURL", func(u string) error { _, err := heimdal.NewClient(heimdalKey, heimdal.WithBaseURL(u)); return err }},
 		{"security360 WithBaseURL", func(u string) error { _, err := security360.NewClient(creds, security360.WithBaseURL(u)); return err }},
 		{"psasync Settings.Site", func(u string) error {
-			in, err := psasync.New(hc, heimdaltest.ResellerID)
+			in, err := psasync.NewSetup(flow.NewMemoryStore(), heimdaltest.ResellerID)
 			if err != nil {
 				return nil
 			}
 			return in.UpdateSettings(psasync.Settings{CompanyID: psaCompany, Site: u, PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID})
 		}},
 		{"officeprotect New", func(u string) error {
-			_, err := officeprotect.New(psaCfg(u), officeprotecttest.NewSource())
+			_, err := newOfficeProtect(psaCfg(u), officeprotecttest.NewSource(), nil)
 			return err
 		}},
 		// Even an explicitly allowed server stays https-only off loopback.

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/connectwise/ticketsync"
+	flowstate "github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
@@ -25,8 +25,8 @@ type heimdalFlow struct {
 	ins     [2]*psasync.Integration
 	wires   [2]*wire
 	mapped  map[string]connectwise.Ref // customer id → company
-	boards  map[heimdal.Board]int      // PSA board ids
-	sources map[heimdal.Board]string
+	boards  map[psasync.Board]int      // PSA board ids
+	sources map[psasync.Board]string
 	raised  int
 }
 
@@ -40,7 +40,7 @@ var heimdalCustomers = []struct{ id, short string }{
 
 func newHeimdalFlow(h *harness) (*heimdalFlow, error) {
 	r := h.rng
-	f := &heimdalFlow{h: h, hd: heimdaltest.NewServer(), mapped: map[string]connectwise.Ref{}, boards: map[heimdal.Board]int{}, sources: map[heimdal.Board]string{}}
+	f := &heimdalFlow{h: h, hd: heimdaltest.NewServer(), mapped: map[string]connectwise.Ref{}, boards: map[psasync.Board]int{}, sources: map[psasync.Board]string{}}
 	ctx := context.Background()
 	retries := []int{1, 3, 6}[r.IntN(3)]
 	twin := r.IntN(2) == 0
@@ -55,18 +55,15 @@ func newHeimdalFlow(h *harness) (*heimdalFlow, error) {
 	}
 
 	f.wires[0] = newWire("")
-	in, err := f.newIntegration(f.wires[0], retries)
+	in, err := f.newIntegration(f.wires[0], retries, h.psaConfig())
 	if err != nil {
 		return f, err
 	}
 	f.ins[0] = in
-	if err := saveSettings(ctx, in, psaSettings(h.psaConfig())); err != nil {
-		return f, err
-	}
 	if _, err := in.ProvisionBoards(ctx); err != nil {
 		return f, fmt.Errorf("ProvisionBoards: %w", err)
 	}
-	for _, b := range heimdal.Boards() {
+	for _, b := range psasync.Boards() {
 		bc, err := in.ConfigureBoard(ctx, b, psasync.DefaultBoardSettings(b))
 		if err != nil {
 			return f, fmt.Errorf("ConfigureBoard(%s): %w", b, err)
@@ -86,10 +83,14 @@ func newHeimdalFlow(h *harness) (*heimdalFlow, error) {
 			}
 		}
 	}
-	if err := in.Accept(take...); err != nil {
+	if err := in.Accept(ctx, take...); err != nil {
 		return f, fmt.Errorf("Accept: %w", err)
 	}
-	for _, m := range in.Mappings() {
+	ms, err := in.Mappings(ctx)
+	if err != nil {
+		return f, err
+	}
+	for _, m := range ms {
 		f.mapped[m.CustomerID] = m.Company
 	}
 	if len(f.mapped) != len(take) {
@@ -104,7 +105,7 @@ func newHeimdalFlow(h *harness) (*heimdalFlow, error) {
 		}
 	}
 	var sources []string
-	for _, b := range heimdal.Boards() {
+	for _, b := range psasync.Boards() {
 		sources = append(sources, f.sources[b])
 	}
 	h.m = newModel(sources, h.cw.Tickets())
@@ -112,14 +113,17 @@ func newHeimdalFlow(h *harness) (*heimdalFlow, error) {
 	return f, nil
 }
 
-func (f *heimdalFlow) newIntegration(w *wire, retries int) (*psasync.Integration, error) {
+func (f *heimdalFlow) newIntegration(w *wire, retries int, cfg connectwise.Config) (*psasync.Integration, error) {
 	hc, err := heimdal.NewClient(f.hd.APIKey(), append(f.hd.ClientOptions(), heimdal.WithMaxRetryAfter(5*time.Millisecond))...)
 	if err != nil {
 		return nil, err
 	}
-	return psasync.New(hc, heimdaltest.ResellerID,
-		psasync.WithConnectWiseOptions(psaOptions(w, retries)...),
-		psasync.WithProgress(func(heimdal.Board, ticketsync.Progress) { w.wrote() }))
+	pc, err := connectwise.NewClient(cfg, psaOptions(w, retries)...)
+	if err != nil {
+		return nil, err
+	}
+	return psasync.New(hc, pc, flowstate.NewMemoryStore(), heimdaltest.ResellerID,
+		psasync.WithProgress(func(flowstate.Progress) { w.wrote() }))
 }
 
 // addTwin sets up a second Integration of the same account, as another
@@ -133,16 +137,16 @@ func (f *heimdalFlow) addTwin(ctx context.Context, retries int) error {
 		return err
 	}
 	f.wires[1] = newWire(f.h.frontAddr())
-	in, err := f.newIntegration(f.wires[1], retries)
+	cfg.Site = "http://localhost:" + u.Port()
+	in, err := f.newIntegration(f.wires[1], retries, cfg)
 	if err != nil {
 		return err
 	}
-	cfg.Site = "http://localhost:" + u.Port()
-	if err := saveSettings(ctx, in, psaSettings(cfg)); err != nil {
-		return err
-	}
-	for _, b := range heimdal.Boards() {
-		bc, _ := f.ins[0].BoardConfig(b)
+	for _, b := range psasync.Boards() {
+		bc, err := f.ins[0].BoardConfig(ctx, b)
+		if err != nil {
+			return err
+		}
 		if _, err := in.ConfigureBoard(ctx, b, bc.Settings.BoardSettings); err != nil {
 			return err
 		}
@@ -156,26 +160,12 @@ func (f *heimdalFlow) addTwin(ctx context.Context, retries int) error {
 	return nil
 }
 
-func psaSettings(c connectwise.Config) psasync.Settings {
-	return psasync.Settings{CompanyID: c.CompanyID, Site: c.Site, PublicKey: c.PublicKey, PrivateKey: c.PrivateKey, ClientID: c.ClientID}
-}
-
-func saveSettings(ctx context.Context, in *psasync.Integration, s psasync.Settings) error {
-	if err := in.UpdateSettings(s); err != nil {
-		return err
-	}
-	if _, err := in.TestConnection(ctx); err != nil {
-		return err
-	}
-	return in.Save()
-}
-
 func (f *heimdalFlow) name() string       { return "heimdal" }
 func (f *heimdalFlow) twin() bool         { return f.ins[1] != nil }
 func (f *heimdalFlow) wire(p int) *wire   { return f.wires[p] }
 func (f *heimdalFlow) progressHook() bool { return true }
 
-var boardShort = map[heimdal.Board]string{heimdal.BoardOperations: "ops", heimdal.BoardCyberAlerts: "cyber", heimdal.BoardM365: "m365"}
+var boardShort = map[psasync.Board]string{psasync.BoardOperations: "ops", psasync.BoardCyberAlerts: "cyber", psasync.BoardM365: "m365"}
 
 // mutate raises new alerts on any customer (mapped or not), clears some
 // and changes some (title, sometimes severity).
@@ -192,9 +182,9 @@ func (f *heimdalFlow) mutate(r *rand.Rand, first bool) {
 	for range n {
 		c := heimdalCustomers[r.IntN(len(heimdalCustomers))]
 		mod := mods[r.IntN(len(mods))]
-		b := mod.Board()
+		b := psasync.BoardOf(mod)
 		target := fmt.Sprintf("%s-pc%02d", c.short, r.IntN(6))
-		if b == heimdal.BoardM365 {
+		if b == psasync.BoardM365 {
 			target = fmt.Sprintf("user%02d@%s.example", r.IntN(6), c.short)
 		}
 		f.raised++
@@ -203,7 +193,7 @@ func (f *heimdalFlow) mutate(r *rand.Rand, first bool) {
 		co, mapped := f.mapped[c.id]
 		k := &keyState{
 			source: f.sources[b], key: key, label: boardShort[b] + " " + key,
-			autoClose: b == heimdal.BoardOperations, present: true,
+			autoClose: b == psasync.BoardOperations, present: true,
 			allowed: mapped, company: co.ID, board: f.boards[b], title: title,
 		}
 		if !mapped {
@@ -252,7 +242,7 @@ func (f *heimdalFlow) drawVariant(*rand.Rand) int { return 0 }
 func (f *heimdalFlow) finalVariant() int          { return 0 }
 
 func (f *heimdalFlow) sync(ctx context.Context, p, _ int) syncOutcome {
-	rep, err := f.ins[p].Sync(ctx)
+	rep, err := f.ins[p].Run(ctx)
 	// Every board's engine runs on every Sync that gets that far.
 	o := syncOutcome{err: err, ran: err == nil}
 	if rep != nil {

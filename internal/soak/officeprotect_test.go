@@ -82,7 +82,7 @@ func newOfficeProtectFlow(h *harness) (*officeProtectFlow, error) {
 	f.ins[0] = in
 	// Events raised before the setup are what Confirm setup backfills.
 	f.raise(r, r.IntN(5))
-	res, err := in.ConfirmSetup(ctx, nil)
+	res, err := in.ConfirmSetup(ctx)
 	if err != nil {
 		return f, fmt.Errorf("ConfirmSetup: %w", err)
 	}
@@ -107,7 +107,7 @@ func newOfficeProtectFlow(h *harness) (*officeProtectFlow, error) {
 		if err != nil {
 			return f, fmt.Errorf("twin: %w", err)
 		}
-		if _, err := tw.ConfirmSetup(ctx, nil); err != nil {
+		if _, err := tw.ConfirmSetup(ctx); err != nil {
 			return f, fmt.Errorf("twin: ConfirmSetup: %w", err)
 		}
 		f.ins[1] = tw
@@ -123,8 +123,7 @@ func newOfficeProtectFlow(h *harness) (*officeProtectFlow, error) {
 // setup walks the guide up to Confirm setup: check connection, mappings,
 // emergency contact.
 func (f *officeProtectFlow) setup(ctx context.Context, cfg connectwise.Config, w *wire, retries int) (*officeprotect.Integration, error) {
-	in, err := officeprotect.New(cfg, f.src,
-		officeprotect.WithPSAOptions(psaOptions(w, retries)...),
+	in, err := newOfficeProtect(cfg, f.src, psaOptions(w, retries),
 		officeprotect.WithClock(func() time.Time { return opNow }),
 		officeprotect.WithNotifier(&officeprotecttest.Recorder{}))
 	if err != nil {
@@ -145,7 +144,7 @@ func (f *officeProtectFlow) setup(ctx context.Context, cfg connectwise.Config, w
 			return nil, fmt.Errorf("SetMapping(%s): %w", t.id, err)
 		}
 	}
-	if err := in.SetEmergencyContact("soc@msp.example.com"); err != nil {
+	if err := in.SetEmergencyContact(ctx, "soc@msp.example.com"); err != nil {
 		return nil, err
 	}
 	return in, nil
@@ -169,10 +168,13 @@ func (f *officeProtectFlow) raise(r *rand.Rand, n int) {
 			Severity:    officeprotect.SeverityHigh, Category: "Identity",
 		}
 		f.src.Add(ev)
-		f.events[id] = ev
-		f.tenant[id] = t
+		// Tickets are keyed by tenant and event: event ids are unique only
+		// within a tenant.
+		key := officeprotect.TicketKey(t.id, id)
+		f.events[key] = ev
+		f.tenant[key] = t
 		k := &keyState{
-			source: officeprotect.Source, key: id, label: "officeprotect " + id + " of " + t.id,
+			source: officeprotect.Source, key: key, label: "officeprotect " + id + " of " + t.id,
 			present: true, allowed: t.state == tenantEnabled, company: t.company.ID, board: f.board, title: title,
 		}
 		switch t.state {
@@ -236,7 +238,7 @@ func (f *officeProtectFlow) drawVariant(r *rand.Rand) int { return r.IntN(10) }
 func (f *officeProtectFlow) finalVariant() int { return opVariantSince }
 
 func (f *officeProtectFlow) sync(ctx context.Context, p, variant int) syncOutcome {
-	var rep *officeprotect.RunReport
+	var rep *officeprotect.Report
 	var err error
 	if variant >= opVariantSince {
 		rep, err = f.ins[p].ProcessSince(ctx, opNow.Add(-72*time.Hour))

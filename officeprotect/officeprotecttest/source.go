@@ -49,13 +49,14 @@ func (s *Source) SetTenantActive(id string, active bool) bool {
 	return false
 }
 
-// Add records events as Office Protect would raise them. An event with an
-// id already present replaces it (the same event, updated).
+// Add records events as Office Protect would raise them. An event whose id
+// is already present in its tenant replaces it (the same event, updated):
+// event ids are unique only within a tenant.
 func (s *Source) Add(events ...officeprotect.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range events {
-		i := slices.IndexFunc(s.events, func(x officeprotect.Event) bool { return x.ID == e.ID })
+		i := slices.IndexFunc(s.events, func(x officeprotect.Event) bool { return x.ID == e.ID && x.TenantID == e.TenantID })
 		if i >= 0 {
 			s.events[i] = e
 			continue

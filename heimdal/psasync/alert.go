@@ -1,4 +1,4 @@
-package heimdal
+package psasync
 
 import (
 	"context"
@@ -10,19 +10,21 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/psabridge/psabridge/heimdal"
 )
 
-// Alert is the one shape the PSA integration routes, whatever Heimdal
-// section it came from: a device notification, a Cyber Alerts email alert or
-// an M365 alert. Module.Board() says which PSA board it belongs on.
+// Alert is the one shape the integration routes, whatever Heimdal section
+// it came from: a device notification, a Cyber Alerts email alert or an
+// M365 alert. Board says which PSA board it belongs on.
 type Alert struct {
 	// Key identifies the alert across fetches and across content updates;
-	// see NewKey for its derivation. Store it with the ticket.
+	// see NewKey for its derivation. It is the ticket's key.
 	Key string
 	// CustomerID is the Heimdal customer the alert belongs to.
-	CustomerID ID
+	CustomerID heimdal.ID
 	// Module is the alert category, which fixes the board and ticket type.
-	Module Module
+	Module heimdal.Module
 	// Severity is Heimdal's level, as sent.
 	Severity string
 	// Title is the alert's summary.
@@ -34,9 +36,9 @@ type Alert struct {
 	Target string
 	// TargetID is the target's Heimdal id (clientInfoId or user id), which
 	// the key uses because names can change.
-	TargetID ID
+	TargetID heimdal.ID
 	// SourceID is Heimdal's own id of the notification or alert.
-	SourceID ID
+	SourceID heimdal.ID
 	// FirstSeen is when Heimdal first reported the alert. It takes no part
 	// in Key or Fingerprint.
 	FirstSeen time.Time
@@ -50,7 +52,7 @@ type Alert struct {
 }
 
 // Board returns the PSA board the alert is routed to.
-func (a Alert) Board() Board { return a.Module.Board() }
+func (a Alert) Board() Board { return BoardOf(a.Module) }
 
 // NewKey derives an alert's stable key from Heimdal's identifiers only:
 //
@@ -62,7 +64,7 @@ func (a Alert) Board() Board { return a.Module.Board() }
 // are deliberately not part of it: they change while the alert stays the
 // same alert. Keys are unique within Heimdal; the ticket layer adds its
 // source prefix.
-func NewKey(customerID string, m Module, targetID, sourceID string) string {
+func NewKey(customerID string, m heimdal.Module, targetID, sourceID string) string {
 	parts := []string{url.PathEscape(customerID), url.PathEscape(string(m)), url.PathEscape(targetID)}
 	if sourceID != "" {
 		parts = append(parts, url.PathEscape(sourceID))
@@ -83,8 +85,8 @@ func fingerprint(a *Alert) string {
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
-func newAlert(customerID string, b Board, typ string, targetID ID, target string, source ID, sev, title, desc string, first, last Time) (Alert, bool) {
-	m, ok := b.LookupModule(typ)
+func newAlert(customerID string, s heimdal.Section, typ string, targetID heimdal.ID, target string, source heimdal.ID, sev, title, desc string, first, last heimdal.Time) (Alert, bool) {
+	m, ok := s.LookupModule(typ)
 	if !ok {
 		return Alert{}, false
 	}
@@ -94,7 +96,7 @@ func newAlert(customerID string, b Board, typ string, targetID ID, target string
 	}
 	a := Alert{
 		Key:         NewKey(customerID, m, tid, string(source)),
-		CustomerID:  ID(customerID),
+		CustomerID:  heimdal.ID(customerID),
 		Module:      m,
 		Severity:    sev,
 		Title:       title,
@@ -109,28 +111,28 @@ func newAlert(customerID string, b Board, typ string, targetID ID, target string
 	return a, true
 }
 
-// Alert converts the notification for routing. It reports false when the
-// type is not one of the Heimdal Operations modules (the integration files
-// no ticket for it).
-func (n DeviceNotification) Alert(customerID string) (Alert, bool) {
-	return newAlert(customerID, BoardOperations, n.Type, n.ClientInfoID, n.Hostname, n.ID, n.Severity, n.Title, n.Message, n.FirstSeen, n.LastUpdate)
+// NotificationAlert converts a device notification for routing. It reports
+// false when the type is not one of the devices section's modules (the
+// integration files no ticket for it).
+func NotificationAlert(customerID string, n heimdal.DeviceNotification) (Alert, bool) {
+	return newAlert(customerID, heimdal.SectionDevices, n.Type, n.ClientInfoID, n.Hostname, n.ID, n.Severity, n.Title, n.Message, n.FirstSeen, n.LastUpdate)
 }
 
-// Alert converts the email alert for routing. It reports false when the
-// type is not one of the Heimdal Cyber Alerts modules.
-func (e EmailAlert) Alert(customerID string) (Alert, bool) {
-	return newAlert(customerID, BoardCyberAlerts, e.Type, e.ClientInfoID, e.Hostname, e.ID, e.Severity, e.Title, e.Description, e.FirstSeen, e.LastUpdate)
+// EmailAlert converts a Cyber Alerts email alert for routing. It reports
+// false when the type is not one of the Cyber Alerts modules.
+func EmailAlert(customerID string, e heimdal.EmailAlert) (Alert, bool) {
+	return newAlert(customerID, heimdal.SectionCyberAlerts, e.Type, e.ClientInfoID, e.Hostname, e.ID, e.Severity, e.Title, e.Description, e.FirstSeen, e.LastUpdate)
 }
 
-// Alert converts the M365 alert for routing. It reports false when the type
-// is not one of the Heimdal M365 Notifications modules.
-func (e M365Alert) Alert(customerID string) (Alert, bool) {
-	return newAlert(customerID, BoardM365, e.Type, e.UserID, e.UserPrincipalName, e.ID, e.Severity, e.Title, e.Description, e.FirstSeen, e.LastUpdate)
+// M365Alert converts an M365 alert for routing. It reports false when the
+// type is not one of the M365 modules.
+func M365Alert(customerID string, e heimdal.M365Alert) (Alert, bool) {
+	return newAlert(customerID, heimdal.SectionM365, e.Type, e.UserID, e.UserPrincipalName, e.ID, e.Severity, e.Title, e.Description, e.FirstSeen, e.LastUpdate)
 }
 
 // OpenAlerts walks every alert Heimdal currently shows for one customer on
-// the given boards (all three when none are given), converted to Alert. Items
-// of types outside the board's modules are skipped.
+// the given boards (all three when none are given), converted to Alert.
+// Items of types outside the board's modules are skipped.
 //
 // Heimdal serves device notifications per device, so the Operations board
 // costs one call per page of devices plus one per device; at the default
@@ -139,7 +141,7 @@ func (e M365Alert) Alert(customerID string) (Alert, bool) {
 // The walk stops at the first error, which it yields. A caller that closes
 // tickets for vanished alerts must not do so after an error: the set it saw
 // is incomplete.
-func (c *Client) OpenAlerts(ctx context.Context, customerID string, boards ...Board) iter.Seq2[Alert, error] {
+func OpenAlerts(ctx context.Context, c *heimdal.Client, customerID string, boards ...Board) iter.Seq2[Alert, error] {
 	if len(boards) == 0 {
 		boards = Boards()
 	}
@@ -153,13 +155,13 @@ func (c *Client) OpenAlerts(ctx context.Context, customerID string, boards ...Bo
 			var cont bool
 			switch b {
 			case BoardOperations:
-				cont = c.operationsAlerts(ctx, customerID, yield)
+				cont = operationsAlerts(ctx, c, customerID, yield)
 			case BoardCyberAlerts:
-				cont = convert(c.CyberAlerts.All(ctx, customerID, nil), customerID, EmailAlert.Alert, yield)
+				cont = convert(c.CyberAlerts.All(ctx, customerID, nil), customerID, EmailAlert, yield)
 			case BoardM365:
-				cont = convert(c.M365.All(ctx, customerID, nil), customerID, M365Alert.Alert, yield)
+				cont = convert(c.M365.All(ctx, customerID, nil), customerID, M365Alert, yield)
 			default:
-				yield(Alert{}, fmt.Errorf("heimdal: unknown board %d", int(b)))
+				yield(Alert{}, fmt.Errorf("psasync: unknown board %d", int(b)))
 				return
 			}
 			if !cont {
@@ -171,7 +173,7 @@ func (c *Client) OpenAlerts(ctx context.Context, customerID string, boards ...Bo
 
 // operationsAlerts walks devices, then each device's notifications. It
 // returns false when the walk must stop (error yielded or consumer done).
-func (c *Client) operationsAlerts(ctx context.Context, customerID string, yield func(Alert, error) bool) bool {
+func operationsAlerts(ctx context.Context, c *heimdal.Client, customerID string, yield func(Alert, error) bool) bool {
 	for d, err := range c.Devices.All(ctx, customerID, nil) {
 		if err != nil {
 			yield(Alert{}, err)
@@ -187,7 +189,7 @@ func (c *Client) operationsAlerts(ctx context.Context, customerID string, yield 
 			if n.Hostname == "" {
 				n.Hostname = d.Hostname
 			}
-			a, ok := n.Alert(customerID)
+			a, ok := NotificationAlert(customerID, n)
 			if !ok {
 				continue
 			}
@@ -199,13 +201,13 @@ func (c *Client) operationsAlerts(ctx context.Context, customerID string, yield 
 	return true
 }
 
-func convert[T any](seq iter.Seq2[T, error], customerID string, conv func(T, string) (Alert, bool), yield func(Alert, error) bool) bool {
+func convert[T any](seq iter.Seq2[T, error], customerID string, conv func(string, T) (Alert, bool), yield func(Alert, error) bool) bool {
 	for v, err := range seq {
 		if err != nil {
 			yield(Alert{}, err)
 			return false
 		}
-		a, ok := conv(v, customerID)
+		a, ok := conv(customerID, v)
 		if !ok {
 			continue
 		}

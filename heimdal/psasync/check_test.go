@@ -1,0 +1,129 @@
+package psasync_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/heimdal"
+	"github.com/psabridge/psabridge/heimdal/heimdaltest"
+	"github.com/psabridge/psabridge/heimdal/psasync"
+)
+
+// The flow has the verbs flow.RunEvery drives.
+var (
+	_ flow.Runner[*psasync.Report]  = (*psasync.Integration)(nil)
+	_ flow.Auditor[*psasync.Report] = (*psasync.Integration)(nil)
+)
+
+func item(t *testing.T, rep *flow.CheckReport, name string) flow.CheckItem {
+	t.Helper()
+	for _, it := range rep.Items {
+		if it.Name == name {
+			return it
+		}
+	}
+	t.Fatalf("check has no item %q: %+v", name, rep.Items)
+	return flow.CheckItem{}
+}
+
+func TestCheckReportsItemByItem(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	rep, err := e.in.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Nothing configured yet: connections fine, boards and mappings missing.
+	if rep.OK() || rep.Flow != psasync.Flow {
+		t.Fatalf("unconfigured integration passes its check: %+v", rep)
+	}
+	for name, want := range map[string]flow.Status{
+		"PSA connection": flow.Granted, "Heimdal connection": flow.Granted,
+		"Service Desk / Service Tickets: Add": flow.Granted,
+		"Heimdal M365 Notifications":          flow.Missing,
+		"customer mappings":                   flow.Missing,
+	} {
+		if it := item(t, rep, name); it.Status != want || (want != flow.Granted && it.Lost == "") {
+			t.Errorf("%s: %+v, want %s with what is lost", name, it, want)
+		}
+	}
+
+	e.ready(t)
+	if rep, err = e.in.Check(ctx); err != nil || !rep.OK() {
+		t.Fatalf("configured integration: %+v %v", rep, err)
+	}
+	// A right removed and a mapped company deactivated show as missing,
+	// each with what is lost.
+	e.cw.RevokePermission("Close Service Tickets")
+	e.cw.SetCompanyInactive(e.company(t, "Globex").ID, true)
+	rep, err = e.in.Check(ctx)
+	if err != nil || rep.OK() {
+		t.Fatalf("broken integration passes: %+v %v", rep, err)
+	}
+	if it := item(t, rep, "Service Desk / Close Service Tickets: Add"); it.Status != flow.Missing || !strings.Contains(it.Lost, "closed") {
+		t.Errorf("revoked right: %+v", it)
+	}
+	found := false
+	for _, it := range rep.Items {
+		if strings.HasPrefix(it.Name, "customer "+heimdaltest.GlobexID) {
+			found = it.Status == flow.Missing && strings.Contains(it.Detail, "inactive")
+		}
+	}
+	if !found {
+		t.Errorf("inactive company not reported: %+v", rep.Items)
+	}
+}
+
+func TestCheckRevokedPSAKeysIsMissingNotAnError(t *testing.T) {
+	e := newEnv(t)
+	e.cw.RevokeCredentials()
+	rep, err := e.in.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := item(t, rep, "PSA connection"); it.Status != flow.Missing || strings.Contains(it.Detail, settingsOf(e.cw).PrivateKey) {
+		t.Errorf("revoked keys: %+v", it)
+	}
+}
+
+func TestBadStoredStateIsTypedAndWritesNothing(t *testing.T) {
+	e := newEnv(t)
+	e.ready(t)
+	ctx := context.Background()
+	e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleDisk, "ACME-WS01", "Low disk space", "")
+	// A truncated mapping, as a crash of a non-atomic store would leave.
+	if err := e.store.Put(ctx, "heimdal-psa/"+heimdaltest.ResellerID+"/mappings/"+heimdaltest.AcmeID, []byte(`{"CustomerID":"200101","Company":{"id":`)); err != nil {
+		t.Fatal(err)
+	}
+	before := e.writes()
+	_, err := e.in.Run(ctx)
+	var se *flow.StateError
+	if !errors.As(err, &se) || !errors.Is(err, flow.ErrCorrupt) || !strings.Contains(se.Key, "mappings/"+heimdaltest.AcmeID) {
+		t.Fatalf("Run on a damaged mapping = %v, want a *flow.StateError naming the key", err)
+	}
+	if n := e.writes() - before; n != 0 {
+		t.Errorf("%d PSA writes from damaged state", n)
+	}
+}
+
+func TestCheckRejectedHeimdalKeyIsMissing(t *testing.T) {
+	e := newEnv(t)
+	hc, err := heimdal.NewClient(e.hd.APIKey()+"-old", e.hd.ClientOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := psasync.New(hc, psaClient(t, e.cw), e.store, heimdaltest.ResellerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := in.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := item(t, rep, "Heimdal connection"); it.Status != flow.Missing || it.Lost == "" || strings.Contains(it.Detail, e.hd.APIKey()) {
+		t.Errorf("rejected Heimdal key: %+v", it)
+	}
+}

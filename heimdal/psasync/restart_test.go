@@ -1,0 +1,255 @@
+package psasync_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/heimdal/heimdaltest"
+	"github.com/psabridge/psabridge/heimdal/psasync"
+)
+
+// errCrash stands for the process dying: nothing after it happens.
+var errCrash = errors.New("crash")
+
+// crashPoint kills a "process" at its n-th PSA request (before sending
+// it, or after the PSA received it but before the answer arrived) or at its
+// n-th store write: that call and everything after it fail without effect.
+type crashPoint struct {
+	requests, writes atomic.Int64
+	maxRequests      int64
+	maxWrites        int64
+	afterSend        bool
+	cancel           context.CancelFunc
+	mu               sync.Mutex
+	crashed          string
+}
+
+func (c *crashPoint) die(what string) error {
+	c.mu.Lock()
+	if c.crashed == "" {
+		c.crashed = what
+	}
+	c.mu.Unlock()
+	c.cancel()
+	return errCrash
+}
+
+func (c *crashPoint) RoundTrip(r *http.Request) (*http.Response, error) {
+	n := c.requests.Add(1)
+	switch {
+	case n < c.maxRequests:
+		return http.DefaultTransport.RoundTrip(r)
+	case n == c.maxRequests && c.afterSend:
+		if resp, err := http.DefaultTransport.RoundTrip(r); err == nil {
+			resp.Body.Close()
+		}
+		return nil, c.die("after sending " + r.Method + " " + r.URL.Path)
+	}
+	return nil, c.die("before " + r.Method + " " + r.URL.Path)
+}
+
+// crashStore passes to the shared store until the crash point.
+type crashStore struct {
+	flow.Store
+	c *crashPoint
+}
+
+func (s crashStore) write(key string) error {
+	if s.c.writes.Add(1) >= s.c.maxWrites {
+		return s.c.die("store write " + key)
+	}
+	return nil
+}
+
+func (s crashStore) Put(ctx context.Context, key string, v []byte) error {
+	if err := s.write(key); err != nil {
+		return err
+	}
+	return s.Store.Put(ctx, key, v)
+}
+
+func (s crashStore) Delete(ctx context.Context, key string) error {
+	if err := s.write(key); err != nil {
+		return err
+	}
+	return s.Store.Delete(ctx, key)
+}
+
+func (s crashStore) Update(ctx context.Context, key string, fn func([]byte) ([]byte, error)) error {
+	if err := s.write(key); err != nil {
+		return err
+	}
+	return s.Store.Update(ctx, key, fn)
+}
+
+// restartRig runs the flow's steps as a series of processes on one store:
+// each may die at a random point and is replaced by a fresh one, built
+// from the store alone, until the step completes.
+type restartRig struct {
+	*env
+	t        *testing.T
+	rng      *rand.Rand
+	restarts int
+	crashes  []string
+}
+
+func (r *restartRig) process() (*psasync.Integration, context.Context, *crashPoint) {
+	r.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r.t.Cleanup(cancel)
+	c := &crashPoint{maxRequests: 1 << 40, maxWrites: 1 << 40, cancel: cancel, afterSend: r.rng.IntN(2) == 0}
+	switch r.rng.IntN(3) {
+	case 0:
+		c.maxRequests = 1 + r.rng.Int64N(40)
+	case 1:
+		c.maxWrites = 1 + r.rng.Int64N(6)
+	}
+	// The connection comes from the store, as a restarted process reads it.
+	s, err := psasync.LoadSettings(ctx, r.store, heimdaltest.ResellerID)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	cfg := connectwise.Config{Site: s.Site, CompanyID: s.CompanyID, PublicKey: s.PublicKey, PrivateKey: s.PrivateKey, ClientID: s.ClientID}
+	pc, err := connectwise.NewClient(cfg, append(fastPSA, connectwise.WithHTTPClient(&http.Client{Transport: c}))...)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	in, err := psasync.New(heimdalClient(r.t, r.hd), pc, crashStore{r.store, c}, heimdaltest.ResellerID)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return in, ctx, c
+}
+
+func (r *restartRig) until(name string, step func(ctx context.Context, in *psasync.Integration) error) {
+	r.t.Helper()
+	for attempt := 0; ; attempt++ {
+		if attempt > 80 {
+			r.t.Fatalf("%s never completed", name)
+		}
+		in, ctx, c := r.process()
+		err := step(ctx, in)
+		c.cancel()
+		if c.crashed == "" {
+			if err != nil {
+				r.t.Fatalf("%s: %v", name, err)
+			}
+			return
+		}
+		r.restarts++
+		r.crashes = append(r.crashes, name+": "+c.crashed)
+	}
+}
+
+// TestRestartAnywhere stops the integration at random points (mid-setup,
+// mid-run, between a ticket write and its answer) and starts a fresh one
+// from the same store: no duplicate ticket, no alert without its ticket,
+// vanished Operations alerts closed, settings, boards and mappings intact.
+func TestRestartAnywhere(t *testing.T) {
+	const rounds = 40
+	total, violations := 0, 0
+	for seed := range uint64(rounds) {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			e := newEnv(t)
+			e.save(t)
+			r := &restartRig{env: e, t: t, rng: rand.New(rand.NewPCG(seed, 11))}
+			ctx := context.Background()
+
+			r.until("provision and configure", func(ctx context.Context, in *psasync.Integration) error {
+				if _, err := in.ProvisionBoards(ctx); err != nil {
+					return err
+				}
+				for _, b := range psasync.Boards() {
+					if _, err := in.ConfigureBoard(ctx, b, psasync.DefaultBoardSettings(b)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			r.until("sync customers", func(ctx context.Context, in *psasync.Integration) error {
+				cs, err := in.SyncCustomers(ctx)
+				if err != nil {
+					return err
+				}
+				return in.Accept(ctx, cs.Proposals()...)
+			})
+
+			keys := e.raiseMany(3 + r.rng.IntN(5))
+			r.until("first run", func(ctx context.Context, in *psasync.Integration) error {
+				_, err := in.Run(ctx)
+				return err
+			})
+			// Some alerts change, one Operations alert vanishes.
+			for _, k := range keys[psasync.BoardCyberAlerts][:1] {
+				e.hd.Update(k, "changed", "new details")
+			}
+			gone := keys[psasync.BoardOperations][0]
+			e.hd.Clear(gone)
+			keys[psasync.BoardOperations] = keys[psasync.BoardOperations][1:]
+			r.until("second run", func(ctx context.Context, in *psasync.Integration) error {
+				_, err := in.Run(ctx)
+				return err
+			})
+
+			// Invariants, on a fresh process that does not crash.
+			e.restart(t)
+			bad := func(format string, args ...any) {
+				violations++
+				t.Errorf(format, args...)
+			}
+			for b, ks := range keys {
+				got := e.tickets(t, b)
+				for _, k := range ks {
+					if ts := got[k]; len(ts) != 1 || ts[0].ClosedFlag {
+						bad("%s: key %s has %d tickets (want 1 open)", b, k, len(ts))
+					}
+				}
+				want := len(ks)
+				if b == psasync.BoardOperations {
+					want++ // the vanished alert's closed ticket
+				}
+				if len(got) != want {
+					bad("%s: tickets for %d keys, want %d", b, len(got), want)
+				}
+			}
+			if ts := e.tickets(t, psasync.BoardOperations)[gone]; len(ts) != 1 || !ts[0].ClosedFlag {
+				bad("vanished alert %s: tickets %+v, want one, closed", gone, ts)
+			}
+			for _, k := range keys[psasync.BoardCyberAlerts][:1] {
+				if ts := e.tickets(t, psasync.BoardCyberAlerts)[k]; len(ts) != 1 || !strings.Contains(ts[0].Summary, "changed") {
+					bad("changed alert %s: %+v", k, ts)
+				}
+			}
+			if ms := e.mappings(t); len(ms) != 4 {
+				bad("mappings after restarts: %d, want 4", len(ms))
+			}
+			for _, b := range psasync.Boards() {
+				if bc, err := e.in.BoardConfig(ctx, b); err != nil || bc == nil {
+					bad("%s configuration after restarts: %v %v", b, bc, err)
+				}
+			}
+			if s, err := psasync.LoadSettings(ctx, e.store, heimdaltest.ResellerID); err != nil || s != settingsOf(e.cw) {
+				bad("settings after restarts: %v", err)
+			}
+			// And a last run changes nothing.
+			rep := e.sync(t)
+			if rep.Created+rep.Updated+rep.Closed != 0 || !rep.Resumed {
+				bad("a run after recovery still wrote: %v", &rep.Report)
+			}
+			total += r.restarts
+			if testing.Verbose() {
+				t.Logf("%d restarts: %s", r.restarts, strings.Join(r.crashes, "; "))
+			}
+		})
+	}
+	t.Logf("restart test: %d rounds, %d restarts, %d violations", rounds, total, violations)
+}

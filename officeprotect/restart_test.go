@@ -1,0 +1,285 @@
+package officeprotect_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/officeprotect"
+)
+
+// errCrash stands for the process dying: nothing after it happens.
+var errCrash = errors.New("crash")
+
+// crashPoint kills a "process" after a number of PSA requests or store
+// writes, whichever comes first: the request or write that reaches the
+// limit, and everything after it, fails without effect.
+type crashPoint struct {
+	requests, writes atomic.Int64
+	maxRequests      int64
+	maxWrites        int64
+	cancel           context.CancelFunc
+	mu               sync.Mutex
+	crashed          string
+}
+
+func (c *crashPoint) die(what string) error {
+	c.mu.Lock()
+	if c.crashed == "" {
+		c.crashed = what
+	}
+	c.mu.Unlock()
+	c.cancel()
+	return errCrash
+}
+
+func (c *crashPoint) RoundTrip(r *http.Request) (*http.Response, error) {
+	if c.requests.Add(1) >= c.maxRequests {
+		return nil, c.die("request " + r.Method + " " + r.URL.Path)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// crashStore passes to the real store until the crash point.
+type crashStore struct {
+	flow.Store
+	c *crashPoint
+}
+
+func (s crashStore) write(key string) error {
+	if s.c.writes.Add(1) >= s.c.maxWrites {
+		return s.c.die("store write " + key)
+	}
+	return nil
+}
+
+func (s crashStore) Put(ctx context.Context, key string, v []byte) error {
+	if err := s.write(key); err != nil {
+		return err
+	}
+	return s.Store.Put(ctx, key, v)
+}
+
+func (s crashStore) Delete(ctx context.Context, key string) error {
+	if err := s.write(key); err != nil {
+		return err
+	}
+	return s.Store.Delete(ctx, key)
+}
+
+func (s crashStore) Update(ctx context.Context, key string, fn func([]byte) ([]byte, error)) error {
+	if err := s.write(key); err != nil {
+		return err
+	}
+	return s.Store.Update(ctx, key, fn)
+}
+
+// Close leaves the shared store open: the next "process" uses it.
+func (s crashStore) Close() error { return nil }
+
+// restartRig runs the flow's steps as a series of processes on one store
+// and one PSA: each may crash at a random point and is replaced by a fresh
+// one until the step completes.
+type restartRig struct {
+	*fixture
+	rng      *rand.Rand
+	restarts int
+	crashes  []string
+}
+
+// process builds a fresh integration that dies at a random point (or, with
+// probability 1/3, never), and a context that ends when it does.
+func (r *restartRig) process(ctx context.Context) (*officeprotect.Integration, context.Context, *crashPoint) {
+	r.t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
+	r.t.Cleanup(cancel)
+	c := &crashPoint{maxRequests: 1 << 40, maxWrites: 1 << 40, cancel: cancel}
+	switch r.rng.IntN(3) {
+	case 0:
+		c.maxRequests = 1 + r.rng.Int64N(12)
+	case 1:
+		c.maxWrites = 1 + r.rng.Int64N(8)
+	}
+	psa, err := connectwise.NewClient(r.psa.Config(), append(fastPSA, connectwise.WithHTTPClient(&http.Client{Transport: c}))...)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	in, err := officeprotect.New(psa, r.src, crashStore{r.store, c}, r.opts...)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return in, ctx, c
+}
+
+// until repeats step in fresh processes until it succeeds.
+func (r *restartRig) until(name string, step func(ctx context.Context, in *officeprotect.Integration, c *crashPoint) error) {
+	r.t.Helper()
+	for attempt := 0; ; attempt++ {
+		if attempt > 60 {
+			r.t.Fatalf("%s never completed", name)
+		}
+		in, ctx, c := r.process(r.ctx)
+		err := step(ctx, in, c)
+		c.cancel()
+		if c.crashed == "" {
+			if err != nil {
+				r.t.Fatalf("%s: %v", name, err)
+			}
+			return
+		}
+		r.restarts++
+		r.crashes = append(r.crashes, name+": "+c.crashed)
+	}
+}
+
+// TestRestartAnywhere stops the integration at random points (mid-setup,
+// mid-backfill, mid-run, between a failure and its email) and starts a
+// fresh one on the same store: no duplicate ticket, no event without its
+// ticket, one emergency email per failure, mappings and settings intact.
+func TestRestartAnywhere(t *testing.T) {
+	const rounds = 25
+	total, violations := 0, 0
+	for seed := range uint64(rounds) {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			f := newFixture(t)
+			r := &restartRig{fixture: f, rng: rand.New(rand.NewPCG(seed, 13))}
+			var backfill []officeprotect.Event
+			for i := range 8 {
+				tenant := []string{"t-acme", "t-globex"}[i%2]
+				backfill = append(backfill, titled(fmt.Sprintf("evt-%d", i/2), tenant, ago(time.Duration(i+1)*time.Hour)))
+			}
+			f.src.Add(backfill...)
+
+			r.until("setup", func(ctx context.Context, in *officeprotect.Integration, c *crashPoint) error {
+				f.in = in
+				ctx0 := f.ctx
+				f.ctx = ctx
+				defer func() { f.ctx = ctx0 }()
+				chk, err := in.CheckConnection(ctx)
+				if err != nil {
+					return err
+				}
+				if !chk.OK() {
+					return chk.Err()
+				}
+				for _, m := range []struct {
+					tenant  string
+					company int
+				}{{"t-acme", f.acme.ID}, {"t-globex", f.globex.ID}} {
+					if err := in.SetMapping(ctx, m.tenant, m.company, true); err != nil {
+						return err
+					}
+				}
+				if err := in.SetEmergencyContact(ctx, "soc@msp.example.com"); err != nil {
+					return err
+				}
+				_, err = in.ConfirmSetup(ctx)
+				return err
+			})
+			// An interrupted backfill is finished by the next Run.
+			r.until("backfill", func(ctx context.Context, in *officeprotect.Integration, c *crashPoint) error {
+				_, err := in.Run(ctx)
+				return err
+			})
+
+			f.clock = f.clock.Add(time.Minute)
+			var live []officeprotect.Event
+			for i := range 6 {
+				tenant := []string{"t-acme", "t-globex"}[i%2]
+				live = append(live, titled(fmt.Sprintf("live-%d", i/2), tenant, f.clock.Add(-30*time.Second)))
+			}
+			f.src.Add(live...)
+			r.until("live run", func(ctx context.Context, in *officeprotect.Integration, c *crashPoint) error {
+				_, err := in.Run(ctx)
+				return err
+			})
+
+			// The integration breaks; a crash may come between seeing the
+			// failure and sending its email.
+			f.psa.RevokePermission("Service Tickets")
+			f.clock = f.clock.Add(time.Minute)
+			broken := titled("late-0", "t-acme", f.clock.Add(-10*time.Second))
+			f.src.Add(broken)
+			for range 3 {
+				r.until("broken run", func(ctx context.Context, in *officeprotect.Integration, c *crashPoint) error {
+					if r.rng.IntN(2) == 0 {
+						officeprotect.SetCrashBeforeNotify(in, func() error { return c.die("between a failure and its email") })
+					}
+					_, err := in.Run(ctx)
+					if err == nil {
+						return errors.New("run succeeded without the permission")
+					}
+					if errors.Is(err, errCrash) {
+						return err
+					}
+					return nil
+				})
+			}
+			f.psa.SetPermission("Service Tickets", "All", "All", "All", "All")
+			r.until("recovered run", func(ctx context.Context, in *officeprotect.Integration, c *crashPoint) error {
+				_, err := in.Run(ctx)
+				return err
+			})
+
+			// Invariants.
+			bad := func(format string, args ...any) {
+				violations++
+				t.Errorf(format, args...)
+			}
+			keys := f.byKey()
+			want := map[string]int{}
+			for _, e := range append(append(backfill, live...), broken) {
+				want[officeprotect.TicketKey(e.TenantID, e.ID)] = map[string]int{"t-acme": f.acme.ID, "t-globex": f.globex.ID}[e.TenantID]
+			}
+			for k, company := range want {
+				switch ts := keys[k]; {
+				case len(ts) == 0:
+					bad("event %s has no ticket", k)
+				case len(ts) > 1:
+					bad("event %s has %d tickets", k, len(ts))
+				case ts[0].Company.ID != company:
+					bad("event %s filed under company %d, want %d", k, ts[0].Company.ID, company)
+				}
+			}
+			if len(keys) != len(want) {
+				bad("%d ticket keys, want %d", len(keys), len(want))
+			}
+			alerts := map[string]int{}
+			for _, a := range f.rec.Alerts() {
+				alerts[a.Failure.Key()]++
+			}
+			for k, n := range alerts {
+				if n != 1 {
+					bad("failure %s emailed %d times", k, n)
+				}
+			}
+			if len(alerts) != 1 {
+				bad("emails for %d failures, want 1: %v", len(alerts), alerts)
+			}
+			ms, err := f.in.Mappings(f.ctx)
+			if err != nil || len(ms) != 2 {
+				bad("mappings after restarts: %v %v", ms, err)
+			}
+			if c, _ := f.in.EmergencyContact(f.ctx); c != "soc@msp.example.com" {
+				bad("emergency contact after restarts: %q", c)
+			}
+			if fs, _ := f.in.Failures(f.ctx); len(fs) != 0 {
+				bad("failures left after recovery: %v", fs)
+			}
+			total += r.restarts
+			if testing.Verbose() {
+				t.Logf("%d restarts: %s", r.restarts, strings.Join(r.crashes, "; "))
+			}
+		})
+	}
+	t.Logf("restart test: %d rounds, %d restarts, %d violations", rounds, total, violations)
+}
