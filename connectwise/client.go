@@ -114,7 +114,7 @@ func (c *Client) Site() string { return c.origin }
 
 // Throttled returns how many 429 answers the client has received; useful in
 // reports of long syncs.
-func (c *Client) Throttled() int64 { return c.hc.Limiter().ThrottledCount() }
+func (c *Client) Throttled() int64 { return c.hc.Throttled() }
 
 // secrets are what error text is scrubbed of: the private key, the whole
 // Authorization value and its bare base64 (a proxy may quote either), and

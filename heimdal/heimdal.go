@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
@@ -32,36 +33,46 @@ var defaults = httpx.Settings{
 	Timeout:       60 * time.Second,
 }
 
-// Option configures a Client.
-type Option = httpx.Option
+// Option configures a Client. It is this package's own type: an option of
+// another psabridge client does not compile here, rather than being
+// silently ignored.
+type Option func(*settings)
+
+// settings are the transport knobs an Option sets.
+type settings = httpx.Settings
 
 // WithBaseURL points the client at another server, such as the heimdaltest simulator.
-func WithBaseURL(u string) Option { return httpx.WithBaseURL(u) }
+func WithBaseURL(u string) Option { return Option(httpx.WithBaseURL(u)) }
 
 // WithHTTPClient supplies the underlying *http.Client; its transport is wrapped, never replaced.
-func WithHTTPClient(hc *http.Client) Option { return httpx.WithHTTPClient(hc) }
+func WithHTTPClient(hc *http.Client) Option { return Option(httpx.WithHTTPClient(hc)) }
 
 // WithRateLimit sets the client-side rate (default 2 requests/s, burst 2); perSecond <= 0 disables it.
 func WithRateLimit(perSecond float64, burst int) Option {
-	return httpx.WithRateLimit(perSecond, burst)
+	return Option(httpx.WithRateLimit(perSecond, burst))
 }
+
+// WithLimiter paces every request through l instead of the built-in
+// adaptive limiter, so several clients or processes can share one budget.
+// WithRateLimit is then ignored.
+func WithLimiter(l bridge.Limiter) Option { return Option(httpx.WithLimiter(l)) }
 
 // WithRetry sets how often a 429, 502, 503, 504 or connection error is retried (default 5) and the backoff bounds.
 func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
-	return httpx.WithRetry(maxRetries, minWait, maxWait)
+	return Option(httpx.WithRetry(maxRetries, minWait, maxWait))
 }
 
 // WithMaxRetryAfter caps how long a server's Retry-After is honoured (default 2 minutes).
-func WithMaxRetryAfter(d time.Duration) Option { return httpx.WithMaxRetryAfter(d) }
+func WithMaxRetryAfter(d time.Duration) Option { return Option(httpx.WithMaxRetryAfter(d)) }
 
 // WithTimeout bounds each attempt (default 60 s).
-func WithTimeout(d time.Duration) Option { return httpx.WithTimeout(d) }
+func WithTimeout(d time.Duration) Option { return Option(httpx.WithTimeout(d)) }
 
 // WithLogger sends one debug record per attempt (method, path, status, duration; never the key).
-func WithLogger(l *slog.Logger) Option { return httpx.WithLogger(l) }
+func WithLogger(l *slog.Logger) Option { return Option(httpx.WithLogger(l)) }
 
 // WithUserAgent sets the User-Agent header.
-func WithUserAgent(ua string) Option { return httpx.WithUserAgent(ua) }
+func WithUserAgent(ua string) Option { return Option(httpx.WithUserAgent(ua)) }
 
 // Client talks to the Heimdal API. It is safe for concurrent use. Its printed
 // forms (%v, %+v, %#v, %s) never show the API key.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-querystring/query"
 
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
@@ -36,37 +37,47 @@ const apiKeyHeader = "X-API-Key"
 // objects, so anything near this size is not a Reporting API answer.
 const maxBody = 32 << 20
 
-// Option configures a Client.
-type Option = httpx.Option
+// Option configures a Client. It is this package's own type: an option of
+// another psabridge client does not compile here, rather than being
+// silently ignored.
+type Option func(*settings)
+
+// settings are the transport knobs an Option sets.
+type settings = httpx.Settings
 
 // WithBaseURL points the client at another server, such as the infimatest simulator.
-func WithBaseURL(u string) Option { return httpx.WithBaseURL(u) }
+func WithBaseURL(u string) Option { return Option(httpx.WithBaseURL(u)) }
 
 // WithHTTPClient supplies the underlying *http.Client; its Transport is wrapped, never replaced.
-func WithHTTPClient(hc *http.Client) Option { return httpx.WithHTTPClient(hc) }
+func WithHTTPClient(hc *http.Client) Option { return Option(httpx.WithHTTPClient(hc)) }
 
 // WithRateLimit sets the client-side request rate and burst (perSecond <= 0 disables limiting).
 func WithRateLimit(perSecond float64, burst int) Option {
-	return httpx.WithRateLimit(perSecond, burst)
+	return Option(httpx.WithRateLimit(perSecond, burst))
 }
 
+// WithLimiter paces every request through l instead of the built-in
+// adaptive limiter, so several clients or processes can share one budget.
+// WithRateLimit is then ignored.
+func WithLimiter(l bridge.Limiter) Option { return Option(httpx.WithLimiter(l)) }
+
 // WithRetry sets how many times a failed GET is re-sent and the backoff bounds.
-func WithRetry(max int, minWait, maxWait time.Duration) Option {
-	return httpx.WithRetry(max, minWait, maxWait)
+func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
+	return Option(httpx.WithRetry(maxRetries, minWait, maxWait))
 }
 
 // WithMaxRetryAfter caps how long a server's Retry-After is honoured.
-func WithMaxRetryAfter(d time.Duration) Option { return httpx.WithMaxRetryAfter(d) }
+func WithMaxRetryAfter(d time.Duration) Option { return Option(httpx.WithMaxRetryAfter(d)) }
 
 // WithTimeout bounds each attempt, body included.
-func WithTimeout(d time.Duration) Option { return httpx.WithTimeout(d) }
+func WithTimeout(d time.Duration) Option { return Option(httpx.WithTimeout(d)) }
 
 // WithLogger sends one debug record per attempt (method, path, status,
 // attempt, duration; never headers) to l.
-func WithLogger(l *slog.Logger) Option { return httpx.WithLogger(l) }
+func WithLogger(l *slog.Logger) Option { return Option(httpx.WithLogger(l)) }
 
 // WithUserAgent sets the User-Agent header.
-func WithUserAgent(ua string) Option { return httpx.WithUserAgent(ua) }
+func WithUserAgent(ua string) Option { return Option(httpx.WithUserAgent(ua)) }
 
 // defaultSettings are deliberately gentle: INFIMA publishes no rate limit,
 // and a Security 360 sync has minutes, not seconds, to finish.
@@ -131,9 +142,9 @@ func NewClient(key string, opts ...Option) (*Client, error) {
 // BaseURL returns the server the client talks to.
 func (c *Client) BaseURL() string { return c.base.String() }
 
-// Limiter exposes the client's adaptive rate limiter (nil when unlimited), so
-// reports and benchmarks can read the current rate and the 429 count.
-func (c *Client) Limiter() *httpx.Limiter { return c.hc.Limiter() }
+// Throttled returns how many 429 answers the client has received; useful in
+// reports of long syncs.
+func (c *Client) Throttled() int64 { return c.hc.Throttled() }
 
 // String describes the client without its key.
 func (c *Client) String() string {

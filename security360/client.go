@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
@@ -58,41 +59,51 @@ var defaults = httpx.Settings{
 	Timeout:       60 * time.Second,
 }
 
-// Option configures a Client.
-type Option = httpx.Option
+// Option configures a Client. It is this package's own type: an option of
+// another psabridge client does not compile here, rather than being
+// silently ignored.
+type Option func(*settings)
+
+// settings are the transport knobs an Option sets.
+type settings = httpx.Settings
 
 // WithBaseURL points the client at another server, such as the
 // security360test simulator or a regional server (BaseURLEurope).
-func WithBaseURL(u string) Option { return httpx.WithBaseURL(u) }
+func WithBaseURL(u string) Option { return Option(httpx.WithBaseURL(u)) }
 
 // WithHTTPClient supplies the underlying *http.Client; its Transport is
 // wrapped, never replaced.
-func WithHTTPClient(hc *http.Client) Option { return httpx.WithHTTPClient(hc) }
+func WithHTTPClient(hc *http.Client) Option { return Option(httpx.WithHTTPClient(hc)) }
 
 // WithRateLimit sets the client-side rate (requests per second, <= 0 for
 // none) and burst. The default is 1.5/s with a burst of 5.
 func WithRateLimit(perSecond float64, burst int) Option {
-	return httpx.WithRateLimit(perSecond, burst)
+	return Option(httpx.WithRateLimit(perSecond, burst))
 }
+
+// WithLimiter paces every request through l instead of the built-in
+// adaptive limiter, so several clients or processes can share one budget.
+// WithRateLimit is then ignored.
+func WithLimiter(l bridge.Limiter) Option { return Option(httpx.WithLimiter(l)) }
 
 // WithRetry sets how often a retryable request is re-sent and the backoff
 // bounds.
 func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
-	return httpx.WithRetry(maxRetries, minWait, maxWait)
+	return Option(httpx.WithRetry(maxRetries, minWait, maxWait))
 }
 
 // WithMaxRetryAfter caps how long a server's Retry-After is honoured.
-func WithMaxRetryAfter(d time.Duration) Option { return httpx.WithMaxRetryAfter(d) }
+func WithMaxRetryAfter(d time.Duration) Option { return Option(httpx.WithMaxRetryAfter(d)) }
 
 // WithTimeout bounds each attempt.
-func WithTimeout(d time.Duration) Option { return httpx.WithTimeout(d) }
+func WithTimeout(d time.Duration) Option { return Option(httpx.WithTimeout(d)) }
 
 // WithLogger sends one debug record per HTTP attempt to l (method, path,
 // status, attempt, duration; never headers or bodies).
-func WithLogger(l *slog.Logger) Option { return httpx.WithLogger(l) }
+func WithLogger(l *slog.Logger) Option { return Option(httpx.WithLogger(l)) }
 
 // WithUserAgent sets the User-Agent header.
-func WithUserAgent(ua string) Option { return httpx.WithUserAgent(ua) }
+func WithUserAgent(ua string) Option { return Option(httpx.WithUserAgent(ua)) }
 
 // Client talks to the Asio platform API. It obtains and caches an OAuth2
 // token itself and is safe for concurrent use.

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/psabridge/psabridge/connectwise/bridge"
 )
 
 // Settings are the knobs every API client exposes through its own options.
@@ -58,6 +60,10 @@ type Settings struct {
 	BaseURL string
 	// SensitiveHeaders are removed on a redirect to another host.
 	SensitiveHeaders []string
+	// Limiter, when set, paces every attempt instead of the built-in
+	// adaptive limiter (RatePerSecond, Burst, Unlimited and NonAdaptive are
+	// then ignored): one budget shared by several clients or processes.
+	Limiter bridge.Limiter
 }
 
 // Option changes Settings. Client packages re-export the options that make
@@ -93,6 +99,10 @@ func WithHTTPClient(hc *http.Client) Option { return func(s *Settings) { s.HTTPC
 // WithLogger sends one debug record per attempt to l.
 func WithLogger(l *slog.Logger) Option { return func(s *Settings) { s.Logger = l } }
 
+// WithLimiter paces every attempt through l instead of the built-in
+// adaptive limiter.
+func WithLimiter(l bridge.Limiter) Option { return func(s *Settings) { s.Limiter = l } }
+
 // WithBaseURL points the client at another server.
 func WithBaseURL(u string) Option { return func(s *Settings) { s.BaseURL = u } }
 
@@ -100,7 +110,9 @@ func WithBaseURL(u string) Option { return func(s *Settings) { s.BaseURL = u } }
 const DefaultUserAgent = "psabridge-go/0.1"
 
 // Resolve applies opts over defaults and fills in anything still unset.
-func Resolve(defaults Settings, opts ...Option) Settings {
+// It takes any option type built on Option, so each client can declare its
+// own (connectwise.Option is not heimdal.Option).
+func Resolve[O ~func(*Settings)](defaults Settings, opts ...O) Settings {
 	s := defaults
 	for _, o := range opts {
 		if o != nil {
@@ -136,10 +148,16 @@ func Resolve(defaults Settings, opts ...Option) Settings {
 // Client sends requests with retry, rate limiting and redaction. It is safe
 // for concurrent use.
 type Client struct {
-	rc       *retryablehttp.Client
-	hc       *http.Client
-	limiter  *Limiter
+	rc *retryablehttp.Client
+	hc *http.Client
+	// limiter paces every attempt; builtin is the same limiter when it is
+	// the built-in adaptive one (nil otherwise), which learns the send time
+	// of a 429 so a late answer of the same wave does not cut twice.
+	limiter  bridge.Limiter
+	builtin  *Limiter
 	settings Settings
+	// throttled counts 429 answers, whichever limiter paces the client.
+	throttled atomic.Int64
 	// attemptTimeout bounds one attempt from the moment its rate-limit
 	// token is granted, so time spent queueing for a token or sitting out a
 	// server's Retry-After never counts against it.
@@ -149,7 +167,7 @@ type Client struct {
 // New builds a Client from settings. It resolves them again itself, so a
 // zero Settings still gets sane retry waits and a Retry-After cap.
 func New(s Settings) *Client {
-	s = Resolve(s)
+	s = Resolve[Option](s)
 	c := &Client{settings: s}
 	// An unlimited client still gets a limiter (at rate.Inf) so 429s are
 	// counted and Retry-After pauses every caller.
@@ -157,7 +175,12 @@ func New(s Settings) *Client {
 	if s.Unlimited {
 		perSecond = 0
 	}
-	c.limiter = NewLimiter(perSecond, s.Burst, !s.NonAdaptive)
+	if s.Limiter != nil {
+		c.limiter = s.Limiter
+	} else {
+		c.builtin = NewLimiter(perSecond, s.Burst, !s.NonAdaptive)
+		c.limiter = c.builtin
+	}
 	base := http.RoundTripper(nil)
 	var timeout time.Duration
 	var jar http.CookieJar
@@ -197,9 +220,12 @@ func New(s Settings) *Client {
 	return c
 }
 
-// Limiter exposes the client's limiter, so reports and
-// benchmarks can read the current rate and the 429 count.
-func (c *Client) Limiter() *Limiter { return c.limiter }
+// Limiter exposes the built-in adaptive limiter, so tests and benchmarks
+// can read the current rate; nil when Settings.Limiter replaced it.
+func (c *Client) Limiter() *Limiter { return c.builtin }
+
+// Throttled returns how many 429 answers the client has received.
+func (c *Client) Throttled() int64 { return c.throttled.Load() }
 
 // Settings returns the settings the client was built with.
 func (c *Client) Settings() Settings { return c.settings }
@@ -378,7 +404,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.log(ctx, req, st, resp.StatusCode, start, nil)
 	if resp.StatusCode == http.StatusTooManyRequests {
 		wait, _ := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		t.c.limiter.throttledAt(start, min(wait, t.c.settings.MaxRetryAfter))
+		wait = min(wait, t.c.settings.MaxRetryAfter)
+		t.c.throttled.Add(1)
+		if t.c.builtin != nil {
+			t.c.builtin.throttledAt(start, wait)
+		} else {
+			t.c.limiter.Throttled(wait)
+		}
 	} else {
 		t.c.limiter.Succeeded()
 	}
