@@ -37,7 +37,7 @@ func CheckResponse(r *http.Response, secrets ...string) error {
 	if r.StatusCode >= 200 && r.StatusCode < 300 {
 		return nil
 	}
-	return psaErrors.APIError(r, secrets...)
+	return psaErrors.Check(r, secrets...)
 }
 
 // psaErrors reads PSA error bodies outside a client (CheckResponse).

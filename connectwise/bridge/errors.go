@@ -233,7 +233,7 @@ type DecodeError struct {
 
 // Error names the endpoint whose body could not be read.
 func (e *DecodeError) Error() string {
-	s := e.Endpoint + ": response is not the expected JSON: " + e.Err.Error()
+	s := e.Endpoint + ": malformed JSON in response: " + e.Err.Error()
 	if e.API != "" {
 		s = e.API + ": " + s
 	}

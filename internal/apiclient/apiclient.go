@@ -83,6 +83,9 @@ type Backend struct {
 	// body already scrubbed of the request's credentials. StatusCode,
 	// Method and Path are set. Nil keeps the status text.
 	ParseError func(e *bridge.APIError, body []byte)
+	// RelativePaths makes errors name the path below the base URL
+	// ("/2.0/activeclients"), not the whole URL path.
+	RelativePaths bool
 	// Secrets are credential values the request headers do not show as
 	// such (a private key inside Basic auth is found; a client secret only
 	// sent to a token endpoint is not): scrubbed from every server text.
@@ -166,10 +169,14 @@ func (b *Backend) Do(ctx context.Context, r *Request, v any) (*http.Response, er
 		}
 		secrets := b.secrets(req)
 		hr.Request = httpx.WithoutCredentials(hr.Request)
-		if !ok {
-			return hr, b.checkResponse(hr, req, r.Idempotent, secrets)
+		path := req.URL.Path
+		if b.RelativePaths && r.URL == "" {
+			path = "/" + strings.TrimPrefix(r.Path, "/")
 		}
-		return hr, b.decode(hr, req, v)
+		if !ok {
+			return hr, b.check(hr, req.Method, path, r.Idempotent, secrets)
+		}
+		return hr, b.decode(hr, req.Method+" "+path, v)
 	}
 }
 
@@ -233,15 +240,29 @@ func (b *Backend) secrets(req *http.Request) []string {
 	return s
 }
 
-// checkResponse turns an error status into the shared error vocabulary.
-func (b *Backend) checkResponse(hr *http.Response, req *http.Request, idempotent bool, secrets []string) error {
+// Check returns nil for a 2xx response and otherwise the error Do would
+// return for it: an *APIError, wrapped in *RateLimitError for a 429 and in
+// *OutcomeUnknownError for a write whose outcome a 500, 502 or 504 left
+// unknown. It reads the body (bounded) and closes it.
+func (b *Backend) Check(hr *http.Response, secrets ...string) error {
+	if hr.StatusCode >= 200 && hr.StatusCode < 300 {
+		return nil
+	}
+	method, path := "", ""
+	if hr.Request != nil && hr.Request.URL != nil {
+		method, path = hr.Request.Method, hr.Request.URL.Path
+	}
+	return b.check(hr, method, path, false, secrets)
+}
+
+func (b *Backend) check(hr *http.Response, method, path string, idempotent bool, secrets []string) error {
 	e := b.APIError(hr, secrets...)
-	e.Method, e.Path = req.Method, req.URL.Path
+	e.Method, e.Path = method, path
 	switch {
 	case hr.StatusCode == http.StatusTooManyRequests:
 		return &bridge.RateLimitError{Wait: e.RetryAfter, Err: e}
-	case !idempotent && httpx.WriteOutcomeUnknown(req.Method, hr.StatusCode):
-		return &bridge.OutcomeUnknownError{Method: req.Method, Path: req.URL.Path, StatusCode: hr.StatusCode, Err: e}
+	case !idempotent && httpx.WriteOutcomeUnknown(method, hr.StatusCode):
+		return &bridge.OutcomeUnknownError{Method: method, Path: path, StatusCode: hr.StatusCode, Err: e}
 	}
 	return e
 }
@@ -276,7 +297,7 @@ func (b *Backend) APIError(hr *http.Response, secrets ...string) *bridge.APIErro
 
 // decode reads a 2xx body into v under the one decode rule: bounded, and
 // never empty where a value is expected.
-func (b *Backend) decode(hr *http.Response, req *http.Request, v any) error {
+func (b *Backend) decode(hr *http.Response, endpoint string, v any) error {
 	defer httpx.DrainClose(hr.Body)
 	if v == nil || hr.StatusCode == http.StatusNoContent {
 		return nil
@@ -291,5 +312,5 @@ func (b *Backend) decode(hr *http.Response, req *http.Request, v any) error {
 	case err == nil:
 		return nil
 	}
-	return &bridge.DecodeError{API: b.API, Endpoint: req.Method + " " + req.URL.Path, Err: err}
+	return &bridge.DecodeError{API: b.API, Endpoint: endpoint, Err: err}
 }
