@@ -92,6 +92,19 @@ type Backend struct {
 	Secrets func() []string
 }
 
+// TransportError is a call that got no HTTP answer at all (after the
+// transport's retries): refused, unreachable, timed out. Its text is the
+// transport's, already scrubbed of credentials.
+type TransportError struct {
+	API string
+	Err error
+}
+
+func (e *TransportError) Error() string { return e.API + ": " + e.Err.Error() }
+
+// Unwrap keeps context and network errors inspectable.
+func (e *TransportError) Unwrap() error { return e.Err }
+
 // Request is one API call.
 type Request struct {
 	// Method is the HTTP method.
@@ -154,7 +167,7 @@ func (b *Backend) Do(ctx context.Context, r *Request, v any) (*http.Response, er
 			if httpx.IsOutcomeUnknown(err) {
 				return nil, err
 			}
-			return nil, fmt.Errorf("%s: %w", b.API, err)
+			return nil, &TransportError{API: b.API, Err: err}
 		}
 		if hr.Request == nil {
 			hr.Request = req
