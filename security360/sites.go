@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/psabridge/psabridge/internal/apiclient"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
@@ -75,14 +77,14 @@ type ExternalID struct {
 func (e ExternalID) validate() error {
 	for _, f := range []struct{ name, v string }{{"ExternalID", e.ExternalID}, {"ProductID", e.ProductID}} {
 		if f.v == "" {
-			return &ConfigError{f.name, "is required"}
+			return configError(f.name, "is required")
 		}
 		if strings.TrimSpace(f.v) != f.v {
-			return &ConfigError{f.name, "has surrounding whitespace"}
+			return configError(f.name, "has surrounding whitespace")
 		}
 	}
 	if strings.TrimSpace(e.ProductInstanceID) != e.ProductInstanceID {
-		return &ConfigError{"ProductInstanceID", "has surrounding whitespace"}
+		return configError("ProductInstanceID", "has surrounding whitespace")
 	}
 	return nil
 }
@@ -154,7 +156,7 @@ func (s *SitesService) get(ctx context.Context, companyID, siteID string) (*Site
 		return nil, false, nil, errors.New("security360: Sites.Get: empty company or site ID")
 	}
 	var raw json.RawMessage
-	resp, err := s.client.do(ctx, "GET", s.client.url(sitesPath(companyID, siteID), nil), nil, &raw)
+	resp, err := s.client.get(ctx, s.client.url(sitesPath(companyID, siteID), nil), &raw)
 	if err != nil {
 		return nil, false, resp, err
 	}
@@ -184,7 +186,7 @@ func (s *SitesService) Patch(ctx context.Context, companyID, siteID string, ops 
 		return nil, nil, errors.New("security360: Sites.Patch: no operations")
 	}
 	var raw json.RawMessage
-	resp, err := s.client.do(ctx, "PATCH", s.client.url(sitesPath(companyID, siteID), nil), ops, &raw)
+	resp, err := s.client.do(ctx, &apiclient.Request{Method: http.MethodPatch, URL: s.client.url(sitesPath(companyID, siteID), nil), Body: ops, EmptyOK: true}, &raw)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -232,7 +234,7 @@ func (s *SitesService) SetExternalID(ctx context.Context, companyID, siteID stri
 // when a mapping is deleted. changed is false when there was none.
 func (s *SitesService) RemoveExternalID(ctx context.Context, companyID, siteID, productID string) (site *Site, changed bool, err error) {
 	if productID == "" {
-		return nil, false, &ConfigError{"ProductID", "is required"}
+		return nil, false, configError("ProductID", "is required")
 	}
 	return s.updateExternalIDs(ctx, companyID, siteID, func(cur []ExternalID) []ExternalID {
 		return slices.DeleteFunc(slices.Clone(cur), func(e ExternalID) bool { return e.ProductID == productID })

@@ -98,9 +98,17 @@ type Backend struct {
 type TransportError struct {
 	API string
 	Err error
+	// secrets are the API's further secrets (the transport already
+	// scrubbed the request's headers); scrubbed from the text as well.
+	secrets []string
 }
 
-func (e *TransportError) Error() string { return e.API + ": " + e.Err.Error() }
+func (e *TransportError) Error() string { return httpx.Scrub(e.API+": "+e.Err.Error(), e.secrets...) }
+
+// GoString keeps %#v from printing the secrets field.
+func (e *TransportError) GoString() string {
+	return fmt.Sprintf("&apiclient.TransportError{%q}", e.Error())
+}
 
 // Unwrap keeps context and network errors inspectable.
 func (e *TransportError) Unwrap() error { return e.Err }
@@ -124,6 +132,10 @@ type Request struct {
 	ContentType string
 	// Header holds further headers.
 	Header http.Header
+	// EmptyOK lets a 2xx answer have no body where one may come (a PATCH
+	// the server answers with or without the patched object); the value
+	// is then left untouched. Everywhere else an empty body is an error.
+	EmptyOK bool
 	// Idempotent marks a request safe to repeat whatever its method: a
 	// search POST only reads, a PATCH of replace ops sets the same values.
 	Idempotent bool
@@ -167,7 +179,11 @@ func (b *Backend) Do(ctx context.Context, r *Request, v any) (*http.Response, er
 			if httpx.IsOutcomeUnknown(err) {
 				return nil, err
 			}
-			return nil, &TransportError{API: b.API, Err: err}
+			te := &TransportError{API: b.API, Err: err}
+			if b.Secrets != nil {
+				te.secrets = b.Secrets()
+			}
+			return nil, te
 		}
 		if hr.Request == nil {
 			hr.Request = req
@@ -189,7 +205,7 @@ func (b *Backend) Do(ctx context.Context, r *Request, v any) (*http.Response, er
 		if !ok {
 			return hr, b.check(hr, req.Method, path, r.Idempotent, secrets)
 		}
-		return hr, b.decode(hr, req.Method+" "+path, v)
+		return hr, b.decode(hr, req.Method+" "+path, v, r.EmptyOK)
 	}
 }
 
@@ -310,7 +326,7 @@ func (b *Backend) APIError(hr *http.Response, secrets ...string) *bridge.APIErro
 
 // decode reads a 2xx body into v under the one decode rule: bounded, and
 // never empty where a value is expected.
-func (b *Backend) decode(hr *http.Response, endpoint string, v any) error {
+func (b *Backend) decode(hr *http.Response, endpoint string, v any, emptyOK bool) error {
 	defer httpx.DrainClose(hr.Body)
 	if v == nil || hr.StatusCode == http.StatusNoContent {
 		return nil
@@ -321,6 +337,9 @@ func (b *Backend) decode(hr *http.Response, endpoint string, v any) error {
 	case body.N <= 0:
 		err = fmt.Errorf("response larger than %d MB", MaxBody>>20)
 	case errors.Is(err, io.EOF):
+		if emptyOK {
+			return nil
+		}
 		err = errors.New("empty response body")
 	case err == nil:
 		return nil
