@@ -177,7 +177,7 @@ func (s *SitesService) get(ctx context.Context, companyID, siteID string) (*Site
 // /api/platform/v1/company/companies/{companyId}/sites/{siteId}). The
 // returned site is nil when the server answers without a body. A PATCH is
 // not retried once it may have reached the server: such a failure is an
-// *httpx.OutcomeUnknownError.
+// *OutcomeUnknownError.
 func (s *SitesService) Patch(ctx context.Context, companyID, siteID string, ops []PatchOperation) (*Site, *Response, error) {
 	if companyID == "" || siteID == "" {
 		return nil, nil, errors.New("security360: Sites.Patch: empty company or site ID")
