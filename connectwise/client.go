@@ -74,7 +74,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		cb += "/"
 	}
 	c := &Client{
-		hc:     httpx.New(httpx.Resolve(defaultSettings, opts...)),
+		hc:     httpx.New(withAPI(httpx.Resolve(defaultSettings, opts...))),
 		origin: origin,
 		cred: &credentials{
 			companyID:  cfg.CompanyID,

@@ -33,6 +33,13 @@ func WithRateLimit(perSecond float64, burst int) Option {
 // ignored.
 func WithLimiter(l bridge.Limiter) Option { return Option(httpx.WithLimiter(l)) }
 
+// WithObserver hands every HTTP attempt, retries included, to fn once it
+// has ended: method, route template ("/service/tickets/{id}"), status,
+// attempt number, limiter wait, duration, retry reason and transport
+// error; never headers, bodies or credentials. Wire it to metrics, traces
+// or slog; fn runs on the caller's goroutine and must not block.
+func WithObserver(fn func(bridge.Attempt)) Option { return Option(httpx.WithObserver(fn)) }
+
 // WithRetry sets the retry budget and backoff bounds.
 func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
 	return Option(httpx.WithRetry(maxRetries, minWait, maxWait))
@@ -59,4 +66,10 @@ var defaultSettings = httpx.Settings{
 	MaxRetries:    5,
 	RetryWaitMin:  500 * time.Millisecond,
 	RetryWaitMax:  30 * time.Second,
+}
+
+// withAPI names the client in what observers see.
+func withAPI(s httpx.Settings) httpx.Settings {
+	s.API = "connectwise"
+	return s
 }

@@ -84,6 +84,13 @@ func WithRateLimit(perSecond float64, burst int) Option {
 // WithRateLimit is then ignored.
 func WithLimiter(l bridge.Limiter) Option { return Option(httpx.WithLimiter(l)) }
 
+// WithObserver hands every HTTP attempt, retries included, to fn once it
+// has ended: method, route template ("/service/tickets/{id}"), status,
+// attempt number, limiter wait, duration, retry reason and transport
+// error; never headers, bodies or credentials. Wire it to metrics, traces
+// or slog; fn runs on the caller's goroutine and must not block.
+func WithObserver(fn func(bridge.Attempt)) Option { return Option(httpx.WithObserver(fn)) }
+
 // WithRetry sets how often a retryable request is re-sent and the backoff
 // bounds.
 func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
