@@ -3,6 +3,7 @@ package connectwise
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -273,7 +274,21 @@ type request struct {
 // do sends r and decodes a 2xx body into v (when v is non-nil). An
 // unexpected 404 with a discovered codebase triggers one re-discovery.
 func (c *Client) do(ctx context.Context, r request, v any) (*Response, error) {
-	hr, err := c.b.Do(ctx, &apiclient.Request{Method: r.method, Path: r.path, Query: r.query, Body: r.body, Header: r.header, Idempotent: r.idempotent}, v)
+	var body any
+	if r.body != nil {
+		payload, err := json.Marshal(r.body)
+		if err != nil {
+			return nil, fmt.Errorf("connectwise: encoding %s body: %w", r.path, err)
+		}
+		if err := checkNoInvalidConditions(nil, payload); err != nil {
+			return nil, err
+		}
+		body = json.RawMessage(payload)
+	}
+	if err := checkNoInvalidConditions(r.query, nil); err != nil {
+		return nil, err
+	}
+	hr, err := c.b.Do(ctx, &apiclient.Request{Method: r.method, Path: r.path, Query: r.query, Body: body, Header: r.header, Idempotent: r.idempotent}, v)
 	if hr == nil {
 		return nil, err
 	}

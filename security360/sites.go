@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/internal/apiclient"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
@@ -89,31 +90,10 @@ func (e ExternalID) validate() error {
 	return nil
 }
 
-// PatchOperation is one RFC 6902 JSON Patch operation; the platform updates
-// sites with JSON Patch, which leaves fields this package does not model
-// untouched (a PUT would need the whole site).
-type PatchOperation struct {
-	// Op is "add", "replace", "remove" or "test".
-	Op string `json:"op"`
-	// Path is a JSON Pointer such as "/externalIds".
-	Path string `json:"path"`
-	// Value is the new value (not sent for "remove"; an explicit nil is
-	// sent as null, which RFC 6902 requires for add, replace and test).
-	Value any `json:"value"`
-}
-
-// MarshalJSON omits value only for "remove": omitempty would also drop
-// a null, turning "set this to null" into an invalid operation.
-func (p PatchOperation) MarshalJSON() ([]byte, error) {
-	if p.Op == "remove" {
-		return json.Marshal(struct {
-			Op   string `json:"op"`
-			Path string `json:"path"`
-		}{p.Op, p.Path})
-	}
-	type plain PatchOperation
-	return json.Marshal(plain(p))
-}
+// PatchOp is one RFC 6902 JSON Patch operation (the same type as
+// connectwise.PatchOp); the platform updates sites with JSON Patch, which
+// leaves fields this package does not model untouched.
+type PatchOp = bridge.PatchOp
 
 func sitesPath(companyID string, extra ...string) []string {
 	return companiesPath(append([]string{companyID, "sites"}, extra...)...)
@@ -178,7 +158,7 @@ func (s *SitesService) get(ctx context.Context, companyID, siteID string) (*Site
 // returned site is nil when the server answers without a body. A PATCH is
 // not retried once it may have reached the server: such a failure is an
 // *OutcomeUnknownError.
-func (s *SitesService) Patch(ctx context.Context, companyID, siteID string, ops []PatchOperation) (*Site, *Response, error) {
+func (s *SitesService) Patch(ctx context.Context, companyID, siteID string, ops ...PatchOp) (*Site, *Response, error) {
 	if companyID == "" || siteID == "" {
 		return nil, nil, errors.New("security360: Sites.Patch: empty company or site ID")
 	}
@@ -267,7 +247,7 @@ func (s *SitesService) updateExternalIDs(ctx context.Context, companyID, siteID 
 		if want == nil {
 			want = []ExternalID{} // an empty list, not a null
 		}
-		updated, _, err := s.Patch(ctx, companyID, siteID, []PatchOperation{{Op: op, Path: "/externalIds", Value: want}})
+		updated, _, err := s.Patch(ctx, companyID, siteID, PatchOp{Op: op, Path: "/externalIds", Value: want})
 		if err != nil {
 			if attempt == 0 && httpx.IsOutcomeUnknown(err) && ctx.Err() == nil {
 				continue

@@ -214,7 +214,7 @@ func errorCases() []errorCase {
 				return security360.NewClient(creds, append(optsFor[security360.Option](opts), security360.WithBaseURL(url))...)
 			})
 			_, err := step(sc, "Sites.Patch", func() (*security360.Site, error) {
-				v, _, err := c.Sites.Patch(ctx, "c1", "s1", []security360.PatchOperation{{Op: "replace", Path: "/name", Value: "x"}})
+				v, _, err := c.Sites.Patch(ctx, "c1", "s1", security360.PatchOp{Op: "replace", Path: "/name", Value: "x"})
 				return v, err
 			})
 			return err
