@@ -50,21 +50,6 @@ type Auth interface {
 	Renew(ctx context.Context, req *http.Request, status int) string
 }
 
-// Header is an Auth that sets fixed headers (an API key, a static bearer
-// token) and never renews.
-type Header http.Header
-
-// Authorize sets the headers.
-func (h Header) Authorize(_ context.Context, req *http.Request) error {
-	for k, vs := range h {
-		req.Header[k] = vs
-	}
-	return nil
-}
-
-// Renew never renews.
-func (Header) Renew(context.Context, *http.Request, int) string { return "" }
-
 // Backend sends the requests of one API client. It is safe for concurrent
 // use once built.
 type Backend struct {
