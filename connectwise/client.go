@@ -143,7 +143,7 @@ type Response struct {
 
 func newResponse(r *http.Response) *Response {
 	resp := &Response{Response: r}
-	for _, link := range strings.Split(r.Header.Get("Link"), ",") {
+	for link := range strings.SplitSeq(r.Header.Get("Link"), ",") {
 		segs := strings.Split(strings.TrimSpace(link), ";")
 		if len(segs) < 2 {
 			continue

@@ -194,8 +194,8 @@ const invalidMark = "\x00invalid conditions: "
 func checkNoInvalidConditions(q url.Values, payload []byte) error {
 	for _, vs := range q {
 		for _, v := range vs {
-			if i := strings.Index(v, invalidMark); i >= 0 {
-				return fmt.Errorf("connectwise: refusing to send conditions that could not be built (%s)", v[i+len(invalidMark):])
+			if _, after, ok := strings.Cut(v, invalidMark); ok {
+				return fmt.Errorf("connectwise: refusing to send conditions that could not be built (%s)", after)
 			}
 		}
 	}

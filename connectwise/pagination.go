@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/psabridge/psabridge/internal/apiclient"
 )
@@ -228,11 +229,12 @@ func count(ctx context.Context, c *Client, path string, cond Conditions) (int, *
 }
 
 func idPath(base string, id int, rest ...string) string {
-	p := base + "/" + strconv.Itoa(id)
+	var p strings.Builder
+	p.WriteString(base + "/" + strconv.Itoa(id))
 	for _, r := range rest {
-		p += "/" + r
+		p.WriteString("/" + r)
 	}
-	return p
+	return p.String()
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

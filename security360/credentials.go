@@ -2,11 +2,11 @@ package security360
 
 import (
 	"fmt"
-	"github.com/psabridge/psabridge/internal/credcheck"
 	"log/slog"
 	"strings"
 	"unicode"
 
+	"github.com/psabridge/psabridge/internal/credcheck"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 

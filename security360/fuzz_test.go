@@ -11,7 +11,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/psabridge/psabridge/internal/testbody"
 	"net/http"
 	"reflect"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/psabridge/psabridge/internal/httpx"
+	"github.com/psabridge/psabridge/internal/testbody"
 	"github.com/psabridge/psabridge/security360"
 )
 

@@ -126,8 +126,8 @@ func parseNextLink(values []string) string {
 			target := v[open+1 : open+end]
 			v = v[open+end+1:]
 			params := v
-			if nextOpen := strings.IndexByte(v, '<'); nextOpen >= 0 {
-				params = v[:nextOpen]
+			if before, _, ok := strings.Cut(v, "<"); ok {
+				params = before
 			}
 			for param := range strings.SplitSeq(params, ";") {
 				name, val, ok := strings.Cut(strings.TrimSpace(strings.TrimRight(strings.TrimSpace(param), ",")), "=")

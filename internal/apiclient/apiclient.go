@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -238,9 +239,7 @@ func (b *Backend) newRequest(ctx context.Context, r *Request, payload []byte) (*
 			return nil, err
 		}
 	}
-	for k, vs := range r.Header {
-		req.Header[k] = vs
-	}
+	maps.Copy(req.Header, r.Header)
 	return req, nil
 }
 
