@@ -182,14 +182,13 @@ func (b *Backend) Do(ctx context.Context, r *Request, v any) (*http.Response, er
 				continue
 			}
 		}
-		secrets := b.secrets(req)
 		hr.Request = httpx.WithoutCredentials(hr.Request)
 		path := req.URL.Path
 		if b.RelativePaths && r.URL == "" {
 			path = "/" + strings.TrimPrefix(r.Path, "/")
 		}
 		if !ok {
-			return hr, b.check(hr, req.Method, path, r.Idempotent, secrets)
+			return hr, b.check(hr, req.Method, path, r.Idempotent, b.secrets(req))
 		}
 		return hr, b.decode(hr, req.Method+" "+path, v, r.EmptyOK)
 	}
