@@ -73,10 +73,7 @@ func (c Config) Validate() error {
 // checkToken rejects the most common real-world setup mistake: a key pasted
 // with a space or newline around it. Values are never echoed.
 func checkToken(field, v string) error {
-	if problem := credcheck.Secret(v); problem != "" {
-		return configError(field, problem)
-	}
-	return nil
+	return credcheck.SecretSetting("connectwise", field, v, "")
 }
 
 // NormalizeSite turns what users type as their PSA site into the API base

@@ -152,23 +152,13 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 
 // checkKey catches the usual paste mistakes without echoing the key.
 func checkKey(k string) error {
-	if k == "" {
-		return configError("APIKey", "is empty: generate a key in the Heimdal Dashboard (Guide → API Key)")
-	}
-	if problem := credcheck.Secret(k); problem != "" {
-		return configError("APIKey", problem)
-	}
-	return nil
+	return credcheck.SecretSetting("heimdal", "APIKey", k, "is empty: generate a key in the Heimdal Dashboard (Guide → API Key)")
 }
 
 // checkBaseURL accepts https (http only to loopback) with a path prefix
 // such as /api/heimdalapi.
 func checkBaseURL(raw string) (*url.URL, error) {
-	u, problem := credcheck.BaseURL(raw, true)
-	if problem != "" {
-		return nil, configError("BaseURL", problem+" (for example "+DefaultBaseURL+")")
-	}
-	return u, nil
+	return credcheck.BaseURLSetting("heimdal", raw, true, "for example "+DefaultBaseURL)
 }
 
 // BaseURL returns the API root the client calls.
@@ -208,9 +198,4 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, v any) (*Re
 		return nil, err
 	}
 	return &Response{Response: hr}, err
-}
-
-// configError names the setting at fault, never its value.
-func configError(field, problem string) *ConfigError {
-	return &ConfigError{API: "heimdal", Field: field, Problem: problem}
 }

@@ -79,11 +79,6 @@ func IsOutcomeUnknown(err error) bool { return bridge.IsOutcomeUnknown(err) }
 // outlived the retries, or a 503 that named a wait.
 func RetryAfter(err error) (time.Duration, bool) { return bridge.RetryAfter(err) }
 
-// configError names the setting at fault, never its value.
-func configError(field, problem string) *ConfigError {
-	return &ConfigError{API: "infima", Field: field, Problem: problem}
-}
-
 // CheckResponse returns nil for a 2xx response. Otherwise it reads the body
 // (bounded), closes it and returns an *Error (wrapped in *RateLimitError
 // for a 429). The Reporting API documents no error schema, so the message

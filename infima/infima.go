@@ -198,24 +198,14 @@ func (c Client) Format(f fmt.State, verb rune) {
 // catches the usual paste mistakes (empty, surrounding spaces or a line
 // break) and never echoes the key.
 func ValidateAPIKey(key string) error {
-	if key == "" {
-		return configError("APIKey", "is empty: copy the Reporting API key from INFIMA (Partner menu → Settings → Integrations → Reporting API)")
-	}
-	if problem := credcheck.Secret(key); problem != "" {
-		return configError("APIKey", problem)
-	}
-	return nil
+	return credcheck.SecretSetting("infima", "APIKey", key, "is empty: copy the Reporting API key from INFIMA (Partner menu → Settings → Integrations → Reporting API)")
 }
 
 // ParseBaseURL checks a server URL: https with no path, query or
 // credentials, as in DefaultBaseURL. Plain http is accepted only for
 // loopback hosts so that simulators work; a real server must be https.
 func ParseBaseURL(raw string) (*url.URL, error) {
-	u, problem := credcheck.BaseURL(raw, false)
-	if problem != "" {
-		return nil, configError("BaseURL", problem+" (use "+DefaultBaseURL+")")
-	}
-	return u, nil
+	return credcheck.BaseURLSetting("infima", raw, false, "use "+DefaultBaseURL)
 }
 
 // Response wraps the HTTP response of one call and, for list calls, the

@@ -175,11 +175,7 @@ func NewClient(cfg Credentials, opts ...Option) (*Client, error) {
 // normalizeBaseURL accepts an https URL (or plain http to a loopback
 // address, for simulators) with an optional path prefix.
 func normalizeBaseURL(raw string) (*url.URL, error) {
-	u, problem := credcheck.BaseURL(raw, true)
-	if problem != "" {
-		return nil, configError("BaseURL", problem+" (for example "+DefaultBaseURL+")")
-	}
-	return u, nil
+	return credcheck.BaseURLSetting("security360", raw, true, "for example "+DefaultBaseURL)
 }
 
 // BaseURL returns the server the client talks to.

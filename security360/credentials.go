@@ -79,10 +79,7 @@ func (c Credentials) scope() string {
 // checkSecretLike rejects the most common real-world setup mistake: a value
 // pasted with a space or newline around it.
 func checkSecretLike(field, v string) error {
-	if problem := credcheck.Secret(v); problem != "" {
-		return configError(field, problem)
-	}
-	return nil
+	return credcheck.SecretSetting("security360", field, v, "")
 }
 
 // String shows the credentials with the client secret redacted.
