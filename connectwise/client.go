@@ -143,35 +143,23 @@ type Response struct {
 
 func newResponse(r *http.Response) *Response {
 	resp := &Response{Response: r}
-	for link := range strings.SplitSeq(r.Header.Get("Link"), ",") {
-		segs := strings.Split(strings.TrimSpace(link), ";")
-		if len(segs) < 2 {
-			continue
-		}
-		target := strings.Trim(strings.TrimSpace(segs[0]), "<>")
+	for rel, target := range apiclient.Links(r.Header) {
 		u, err := url.Parse(target)
 		if err != nil {
 			continue
 		}
 		q := u.Query()
-		for _, s := range segs[1:] {
-			s = strings.TrimSpace(s)
-			rel, ok := strings.CutPrefix(s, "rel=")
-			if !ok {
-				continue
-			}
-			page, _ := strconv.Atoi(q.Get("page"))
-			switch strings.Trim(rel, `"`) {
-			case "first":
-				resp.FirstPage = page
-			case "prev":
-				resp.PrevPage = page
-			case "next":
-				resp.NextPage = page
-				resp.NextPageID, _ = strconv.Atoi(q.Get("pageId"))
-			case "last":
-				resp.LastPage = page
-			}
+		page, _ := strconv.Atoi(q.Get("page"))
+		switch rel {
+		case "first":
+			resp.FirstPage = page
+		case "prev":
+			resp.PrevPage = page
+		case "next":
+			resp.NextPage = page
+			resp.NextPageID, _ = strconv.Atoi(q.Get("pageId"))
+		case "last":
+			resp.LastPage = page
 		}
 	}
 	return resp

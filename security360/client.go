@@ -216,7 +216,7 @@ func (c *Client) newResponse(r *http.Response) *Response {
 	// %+v of a Response would otherwise print the bearer token.
 	resp := &Response{Response: r}
 	resp.Request = httpx.WithoutCredentials(r.Request)
-	if next := parseNextLink(r.Header.Values("Link")); next != "" && r.Request != nil {
+	if next := apiclient.Links(r.Header)["next"]; next != "" && r.Request != nil {
 		if u, err := r.Request.URL.Parse(next); err == nil && u.Scheme == c.baseURL.Scheme && u.Host == c.baseURL.Host {
 			resp.NextURL = u.String()
 			resp.NextCursor = u.Query().Get("cursor")

@@ -108,39 +108,3 @@ func (l nextLink) String() string {
 	}
 	return string(l)
 }
-
-// parseNextLink returns the target of rel="next" in RFC 8288 Link headers.
-// Targets are delimited by angle brackets rather than split on commas, since
-// a URL's query may itself contain commas.
-func parseNextLink(values []string) string {
-	for _, v := range values {
-		for {
-			open := strings.IndexByte(v, '<')
-			if open < 0 {
-				break
-			}
-			end := strings.IndexByte(v[open:], '>')
-			if end < 0 {
-				break
-			}
-			target := v[open+1 : open+end]
-			v = v[open+end+1:]
-			params := v
-			if before, _, ok := strings.Cut(v, "<"); ok {
-				params = before
-			}
-			for param := range strings.SplitSeq(params, ";") {
-				name, val, ok := strings.Cut(strings.TrimSpace(strings.TrimRight(strings.TrimSpace(param), ",")), "=")
-				if !ok || !strings.EqualFold(strings.TrimSpace(name), "rel") {
-					continue
-				}
-				for rel := range strings.FieldsSeq(strings.Trim(strings.TrimSpace(val), `"`)) {
-					if strings.EqualFold(rel, "next") {
-						return target
-					}
-				}
-			}
-		}
-	}
-	return ""
-}
