@@ -19,10 +19,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/psabridge/psabridge/internal/testbody"
 	"math"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,6 +33,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/internal/httpx"
 	"github.com/psabridge/psabridge/internal/psaquery"
+	"github.com/psabridge/psabridge/internal/testbody"
 )
 
 // fzSecret is a private key the error fuzzers pass to CheckResponse; no
@@ -197,13 +198,11 @@ func FuzzWhereInList(f *testing.F) {
 			op = "not in"
 		}
 		c := connectwise.Where("summary "+op+" ? and id "+op+" ? and name in ?", strs, ints, mixed)
-		for _, s := range strs {
-			if fzBothQuotes(s) {
-				if !errors.Is(c.Err(), connectwise.ErrUnquotable) {
-					t.Fatalf("Where(%q) = %q, %v; want ErrUnquotable", strs, c.String(), c.Err())
-				}
-				return
+		if slices.ContainsFunc(strs, fzBothQuotes) {
+			if !errors.Is(c.Err(), connectwise.ErrUnquotable) {
+				t.Fatalf("Where(%q) = %q, %v; want ErrUnquotable", strs, c.String(), c.Err())
 			}
+			return
 		}
 		cs := fzParse(t, c).Comparisons()
 		if len(cs) != 3 {

@@ -10,7 +10,6 @@ package heimdal_test
 import (
 	"context"
 	"errors"
-	"github.com/psabridge/psabridge/internal/testbody"
 	"net/http"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/internal/httpx"
+	"github.com/psabridge/psabridge/internal/testbody"
 )
 
 // fzKey is the API key the decoding fuzzer's client sends; no error may

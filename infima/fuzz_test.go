@@ -11,7 +11,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/psabridge/psabridge/internal/testbody"
 	"net/http"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/internal/httpx"
+	"github.com/psabridge/psabridge/internal/testbody"
 )
 
 // fzKey is the API key the decoding fuzzer's client sends; no error may

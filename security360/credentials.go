@@ -2,11 +2,11 @@ package security360
 
 import (
 	"fmt"
-	"github.com/psabridge/psabridge/internal/credcheck"
 	"log/slog"
 	"strings"
 	"unicode"
 
+	"github.com/psabridge/psabridge/internal/credcheck"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
@@ -45,15 +45,11 @@ type Credentials struct {
 	Scope string
 }
 
-// ConfigError reports a setting that cannot work, naming the field. Values
-// are never echoed, so the error is safe to log.
-type ConfigError struct {
-	Field   string
-	Problem string
+// configError names the setting at fault; values are never echoed, so the
+// error is safe to log.
+func configError(field, problem string) *ConfigError {
+	return &ConfigError{API: "security360", Field: field, Problem: problem}
 }
-
-// Error names the field and the problem, never the value.
-func (e *ConfigError) Error() string { return "security360: " + e.Field + ": " + e.Problem }
 
 // Validate checks the credentials without touching the network and returns
 // the first problem as a *ConfigError.
@@ -67,7 +63,7 @@ func (c Credentials) Validate() error {
 	// Scopes are separated by spaces, so surrounding or doubled spaces are
 	// harmless and normalised away; tabs and newlines mean a bad paste.
 	if strings.ContainsFunc(c.Scope, func(r rune) bool { return r != ' ' && (unicode.IsSpace(r) || unicode.IsControl(r)) }) {
-		return &ConfigError{"Scope", "contains tabs, newlines or control characters; separate scopes with single spaces"}
+		return configError("Scope", "contains tabs, newlines or control characters; separate scopes with single spaces")
 	}
 	return nil
 }
@@ -83,10 +79,7 @@ func (c Credentials) scope() string {
 // checkSecretLike rejects the most common real-world setup mistake: a value
 // pasted with a space or newline around it.
 func checkSecretLike(field, v string) error {
-	if problem := credcheck.Secret(v); problem != "" {
-		return &ConfigError{field, problem}
-	}
-	return nil
+	return credcheck.SecretSetting("security360", field, v, "")
 }
 
 // String shows the credentials with the client secret redacted.

@@ -2,8 +2,9 @@
 // (API keys, client secrets, server URLs) before any client uses them.
 // Every API client in psabridge shares it, so a key with a trailing line
 // break or an http:// URL is described the same way whichever API it is
-// for. Problems are returned as text for the caller to wrap in its own
-// typed error naming the field; they never contain the value itself.
+// for. Problems come back as text (Secret, BaseURL) or, for a client
+// setting, as the shared *bridge.ConfigError naming the field (SecretSetting,
+// BaseURLSetting); they never contain the value itself.
 package credcheck
 
 import (
@@ -13,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/psabridge/psabridge/connectwise/bridge"
 )
 
 // Secret returns what is wrong with a pasted credential, or "" when it
@@ -114,4 +117,29 @@ func BaseURL(raw string, allowPath bool) (*url.URL, string) {
 		return nil, fmt.Sprintf("%q must be the server only, without a path", shown.String())
 	}
 	return &url.URL{Scheme: u.Scheme, Host: u.Host, Path: path}, ""
+}
+
+// SecretSetting is Secret for a client setting: nil when v looks usable,
+// else a *bridge.ConfigError naming field, with ifEmpty (where to find the
+// value) as the problem of an empty one. The value is never quoted.
+func SecretSetting(api, field, v, ifEmpty string) error {
+	problem := Secret(v)
+	if v == "" && ifEmpty != "" {
+		problem = ifEmpty
+	}
+	if problem == "" {
+		return nil
+	}
+	return &bridge.ConfigError{API: api, Field: field, Problem: problem}
+}
+
+// BaseURLSetting is BaseURL for a client's "BaseURL" setting: the problem
+// comes back as a *bridge.ConfigError that shows example, the server to
+// use.
+func BaseURLSetting(api, raw string, allowPath bool, example string) (*url.URL, error) {
+	u, problem := BaseURL(raw, allowPath)
+	if problem != "" {
+		return nil, &bridge.ConfigError{API: api, Field: "BaseURL", Problem: problem + " (" + example + ")"}
+	}
+	return u, nil
 }

@@ -13,6 +13,15 @@
 //     every caller until the server's Retry-After has passed); successes let it
 //     recover gradually, so a long sync settles just under the server's limit.
 //   - Context cancellation interrupts token waits and backoff at once.
+//   - The limiter is any bridge.Limiter (Settings.Limiter); the built-in one
+//     is adaptive and per client, a shared one can pace many processes.
 //   - Nothing is logged unless a *slog.Logger is supplied, and even then only
 //     method, path, status, attempt and duration: never headers or bodies.
+//     An observer (Settings.Observer) gets the same facts as a
+//     bridge.Attempt, plus the route template, limiter wait and retry
+//     reason, for metrics and traces.
+//
+// The request layer above it (internal/apiclient) builds, authenticates
+// and decodes the requests of each API; the public error types live in
+// connectwise/bridge.
 package httpx

@@ -40,9 +40,6 @@ func ParseRetryAfter(value string, now time.Time) (time.Duration, bool) {
 	if err != nil {
 		return 0, false
 	}
-	d := t.Sub(now)
-	if d < 0 {
-		d = 0
-	}
+	d := max(t.Sub(now), 0)
 	return d, true
 }
