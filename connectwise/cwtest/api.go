@@ -94,6 +94,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.companyInfo(w, r, path[i+len("/login/companyinfo/"):])
 		return
 	}
+	if strings.Contains(lower, "/system/callbackkey/") {
+		s.serveCallbackKey(w, r) // callbacks.go
+		return
+	}
 	i := strings.Index(lower, "/apis/3.0/")
 	if i < 0 || !validCodebase(lower[:i]) {
 		writeError(w, errorf(http.StatusNotFound, "NotFound", "The requested URL %s was not found on this server", path))

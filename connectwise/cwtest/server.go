@@ -59,6 +59,8 @@ type Server struct {
 	ringNext int
 	ringFull bool
 	counts   map[countKey]int
+
+	cb callbackHub // callback deliveries (callbacks.go)
 }
 
 type countKey struct{ method, path string }
@@ -151,6 +153,7 @@ func (s *Server) Start() {
 
 // Close shuts the server down and waits for in-flight requests.
 func (s *Server) Close() {
+	s.cb.close()
 	if s.ts != nil {
 		s.ts.Close()
 	}
