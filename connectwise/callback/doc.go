@@ -32,7 +32,8 @@
 //
 // For each POST the handler, in this order: bounds the body (413 past
 // the limit), parses the payload (400 when it is not a callback), checks
-// that CompanyId is the configured company (401), checks that
+// that the x-content-signature header is present and well formed (401),
+// that CompanyId is the configured company (401) and that
 // Metadata.key_url is an https URL on the configured PSA host (401),
 // fetches the signing key from it (cached; 502 when the PSA cannot be
 // reached), compares the x-content-signature header with the HMAC of the

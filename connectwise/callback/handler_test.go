@@ -515,3 +515,62 @@ func TestCloudSiteTrustsItsUIHost(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestConcurrentDuplicateWaitsForTheFirst(t *testing.T) {
+	ks := newKeyServer(t)
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	var calls atomic.Int64
+	h, err := callback.NewHandler(callback.Config{Site: "example.com", CompanyID: "acme"}, func(ctx context.Context, ev *callback.Event) error {
+		if calls.Add(1) == 1 {
+			close(entered)
+			<-release
+		}
+		return nil
+	}, callback.WithHTTPClient(ks.client))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan int)
+	go func() { first <- post(h, knownSignature, fixture(t)).Code }()
+	<-entered
+	if w := post(h, knownSignature, fixture(t)); w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("duplicate while the first is handled: %d", w.Code)
+	}
+	close(release)
+	if code := <-first; code != http.StatusNoContent {
+		t.Fatalf("first: %d", code)
+	}
+	if w := post(h, knownSignature, fixture(t)); w.Code != http.StatusAlreadyReported {
+		t.Fatalf("after the first: %d", w.Code)
+	}
+	if calls.Load() != 1 {
+		t.Fatalf("fn called %d times", calls.Load())
+	}
+}
+
+func TestKeyHostsExtendTrust(t *testing.T) {
+	var hosts []string
+	var mu sync.Mutex
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		hosts = append(hosts, r.URL.Host)
+		mu.Unlock()
+		if r.Header.Get("clientId") != "c0dec0de" {
+			return &http.Response{StatusCode: 401, Body: io.NopCloser(strings.NewReader("")), Header: http.Header{}}, nil
+		}
+		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(`{"signing_key":"` + testKey + `"}`)), Header: http.Header{}}, nil
+	})}
+	rec := &recorder{}
+	h, err := callback.NewHandler(callback.Config{Site: "api-na.myconnectwise.net", CompanyID: "acme", ClientID: "c0dec0de", KeyHosts: []string{"sandbox-na.myconnectwise.net"}}, rec.fn, callback.WithHTTPClient(hc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := withMember(t, "Metadata", map[string]any{"key_url": "https://sandbox-na.myconnectwise.net/v2025_1//system/callbackkey/index.rails?companyName=acme&id=1"})
+	if w := post(h, sign(testKey, body), body); w.Code != http.StatusNoContent {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	if len(hosts) != 1 || hosts[0] != "sandbox-na.myconnectwise.net" {
+		t.Fatalf("fetched from %v", hosts)
+	}
+}

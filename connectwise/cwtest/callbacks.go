@@ -24,6 +24,21 @@ import (
 // CallbackEntry is a callback registration (/system/callbacks), with the
 // fields of the PSA's CallbackEntry schema plus the connectWiseID a create
 // answers.
+//
+// When a record of a registered type is created, changed or deleted
+// through the API, the simulator POSTs one signed delivery per matching
+// active registration, as the PSA does: the body and signature are the
+// PSA's (see package connectwise/callback for the format and its
+// sources), the record id is appended to the URL, 404/409/419/429 answers
+// are retried (SetCallbackRetryDelays), and the signing key is served
+// without authentication at the key_url on the simulator's own host.
+// Deliveries run in order on one goroutine; FlushCallbacks waits for them.
+//
+// Knowingly simpler than the PSA: changes made through test helpers
+// (AddTickets, UpdateTicket, ...) are not delivered; levels other than
+// owner, the record itself, board, status, company and type never match;
+// callbacks are never disabled after failing; any authenticated member
+// may manage them (the permission the PSA checks is not public).
 type CallbackEntry struct {
 	ID                   int    `json:"id"`
 	Description          string `json:"description,omitempty"`
@@ -272,7 +287,11 @@ func (h *callbackHub) record(d CallbackDelivery) {
 }
 
 func (h *callbackHub) work(ctx context.Context, idle chan struct{}) {
-	hc := &http.Client{Timeout: callbackTimeout}
+	// A transport of its own, emptied when the queue is: no connection
+	// (and no goroutine) outlives the burst of deliveries.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Timeout: callbackTimeout, Transport: tr}
 	for {
 		h.mu.Lock()
 		if len(h.queue) == 0 || ctx.Err() != nil {
