@@ -309,7 +309,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	err = h.fn(r.Context(), ev)
+	err = h.call(r.Context(), ev)
 	switch {
 	case err == nil:
 		if h.seen != nil {
@@ -359,4 +359,19 @@ func clip(s string) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// call runs the caller's function; if it panics, the message is released
+// so that a redelivery is not mistaken for a replay, and the panic goes on
+// to net/http.
+func (h *Handler) call(ctx context.Context, ev *Event) error {
+	ok := false
+	defer func() {
+		if !ok && h.seen != nil {
+			h.seen.release(ev.MessageID)
+		}
+	}()
+	err := h.fn(ctx, ev)
+	ok = true
+	return err
 }

@@ -574,3 +574,28 @@ func TestKeyHostsExtendTrust(t *testing.T) {
 		t.Fatalf("fetched from %v", hosts)
 	}
 }
+
+func TestPanickingFuncDoesNotMarkTheMessageDone(t *testing.T) {
+	ks := newKeyServer(t)
+	var calls atomic.Int64
+	h, err := callback.NewHandler(callback.Config{Site: "example.com", CompanyID: "acme"}, func(context.Context, *callback.Event) error {
+		if calls.Add(1) == 1 {
+			panic("bug in the caller")
+		}
+		return nil
+	}, callback.WithHTTPClient(ks.client))
+	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the panic was swallowed")
+			}
+		}()
+		post(h, knownSignature, fixture(t))
+	}()
+	if w := post(h, knownSignature, fixture(t)); w.Code != http.StatusNoContent || calls.Load() != 2 {
+		t.Fatalf("redelivery after a panic: %d, calls %d", w.Code, calls.Load())
+	}
+}
