@@ -126,6 +126,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.companyInfo(w, r, path[i+len("/login/companyinfo/"):])
 		return
 	}
+	if strings.Contains(lower, "/system/callbackkey/") {
+		s.serveCallbackKey(w, r) // callbacks.go
+		return
+	}
 	rest, ok := apiPath(r)
 	member, authenticated := r.Context().Value(memberKey{}).(Member)
 	if !ok || !authenticated {

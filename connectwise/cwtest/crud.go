@@ -176,6 +176,7 @@ func (k *kind[T, P]) store(c *call, st *state, r, old P) *apiError {
 	if k.after != nil {
 		k.after(c, st, r, old)
 	}
+	notifyCallbacks(c, st, k.resource, actionOf(old == nil), r.recID(), r)
 	return nil
 }
 
@@ -317,6 +318,9 @@ func (k *kind[T, P]) del(c *call) {
 			e = k.remove(c, st, r)
 		} else {
 			k.tab(st).remove(r.recID())
+		}
+		if e == nil {
+			notifyCallbacks(c, st, k.resource, "deleted", r.recID(), r)
 		}
 	}
 	c.s.mu.Unlock()

@@ -608,6 +608,7 @@ func buildRoutes() []route {
 	add(routesFor(sites, "company/companies/#/sites", ops{create: true, update: true})...)
 	add(routesFor(agreements, "finance/agreements", ops{})...)
 	add(routesFor(additions, "finance/agreements/#/additions", ops{update: true})...)
+	add(routesFor(callbackEntries, "system/callbacks", ops{create: true, update: true, delete: true})...)
 	return rs
 }
 

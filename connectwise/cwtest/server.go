@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/psabridge/psabridge/connectwise/apitest"
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/apitest"
 	"github.com/psabridge/psabridge/internal/simkit"
 )
 
@@ -44,6 +44,8 @@ type Server struct {
 
 	mu sync.RWMutex // guards st
 	st *state
+
+	cb callbackHub // callback deliveries (callbacks.go)
 }
 
 // Option configures a Server at construction.
@@ -122,7 +124,10 @@ func NewUnstartedServer(opts ...Option) *Server {
 func (s *Server) Start() { s.Listener, s.URL = s.kit.Start(s.Listener) }
 
 // Close shuts the server down and waits for in-flight requests.
-func (s *Server) Close() { s.kit.Close() }
+func (s *Server) Close() {
+	s.cb.close()
+	s.kit.Close()
+}
 
 // Client returns an *http.Client for the server: over its socket once
 // started, in memory (through Transport) before that.

@@ -104,6 +104,7 @@ type state struct {
 	nextPermID  int
 	agreements  *table[Agreement, *Agreement]
 	additions   *table[Addition, *Addition]
+	callbacks   *table[CallbackEntry, *CallbackEntry]
 
 	apiMemberID  int
 	credsRevoked bool
@@ -127,6 +128,7 @@ func newState() *state {
 		nextPermID:  1,
 		agreements:  newTable[Agreement](1),
 		additions:   newTable[Addition](1),
+		callbacks:   newTable[CallbackEntry](1),
 	}
 }
 
