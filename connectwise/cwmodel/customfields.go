@@ -255,4 +255,3 @@ func (cf CustomFields) Patch() connectwise.PatchOp {
 	}
 	return connectwise.Replace("customFields", out)
 }
-
