@@ -9,7 +9,14 @@
 // Lists return one page and have an All twin that walks every page lazily;
 // every GET takes *connectwise.ListOptions (conditions, childConditions,
 // customFieldConditions, orderBy, fields, paging) as the spec lists them,
-// of which a single-object GET honours Fields.
+// of which a single-object GET honours Fields. Parameters the spec adds to
+// one operation come in a ...Params struct. Creates send only the fields
+// set; PUT replaces the whole object; Patch methods take
+// connectwise.PatchOp values.
+//
+// The API is split by area so that a program pays, in build time and
+// binary size, only for the areas it imports: package connectwise imports
+// none of them.
 package cwsales
 
 import (
