@@ -61,7 +61,9 @@ func ListAt[T any](ctx context.Context, c *Client, e Endpoint, opts *ListOptions
 }
 
 // AllAt walks every item of the list at e lazily, one page in memory at a
-// time, without changing opts.
+// time, without changing opts. With operation-specific parameters
+// (e.Query) it pages by page number, which every PSA list supports, even
+// if opts asks for forward-only paging.
 func AllAt[T any](ctx context.Context, c *Client, e Endpoint, opts *ListOptions) iter.Seq2[T, error] {
 	if e.Err == nil && len(e.Query) == 0 {
 		return all[T](ctx, c, e.Path, e.Searchable, opts)
@@ -161,10 +163,12 @@ func SearchAt[T any](ctx context.Context, c *Client, e Endpoint, opts *ListOptio
 	if err != nil {
 		return nil, nil, err
 	}
+	// The body is the spec's FilterValues, which spells two of its
+	// members in lower case.
 	body := map[string]string{}
-	for _, k := range []string{"conditions", "childConditions", "customFieldConditions", "orderBy"} {
+	for k, member := range map[string]string{"conditions": "conditions", "childConditions": "childconditions", "customFieldConditions": "customfieldconditions", "orderBy": "orderBy"} {
 		if v := q.Get(k); v != "" {
-			body[k] = v
+			body[member] = v
 			q.Del(k)
 		}
 	}

@@ -242,3 +242,25 @@ func TestServerErrorIsTyped(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestSearchPostsFilterValues(t *testing.T) {
+	svc, mt := setup(t)
+	mt.RegisterResponder("POST", base+"service/tickets/search", func(r *http.Request) (*http.Response, error) {
+		b, _ := io.ReadAll(r.Body)
+		if want := `{"conditions":"board/id = 5","customfieldconditions":"caption = \"Alert ID\" AND value = \"A-1\"","orderBy":"id desc"}`; string(b) != want {
+			t.Errorf("body\n got %s\nwant %s", b, want)
+		}
+		if q := r.URL.Query(); q.Get("fields") != "id" || q.Get("pageSize") != "10" || q.Has("conditions") {
+			t.Errorf("query = %s", r.URL.RawQuery)
+		}
+		return httpmock.NewStringResponse(200, `[{"id":1}]`), nil
+	})
+	got, _, err := svc.Tickets.Search(context.Background(), &connectwise.ListOptions{
+		Conditions:            connectwise.Where("board/id = ?", 5),
+		CustomFieldConditions: connectwise.WhereCustomField("Alert ID", "=", "A-1"),
+		OrderBy:               "id desc", Fields: "id", PageSize: 10,
+	})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("%v %v", err, got)
+	}
+}
