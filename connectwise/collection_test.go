@@ -45,7 +45,10 @@ func TestCollectionWire(t *testing.T) {
 	col := connectwise.NewCollection[contact](c, "/company/contacts/5/notes/")
 	name := "Ada"
 	steps := []func() error{
-		func() error { _, _, err := col.List(ctx, &connectwise.ListOptions{Fields: "id", PageSize: 5}); return err },
+		func() error {
+			_, _, err := col.List(ctx, &connectwise.ListOptions{Fields: "id", PageSize: 5})
+			return err
+		},
 		func() error {
 			_, _, err := col.Count(ctx, &connectwise.ListOptions{CustomFieldConditions: connectwise.WhereCustomField("X", "=", 1), Page: 4})
 			return err
