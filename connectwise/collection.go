@@ -38,6 +38,9 @@ type Endpoint struct {
 	// Err, when set, is returned by the call before anything is sent (a
 	// parameter that could not be encoded).
 	Err error
+	// Check selects the spec's rules (required fields, maximum lengths)
+	// that the body must pass before it is sent.
+	Check Check
 }
 
 // ListAt returns one page of the list at e.
@@ -227,7 +230,7 @@ func checkBody(e Endpoint, body any) error {
 			return fmt.Errorf("connectwise: nil body for %s", e.Path)
 		}
 	}
-	return nil
+	return checkRules(body, e.Check)
 }
 
 // maxDownload caps a downloaded document, image or PDF.
@@ -411,21 +414,28 @@ func (l Collection[T]) Get(ctx context.Context, id int, opts *ListOptions) (*T, 
 }
 
 // Create posts a new item. Only the fields set in v are sent, so the
-// PSA's defaults apply to the rest.
+// PSA's defaults apply to the rest. Fields whose cw tag (the generated
+// models carry the spec's rules in one) says required or max=N are
+// checked first; a failure is a *BodyError and nothing is sent.
 func (l Collection[T]) Create(ctx context.Context, v *T) (*T, *Response, error) {
 	if v == nil {
 		return nil, nil, fmt.Errorf("connectwise: nil body for %s", l.path)
 	}
-	return SendAt[T](ctx, l.c, http.MethodPost, l.at(), v)
+	e := l.at()
+	e.Check = CheckCreate
+	return SendAt[T](ctx, l.c, http.MethodPost, e, v)
 }
 
 // Update replaces an item (PUT). The PSA resets what v leaves out; prefer
-// Patch to change some fields.
+// Patch to change some fields. As for Create, the cw rules are checked
+// first, including the fields required on updates.
 func (l Collection[T]) Update(ctx context.Context, id int, v *T) (*T, *Response, error) {
 	if v == nil {
 		return nil, nil, fmt.Errorf("connectwise: nil body for %s/%d", l.path, id)
 	}
-	return SendAt[T](ctx, l.c, http.MethodPut, l.at(PathID(id)), v)
+	e := l.at(PathID(id))
+	e.Check = CheckUpdate
+	return SendAt[T](ctx, l.c, http.MethodPut, e, v)
 }
 
 // Patch changes some fields of an item with JSON Patch operations.

@@ -145,9 +145,9 @@ func (s *AddressFormatsService) All(ctx context.Context, opts *connectwise.ListO
 	return connectwise.AllAt[cwmodel.AddressFormat](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/addressFormats (postCompanyAddressFormats).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/addressFormats (postCompanyAddressFormats).
 func (s *AddressFormatsService) Create(ctx context.Context, body *cwmodel.AddressFormat) (*cwmodel.AddressFormat, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/addressFormats"}
+	e := connectwise.Endpoint{Path: "company/addressFormats", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AddressFormat](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -181,9 +181,9 @@ func (s *AddressFormatsService) Get(ctx context.Context, addressFormatID int, op
 	return connectwise.GetAt[cwmodel.AddressFormat](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/addressFormats/{id} (putCompanyAddressFormatsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/addressFormats/{id} (putCompanyAddressFormatsById).
 func (s *AddressFormatsService) Update(ctx context.Context, addressFormatID int, body *cwmodel.AddressFormat) (*cwmodel.AddressFormat, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/addressFormats/" + connectwise.PathID(addressFormatID)}
+	e := connectwise.Endpoint{Path: "company/addressFormats/" + connectwise.PathID(addressFormatID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.AddressFormat](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -229,9 +229,9 @@ func (s *CommunicationTypesService) All(ctx context.Context, opts *connectwise.L
 	return connectwise.AllAt[cwmodel.CommunicationType](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/communicationTypes (postCompanyCommunicationTypes).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/communicationTypes (postCompanyCommunicationTypes).
 func (s *CommunicationTypesService) Create(ctx context.Context, body *cwmodel.CommunicationType) (*cwmodel.CommunicationType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/communicationTypes"}
+	e := connectwise.Endpoint{Path: "company/communicationTypes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CommunicationType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -265,9 +265,9 @@ func (s *CommunicationTypesService) Get(ctx context.Context, communicationTypeID
 	return connectwise.GetAt[cwmodel.CommunicationType](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/communicationTypes/{id} (putCompanyCommunicationTypesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/communicationTypes/{id} (putCompanyCommunicationTypesById).
 func (s *CommunicationTypesService) Update(ctx context.Context, communicationTypeID int, body *cwmodel.CommunicationType) (*cwmodel.CommunicationType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/communicationTypes/" + connectwise.PathID(communicationTypeID)}
+	e := connectwise.Endpoint{Path: "company/communicationTypes/" + connectwise.PathID(communicationTypeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CommunicationType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -328,9 +328,9 @@ func (s *CompaniesService) All(ctx context.Context, opts *connectwise.ListOption
 	return connectwise.AllAt[cwmodel.Company](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/companies (postCompanyCompanies).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/companies (postCompanyCompanies).
 func (s *CompaniesService) Create(ctx context.Context, body *cwmodel.Company) (*cwmodel.Company, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies"}
+	e := connectwise.Endpoint{Path: "company/companies", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Company](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -382,9 +382,9 @@ func (s *CompaniesService) AllStatuses(ctx context.Context, opts *connectwise.Li
 	return connectwise.AllAt[cwmodel.CompanyStatus](ctx, s.client, e, opts)
 }
 
-// CreateStatus creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/companies/statuses (postCompanyCompaniesStatuses).
+// CreateStatus creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/companies/statuses (postCompanyCompaniesStatuses).
 func (s *CompaniesService) CreateStatus(ctx context.Context, body *cwmodel.CompanyStatus) (*cwmodel.CompanyStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/statuses"}
+	e := connectwise.Endpoint{Path: "company/companies/statuses", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CompanyStatus](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -400,9 +400,9 @@ func (s *CompaniesService) GetStatus(ctx context.Context, statusID int, opts *co
 	return connectwise.GetAt[cwmodel.CompanyStatus](ctx, s.client, e, opts)
 }
 
-// UpdateStatus replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/companies/statuses/{id} (putCompanyCompaniesStatusesById).
+// UpdateStatus replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/companies/statuses/{id} (putCompanyCompaniesStatusesById).
 func (s *CompaniesService) UpdateStatus(ctx context.Context, statusID int, body *cwmodel.CompanyStatus) (*cwmodel.CompanyStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/statuses/" + connectwise.PathID(statusID)}
+	e := connectwise.Endpoint{Path: "company/companies/statuses/" + connectwise.PathID(statusID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CompanyStatus](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -454,9 +454,9 @@ func (s *CompaniesService) AllTypes(ctx context.Context, opts *connectwise.ListO
 	return connectwise.AllAt[cwmodel.CompanyType](ctx, s.client, e, opts)
 }
 
-// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/companies/types (postCompanyCompaniesTypes).
+// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/companies/types (postCompanyCompaniesTypes).
 func (s *CompaniesService) CreateType(ctx context.Context, body *cwmodel.CompanyType) (*cwmodel.CompanyType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/types"}
+	e := connectwise.Endpoint{Path: "company/companies/types", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CompanyType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -472,9 +472,9 @@ func (s *CompaniesService) GetType(ctx context.Context, typeID int, opts *connec
 	return connectwise.GetAt[cwmodel.CompanyType](ctx, s.client, e, opts)
 }
 
-// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/companies/types/{id} (putCompanyCompaniesTypesById).
+// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/companies/types/{id} (putCompanyCompaniesTypesById).
 func (s *CompaniesService) UpdateType(ctx context.Context, typeID int, body *cwmodel.CompanyType) (*cwmodel.CompanyType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/types/" + connectwise.PathID(typeID)}
+	e := connectwise.Endpoint{Path: "company/companies/types/" + connectwise.PathID(typeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CompanyType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -520,9 +520,9 @@ func (s *CompaniesService) Get(ctx context.Context, companyID int, opts *connect
 	return connectwise.GetAt[cwmodel.Company](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/companies/{id} (putCompanyCompaniesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/companies/{id} (putCompanyCompaniesById).
 func (s *CompaniesService) Update(ctx context.Context, companyID int, body *cwmodel.Company) (*cwmodel.Company, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID)}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Company](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -580,9 +580,9 @@ func (s *CompaniesService) AllCustomStatusNotes(ctx context.Context, companyID i
 	return connectwise.AllAt[cwmodel.CompanyCustomNote](ctx, s.client, e, opts)
 }
 
-// CreateCustomStatusNote creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/companies/{parentId}/customStatusNotes (postCompanyCompaniesByParentIdCustomStatusNotes).
+// CreateCustomStatusNote creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/companies/{parentId}/customStatusNotes (postCompanyCompaniesByParentIdCustomStatusNotes).
 func (s *CompaniesService) CreateCustomStatusNote(ctx context.Context, companyID int, body *cwmodel.CompanyCustomNote) (*cwmodel.CompanyCustomNote, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/customStatusNotes"}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/customStatusNotes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CompanyCustomNote](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -598,9 +598,9 @@ func (s *CompaniesService) GetCustomStatusNote(ctx context.Context, companyID in
 	return connectwise.GetAt[cwmodel.CompanyCustomNote](ctx, s.client, e, opts)
 }
 
-// UpdateCustomStatusNote replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/companies/{parentId}/customStatusNotes/{id} (putCompanyCompaniesByParentIdCustomStatusNotesById).
+// UpdateCustomStatusNote replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/companies/{parentId}/customStatusNotes/{id} (putCompanyCompaniesByParentIdCustomStatusNotesById).
 func (s *CompaniesService) UpdateCustomStatusNote(ctx context.Context, companyID int, customStatusNoteID int, body *cwmodel.CompanyCustomNote) (*cwmodel.CompanyCustomNote, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/customStatusNotes/" + connectwise.PathID(customStatusNoteID)}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/customStatusNotes/" + connectwise.PathID(customStatusNoteID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CompanyCustomNote](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -628,9 +628,9 @@ func (s *CompaniesService) AllGroups(ctx context.Context, companyID int, opts *c
 	return connectwise.AllAt[cwmodel.CompanyGroup](ctx, s.client, e, opts)
 }
 
-// CreateGroup creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/companies/{parentId}/groups (postCompanyCompaniesByParentIdGroups).
+// CreateGroup creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/companies/{parentId}/groups (postCompanyCompaniesByParentIdGroups).
 func (s *CompaniesService) CreateGroup(ctx context.Context, companyID int, body *cwmodel.CompanyGroup) (*cwmodel.CompanyGroup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/groups"}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/groups", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CompanyGroup](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -646,9 +646,9 @@ func (s *CompaniesService) GetGroup(ctx context.Context, companyID int, groupID 
 	return connectwise.GetAt[cwmodel.CompanyGroup](ctx, s.client, e, opts)
 }
 
-// UpdateGroup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/companies/{parentId}/groups/{id} (putCompanyCompaniesByParentIdGroupsById).
+// UpdateGroup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/companies/{parentId}/groups/{id} (putCompanyCompaniesByParentIdGroupsById).
 func (s *CompaniesService) UpdateGroup(ctx context.Context, companyID int, groupID int, body *cwmodel.CompanyGroup) (*cwmodel.CompanyGroup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/groups/" + connectwise.PathID(groupID)}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/groups/" + connectwise.PathID(groupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CompanyGroup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -676,9 +676,9 @@ func (s *CompaniesService) AllManagementReportNotifications(ctx context.Context,
 	return connectwise.AllAt[cwmodel.ManagementReportNotification](ctx, s.client, e, opts)
 }
 
-// CreateManagementReportNotification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/companies/{parentId}/managementReportNotifications (postCompanyCompaniesByParentIdManagementReportNotifications).
+// CreateManagementReportNotification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/companies/{parentId}/managementReportNotifications (postCompanyCompaniesByParentIdManagementReportNotifications).
 func (s *CompaniesService) CreateManagementReportNotification(ctx context.Context, companyID int, body *cwmodel.ManagementReportNotification) (*cwmodel.ManagementReportNotification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/managementReportNotifications"}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/managementReportNotifications", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ManagementReportNotification](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -694,9 +694,9 @@ func (s *CompaniesService) GetManagementReportNotification(ctx context.Context, 
 	return connectwise.GetAt[cwmodel.ManagementReportNotification](ctx, s.client, e, opts)
 }
 
-// UpdateManagementReportNotification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/companies/{parentId}/managementReportNotifications/{id} (putCompanyCompaniesByParentIdManagementReportNotificationsById).
+// UpdateManagementReportNotification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/companies/{parentId}/managementReportNotifications/{id} (putCompanyCompaniesByParentIdManagementReportNotificationsById).
 func (s *CompaniesService) UpdateManagementReportNotification(ctx context.Context, companyID int, managementReportNotificationID int, body *cwmodel.ManagementReportNotification) (*cwmodel.ManagementReportNotification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/managementReportNotifications/" + connectwise.PathID(managementReportNotificationID)}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/managementReportNotifications/" + connectwise.PathID(managementReportNotificationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ManagementReportNotification](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -724,15 +724,15 @@ func (s *CompaniesService) AllManagementReportSetup(ctx context.Context, company
 	return connectwise.AllAt[cwmodel.ManagementReportSetup](ctx, s.client, e, opts)
 }
 
-// CreateManagementReportSetup creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/companies/{parentId}/managementReportSetup (postCompanyCompaniesByParentIdManagementReportSetup).
+// CreateManagementReportSetup creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/companies/{parentId}/managementReportSetup (postCompanyCompaniesByParentIdManagementReportSetup).
 func (s *CompaniesService) CreateManagementReportSetup(ctx context.Context, companyID int, body *cwmodel.ManagementReportSetup) (*cwmodel.ManagementReportSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/managementReportSetup"}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/managementReportSetup", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ManagementReportSetup](ctx, s.client, http.MethodPost, e, body)
 }
 
-// UpdateManagementReportSetup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/companies/{parentId}/managementReportSetup/{id} (putCompanyCompaniesByParentIdManagementReportSetupById).
+// UpdateManagementReportSetup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/companies/{parentId}/managementReportSetup/{id} (putCompanyCompaniesByParentIdManagementReportSetupById).
 func (s *CompaniesService) UpdateManagementReportSetup(ctx context.Context, companyID int, managementReportSetupID int, body *cwmodel.ManagementReportSetup) (*cwmodel.ManagementReportSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/managementReportSetup/" + connectwise.PathID(managementReportSetupID)}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/managementReportSetup/" + connectwise.PathID(managementReportSetupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ManagementReportSetup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -754,9 +754,9 @@ func (s *CompaniesService) AllManagementSummaryReports(ctx context.Context, comp
 	return connectwise.AllAt[cwmodel.CompanyManagementSummary](ctx, s.client, e, opts)
 }
 
-// CreateManagementSummaryReport creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/companies/{parentId}/managementSummaryReports (postCompanyCompaniesByParentIdManagementSummaryReports).
+// CreateManagementSummaryReport creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/companies/{parentId}/managementSummaryReports (postCompanyCompaniesByParentIdManagementSummaryReports).
 func (s *CompaniesService) CreateManagementSummaryReport(ctx context.Context, companyID int, body *cwmodel.CompanyManagementSummary) (*cwmodel.CompanyManagementSummary, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/managementSummaryReports"}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/managementSummaryReports", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CompanyManagementSummary](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -772,9 +772,9 @@ func (s *CompaniesService) GetManagementSummaryReport(ctx context.Context, compa
 	return connectwise.GetAt[cwmodel.CompanyManagementSummary](ctx, s.client, e, opts)
 }
 
-// UpdateManagementSummaryReport replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/companies/{parentId}/managementSummaryReports/{id} (putCompanyCompaniesByParentIdManagementSummaryReportsById).
+// UpdateManagementSummaryReport replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/companies/{parentId}/managementSummaryReports/{id} (putCompanyCompaniesByParentIdManagementSummaryReportsById).
 func (s *CompaniesService) UpdateManagementSummaryReport(ctx context.Context, companyID int, managementSummaryReportID int, body *cwmodel.CompanyManagementSummary) (*cwmodel.CompanyManagementSummary, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/managementSummaryReports/" + connectwise.PathID(managementSummaryReportID)}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/managementSummaryReports/" + connectwise.PathID(managementSummaryReportID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CompanyManagementSummary](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -802,9 +802,9 @@ func (s *CompaniesService) AllNotes(ctx context.Context, companyID int, opts *co
 	return connectwise.AllAt[cwmodel.CompanyNote](ctx, s.client, e, opts)
 }
 
-// CreateNote creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/companies/{parentId}/notes (postCompanyCompaniesByParentIdNotes).
+// CreateNote creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/companies/{parentId}/notes (postCompanyCompaniesByParentIdNotes).
 func (s *CompaniesService) CreateNote(ctx context.Context, companyID int, body *cwmodel.CompanyNote) (*cwmodel.CompanyNote, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/notes"}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/notes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CompanyNote](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -820,9 +820,9 @@ func (s *CompaniesService) GetNote(ctx context.Context, companyID int, noteID in
 	return connectwise.GetAt[cwmodel.CompanyNote](ctx, s.client, e, opts)
 }
 
-// UpdateNote replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/companies/{parentId}/notes/{id} (putCompanyCompaniesByParentIdNotesById).
+// UpdateNote replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/companies/{parentId}/notes/{id} (putCompanyCompaniesByParentIdNotesById).
 func (s *CompaniesService) UpdateNote(ctx context.Context, companyID int, noteID int, body *cwmodel.CompanyNote) (*cwmodel.CompanyNote, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/notes/" + connectwise.PathID(noteID)}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/notes/" + connectwise.PathID(noteID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CompanyNote](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -850,9 +850,9 @@ func (s *CompaniesService) AllSites(ctx context.Context, companyID int, opts *co
 	return connectwise.AllAt[cwmodel.CompanySite](ctx, s.client, e, opts)
 }
 
-// CreateSite creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/companies/{parentId}/sites (postCompanyCompaniesByParentIdSites).
+// CreateSite creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/companies/{parentId}/sites (postCompanyCompaniesByParentIdSites).
 func (s *CompaniesService) CreateSite(ctx context.Context, companyID int, body *cwmodel.CompanySite) (*cwmodel.CompanySite, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/sites"}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/sites", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CompanySite](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -868,9 +868,9 @@ func (s *CompaniesService) GetSite(ctx context.Context, companyID int, siteID in
 	return connectwise.GetAt[cwmodel.CompanySite](ctx, s.client, e, opts)
 }
 
-// UpdateSite replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/companies/{parentId}/sites/{id} (putCompanyCompaniesByParentIdSitesById).
+// UpdateSite replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/companies/{parentId}/sites/{id} (putCompanyCompaniesByParentIdSitesById).
 func (s *CompaniesService) UpdateSite(ctx context.Context, companyID int, siteID int, body *cwmodel.CompanySite) (*cwmodel.CompanySite, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/sites/" + connectwise.PathID(siteID)}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/sites/" + connectwise.PathID(siteID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CompanySite](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -928,9 +928,9 @@ func (s *CompaniesService) AllTeams(ctx context.Context, companyID int, opts *co
 	return connectwise.AllAt[cwmodel.CompanyTeam](ctx, s.client, e, opts)
 }
 
-// CreateTeam creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/companies/{parentId}/teams (postCompanyCompaniesByParentIdTeams).
+// CreateTeam creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/companies/{parentId}/teams (postCompanyCompaniesByParentIdTeams).
 func (s *CompaniesService) CreateTeam(ctx context.Context, companyID int, body *cwmodel.CompanyTeam) (*cwmodel.CompanyTeam, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/teams"}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/teams", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CompanyTeam](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -946,9 +946,9 @@ func (s *CompaniesService) GetTeam(ctx context.Context, companyID int, teamID in
 	return connectwise.GetAt[cwmodel.CompanyTeam](ctx, s.client, e, opts)
 }
 
-// UpdateTeam replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/companies/{parentId}/teams/{id} (putCompanyCompaniesByParentIdTeamsById).
+// UpdateTeam replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/companies/{parentId}/teams/{id} (putCompanyCompaniesByParentIdTeamsById).
 func (s *CompaniesService) UpdateTeam(ctx context.Context, companyID int, teamID int, body *cwmodel.CompanyTeam) (*cwmodel.CompanyTeam, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/teams/" + connectwise.PathID(teamID)}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/teams/" + connectwise.PathID(teamID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CompanyTeam](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -976,9 +976,9 @@ func (s *CompaniesService) AllTracks(ctx context.Context, companyID int, opts *c
 	return connectwise.AllAt[cwmodel.ContactTrack](ctx, s.client, e, opts)
 }
 
-// CreateTrack creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/companies/{parentId}/tracks (postCompanyCompaniesByParentIdTracks).
+// CreateTrack creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/companies/{parentId}/tracks (postCompanyCompaniesByParentIdTracks).
 func (s *CompaniesService) CreateTrack(ctx context.Context, companyID int, body *cwmodel.ContactTrack) (*cwmodel.ContactTrack, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/tracks"}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/tracks", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ContactTrack](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1012,9 +1012,9 @@ func (s *CompaniesService) AllTypeAssociations(ctx context.Context, companyID in
 	return connectwise.AllAt[cwmodel.CompanyCompanyTypeAssociationCompanyTypeAssociation](ctx, s.client, e, opts)
 }
 
-// CreateTypeAssociation creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/companies/{parentId}/typeAssociations (postCompanyCompaniesByParentIdTypeAssociations).
+// CreateTypeAssociation creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/companies/{parentId}/typeAssociations (postCompanyCompaniesByParentIdTypeAssociations).
 func (s *CompaniesService) CreateTypeAssociation(ctx context.Context, companyID int, body *cwmodel.CompanyCompanyTypeAssociationCompanyTypeAssociation) (*cwmodel.CompanyCompanyTypeAssociationCompanyTypeAssociation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/typeAssociations"}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/typeAssociations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CompanyCompanyTypeAssociationCompanyTypeAssociation](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1030,9 +1030,9 @@ func (s *CompaniesService) GetTypeAssociation(ctx context.Context, companyID int
 	return connectwise.GetAt[cwmodel.CompanyCompanyTypeAssociationCompanyTypeAssociation](ctx, s.client, e, opts)
 }
 
-// UpdateTypeAssociation replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/companies/{parentId}/typeAssociations/{id} (putCompanyCompaniesByParentIdTypeAssociationsById).
+// UpdateTypeAssociation replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/companies/{parentId}/typeAssociations/{id} (putCompanyCompaniesByParentIdTypeAssociationsById).
 func (s *CompaniesService) UpdateTypeAssociation(ctx context.Context, companyID int, typeAssociationID int, body *cwmodel.CompanyCompanyTypeAssociationCompanyTypeAssociation) (*cwmodel.CompanyCompanyTypeAssociationCompanyTypeAssociation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/typeAssociations/" + connectwise.PathID(typeAssociationID)}
+	e := connectwise.Endpoint{Path: "company/companies/" + connectwise.PathID(companyID) + "/typeAssociations/" + connectwise.PathID(typeAssociationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CompanyCompanyTypeAssociationCompanyTypeAssociation](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1051,9 +1051,9 @@ func (s *CompaniesService) DeleteTypeAssociation(ctx context.Context, companyID 
 // CompanyFinanceService covers /company/companyFinance and its sub-resources.
 type CompanyFinanceService struct{ client *connectwise.Client }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/companyFinance/{id} (putCompanyCompanyFinanceById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/companyFinance/{id} (putCompanyCompanyFinanceById).
 func (s *CompanyFinanceService) Update(ctx context.Context, companyFinanceID int, body *cwmodel.CompanyFinance) (*cwmodel.CompanyFinance, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companyFinance/" + connectwise.PathID(companyFinanceID)}
+	e := connectwise.Endpoint{Path: "company/companyFinance/" + connectwise.PathID(companyFinanceID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CompanyFinance](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1072,9 +1072,9 @@ func (s *CompanyPickerItemsService) All(ctx context.Context, opts *connectwise.L
 	return connectwise.AllAt[cwmodel.CompanyPickerItem](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/companyPickerItems (postCompanyCompanyPickerItems).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/companyPickerItems (postCompanyCompanyPickerItems).
 func (s *CompanyPickerItemsService) Create(ctx context.Context, body *cwmodel.CompanyPickerItem) (*cwmodel.CompanyPickerItem, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companyPickerItems"}
+	e := connectwise.Endpoint{Path: "company/companyPickerItems", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CompanyPickerItem](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1117,9 +1117,9 @@ func (s *CompanyTypeAssociationsService) All(ctx context.Context, opts *connectw
 	return connectwise.AllAt[cwmodel.CompanyCompanyTypeAssociation](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/companyTypeAssociations (postCompanyCompanyTypeAssociations).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/companyTypeAssociations (postCompanyCompanyTypeAssociations).
 func (s *CompanyTypeAssociationsService) Create(ctx context.Context, body *cwmodel.CompanyCompanyTypeAssociation) (*cwmodel.CompanyCompanyTypeAssociation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companyTypeAssociations"}
+	e := connectwise.Endpoint{Path: "company/companyTypeAssociations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CompanyCompanyTypeAssociation](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1135,9 +1135,9 @@ func (s *CompanyTypeAssociationsService) Get(ctx context.Context, companyTypeAss
 	return connectwise.GetAt[cwmodel.CompanyCompanyTypeAssociation](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/companyTypeAssociations/{id} (putCompanyCompanyTypeAssociationsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/companyTypeAssociations/{id} (putCompanyCompanyTypeAssociationsById).
 func (s *CompanyTypeAssociationsService) Update(ctx context.Context, companyTypeAssociationID int, body *cwmodel.CompanyCompanyTypeAssociation) (*cwmodel.CompanyCompanyTypeAssociation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/companyTypeAssociations/" + connectwise.PathID(companyTypeAssociationID)}
+	e := connectwise.Endpoint{Path: "company/companyTypeAssociations/" + connectwise.PathID(companyTypeAssociationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CompanyCompanyTypeAssociation](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1206,9 +1206,9 @@ func (p *ConfigurationsCreateParams) values() (url.Values, error) {
 	return q, nil
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/configurations (postCompanyConfigurations).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/configurations (postCompanyConfigurations).
 func (s *ConfigurationsService) Create(ctx context.Context, body *cwmodel.CompanyConfiguration, params *ConfigurationsCreateParams) (*cwmodel.CompanyConfiguration, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/configurations"}
+	e := connectwise.Endpoint{Path: "company/configurations", Check: connectwise.CheckCreate}
 	e.Query, e.Err = params.values()
 	return connectwise.SendAt[cwmodel.CompanyConfiguration](ctx, s.client, http.MethodPost, e, body)
 }
@@ -1219,9 +1219,9 @@ func (s *ConfigurationsService) Bulk(ctx context.Context, body []cwmodel.Company
 	return connectwise.SendAt[cwmodel.CompanyConfiguration](ctx, s.client, http.MethodPost, e, body)
 }
 
-// UpdateBulk replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/configurations/bulk (putCompanyConfigurationsBulk).
+// UpdateBulk replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/configurations/bulk (putCompanyConfigurationsBulk).
 func (s *ConfigurationsService) UpdateBulk(ctx context.Context, body []cwmodel.CompanyConfiguration) (*cwmodel.CompanyConfiguration, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/configurations/bulk"}
+	e := connectwise.Endpoint{Path: "company/configurations/bulk", Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CompanyConfiguration](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1268,9 +1268,9 @@ func (s *ConfigurationsService) AllStatuses(ctx context.Context, opts *connectwi
 	return connectwise.AllAt[cwmodel.ConfigurationStatus](ctx, s.client, e, opts)
 }
 
-// CreateStatus creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/configurations/statuses (postCompanyConfigurationsStatuses).
+// CreateStatus creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/configurations/statuses (postCompanyConfigurationsStatuses).
 func (s *ConfigurationsService) CreateStatus(ctx context.Context, body *cwmodel.ConfigurationStatus) (*cwmodel.ConfigurationStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/configurations/statuses"}
+	e := connectwise.Endpoint{Path: "company/configurations/statuses", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ConfigurationStatus](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1304,9 +1304,9 @@ func (s *ConfigurationsService) GetStatus(ctx context.Context, statusID int, opt
 	return connectwise.GetAt[cwmodel.ConfigurationStatus](ctx, s.client, e, opts)
 }
 
-// UpdateStatus replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/configurations/statuses/{id} (putCompanyConfigurationsStatusesById).
+// UpdateStatus replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/configurations/statuses/{id} (putCompanyConfigurationsStatusesById).
 func (s *ConfigurationsService) UpdateStatus(ctx context.Context, statusID int, body *cwmodel.ConfigurationStatus) (*cwmodel.ConfigurationStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/configurations/statuses/" + connectwise.PathID(statusID)}
+	e := connectwise.Endpoint{Path: "company/configurations/statuses/" + connectwise.PathID(statusID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ConfigurationStatus](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1364,9 +1364,9 @@ func (s *ConfigurationsService) AllTypes(ctx context.Context, opts *connectwise.
 	return connectwise.AllAt[cwmodel.ConfigurationType](ctx, s.client, e, opts)
 }
 
-// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/configurations/types (postCompanyConfigurationsTypes).
+// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/configurations/types (postCompanyConfigurationsTypes).
 func (s *ConfigurationsService) CreateType(ctx context.Context, body *cwmodel.ConfigurationType) (*cwmodel.ConfigurationType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/configurations/types"}
+	e := connectwise.Endpoint{Path: "company/configurations/types", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ConfigurationType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1388,9 +1388,9 @@ func (s *ConfigurationsService) AllTypeQuestionValues(ctx context.Context, typeI
 	return connectwise.AllAt[cwmodel.ConfigurationTypeQuestionValue](ctx, s.client, e, opts)
 }
 
-// CreateTypeQuestionValue creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/configurations/types/{grandparentId}/questions/{parentId}/values (postCompanyConfigurationsTypesByGrandparentIdQuestionsByParentIdValues).
+// CreateTypeQuestionValue creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/configurations/types/{grandparentId}/questions/{parentId}/values (postCompanyConfigurationsTypesByGrandparentIdQuestionsByParentIdValues).
 func (s *ConfigurationsService) CreateTypeQuestionValue(ctx context.Context, typeID int, questionID int, body *cwmodel.ConfigurationTypeQuestionValue) (*cwmodel.ConfigurationTypeQuestionValue, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/configurations/types/" + connectwise.PathID(typeID) + "/questions/" + connectwise.PathID(questionID) + "/values"}
+	e := connectwise.Endpoint{Path: "company/configurations/types/" + connectwise.PathID(typeID) + "/questions/" + connectwise.PathID(questionID) + "/values", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ConfigurationTypeQuestionValue](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1406,9 +1406,9 @@ func (s *ConfigurationsService) GetTypeQuestionValue(ctx context.Context, typeID
 	return connectwise.GetAt[cwmodel.ConfigurationTypeQuestionValue](ctx, s.client, e, opts)
 }
 
-// UpdateTypeQuestionValue replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/configurations/types/{grandparentId}/questions/{parentId}/values/{id} (putCompanyConfigurationsTypesByGrandparentIdQuestionsByParentIdValuesById).
+// UpdateTypeQuestionValue replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/configurations/types/{grandparentId}/questions/{parentId}/values/{id} (putCompanyConfigurationsTypesByGrandparentIdQuestionsByParentIdValuesById).
 func (s *ConfigurationsService) UpdateTypeQuestionValue(ctx context.Context, typeID int, questionID int, valueID int, body *cwmodel.ConfigurationTypeQuestionValue) (*cwmodel.ConfigurationTypeQuestionValue, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/configurations/types/" + connectwise.PathID(typeID) + "/questions/" + connectwise.PathID(questionID) + "/values/" + connectwise.PathID(valueID)}
+	e := connectwise.Endpoint{Path: "company/configurations/types/" + connectwise.PathID(typeID) + "/questions/" + connectwise.PathID(questionID) + "/values/" + connectwise.PathID(valueID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ConfigurationTypeQuestionValue](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1454,9 +1454,9 @@ func (s *ConfigurationsService) GetType(ctx context.Context, typeID int, opts *c
 	return connectwise.GetAt[cwmodel.ConfigurationType](ctx, s.client, e, opts)
 }
 
-// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/configurations/types/{id} (putCompanyConfigurationsTypesById).
+// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/configurations/types/{id} (putCompanyConfigurationsTypesById).
 func (s *ConfigurationsService) UpdateType(ctx context.Context, typeID int, body *cwmodel.ConfigurationType) (*cwmodel.ConfigurationType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/configurations/types/" + connectwise.PathID(typeID)}
+	e := connectwise.Endpoint{Path: "company/configurations/types/" + connectwise.PathID(typeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ConfigurationType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1514,9 +1514,9 @@ func (s *ConfigurationsService) AllTypeQuestions(ctx context.Context, typeID int
 	return connectwise.AllAt[cwmodel.ConfigurationTypeQuestion](ctx, s.client, e, opts)
 }
 
-// CreateTypeQuestion creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/configurations/types/{parentId}/questions (postCompanyConfigurationsTypesByParentIdQuestions).
+// CreateTypeQuestion creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/configurations/types/{parentId}/questions (postCompanyConfigurationsTypesByParentIdQuestions).
 func (s *ConfigurationsService) CreateTypeQuestion(ctx context.Context, typeID int, body *cwmodel.ConfigurationTypeQuestion) (*cwmodel.ConfigurationTypeQuestion, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/configurations/types/" + connectwise.PathID(typeID) + "/questions"}
+	e := connectwise.Endpoint{Path: "company/configurations/types/" + connectwise.PathID(typeID) + "/questions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ConfigurationTypeQuestion](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1532,9 +1532,9 @@ func (s *ConfigurationsService) GetTypeQuestion(ctx context.Context, typeID int,
 	return connectwise.GetAt[cwmodel.ConfigurationTypeQuestion](ctx, s.client, e, opts)
 }
 
-// UpdateTypeQuestion replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/configurations/types/{parentId}/questions/{id} (putCompanyConfigurationsTypesByParentIdQuestionsById).
+// UpdateTypeQuestion replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/configurations/types/{parentId}/questions/{id} (putCompanyConfigurationsTypesByParentIdQuestionsById).
 func (s *ConfigurationsService) UpdateTypeQuestion(ctx context.Context, typeID int, questionID int, body *cwmodel.ConfigurationTypeQuestion) (*cwmodel.ConfigurationTypeQuestion, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/configurations/types/" + connectwise.PathID(typeID) + "/questions/" + connectwise.PathID(questionID)}
+	e := connectwise.Endpoint{Path: "company/configurations/types/" + connectwise.PathID(typeID) + "/questions/" + connectwise.PathID(questionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ConfigurationTypeQuestion](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1574,9 +1574,9 @@ func (p *ConfigurationsUpdateParams) values() (url.Values, error) {
 	return q, nil
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/configurations/{id} (putCompanyConfigurationsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/configurations/{id} (putCompanyConfigurationsById).
 func (s *ConfigurationsService) Update(ctx context.Context, configurationID int, body *cwmodel.CompanyConfiguration, params *ConfigurationsUpdateParams) (*cwmodel.CompanyConfiguration, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/configurations/" + connectwise.PathID(configurationID)}
+	e := connectwise.Endpoint{Path: "company/configurations/" + connectwise.PathID(configurationID), Check: connectwise.CheckUpdate}
 	e.Query, e.Err = params.values()
 	return connectwise.SendAt[cwmodel.CompanyConfiguration](ctx, s.client, http.MethodPut, e, body)
 }
@@ -1633,9 +1633,9 @@ func (s *ContactTypeAssociationsService) All(ctx context.Context, opts *connectw
 	return connectwise.AllAt[cwmodel.CompanyContactTypeAssociation](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/contactTypeAssociations (postCompanyContactTypeAssociations).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/contactTypeAssociations (postCompanyContactTypeAssociations).
 func (s *ContactTypeAssociationsService) Create(ctx context.Context, body *cwmodel.CompanyContactTypeAssociation) (*cwmodel.CompanyContactTypeAssociation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contactTypeAssociations"}
+	e := connectwise.Endpoint{Path: "company/contactTypeAssociations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CompanyContactTypeAssociation](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1651,9 +1651,9 @@ func (s *ContactTypeAssociationsService) Get(ctx context.Context, contactTypeAss
 	return connectwise.GetAt[cwmodel.CompanyContactTypeAssociation](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/contactTypeAssociations/{id} (putCompanyContactTypeAssociationsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/contactTypeAssociations/{id} (putCompanyContactTypeAssociationsById).
 func (s *ContactTypeAssociationsService) Update(ctx context.Context, contactTypeAssociationID int, body *cwmodel.CompanyContactTypeAssociation) (*cwmodel.CompanyContactTypeAssociation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contactTypeAssociations/" + connectwise.PathID(contactTypeAssociationID)}
+	e := connectwise.Endpoint{Path: "company/contactTypeAssociations/" + connectwise.PathID(contactTypeAssociationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CompanyContactTypeAssociation](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1684,9 +1684,9 @@ func (s *ContactsService) All(ctx context.Context, opts *connectwise.ListOptions
 	return connectwise.AllAt[cwmodel.Contact](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/contacts (postCompanyContacts).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/contacts (postCompanyContacts).
 func (s *ContactsService) Create(ctx context.Context, body *cwmodel.Contact) (*cwmodel.Contact, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts"}
+	e := connectwise.Endpoint{Path: "company/contacts", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Contact](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1733,9 +1733,9 @@ func (s *ContactsService) AllDepartments(ctx context.Context, opts *connectwise.
 	return connectwise.AllAt[cwmodel.ContactDepartment](ctx, s.client, e, opts)
 }
 
-// CreateDepartment creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/contacts/departments (postCompanyContactsDepartments).
+// CreateDepartment creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/contacts/departments (postCompanyContactsDepartments).
 func (s *ContactsService) CreateDepartment(ctx context.Context, body *cwmodel.ContactDepartment) (*cwmodel.ContactDepartment, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts/departments"}
+	e := connectwise.Endpoint{Path: "company/contacts/departments", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ContactDepartment](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1769,9 +1769,9 @@ func (s *ContactsService) GetDepartment(ctx context.Context, departmentID int, o
 	return connectwise.GetAt[cwmodel.ContactDepartment](ctx, s.client, e, opts)
 }
 
-// UpdateDepartment replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/contacts/departments/{id} (putCompanyContactsDepartmentsById).
+// UpdateDepartment replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/contacts/departments/{id} (putCompanyContactsDepartmentsById).
 func (s *ContactsService) UpdateDepartment(ctx context.Context, departmentID int, body *cwmodel.ContactDepartment) (*cwmodel.ContactDepartment, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts/departments/" + connectwise.PathID(departmentID)}
+	e := connectwise.Endpoint{Path: "company/contacts/departments/" + connectwise.PathID(departmentID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ContactDepartment](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1829,9 +1829,9 @@ func (s *ContactsService) AllRelationships(ctx context.Context, opts *connectwis
 	return connectwise.AllAt[cwmodel.ContactRelationship](ctx, s.client, e, opts)
 }
 
-// CreateRelationship creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/contacts/relationships (postCompanyContactsRelationships).
+// CreateRelationship creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/contacts/relationships (postCompanyContactsRelationships).
 func (s *ContactsService) CreateRelationship(ctx context.Context, body *cwmodel.ContactRelationship) (*cwmodel.ContactRelationship, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts/relationships"}
+	e := connectwise.Endpoint{Path: "company/contacts/relationships", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ContactRelationship](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1847,9 +1847,9 @@ func (s *ContactsService) GetRelationship(ctx context.Context, relationshipID in
 	return connectwise.GetAt[cwmodel.ContactRelationship](ctx, s.client, e, opts)
 }
 
-// UpdateRelationship replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/contacts/relationships/{id} (putCompanyContactsRelationshipsById).
+// UpdateRelationship replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/contacts/relationships/{id} (putCompanyContactsRelationshipsById).
 func (s *ContactsService) UpdateRelationship(ctx context.Context, relationshipID int, body *cwmodel.ContactRelationship) (*cwmodel.ContactRelationship, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts/relationships/" + connectwise.PathID(relationshipID)}
+	e := connectwise.Endpoint{Path: "company/contacts/relationships/" + connectwise.PathID(relationshipID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ContactRelationship](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1883,9 +1883,9 @@ func (s *ContactsService) AllTypes(ctx context.Context, opts *connectwise.ListOp
 	return connectwise.AllAt[cwmodel.ContactType](ctx, s.client, e, opts)
 }
 
-// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/contacts/types (postCompanyContactsTypes).
+// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/contacts/types (postCompanyContactsTypes).
 func (s *ContactsService) CreateType(ctx context.Context, body *cwmodel.ContactType) (*cwmodel.ContactType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts/types"}
+	e := connectwise.Endpoint{Path: "company/contacts/types", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ContactType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1919,9 +1919,9 @@ func (s *ContactsService) GetType(ctx context.Context, typeID int, opts *connect
 	return connectwise.GetAt[cwmodel.ContactType](ctx, s.client, e, opts)
 }
 
-// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/contacts/types/{id} (putCompanyContactsTypesById).
+// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/contacts/types/{id} (putCompanyContactsTypesById).
 func (s *ContactsService) UpdateType(ctx context.Context, typeID int, body *cwmodel.ContactType) (*cwmodel.ContactType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts/types/" + connectwise.PathID(typeID)}
+	e := connectwise.Endpoint{Path: "company/contacts/types/" + connectwise.PathID(typeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ContactType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1955,9 +1955,9 @@ func (s *ContactsService) Get(ctx context.Context, contactID int, opts *connectw
 	return connectwise.GetAt[cwmodel.Contact](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/contacts/{id} (putCompanyContactsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/contacts/{id} (putCompanyContactsById).
 func (s *ContactsService) Update(ctx context.Context, contactID int, body *cwmodel.Contact) (*cwmodel.Contact, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID)}
+	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Contact](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2070,9 +2070,9 @@ func (s *ContactsService) AllCommunications(ctx context.Context, contactID int, 
 	return connectwise.AllAt[cwmodel.ContactCommunication](ctx, s.client, e, opts)
 }
 
-// CreateCommunication creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/contacts/{parentId}/communications (postCompanyContactsByParentIdCommunications).
+// CreateCommunication creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/contacts/{parentId}/communications (postCompanyContactsByParentIdCommunications).
 func (s *ContactsService) CreateCommunication(ctx context.Context, contactID int, body *cwmodel.ContactCommunication) (*cwmodel.ContactCommunication, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/communications"}
+	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/communications", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ContactCommunication](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2088,9 +2088,9 @@ func (s *ContactsService) GetCommunication(ctx context.Context, contactID int, c
 	return connectwise.GetAt[cwmodel.ContactCommunication](ctx, s.client, e, opts)
 }
 
-// UpdateCommunication replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/contacts/{parentId}/communications/{id} (putCompanyContactsByParentIdCommunicationsById).
+// UpdateCommunication replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/contacts/{parentId}/communications/{id} (putCompanyContactsByParentIdCommunicationsById).
 func (s *ContactsService) UpdateCommunication(ctx context.Context, contactID int, communicationID int, body *cwmodel.ContactCommunication) (*cwmodel.ContactCommunication, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/communications/" + connectwise.PathID(communicationID)}
+	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/communications/" + connectwise.PathID(communicationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ContactCommunication](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2118,9 +2118,9 @@ func (s *ContactsService) AllGroups(ctx context.Context, contactID int, opts *co
 	return connectwise.AllAt[cwmodel.ContactGroup](ctx, s.client, e, opts)
 }
 
-// CreateGroup creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/contacts/{parentId}/groups (postCompanyContactsByParentIdGroups).
+// CreateGroup creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/contacts/{parentId}/groups (postCompanyContactsByParentIdGroups).
 func (s *ContactsService) CreateGroup(ctx context.Context, contactID int, body *cwmodel.ContactGroup) (*cwmodel.ContactGroup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/groups"}
+	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/groups", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ContactGroup](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2136,9 +2136,9 @@ func (s *ContactsService) GetGroup(ctx context.Context, contactID int, groupID i
 	return connectwise.GetAt[cwmodel.ContactGroup](ctx, s.client, e, opts)
 }
 
-// UpdateGroup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/contacts/{parentId}/groups/{id} (putCompanyContactsByParentIdGroupsById).
+// UpdateGroup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/contacts/{parentId}/groups/{id} (putCompanyContactsByParentIdGroupsById).
 func (s *ContactsService) UpdateGroup(ctx context.Context, contactID int, groupID int, body *cwmodel.ContactGroup) (*cwmodel.ContactGroup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/groups/" + connectwise.PathID(groupID)}
+	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/groups/" + connectwise.PathID(groupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ContactGroup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2166,9 +2166,9 @@ func (s *ContactsService) AllNotes(ctx context.Context, contactID int, opts *con
 	return connectwise.AllAt[cwmodel.ContactNote](ctx, s.client, e, opts)
 }
 
-// CreateNote creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/contacts/{parentId}/notes (postCompanyContactsByParentIdNotes).
+// CreateNote creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/contacts/{parentId}/notes (postCompanyContactsByParentIdNotes).
 func (s *ContactsService) CreateNote(ctx context.Context, contactID int, body *cwmodel.ContactNote) (*cwmodel.ContactNote, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/notes"}
+	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/notes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ContactNote](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2184,9 +2184,9 @@ func (s *ContactsService) GetNote(ctx context.Context, contactID int, noteID int
 	return connectwise.GetAt[cwmodel.ContactNote](ctx, s.client, e, opts)
 }
 
-// UpdateNote replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/contacts/{parentId}/notes/{id} (putCompanyContactsByParentIdNotesById).
+// UpdateNote replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/contacts/{parentId}/notes/{id} (putCompanyContactsByParentIdNotesById).
 func (s *ContactsService) UpdateNote(ctx context.Context, contactID int, noteID int, body *cwmodel.ContactNote) (*cwmodel.ContactNote, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/notes/" + connectwise.PathID(noteID)}
+	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/notes/" + connectwise.PathID(noteID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ContactNote](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2214,9 +2214,9 @@ func (s *ContactsService) AllTracks(ctx context.Context, contactID int, opts *co
 	return connectwise.AllAt[cwmodel.ContactTrack](ctx, s.client, e, opts)
 }
 
-// CreateTrack creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/contacts/{parentId}/tracks (postCompanyContactsByParentIdTracks).
+// CreateTrack creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/contacts/{parentId}/tracks (postCompanyContactsByParentIdTracks).
 func (s *ContactsService) CreateTrack(ctx context.Context, contactID int, body *cwmodel.ContactTrack) (*cwmodel.ContactTrack, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/tracks"}
+	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/tracks", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ContactTrack](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2250,9 +2250,9 @@ func (s *ContactsService) AllTypeAssociations(ctx context.Context, contactID int
 	return connectwise.AllAt[cwmodel.ContactContactTypeAssociationContactTypeAssociation](ctx, s.client, e, opts)
 }
 
-// CreateTypeAssociation creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/contacts/{parentId}/typeAssociations (postCompanyContactsByParentIdTypeAssociations).
+// CreateTypeAssociation creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/contacts/{parentId}/typeAssociations (postCompanyContactsByParentIdTypeAssociations).
 func (s *ContactsService) CreateTypeAssociation(ctx context.Context, contactID int, body *cwmodel.ContactContactTypeAssociationContactTypeAssociation) (*cwmodel.ContactContactTypeAssociationContactTypeAssociation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/typeAssociations"}
+	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/typeAssociations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ContactContactTypeAssociationContactTypeAssociation](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2268,9 +2268,9 @@ func (s *ContactsService) GetTypeAssociation(ctx context.Context, contactID int,
 	return connectwise.GetAt[cwmodel.ContactContactTypeAssociationContactTypeAssociation](ctx, s.client, e, opts)
 }
 
-// UpdateTypeAssociation replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/contacts/{parentId}/typeAssociations/{id} (putCompanyContactsByParentIdTypeAssociationsById).
+// UpdateTypeAssociation replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/contacts/{parentId}/typeAssociations/{id} (putCompanyContactsByParentIdTypeAssociationsById).
 func (s *ContactsService) UpdateTypeAssociation(ctx context.Context, contactID int, typeAssociationID int, body *cwmodel.ContactContactTypeAssociationContactTypeAssociation) (*cwmodel.ContactContactTypeAssociationContactTypeAssociation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/typeAssociations/" + connectwise.PathID(typeAssociationID)}
+	e := connectwise.Endpoint{Path: "company/contacts/" + connectwise.PathID(contactID) + "/typeAssociations/" + connectwise.PathID(typeAssociationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ContactContactTypeAssociationContactTypeAssociation](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2301,9 +2301,9 @@ func (s *CountriesService) All(ctx context.Context, opts *connectwise.ListOption
 	return connectwise.AllAt[cwmodel.Country](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/countries (postCompanyCountries).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/countries (postCompanyCountries).
 func (s *CountriesService) Create(ctx context.Context, body *cwmodel.Country) (*cwmodel.Country, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/countries"}
+	e := connectwise.Endpoint{Path: "company/countries", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Country](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2337,9 +2337,9 @@ func (s *CountriesService) Get(ctx context.Context, countryID int, opts *connect
 	return connectwise.GetAt[cwmodel.Country](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/countries/{id} (putCompanyCountriesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/countries/{id} (putCompanyCountriesById).
 func (s *CountriesService) Update(ctx context.Context, countryID int, body *cwmodel.Country) (*cwmodel.Country, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/countries/" + connectwise.PathID(countryID)}
+	e := connectwise.Endpoint{Path: "company/countries/" + connectwise.PathID(countryID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Country](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2439,9 +2439,9 @@ func (s *ManagedDevicesIntegrationsService) All(ctx context.Context, opts *conne
 	return connectwise.AllAt[cwmodel.ManagedDevicesIntegration](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/managedDevicesIntegrations (postCompanyManagedDevicesIntegrations).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/managedDevicesIntegrations (postCompanyManagedDevicesIntegrations).
 func (s *ManagedDevicesIntegrationsService) Create(ctx context.Context, body *cwmodel.ManagedDevicesIntegration) (*cwmodel.ManagedDevicesIntegration, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/managedDevicesIntegrations"}
+	e := connectwise.Endpoint{Path: "company/managedDevicesIntegrations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ManagedDevicesIntegration](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2475,9 +2475,9 @@ func (s *ManagedDevicesIntegrationsService) Get(ctx context.Context, managedDevi
 	return connectwise.GetAt[cwmodel.ManagedDevicesIntegration](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/managedDevicesIntegrations/{id} (putCompanyManagedDevicesIntegrationsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/managedDevicesIntegrations/{id} (putCompanyManagedDevicesIntegrationsById).
 func (s *ManagedDevicesIntegrationsService) Update(ctx context.Context, managedDevicesIntegrationID int, body *cwmodel.ManagedDevicesIntegration) (*cwmodel.ManagedDevicesIntegration, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/managedDevicesIntegrations/" + connectwise.PathID(managedDevicesIntegrationID)}
+	e := connectwise.Endpoint{Path: "company/managedDevicesIntegrations/" + connectwise.PathID(managedDevicesIntegrationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ManagedDevicesIntegration](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2553,9 +2553,9 @@ func (s *ManagedDevicesIntegrationsService) GetCrossReference(ctx context.Contex
 	return connectwise.GetAt[cwmodel.ManagedDevicesIntegrationCrossReference](ctx, s.client, e, opts)
 }
 
-// UpdateCrossReference replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/managedDevicesIntegrations/{parentId}/crossReferences/{id} (putCompanyManagedDevicesIntegrationsByParentIdCrossReferencesById).
+// UpdateCrossReference replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/managedDevicesIntegrations/{parentId}/crossReferences/{id} (putCompanyManagedDevicesIntegrationsByParentIdCrossReferencesById).
 func (s *ManagedDevicesIntegrationsService) UpdateCrossReference(ctx context.Context, managedDevicesIntegrationID int, crossReferenceID int, body *cwmodel.ManagedDevicesIntegrationCrossReference) (*cwmodel.ManagedDevicesIntegrationCrossReference, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/managedDevicesIntegrations/" + connectwise.PathID(managedDevicesIntegrationID) + "/crossReferences/" + connectwise.PathID(crossReferenceID)}
+	e := connectwise.Endpoint{Path: "company/managedDevicesIntegrations/" + connectwise.PathID(managedDevicesIntegrationID) + "/crossReferences/" + connectwise.PathID(crossReferenceID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ManagedDevicesIntegrationCrossReference](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2601,9 +2601,9 @@ func (s *ManagedDevicesIntegrationsService) GetLogin(ctx context.Context, manage
 	return connectwise.GetAt[cwmodel.ManagedDevicesIntegrationLogin](ctx, s.client, e, opts)
 }
 
-// UpdateLogin replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/managedDevicesIntegrations/{parentId}/logins/{id} (putCompanyManagedDevicesIntegrationsByParentIdLoginsById).
+// UpdateLogin replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/managedDevicesIntegrations/{parentId}/logins/{id} (putCompanyManagedDevicesIntegrationsByParentIdLoginsById).
 func (s *ManagedDevicesIntegrationsService) UpdateLogin(ctx context.Context, managedDevicesIntegrationID int, loginID int, body *cwmodel.ManagedDevicesIntegrationLogin) (*cwmodel.ManagedDevicesIntegrationLogin, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/managedDevicesIntegrations/" + connectwise.PathID(managedDevicesIntegrationID) + "/logins/" + connectwise.PathID(loginID)}
+	e := connectwise.Endpoint{Path: "company/managedDevicesIntegrations/" + connectwise.PathID(managedDevicesIntegrationID) + "/logins/" + connectwise.PathID(loginID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ManagedDevicesIntegrationLogin](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2649,9 +2649,9 @@ func (s *ManagedDevicesIntegrationsService) GetNotification(ctx context.Context,
 	return connectwise.GetAt[cwmodel.ManagedDevicesIntegrationNotification](ctx, s.client, e, opts)
 }
 
-// UpdateNotification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/managedDevicesIntegrations/{parentId}/notifications/{id} (putCompanyManagedDevicesIntegrationsByParentIdNotificationsById).
+// UpdateNotification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/managedDevicesIntegrations/{parentId}/notifications/{id} (putCompanyManagedDevicesIntegrationsByParentIdNotificationsById).
 func (s *ManagedDevicesIntegrationsService) UpdateNotification(ctx context.Context, managedDevicesIntegrationID int, notificationID int, body *cwmodel.ManagedDevicesIntegrationNotification) (*cwmodel.ManagedDevicesIntegrationNotification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/managedDevicesIntegrations/" + connectwise.PathID(managedDevicesIntegrationID) + "/notifications/" + connectwise.PathID(notificationID)}
+	e := connectwise.Endpoint{Path: "company/managedDevicesIntegrations/" + connectwise.PathID(managedDevicesIntegrationID) + "/notifications/" + connectwise.PathID(notificationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ManagedDevicesIntegrationNotification](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2694,9 +2694,9 @@ func (s *ManagementService) Get(ctx context.Context, managementID int, opts *con
 	return connectwise.GetAt[cwmodel.Management](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/management/{id} (putCompanyManagementById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/management/{id} (putCompanyManagementById).
 func (s *ManagementService) Update(ctx context.Context, managementID int, body *cwmodel.Management) (*cwmodel.Management, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/management/" + connectwise.PathID(managementID)}
+	e := connectwise.Endpoint{Path: "company/management/" + connectwise.PathID(managementID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Management](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2761,9 +2761,9 @@ func (s *ManagementService) AllManagementReportNotifications(ctx context.Context
 	return connectwise.AllAt[cwmodel.ManagementReportNotification](ctx, s.client, e, opts)
 }
 
-// CreateManagementReportNotification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/management/{parentId}/managementReportNotifications (postCompanyManagementByParentIdManagementReportNotifications).
+// CreateManagementReportNotification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/management/{parentId}/managementReportNotifications (postCompanyManagementByParentIdManagementReportNotifications).
 func (s *ManagementService) CreateManagementReportNotification(ctx context.Context, managementID int, body *cwmodel.ManagementReportNotification) (*cwmodel.ManagementReportNotification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/management/" + connectwise.PathID(managementID) + "/managementReportNotifications"}
+	e := connectwise.Endpoint{Path: "company/management/" + connectwise.PathID(managementID) + "/managementReportNotifications", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ManagementReportNotification](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2779,9 +2779,9 @@ func (s *ManagementService) GetManagementReportNotification(ctx context.Context,
 	return connectwise.GetAt[cwmodel.ManagementReportNotification](ctx, s.client, e, opts)
 }
 
-// UpdateManagementReportNotification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/management/{parentId}/managementReportNotifications/{id} (putCompanyManagementByParentIdManagementReportNotificationsById).
+// UpdateManagementReportNotification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/management/{parentId}/managementReportNotifications/{id} (putCompanyManagementByParentIdManagementReportNotificationsById).
 func (s *ManagementService) UpdateManagementReportNotification(ctx context.Context, managementID int, managementReportNotificationID int, body *cwmodel.ManagementReportNotification) (*cwmodel.ManagementReportNotification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/management/" + connectwise.PathID(managementID) + "/managementReportNotifications/" + connectwise.PathID(managementReportNotificationID)}
+	e := connectwise.Endpoint{Path: "company/management/" + connectwise.PathID(managementID) + "/managementReportNotifications/" + connectwise.PathID(managementReportNotificationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ManagementReportNotification](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2812,9 +2812,9 @@ func (s *ManagementBackupsService) All(ctx context.Context, opts *connectwise.Li
 	return connectwise.AllAt[cwmodel.ManagementBackup](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/managementBackups (postCompanyManagementBackups).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/managementBackups (postCompanyManagementBackups).
 func (s *ManagementBackupsService) Create(ctx context.Context, body *cwmodel.ManagementBackup) (*cwmodel.ManagementBackup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/managementBackups"}
+	e := connectwise.Endpoint{Path: "company/managementBackups", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ManagementBackup](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2830,9 +2830,9 @@ func (s *ManagementBackupsService) Get(ctx context.Context, managementBackupID i
 	return connectwise.GetAt[cwmodel.ManagementBackup](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/managementBackups/{id} (putCompanyManagementBackupsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/managementBackups/{id} (putCompanyManagementBackupsById).
 func (s *ManagementBackupsService) Update(ctx context.Context, managementBackupID int, body *cwmodel.ManagementBackup) (*cwmodel.ManagementBackup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/managementBackups/" + connectwise.PathID(managementBackupID)}
+	e := connectwise.Endpoint{Path: "company/managementBackups/" + connectwise.PathID(managementBackupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ManagementBackup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2863,9 +2863,9 @@ func (s *ManagementItSolutionsService) All(ctx context.Context, opts *connectwis
 	return connectwise.AllAt[cwmodel.ManagementItSolution](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/managementItSolutions (postCompanyManagementItSolutions).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/managementItSolutions (postCompanyManagementItSolutions).
 func (s *ManagementItSolutionsService) Create(ctx context.Context, body *cwmodel.ManagementItSolution) (*cwmodel.ManagementItSolution, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/managementItSolutions"}
+	e := connectwise.Endpoint{Path: "company/managementItSolutions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ManagementItSolution](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2881,9 +2881,9 @@ func (s *ManagementItSolutionsService) Get(ctx context.Context, managementItSolu
 	return connectwise.GetAt[cwmodel.ManagementItSolution](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/managementItSolutions/{id} (putCompanyManagementItSolutionsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/managementItSolutions/{id} (putCompanyManagementItSolutionsById).
 func (s *ManagementItSolutionsService) Update(ctx context.Context, managementItSolutionID int, body *cwmodel.ManagementItSolution) (*cwmodel.ManagementItSolution, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/managementItSolutions/" + connectwise.PathID(managementItSolutionID)}
+	e := connectwise.Endpoint{Path: "company/managementItSolutions/" + connectwise.PathID(managementItSolutionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ManagementItSolution](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2953,9 +2953,9 @@ func (s *ManagementItSolutionsService) GetManagementProduct(ctx context.Context,
 	return connectwise.GetAt[cwmodel.ManagementItSolutionAgreementInterfaceParameter](ctx, s.client, e, opts)
 }
 
-// UpdateManagementProduct replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/managementItSolutions/{parentId}/managementProducts/{id} (putCompanyManagementItSolutionsByParentIdManagementProductsById).
+// UpdateManagementProduct replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/managementItSolutions/{parentId}/managementProducts/{id} (putCompanyManagementItSolutionsByParentIdManagementProductsById).
 func (s *ManagementItSolutionsService) UpdateManagementProduct(ctx context.Context, managementItSolutionID int, managementProductID int, body *cwmodel.ManagementItSolutionAgreementInterfaceParameter) (*cwmodel.ManagementItSolutionAgreementInterfaceParameter, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/managementItSolutions/" + connectwise.PathID(managementItSolutionID) + "/managementProducts/" + connectwise.PathID(managementProductID)}
+	e := connectwise.Endpoint{Path: "company/managementItSolutions/" + connectwise.PathID(managementItSolutionID) + "/managementProducts/" + connectwise.PathID(managementProductID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ManagementItSolutionAgreementInterfaceParameter](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2986,9 +2986,9 @@ func (s *MarketDescriptionsService) All(ctx context.Context, opts *connectwise.L
 	return connectwise.AllAt[cwmodel.MarketDescription](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/marketDescriptions (postCompanyMarketDescriptions).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/marketDescriptions (postCompanyMarketDescriptions).
 func (s *MarketDescriptionsService) Create(ctx context.Context, body *cwmodel.MarketDescription) (*cwmodel.MarketDescription, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/marketDescriptions"}
+	e := connectwise.Endpoint{Path: "company/marketDescriptions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.MarketDescription](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -3022,9 +3022,9 @@ func (s *MarketDescriptionsService) Get(ctx context.Context, marketDescriptionID
 	return connectwise.GetAt[cwmodel.MarketDescription](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/marketDescriptions/{id} (putCompanyMarketDescriptionsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/marketDescriptions/{id} (putCompanyMarketDescriptionsById).
 func (s *MarketDescriptionsService) Update(ctx context.Context, marketDescriptionID int, body *cwmodel.MarketDescription) (*cwmodel.MarketDescription, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/marketDescriptions/" + connectwise.PathID(marketDescriptionID)}
+	e := connectwise.Endpoint{Path: "company/marketDescriptions/" + connectwise.PathID(marketDescriptionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.MarketDescription](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3085,9 +3085,9 @@ func (s *NoteTypesService) All(ctx context.Context, opts *connectwise.ListOption
 	return connectwise.AllAt[cwmodel.CompanyNoteType](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/noteTypes (postCompanyNoteTypes).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/noteTypes (postCompanyNoteTypes).
 func (s *NoteTypesService) Create(ctx context.Context, body *cwmodel.CompanyNoteType) (*cwmodel.CompanyNoteType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/noteTypes"}
+	e := connectwise.Endpoint{Path: "company/noteTypes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CompanyNoteType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -3121,9 +3121,9 @@ func (s *NoteTypesService) Get(ctx context.Context, noteTypeID int, opts *connec
 	return connectwise.GetAt[cwmodel.CompanyNoteType](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/noteTypes/{id} (putCompanyNoteTypesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/noteTypes/{id} (putCompanyNoteTypesById).
 func (s *NoteTypesService) Update(ctx context.Context, noteTypeID int, body *cwmodel.CompanyNoteType) (*cwmodel.CompanyNoteType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/noteTypes/" + connectwise.PathID(noteTypeID)}
+	e := connectwise.Endpoint{Path: "company/noteTypes/" + connectwise.PathID(noteTypeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CompanyNoteType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3160,9 +3160,9 @@ func (s *OwnershipTypesService) All(ctx context.Context, opts *connectwise.ListO
 	return connectwise.AllAt[cwmodel.OwnershipType](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/ownershipTypes (postCompanyOwnershipTypes).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/ownershipTypes (postCompanyOwnershipTypes).
 func (s *OwnershipTypesService) Create(ctx context.Context, body *cwmodel.OwnershipType) (*cwmodel.OwnershipType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/ownershipTypes"}
+	e := connectwise.Endpoint{Path: "company/ownershipTypes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.OwnershipType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -3196,9 +3196,9 @@ func (s *OwnershipTypesService) Get(ctx context.Context, ownershipTypeID int, op
 	return connectwise.GetAt[cwmodel.OwnershipType](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/ownershipTypes/{id} (putCompanyOwnershipTypesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/ownershipTypes/{id} (putCompanyOwnershipTypesById).
 func (s *OwnershipTypesService) Update(ctx context.Context, ownershipTypeID int, body *cwmodel.OwnershipType) (*cwmodel.OwnershipType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/ownershipTypes/" + connectwise.PathID(ownershipTypeID)}
+	e := connectwise.Endpoint{Path: "company/ownershipTypes/" + connectwise.PathID(ownershipTypeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.OwnershipType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3244,9 +3244,9 @@ func (s *PortalConfigurationsService) All(ctx context.Context, opts *connectwise
 	return connectwise.AllAt[cwmodel.PortalConfiguration](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/portalConfigurations (postCompanyPortalConfigurations).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/portalConfigurations (postCompanyPortalConfigurations).
 func (s *PortalConfigurationsService) Create(ctx context.Context, body *cwmodel.PortalConfiguration) (*cwmodel.PortalConfiguration, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/portalConfigurations"}
+	e := connectwise.Endpoint{Path: "company/portalConfigurations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.PortalConfiguration](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -3292,9 +3292,9 @@ func (s *PortalConfigurationsService) Get(ctx context.Context, portalConfigurati
 	return connectwise.GetAt[cwmodel.PortalConfiguration](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/portalConfigurations/{id} (putCompanyPortalConfigurationsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/portalConfigurations/{id} (putCompanyPortalConfigurationsById).
 func (s *PortalConfigurationsService) Update(ctx context.Context, portalConfigurationID int, body *cwmodel.PortalConfiguration) (*cwmodel.PortalConfiguration, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/portalConfigurations/" + connectwise.PathID(portalConfigurationID)}
+	e := connectwise.Endpoint{Path: "company/portalConfigurations/" + connectwise.PathID(portalConfigurationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PortalConfiguration](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3334,9 +3334,9 @@ func (s *PortalConfigurationsService) GetInvoiceSetup(ctx context.Context, porta
 	return connectwise.GetAt[cwmodel.PortalConfigurationInvoiceSetup](ctx, s.client, e, opts)
 }
 
-// UpdateInvoiceSetup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/portalConfigurations/{parentId}/invoiceSetups/{id} (putCompanyPortalConfigurationsByParentIdInvoiceSetupsById).
+// UpdateInvoiceSetup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/portalConfigurations/{parentId}/invoiceSetups/{id} (putCompanyPortalConfigurationsByParentIdInvoiceSetupsById).
 func (s *PortalConfigurationsService) UpdateInvoiceSetup(ctx context.Context, portalConfigurationID int, invoiceSetupID int, body *cwmodel.PortalConfigurationInvoiceSetup) (*cwmodel.PortalConfigurationInvoiceSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/portalConfigurations/" + connectwise.PathID(portalConfigurationID) + "/invoiceSetups/" + connectwise.PathID(invoiceSetupID)}
+	e := connectwise.Endpoint{Path: "company/portalConfigurations/" + connectwise.PathID(portalConfigurationID) + "/invoiceSetups/" + connectwise.PathID(invoiceSetupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PortalConfigurationInvoiceSetup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3364,9 +3364,9 @@ func (s *PortalConfigurationsService) AllOpportunitySetups(ctx context.Context, 
 	return connectwise.AllAt[cwmodel.PortalConfigurationOpportunitySetup](ctx, s.client, e, opts)
 }
 
-// UpdateOpportunitySetups replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/portalConfigurations/{parentId}/opportunitySetups (putCompanyPortalConfigurationsByParentIdOpportunitySetups).
+// UpdateOpportunitySetups replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/portalConfigurations/{parentId}/opportunitySetups (putCompanyPortalConfigurationsByParentIdOpportunitySetups).
 func (s *PortalConfigurationsService) UpdateOpportunitySetups(ctx context.Context, portalConfigurationID int, body *cwmodel.PortalConfigurationOpportunitySetup) (*cwmodel.PortalConfigurationOpportunitySetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/portalConfigurations/" + connectwise.PathID(portalConfigurationID) + "/opportunitySetups"}
+	e := connectwise.Endpoint{Path: "company/portalConfigurations/" + connectwise.PathID(portalConfigurationID) + "/opportunitySetups", Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PortalConfigurationOpportunitySetup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3382,9 +3382,9 @@ func (s *PortalConfigurationsService) GetOpportunitySetup(ctx context.Context, p
 	return connectwise.GetAt[cwmodel.PortalConfigurationOpportunitySetup](ctx, s.client, e, opts)
 }
 
-// UpdateOpportunitySetup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/portalConfigurations/{parentId}/opportunitySetups/{id} (putCompanyPortalConfigurationsByParentIdOpportunitySetupsById).
+// UpdateOpportunitySetup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/portalConfigurations/{parentId}/opportunitySetups/{id} (putCompanyPortalConfigurationsByParentIdOpportunitySetupsById).
 func (s *PortalConfigurationsService) UpdateOpportunitySetup(ctx context.Context, portalConfigurationID int, opportunitySetupID int, body *cwmodel.PortalConfigurationOpportunitySetup) (*cwmodel.PortalConfigurationOpportunitySetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/portalConfigurations/" + connectwise.PathID(portalConfigurationID) + "/opportunitySetups/" + connectwise.PathID(opportunitySetupID)}
+	e := connectwise.Endpoint{Path: "company/portalConfigurations/" + connectwise.PathID(portalConfigurationID) + "/opportunitySetups/" + connectwise.PathID(opportunitySetupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PortalConfigurationOpportunitySetup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3412,9 +3412,9 @@ func (s *PortalConfigurationsService) GetPasswordEmailSetup(ctx context.Context,
 	return connectwise.GetAt[cwmodel.PortalConfigurationPasswordEmailSetup](ctx, s.client, e, opts)
 }
 
-// UpdatePasswordEmailSetup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/portalConfigurations/{parentId}/passwordEmailSetups/{id} (putCompanyPortalConfigurationsByParentIdPasswordEmailSetupsById).
+// UpdatePasswordEmailSetup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/portalConfigurations/{parentId}/passwordEmailSetups/{id} (putCompanyPortalConfigurationsByParentIdPasswordEmailSetupsById).
 func (s *PortalConfigurationsService) UpdatePasswordEmailSetup(ctx context.Context, portalConfigurationID int, passwordEmailSetupID int, body *cwmodel.PortalConfigurationPasswordEmailSetup) (*cwmodel.PortalConfigurationPasswordEmailSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/portalConfigurations/" + connectwise.PathID(portalConfigurationID) + "/passwordEmailSetups/" + connectwise.PathID(passwordEmailSetupID)}
+	e := connectwise.Endpoint{Path: "company/portalConfigurations/" + connectwise.PathID(portalConfigurationID) + "/passwordEmailSetups/" + connectwise.PathID(passwordEmailSetupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PortalConfigurationPasswordEmailSetup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3448,9 +3448,9 @@ func (s *PortalConfigurationsService) GetProjectSetup(ctx context.Context, porta
 	return connectwise.GetAt[cwmodel.PortalConfigurationProjectSetup](ctx, s.client, e, opts)
 }
 
-// UpdateProjectSetup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/portalConfigurations/{parentId}/projectSetups/{id} (putCompanyPortalConfigurationsByParentIdProjectSetupsById).
+// UpdateProjectSetup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/portalConfigurations/{parentId}/projectSetups/{id} (putCompanyPortalConfigurationsByParentIdProjectSetupsById).
 func (s *PortalConfigurationsService) UpdateProjectSetup(ctx context.Context, portalConfigurationID int, projectSetupID int, body *cwmodel.PortalConfigurationProjectSetup) (*cwmodel.PortalConfigurationProjectSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/portalConfigurations/" + connectwise.PathID(portalConfigurationID) + "/projectSetups/" + connectwise.PathID(projectSetupID)}
+	e := connectwise.Endpoint{Path: "company/portalConfigurations/" + connectwise.PathID(portalConfigurationID) + "/projectSetups/" + connectwise.PathID(projectSetupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PortalConfigurationProjectSetup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3484,9 +3484,9 @@ func (s *PortalConfigurationsService) GetServiceSetup(ctx context.Context, porta
 	return connectwise.GetAt[cwmodel.PortalConfigurationServiceSetup](ctx, s.client, e, opts)
 }
 
-// UpdateServiceSetup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/portalConfigurations/{parentId}/serviceSetups/{id} (putCompanyPortalConfigurationsByParentIdServiceSetupsById).
+// UpdateServiceSetup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/portalConfigurations/{parentId}/serviceSetups/{id} (putCompanyPortalConfigurationsByParentIdServiceSetupsById).
 func (s *PortalConfigurationsService) UpdateServiceSetup(ctx context.Context, portalConfigurationID int, serviceSetupID int, body *cwmodel.PortalConfigurationServiceSetup) (*cwmodel.PortalConfigurationServiceSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/portalConfigurations/" + connectwise.PathID(portalConfigurationID) + "/serviceSetups/" + connectwise.PathID(serviceSetupID)}
+	e := connectwise.Endpoint{Path: "company/portalConfigurations/" + connectwise.PathID(portalConfigurationID) + "/serviceSetups/" + connectwise.PathID(serviceSetupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PortalConfigurationServiceSetup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3523,9 +3523,9 @@ func (s *PortalSecurityLevelsService) Get(ctx context.Context, portalSecurityLev
 	return connectwise.GetAt[cwmodel.PortalSecurityLevel](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/portalSecurityLevels/{id} (putCompanyPortalSecurityLevelsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/portalSecurityLevels/{id} (putCompanyPortalSecurityLevelsById).
 func (s *PortalSecurityLevelsService) Update(ctx context.Context, portalSecurityLevelID int, body *cwmodel.PortalSecurityLevel) (*cwmodel.PortalSecurityLevel, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/portalSecurityLevels/" + connectwise.PathID(portalSecurityLevelID)}
+	e := connectwise.Endpoint{Path: "company/portalSecurityLevels/" + connectwise.PathID(portalSecurityLevelID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PortalSecurityLevel](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3562,9 +3562,9 @@ func (s *PortalSecuritySettingsService) Get(ctx context.Context, portalSecurityS
 	return connectwise.GetAt[cwmodel.PortalSecuritySetting](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/portalSecuritySettings/{id} (putCompanyPortalSecuritySettingsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/portalSecuritySettings/{id} (putCompanyPortalSecuritySettingsById).
 func (s *PortalSecuritySettingsService) Update(ctx context.Context, portalSecuritySettingID int, body *cwmodel.PortalSecuritySetting) (*cwmodel.PortalSecuritySetting, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/portalSecuritySettings/" + connectwise.PathID(portalSecuritySettingID)}
+	e := connectwise.Endpoint{Path: "company/portalSecuritySettings/" + connectwise.PathID(portalSecuritySettingID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PortalSecuritySetting](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3589,9 +3589,9 @@ func (s *StatesService) All(ctx context.Context, opts *connectwise.ListOptions) 
 	return connectwise.AllAt[cwmodel.State](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/states (postCompanyStates).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/states (postCompanyStates).
 func (s *StatesService) Create(ctx context.Context, body *cwmodel.State) (*cwmodel.State, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/states"}
+	e := connectwise.Endpoint{Path: "company/states", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.State](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -3625,9 +3625,9 @@ func (s *StatesService) Get(ctx context.Context, stateID int, opts *connectwise.
 	return connectwise.GetAt[cwmodel.State](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/states/{id} (putCompanyStatesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/states/{id} (putCompanyStatesById).
 func (s *StatesService) Update(ctx context.Context, stateID int, body *cwmodel.State) (*cwmodel.State, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/states/" + connectwise.PathID(stateID)}
+	e := connectwise.Endpoint{Path: "company/states/" + connectwise.PathID(stateID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.State](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3688,9 +3688,9 @@ func (s *TeamRolesService) All(ctx context.Context, opts *connectwise.ListOption
 	return connectwise.AllAt[cwmodel.TeamRole](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/teamRoles (postCompanyTeamRoles).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/teamRoles (postCompanyTeamRoles).
 func (s *TeamRolesService) Create(ctx context.Context, body *cwmodel.TeamRole) (*cwmodel.TeamRole, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/teamRoles"}
+	e := connectwise.Endpoint{Path: "company/teamRoles", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TeamRole](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -3724,9 +3724,9 @@ func (s *TeamRolesService) Get(ctx context.Context, teamRoleID int, opts *connec
 	return connectwise.GetAt[cwmodel.TeamRole](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/teamRoles/{id} (putCompanyTeamRolesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/teamRoles/{id} (putCompanyTeamRolesById).
 func (s *TeamRolesService) Update(ctx context.Context, teamRoleID int, body *cwmodel.TeamRole) (*cwmodel.TeamRole, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/teamRoles/" + connectwise.PathID(teamRoleID)}
+	e := connectwise.Endpoint{Path: "company/teamRoles/" + connectwise.PathID(teamRoleID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TeamRole](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3787,9 +3787,9 @@ func (s *TracksService) All(ctx context.Context, opts *connectwise.ListOptions) 
 	return connectwise.AllAt[cwmodel.Track](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/tracks (postCompanyTracks).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/tracks (postCompanyTracks).
 func (s *TracksService) Create(ctx context.Context, body *cwmodel.Track) (*cwmodel.Track, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/tracks"}
+	e := connectwise.Endpoint{Path: "company/tracks", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Track](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -3805,9 +3805,9 @@ func (s *TracksService) Get(ctx context.Context, trackID int, opts *connectwise.
 	return connectwise.GetAt[cwmodel.Track](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/tracks/{id} (putCompanyTracksById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/tracks/{id} (putCompanyTracksById).
 func (s *TracksService) Update(ctx context.Context, trackID int, body *cwmodel.Track) (*cwmodel.Track, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/tracks/" + connectwise.PathID(trackID)}
+	e := connectwise.Endpoint{Path: "company/tracks/" + connectwise.PathID(trackID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Track](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3835,9 +3835,9 @@ func (s *TracksService) AllActions(ctx context.Context, trackID int, opts *conne
 	return connectwise.AllAt[cwmodel.TrackAction](ctx, s.client, e, opts)
 }
 
-// CreateAction creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /company/tracks/{parentId}/actions (postCompanyTracksByParentIdActions).
+// CreateAction creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /company/tracks/{parentId}/actions (postCompanyTracksByParentIdActions).
 func (s *TracksService) CreateAction(ctx context.Context, trackID int, body *cwmodel.TrackAction) (*cwmodel.TrackAction, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/tracks/" + connectwise.PathID(trackID) + "/actions"}
+	e := connectwise.Endpoint{Path: "company/tracks/" + connectwise.PathID(trackID) + "/actions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TrackAction](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -3853,9 +3853,9 @@ func (s *TracksService) GetAction(ctx context.Context, trackID int, actionID int
 	return connectwise.GetAt[cwmodel.TrackAction](ctx, s.client, e, opts)
 }
 
-// UpdateAction replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /company/tracks/{parentId}/actions/{id} (putCompanyTracksByParentIdActionsById).
+// UpdateAction replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /company/tracks/{parentId}/actions/{id} (putCompanyTracksByParentIdActionsById).
 func (s *TracksService) UpdateAction(ctx context.Context, trackID int, actionID int, body *cwmodel.TrackAction) (*cwmodel.TrackAction, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "company/tracks/" + connectwise.PathID(trackID) + "/actions/" + connectwise.PathID(actionID)}
+	e := connectwise.Endpoint{Path: "company/tracks/" + connectwise.PathID(trackID) + "/actions/" + connectwise.PathID(actionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TrackAction](ctx, s.client, http.MethodPut, e, body)
 }
 

@@ -106,9 +106,9 @@ func (s *EntriesService) All(ctx context.Context, opts *connectwise.ListOptions)
 	return connectwise.AllAt[cwmodel.ExpenseEntry](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /expense/entries (postExpenseEntries).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /expense/entries (postExpenseEntries).
 func (s *EntriesService) Create(ctx context.Context, body *cwmodel.ExpenseEntry) (*cwmodel.ExpenseEntry, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "expense/entries"}
+	e := connectwise.Endpoint{Path: "expense/entries", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ExpenseEntry](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -124,9 +124,9 @@ func (s *EntriesService) Get(ctx context.Context, entryID int, opts *connectwise
 	return connectwise.GetAt[cwmodel.ExpenseEntry](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /expense/entries/{id} (putExpenseEntriesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /expense/entries/{id} (putExpenseEntriesById).
 func (s *EntriesService) Update(ctx context.Context, entryID int, body *cwmodel.ExpenseEntry) (*cwmodel.ExpenseEntry, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "expense/entries/" + connectwise.PathID(entryID)}
+	e := connectwise.Endpoint{Path: "expense/entries/" + connectwise.PathID(entryID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ExpenseEntry](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -208,9 +208,9 @@ func (s *PaymentTypesService) All(ctx context.Context, opts *connectwise.ListOpt
 	return connectwise.AllAt[cwmodel.PaymentType](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /expense/paymentTypes (postExpensePaymentTypes).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /expense/paymentTypes (postExpensePaymentTypes).
 func (s *PaymentTypesService) Create(ctx context.Context, body *cwmodel.PaymentType) (*cwmodel.PaymentType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "expense/paymentTypes"}
+	e := connectwise.Endpoint{Path: "expense/paymentTypes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.PaymentType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -238,9 +238,9 @@ func (s *PaymentTypesService) Get(ctx context.Context, paymentTypeID int, opts *
 	return connectwise.GetAt[cwmodel.PaymentType](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /expense/paymentTypes/{id} (putExpensePaymentTypesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /expense/paymentTypes/{id} (putExpensePaymentTypesById).
 func (s *PaymentTypesService) Update(ctx context.Context, paymentTypeID int, body *cwmodel.PaymentType) (*cwmodel.PaymentType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "expense/paymentTypes/" + connectwise.PathID(paymentTypeID)}
+	e := connectwise.Endpoint{Path: "expense/paymentTypes/" + connectwise.PathID(paymentTypeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PaymentType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -340,9 +340,9 @@ func (s *TypesService) All(ctx context.Context, opts *connectwise.ListOptions) i
 	return connectwise.AllAt[cwmodel.ExpenseType](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /expense/types (postExpenseTypes).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /expense/types (postExpenseTypes).
 func (s *TypesService) Create(ctx context.Context, body *cwmodel.ExpenseType) (*cwmodel.ExpenseType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "expense/types"}
+	e := connectwise.Endpoint{Path: "expense/types", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ExpenseType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -370,9 +370,9 @@ func (s *TypesService) Get(ctx context.Context, typeID int, opts *connectwise.Li
 	return connectwise.GetAt[cwmodel.ExpenseType](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /expense/types/{id} (putExpenseTypesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /expense/types/{id} (putExpenseTypesById).
 func (s *TypesService) Update(ctx context.Context, typeID int, body *cwmodel.ExpenseType) (*cwmodel.ExpenseType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "expense/types/" + connectwise.PathID(typeID)}
+	e := connectwise.Endpoint{Path: "expense/types/" + connectwise.PathID(typeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ExpenseType](ctx, s.client, http.MethodPut, e, body)
 }
 

@@ -133,9 +133,9 @@ func (s *AccountingService) AllBatches(ctx context.Context, opts *connectwise.Li
 	return connectwise.AllAt[cwmodel.AccountingBatch](ctx, s.client, e, opts)
 }
 
-// CreateBatch creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/accounting/batches (postFinanceAccountingBatches).
+// CreateBatch creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/accounting/batches (postFinanceAccountingBatches).
 func (s *AccountingService) CreateBatch(ctx context.Context, body *cwmodel.CreateAccountingBatchRequest) (*cwmodel.GLExport, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/accounting/batches"}
+	e := connectwise.Endpoint{Path: "finance/accounting/batches", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.GLExport](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -364,9 +364,9 @@ func (s *AccountingPackageSetupService) Get(ctx context.Context, accountingPacka
 	return connectwise.GetAt[cwmodel.AccountingPackageSetup](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/accountingPackageSetup/{id} (putFinanceAccountingPackageSetupById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/accountingPackageSetup/{id} (putFinanceAccountingPackageSetupById).
 func (s *AccountingPackageSetupService) Update(ctx context.Context, accountingPackageSetupID int, body *cwmodel.AccountingPackageSetup) (*cwmodel.AccountingPackageSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/accountingPackageSetup/" + connectwise.PathID(accountingPackageSetupID)}
+	e := connectwise.Endpoint{Path: "finance/accountingPackageSetup/" + connectwise.PathID(accountingPackageSetupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.AccountingPackageSetup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -418,9 +418,9 @@ func (s *AgreementTypesService) AllBoardDefaults(ctx context.Context, agreementT
 	return connectwise.AllAt[cwmodel.AgreementTypeBoardDefault](ctx, s.client, e, opts)
 }
 
-// CreateBoardDefault creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/agreementTypes/{parentId}/boardDefaults (postFinanceAgreementTypesByParentIdBoardDefaults).
+// CreateBoardDefault creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/agreementTypes/{parentId}/boardDefaults (postFinanceAgreementTypesByParentIdBoardDefaults).
 func (s *AgreementTypesService) CreateBoardDefault(ctx context.Context, agreementTypeID int, body *cwmodel.AgreementTypeBoardDefault) (*cwmodel.AgreementTypeBoardDefault, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreementTypes/" + connectwise.PathID(agreementTypeID) + "/boardDefaults"}
+	e := connectwise.Endpoint{Path: "finance/agreementTypes/" + connectwise.PathID(agreementTypeID) + "/boardDefaults", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AgreementTypeBoardDefault](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -436,9 +436,9 @@ func (s *AgreementTypesService) GetBoardDefault(ctx context.Context, agreementTy
 	return connectwise.GetAt[cwmodel.AgreementTypeBoardDefault](ctx, s.client, e, opts)
 }
 
-// UpdateBoardDefault replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/agreementTypes/{parentId}/boardDefaults/{id} (putFinanceAgreementTypesByParentIdBoardDefaultsById).
+// UpdateBoardDefault replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/agreementTypes/{parentId}/boardDefaults/{id} (putFinanceAgreementTypesByParentIdBoardDefaultsById).
 func (s *AgreementTypesService) UpdateBoardDefault(ctx context.Context, agreementTypeID int, boardDefaultID int, body *cwmodel.AgreementTypeBoardDefault) (*cwmodel.AgreementTypeBoardDefault, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreementTypes/" + connectwise.PathID(agreementTypeID) + "/boardDefaults/" + connectwise.PathID(boardDefaultID)}
+	e := connectwise.Endpoint{Path: "finance/agreementTypes/" + connectwise.PathID(agreementTypeID) + "/boardDefaults/" + connectwise.PathID(boardDefaultID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.AgreementTypeBoardDefault](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -466,9 +466,9 @@ func (s *AgreementTypesService) AllWorkRoleExclusions(ctx context.Context, agree
 	return connectwise.AllAt[cwmodel.AgreementTypeWorkRoleExclusion](ctx, s.client, e, opts)
 }
 
-// CreateWorkRoleExclusion creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/agreementTypes/{parentId}/workRoleExclusions (postFinanceAgreementTypesByParentIdWorkRoleExclusions).
+// CreateWorkRoleExclusion creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/agreementTypes/{parentId}/workRoleExclusions (postFinanceAgreementTypesByParentIdWorkRoleExclusions).
 func (s *AgreementTypesService) CreateWorkRoleExclusion(ctx context.Context, agreementTypeID int, body *cwmodel.AgreementTypeWorkRoleExclusion) (*cwmodel.AgreementTypeWorkRoleExclusion, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreementTypes/" + connectwise.PathID(agreementTypeID) + "/workRoleExclusions"}
+	e := connectwise.Endpoint{Path: "finance/agreementTypes/" + connectwise.PathID(agreementTypeID) + "/workRoleExclusions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AgreementTypeWorkRoleExclusion](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -502,9 +502,9 @@ func (s *AgreementTypesService) AllWorkTypeExclusions(ctx context.Context, agree
 	return connectwise.AllAt[cwmodel.AgreementTypeWorkTypeExclusion](ctx, s.client, e, opts)
 }
 
-// CreateWorkTypeExclusion creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/agreementTypes/{parentId}/workTypeExclusions (postFinanceAgreementTypesByParentIdWorkTypeExclusions).
+// CreateWorkTypeExclusion creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/agreementTypes/{parentId}/workTypeExclusions (postFinanceAgreementTypesByParentIdWorkTypeExclusions).
 func (s *AgreementTypesService) CreateWorkTypeExclusion(ctx context.Context, agreementTypeID int, body *cwmodel.AgreementTypeWorkTypeExclusion) (*cwmodel.AgreementTypeWorkTypeExclusion, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreementTypes/" + connectwise.PathID(agreementTypeID) + "/workTypeExclusions"}
+	e := connectwise.Endpoint{Path: "finance/agreementTypes/" + connectwise.PathID(agreementTypeID) + "/workTypeExclusions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AgreementTypeWorkTypeExclusion](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -538,9 +538,9 @@ func (s *AgreementTypesService) AllWorkroles(ctx context.Context, agreementTypeI
 	return connectwise.AllAt[cwmodel.AgreementTypeWorkRole](ctx, s.client, e, opts)
 }
 
-// CreateWorkrole creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/agreementTypes/{parentId}/workroles (postFinanceAgreementTypesByParentIdWorkroles).
+// CreateWorkrole creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/agreementTypes/{parentId}/workroles (postFinanceAgreementTypesByParentIdWorkroles).
 func (s *AgreementTypesService) CreateWorkrole(ctx context.Context, agreementTypeID int, body *cwmodel.AgreementTypeWorkRole) (*cwmodel.AgreementTypeWorkRole, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreementTypes/" + connectwise.PathID(agreementTypeID) + "/workroles"}
+	e := connectwise.Endpoint{Path: "finance/agreementTypes/" + connectwise.PathID(agreementTypeID) + "/workroles", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AgreementTypeWorkRole](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -580,9 +580,9 @@ func (s *AgreementTypesService) GetWorkrole(ctx context.Context, agreementTypeID
 	return connectwise.GetAt[cwmodel.AgreementTypeWorkRole](ctx, s.client, e, opts)
 }
 
-// UpdateWorkrole replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/agreementTypes/{parentId}/workroles/{id} (putFinanceAgreementTypesByParentIdWorkrolesById).
+// UpdateWorkrole replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/agreementTypes/{parentId}/workroles/{id} (putFinanceAgreementTypesByParentIdWorkrolesById).
 func (s *AgreementTypesService) UpdateWorkrole(ctx context.Context, agreementTypeID int, workroleID int, body *cwmodel.AgreementTypeWorkRole) (*cwmodel.AgreementTypeWorkRole, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreementTypes/" + connectwise.PathID(agreementTypeID) + "/workroles/" + connectwise.PathID(workroleID)}
+	e := connectwise.Endpoint{Path: "finance/agreementTypes/" + connectwise.PathID(agreementTypeID) + "/workroles/" + connectwise.PathID(workroleID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.AgreementTypeWorkRole](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -610,9 +610,9 @@ func (s *AgreementTypesService) AllWorktypes(ctx context.Context, agreementTypeI
 	return connectwise.AllAt[cwmodel.AgreementTypeWorkType](ctx, s.client, e, opts)
 }
 
-// CreateWorktype creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/agreementTypes/{parentId}/worktypes (postFinanceAgreementTypesByParentIdWorktypes).
+// CreateWorktype creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/agreementTypes/{parentId}/worktypes (postFinanceAgreementTypesByParentIdWorktypes).
 func (s *AgreementTypesService) CreateWorktype(ctx context.Context, agreementTypeID int, body *cwmodel.AgreementTypeWorkType) (*cwmodel.AgreementTypeWorkType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreementTypes/" + connectwise.PathID(agreementTypeID) + "/worktypes"}
+	e := connectwise.Endpoint{Path: "finance/agreementTypes/" + connectwise.PathID(agreementTypeID) + "/worktypes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AgreementTypeWorkType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -628,9 +628,9 @@ func (s *AgreementTypesService) GetWorktype(ctx context.Context, agreementTypeID
 	return connectwise.GetAt[cwmodel.AgreementTypeWorkType](ctx, s.client, e, opts)
 }
 
-// UpdateWorktype replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/agreementTypes/{parentId}/worktypes/{id} (putFinanceAgreementTypesByParentIdWorktypesById).
+// UpdateWorktype replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/agreementTypes/{parentId}/worktypes/{id} (putFinanceAgreementTypesByParentIdWorktypesById).
 func (s *AgreementTypesService) UpdateWorktype(ctx context.Context, agreementTypeID int, worktypeID int, body *cwmodel.AgreementTypeWorkType) (*cwmodel.AgreementTypeWorkType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreementTypes/" + connectwise.PathID(agreementTypeID) + "/worktypes/" + connectwise.PathID(worktypeID)}
+	e := connectwise.Endpoint{Path: "finance/agreementTypes/" + connectwise.PathID(agreementTypeID) + "/worktypes/" + connectwise.PathID(worktypeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.AgreementTypeWorkType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -661,9 +661,9 @@ func (s *AgreementsService) All(ctx context.Context, opts *connectwise.ListOptio
 	return connectwise.AllAt[cwmodel.Agreement](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/agreements (postFinanceAgreements).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/agreements (postFinanceAgreements).
 func (s *AgreementsService) Create(ctx context.Context, body *cwmodel.Agreement) (*cwmodel.Agreement, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements"}
+	e := connectwise.Endpoint{Path: "finance/agreements", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Agreement](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -685,9 +685,9 @@ func (s *AgreementsService) AllTypes(ctx context.Context, opts *connectwise.List
 	return connectwise.AllAt[cwmodel.AgreementType](ctx, s.client, e, opts)
 }
 
-// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/agreements/types (postFinanceAgreementsTypes).
+// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/agreements/types (postFinanceAgreementsTypes).
 func (s *AgreementsService) CreateType(ctx context.Context, body *cwmodel.AgreementType) (*cwmodel.AgreementType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/types"}
+	e := connectwise.Endpoint{Path: "finance/agreements/types", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AgreementType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -721,9 +721,9 @@ func (s *AgreementsService) GetType(ctx context.Context, typeID int, opts *conne
 	return connectwise.GetAt[cwmodel.AgreementType](ctx, s.client, e, opts)
 }
 
-// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/agreements/types/{id} (putFinanceAgreementsTypesById).
+// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/agreements/types/{id} (putFinanceAgreementsTypesById).
 func (s *AgreementsService) UpdateType(ctx context.Context, typeID int, body *cwmodel.AgreementType) (*cwmodel.AgreementType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/types/" + connectwise.PathID(typeID)}
+	e := connectwise.Endpoint{Path: "finance/agreements/types/" + connectwise.PathID(typeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.AgreementType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -775,9 +775,9 @@ func (s *AgreementsService) Get(ctx context.Context, agreementID int, opts *conn
 	return connectwise.GetAt[cwmodel.Agreement](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/agreements/{id} (putFinanceAgreementsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/agreements/{id} (putFinanceAgreementsById).
 func (s *AgreementsService) Update(ctx context.Context, agreementID int, body *cwmodel.Agreement) (*cwmodel.Agreement, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID)}
+	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Agreement](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -805,9 +805,9 @@ func (s *AgreementsService) AllAdditions(ctx context.Context, agreementID int, o
 	return connectwise.AllAt[cwmodel.Addition](ctx, s.client, e, opts)
 }
 
-// CreateAddition creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/agreements/{parentId}/additions (postFinanceAgreementsByParentIdAdditions).
+// CreateAddition creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/agreements/{parentId}/additions (postFinanceAgreementsByParentIdAdditions).
 func (s *AgreementsService) CreateAddition(ctx context.Context, agreementID int, body *cwmodel.Addition) (*cwmodel.Addition, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/additions"}
+	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/additions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Addition](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -823,9 +823,9 @@ func (s *AgreementsService) GetAddition(ctx context.Context, agreementID int, ad
 	return connectwise.GetAt[cwmodel.Addition](ctx, s.client, e, opts)
 }
 
-// UpdateAddition replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/agreements/{parentId}/additions/{id} (putFinanceAgreementsByParentIdAdditionsById).
+// UpdateAddition replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/agreements/{parentId}/additions/{id} (putFinanceAgreementsByParentIdAdditionsById).
 func (s *AgreementsService) UpdateAddition(ctx context.Context, agreementID int, additionID int, body *cwmodel.Addition) (*cwmodel.Addition, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/additions/" + connectwise.PathID(additionID)}
+	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/additions/" + connectwise.PathID(additionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Addition](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -853,9 +853,9 @@ func (s *AgreementsService) AllAdjustments(ctx context.Context, agreementID int,
 	return connectwise.AllAt[cwmodel.AgreementAdjustment](ctx, s.client, e, opts)
 }
 
-// CreateAdjustment creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/agreements/{parentId}/adjustments (postFinanceAgreementsByParentIdAdjustments).
+// CreateAdjustment creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/agreements/{parentId}/adjustments (postFinanceAgreementsByParentIdAdjustments).
 func (s *AgreementsService) CreateAdjustment(ctx context.Context, agreementID int, body *cwmodel.AgreementAdjustment) (*cwmodel.AgreementAdjustment, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/adjustments"}
+	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/adjustments", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AgreementAdjustment](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -871,9 +871,9 @@ func (s *AgreementsService) GetAdjustment(ctx context.Context, agreementID int, 
 	return connectwise.GetAt[cwmodel.AgreementAdjustment](ctx, s.client, e, opts)
 }
 
-// UpdateAdjustment replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/agreements/{parentId}/adjustments/{id} (putFinanceAgreementsByParentIdAdjustmentsById).
+// UpdateAdjustment replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/agreements/{parentId}/adjustments/{id} (putFinanceAgreementsByParentIdAdjustmentsById).
 func (s *AgreementsService) UpdateAdjustment(ctx context.Context, agreementID int, adjustmentID int, body *cwmodel.AgreementAdjustment) (*cwmodel.AgreementAdjustment, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/adjustments/" + connectwise.PathID(adjustmentID)}
+	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/adjustments/" + connectwise.PathID(adjustmentID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.AgreementAdjustment](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -901,9 +901,9 @@ func (s *AgreementsService) AllBoardDefaults(ctx context.Context, agreementID in
 	return connectwise.AllAt[cwmodel.BoardDefault](ctx, s.client, e, opts)
 }
 
-// CreateBoardDefault creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/agreements/{parentId}/boardDefaults (postFinanceAgreementsByParentIdBoardDefaults).
+// CreateBoardDefault creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/agreements/{parentId}/boardDefaults (postFinanceAgreementsByParentIdBoardDefaults).
 func (s *AgreementsService) CreateBoardDefault(ctx context.Context, agreementID int, body *cwmodel.BoardDefault) (*cwmodel.BoardDefault, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/boardDefaults"}
+	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/boardDefaults", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BoardDefault](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -919,9 +919,9 @@ func (s *AgreementsService) GetBoardDefault(ctx context.Context, agreementID int
 	return connectwise.GetAt[cwmodel.BoardDefault](ctx, s.client, e, opts)
 }
 
-// UpdateBoardDefault replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/agreements/{parentId}/boardDefaults/{id} (putFinanceAgreementsByParentIdBoardDefaultsById).
+// UpdateBoardDefault replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/agreements/{parentId}/boardDefaults/{id} (putFinanceAgreementsByParentIdBoardDefaultsById).
 func (s *AgreementsService) UpdateBoardDefault(ctx context.Context, agreementID int, boardDefaultID int, body *cwmodel.BoardDefault) (*cwmodel.BoardDefault, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/boardDefaults/" + connectwise.PathID(boardDefaultID)}
+	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/boardDefaults/" + connectwise.PathID(boardDefaultID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BoardDefault](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -949,9 +949,9 @@ func (s *AgreementsService) AllConfigurations(ctx context.Context, agreementID i
 	return connectwise.AllAt[cwmodel.ConfigurationReference](ctx, s.client, e, opts)
 }
 
-// CreateConfiguration creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/agreements/{parentId}/configurations (postFinanceAgreementsByParentIdConfigurations).
+// CreateConfiguration creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/agreements/{parentId}/configurations (postFinanceAgreementsByParentIdConfigurations).
 func (s *AgreementsService) CreateConfiguration(ctx context.Context, agreementID int, body *cwmodel.ConfigurationReference) (*cwmodel.ConfigurationReference, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/configurations"}
+	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/configurations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ConfigurationReference](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -985,9 +985,9 @@ func (s *AgreementsService) AllSites(ctx context.Context, agreementID int, opts 
 	return connectwise.AllAt[cwmodel.AgreementSite](ctx, s.client, e, opts)
 }
 
-// CreateSite creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/agreements/{parentId}/sites (postFinanceAgreementsByParentIdSites).
+// CreateSite creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/agreements/{parentId}/sites (postFinanceAgreementsByParentIdSites).
 func (s *AgreementsService) CreateSite(ctx context.Context, agreementID int, body *cwmodel.AgreementSite) (*cwmodel.AgreementSite, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/sites"}
+	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/sites", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AgreementSite](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1003,9 +1003,9 @@ func (s *AgreementsService) GetSite(ctx context.Context, agreementID int, siteID
 	return connectwise.GetAt[cwmodel.AgreementSite](ctx, s.client, e, opts)
 }
 
-// UpdateSite replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/agreements/{parentId}/sites/{id} (putFinanceAgreementsByParentIdSitesById).
+// UpdateSite replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/agreements/{parentId}/sites/{id} (putFinanceAgreementsByParentIdSitesById).
 func (s *AgreementsService) UpdateSite(ctx context.Context, agreementID int, siteID int, body *cwmodel.AgreementSite) (*cwmodel.AgreementSite, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/sites/" + connectwise.PathID(siteID)}
+	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/sites/" + connectwise.PathID(siteID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.AgreementSite](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1033,9 +1033,9 @@ func (s *AgreementsService) AllWorkRoleExclusions(ctx context.Context, agreement
 	return connectwise.AllAt[cwmodel.AgreementWorkRoleExclusion](ctx, s.client, e, opts)
 }
 
-// CreateWorkRoleExclusion creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/agreements/{parentId}/workRoleExclusions (postFinanceAgreementsByParentIdWorkRoleExclusions).
+// CreateWorkRoleExclusion creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/agreements/{parentId}/workRoleExclusions (postFinanceAgreementsByParentIdWorkRoleExclusions).
 func (s *AgreementsService) CreateWorkRoleExclusion(ctx context.Context, agreementID int, body *cwmodel.AgreementWorkRoleExclusion) (*cwmodel.AgreementWorkRoleExclusion, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/workRoleExclusions"}
+	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/workRoleExclusions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AgreementWorkRoleExclusion](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1063,9 +1063,9 @@ func (s *AgreementsService) AllWorkTypeExclusions(ctx context.Context, agreement
 	return connectwise.AllAt[cwmodel.AgreementWorkTypeExclusion](ctx, s.client, e, opts)
 }
 
-// CreateWorkTypeExclusion creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/agreements/{parentId}/workTypeExclusions (postFinanceAgreementsByParentIdWorkTypeExclusions).
+// CreateWorkTypeExclusion creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/agreements/{parentId}/workTypeExclusions (postFinanceAgreementsByParentIdWorkTypeExclusions).
 func (s *AgreementsService) CreateWorkTypeExclusion(ctx context.Context, agreementID int, body *cwmodel.AgreementWorkTypeExclusion) (*cwmodel.AgreementWorkTypeExclusion, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/workTypeExclusions"}
+	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/workTypeExclusions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AgreementWorkTypeExclusion](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1093,9 +1093,9 @@ func (s *AgreementsService) AllWorkroles(ctx context.Context, agreementID int, o
 	return connectwise.AllAt[cwmodel.AgreementWorkRole](ctx, s.client, e, opts)
 }
 
-// CreateWorkrole creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/agreements/{parentId}/workroles (postFinanceAgreementsByParentIdWorkroles).
+// CreateWorkrole creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/agreements/{parentId}/workroles (postFinanceAgreementsByParentIdWorkroles).
 func (s *AgreementsService) CreateWorkrole(ctx context.Context, agreementID int, body *cwmodel.AgreementWorkRole) (*cwmodel.AgreementWorkRole, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/workroles"}
+	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/workroles", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AgreementWorkRole](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1111,9 +1111,9 @@ func (s *AgreementsService) GetWorkrole(ctx context.Context, agreementID int, wo
 	return connectwise.GetAt[cwmodel.AgreementWorkRole](ctx, s.client, e, opts)
 }
 
-// UpdateWorkrole replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/agreements/{parentId}/workroles/{id} (putFinanceAgreementsByParentIdWorkrolesById).
+// UpdateWorkrole replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/agreements/{parentId}/workroles/{id} (putFinanceAgreementsByParentIdWorkrolesById).
 func (s *AgreementsService) UpdateWorkrole(ctx context.Context, agreementID int, workroleID int, body *cwmodel.AgreementWorkRole) (*cwmodel.AgreementWorkRole, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/workroles/" + connectwise.PathID(workroleID)}
+	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/workroles/" + connectwise.PathID(workroleID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.AgreementWorkRole](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1141,9 +1141,9 @@ func (s *AgreementsService) AllWorktypes(ctx context.Context, agreementID int, o
 	return connectwise.AllAt[cwmodel.AgreementWorkType](ctx, s.client, e, opts)
 }
 
-// CreateWorktype creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/agreements/{parentId}/worktypes (postFinanceAgreementsByParentIdWorktypes).
+// CreateWorktype creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/agreements/{parentId}/worktypes (postFinanceAgreementsByParentIdWorktypes).
 func (s *AgreementsService) CreateWorktype(ctx context.Context, agreementID int, body *cwmodel.AgreementWorkType) (*cwmodel.AgreementWorkType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/worktypes"}
+	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/worktypes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AgreementWorkType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1159,9 +1159,9 @@ func (s *AgreementsService) GetWorktype(ctx context.Context, agreementID int, wo
 	return connectwise.GetAt[cwmodel.AgreementWorkType](ctx, s.client, e, opts)
 }
 
-// UpdateWorktype replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/agreements/{parentId}/worktypes/{id} (putFinanceAgreementsByParentIdWorktypesById).
+// UpdateWorktype replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/agreements/{parentId}/worktypes/{id} (putFinanceAgreementsByParentIdWorktypesById).
 func (s *AgreementsService) UpdateWorktype(ctx context.Context, agreementID int, worktypeID int, body *cwmodel.AgreementWorkType) (*cwmodel.AgreementWorkType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/worktypes/" + connectwise.PathID(worktypeID)}
+	e := connectwise.Endpoint{Path: "finance/agreements/" + connectwise.PathID(agreementID) + "/worktypes/" + connectwise.PathID(worktypeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.AgreementWorkType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1204,9 +1204,9 @@ func (s *BatchSetupsService) Get(ctx context.Context, batchSetupID int, opts *co
 	return connectwise.GetAt[cwmodel.AgreementBatchSetup](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/batchSetups/{id} (putFinanceBatchSetupsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/batchSetups/{id} (putFinanceBatchSetupsById).
 func (s *BatchSetupsService) Update(ctx context.Context, batchSetupID int, body *cwmodel.AgreementBatchSetup) (*cwmodel.AgreementBatchSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/batchSetups/" + connectwise.PathID(batchSetupID)}
+	e := connectwise.Endpoint{Path: "finance/batchSetups/" + connectwise.PathID(batchSetupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.AgreementBatchSetup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1231,9 +1231,9 @@ func (s *BillingCyclesService) All(ctx context.Context, opts *connectwise.ListOp
 	return connectwise.AllAt[cwmodel.BillingCycle](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/billingCycles (postFinanceBillingCycles).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/billingCycles (postFinanceBillingCycles).
 func (s *BillingCyclesService) Create(ctx context.Context, body *cwmodel.BillingCycle) (*cwmodel.BillingCycle, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/billingCycles"}
+	e := connectwise.Endpoint{Path: "finance/billingCycles", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BillingCycle](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1267,9 +1267,9 @@ func (s *BillingCyclesService) Get(ctx context.Context, billingCycleID int, opts
 	return connectwise.GetAt[cwmodel.BillingCycle](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/billingCycles/{id} (putFinanceBillingCyclesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/billingCycles/{id} (putFinanceBillingCyclesById).
 func (s *BillingCyclesService) Update(ctx context.Context, billingCycleID int, body *cwmodel.BillingCycle) (*cwmodel.BillingCycle, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/billingCycles/" + connectwise.PathID(billingCycleID)}
+	e := connectwise.Endpoint{Path: "finance/billingCycles/" + connectwise.PathID(billingCycleID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BillingCycle](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1330,9 +1330,9 @@ func (s *BillingSetupsService) All(ctx context.Context, opts *connectwise.ListOp
 	return connectwise.AllAt[cwmodel.BillingSetup](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/billingSetups (postFinanceBillingSetups).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/billingSetups (postFinanceBillingSetups).
 func (s *BillingSetupsService) Create(ctx context.Context, body *cwmodel.BillingSetup) (*cwmodel.BillingSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/billingSetups"}
+	e := connectwise.Endpoint{Path: "finance/billingSetups", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BillingSetup](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1360,9 +1360,9 @@ func (s *BillingSetupsService) Get(ctx context.Context, billingSetupID int, opts
 	return connectwise.GetAt[cwmodel.BillingSetup](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/billingSetups/{id} (putFinanceBillingSetupsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/billingSetups/{id} (putFinanceBillingSetupsById).
 func (s *BillingSetupsService) Update(ctx context.Context, billingSetupID int, body *cwmodel.BillingSetup) (*cwmodel.BillingSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/billingSetups/" + connectwise.PathID(billingSetupID)}
+	e := connectwise.Endpoint{Path: "finance/billingSetups/" + connectwise.PathID(billingSetupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BillingSetup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1396,9 +1396,9 @@ func (s *BillingSetupsService) AllRoutings(ctx context.Context, billingSetupID i
 	return connectwise.AllAt[cwmodel.BillingSetupRouting](ctx, s.client, e, opts)
 }
 
-// CreateRouting creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/billingSetups/{parentId}/routings (postFinanceBillingSetupsByParentIdRoutings).
+// CreateRouting creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/billingSetups/{parentId}/routings (postFinanceBillingSetupsByParentIdRoutings).
 func (s *BillingSetupsService) CreateRouting(ctx context.Context, billingSetupID int, body *cwmodel.BillingSetupRouting) (*cwmodel.BillingSetupRouting, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/billingSetups/" + connectwise.PathID(billingSetupID) + "/routings"}
+	e := connectwise.Endpoint{Path: "finance/billingSetups/" + connectwise.PathID(billingSetupID) + "/routings", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BillingSetupRouting](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1414,9 +1414,9 @@ func (s *BillingSetupsService) GetRouting(ctx context.Context, billingSetupID in
 	return connectwise.GetAt[cwmodel.BillingSetupRouting](ctx, s.client, e, opts)
 }
 
-// UpdateRouting replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/billingSetups/{parentId}/routings/{id} (putFinanceBillingSetupsByParentIdRoutingsById).
+// UpdateRouting replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/billingSetups/{parentId}/routings/{id} (putFinanceBillingSetupsByParentIdRoutingsById).
 func (s *BillingSetupsService) UpdateRouting(ctx context.Context, billingSetupID int, routingID int, body *cwmodel.BillingSetupRouting) (*cwmodel.BillingSetupRouting, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/billingSetups/" + connectwise.PathID(billingSetupID) + "/routings/" + connectwise.PathID(routingID)}
+	e := connectwise.Endpoint{Path: "finance/billingSetups/" + connectwise.PathID(billingSetupID) + "/routings/" + connectwise.PathID(routingID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BillingSetupRouting](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1447,9 +1447,9 @@ func (s *BillingStatusesService) All(ctx context.Context, opts *connectwise.List
 	return connectwise.AllAt[cwmodel.BillingStatus](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/billingStatuses (postFinanceBillingStatuses).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/billingStatuses (postFinanceBillingStatuses).
 func (s *BillingStatusesService) Create(ctx context.Context, body *cwmodel.BillingStatus) (*cwmodel.BillingStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/billingStatuses"}
+	e := connectwise.Endpoint{Path: "finance/billingStatuses", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BillingStatus](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1483,9 +1483,9 @@ func (s *BillingStatusesService) Get(ctx context.Context, billingStatusID int, o
 	return connectwise.GetAt[cwmodel.BillingStatus](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/billingStatuses/{id} (putFinanceBillingStatusesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/billingStatuses/{id} (putFinanceBillingStatusesById).
 func (s *BillingStatusesService) Update(ctx context.Context, billingStatusID int, body *cwmodel.BillingStatus) (*cwmodel.BillingStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/billingStatuses/" + connectwise.PathID(billingStatusID)}
+	e := connectwise.Endpoint{Path: "finance/billingStatuses/" + connectwise.PathID(billingStatusID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BillingStatus](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1546,9 +1546,9 @@ func (s *BillingTermsService) All(ctx context.Context, opts *connectwise.ListOpt
 	return connectwise.AllAt[cwmodel.BillingTerm](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/billingTerms (postFinanceBillingTerms).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/billingTerms (postFinanceBillingTerms).
 func (s *BillingTermsService) Create(ctx context.Context, body *cwmodel.BillingTerm) (*cwmodel.BillingTerm, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/billingTerms"}
+	e := connectwise.Endpoint{Path: "finance/billingTerms", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BillingTerm](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1582,9 +1582,9 @@ func (s *BillingTermsService) Get(ctx context.Context, billingTermID int, opts *
 	return connectwise.GetAt[cwmodel.BillingTerm](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/billingTerms/{id} (putFinanceBillingTermsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/billingTerms/{id} (putFinanceBillingTermsById).
 func (s *BillingTermsService) Update(ctx context.Context, billingTermID int, body *cwmodel.BillingTerm) (*cwmodel.BillingTerm, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/billingTerms/" + connectwise.PathID(billingTermID)}
+	e := connectwise.Endpoint{Path: "finance/billingTerms/" + connectwise.PathID(billingTermID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BillingTerm](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1633,9 +1633,9 @@ func (s *BillingTermsService) AllUsagesList(ctx context.Context, billingTermID i
 // ClosedInvoicesService covers /finance/closedInvoices and its sub-resources.
 type ClosedInvoicesService struct{ client *connectwise.Client }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/closedInvoices/{id} (putFinanceClosedInvoicesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/closedInvoices/{id} (putFinanceClosedInvoicesById).
 func (s *ClosedInvoicesService) Update(ctx context.Context, closedInvoiceID int, body *cwmodel.ClosedInvoice) (*cwmodel.ClosedInvoice, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/closedInvoices/" + connectwise.PathID(closedInvoiceID)}
+	e := connectwise.Endpoint{Path: "finance/closedInvoices/" + connectwise.PathID(closedInvoiceID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ClosedInvoice](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1693,9 +1693,9 @@ func (s *CurrenciesService) All(ctx context.Context, opts *connectwise.ListOptio
 	return connectwise.AllAt[cwmodel.FinanceCurrency](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/currencies (postFinanceCurrencies).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/currencies (postFinanceCurrencies).
 func (s *CurrenciesService) Create(ctx context.Context, body *cwmodel.FinanceCurrency) (*cwmodel.FinanceCurrency, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/currencies"}
+	e := connectwise.Endpoint{Path: "finance/currencies", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.FinanceCurrency](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1729,9 +1729,9 @@ func (s *CurrenciesService) Get(ctx context.Context, currencyID int, opts *conne
 	return connectwise.GetAt[cwmodel.FinanceCurrency](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/currencies/{id} (putFinanceCurrenciesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/currencies/{id} (putFinanceCurrenciesById).
 func (s *CurrenciesService) Update(ctx context.Context, currencyID int, body *cwmodel.FinanceCurrency) (*cwmodel.FinanceCurrency, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/currencies/" + connectwise.PathID(currencyID)}
+	e := connectwise.Endpoint{Path: "finance/currencies/" + connectwise.PathID(currencyID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.FinanceCurrency](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1792,9 +1792,9 @@ func (s *DeliveryMethodsService) All(ctx context.Context, opts *connectwise.List
 	return connectwise.AllAt[cwmodel.DeliveryMethod](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/deliveryMethods (postFinanceDeliveryMethods).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/deliveryMethods (postFinanceDeliveryMethods).
 func (s *DeliveryMethodsService) Create(ctx context.Context, body *cwmodel.DeliveryMethod) (*cwmodel.DeliveryMethod, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/deliveryMethods"}
+	e := connectwise.Endpoint{Path: "finance/deliveryMethods", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.DeliveryMethod](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1810,9 +1810,9 @@ func (s *DeliveryMethodsService) Get(ctx context.Context, deliveryMethodID int, 
 	return connectwise.GetAt[cwmodel.DeliveryMethod](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/deliveryMethods/{id} (putFinanceDeliveryMethodsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/deliveryMethods/{id} (putFinanceDeliveryMethodsById).
 func (s *DeliveryMethodsService) Update(ctx context.Context, deliveryMethodID int, body *cwmodel.DeliveryMethod) (*cwmodel.DeliveryMethod, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/deliveryMethods/" + connectwise.PathID(deliveryMethodID)}
+	e := connectwise.Endpoint{Path: "finance/deliveryMethods/" + connectwise.PathID(deliveryMethodID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.DeliveryMethod](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1843,9 +1843,9 @@ func (s *GlAccountsService) All(ctx context.Context, opts *connectwise.ListOptio
 	return connectwise.AllAt[cwmodel.GLAccount](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/glAccounts (postFinanceGlAccounts).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/glAccounts (postFinanceGlAccounts).
 func (s *GlAccountsService) Create(ctx context.Context, body *cwmodel.GLAccount) (*cwmodel.GLAccount, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/glAccounts"}
+	e := connectwise.Endpoint{Path: "finance/glAccounts", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.GLAccount](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1879,9 +1879,9 @@ func (s *GlAccountsService) Get(ctx context.Context, glAccountID int, opts *conn
 	return connectwise.GetAt[cwmodel.GLAccount](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/glAccounts/{id} (putFinanceGlAccountsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/glAccounts/{id} (putFinanceGlAccountsById).
 func (s *GlAccountsService) Update(ctx context.Context, glAccountID int, body *cwmodel.GLAccount) (*cwmodel.GLAccount, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/glAccounts/" + connectwise.PathID(glAccountID)}
+	e := connectwise.Endpoint{Path: "finance/glAccounts/" + connectwise.PathID(glAccountID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.GLAccount](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1924,9 +1924,9 @@ func (s *GlCaptionsService) Get(ctx context.Context, glCaptionID int, opts *conn
 	return connectwise.GetAt[cwmodel.GLCaption](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/glCaptions/{id} (putFinanceGlCaptionsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/glCaptions/{id} (putFinanceGlCaptionsById).
 func (s *GlCaptionsService) Update(ctx context.Context, glCaptionID int, body *cwmodel.GLCaption) (*cwmodel.GLCaption, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/glCaptions/" + connectwise.PathID(glCaptionID)}
+	e := connectwise.Endpoint{Path: "finance/glCaptions/" + connectwise.PathID(glCaptionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.GLCaption](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1951,9 +1951,9 @@ func (s *GlpathsService) All(ctx context.Context, opts *connectwise.ListOptions)
 	return connectwise.AllAt[cwmodel.GLPath](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/glpaths (postFinanceGlpaths).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/glpaths (postFinanceGlpaths).
 func (s *GlpathsService) Create(ctx context.Context, body *cwmodel.GLPath) (*cwmodel.GLPath, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/glpaths"}
+	e := connectwise.Endpoint{Path: "finance/glpaths", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.GLPath](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1969,9 +1969,9 @@ func (s *GlpathsService) Get(ctx context.Context, glpathID int, opts *connectwis
 	return connectwise.GetAt[cwmodel.GLPath](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/glpaths/{id} (putFinanceGlpathsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/glpaths/{id} (putFinanceGlpathsById).
 func (s *GlpathsService) Update(ctx context.Context, glpathID int, body *cwmodel.GLPath) (*cwmodel.GLPath, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/glpaths/" + connectwise.PathID(glpathID)}
+	e := connectwise.Endpoint{Path: "finance/glpaths/" + connectwise.PathID(glpathID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.GLPath](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2059,9 +2059,9 @@ func (s *InvoiceEmailTemplatesService) All(ctx context.Context, opts *connectwis
 	return connectwise.AllAt[cwmodel.InvoiceEmailTemplate](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/invoiceEmailTemplates (postFinanceInvoiceEmailTemplates).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/invoiceEmailTemplates (postFinanceInvoiceEmailTemplates).
 func (s *InvoiceEmailTemplatesService) Create(ctx context.Context, body *cwmodel.InvoiceEmailTemplate) (*cwmodel.InvoiceEmailTemplate, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/invoiceEmailTemplates"}
+	e := connectwise.Endpoint{Path: "finance/invoiceEmailTemplates", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.InvoiceEmailTemplate](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2095,9 +2095,9 @@ func (s *InvoiceEmailTemplatesService) Get(ctx context.Context, invoiceEmailTemp
 	return connectwise.GetAt[cwmodel.InvoiceEmailTemplate](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/invoiceEmailTemplates/{id} (putFinanceInvoiceEmailTemplatesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/invoiceEmailTemplates/{id} (putFinanceInvoiceEmailTemplatesById).
 func (s *InvoiceEmailTemplatesService) Update(ctx context.Context, invoiceEmailTemplateID int, body *cwmodel.InvoiceEmailTemplate) (*cwmodel.InvoiceEmailTemplate, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/invoiceEmailTemplates/" + connectwise.PathID(invoiceEmailTemplateID)}
+	e := connectwise.Endpoint{Path: "finance/invoiceEmailTemplates/" + connectwise.PathID(invoiceEmailTemplateID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.InvoiceEmailTemplate](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2185,9 +2185,9 @@ func (s *InvoiceTemplatesService) All(ctx context.Context, opts *connectwise.Lis
 	return connectwise.AllAt[cwmodel.InvoiceTemplate](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/invoiceTemplates (postFinanceInvoiceTemplates).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/invoiceTemplates (postFinanceInvoiceTemplates).
 func (s *InvoiceTemplatesService) Create(ctx context.Context, body *cwmodel.InvoiceTemplate) (*cwmodel.InvoiceTemplate, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/invoiceTemplates"}
+	e := connectwise.Endpoint{Path: "finance/invoiceTemplates", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.InvoiceTemplate](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2203,9 +2203,9 @@ func (s *InvoiceTemplatesService) Get(ctx context.Context, invoiceTemplateID int
 	return connectwise.GetAt[cwmodel.InvoiceTemplate](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/invoiceTemplates/{id} (putFinanceInvoiceTemplatesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/invoiceTemplates/{id} (putFinanceInvoiceTemplatesById).
 func (s *InvoiceTemplatesService) Update(ctx context.Context, invoiceTemplateID int, body *cwmodel.InvoiceTemplate) (*cwmodel.InvoiceTemplate, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/invoiceTemplates/" + connectwise.PathID(invoiceTemplateID)}
+	e := connectwise.Endpoint{Path: "finance/invoiceTemplates/" + connectwise.PathID(invoiceTemplateID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.InvoiceTemplate](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2260,9 +2260,9 @@ func (s *InvoicesService) All(ctx context.Context, opts *connectwise.ListOptions
 	return connectwise.AllAt[cwmodel.Invoice](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/invoices (postFinanceInvoices).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/invoices (postFinanceInvoices).
 func (s *InvoicesService) Create(ctx context.Context, body *cwmodel.Invoice) (*cwmodel.Invoice, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/invoices"}
+	e := connectwise.Endpoint{Path: "finance/invoices", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Invoice](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2278,9 +2278,9 @@ func (s *InvoicesService) Get(ctx context.Context, invoiceID int, opts *connectw
 	return connectwise.GetAt[cwmodel.Invoice](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/invoices/{id} (putFinanceInvoicesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/invoices/{id} (putFinanceInvoicesById).
 func (s *InvoicesService) Update(ctx context.Context, invoiceID int, body *cwmodel.Invoice) (*cwmodel.Invoice, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/invoices/" + connectwise.PathID(invoiceID)}
+	e := connectwise.Endpoint{Path: "finance/invoices/" + connectwise.PathID(invoiceID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Invoice](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2314,9 +2314,9 @@ func (s *InvoicesService) AllPayments(ctx context.Context, invoiceID int, opts *
 	return connectwise.AllAt[cwmodel.Payment](ctx, s.client, e, opts)
 }
 
-// CreatePayment creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/invoices/{parentId}/payments (postFinanceInvoicesByParentIdPayments).
+// CreatePayment creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/invoices/{parentId}/payments (postFinanceInvoicesByParentIdPayments).
 func (s *InvoicesService) CreatePayment(ctx context.Context, invoiceID int, body *cwmodel.Payment) (*cwmodel.Payment, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/invoices/" + connectwise.PathID(invoiceID) + "/payments"}
+	e := connectwise.Endpoint{Path: "finance/invoices/" + connectwise.PathID(invoiceID) + "/payments", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Payment](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2326,9 +2326,9 @@ func (s *InvoicesService) GetPayment(ctx context.Context, invoiceID int, payment
 	return connectwise.GetAt[cwmodel.Payment](ctx, s.client, e, opts)
 }
 
-// UpdatePayment replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/invoices/{parentId}/payments/{id} (putFinanceInvoicesByParentIdPaymentsById).
+// UpdatePayment replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/invoices/{parentId}/payments/{id} (putFinanceInvoicesByParentIdPaymentsById).
 func (s *InvoicesService) UpdatePayment(ctx context.Context, invoiceID int, paymentID int, body *cwmodel.Payment) (*cwmodel.Payment, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/invoices/" + connectwise.PathID(invoiceID) + "/payments/" + connectwise.PathID(paymentID)}
+	e := connectwise.Endpoint{Path: "finance/invoices/" + connectwise.PathID(invoiceID) + "/payments/" + connectwise.PathID(paymentID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Payment](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2359,9 +2359,9 @@ func (s *TaxCodesService) All(ctx context.Context, opts *connectwise.ListOptions
 	return connectwise.AllAt[cwmodel.TaxCode](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/taxCodes (postFinanceTaxCodes).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/taxCodes (postFinanceTaxCodes).
 func (s *TaxCodesService) Create(ctx context.Context, body *cwmodel.TaxCode) (*cwmodel.TaxCode, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes"}
+	e := connectwise.Endpoint{Path: "finance/taxCodes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TaxCode](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2401,9 +2401,9 @@ func (s *TaxCodesService) AllExpenseTypeExemptionTaxableExpenseTypeLevels(ctx co
 	return connectwise.AllAt[cwmodel.TaxableExpenseTypeLevel](ctx, s.client, e, opts)
 }
 
-// CreateExpenseTypeExemptionTaxableExpenseTypeLevel creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/taxCodes/{grandparentId}/expenseTypeExemptions/{parentId}/taxableExpenseTypeLevels (postFinanceTaxCodesByGrandparentIdExpenseTypeExemptionsByParentIdTaxableExpenseTypeLevels).
+// CreateExpenseTypeExemptionTaxableExpenseTypeLevel creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/taxCodes/{grandparentId}/expenseTypeExemptions/{parentId}/taxableExpenseTypeLevels (postFinanceTaxCodesByGrandparentIdExpenseTypeExemptionsByParentIdTaxableExpenseTypeLevels).
 func (s *TaxCodesService) CreateExpenseTypeExemptionTaxableExpenseTypeLevel(ctx context.Context, taxCodeID int, expenseTypeExemptionID int, body *cwmodel.TaxableExpenseTypeLevel) (*cwmodel.TaxableExpenseTypeLevel, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/expenseTypeExemptions/" + connectwise.PathID(expenseTypeExemptionID) + "/taxableExpenseTypeLevels"}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/expenseTypeExemptions/" + connectwise.PathID(expenseTypeExemptionID) + "/taxableExpenseTypeLevels", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TaxableExpenseTypeLevel](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2419,9 +2419,9 @@ func (s *TaxCodesService) GetExpenseTypeExemptionTaxableExpenseTypeLevel(ctx con
 	return connectwise.GetAt[cwmodel.TaxableExpenseTypeLevel](ctx, s.client, e, opts)
 }
 
-// UpdateExpenseTypeExemptionTaxableExpenseTypeLevel replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/taxCodes/{grandparentId}/expenseTypeExemptions/{parentId}/taxableExpenseTypeLevels/{id} (putFinanceTaxCodesByGrandparentIdExpenseTypeExemptionsByParentIdTaxableExpenseTypeLevelsById).
+// UpdateExpenseTypeExemptionTaxableExpenseTypeLevel replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/taxCodes/{grandparentId}/expenseTypeExemptions/{parentId}/taxableExpenseTypeLevels/{id} (putFinanceTaxCodesByGrandparentIdExpenseTypeExemptionsByParentIdTaxableExpenseTypeLevelsById).
 func (s *TaxCodesService) UpdateExpenseTypeExemptionTaxableExpenseTypeLevel(ctx context.Context, taxCodeID int, expenseTypeExemptionID int, taxableExpenseTypeLevelID int, body *cwmodel.TaxableExpenseTypeLevel) (*cwmodel.TaxableExpenseTypeLevel, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/expenseTypeExemptions/" + connectwise.PathID(expenseTypeExemptionID) + "/taxableExpenseTypeLevels/" + connectwise.PathID(taxableExpenseTypeLevelID)}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/expenseTypeExemptions/" + connectwise.PathID(expenseTypeExemptionID) + "/taxableExpenseTypeLevels/" + connectwise.PathID(taxableExpenseTypeLevelID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TaxableExpenseTypeLevel](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2449,9 +2449,9 @@ func (s *TaxCodesService) AllProductTypeExemptionTaxableProductTypeLevels(ctx co
 	return connectwise.AllAt[cwmodel.TaxableProductTypeLevel](ctx, s.client, e, opts)
 }
 
-// CreateProductTypeExemptionTaxableProductTypeLevel creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/taxCodes/{grandparentId}/productTypeExemptions/{parentId}/taxableProductTypeLevels (postFinanceTaxCodesByGrandparentIdProductTypeExemptionsByParentIdTaxableProductTypeLevels).
+// CreateProductTypeExemptionTaxableProductTypeLevel creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/taxCodes/{grandparentId}/productTypeExemptions/{parentId}/taxableProductTypeLevels (postFinanceTaxCodesByGrandparentIdProductTypeExemptionsByParentIdTaxableProductTypeLevels).
 func (s *TaxCodesService) CreateProductTypeExemptionTaxableProductTypeLevel(ctx context.Context, taxCodeID int, productTypeExemptionID int, body *cwmodel.TaxableProductTypeLevel) (*cwmodel.TaxableProductTypeLevel, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/productTypeExemptions/" + connectwise.PathID(productTypeExemptionID) + "/taxableProductTypeLevels"}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/productTypeExemptions/" + connectwise.PathID(productTypeExemptionID) + "/taxableProductTypeLevels", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TaxableProductTypeLevel](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2467,9 +2467,9 @@ func (s *TaxCodesService) GetProductTypeExemptionTaxableProductTypeLevel(ctx con
 	return connectwise.GetAt[cwmodel.TaxableProductTypeLevel](ctx, s.client, e, opts)
 }
 
-// UpdateProductTypeExemptionTaxableProductTypeLevel replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/taxCodes/{grandparentId}/productTypeExemptions/{parentId}/taxableProductTypeLevels/{id} (putFinanceTaxCodesByGrandparentIdProductTypeExemptionsByParentIdTaxableProductTypeLevelsById).
+// UpdateProductTypeExemptionTaxableProductTypeLevel replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/taxCodes/{grandparentId}/productTypeExemptions/{parentId}/taxableProductTypeLevels/{id} (putFinanceTaxCodesByGrandparentIdProductTypeExemptionsByParentIdTaxableProductTypeLevelsById).
 func (s *TaxCodesService) UpdateProductTypeExemptionTaxableProductTypeLevel(ctx context.Context, taxCodeID int, productTypeExemptionID int, taxableProductTypeLevelID int, body *cwmodel.TaxableProductTypeLevel) (*cwmodel.TaxableProductTypeLevel, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/productTypeExemptions/" + connectwise.PathID(productTypeExemptionID) + "/taxableProductTypeLevels/" + connectwise.PathID(taxableProductTypeLevelID)}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/productTypeExemptions/" + connectwise.PathID(productTypeExemptionID) + "/taxableProductTypeLevels/" + connectwise.PathID(taxableProductTypeLevelID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TaxableProductTypeLevel](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2497,9 +2497,9 @@ func (s *TaxCodesService) AllTaxCodeXRefTaxableXRefLevels(ctx context.Context, t
 	return connectwise.AllAt[cwmodel.TaxableXRefLevel](ctx, s.client, e, opts)
 }
 
-// CreateTaxCodeXRefTaxableXRefLevel creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/taxCodes/{grandparentId}/taxCodeXRefs/{parentId}/taxableXRefLevels (postFinanceTaxCodesByGrandparentIdTaxCodeXRefsByParentIdTaxableXRefLevels).
+// CreateTaxCodeXRefTaxableXRefLevel creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/taxCodes/{grandparentId}/taxCodeXRefs/{parentId}/taxableXRefLevels (postFinanceTaxCodesByGrandparentIdTaxCodeXRefsByParentIdTaxableXRefLevels).
 func (s *TaxCodesService) CreateTaxCodeXRefTaxableXRefLevel(ctx context.Context, taxCodeID int, taxCodeXRefID int, body *cwmodel.TaxableXRefLevel) (*cwmodel.TaxableXRefLevel, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/taxCodeXRefs/" + connectwise.PathID(taxCodeXRefID) + "/taxableXRefLevels"}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/taxCodeXRefs/" + connectwise.PathID(taxCodeXRefID) + "/taxableXRefLevels", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TaxableXRefLevel](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2515,9 +2515,9 @@ func (s *TaxCodesService) GetTaxCodeXRefTaxableXRefLevel(ctx context.Context, ta
 	return connectwise.GetAt[cwmodel.TaxableXRefLevel](ctx, s.client, e, opts)
 }
 
-// UpdateTaxCodeXRefTaxableXRefLevel replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/taxCodes/{grandparentId}/taxCodeXRefs/{parentId}/taxableXRefLevels/{id} (putFinanceTaxCodesByGrandparentIdTaxCodeXRefsByParentIdTaxableXRefLevelsById).
+// UpdateTaxCodeXRefTaxableXRefLevel replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/taxCodes/{grandparentId}/taxCodeXRefs/{parentId}/taxableXRefLevels/{id} (putFinanceTaxCodesByGrandparentIdTaxCodeXRefsByParentIdTaxableXRefLevelsById).
 func (s *TaxCodesService) UpdateTaxCodeXRefTaxableXRefLevel(ctx context.Context, taxCodeID int, taxCodeXRefID int, taxableXRefLevelID int, body *cwmodel.TaxableXRefLevel) (*cwmodel.TaxableXRefLevel, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/taxCodeXRefs/" + connectwise.PathID(taxCodeXRefID) + "/taxableXRefLevels/" + connectwise.PathID(taxableXRefLevelID)}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/taxCodeXRefs/" + connectwise.PathID(taxCodeXRefID) + "/taxableXRefLevels/" + connectwise.PathID(taxableXRefLevelID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TaxableXRefLevel](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2545,9 +2545,9 @@ func (s *TaxCodesService) AllWorkRoleExemptionTaxableWorkRoleLevels(ctx context.
 	return connectwise.AllAt[cwmodel.TaxableWorkRoleLevel](ctx, s.client, e, opts)
 }
 
-// CreateWorkRoleExemptionTaxableWorkRoleLevel creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/taxCodes/{grandparentId}/workRoleExemptions/{parentId}/taxableWorkRoleLevels (postFinanceTaxCodesByGrandparentIdWorkRoleExemptionsByParentIdTaxableWorkRoleLevels).
+// CreateWorkRoleExemptionTaxableWorkRoleLevel creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/taxCodes/{grandparentId}/workRoleExemptions/{parentId}/taxableWorkRoleLevels (postFinanceTaxCodesByGrandparentIdWorkRoleExemptionsByParentIdTaxableWorkRoleLevels).
 func (s *TaxCodesService) CreateWorkRoleExemptionTaxableWorkRoleLevel(ctx context.Context, taxCodeID int, workRoleExemptionID int, body *cwmodel.TaxableWorkRoleLevel) (*cwmodel.TaxableWorkRoleLevel, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/workRoleExemptions/" + connectwise.PathID(workRoleExemptionID) + "/taxableWorkRoleLevels"}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/workRoleExemptions/" + connectwise.PathID(workRoleExemptionID) + "/taxableWorkRoleLevels", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TaxableWorkRoleLevel](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2563,9 +2563,9 @@ func (s *TaxCodesService) GetWorkRoleExemptionTaxableWorkRoleLevel(ctx context.C
 	return connectwise.GetAt[cwmodel.TaxableWorkRoleLevel](ctx, s.client, e, opts)
 }
 
-// UpdateWorkRoleExemptionTaxableWorkRoleLevel replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/taxCodes/{grandparentId}/workRoleExemptions/{parentId}/taxableWorkRoleLevels/{id} (putFinanceTaxCodesByGrandparentIdWorkRoleExemptionsByParentIdTaxableWorkRoleLevelsById).
+// UpdateWorkRoleExemptionTaxableWorkRoleLevel replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/taxCodes/{grandparentId}/workRoleExemptions/{parentId}/taxableWorkRoleLevels/{id} (putFinanceTaxCodesByGrandparentIdWorkRoleExemptionsByParentIdTaxableWorkRoleLevelsById).
 func (s *TaxCodesService) UpdateWorkRoleExemptionTaxableWorkRoleLevel(ctx context.Context, taxCodeID int, workRoleExemptionID int, taxableWorkRoleLevelID int, body *cwmodel.TaxableWorkRoleLevel) (*cwmodel.TaxableWorkRoleLevel, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/workRoleExemptions/" + connectwise.PathID(workRoleExemptionID) + "/taxableWorkRoleLevels/" + connectwise.PathID(taxableWorkRoleLevelID)}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/workRoleExemptions/" + connectwise.PathID(workRoleExemptionID) + "/taxableWorkRoleLevels/" + connectwise.PathID(taxableWorkRoleLevelID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TaxableWorkRoleLevel](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2587,9 +2587,9 @@ func (s *TaxCodesService) Get(ctx context.Context, taxCodeID int, opts *connectw
 	return connectwise.GetAt[cwmodel.TaxCode](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/taxCodes/{id} (putFinanceTaxCodesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/taxCodes/{id} (putFinanceTaxCodesById).
 func (s *TaxCodesService) Update(ctx context.Context, taxCodeID int, body *cwmodel.TaxCode) (*cwmodel.TaxCode, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID)}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TaxCode](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2653,9 +2653,9 @@ func (s *TaxCodesService) AllExpenseTypeExemptions(ctx context.Context, taxCodeI
 	return connectwise.AllAt[cwmodel.ExpenseTypeExemption](ctx, s.client, e, opts)
 }
 
-// CreateExpenseTypeExemption creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/taxCodes/{parentId}/expenseTypeExemptions (postFinanceTaxCodesByParentIdExpenseTypeExemptions).
+// CreateExpenseTypeExemption creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/taxCodes/{parentId}/expenseTypeExemptions (postFinanceTaxCodesByParentIdExpenseTypeExemptions).
 func (s *TaxCodesService) CreateExpenseTypeExemption(ctx context.Context, taxCodeID int, body *cwmodel.ExpenseTypeExemption) (*cwmodel.ExpenseTypeExemption, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/expenseTypeExemptions"}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/expenseTypeExemptions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ExpenseTypeExemption](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2671,9 +2671,9 @@ func (s *TaxCodesService) GetExpenseTypeExemption(ctx context.Context, taxCodeID
 	return connectwise.GetAt[cwmodel.ExpenseTypeExemption](ctx, s.client, e, opts)
 }
 
-// UpdateExpenseTypeExemption replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/taxCodes/{parentId}/expenseTypeExemptions/{id} (putFinanceTaxCodesByParentIdExpenseTypeExemptionsById).
+// UpdateExpenseTypeExemption replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/taxCodes/{parentId}/expenseTypeExemptions/{id} (putFinanceTaxCodesByParentIdExpenseTypeExemptionsById).
 func (s *TaxCodesService) UpdateExpenseTypeExemption(ctx context.Context, taxCodeID int, expenseTypeExemptionID int, body *cwmodel.ExpenseTypeExemption) (*cwmodel.ExpenseTypeExemption, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/expenseTypeExemptions/" + connectwise.PathID(expenseTypeExemptionID)}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/expenseTypeExemptions/" + connectwise.PathID(expenseTypeExemptionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ExpenseTypeExemption](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2701,9 +2701,9 @@ func (s *TaxCodesService) AllProductTypeExemptions(ctx context.Context, taxCodeI
 	return connectwise.AllAt[cwmodel.ProductTypeExemption](ctx, s.client, e, opts)
 }
 
-// CreateProductTypeExemption creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/taxCodes/{parentId}/productTypeExemptions (postFinanceTaxCodesByParentIdProductTypeExemptions).
+// CreateProductTypeExemption creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/taxCodes/{parentId}/productTypeExemptions (postFinanceTaxCodesByParentIdProductTypeExemptions).
 func (s *TaxCodesService) CreateProductTypeExemption(ctx context.Context, taxCodeID int, body *cwmodel.ProductTypeExemption) (*cwmodel.ProductTypeExemption, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/productTypeExemptions"}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/productTypeExemptions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ProductTypeExemption](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2719,9 +2719,9 @@ func (s *TaxCodesService) GetProductTypeExemption(ctx context.Context, taxCodeID
 	return connectwise.GetAt[cwmodel.ProductTypeExemption](ctx, s.client, e, opts)
 }
 
-// UpdateProductTypeExemption replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/taxCodes/{parentId}/productTypeExemptions/{id} (putFinanceTaxCodesByParentIdProductTypeExemptionsById).
+// UpdateProductTypeExemption replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/taxCodes/{parentId}/productTypeExemptions/{id} (putFinanceTaxCodesByParentIdProductTypeExemptionsById).
 func (s *TaxCodesService) UpdateProductTypeExemption(ctx context.Context, taxCodeID int, productTypeExemptionID int, body *cwmodel.ProductTypeExemption) (*cwmodel.ProductTypeExemption, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/productTypeExemptions/" + connectwise.PathID(productTypeExemptionID)}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/productTypeExemptions/" + connectwise.PathID(productTypeExemptionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ProductTypeExemption](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2749,9 +2749,9 @@ func (s *TaxCodesService) AllTaxCodeLevels(ctx context.Context, taxCodeID int, o
 	return connectwise.AllAt[cwmodel.TaxCodeLevel](ctx, s.client, e, opts)
 }
 
-// CreateTaxCodeLevel creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/taxCodes/{parentId}/taxCodeLevels (postFinanceTaxCodesByParentIdTaxCodeLevels).
+// CreateTaxCodeLevel creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/taxCodes/{parentId}/taxCodeLevels (postFinanceTaxCodesByParentIdTaxCodeLevels).
 func (s *TaxCodesService) CreateTaxCodeLevel(ctx context.Context, taxCodeID int, body *cwmodel.TaxCodeLevel) (*cwmodel.TaxCodeLevel, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/taxCodeLevels"}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/taxCodeLevels", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TaxCodeLevel](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2767,9 +2767,9 @@ func (s *TaxCodesService) GetTaxCodeLevel(ctx context.Context, taxCodeID int, ta
 	return connectwise.GetAt[cwmodel.TaxCodeLevel](ctx, s.client, e, opts)
 }
 
-// UpdateTaxCodeLevel replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/taxCodes/{parentId}/taxCodeLevels/{id} (putFinanceTaxCodesByParentIdTaxCodeLevelsById).
+// UpdateTaxCodeLevel replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/taxCodes/{parentId}/taxCodeLevels/{id} (putFinanceTaxCodesByParentIdTaxCodeLevelsById).
 func (s *TaxCodesService) UpdateTaxCodeLevel(ctx context.Context, taxCodeID int, taxCodeLevelID int, body *cwmodel.TaxCodeLevel) (*cwmodel.TaxCodeLevel, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/taxCodeLevels/" + connectwise.PathID(taxCodeLevelID)}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/taxCodeLevels/" + connectwise.PathID(taxCodeLevelID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TaxCodeLevel](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2797,9 +2797,9 @@ func (s *TaxCodesService) AllTaxCodeXRefs(ctx context.Context, taxCodeID int, op
 	return connectwise.AllAt[cwmodel.TaxCodeXRef](ctx, s.client, e, opts)
 }
 
-// CreateTaxCodeXRef creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/taxCodes/{parentId}/taxCodeXRefs (postFinanceTaxCodesByParentIdTaxCodeXRefs).
+// CreateTaxCodeXRef creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/taxCodes/{parentId}/taxCodeXRefs (postFinanceTaxCodesByParentIdTaxCodeXRefs).
 func (s *TaxCodesService) CreateTaxCodeXRef(ctx context.Context, taxCodeID int, body *cwmodel.TaxCodeXRef) (*cwmodel.TaxCodeXRef, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/taxCodeXRefs"}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/taxCodeXRefs", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TaxCodeXRef](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2815,9 +2815,9 @@ func (s *TaxCodesService) GetTaxCodeXRef(ctx context.Context, taxCodeID int, tax
 	return connectwise.GetAt[cwmodel.TaxCodeXRef](ctx, s.client, e, opts)
 }
 
-// UpdateTaxCodeXRef replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/taxCodes/{parentId}/taxCodeXRefs/{id} (putFinanceTaxCodesByParentIdTaxCodeXRefsById).
+// UpdateTaxCodeXRef replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/taxCodes/{parentId}/taxCodeXRefs/{id} (putFinanceTaxCodesByParentIdTaxCodeXRefsById).
 func (s *TaxCodesService) UpdateTaxCodeXRef(ctx context.Context, taxCodeID int, taxCodeXRefID int, body *cwmodel.TaxCodeXRef) (*cwmodel.TaxCodeXRef, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/taxCodeXRefs/" + connectwise.PathID(taxCodeXRefID)}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/taxCodeXRefs/" + connectwise.PathID(taxCodeXRefID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TaxCodeXRef](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2845,9 +2845,9 @@ func (s *TaxCodesService) AllWorkRoleExemptions(ctx context.Context, taxCodeID i
 	return connectwise.AllAt[cwmodel.WorkRoleExemption](ctx, s.client, e, opts)
 }
 
-// CreateWorkRoleExemption creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /finance/taxCodes/{parentId}/workRoleExemptions (postFinanceTaxCodesByParentIdWorkRoleExemptions).
+// CreateWorkRoleExemption creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /finance/taxCodes/{parentId}/workRoleExemptions (postFinanceTaxCodesByParentIdWorkRoleExemptions).
 func (s *TaxCodesService) CreateWorkRoleExemption(ctx context.Context, taxCodeID int, body *cwmodel.WorkRoleExemption) (*cwmodel.WorkRoleExemption, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/workRoleExemptions"}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/workRoleExemptions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.WorkRoleExemption](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2863,9 +2863,9 @@ func (s *TaxCodesService) GetWorkRoleExemption(ctx context.Context, taxCodeID in
 	return connectwise.GetAt[cwmodel.WorkRoleExemption](ctx, s.client, e, opts)
 }
 
-// UpdateWorkRoleExemption replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/taxCodes/{parentId}/workRoleExemptions/{id} (putFinanceTaxCodesByParentIdWorkRoleExemptionsById).
+// UpdateWorkRoleExemption replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/taxCodes/{parentId}/workRoleExemptions/{id} (putFinanceTaxCodesByParentIdWorkRoleExemptionsById).
 func (s *TaxCodesService) UpdateWorkRoleExemption(ctx context.Context, taxCodeID int, workRoleExemptionID int, body *cwmodel.WorkRoleExemption) (*cwmodel.WorkRoleExemption, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/workRoleExemptions/" + connectwise.PathID(workRoleExemptionID)}
+	e := connectwise.Endpoint{Path: "finance/taxCodes/" + connectwise.PathID(taxCodeID) + "/workRoleExemptions/" + connectwise.PathID(workRoleExemptionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.WorkRoleExemption](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2908,9 +2908,9 @@ func (s *TaxIntegrationsService) Get(ctx context.Context, taxIntegrationID int, 
 	return connectwise.GetAt[cwmodel.TaxIntegration](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /finance/taxIntegrations/{id} (putFinanceTaxIntegrationsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /finance/taxIntegrations/{id} (putFinanceTaxIntegrationsById).
 func (s *TaxIntegrationsService) Update(ctx context.Context, taxIntegrationID int, body *cwmodel.TaxIntegration) (*cwmodel.TaxIntegration, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "finance/taxIntegrations/" + connectwise.PathID(taxIntegrationID)}
+	e := connectwise.Endpoint{Path: "finance/taxIntegrations/" + connectwise.PathID(taxIntegrationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TaxIntegration](ctx, s.client, http.MethodPut, e, body)
 }
 

@@ -67,9 +67,9 @@ func (s *CampaignsService) All(ctx context.Context, opts *connectwise.ListOption
 	return connectwise.AllAt[cwmodel.Campaign](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /marketing/campaigns (postMarketingCampaigns).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /marketing/campaigns (postMarketingCampaigns).
 func (s *CampaignsService) Create(ctx context.Context, body *cwmodel.Campaign) (*cwmodel.Campaign, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/campaigns"}
+	e := connectwise.Endpoint{Path: "marketing/campaigns", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Campaign](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -91,9 +91,9 @@ func (s *CampaignsService) AllStatuses(ctx context.Context, opts *connectwise.Li
 	return connectwise.AllAt[cwmodel.CampaignStatus](ctx, s.client, e, opts)
 }
 
-// CreateStatus creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /marketing/campaigns/statuses (postMarketingCampaignsStatuses).
+// CreateStatus creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /marketing/campaigns/statuses (postMarketingCampaignsStatuses).
 func (s *CampaignsService) CreateStatus(ctx context.Context, body *cwmodel.CampaignStatus) (*cwmodel.CampaignStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/campaigns/statuses"}
+	e := connectwise.Endpoint{Path: "marketing/campaigns/statuses", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CampaignStatus](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -109,9 +109,9 @@ func (s *CampaignsService) GetStatus(ctx context.Context, statusID int, opts *co
 	return connectwise.GetAt[cwmodel.CampaignStatus](ctx, s.client, e, opts)
 }
 
-// UpdateStatus replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /marketing/campaigns/statuses/{id} (putMarketingCampaignsStatusesById).
+// UpdateStatus replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /marketing/campaigns/statuses/{id} (putMarketingCampaignsStatusesById).
 func (s *CampaignsService) UpdateStatus(ctx context.Context, statusID int, body *cwmodel.CampaignStatus) (*cwmodel.CampaignStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/campaigns/statuses/" + connectwise.PathID(statusID)}
+	e := connectwise.Endpoint{Path: "marketing/campaigns/statuses/" + connectwise.PathID(statusID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CampaignStatus](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -139,9 +139,9 @@ func (s *CampaignsService) AllSubTypes(ctx context.Context, opts *connectwise.Li
 	return connectwise.AllAt[cwmodel.CampaignSubTypeCampaignSubType](ctx, s.client, e, opts)
 }
 
-// CreateSubType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /marketing/campaigns/subTypes (postMarketingCampaignsSubTypes).
+// CreateSubType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /marketing/campaigns/subTypes (postMarketingCampaignsSubTypes).
 func (s *CampaignsService) CreateSubType(ctx context.Context, body *cwmodel.CampaignSubTypeCampaignSubType) (*cwmodel.CampaignSubTypeCampaignSubType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/campaigns/subTypes"}
+	e := connectwise.Endpoint{Path: "marketing/campaigns/subTypes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CampaignSubTypeCampaignSubType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -157,9 +157,9 @@ func (s *CampaignsService) GetSubType(ctx context.Context, subTypeID int, opts *
 	return connectwise.GetAt[cwmodel.CampaignSubTypeCampaignSubType](ctx, s.client, e, opts)
 }
 
-// UpdateSubType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /marketing/campaigns/subTypes/{id} (putMarketingCampaignsSubTypesById).
+// UpdateSubType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /marketing/campaigns/subTypes/{id} (putMarketingCampaignsSubTypesById).
 func (s *CampaignsService) UpdateSubType(ctx context.Context, subTypeID int, body *cwmodel.CampaignSubTypeCampaignSubType) (*cwmodel.CampaignSubTypeCampaignSubType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/campaigns/subTypes/" + connectwise.PathID(subTypeID)}
+	e := connectwise.Endpoint{Path: "marketing/campaigns/subTypes/" + connectwise.PathID(subTypeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CampaignSubTypeCampaignSubType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -187,9 +187,9 @@ func (s *CampaignsService) AllTypes(ctx context.Context, opts *connectwise.ListO
 	return connectwise.AllAt[cwmodel.CampaignType](ctx, s.client, e, opts)
 }
 
-// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /marketing/campaigns/types (postMarketingCampaignsTypes).
+// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /marketing/campaigns/types (postMarketingCampaignsTypes).
 func (s *CampaignsService) CreateType(ctx context.Context, body *cwmodel.CampaignType) (*cwmodel.CampaignType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/campaigns/types"}
+	e := connectwise.Endpoint{Path: "marketing/campaigns/types", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CampaignType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -223,9 +223,9 @@ func (s *CampaignsService) GetType(ctx context.Context, typeID int, opts *connec
 	return connectwise.GetAt[cwmodel.CampaignType](ctx, s.client, e, opts)
 }
 
-// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /marketing/campaigns/types/{id} (putMarketingCampaignsTypesById).
+// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /marketing/campaigns/types/{id} (putMarketingCampaignsTypesById).
 func (s *CampaignsService) UpdateType(ctx context.Context, typeID int, body *cwmodel.CampaignType) (*cwmodel.CampaignType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/campaigns/types/" + connectwise.PathID(typeID)}
+	e := connectwise.Endpoint{Path: "marketing/campaigns/types/" + connectwise.PathID(typeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CampaignType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -277,9 +277,9 @@ func (s *CampaignsService) Get(ctx context.Context, campaignID int, opts *connec
 	return connectwise.GetAt[cwmodel.Campaign](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /marketing/campaigns/{id} (putMarketingCampaignsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /marketing/campaigns/{id} (putMarketingCampaignsById).
 func (s *CampaignsService) Update(ctx context.Context, campaignID int, body *cwmodel.Campaign) (*cwmodel.Campaign, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID)}
+	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Campaign](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -343,9 +343,9 @@ func (s *CampaignsService) AllAudits(ctx context.Context, campaignID int, opts *
 	return connectwise.AllAt[cwmodel.CampaignAudit](ctx, s.client, e, opts)
 }
 
-// CreateAudit creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /marketing/campaigns/{parentId}/audits (postMarketingCampaignsByParentIdAudits).
+// CreateAudit creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /marketing/campaigns/{parentId}/audits (postMarketingCampaignsByParentIdAudits).
 func (s *CampaignsService) CreateAudit(ctx context.Context, campaignID int, body *cwmodel.CampaignAudit) (*cwmodel.CampaignAudit, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID) + "/audits"}
+	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID) + "/audits", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CampaignAudit](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -361,9 +361,9 @@ func (s *CampaignsService) GetAudit(ctx context.Context, campaignID int, auditID
 	return connectwise.GetAt[cwmodel.CampaignAudit](ctx, s.client, e, opts)
 }
 
-// UpdateAudit replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /marketing/campaigns/{parentId}/audits/{id} (putMarketingCampaignsByParentIdAuditsById).
+// UpdateAudit replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /marketing/campaigns/{parentId}/audits/{id} (putMarketingCampaignsByParentIdAuditsById).
 func (s *CampaignsService) UpdateAudit(ctx context.Context, campaignID int, auditID int, body *cwmodel.CampaignAudit) (*cwmodel.CampaignAudit, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID) + "/audits/" + connectwise.PathID(auditID)}
+	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID) + "/audits/" + connectwise.PathID(auditID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CampaignAudit](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -391,9 +391,9 @@ func (s *CampaignsService) AllEmailsOpened(ctx context.Context, campaignID int, 
 	return connectwise.AllAt[cwmodel.EmailOpened](ctx, s.client, e, opts)
 }
 
-// CreateEmailsOpened creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /marketing/campaigns/{parentId}/emailsOpened (postMarketingCampaignsByParentIdEmailsOpened).
+// CreateEmailsOpened creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /marketing/campaigns/{parentId}/emailsOpened (postMarketingCampaignsByParentIdEmailsOpened).
 func (s *CampaignsService) CreateEmailsOpened(ctx context.Context, campaignID int, body *cwmodel.EmailOpened) (*cwmodel.EmailOpened, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID) + "/emailsOpened"}
+	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID) + "/emailsOpened", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.EmailOpened](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -409,9 +409,9 @@ func (s *CampaignsService) GetEmailsOpened(ctx context.Context, campaignID int, 
 	return connectwise.GetAt[cwmodel.EmailOpened](ctx, s.client, e, opts)
 }
 
-// UpdateEmailsOpened replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /marketing/campaigns/{parentId}/emailsOpened/{id} (putMarketingCampaignsByParentIdEmailsOpenedById).
+// UpdateEmailsOpened replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /marketing/campaigns/{parentId}/emailsOpened/{id} (putMarketingCampaignsByParentIdEmailsOpenedById).
 func (s *CampaignsService) UpdateEmailsOpened(ctx context.Context, campaignID int, emailsOpenedID int, body *cwmodel.EmailOpened) (*cwmodel.EmailOpened, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID) + "/emailsOpened/" + connectwise.PathID(emailsOpenedID)}
+	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID) + "/emailsOpened/" + connectwise.PathID(emailsOpenedID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.EmailOpened](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -439,9 +439,9 @@ func (s *CampaignsService) AllFormsSubmitted(ctx context.Context, campaignID int
 	return connectwise.AllAt[cwmodel.FormSubmitted](ctx, s.client, e, opts)
 }
 
-// CreateFormsSubmitted creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /marketing/campaigns/{parentId}/formsSubmitted (postMarketingCampaignsByParentIdFormsSubmitted).
+// CreateFormsSubmitted creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /marketing/campaigns/{parentId}/formsSubmitted (postMarketingCampaignsByParentIdFormsSubmitted).
 func (s *CampaignsService) CreateFormsSubmitted(ctx context.Context, campaignID int, body *cwmodel.FormSubmitted) (*cwmodel.FormSubmitted, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID) + "/formsSubmitted"}
+	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID) + "/formsSubmitted", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.FormSubmitted](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -457,9 +457,9 @@ func (s *CampaignsService) GetFormsSubmitted(ctx context.Context, campaignID int
 	return connectwise.GetAt[cwmodel.FormSubmitted](ctx, s.client, e, opts)
 }
 
-// UpdateFormsSubmitted replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /marketing/campaigns/{parentId}/formsSubmitted/{id} (putMarketingCampaignsByParentIdFormsSubmittedById).
+// UpdateFormsSubmitted replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /marketing/campaigns/{parentId}/formsSubmitted/{id} (putMarketingCampaignsByParentIdFormsSubmittedById).
 func (s *CampaignsService) UpdateFormsSubmitted(ctx context.Context, campaignID int, formsSubmittedID int, body *cwmodel.FormSubmitted) (*cwmodel.FormSubmitted, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID) + "/formsSubmitted/" + connectwise.PathID(formsSubmittedID)}
+	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID) + "/formsSubmitted/" + connectwise.PathID(formsSubmittedID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.FormSubmitted](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -487,9 +487,9 @@ func (s *CampaignsService) AllLinksClicked(ctx context.Context, campaignID int, 
 	return connectwise.AllAt[cwmodel.LinkClicked](ctx, s.client, e, opts)
 }
 
-// CreateLinksClicked creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /marketing/campaigns/{parentId}/linksClicked (postMarketingCampaignsByParentIdLinksClicked).
+// CreateLinksClicked creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /marketing/campaigns/{parentId}/linksClicked (postMarketingCampaignsByParentIdLinksClicked).
 func (s *CampaignsService) CreateLinksClicked(ctx context.Context, campaignID int, body *cwmodel.LinkClicked) (*cwmodel.LinkClicked, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID) + "/linksClicked"}
+	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID) + "/linksClicked", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.LinkClicked](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -505,9 +505,9 @@ func (s *CampaignsService) GetLinksClicked(ctx context.Context, campaignID int, 
 	return connectwise.GetAt[cwmodel.LinkClicked](ctx, s.client, e, opts)
 }
 
-// UpdateLinksClicked replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /marketing/campaigns/{parentId}/linksClicked/{id} (putMarketingCampaignsByParentIdLinksClickedById).
+// UpdateLinksClicked replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /marketing/campaigns/{parentId}/linksClicked/{id} (putMarketingCampaignsByParentIdLinksClickedById).
 func (s *CampaignsService) UpdateLinksClicked(ctx context.Context, campaignID int, linksClickedID int, body *cwmodel.LinkClicked) (*cwmodel.LinkClicked, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID) + "/linksClicked/" + connectwise.PathID(linksClickedID)}
+	e := connectwise.Endpoint{Path: "marketing/campaigns/" + connectwise.PathID(campaignID) + "/linksClicked/" + connectwise.PathID(linksClickedID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.LinkClicked](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -538,9 +538,9 @@ func (s *GroupsService) All(ctx context.Context, opts *connectwise.ListOptions) 
 	return connectwise.AllAt[cwmodel.Group](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /marketing/groups (postMarketingGroups).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /marketing/groups (postMarketingGroups).
 func (s *GroupsService) Create(ctx context.Context, body *cwmodel.Group) (*cwmodel.Group, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/groups"}
+	e := connectwise.Endpoint{Path: "marketing/groups", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Group](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -556,9 +556,9 @@ func (s *GroupsService) Get(ctx context.Context, groupID int, opts *connectwise.
 	return connectwise.GetAt[cwmodel.Group](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /marketing/groups/{id} (putMarketingGroupsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /marketing/groups/{id} (putMarketingGroupsById).
 func (s *GroupsService) Update(ctx context.Context, groupID int, body *cwmodel.Group) (*cwmodel.Group, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/groups/" + connectwise.PathID(groupID)}
+	e := connectwise.Endpoint{Path: "marketing/groups/" + connectwise.PathID(groupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Group](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -610,9 +610,9 @@ func (s *GroupsService) AllCompanies(ctx context.Context, groupID int, opts *con
 	return connectwise.AllAt[cwmodel.MarketingCompany](ctx, s.client, e, opts)
 }
 
-// CreateCompany creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /marketing/groups/{parentId}/companies (postMarketingGroupsByParentIdCompanies).
+// CreateCompany creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /marketing/groups/{parentId}/companies (postMarketingGroupsByParentIdCompanies).
 func (s *GroupsService) CreateCompany(ctx context.Context, groupID int, body *cwmodel.MarketingCompany) (*cwmodel.MarketingCompany, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/groups/" + connectwise.PathID(groupID) + "/companies"}
+	e := connectwise.Endpoint{Path: "marketing/groups/" + connectwise.PathID(groupID) + "/companies", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.MarketingCompany](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -628,9 +628,9 @@ func (s *GroupsService) GetCompany(ctx context.Context, groupID int, companyID i
 	return connectwise.GetAt[cwmodel.MarketingCompany](ctx, s.client, e, opts)
 }
 
-// UpdateCompany replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /marketing/groups/{parentId}/companies/{id} (putMarketingGroupsByParentIdCompaniesById).
+// UpdateCompany replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /marketing/groups/{parentId}/companies/{id} (putMarketingGroupsByParentIdCompaniesById).
 func (s *GroupsService) UpdateCompany(ctx context.Context, groupID int, companyID int, body *cwmodel.MarketingCompany) (*cwmodel.MarketingCompany, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/groups/" + connectwise.PathID(groupID) + "/companies/" + connectwise.PathID(companyID)}
+	e := connectwise.Endpoint{Path: "marketing/groups/" + connectwise.PathID(groupID) + "/companies/" + connectwise.PathID(companyID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.MarketingCompany](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -658,9 +658,9 @@ func (s *GroupsService) AllContacts(ctx context.Context, groupID int, opts *conn
 	return connectwise.AllAt[cwmodel.MarketingContact](ctx, s.client, e, opts)
 }
 
-// CreateContact creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /marketing/groups/{parentId}/contacts (postMarketingGroupsByParentIdContacts).
+// CreateContact creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /marketing/groups/{parentId}/contacts (postMarketingGroupsByParentIdContacts).
 func (s *GroupsService) CreateContact(ctx context.Context, groupID int, body *cwmodel.MarketingContact) (*cwmodel.MarketingContact, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/groups/" + connectwise.PathID(groupID) + "/contacts"}
+	e := connectwise.Endpoint{Path: "marketing/groups/" + connectwise.PathID(groupID) + "/contacts", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.MarketingContact](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -676,9 +676,9 @@ func (s *GroupsService) GetContact(ctx context.Context, groupID int, contactID i
 	return connectwise.GetAt[cwmodel.MarketingContact](ctx, s.client, e, opts)
 }
 
-// UpdateContact replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /marketing/groups/{parentId}/contacts/{id} (putMarketingGroupsByParentIdContactsById).
+// UpdateContact replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /marketing/groups/{parentId}/contacts/{id} (putMarketingGroupsByParentIdContactsById).
 func (s *GroupsService) UpdateContact(ctx context.Context, groupID int, contactID int, body *cwmodel.MarketingContact) (*cwmodel.MarketingContact, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "marketing/groups/" + connectwise.PathID(groupID) + "/contacts/" + connectwise.PathID(contactID)}
+	e := connectwise.Endpoint{Path: "marketing/groups/" + connectwise.PathID(groupID) + "/contacts/" + connectwise.PathID(contactID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.MarketingContact](ctx, s.client, http.MethodPut, e, body)
 }
 

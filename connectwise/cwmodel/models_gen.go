@@ -62,14 +62,14 @@ type AccountingPackageSetup struct {
 type Activity struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 100 characters.
-	Name    *string                `json:"name,omitempty"`
+	Name    *string                `json:"name,omitempty" cw:"required,max=100"`
 	Type    *ActivityTypeReference `json:"type,omitempty"`
 	Company *CompanyReference      `json:"company,omitempty"`
 	Contact *ContactReference      `json:"contact,omitempty"`
 	// PhoneNumber has at most 30 characters.
-	PhoneNumber *string `json:"phoneNumber,omitempty"`
+	PhoneNumber *string `json:"phoneNumber,omitempty" cw:"max=30"`
 	// Email has at most 250 characters.
-	Email          *string                   `json:"email,omitempty"`
+	Email          *string                   `json:"email,omitempty" cw:"max=250"`
 	Status         *ActivityStatusReference  `json:"status,omitempty"`
 	Opportunity    *OpportunityReference     `json:"opportunity,omitempty"`
 	Ticket         *TicketReference          `json:"ticket,omitempty"`
@@ -103,7 +103,7 @@ type ActivityReference struct {
 type ActivityStatus struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name              *string    `json:"name,omitempty"`
+	Name              *string    `json:"name,omitempty" cw:"required,max=30"`
 	DefaultFlag       *bool      `json:"defaultFlag,omitempty"`
 	InactiveFlag      *bool      `json:"inactiveFlag,omitempty"`
 	SpawnFollowupFlag *bool      `json:"spawnFollowupFlag,omitempty"`
@@ -135,7 +135,7 @@ type ActivityStatusReference struct {
 type ActivityStopwatch struct {
 	Info RecordInfo `json:"_info,omitzero"`
 	// ActivityID is required.
-	ActivityID         *int32                           `json:"activityId,omitempty"`
+	ActivityID         *int32                           `json:"activityId,omitempty" cw:"required"`
 	ActivityMobileGUID *string                          `json:"activityMobileGuid,omitempty"`
 	Agreement          *AgreementReference              `json:"agreement,omitempty"`
 	BillableOption     *ActivityStopwatchBillableOption `json:"billableOption,omitempty"`
@@ -148,10 +148,10 @@ type ActivityStopwatch struct {
 	Member             *MemberReference                 `json:"member,omitempty"`
 	MobileGUID         *string                          `json:"mobileGuid,omitempty"`
 	// Notes has at most 4000 characters.
-	Notes     *string    `json:"notes,omitempty"`
+	Notes     *string    `json:"notes,omitempty" cw:"max=4000"`
 	StartTime *time.Time `json:"startTime,omitempty"`
 	// Status is required.
-	Status         *ActivityStopwatchStatus `json:"status,omitempty"`
+	Status         *ActivityStopwatchStatus `json:"status,omitempty" cw:"required"`
 	TotalPauseTime *int32                   `json:"totalPauseTime,omitempty"`
 	WorkRole       *WorkRoleReference       `json:"workRole,omitempty"`
 	WorkType       *WorkTypeReference       `json:"workType,omitempty"`
@@ -162,7 +162,7 @@ type ActivityStopwatch struct {
 type ActivityType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name         *string    `json:"name,omitempty"`
+	Name         *string    `json:"name,omitempty" cw:"required,max=50"`
 	Points       *int32     `json:"points,omitempty"`
 	DefaultFlag  *bool      `json:"defaultFlag,omitempty"`
 	InactiveFlag *bool      `json:"inactiveFlag,omitempty"`
@@ -190,14 +190,14 @@ type Addition struct {
 	UnitPrice    *float64         `json:"unitPrice,omitempty"`
 	UnitCost     *float64         `json:"unitCost,omitempty"`
 	// BillCustomer is required.
-	BillCustomer  *AdditionBillCustomer `json:"billCustomer,omitempty"`
+	BillCustomer  *AdditionBillCustomer `json:"billCustomer,omitempty" cw:"required"`
 	EffectiveDate *time.Time            `json:"effectiveDate,omitempty"`
 	CancelledDate *time.Time            `json:"cancelledDate,omitempty"`
 	TaxableFlag   *bool                 `json:"taxableFlag,omitempty"`
 	// SerialNumber has at most 50 characters.
-	SerialNumber *string `json:"serialNumber,omitempty"`
+	SerialNumber *string `json:"serialNumber,omitempty" cw:"max=50"`
 	// InvoiceDescription has at most 6000 characters.
-	InvoiceDescription       *string                   `json:"invoiceDescription,omitempty"`
+	InvoiceDescription       *string                   `json:"invoiceDescription,omitempty" cw:"max=6000"`
 	PurchaseItemFlag         *bool                     `json:"purchaseItemFlag,omitempty"`
 	SpecialOrderFlag         *bool                     `json:"specialOrderFlag,omitempty"`
 	AgreementID              *int32                    `json:"agreementId,omitempty"`
@@ -225,9 +225,9 @@ type Addition struct {
 type AddressFormat struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=50"`
 	// Format is required; has at most 250 characters.
-	Format             *string    `json:"format,omitempty"`
+	Format             *string    `json:"format,omitempty" cw:"required,max=250"`
 	DefaultFlag        *bool      `json:"defaultFlag,omitempty"`
 	CountryIDs         []int      `json:"countryIds,omitzero"`
 	AddAllCountries    *bool      `json:"addAllCountries,omitempty"`
@@ -258,15 +258,15 @@ type AdjustmentDetail struct {
 	ID          *int32                `json:"id,omitempty"`
 	CatalogItem *CatalogItemReference `json:"catalogItem,omitempty"`
 	// Description has at most 50 characters.
-	Description    *string                `json:"description,omitempty"`
+	Description    *string                `json:"description,omitempty" cw:"max=50"`
 	QuantityOnHand *float64               `json:"quantityOnHand,omitempty"`
 	UnitCost       *float64               `json:"unitCost,omitempty"`
 	Warehouse      *WarehouseReference    `json:"warehouse,omitempty"`
 	WarehouseBin   *WarehouseBinReference `json:"warehouseBin,omitempty"`
 	// QuantityAdjusted is required.
-	QuantityAdjusted *int32 `json:"quantityAdjusted,omitempty"`
+	QuantityAdjusted *int32 `json:"quantityAdjusted,omitempty" cw:"required"`
 	// SerialNumber has at most 1000 characters.
-	SerialNumber *string              `json:"serialNumber,omitempty"`
+	SerialNumber *string              `json:"serialNumber,omitempty" cw:"max=1000"`
 	Adjustment   *AdjustmentReference `json:"adjustment,omitempty"`
 	Info         RecordInfo           `json:"_info,omitzero"`
 }
@@ -292,9 +292,9 @@ type AdjustmentReference struct {
 type AdjustmentType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Identifier is required; has at most 50 characters.
-	Identifier *string `json:"identifier,omitempty"`
+	Identifier *string `json:"identifier,omitempty" cw:"required,max=50"`
 	// Name has at most 100 characters.
-	Name           *string    `json:"name,omitempty"`
+	Name           *string    `json:"name,omitempty" cw:"max=100"`
 	AuditTrailFlag *bool      `json:"auditTrailFlag,omitempty"`
 	DateCreated    *time.Time `json:"dateCreated,omitempty"`
 	CreatedBy      *string    `json:"createdBy,omitempty"`
@@ -322,7 +322,7 @@ type AdjustmentTypeReference struct {
 type Agreement struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 100 characters.
-	Name               *string                 `json:"name,omitempty"`
+	Name               *string                 `json:"name,omitempty" cw:"required,max=100"`
 	Type               *AgreementTypeReference `json:"type,omitempty"`
 	Company            *CompanyReference       `json:"company,omitempty"`
 	Contact            *ContactReference       `json:"contact,omitempty"`
@@ -331,7 +331,7 @@ type Agreement struct {
 	SubContractContact *ContactReference       `json:"subContractContact,omitempty"`
 	ParentAgreement    *AgreementReference     `json:"parentAgreement,omitempty"`
 	// CustomerPO has at most 50 characters.
-	CustomerPO             *string                    `json:"customerPO,omitempty"`
+	CustomerPO             *string                    `json:"customerPO,omitempty" cw:"max=50"`
 	Location               *SystemLocationReference   `json:"location,omitempty"`
 	Department             *SystemDepartmentReference `json:"department,omitempty"`
 	RestrictLocationFlag   *bool                      `json:"restrictLocationFlag,omitempty"`
@@ -343,10 +343,10 @@ type Agreement struct {
 	CancelledFlag          *bool                      `json:"cancelledFlag,omitempty"`
 	DateCancelled          *time.Time                 `json:"dateCancelled,omitempty"`
 	// ReasonCancelled has at most 100 characters.
-	ReasonCancelled *string       `json:"reasonCancelled,omitempty"`
+	ReasonCancelled *string       `json:"reasonCancelled,omitempty" cw:"max=100"`
 	Sla             *SLAReference `json:"sla,omitempty"`
 	// WorkOrder has at most 20 characters.
-	WorkOrder                *string                    `json:"workOrder,omitempty"`
+	WorkOrder                *string                    `json:"workOrder,omitempty" cw:"max=20"`
 	InternalNotes            *string                    `json:"internalNotes,omitempty"`
 	ApplicationUnits         *AgreementApplicationUnits `json:"applicationUnits,omitempty"`
 	ApplicationLimit         *float64                   `json:"applicationLimit,omitempty"`
@@ -364,7 +364,7 @@ type Agreement struct {
 	ExpireWhenZero           *bool                      `json:"expireWhenZero,omitempty"`
 	ChargeToFirm             *bool                      `json:"chargeToFirm,omitempty"`
 	// EmployeeCompRate is required on updates.
-	EmployeeCompRate      *AgreementEmployeeCompRate      `json:"employeeCompRate,omitempty"`
+	EmployeeCompRate      *AgreementEmployeeCompRate      `json:"employeeCompRate,omitempty" cw:"update"`
 	EmployeeCompNotExceed *AgreementEmployeeCompNotExceed `json:"employeeCompNotExceed,omitempty"`
 	CompHourlyRate        *float64                        `json:"compHourlyRate,omitempty"`
 	CompLimitAmount       *float64                        `json:"compLimitAmount,omitempty"`
@@ -372,7 +372,7 @@ type Agreement struct {
 	BillOneTimeFlag       *bool                           `json:"billOneTimeFlag,omitempty"`
 	BillingTerms          *BillingTermsReference          `json:"billingTerms,omitempty"`
 	// InvoicingCycle is required on updates.
-	InvoicingCycle      *AgreementInvoicingCycle  `json:"invoicingCycle,omitempty"`
+	InvoicingCycle      *AgreementInvoicingCycle  `json:"invoicingCycle,omitempty" cw:"update"`
 	BillToCompany       *CompanyReference         `json:"billToCompany,omitempty"`
 	BillToContact       *ContactReference         `json:"billToContact,omitempty"`
 	BillToSite          *SiteReference            `json:"billToSite,omitempty"`
@@ -391,11 +391,11 @@ type Agreement struct {
 	ProjectType         *ProjectTypeReference     `json:"projectType,omitempty"`
 	InvoiceTemplate     *InvoiceTemplateReference `json:"invoiceTemplate,omitempty"`
 	// BillTime is required on updates.
-	BillTime *AgreementBillTime `json:"billTime,omitempty"`
+	BillTime *AgreementBillTime `json:"billTime,omitempty" cw:"update"`
 	// BillExpenses is required on updates.
-	BillExpenses *AgreementBillExpenses `json:"billExpenses,omitempty"`
+	BillExpenses *AgreementBillExpenses `json:"billExpenses,omitempty" cw:"update"`
 	// BillProducts is required on updates.
-	BillProducts           *AgreementBillProducts    `json:"billProducts,omitempty"`
+	BillProducts           *AgreementBillProducts    `json:"billProducts,omitempty" cw:"update"`
 	BillableTimeInvoice    *bool                     `json:"billableTimeInvoice,omitempty"`
 	BillableExpenseInvoice *bool                     `json:"billableExpenseInvoice,omitempty"`
 	BillableProductInvoice *bool                     `json:"billableProductInvoice,omitempty"`
@@ -415,7 +415,7 @@ type AgreementAdjustment struct {
 	ID     *int32   `json:"id,omitempty"`
 	Amount *float64 `json:"amount,omitempty"`
 	// Description has at most 1000 characters.
-	Description   *string      `json:"description,omitempty"`
+	Description   *string      `json:"description,omitempty" cw:"max=1000"`
 	EffectiveDate *time.Time   `json:"effectiveDate,omitempty"`
 	AgreementID   *int32       `json:"agreementId,omitempty"`
 	Info          RecordInfo   `json:"_info,omitzero"`
@@ -427,9 +427,9 @@ type AgreementAdjustment struct {
 type AgreementBatchSetup struct {
 	ID *int32 `json:"id,omitempty"`
 	// NextRunDate is required.
-	NextRunDate *time.Time `json:"nextRunDate,omitempty"`
+	NextRunDate *time.Time `json:"nextRunDate,omitempty" cw:"required"`
 	// DaysInAdvance is required.
-	DaysInAdvance *int32     `json:"daysInAdvance,omitempty"`
+	DaysInAdvance *int32     `json:"daysInAdvance,omitempty" cw:"required"`
 	Info          RecordInfo `json:"_info,omitzero"`
 }
 
@@ -479,13 +479,13 @@ type AgreementSite struct {
 type AgreementType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name               *string                          `json:"name,omitempty"`
+	Name               *string                          `json:"name,omitempty" cw:"required,max=50"`
 	PrefixSuffixOption *AgreementTypePrefixSuffixOption `json:"prefixSuffixOption,omitempty"`
 	DefaultFlag        *bool                            `json:"defaultFlag,omitempty"`
 	InactiveFlag       *bool                            `json:"inactiveFlag,omitempty"`
 	PrePaymentFlag     *bool                            `json:"prePaymentFlag,omitempty"`
 	// InvoicePreSuffix has at most 5 characters.
-	InvoicePreSuffix          *string                        `json:"invoicePreSuffix,omitempty"`
+	InvoicePreSuffix          *string                        `json:"invoicePreSuffix,omitempty" cw:"max=5"`
 	Location                  *SystemLocationReference       `json:"location,omitempty"`
 	Department                *SystemDepartmentReference     `json:"department,omitempty"`
 	RestrictLocationFlag      *bool                          `json:"restrictLocationFlag,omitempty"`
@@ -507,21 +507,21 @@ type AgreementType struct {
 	ExpireWhenZero            *bool                          `json:"expireWhenZero,omitempty"`
 	ChargeToFirmFlag          *bool                          `json:"chargeToFirmFlag,omitempty"`
 	// EmployeeCompRate is required.
-	EmployeeCompRate *AgreementTypeEmployeeCompRate `json:"employeeCompRate,omitempty"`
+	EmployeeCompRate *AgreementTypeEmployeeCompRate `json:"employeeCompRate,omitempty" cw:"required"`
 	// EmployeeCompNotExceed is required.
-	EmployeeCompNotExceed *AgreementTypeEmployeeCompNotExceed `json:"employeeCompNotExceed,omitempty"`
+	EmployeeCompNotExceed *AgreementTypeEmployeeCompNotExceed `json:"employeeCompNotExceed,omitempty" cw:"required"`
 	CompHourlyRate        *float64                            `json:"compHourlyRate,omitempty"`
 	CompLimitAmount       *float64                            `json:"compLimitAmount,omitempty"`
 	BillingCycle          *BillingCycleReference              `json:"billingCycle,omitempty"`
 	BillOneTimeFlag       *bool                               `json:"billOneTimeFlag,omitempty"`
 	BillingTerms          *BillingTermsReference              `json:"billingTerms,omitempty"`
 	// InvoicingCycle is required.
-	InvoicingCycle          *AgreementTypeInvoicingCycle `json:"invoicingCycle,omitempty"`
+	InvoicingCycle          *AgreementTypeInvoicingCycle `json:"invoicingCycle,omitempty" cw:"required"`
 	BillAmount              *float64                     `json:"billAmount,omitempty"`
 	TaxableFlag             *bool                        `json:"taxableFlag,omitempty"`
 	RestrictDownPaymentFlag *bool                        `json:"restrictDownPaymentFlag,omitempty"`
 	// InvoiceDescription has at most 4000 characters.
-	InvoiceDescription *string                   `json:"invoiceDescription,omitempty"`
+	InvoiceDescription *string                   `json:"invoiceDescription,omitempty" cw:"max=4000"`
 	TopCommentFlag     *bool                     `json:"topCommentFlag,omitempty"`
 	BottomCommentFlag  *bool                     `json:"bottomCommentFlag,omitempty"`
 	WorkRole           *WorkRoleReference        `json:"workRole,omitempty"`
@@ -529,11 +529,11 @@ type AgreementType struct {
 	ProjectType        *ProjectTypeReference     `json:"projectType,omitempty"`
 	InvoiceTemplate    *InvoiceTemplateReference `json:"invoiceTemplate,omitempty"`
 	// BillTime is required.
-	BillTime *AgreementTypeBillTime `json:"billTime,omitempty"`
+	BillTime *AgreementTypeBillTime `json:"billTime,omitempty" cw:"required"`
 	// BillExpenses is required.
-	BillExpenses *AgreementTypeBillExpenses `json:"billExpenses,omitempty"`
+	BillExpenses *AgreementTypeBillExpenses `json:"billExpenses,omitempty" cw:"required"`
 	// BillProducts is required.
-	BillProducts                *AgreementTypeBillProducts `json:"billProducts,omitempty"`
+	BillProducts                *AgreementTypeBillProducts `json:"billProducts,omitempty" cw:"required"`
 	BillableTimeInvoiceFlag     *bool                      `json:"billableTimeInvoiceFlag,omitempty"`
 	BillableExpenseInvoiceFlag  *bool                      `json:"billableExpenseInvoiceFlag,omitempty"`
 	BillableProductInvoiceFlag  *bool                      `json:"billableProductInvoiceFlag,omitempty"`
@@ -546,7 +546,7 @@ type AgreementType struct {
 	AddAllWorkTypeExclusions    *bool                      `json:"addAllWorkTypeExclusions,omitempty"`
 	RemoveAllWorkTypeExclusions *bool                      `json:"removeAllWorkTypeExclusions,omitempty"`
 	// IntegrationXRef has at most 50 characters.
-	IntegrationXRef *string                 `json:"integrationXRef,omitempty"`
+	IntegrationXRef *string                 `json:"integrationXRef,omitempty" cw:"max=50"`
 	ProrateFlag     *bool                   `json:"prorateFlag,omitempty"`
 	EmailTemplate   *EmailTemplateReference `json:"emailTemplate,omitempty"`
 	AutoInvoiceFlag *bool                   `json:"autoInvoiceFlag,omitempty"`
@@ -559,7 +559,7 @@ type AgreementTypeBoardDefault struct {
 	ID   *int32                  `json:"id,omitempty"`
 	Type *AgreementTypeReference `json:"type,omitempty"`
 	// Location is required.
-	Location    *SystemLocationReference   `json:"location,omitempty"`
+	Location    *SystemLocationReference   `json:"location,omitempty" cw:"required"`
 	Department  *SystemDepartmentReference `json:"department,omitempty"`
 	Board       *BoardReference            `json:"board,omitempty"`
 	ServiceType *ServiceTypeReference      `json:"serviceType,omitempty"`
@@ -595,7 +595,7 @@ type AgreementTypeWorkRole struct {
 	EndingDate    *time.Time              `json:"endingDate,omitempty"`
 	Rate          *float64                `json:"rate,omitempty"`
 	// RateType is required.
-	RateType *AgreementTypeWorkRoleRateType `json:"rateType,omitempty"`
+	RateType *AgreementTypeWorkRoleRateType `json:"rateType,omitempty" cw:"required"`
 	LimitTo  *float64                       `json:"limitTo,omitempty"`
 	Info     RecordInfo                     `json:"_info,omitzero"`
 }
@@ -628,15 +628,15 @@ type AgreementTypeWorkType struct {
 	EndingDate    *time.Time              `json:"endingDate,omitempty"`
 	Rate          *float64                `json:"rate,omitempty"`
 	// RateType is required.
-	RateType *AgreementTypeWorkTypeRateType `json:"rateType,omitempty"`
+	RateType *AgreementTypeWorkTypeRateType `json:"rateType,omitempty" cw:"required"`
 	// BillTime is required.
-	BillTime       *AgreementTypeWorkTypeBillTime `json:"billTime,omitempty"`
+	BillTime       *AgreementTypeWorkTypeBillTime `json:"billTime,omitempty" cw:"required"`
 	HoursMin       *float64                       `json:"hoursMin,omitempty"`
 	HoursMax       *float64                       `json:"hoursMax,omitempty"`
 	RoundBillHours *float64                       `json:"roundBillHours,omitempty"`
 	OverageRate    *float64                       `json:"overageRate,omitempty"`
 	// OverageRateType is required.
-	OverageRateType *AgreementTypeWorkTypeOverageRateType `json:"overageRateType,omitempty"`
+	OverageRateType *AgreementTypeWorkTypeOverageRateType `json:"overageRateType,omitempty" cw:"required"`
 	LimitTo         *float64                              `json:"limitTo,omitempty"`
 	Info            RecordInfo                            `json:"_info,omitzero"`
 }
@@ -657,7 +657,7 @@ type AgreementWorkRole struct {
 	WorkRole   *WorkRoleReference `json:"workRole,omitempty"`
 	LocationID *int32             `json:"locationId,omitempty"`
 	// RateType is required.
-	RateType      *AgreementWorkRoleRateType `json:"rateType,omitempty"`
+	RateType      *AgreementWorkRoleRateType `json:"rateType,omitempty" cw:"required"`
 	Rate          *float64                   `json:"rate,omitempty"`
 	LimitTo       *float64                   `json:"limitTo,omitempty"`
 	EffectiveDate *time.Time                 `json:"effectiveDate,omitempty"`
@@ -682,9 +682,9 @@ type AgreementWorkType struct {
 	WorkType   *WorkTypeReference `json:"workType,omitempty"`
 	LocationID *int32             `json:"locationId,omitempty"`
 	// RateType is required.
-	RateType *AgreementWorkTypeRateType `json:"rateType,omitempty"`
+	RateType *AgreementWorkTypeRateType `json:"rateType,omitempty" cw:"required"`
 	// BillTime is required.
-	BillTime        *AgreementWorkTypeBillTime        `json:"billTime,omitempty"`
+	BillTime        *AgreementWorkTypeBillTime        `json:"billTime,omitempty" cw:"required"`
 	Rate            *float64                          `json:"rate,omitempty"`
 	HoursMax        *float64                          `json:"hoursMax,omitempty"`
 	HoursMin        *float64                          `json:"hoursMin,omitempty"`
@@ -714,7 +714,7 @@ type AgreementWorkTypeExclusion struct {
 type AllowedFileType struct {
 	ID *int32 `json:"id,omitempty"`
 	// FileType is required.
-	FileType  *string    `json:"fileType,omitempty"`
+	FileType  *string    `json:"fileType,omitempty" cw:"required"`
 	SizeLimit *int32     `json:"sizeLimit,omitempty"`
 	Info      RecordInfo `json:"_info,omitzero"`
 }
@@ -724,9 +724,9 @@ type AllowedFileType struct {
 type AllowedOrigin struct {
 	ID *int32 `json:"id,omitempty"`
 	// Origin is required; has at most 2000 characters.
-	Origin *string `json:"origin,omitempty"`
+	Origin *string `json:"origin,omitempty" cw:"required,max=2000"`
 	// Description is required; has at most 2000 characters.
-	Description   *string    `json:"description,omitempty"`
+	Description   *string    `json:"description,omitempty" cw:"required,max=2000"`
 	LastUpdateUtc *time.Time `json:"lastUpdateUtc,omitempty"`
 	UpdatedBy     *string    `json:"updatedBy,omitempty"`
 	Info          RecordInfo `json:"_info,omitzero"`
@@ -737,11 +737,11 @@ type AllowedOrigin struct {
 type APIMember struct {
 	ID *int32 `json:"id,omitempty"`
 	// Identifier is required; has at most 15 characters.
-	Identifier *string `json:"identifier,omitempty"`
+	Identifier *string `json:"identifier,omitempty" cw:"required,max=15"`
 	// Name has at most 30 characters; is required on updates.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"update,max=30"`
 	// EmailAddress has at most 250 characters.
-	EmailAddress            *string                    `json:"emailAddress,omitempty"`
+	EmailAddress            *string                    `json:"emailAddress,omitempty" cw:"max=250"`
 	InactiveFlag            *bool                      `json:"inactiveFlag,omitempty"`
 	InactiveDate            *time.Time                 `json:"inactiveDate,omitempty"`
 	TimeZone                *TimeZoneSetupReference    `json:"timeZone,omitempty"`
@@ -799,9 +799,9 @@ type AuditTrailEntryGetRequest struct {
 type AuthAnvil struct {
 	ID *int32 `json:"id,omitempty"`
 	// ServerLocationURL is required.
-	ServerLocationURL *string `json:"serverLocationUrl,omitempty"`
+	ServerLocationURL *string `json:"serverLocationUrl,omitempty" cw:"required"`
 	// SiteID is required.
-	SiteID *int32     `json:"siteId,omitempty"`
+	SiteID *int32     `json:"siteId,omitempty" cw:"required"`
 	Info   RecordInfo `json:"_info,omitzero"`
 }
 
@@ -810,7 +810,7 @@ type AuthAnvil struct {
 type AutoSyncTime struct {
 	ID *int32 `json:"id,omitempty"`
 	// SyncTime is required.
-	SyncTime *string                 `json:"syncTime,omitempty"`
+	SyncTime *string                 `json:"syncTime,omitempty" cw:"required"`
 	TimeZone *TimeZoneSetupReference `json:"timeZone,omitempty"`
 	Info     RecordInfo              `json:"_info,omitzero"`
 }
@@ -850,12 +850,12 @@ type BatchEntry struct {
 type BillingCycle struct {
 	ID *int32 `json:"id,omitempty"`
 	// Identifier is required; has at most 5 characters.
-	Identifier *string `json:"identifier,omitempty"`
+	Identifier *string `json:"identifier,omitempty" cw:"required,max=5"`
 	// Name is required; has at most 50 characters.
-	Name        *string `json:"name,omitempty"`
+	Name        *string `json:"name,omitempty" cw:"required,max=50"`
 	DefaultFlag *bool   `json:"defaultFlag,omitempty"`
 	// BillingOptions is required.
-	BillingOptions *BillingCycleBillingOptions `json:"billingOptions,omitempty"`
+	BillingOptions *BillingCycleBillingOptions `json:"billingOptions,omitempty" cw:"required"`
 	Info           RecordInfo                  `json:"_info,omitzero"`
 }
 
@@ -889,31 +889,31 @@ type BillingDeliveryReference struct {
 type BillingSetup struct {
 	ID *int32 `json:"id,omitempty"`
 	// RemitName is required; has at most 50 characters.
-	RemitName *string `json:"remitName,omitempty"`
+	RemitName *string `json:"remitName,omitempty" cw:"required,max=50"`
 	// Location is required.
-	Location *SystemLocationReference `json:"location,omitempty"`
+	Location *SystemLocationReference `json:"location,omitempty" cw:"required"`
 	// AddressOne has at most 50 characters.
-	AddressOne *string `json:"addressOne,omitempty"`
+	AddressOne *string `json:"addressOne,omitempty" cw:"max=50"`
 	// AddressTwo has at most 50 characters.
-	AddressTwo *string `json:"addressTwo,omitempty"`
+	AddressTwo *string `json:"addressTwo,omitempty" cw:"max=50"`
 	// City has at most 50 characters.
-	City  *string         `json:"city,omitempty"`
+	City  *string         `json:"city,omitempty" cw:"max=50"`
 	State *StateReference `json:"state,omitempty"`
 	// Zip has at most 12 characters.
-	Zip     *string           `json:"zip,omitempty"`
+	Zip     *string           `json:"zip,omitempty" cw:"max=12"`
 	Country *CountryReference `json:"country,omitempty"`
 	// Phone has at most 15 characters.
-	Phone *string `json:"phone,omitempty"`
+	Phone *string `json:"phone,omitempty" cw:"max=15"`
 	// InvoiceTitle is required; has at most 50 characters.
-	InvoiceTitle *string `json:"invoiceTitle,omitempty"`
+	InvoiceTitle *string `json:"invoiceTitle,omitempty" cw:"required,max=50"`
 	// PayableName is required; has at most 50 characters.
-	PayableName *string `json:"payableName,omitempty"`
+	PayableName *string `json:"payableName,omitempty" cw:"required,max=50"`
 	// Topcomment has at most 4000 characters.
-	Topcomment *string `json:"topcomment,omitempty"`
+	Topcomment *string `json:"topcomment,omitempty" cw:"max=4000"`
 	// InvoiceFooter has at most 500 characters.
-	InvoiceFooter *string `json:"invoiceFooter,omitempty"`
+	InvoiceFooter *string `json:"invoiceFooter,omitempty" cw:"max=500"`
 	// QuoteFooter has at most 1000 characters.
-	QuoteFooter                 *string                       `json:"quoteFooter,omitempty"`
+	QuoteFooter                 *string                       `json:"quoteFooter,omitempty" cw:"max=1000"`
 	OverallInvoiceDefault       *InvoiceTemplateReference     `json:"overallInvoiceDefault,omitempty"`
 	StandardInvoiceActual       *InvoiceTemplateReference     `json:"standardInvoiceActual,omitempty"`
 	StandardInvoiceFixed        *InvoiceTemplateReference     `json:"standardInvoiceFixed,omitempty"`
@@ -928,7 +928,7 @@ type BillingSetup struct {
 	ExcludeDoNotBillProductFlag *bool                         `json:"excludeDoNotBillProductFlag,omitempty"`
 	PrefixSuffixFlag            *BillingSetupPrefixSuffixFlag `json:"prefixSuffixFlag,omitempty"`
 	// PrefixSuffixText has at most 5 characters.
-	PrefixSuffixText                 *string `json:"prefixSuffixText,omitempty"`
+	PrefixSuffixText                 *string `json:"prefixSuffixText,omitempty" cw:"max=5"`
 	ChargeAdjToFirmFlag              *bool   `json:"chargeAdjToFirmFlag,omitempty"`
 	NoWatermarkFlag                  *bool   `json:"noWatermarkFlag,omitempty"`
 	DisplayTaxFlag                   *bool   `json:"displayTaxFlag,omitempty"`
@@ -951,17 +951,17 @@ type BillingSetup struct {
 	DeliveryReceiptFlag              *bool   `json:"deliveryReceiptFlag,omitempty"`
 	DisableRoutingEmailFlag          *bool   `json:"disableRoutingEmailFlag,omitempty"`
 	// EmailTemplate is required.
-	EmailTemplate    *EmailTemplateReference `json:"emailTemplate,omitempty"`
+	EmailTemplate    *EmailTemplateReference `json:"emailTemplate,omitempty" cw:"required"`
 	LocalizedCountry *CountryReference       `json:"localizedCountry,omitempty"`
 	// BusinessNumber has at most 50 characters.
-	BusinessNumber *string            `json:"businessNumber,omitempty"`
+	BusinessNumber *string            `json:"businessNumber,omitempty" cw:"max=50"`
 	Currency       *CurrencyReference `json:"currency,omitempty"`
 	// CustomLabel has at most 50 characters.
-	CustomLabel *string `json:"customLabel,omitempty"`
+	CustomLabel *string `json:"customLabel,omitempty" cw:"max=50"`
 	// CustomText has at most 500 characters.
-	CustomText *string `json:"customText,omitempty"`
+	CustomText *string `json:"customText,omitempty" cw:"max=500"`
 	// CompanyCode has at most 250 characters.
-	CompanyCode        *string    `json:"companyCode,omitempty"`
+	CompanyCode        *string    `json:"companyCode,omitempty" cw:"max=250"`
 	ExcludeAvalaraFlag *bool      `json:"excludeAvalaraFlag,omitempty"`
 	Info               RecordInfo `json:"_info,omitzero"`
 }
@@ -989,11 +989,11 @@ type BillingSetupReference struct {
 type BillingSetupRouting struct {
 	ID *int32 `json:"id,omitempty"`
 	// SequenceNumber is required.
-	SequenceNumber *int32 `json:"sequenceNumber,omitempty"`
+	SequenceNumber *int32 `json:"sequenceNumber,omitempty" cw:"required"`
 	// InvoiceRule is required.
-	InvoiceRule *BillingSetupRoutingInvoiceRule `json:"invoiceRule,omitempty"`
+	InvoiceRule *BillingSetupRoutingInvoiceRule `json:"invoiceRule,omitempty" cw:"required"`
 	// RoutingRule is required.
-	RoutingRule *BillingSetupRoutingRoutingRule `json:"routingRule,omitempty"`
+	RoutingRule *BillingSetupRoutingRoutingRule `json:"routingRule,omitempty" cw:"required"`
 	Member      *MemberReference                `json:"member,omitempty"`
 	Info        RecordInfo                      `json:"_info,omitzero"`
 }
@@ -1003,7 +1003,7 @@ type BillingSetupRouting struct {
 type BillingStatus struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name         *string    `json:"name,omitempty"`
+	Name         *string    `json:"name,omitempty" cw:"required,max=30"`
 	SortOrder    *int32     `json:"sortOrder,omitempty"`
 	DefaultFlag  *bool      `json:"defaultFlag,omitempty"`
 	ClosedFlag   *bool      `json:"closedFlag,omitempty"`
@@ -1035,12 +1035,12 @@ type BillingStatusReference struct {
 type BillingTerm struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name        *string `json:"name,omitempty"`
+	Name        *string `json:"name,omitempty" cw:"required,max=50"`
 	DefaultFlag *bool   `json:"defaultFlag,omitempty"`
 	// DueDays is required.
-	DueDays *int32 `json:"dueDays,omitempty"`
+	DueDays *int32 `json:"dueDays,omitempty" cw:"required"`
 	// TermsXref has at most 50 characters.
-	TermsXref *string    `json:"termsXref,omitempty"`
+	TermsXref *string    `json:"termsXref,omitempty" cw:"max=50"`
 	Info      RecordInfo `json:"_info,omitzero"`
 }
 
@@ -1065,7 +1065,7 @@ type BillingTermsReference struct {
 type Board struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name               *string                        `json:"name,omitempty"`
+	Name               *string                        `json:"name,omitempty" cw:"required,max=50"`
 	Location           *SystemLocationReference       `json:"location,omitempty"`
 	Department         *SystemDepartmentReference     `json:"department,omitempty"`
 	InactiveFlag       *bool                          `json:"inactiveFlag,omitempty"`
@@ -1100,9 +1100,9 @@ type Board struct {
 	DiscussionsLockedFlag          *bool                   `json:"discussionsLockedFlag,omitempty"`
 	TimeEntryLockedFlag            *bool                   `json:"timeEntryLockedFlag,omitempty"`
 	// NotifyEmailFrom has at most 50 characters.
-	NotifyEmailFrom *string `json:"notifyEmailFrom,omitempty"`
+	NotifyEmailFrom *string `json:"notifyEmailFrom,omitempty" cw:"max=50"`
 	// NotifyEmailFromName has at most 60 characters.
-	NotifyEmailFromName                 *string                    `json:"notifyEmailFromName,omitempty"`
+	NotifyEmailFromName                 *string                    `json:"notifyEmailFromName,omitempty" cw:"max=60"`
 	ClosedLoopDiscussionsFlag           *bool                      `json:"closedLoopDiscussionsFlag,omitempty"`
 	ClosedLoopResolutionFlag            *bool                      `json:"closedLoopResolutionFlag,omitempty"`
 	ClosedLoopInternalAnalysisFlag      *bool                      `json:"closedLoopInternalAnalysisFlag,omitempty"`
@@ -1173,9 +1173,9 @@ type BoardAutoTemplate struct {
 // send them (or a fields= projection left them out) and are not sent when nil.
 type BoardCopy struct {
 	// ID is required.
-	ID *int32 `json:"id,omitempty"`
+	ID *int32 `json:"id,omitempty" cw:"required"`
 	// Name is required; has at most 50 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=50"`
 }
 
 // BoardDefault is the PSA's BoardDefault object. Pointer fields are nil when the PSA did not
@@ -1223,7 +1223,7 @@ type BoardInfo struct {
 type BoardItem struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name         *string         `json:"name,omitempty"`
+	Name         *string         `json:"name,omitempty" cw:"required,max=50"`
 	InactiveFlag *bool           `json:"inactiveFlag,omitempty"`
 	Board        *BoardReference `json:"board,omitempty"`
 	Info         RecordInfo      `json:"_info,omitzero"`
@@ -1233,7 +1233,7 @@ type BoardItem struct {
 // send them (or a fields= projection left them out) and are not sent when nil.
 type BoardItemAssociation struct {
 	// ID is required.
-	ID *int32 `json:"id,omitempty"`
+	ID *int32 `json:"id,omitempty" cw:"required"`
 	// SubTypeAssociationIDs (If addAllSubTypesFlag and removeAllSubTypesFlag are both false, this field is required.).
 	SubTypeAssociationIDs []int                 `json:"subTypeAssociationIds,omitzero"`
 	AddAllSubTypesFlag    *bool                 `json:"addAllSubTypesFlag,omitempty"`
@@ -1250,7 +1250,7 @@ type BoardNotification struct {
 	NotifyWho *NotificationRecipientReference `json:"notifyWho,omitempty"`
 	Member    *MemberReference                `json:"member,omitempty"`
 	// Email has at most 50 characters.
-	Email *string    `json:"email,omitempty"`
+	Email *string    `json:"email,omitempty" cw:"max=50"`
 	Info  RecordInfo `json:"_info,omitzero"`
 }
 
@@ -1267,7 +1267,7 @@ type BoardReference struct {
 type BoardStatus struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name                *string                      `json:"name,omitempty"`
+	Name                *string                      `json:"name,omitempty" cw:"required,max=50"`
 	Board               *BoardReference              `json:"board,omitempty"`
 	SortOrder           *int32                       `json:"sortOrder,omitempty"`
 	DisplayOnBoard      *bool                        `json:"displayOnBoard,omitempty"`
@@ -1277,12 +1277,12 @@ type BoardStatus struct {
 	DefaultFlag         *bool                        `json:"defaultFlag,omitempty"`
 	EscalationStatus    *BoardStatusEscalationStatus `json:"escalationStatus,omitempty"`
 	// CustomerPortalDescription has at most 500 characters.
-	CustomerPortalDescription *string                        `json:"customerPortalDescription,omitempty"`
+	CustomerPortalDescription *string                        `json:"customerPortalDescription,omitempty" cw:"max=500"`
 	CustomerPortalFlag        *bool                          `json:"customerPortalFlag,omitempty"`
 	EmailTemplate             *ServiceEmailTemplateReference `json:"emailTemplate,omitempty"`
 	StatusIndicator           *StatusIndicatorReference      `json:"statusIndicator,omitempty"`
 	// CustomStatusIndicatorName has at most 30 characters.
-	CustomStatusIndicatorName *string    `json:"customStatusIndicatorName,omitempty"`
+	CustomStatusIndicatorName *string    `json:"customStatusIndicatorName,omitempty" cw:"max=30"`
 	Info                      RecordInfo `json:"_info,omitzero"`
 }
 
@@ -1306,7 +1306,7 @@ type BoardStatusNotification struct {
 	Status    *ServiceStatusReference         `json:"status,omitempty"`
 	Member    *MemberReference                `json:"member,omitempty"`
 	// Email has at most 255 characters; (Service Status Notification email must be entered if the notify type is "Email Address" Max length: 255).
-	Email        *string    `json:"email,omitempty"`
+	Email        *string    `json:"email,omitempty" cw:"max=255"`
 	WorkflowStep *int32     `json:"workflowStep,omitempty"`
 	Info         RecordInfo `json:"_info,omitzero"`
 }
@@ -1316,7 +1316,7 @@ type BoardStatusNotification struct {
 type BoardSubType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name               *string         `json:"name,omitempty"`
+	Name               *string         `json:"name,omitempty" cw:"required,max=50"`
 	InactiveFlag       *bool           `json:"inactiveFlag,omitempty"`
 	TypeAssociationIDs []int           `json:"typeAssociationIds,omitzero"`
 	AddAllTypesFlag    *bool           `json:"addAllTypesFlag,omitempty"`
@@ -1340,7 +1340,7 @@ type BoardSubTypeInfo struct {
 type BoardTeam struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name                 *string          `json:"name,omitempty"`
+	Name                 *string          `json:"name,omitempty" cw:"required,max=30"`
 	TeamLeader           *MemberReference `json:"teamLeader,omitempty"`
 	Members              []int            `json:"members,omitzero"`
 	DefaultFlag          *bool            `json:"defaultFlag,omitempty"`
@@ -1364,13 +1364,13 @@ type BoardTeamInfo struct {
 type BoardType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name                 *string            `json:"name,omitempty"`
+	Name                 *string            `json:"name,omitempty" cw:"required,max=50"`
 	Category             *BoardTypeCategory `json:"category,omitempty"`
 	DefaultFlag          *bool              `json:"defaultFlag,omitempty"`
 	InactiveFlag         *bool              `json:"inactiveFlag,omitempty"`
 	RequestForChangeFlag *bool              `json:"requestForChangeFlag,omitempty"`
 	// IntegrationXref has at most 50 characters.
-	IntegrationXref *string                    `json:"integrationXref,omitempty"`
+	IntegrationXref *string                    `json:"integrationXref,omitempty" cw:"max=50"`
 	Board           *BoardReference            `json:"board,omitempty"`
 	Location        *SystemLocationReference   `json:"location,omitempty"`
 	Department      *SystemDepartmentReference `json:"department,omitempty"`
@@ -1418,7 +1418,7 @@ type BundleRequest struct {
 // send them (or a fields= projection left them out) and are not sent when nil.
 type BundleRequestsCollection struct {
 	// Requests is required.
-	Requests []BundleRequest `json:"requests,omitzero"`
+	Requests []BundleRequest `json:"requests,omitzero" cw:"required"`
 }
 
 // BundleResult is the PSA's BundleResult object. Pointer fields are nil when the PSA did not
@@ -1446,7 +1446,7 @@ type BundleResultsCollection struct {
 type Calendar struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required.
-	Name               *string               `json:"name,omitempty"`
+	Name               *string               `json:"name,omitempty" cw:"required"`
 	HolidayList        *HolidayListReference `json:"holidayList,omitempty"`
 	MondayStartTime    *string               `json:"mondayStartTime,omitempty"`
 	MondayEndTime      *string               `json:"mondayEndTime,omitempty"`
@@ -1493,7 +1493,7 @@ type CalendarSetupReference struct {
 type CallbackEntry struct {
 	ID *int32 `json:"id,omitempty"`
 	// Description has at most 100 characters.
-	Description *string `json:"description,omitempty"`
+	Description *string `json:"description,omitempty" cw:"max=100"`
 	// URL (Required Reference).
 	URL *string `json:"url,omitempty"`
 	// ObjectID (Required Reference).
@@ -1515,12 +1515,12 @@ type CallbackEntry struct {
 type Campaign struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name    *string                   `json:"name,omitempty"`
+	Name    *string                   `json:"name,omitempty" cw:"required,max=50"`
 	Type    *CampaignTypeReference    `json:"type,omitempty"`
 	SubType *CampaignSubTypeReference `json:"subType,omitempty"`
 	Status  *CampaignStatusReference  `json:"status,omitempty"`
 	// StartDate is required.
-	StartDate                      *time.Time       `json:"startDate,omitempty"`
+	StartDate                      *time.Time       `json:"startDate,omitempty" cw:"required"`
 	EndDate                        *time.Time       `json:"endDate,omitempty"`
 	LocationID                     *int32           `json:"locationId,omitempty"`
 	Member                         *MemberReference `json:"member,omitempty"`
@@ -1549,7 +1549,7 @@ type CampaignSubTypeCampaignSubType struct {
 	ID   *int32                 `json:"id,omitempty"`
 	Type *CampaignTypeReference `json:"type,omitempty"`
 	// Name is required; has at most 100 characters.
-	Name *string    `json:"name,omitempty"`
+	Name *string    `json:"name,omitempty" cw:"required,max=100"`
 	Info RecordInfo `json:"_info,omitzero"`
 }
 
@@ -1558,11 +1558,11 @@ type CampaignSubTypeCampaignSubType struct {
 type CampaignAudit struct {
 	ID *int32 `json:"id,omitempty"`
 	// EmailsSent is required.
-	EmailsSent       *int32 `json:"emailsSent,omitempty"`
+	EmailsSent       *int32 `json:"emailsSent,omitempty" cw:"required"`
 	EmailsUnsent     *int32 `json:"emailsUnsent,omitempty"`
 	DocumentsCreated *int32 `json:"documentsCreated,omitempty"`
 	// EmailSubject has at most 1000 characters.
-	EmailSubject *string         `json:"emailSubject,omitempty"`
+	EmailSubject *string         `json:"emailSubject,omitempty" cw:"max=1000"`
 	Group        *GroupReference `json:"group,omitempty"`
 	CampaignID   *int32          `json:"campaignId,omitempty"`
 	CreatedBy    *string         `json:"createdBy,omitempty"`
@@ -1582,7 +1582,7 @@ type CampaignReference struct {
 type CampaignStatus struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 100 characters.
-	Name         *string    `json:"name,omitempty"`
+	Name         *string    `json:"name,omitempty" cw:"required,max=100"`
 	DefaultFlag  *bool      `json:"defaultFlag,omitempty"`
 	InactiveFlag *bool      `json:"inactiveFlag,omitempty"`
 	Info         RecordInfo `json:"_info,omitzero"`
@@ -1609,7 +1609,7 @@ type CampaignSubTypeReference struct {
 type CampaignType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 100 characters.
-	Name        *string    `json:"name,omitempty"`
+	Name        *string    `json:"name,omitempty" cw:"required,max=100"`
 	DefaultFlag *bool      `json:"defaultFlag,omitempty"`
 	Info        RecordInfo `json:"_info,omitzero"`
 }
@@ -1636,7 +1636,7 @@ type CatalogComponent struct {
 	ID             *int32 `json:"id,omitempty"`
 	SequenceNumber *int32 `json:"sequenceNumber,omitempty"`
 	// Quantity is required.
-	Quantity               *float64              `json:"quantity,omitempty"`
+	Quantity               *float64              `json:"quantity,omitempty" cw:"required"`
 	CatalogItem            *CatalogItemReference `json:"catalogItem,omitempty"`
 	HidePriceFlag          *bool                 `json:"hidePriceFlag,omitempty"`
 	HideItemIdentifierFlag *bool                 `json:"hideItemIdentifierFlag,omitempty"`
@@ -1666,9 +1666,9 @@ type CatalogInventory struct {
 type CatalogItem struct {
 	ID *int32 `json:"id,omitempty"`
 	// Identifier is required; has at most 60 characters.
-	Identifier *string `json:"identifier,omitempty"`
+	Identifier *string `json:"identifier,omitempty" cw:"required,max=60"`
 	// Description is required; has at most 60 characters.
-	Description  *string                      `json:"description,omitempty"`
+	Description  *string                      `json:"description,omitempty" cw:"required,max=60"`
 	InactiveFlag *bool                        `json:"inactiveFlag,omitempty"`
 	Subcategory  *ProductSubCategoryReference `json:"subcategory,omitempty"`
 	Type         *ProductTypeReference        `json:"type,omitempty"`
@@ -1686,16 +1686,16 @@ type CatalogItem struct {
 	DropShipFlag       *bool                      `json:"dropShipFlag,omitempty"`
 	SpecialOrderFlag   *bool                      `json:"specialOrderFlag,omitempty"`
 	// CustomerDescription is required; has at most 6000 characters.
-	CustomerDescription *string                `json:"customerDescription,omitempty"`
+	CustomerDescription *string                `json:"customerDescription,omitempty" cw:"required,max=6000"`
 	Manufacturer        *ManufacturerReference `json:"manufacturer,omitempty"`
 	// ManufacturerPartNumber has at most 50 characters.
-	ManufacturerPartNumber *string           `json:"manufacturerPartNumber,omitempty"`
+	ManufacturerPartNumber *string           `json:"manufacturerPartNumber,omitempty" cw:"max=50"`
 	Vendor                 *CompanyReference `json:"vendor,omitempty"`
 	// VendorSku has at most 50 characters.
-	VendorSku *string `json:"vendorSku,omitempty"`
+	VendorSku *string `json:"vendorSku,omitempty" cw:"max=50"`
 	Notes     *string `json:"notes,omitempty"`
 	// IntegrationXRef has at most 50 characters.
-	IntegrationXRef      *string                        `json:"integrationXRef,omitempty"`
+	IntegrationXRef      *string                        `json:"integrationXRef,omitempty" cw:"max=50"`
 	Sla                  *SLAReference                  `json:"sla,omitempty"`
 	EntityType           *EntityTypeReference           `json:"entityType,omitempty"`
 	RecurringFlag        *bool                          `json:"recurringFlag,omitempty"`
@@ -1759,12 +1759,12 @@ type CatalogPricing struct {
 type Category struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name         *string `json:"name,omitempty"`
+	Name         *string `json:"name,omitempty" cw:"required,max=50"`
 	InactiveFlag *bool   `json:"inactiveFlag,omitempty"`
 	// PriceLevelXref has at most 10 characters.
-	PriceLevelXref *string `json:"priceLevelXref,omitempty"`
+	PriceLevelXref *string `json:"priceLevelXref,omitempty" cw:"max=10"`
 	// IntegrationXref has at most 50 characters.
-	IntegrationXref    *string    `json:"integrationXref,omitempty"`
+	IntegrationXref    *string    `json:"integrationXref,omitempty" cw:"max=50"`
 	LocationIDs        []int      `json:"locationIds,omitzero"`
 	DefaultFlag        *bool      `json:"defaultFlag,omitempty"`
 	AddAllLocations    *bool      `json:"addAllLocations,omitempty"`
@@ -1786,7 +1786,7 @@ type CategoryInfo struct {
 type Certification struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name    *string           `json:"name,omitempty"`
+	Name    *string           `json:"name,omitempty" cw:"required,max=50"`
 	Company *CompanyReference `json:"company,omitempty"`
 	Info    RecordInfo        `json:"_info,omitzero"`
 }
@@ -1804,7 +1804,7 @@ type CertificationReference struct {
 type ChargeCode struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name                    *string                    `json:"name,omitempty"`
+	Name                    *string                    `json:"name,omitempty" cw:"required,max=50"`
 	Company                 *CompanyReference          `json:"company,omitempty"`
 	Location                *SystemLocationReference   `json:"location,omitempty"`
 	Department              *SystemDepartmentReference `json:"department,omitempty"`
@@ -1815,7 +1815,7 @@ type ChargeCode struct {
 	WorkType                *WorkTypeReference         `json:"workType,omitempty"`
 	WorkRole                *WorkRoleReference         `json:"workRole,omitempty"`
 	// IntegrationXref has at most 50 characters.
-	IntegrationXref *string    `json:"integrationXref,omitempty"`
+	IntegrationXref *string    `json:"integrationXref,omitempty" cw:"max=50"`
 	ExpenseTypeIDs  []int      `json:"expenseTypeIds,omitzero"`
 	Info            RecordInfo `json:"_info,omitzero"`
 }
@@ -1893,9 +1893,9 @@ type ClosedInvoice struct {
 type Code struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=50"`
 	// Description is required.
-	Description    *string    `json:"description,omitempty"`
+	Description    *string    `json:"description,omitempty" cw:"required"`
 	BoardID        *int32     `json:"boardId,omitempty"`
 	LocationID     *int32     `json:"locationId,omitempty"`
 	BusinessUnitID *int32     `json:"businessUnitId,omitempty"`
@@ -1942,7 +1942,7 @@ type Commission struct {
 type CommunicationType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Description is required.
-	Description *string `json:"description,omitempty"`
+	Description *string `json:"description,omitempty" cw:"required"`
 	// PhoneFlag (At least one flag is required to be true -- phone, fax, or email).
 	PhoneFlag *bool `json:"phoneFlag,omitempty"`
 	// FaxFlag (At least one flag is required to be true -- phone, fax, or email).
@@ -1951,13 +1951,13 @@ type CommunicationType struct {
 	EmailFlag   *bool `json:"emailFlag,omitempty"`
 	DefaultFlag *bool `json:"defaultFlag,omitempty"`
 	// ExchangeXref has at most 50 characters; (Exchange Xref required if phone or fax Max length: 50).
-	ExchangeXref *string `json:"exchangeXref,omitempty"`
+	ExchangeXref *string `json:"exchangeXref,omitempty" cw:"max=50"`
 	// IphoneXref is required; has at most 50 characters.
-	IphoneXref *string `json:"iphoneXref,omitempty"`
+	IphoneXref *string `json:"iphoneXref,omitempty" cw:"required,max=50"`
 	// AndroidXref is required; has at most 50 characters.
-	AndroidXref *string `json:"androidXref,omitempty"`
+	AndroidXref *string `json:"androidXref,omitempty" cw:"required,max=50"`
 	// GoogleXref has at most 50 characters; (Google Xref required if phone or fax Max length: 50).
-	GoogleXref *string    `json:"googleXref,omitempty"`
+	GoogleXref *string    `json:"googleXref,omitempty" cw:"max=50"`
 	Info       RecordInfo `json:"_info,omitzero"`
 }
 
@@ -1986,27 +1986,27 @@ type CommunicationTypeReference struct {
 type Company struct {
 	ID *int32 `json:"id,omitempty"`
 	// Identifier is required; has at most 25 characters.
-	Identifier *string `json:"identifier,omitempty"`
+	Identifier *string `json:"identifier,omitempty" cw:"required,max=25"`
 	// Name is required; has at most 50 characters.
-	Name   *string                 `json:"name,omitempty"`
+	Name   *string                 `json:"name,omitempty" cw:"required,max=50"`
 	Status *CompanyStatusReference `json:"status,omitempty"`
 	// AddressLine1 has at most 50 characters; (At least one address field is required -- addressLine1, addressLine2, city, state, zip and/or country Max length: 50).
-	AddressLine1 *string `json:"addressLine1,omitempty"`
+	AddressLine1 *string `json:"addressLine1,omitempty" cw:"max=50"`
 	// AddressLine2 has at most 50 characters; (At least one address field is required -- addressLine1, addressLine2, city, state, zip and/or country Max length: 50).
-	AddressLine2 *string `json:"addressLine2,omitempty"`
+	AddressLine2 *string `json:"addressLine2,omitempty" cw:"max=50"`
 	// City has at most 50 characters; (At least one address field is required -- addressLine1, addressLine2, city, state, zip and/or country Max length: 50).
-	City *string `json:"city,omitempty"`
+	City *string `json:"city,omitempty" cw:"max=50"`
 	// State has at most 50 characters; (At least one address field is required -- addressLine1, addressLine2, city, state, zip and/or country Max length: 50).
-	State *string `json:"state,omitempty"`
+	State *string `json:"state,omitempty" cw:"max=50"`
 	// Zip has at most 12 characters; (At least one address field is required -- addressLine1, addressLine2, city, state, zip and/or country Max length: 12).
-	Zip     *string           `json:"zip,omitempty"`
+	Zip     *string           `json:"zip,omitempty" cw:"max=12"`
 	Country *CountryReference `json:"country,omitempty"`
 	// PhoneNumber has at most 30 characters.
-	PhoneNumber *string `json:"phoneNumber,omitempty"`
+	PhoneNumber *string `json:"phoneNumber,omitempty" cw:"max=30"`
 	// FaxNumber has at most 30 characters.
-	FaxNumber *string `json:"faxNumber,omitempty"`
+	FaxNumber *string `json:"faxNumber,omitempty" cw:"max=30"`
 	// Website has at most 255 characters.
-	Website           *string                     `json:"website,omitempty"`
+	Website           *string                     `json:"website,omitempty" cw:"max=255"`
 	Territory         *SystemLocationReference    `json:"territory,omitempty"`
 	Market            *MarketDescriptionReference `json:"market,omitempty"`
 	AccountNumber     *string                     `json:"accountNumber,omitempty"`
@@ -2021,30 +2021,30 @@ type Company struct {
 	OwnershipType     *OwnershipTypeReference     `json:"ownershipType,omitempty"`
 	TimeZoneSetup     *TimeZoneSetupReference     `json:"timeZoneSetup,omitempty"`
 	// LeadSource has at most 50 characters.
-	LeadSource      *string            `json:"leadSource,omitempty"`
+	LeadSource      *string            `json:"leadSource,omitempty" cw:"max=50"`
 	LeadFlag        *bool              `json:"leadFlag,omitempty"`
 	UnsubscribeFlag *bool              `json:"unsubscribeFlag,omitempty"`
 	Calendar        *CalendarReference `json:"calendar,omitempty"`
 	// UserDefinedField1 has at most 50 characters.
-	UserDefinedField1 *string `json:"userDefinedField1,omitempty"`
+	UserDefinedField1 *string `json:"userDefinedField1,omitempty" cw:"max=50"`
 	// UserDefinedField2 has at most 50 characters.
-	UserDefinedField2 *string `json:"userDefinedField2,omitempty"`
+	UserDefinedField2 *string `json:"userDefinedField2,omitempty" cw:"max=50"`
 	// UserDefinedField3 has at most 50 characters.
-	UserDefinedField3 *string `json:"userDefinedField3,omitempty"`
+	UserDefinedField3 *string `json:"userDefinedField3,omitempty" cw:"max=50"`
 	// UserDefinedField4 has at most 50 characters.
-	UserDefinedField4 *string `json:"userDefinedField4,omitempty"`
+	UserDefinedField4 *string `json:"userDefinedField4,omitempty" cw:"max=50"`
 	// UserDefinedField5 has at most 50 characters.
-	UserDefinedField5 *string `json:"userDefinedField5,omitempty"`
+	UserDefinedField5 *string `json:"userDefinedField5,omitempty" cw:"max=50"`
 	// UserDefinedField6 has at most 50 characters.
-	UserDefinedField6 *string `json:"userDefinedField6,omitempty"`
+	UserDefinedField6 *string `json:"userDefinedField6,omitempty" cw:"max=50"`
 	// UserDefinedField7 has at most 50 characters.
-	UserDefinedField7 *string `json:"userDefinedField7,omitempty"`
+	UserDefinedField7 *string `json:"userDefinedField7,omitempty" cw:"max=50"`
 	// UserDefinedField8 has at most 50 characters.
-	UserDefinedField8 *string `json:"userDefinedField8,omitempty"`
+	UserDefinedField8 *string `json:"userDefinedField8,omitempty" cw:"max=50"`
 	// UserDefinedField9 has at most 50 characters.
-	UserDefinedField9 *string `json:"userDefinedField9,omitempty"`
+	UserDefinedField9 *string `json:"userDefinedField9,omitempty" cw:"max=50"`
 	// UserDefinedField10 has at most 50 characters.
-	UserDefinedField10    *string                   `json:"userDefinedField10,omitempty"`
+	UserDefinedField10    *string                   `json:"userDefinedField10,omitempty" cw:"max=50"`
 	VendorIdentifier      *string                   `json:"vendorIdentifier,omitempty"`
 	TaxIdentifier         *string                   `json:"taxIdentifier,omitempty"`
 	TaxCode               *TaxCodeReference         `json:"taxCode,omitempty"`
@@ -2091,7 +2091,7 @@ type CompanyCompanyTypeAssociation struct {
 type CompanyConfiguration struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 100 characters.
-	Name           *string                       `json:"name,omitempty"`
+	Name           *string                       `json:"name,omitempty" cw:"required,max=100"`
 	Type           *ConfigurationTypeReference   `json:"type,omitempty"`
 	Status         *ConfigurationStatusReference `json:"status,omitempty"`
 	Company        *CompanyReference             `json:"company,omitempty"`
@@ -2100,13 +2100,13 @@ type CompanyConfiguration struct {
 	LocationID     *int32                        `json:"locationId,omitempty"`
 	BusinessUnitID *int32                        `json:"businessUnitId,omitempty"`
 	// DeviceIdentifier has at most 100 characters.
-	DeviceIdentifier *string `json:"deviceIdentifier,omitempty"`
+	DeviceIdentifier *string `json:"deviceIdentifier,omitempty" cw:"max=100"`
 	// SerialNumber has at most 250 characters.
-	SerialNumber *string `json:"serialNumber,omitempty"`
+	SerialNumber *string `json:"serialNumber,omitempty" cw:"max=250"`
 	// ModelNumber has at most 50 characters.
-	ModelNumber *string `json:"modelNumber,omitempty"`
+	ModelNumber *string `json:"modelNumber,omitempty" cw:"max=50"`
 	// TagNumber has at most 50 characters.
-	TagNumber              *string          `json:"tagNumber,omitempty"`
+	TagNumber              *string          `json:"tagNumber,omitempty" cw:"max=50"`
 	PurchaseDate           *time.Time       `json:"purchaseDate,omitempty"`
 	InstallationDate       *time.Time       `json:"installationDate,omitempty"`
 	InstalledBy            *MemberReference `json:"installedBy,omitempty"`
@@ -2114,9 +2114,9 @@ type CompanyConfiguration struct {
 	VendorNotes            *string          `json:"vendorNotes,omitempty"`
 	Notes                  *string          `json:"notes,omitempty"`
 	// MacAddress has at most 25 characters.
-	MacAddress *string `json:"macAddress,omitempty"`
+	MacAddress *string `json:"macAddress,omitempty" cw:"max=25"`
 	// LastLoginName has at most 100 characters.
-	LastLoginName    *string    `json:"lastLoginName,omitempty"`
+	LastLoginName    *string    `json:"lastLoginName,omitempty" cw:"max=100"`
 	BillFlag         *bool      `json:"billFlag,omitempty"`
 	BackupSuccesses  *int32     `json:"backupSuccesses,omitempty"`
 	BackupIncomplete *int32     `json:"backupIncomplete,omitempty"`
@@ -2124,23 +2124,23 @@ type CompanyConfiguration struct {
 	BackupRestores   *int32     `json:"backupRestores,omitempty"`
 	LastBackupDate   *time.Time `json:"lastBackupDate,omitempty"`
 	// BackupServerName has at most 50 characters.
-	BackupServerName          *string  `json:"backupServerName,omitempty"`
+	BackupServerName          *string  `json:"backupServerName,omitempty" cw:"max=50"`
 	BackupBillableSpaceGb     *float64 `json:"backupBillableSpaceGb,omitempty"`
 	BackupProtectedDeviceList *string  `json:"backupProtectedDeviceList,omitempty"`
 	BackupYear                *int32   `json:"backupYear,omitempty"`
 	BackupMonth               *int32   `json:"backupMonth,omitempty"`
 	// IPAddress has at most 50 characters.
-	IPAddress *string `json:"ipAddress,omitempty"`
+	IPAddress *string `json:"ipAddress,omitempty" cw:"max=50"`
 	// DefaultGateway has at most 50 characters.
-	DefaultGateway *string `json:"defaultGateway,omitempty"`
+	DefaultGateway *string `json:"defaultGateway,omitempty" cw:"max=50"`
 	// OsType has at most 250 characters.
-	OsType *string `json:"osType,omitempty"`
+	OsType *string `json:"osType,omitempty" cw:"max=250"`
 	// OsInfo has at most 250 characters.
-	OsInfo *string `json:"osInfo,omitempty"`
+	OsInfo *string `json:"osInfo,omitempty" cw:"max=250"`
 	// CpuSpeed has at most 100 characters.
-	CpuSpeed *string `json:"cpuSpeed,omitempty"`
+	CpuSpeed *string `json:"cpuSpeed,omitempty" cw:"max=100"`
 	// Ram has at most 25 characters.
-	Ram                   *string                 `json:"ram,omitempty"`
+	Ram                   *string                 `json:"ram,omitempty" cw:"max=25"`
 	LocalHardDrives       *string                 `json:"localHardDrives,omitempty"`
 	ParentConfigurationID *int32                  `json:"parentConfigurationId,omitempty"`
 	Vendor                *CompanyReference       `json:"vendor,omitempty"`
@@ -2148,9 +2148,9 @@ type CompanyConfiguration struct {
 	Questions             []ConfigurationQuestion `json:"questions,omitzero"`
 	ActiveFlag            *bool                   `json:"activeFlag,omitempty"`
 	// ManagementLink has at most 1000 characters.
-	ManagementLink *string `json:"managementLink,omitempty"`
+	ManagementLink *string `json:"managementLink,omitempty" cw:"max=1000"`
 	// RemoteLink has at most 1000 characters.
-	RemoteLink        *string       `json:"remoteLink,omitempty"`
+	RemoteLink        *string       `json:"remoteLink,omitempty" cw:"max=1000"`
 	Sla               *SLAReference `json:"sla,omitempty"`
 	MobileGUID        *string       `json:"mobileGuid,omitempty"`
 	Info              RecordInfo    `json:"_info,omitzero"`
@@ -2160,7 +2160,7 @@ type CompanyConfiguration struct {
 	ShowAutomateFlag  *bool         `json:"showAutomateFlag,omitempty"`
 	NeedsRenewalFlag  *bool         `json:"needsRenewalFlag,omitempty"`
 	// ManufacturerPartNumber has at most 50 characters.
-	ManufacturerPartNumber *string      `json:"manufacturerPartNumber,omitempty"`
+	ManufacturerPartNumber *string      `json:"manufacturerPartNumber,omitempty" cw:"max=50"`
 	CustomFields           CustomFields `json:"customFields,omitzero"`
 }
 
@@ -2187,7 +2187,7 @@ type CompanyCompanyTypeAssociationCompanyTypeAssociation struct {
 type CompanyCustomNote struct {
 	ID *int32 `json:"id,omitempty"`
 	// CustomNote is required; has at most 1500 characters.
-	CustomNote *string                 `json:"customNote,omitempty"`
+	CustomNote *string                 `json:"customNote,omitempty" cw:"required,max=1500"`
 	Status     *CompanyStatusReference `json:"status,omitempty"`
 	Company    *CompanyReference       `json:"company,omitempty"`
 	Info       RecordInfo              `json:"_info,omitzero"`
@@ -2214,7 +2214,7 @@ type CompanyFinance struct {
 // send them (or a fields= projection left them out) and are not sent when nil.
 type CompanyGroup struct {
 	// ID is required on updates.
-	ID                    *int32            `json:"id,omitempty"`
+	ID                    *int32            `json:"id,omitempty" cw:"update"`
 	Group                 *GroupReference   `json:"group,omitempty"`
 	Company               *CompanyReference `json:"company,omitempty"`
 	DefaultContactFlag    *bool             `json:"defaultContactFlag,omitempty"`
@@ -2231,7 +2231,7 @@ type CompanyManagementSummary struct {
 	ID                 *int32                       `json:"id,omitempty"`
 	ManagementSolution *ManagementSolutionReference `json:"managementSolution,omitempty"`
 	// GroupIdentifier is required; has at most 100 characters.
-	GroupIdentifier *string `json:"groupIdentifier,omitempty"`
+	GroupIdentifier *string `json:"groupIdentifier,omitempty" cw:"required,max=100"`
 	// DeviceType (deviceType is required if the managementSolution is Legacy).
 	DeviceType                      *CompanyManagementSummaryDeviceType `json:"deviceType,omitempty"`
 	Agreement                       *AgreementReference                 `json:"agreement,omitempty"`
@@ -2271,7 +2271,7 @@ type CompanyManagementSummary struct {
 // send them (or a fields= projection left them out) and are not sent when nil.
 type CompanyMerge struct {
 	// ToCompanyID is required.
-	ToCompanyID        *int32                          `json:"toCompanyId,omitempty"`
+	ToCompanyID        *int32                          `json:"toCompanyId,omitempty" cw:"required"`
 	Name               *CompanyMergeName               `json:"name,omitempty"`
 	Identifier         *CompanyMergeIdentifier         `json:"identifier,omitempty"`
 	Status             *CompanyMergeStatus             `json:"status,omitempty"`
@@ -2320,7 +2320,7 @@ type CompanyMerge struct {
 type CompanyNote struct {
 	ID *int32 `json:"id,omitempty"`
 	// Text is required.
-	Text      *string            `json:"text,omitempty"`
+	Text      *string            `json:"text,omitempty" cw:"required"`
 	Type      *NoteTypeReference `json:"type,omitempty"`
 	Flagged   *bool              `json:"flagged,omitempty"`
 	EnteredBy *string            `json:"enteredBy,omitempty"`
@@ -2333,9 +2333,9 @@ type CompanyNote struct {
 type CompanyNoteType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Identifier has at most 15 characters.
-	Identifier *string `json:"identifier,omitempty"`
+	Identifier *string `json:"identifier,omitempty" cw:"max=15"`
 	// Name is required; has at most 50 characters.
-	Name        *string    `json:"name,omitempty"`
+	Name        *string    `json:"name,omitempty" cw:"required,max=50"`
 	DefaultFlag *bool      `json:"defaultFlag,omitempty"`
 	ImportFlag  *bool      `json:"importFlag,omitempty"`
 	Info        RecordInfo `json:"_info,omitzero"`
@@ -2381,22 +2381,22 @@ type CompanyReference struct {
 type CompanySite struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=50"`
 	// AddressLine1 has at most 50 characters.
-	AddressLine1 *string `json:"addressLine1,omitempty"`
+	AddressLine1 *string `json:"addressLine1,omitempty" cw:"max=50"`
 	// AddressLine2 has at most 50 characters.
-	AddressLine2 *string `json:"addressLine2,omitempty"`
+	AddressLine2 *string `json:"addressLine2,omitempty" cw:"max=50"`
 	// City has at most 50 characters.
-	City           *string         `json:"city,omitempty"`
+	City           *string         `json:"city,omitempty" cw:"max=50"`
 	StateReference *StateReference `json:"stateReference,omitempty"`
 	// Zip has at most 12 characters.
-	Zip           *string           `json:"zip,omitempty"`
+	Zip           *string           `json:"zip,omitempty" cw:"max=12"`
 	Country       *CountryReference `json:"country,omitempty"`
 	AddressFormat *string           `json:"addressFormat,omitempty"`
 	// PhoneNumber has at most 30 characters.
-	PhoneNumber *string `json:"phoneNumber,omitempty"`
+	PhoneNumber *string `json:"phoneNumber,omitempty" cw:"max=30"`
 	// FaxNumber has at most 30 characters.
-	FaxNumber            *string                 `json:"faxNumber,omitempty"`
+	FaxNumber            *string                 `json:"faxNumber,omitempty" cw:"max=30"`
 	TaxCode              *TaxCodeReference       `json:"taxCode,omitempty"`
 	EntityType           *EntityTypeReference    `json:"entityType,omitempty"`
 	ExpenseReimbursement *float64                `json:"expenseReimbursement,omitempty"`
@@ -2418,13 +2418,13 @@ type CompanySite struct {
 type CompanyStatus struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name               *string `json:"name,omitempty"`
+	Name               *string `json:"name,omitempty" cw:"required,max=50"`
 	DefaultFlag        *bool   `json:"defaultFlag,omitempty"`
 	InactiveFlag       *bool   `json:"inactiveFlag,omitempty"`
 	NotifyFlag         *bool   `json:"notifyFlag,omitempty"`
 	DisallowSavingFlag *bool   `json:"disallowSavingFlag,omitempty"`
 	// NotificationMessage has at most 500 characters.
-	NotificationMessage  *string         `json:"notificationMessage,omitempty"`
+	NotificationMessage  *string         `json:"notificationMessage,omitempty" cw:"max=500"`
 	CustomNoteFlag       *bool           `json:"customNoteFlag,omitempty"`
 	CancelOpenTracksFlag *bool           `json:"cancelOpenTracksFlag,omitempty"`
 	Track                *TrackReference `json:"track,omitempty"`
@@ -2460,12 +2460,12 @@ type CompanyTeam struct {
 type CompanyType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name             *string `json:"name,omitempty"`
+	Name             *string `json:"name,omitempty" cw:"required,max=50"`
 	DefaultFlag      *bool   `json:"defaultFlag,omitempty"`
 	VendorFlag       *bool   `json:"vendorFlag,omitempty"`
 	ServiceAlertFlag *bool   `json:"serviceAlertFlag,omitempty"`
 	// ServiceAlertMessage has at most 150 characters.
-	ServiceAlertMessage *string    `json:"serviceAlertMessage,omitempty"`
+	ServiceAlertMessage *string    `json:"serviceAlertMessage,omitempty" cw:"max=150"`
 	Info                RecordInfo `json:"_info,omitzero"`
 }
 
@@ -2512,7 +2512,7 @@ type ConfigurationReference struct {
 type ConfigurationStatus struct {
 	ID *int32 `json:"id,omitempty"`
 	// Description is required; has at most 50 characters.
-	Description *string    `json:"description,omitempty"`
+	Description *string    `json:"description,omitempty" cw:"required,max=50"`
 	ClosedFlag  *bool      `json:"closedFlag,omitempty"`
 	DefaultFlag *bool      `json:"defaultFlag,omitempty"`
 	Info        RecordInfo `json:"_info,omitzero"`
@@ -2541,7 +2541,7 @@ type ConfigurationStatusReference struct {
 type ConfigurationType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name         *string    `json:"name,omitempty"`
+	Name         *string    `json:"name,omitempty" cw:"required,max=50"`
 	InactiveFlag *bool      `json:"inactiveFlag,omitempty"`
 	SystemFlag   *bool      `json:"systemFlag,omitempty"`
 	Info         RecordInfo `json:"_info,omitzero"`
@@ -2563,13 +2563,13 @@ type ConfigurationTypeQuestion struct {
 	ID                *int32                      `json:"id,omitempty"`
 	ConfigurationType *ConfigurationTypeReference `json:"configurationType,omitempty"`
 	// FieldType is required.
-	FieldType *ConfigurationTypeQuestionFieldType `json:"fieldType,omitempty"`
+	FieldType *ConfigurationTypeQuestionFieldType `json:"fieldType,omitempty" cw:"required"`
 	// EntryType is required.
-	EntryType *ConfigurationTypeQuestionEntryType `json:"entryType,omitempty"`
+	EntryType *ConfigurationTypeQuestionEntryType `json:"entryType,omitempty" cw:"required"`
 	// SequenceNumber is required.
-	SequenceNumber *float64 `json:"sequenceNumber,omitempty"`
+	SequenceNumber *float64 `json:"sequenceNumber,omitempty" cw:"required"`
 	// Question is required; has at most 1000 characters.
-	Question         *string    `json:"question,omitempty"`
+	Question         *string    `json:"question,omitempty" cw:"required,max=1000"`
 	NumberOfDecimals *int32     `json:"numberOfDecimals,omitempty"`
 	RequiredFlag     *bool      `json:"requiredFlag,omitempty"`
 	InactiveFlag     *bool      `json:"inactiveFlag,omitempty"`
@@ -2606,7 +2606,7 @@ type ConfigurationTypeQuestionValue struct {
 	ConfigurationType *ConfigurationTypeReference         `json:"configurationType,omitempty"`
 	Question          *ConfigurationTypeQuestionReference `json:"question,omitempty"`
 	// Value is required; has at most 1000 characters.
-	Value        *string    `json:"value,omitempty"`
+	Value        *string    `json:"value,omitempty" cw:"required,max=1000"`
 	DefaultFlag  *bool      `json:"defaultFlag,omitempty"`
 	InactiveFlag *bool      `json:"inactiveFlag,omitempty"`
 	Info         RecordInfo `json:"_info,omitzero"`
@@ -2645,24 +2645,24 @@ type ConnectWiseHostedScreen struct {
 type ConnectWiseHostedSetup struct {
 	ID *int32 `json:"id,omitempty"`
 	// ScreenID is required; (Can be obtained via ConnectWiseHostedApiScreen report).
-	ScreenID *int32 `json:"screenId,omitempty"`
+	ScreenID *int32 `json:"screenId,omitempty" cw:"required"`
 	// Description is required; has at most 50 characters.
-	Description *string `json:"description,omitempty"`
+	Description *string `json:"description,omitempty" cw:"required,max=50"`
 	// URL is required; has at most 1024 characters.
-	URL *string `json:"url,omitempty"`
+	URL *string `json:"url,omitempty" cw:"required,max=1024"`
 	// Type is required.
-	Type *ConnectWiseHostedSetupType `json:"type,omitempty"`
+	Type *ConnectWiseHostedSetupType `json:"type,omitempty" cw:"required"`
 	// ClientID has at most 36 characters; (Only required if not already set Max length: 36).
-	ClientID *string `json:"clientId,omitempty"`
+	ClientID *string `json:"clientId,omitempty" cw:"max=36"`
 	// Origin has at most 100 characters.
-	Origin                    *string `json:"origin,omitempty"`
+	Origin                    *string `json:"origin,omitempty" cw:"max=100"`
 	PodHeight                 *int32  `json:"podHeight,omitempty"`
 	ToolbarButtonDialogHeight *int32  `json:"toolbarButtonDialogHeight,omitempty"`
 	ToolbarButtonDialogWidth  *int32  `json:"toolbarButtonDialogWidth,omitempty"`
 	// ToolbarButtonText has at most 50 characters; (Only required for ToolbarButtons Max length: 50).
-	ToolbarButtonText *string `json:"toolbarButtonText,omitempty"`
+	ToolbarButtonText *string `json:"toolbarButtonText,omitempty" cw:"max=50"`
 	// ToolbarButtonToolTip has at most 50 characters.
-	ToolbarButtonToolTip        *string    `json:"toolbarButtonToolTip,omitempty"`
+	ToolbarButtonToolTip        *string    `json:"toolbarButtonToolTip,omitempty" cw:"max=50"`
 	ToolbarButtonIconDocumentID *int32     `json:"toolbarButtonIconDocumentId,omitempty"`
 	DisabledFlag                *bool      `json:"disabledFlag,omitempty"`
 	LocationIDs                 []int      `json:"locationIds,omitzero"`
@@ -2719,25 +2719,25 @@ type Contact struct {
 	DefaultBillingFlag     *bool                       `json:"defaultBillingFlag,omitempty"`
 	DefaultFlag            *bool                       `json:"defaultFlag,omitempty"`
 	// UserDefinedField1 has at most 50 characters.
-	UserDefinedField1 *string `json:"userDefinedField1,omitempty"`
+	UserDefinedField1 *string `json:"userDefinedField1,omitempty" cw:"max=50"`
 	// UserDefinedField2 has at most 50 characters.
-	UserDefinedField2 *string `json:"userDefinedField2,omitempty"`
+	UserDefinedField2 *string `json:"userDefinedField2,omitempty" cw:"max=50"`
 	// UserDefinedField3 has at most 50 characters.
-	UserDefinedField3 *string `json:"userDefinedField3,omitempty"`
+	UserDefinedField3 *string `json:"userDefinedField3,omitempty" cw:"max=50"`
 	// UserDefinedField4 has at most 50 characters.
-	UserDefinedField4 *string `json:"userDefinedField4,omitempty"`
+	UserDefinedField4 *string `json:"userDefinedField4,omitempty" cw:"max=50"`
 	// UserDefinedField5 has at most 50 characters.
-	UserDefinedField5 *string `json:"userDefinedField5,omitempty"`
+	UserDefinedField5 *string `json:"userDefinedField5,omitempty" cw:"max=50"`
 	// UserDefinedField6 has at most 50 characters.
-	UserDefinedField6 *string `json:"userDefinedField6,omitempty"`
+	UserDefinedField6 *string `json:"userDefinedField6,omitempty" cw:"max=50"`
 	// UserDefinedField7 has at most 50 characters.
-	UserDefinedField7 *string `json:"userDefinedField7,omitempty"`
+	UserDefinedField7 *string `json:"userDefinedField7,omitempty" cw:"max=50"`
 	// UserDefinedField8 has at most 50 characters.
-	UserDefinedField8 *string `json:"userDefinedField8,omitempty"`
+	UserDefinedField8 *string `json:"userDefinedField8,omitempty" cw:"max=50"`
 	// UserDefinedField9 has at most 50 characters.
-	UserDefinedField9 *string `json:"userDefinedField9,omitempty"`
+	UserDefinedField9 *string `json:"userDefinedField9,omitempty" cw:"max=50"`
 	// UserDefinedField10 has at most 50 characters.
-	UserDefinedField10 *string                    `json:"userDefinedField10,omitempty"`
+	UserDefinedField10 *string                    `json:"userDefinedField10,omitempty" cw:"max=50"`
 	CompanyLocation    *SystemLocationReference   `json:"companyLocation,omitempty"`
 	CommunicationItems []ContactCommunicationItem `json:"communicationItems,omitzero"`
 	Types              []ContactTypeReference     `json:"types,omitzero"`
@@ -2757,9 +2757,9 @@ type ContactCommunication struct {
 	ContactID *int32                      `json:"contactId,omitempty"`
 	Type      *CommunicationTypeReference `json:"type,omitempty"`
 	// Value is required; has at most 250 characters.
-	Value *string `json:"value,omitempty"`
+	Value *string `json:"value,omitempty" cw:"required,max=250"`
 	// Extension has at most 15 characters.
-	Extension         *string                                `json:"extension,omitempty"`
+	Extension         *string                                `json:"extension,omitempty" cw:"max=15"`
 	DefaultFlag       *bool                                  `json:"defaultFlag,omitempty"`
 	MobileGUID        *string                                `json:"mobileGuid,omitempty"`
 	CommunicationType *ContactCommunicationCommunicationType `json:"communicationType,omitempty"`
@@ -2793,7 +2793,7 @@ type ContactContactTypeAssociationContactTypeAssociation struct {
 type ContactDepartment struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name *string    `json:"name,omitempty"`
+	Name *string    `json:"name,omitempty" cw:"required,max=30"`
 	Info RecordInfo `json:"_info,omitzero"`
 }
 
@@ -2820,7 +2820,7 @@ type ContactGroup struct {
 	Group   *GroupReference   `json:"group,omitempty"`
 	Contact *ContactReference `json:"contact,omitempty"`
 	// Description has at most 50 characters.
-	Description                          *string    `json:"description,omitempty"`
+	Description                          *string    `json:"description,omitempty" cw:"max=50"`
 	UnsubscribeFlag                      *bool      `json:"unsubscribeFlag,omitempty"`
 	CompanyUnsubcribedEmailMessage       *string    `json:"companyUnsubcribedEmailMessage,omitempty"`
 	CompanyGroupUnsubscribedEmailMessage *string    `json:"companyGroupUnsubscribedEmailMessage,omitempty"`
@@ -2835,7 +2835,7 @@ type ContactNote struct {
 	ID        *int32 `json:"id,omitempty"`
 	ContactID *int32 `json:"contactId,omitempty"`
 	// Text is required.
-	Text      *string            `json:"text,omitempty"`
+	Text      *string            `json:"text,omitempty" cw:"required"`
 	Type      *NoteTypeReference `json:"type,omitempty"`
 	Flagged   *bool              `json:"flagged,omitempty"`
 	EnteredBy *string            `json:"enteredBy,omitempty"`
@@ -2855,7 +2855,7 @@ type ContactReference struct {
 type ContactRelationship struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name *string    `json:"name,omitempty"`
+	Name *string    `json:"name,omitempty" cw:"required,max=50"`
 	Info RecordInfo `json:"_info,omitzero"`
 }
 
@@ -2880,11 +2880,11 @@ type ContactTrack struct {
 type ContactType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Description is required; has at most 50 characters.
-	Description      *string `json:"description,omitempty"`
+	Description      *string `json:"description,omitempty" cw:"required,max=50"`
 	DefaultFlag      *bool   `json:"defaultFlag,omitempty"`
 	ServiceAlertFlag *bool   `json:"serviceAlertFlag,omitempty"`
 	// ServiceAlertMessage has at most 150 characters.
-	ServiceAlertMessage *string    `json:"serviceAlertMessage,omitempty"`
+	ServiceAlertMessage *string    `json:"serviceAlertMessage,omitempty" cw:"max=150"`
 	Info                RecordInfo `json:"_info,omitzero"`
 }
 
@@ -2922,7 +2922,7 @@ type Conversion struct {
 type ConvertItem struct {
 	ID *int32 `json:"id,omitempty"`
 	// RecordType is required.
-	RecordType *ConvertItemRecordType `json:"recordType,omitempty"`
+	RecordType *ConvertItemRecordType `json:"recordType,omitempty" cw:"required"`
 	Project    *ProjectReference      `json:"project,omitempty"`
 	Phase      *ProjectPhaseReference `json:"phase,omitempty"`
 	WbsCode    *string                `json:"wbsCode,omitempty"`
@@ -2936,7 +2936,7 @@ type ConvertToProject struct {
 	Project    *ProjectReference           `json:"project,omitempty"`
 	Phase      *ProjectPhaseReference      `json:"phase,omitempty"`
 	// WbsCode is required.
-	WbsCode *string `json:"wbsCode,omitempty"`
+	WbsCode *string `json:"wbsCode,omitempty" cw:"required"`
 }
 
 // CorporateStructure is the PSA's CorporateStructure object. Pointer fields are nil when the PSA did not
@@ -2945,23 +2945,23 @@ type CorporateStructure struct {
 	ID         *int32                        `json:"id,omitempty"`
 	LevelCount *CorporateStructureLevelCount `json:"levelCount,omitempty"`
 	// Level1Name has at most 20 characters.
-	Level1Name *string `json:"level1Name,omitempty"`
+	Level1Name *string `json:"level1Name,omitempty" cw:"max=20"`
 	// Level2Name has at most 20 characters.
-	Level2Name *string `json:"level2Name,omitempty"`
+	Level2Name *string `json:"level2Name,omitempty" cw:"max=20"`
 	// Level3Name has at most 20 characters.
-	Level3Name *string `json:"level3Name,omitempty"`
+	Level3Name *string `json:"level3Name,omitempty" cw:"max=20"`
 	// Level4Name has at most 20 characters.
-	Level4Name *string `json:"level4Name,omitempty"`
+	Level4Name *string `json:"level4Name,omitempty" cw:"max=20"`
 	// Level5Name has at most 20 characters.
-	Level5Name *string `json:"level5Name,omitempty"`
+	Level5Name *string `json:"level5Name,omitempty" cw:"max=20"`
 	// FiscalYearStart is required.
-	FiscalYearStart *CorporateStructureFiscalYearStart `json:"fiscalYearStart,omitempty"`
+	FiscalYearStart *CorporateStructureFiscalYearStart `json:"fiscalYearStart,omitempty" cw:"required"`
 	// LocationCaption is required; has at most 50 characters.
-	LocationCaption *string `json:"locationCaption,omitempty"`
+	LocationCaption *string `json:"locationCaption,omitempty" cw:"required,max=50"`
 	// GroupCaption is required; has at most 50 characters.
-	GroupCaption *string `json:"groupCaption,omitempty"`
+	GroupCaption *string `json:"groupCaption,omitempty" cw:"required,max=50"`
 	// BaseCurrency is required.
-	BaseCurrency          *CurrencyReference `json:"baseCurrency,omitempty"`
+	BaseCurrency          *CurrencyReference `json:"baseCurrency,omitempty" cw:"required"`
 	President             *MemberReference   `json:"president,omitempty"`
 	ChiefOperatingOfficer *MemberReference   `json:"chiefOperatingOfficer,omitempty"`
 	Controller            *MemberReference   `json:"controller,omitempty"`
@@ -3007,25 +3007,25 @@ type Count struct {
 type Country struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name        *string            `json:"name,omitempty"`
+	Name        *string            `json:"name,omitempty" cw:"required,max=50"`
 	DefaultFlag *bool              `json:"defaultFlag,omitempty"`
 	Currency    *CurrencyReference `json:"currency,omitempty"`
 	// CityCaption has at most 25 characters.
-	CityCaption *string `json:"cityCaption,omitempty"`
+	CityCaption *string `json:"cityCaption,omitempty" cw:"max=25"`
 	// StateCaption has at most 25 characters.
-	StateCaption *string `json:"stateCaption,omitempty"`
+	StateCaption *string `json:"stateCaption,omitempty" cw:"max=25"`
 	// ZipCaption has at most 25 characters.
-	ZipCaption       *string `json:"zipCaption,omitempty"`
+	ZipCaption       *string `json:"zipCaption,omitempty" cw:"max=25"`
 	ZipMinimumLength *int32  `json:"zipMinimumLength,omitempty"`
 	// DialingPrefix has at most 5 characters.
-	DialingPrefix *string                 `json:"dialingPrefix,omitempty"`
+	DialingPrefix *string                 `json:"dialingPrefix,omitempty" cw:"max=5"`
 	AddressFormat *AddressFormatReference `json:"addressFormat,omitempty"`
 	// CountryCode has at most 2 characters.
-	CountryCode *string `json:"countryCode,omitempty"`
+	CountryCode *string `json:"countryCode,omitempty" cw:"max=2"`
 	// LocalizationCaptionOne has at most 25 characters.
-	LocalizationCaptionOne *string `json:"localizationCaptionOne,omitempty"`
+	LocalizationCaptionOne *string `json:"localizationCaptionOne,omitempty" cw:"max=25"`
 	// LocalizationValueOne has at most 50 characters.
-	LocalizationValueOne *string    `json:"localizationValueOne,omitempty"`
+	LocalizationValueOne *string    `json:"localizationValueOne,omitempty" cw:"max=50"`
 	Info                 RecordInfo `json:"_info,omitzero"`
 }
 
@@ -3057,7 +3057,7 @@ type CountryReference struct {
 type CreateAccountingBatchRequest struct {
 	ID *int32 `json:"id,omitempty"`
 	// BatchIdentifier has at most 50 characters.
-	BatchIdentifier       *string `json:"batchIdentifier,omitempty"`
+	BatchIdentifier       *string `json:"batchIdentifier,omitempty" cw:"max=50"`
 	GlInterfaceIdentifier *string `json:"glInterfaceIdentifier,omitempty"`
 	// ExportInvoicesFlag (Batch must export Invoices, Expenses or Products).
 	ExportInvoicesFlag *bool `json:"exportInvoicesFlag,omitempty"`
@@ -3066,7 +3066,7 @@ type CreateAccountingBatchRequest struct {
 	// ExportProductsFlag (Batch must export Invoices, Expenses or Products).
 	ExportProductsFlag *bool `json:"exportProductsFlag,omitempty"`
 	// ProcessedRecordIDs is required; (GL Entry RecIDs).
-	ProcessedRecordIDs []int `json:"processedRecordIds,omitzero"`
+	ProcessedRecordIDs []int `json:"processedRecordIds,omitzero" cw:"required"`
 	SummarizeExpenses  *bool `json:"summarizeExpenses,omitempty"`
 }
 
@@ -3082,33 +3082,33 @@ type Crm struct {
 	CompanyIDGenerationFlag *bool              `json:"companyIdGenerationFlag,omitempty"`
 	ExcludeSpacesFlag       *bool              `json:"excludeSpacesFlag,omitempty"`
 	// Field1Caption has at most 25 characters.
-	Field1Caption *string `json:"field1Caption,omitempty"`
+	Field1Caption *string `json:"field1Caption,omitempty" cw:"max=25"`
 	// Field2Caption has at most 25 characters.
-	Field2Caption *string `json:"field2Caption,omitempty"`
+	Field2Caption *string `json:"field2Caption,omitempty" cw:"max=25"`
 	// Field3Caption has at most 25 characters.
-	Field3Caption *string `json:"field3Caption,omitempty"`
+	Field3Caption *string `json:"field3Caption,omitempty" cw:"max=25"`
 	// Field4Caption has at most 25 characters.
-	Field4Caption *string `json:"field4Caption,omitempty"`
+	Field4Caption *string `json:"field4Caption,omitempty" cw:"max=25"`
 	// Field5Caption has at most 25 characters.
-	Field5Caption *string `json:"field5Caption,omitempty"`
+	Field5Caption *string `json:"field5Caption,omitempty" cw:"max=25"`
 	// Field6Caption has at most 25 characters.
-	Field6Caption *string `json:"field6Caption,omitempty"`
+	Field6Caption *string `json:"field6Caption,omitempty" cw:"max=25"`
 	// Field7Caption has at most 25 characters.
-	Field7Caption *string `json:"field7Caption,omitempty"`
+	Field7Caption *string `json:"field7Caption,omitempty" cw:"max=25"`
 	// Field8Caption has at most 25 characters.
-	Field8Caption *string `json:"field8Caption,omitempty"`
+	Field8Caption *string `json:"field8Caption,omitempty" cw:"max=25"`
 	// Field9Caption has at most 25 characters.
-	Field9Caption *string `json:"field9Caption,omitempty"`
+	Field9Caption *string `json:"field9Caption,omitempty" cw:"max=25"`
 	// Field10Caption has at most 25 characters.
-	Field10Caption *string `json:"field10Caption,omitempty"`
+	Field10Caption *string `json:"field10Caption,omitempty" cw:"max=25"`
 	// PrimaryRepCaption has at most 50 characters.
-	PrimaryRepCaption *string `json:"primaryRepCaption,omitempty"`
+	PrimaryRepCaption *string `json:"primaryRepCaption,omitempty" cw:"max=50"`
 	// SecondaryRepCaption has at most 50 characters.
-	SecondaryRepCaption *string `json:"secondaryRepCaption,omitempty"`
+	SecondaryRepCaption *string `json:"secondaryRepCaption,omitempty" cw:"max=50"`
 	// Other1Caption has at most 50 characters.
-	Other1Caption *string `json:"other1Caption,omitempty"`
+	Other1Caption *string `json:"other1Caption,omitempty" cw:"max=50"`
 	// Other2Caption has at most 50 characters.
-	Other2Caption *string    `json:"other2Caption,omitempty"`
+	Other2Caption *string    `json:"other2Caption,omitempty" cw:"max=50"`
 	DefaultYear   *bool      `json:"defaultYear,omitempty"`
 	Info          RecordInfo `json:"_info,omitzero"`
 }
@@ -3193,22 +3193,22 @@ type CustomFieldValue struct {
 type CustomReport struct {
 	ID *int32 `json:"id,omitempty"`
 	// ReportLink is required.
-	ReportLink *string `json:"reportLink,omitempty"`
+	ReportLink *string `json:"reportLink,omitempty" cw:"required"`
 	// Name is required; has at most 100 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=100"`
 	// Module is required; (The Module Name).
-	Module *CustomReportModule `json:"module,omitempty"`
+	Module *CustomReportModule `json:"module,omitempty" cw:"required"`
 	// Description is required; has at most 150 characters.
-	Description   *string `json:"description,omitempty"`
+	Description   *string `json:"description,omitempty" cw:"required,max=150"`
 	GeneratedFlag *bool   `json:"generatedFlag,omitempty"`
 	// ParameterPrefix has at most 50 characters.
-	ParameterPrefix *string `json:"parameterPrefix,omitempty"`
+	ParameterPrefix *string `json:"parameterPrefix,omitempty" cw:"max=50"`
 	// ParameterSeparator has at most 50 characters.
-	ParameterSeparator *string `json:"parameterSeparator,omitempty"`
+	ParameterSeparator *string `json:"parameterSeparator,omitempty" cw:"max=50"`
 	// ParameterNameSeparator has at most 50 characters.
-	ParameterNameSeparator *string `json:"parameterNameSeparator,omitempty"`
+	ParameterNameSeparator *string `json:"parameterNameSeparator,omitempty" cw:"max=50"`
 	// ParameterSuffix has at most 50 characters.
-	ParameterSuffix *string `json:"parameterSuffix,omitempty"`
+	ParameterSuffix *string `json:"parameterSuffix,omitempty" cw:"max=50"`
 	LocationFlag    *bool   `json:"locationFlag,omitempty"`
 	// LocationParamID (Parameter unique identifier for the Custom Report's Location parameter).
 	LocationParamID     *int32  `json:"locationParamId,omitempty"`
@@ -3301,9 +3301,9 @@ type CustomReport struct {
 type CustomReportParameter struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name has at most 50 characters; (Either a caption name or parameter name is required Max length: 50).
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"max=50"`
 	// CaptionName has at most 50 characters; (Either a caption name or parameter name is required Max length: 50).
-	CaptionName  *string                `json:"captionName,omitempty"`
+	CaptionName  *string                `json:"captionName,omitempty" cw:"max=50"`
 	CustomReport *CustomReportReference `json:"customReport,omitempty"`
 	Info         RecordInfo             `json:"_info,omitzero"`
 }
@@ -3335,7 +3335,7 @@ type CwTimeZone struct {
 type DeliveryMethod struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name                  *string    `json:"name,omitempty"`
+	Name                  *string    `json:"name,omitempty" cw:"required,max=50"`
 	DefaultFlag           *bool      `json:"defaultFlag,omitempty"`
 	EmailFlag             *bool      `json:"emailFlag,omitempty"`
 	IntegrationEmailFlag  *bool      `json:"integrationEmailFlag,omitempty"`
@@ -3349,9 +3349,9 @@ type DeliveryMethod struct {
 type Department struct {
 	ID *int32 `json:"id,omitempty"`
 	// Identifier is required; has at most 15 characters.
-	Identifier *string `json:"identifier,omitempty"`
+	Identifier *string `json:"identifier,omitempty" cw:"required,max=15"`
 	// Name is required; has at most 50 characters.
-	Name *string    `json:"name,omitempty"`
+	Name *string    `json:"name,omitempty" cw:"required,max=50"`
 	Info RecordInfo `json:"_info,omitzero"`
 }
 
@@ -3435,11 +3435,11 @@ type DocumentSetup struct {
 	UploadAsLinkFlag *bool  `json:"uploadAsLinkFlag,omitempty"`
 	IsPublicFlag     *bool  `json:"isPublicFlag,omitempty"`
 	// DocPath has at most 100 characters.
-	DocPath *string `json:"docPath,omitempty"`
+	DocPath *string `json:"docPath,omitempty" cw:"max=100"`
 	// TemplatePath has at most 200 characters.
-	TemplatePath *string `json:"templatePath,omitempty"`
+	TemplatePath *string `json:"templatePath,omitempty" cw:"max=200"`
 	// TemplateOutputPath has at most 200 characters.
-	TemplateOutputPath *string    `json:"templateOutputPath,omitempty"`
+	TemplateOutputPath *string    `json:"templateOutputPath,omitempty" cw:"max=200"`
 	Info               RecordInfo `json:"_info,omitzero"`
 }
 
@@ -3450,13 +3450,13 @@ type EPayConfiguration struct {
 	Location *SystemLocationReference `json:"location,omitempty"`
 	Currency *CurrencyReference       `json:"currency,omitempty"`
 	// URL is required; has at most 400 characters.
-	URL *string `json:"url,omitempty"`
+	URL *string `json:"url,omitempty" cw:"required,max=400"`
 	// StoreIdentifier is required; has at most 500 characters.
-	StoreIdentifier *string `json:"storeIdentifier,omitempty"`
+	StoreIdentifier *string `json:"storeIdentifier,omitempty" cw:"required,max=500"`
 	// EncryptionKey has at most 500 characters.
-	EncryptionKey *string `json:"encryptionKey,omitempty"`
+	EncryptionKey *string `json:"encryptionKey,omitempty" cw:"max=500"`
 	// InitializationVector has at most 500 characters.
-	InitializationVector *string    `json:"initializationVector,omitempty"`
+	InitializationVector *string    `json:"initializationVector,omitempty" cw:"max=500"`
 	Info                 RecordInfo `json:"_info,omitzero"`
 }
 
@@ -3474,11 +3474,11 @@ type EmailConnector struct {
 	Location            *SystemLocationReference       `json:"location,omitempty"`
 	Department          *SystemDepartmentReference     `json:"department,omitempty"`
 	// EmailNotifyFrom has at most 50 characters.
-	EmailNotifyFrom *string `json:"emailNotifyFrom,omitempty"`
+	EmailNotifyFrom *string `json:"emailNotifyFrom,omitempty" cw:"max=50"`
 	// BccEmailTo has at most 250 characters.
-	BccEmailTo *string `json:"bccEmailTo,omitempty"`
+	BccEmailTo *string `json:"bccEmailTo,omitempty" cw:"max=250"`
 	// EmailErrorsTo is required; has at most 50 characters.
-	EmailErrorsTo                *string                  `json:"emailErrorsTo,omitempty"`
+	EmailErrorsTo                *string                  `json:"emailErrorsTo,omitempty" cw:"required,max=50"`
 	SetEmailToDefaultContactFlag *bool                    `json:"setEmailToDefaultContactFlag,omitempty"`
 	NoResponseFlag               *bool                    `json:"noResponseFlag,omitempty"`
 	NeverRespondFlag             *bool                    `json:"neverRespondFlag,omitempty"`
@@ -3511,10 +3511,10 @@ type EmailConnectorParsingRule struct {
 	ID           *int32                               `json:"id,omitempty"`
 	ParsingStyle *EmailConnectorParsingStyleReference `json:"parsingStyle,omitempty"`
 	// Priority is required.
-	Priority        *int32                                  `json:"priority,omitempty"`
+	Priority        *int32                                  `json:"priority,omitempty" cw:"required"`
 	ParsingVariable *EmailConnectorParsingVariableReference `json:"parsingVariable,omitempty"`
 	// SearchTerm is required; has at most 250 characters.
-	SearchTerm      *string                  `json:"searchTerm,omitempty"`
+	SearchTerm      *string                  `json:"searchTerm,omitempty" cw:"required,max=250"`
 	ServicePriority *PriorityReference       `json:"servicePriority,omitempty"`
 	ServiceStatus   *ServiceStatusReference  `json:"serviceStatus,omitempty"`
 	ServiceType     *ServiceTypeReference    `json:"serviceType,omitempty"`
@@ -3530,9 +3530,9 @@ type EmailConnectorParsingStyle struct {
 	ID          *int32                              `json:"id,omitempty"`
 	ParsingType *EmailConnectorParsingTypeReference `json:"parsingType,omitempty"`
 	// ParseRule is required; has at most 500 characters.
-	ParseRule *string `json:"parseRule,omitempty"`
+	ParseRule *string `json:"parseRule,omitempty" cw:"required,max=500"`
 	// Priority is required.
-	Priority *int32     `json:"priority,omitempty"`
+	Priority *int32     `json:"priority,omitempty" cw:"required"`
 	Info     RecordInfo `json:"_info,omitzero"`
 }
 
@@ -3574,7 +3574,7 @@ type EmailConnectorReference struct {
 type EmailExclusion struct {
 	ID *int32 `json:"id,omitempty"`
 	// Description is required; has at most 100 characters.
-	Description *string    `json:"description,omitempty"`
+	Description *string    `json:"description,omitempty" cw:"required,max=100"`
 	Info        RecordInfo `json:"_info,omitzero"`
 }
 
@@ -3584,7 +3584,7 @@ type EmailOpened struct {
 	ID         *int32 `json:"id,omitempty"`
 	CampaignID *int32 `json:"campaignId,omitempty"`
 	// ContactID is required.
-	ContactID  *int32     `json:"contactId,omitempty"`
+	ContactID  *int32     `json:"contactId,omitempty" cw:"required"`
 	DateOpened *time.Time `json:"dateOpened,omitempty"`
 }
 
@@ -3671,10 +3671,10 @@ type ExpenseEntry struct {
 	PaymentMethod  *PaymentMethodReference   `json:"paymentMethod,omitempty"`
 	Classification *ClassificationReference  `json:"classification,omitempty"`
 	// Amount is required.
-	Amount         *float64                    `json:"amount,omitempty"`
+	Amount         *float64                    `json:"amount,omitempty" cw:"required"`
 	BillableOption *ExpenseEntryBillableOption `json:"billableOption,omitempty"`
 	// Date is required.
-	Date            *time.Time             `json:"date,omitempty"`
+	Date            *time.Time             `json:"date,omitempty" cw:"required"`
 	LocationID      *int32                 `json:"locationId,omitempty"`
 	BusinessUnitID  *int32                 `json:"businessUnitId,omitempty"`
 	Notes           *string                `json:"notes,omitempty"`
@@ -3788,14 +3788,14 @@ type ExpenseTaxTypeReference struct {
 type ExpenseType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=30"`
 	// AmountCaption is required.
-	AmountCaption     *string  `json:"amountCaption,omitempty"`
+	AmountCaption     *string  `json:"amountCaption,omitempty" cw:"required"`
 	ReimbursementRate *float64 `json:"reimbursementRate,omitempty"`
 	// BillExpenses is required.
-	BillExpenses *ExpenseTypeBillExpenses `json:"billExpenses,omitempty"`
+	BillExpenses *ExpenseTypeBillExpenses `json:"billExpenses,omitempty" cw:"required"`
 	// InvoiceMarkupOption is required.
-	InvoiceMarkupOption *ExpenseTypeInvoiceMarkupOption `json:"invoiceMarkupOption,omitempty"`
+	InvoiceMarkupOption *ExpenseTypeInvoiceMarkupOption `json:"invoiceMarkupOption,omitempty" cw:"required"`
 	InvoiceMarkupAmount *float64                        `json:"invoiceMarkupAmount,omitempty"`
 	AdvancedAmountFlag  *bool                           `json:"advancedAmountFlag,omitempty"`
 	MileageFlag         *bool                           `json:"mileageFlag,omitempty"`
@@ -3803,7 +3803,7 @@ type ExpenseType struct {
 	InactiveFlag        *bool                           `json:"inactiveFlag,omitempty"`
 	MaxAmount           *float64                        `json:"maxAmount,omitempty"`
 	// IntegrationXRef has at most 50 characters.
-	IntegrationXRef *string    `json:"integrationXRef,omitempty"`
+	IntegrationXRef *string    `json:"integrationXRef,omitempty" cw:"max=50"`
 	DefaultFlag     *bool      `json:"defaultFlag,omitempty"`
 	Info            RecordInfo `json:"_info,omitzero"`
 }
@@ -3813,7 +3813,7 @@ type ExpenseType struct {
 type ExpenseTypeExemption struct {
 	ID *int32 `json:"id,omitempty"`
 	// ExpenseType is required.
-	ExpenseType   *ExpenseTypeReference `json:"expenseType,omitempty"`
+	ExpenseType   *ExpenseTypeReference `json:"expenseType,omitempty" cw:"required"`
 	TaxableLevels []int                 `json:"taxableLevels,omitzero"`
 	Info          RecordInfo            `json:"_info,omitzero"`
 }
@@ -3854,7 +3854,7 @@ type Experiment struct {
 // send them (or a fields= projection left them out) and are not sent when nil.
 type ExportAccountingBatchRequest struct {
 	// BatchIdentifier has at most 50 characters.
-	BatchIdentifier       *string                                        `json:"batchIdentifier,omitempty"`
+	BatchIdentifier       *string                                        `json:"batchIdentifier,omitempty" cw:"max=50"`
 	GlInterfaceIdentifier *string                                        `json:"glInterfaceIdentifier,omitempty"`
 	ThruDate              *time.Time                                     `json:"thruDate,omitempty"`
 	LocationID            *int32                                         `json:"locationId,omitempty"`
@@ -3878,7 +3878,7 @@ type ExportAccountingBatchRequest struct {
 type FileUploadSetting struct {
 	ID *int32 `json:"id,omitempty"`
 	// RestrictFileTypesFlag is required.
-	RestrictFileTypesFlag *bool      `json:"restrictFileTypesFlag,omitempty"`
+	RestrictFileTypesFlag *bool      `json:"restrictFileTypesFlag,omitempty" cw:"required"`
 	GlobalFileSizeLimit   *int32     `json:"globalFileSizeLimit,omitempty"`
 	Info                  RecordInfo `json:"_info,omitzero"`
 }
@@ -3897,18 +3897,18 @@ type FilterValues struct {
 type FinanceCurrency struct {
 	ID *int32 `json:"id,omitempty"`
 	// CurrencyIdentifier is required; has at most 10 characters.
-	CurrencyIdentifier *string `json:"currencyIdentifier,omitempty"`
+	CurrencyIdentifier *string `json:"currencyIdentifier,omitempty" cw:"required,max=10"`
 	// Name is required; has at most 50 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=50"`
 	// Symbol has at most 10 characters.
-	Symbol            *string                `json:"symbol,omitempty"`
+	Symbol            *string                `json:"symbol,omitempty" cw:"max=10"`
 	DisplayIDFlag     *bool                  `json:"displayIdFlag,omitempty"`
 	DisplaySymbolFlag *bool                  `json:"displaySymbolFlag,omitempty"`
 	CurrencyCode      *CurrencyCodeReference `json:"currencyCode,omitempty"`
 	// ThousandsSeparator has at most 1 characters.
-	ThousandsSeparator *string `json:"thousandsSeparator,omitempty"`
+	ThousandsSeparator *string `json:"thousandsSeparator,omitempty" cw:"max=1"`
 	// DecimalSeparator has at most 1 characters.
-	DecimalSeparator        *string    `json:"decimalSeparator,omitempty"`
+	DecimalSeparator        *string    `json:"decimalSeparator,omitempty" cw:"max=1"`
 	NegativeParenthesesFlag *bool      `json:"negativeParenthesesFlag,omitempty"`
 	RightAlign              *bool      `json:"rightAlign,omitempty"`
 	NumberOfDecimals        *int32     `json:"numberOfDecimals,omitempty"`
@@ -3948,7 +3948,7 @@ type Forecast struct {
 type ForecastItem struct {
 	ID *int32 `json:"id,omitempty"`
 	// ForecastDescription has at most 50 characters.
-	ForecastDescription *string                     `json:"forecastDescription,omitempty"`
+	ForecastDescription *string                     `json:"forecastDescription,omitempty" cw:"max=50"`
 	Opportunity         *OpportunityReference       `json:"opportunity,omitempty"`
 	Quantity            *float64                    `json:"quantity,omitempty"`
 	Status              *OpportunityStatusReference `json:"status,omitempty"`
@@ -3961,12 +3961,12 @@ type ForecastItem struct {
 	Percentage          *int32                      `json:"percentage,omitempty"`
 	IncludeFlag         *bool                       `json:"includeFlag,omitempty"`
 	// QuoteWerksDocNo has at most 20 characters.
-	QuoteWerksDocNo *string `json:"quoteWerksDocNo,omitempty"`
+	QuoteWerksDocNo *string `json:"quoteWerksDocNo,omitempty" cw:"max=20"`
 	// QuoteWerksDocName has at most 255 characters.
-	QuoteWerksDocName  *string `json:"quoteWerksDocName,omitempty"`
+	QuoteWerksDocName  *string `json:"quoteWerksDocName,omitempty" cw:"max=255"`
 	QuoteWerksQuantity *int32  `json:"quoteWerksQuantity,omitempty"`
 	// ForecastType is required.
-	ForecastType       *ForecastItemForecastType `json:"forecastType,omitempty"`
+	ForecastType       *ForecastItemForecastType `json:"forecastType,omitempty" cw:"required"`
 	LinkFlag           *bool                     `json:"linkFlag,omitempty"`
 	RecurringRevenue   *float64                  `json:"recurringRevenue,omitempty"`
 	RecurringCost      *float64                  `json:"recurringCost,omitempty"`
@@ -3999,10 +3999,10 @@ type FormSubmitted struct {
 	ID         *int32 `json:"id,omitempty"`
 	CampaignID *int32 `json:"campaignId,omitempty"`
 	// ContactID is required.
-	ContactID     *int32     `json:"contactId,omitempty"`
+	ContactID     *int32     `json:"contactId,omitempty" cw:"required"`
 	DateSubmitted *time.Time `json:"dateSubmitted,omitempty"`
 	// URL is required; has at most 2083 characters.
-	URL         *string `json:"url,omitempty"`
+	URL         *string `json:"url,omitempty" cw:"required,max=2083"`
 	QueryString *string `json:"queryString,omitempty"`
 	PageType    *string `json:"pageType,omitempty"`
 	PageSubType *string `json:"pageSubType,omitempty"`
@@ -4016,57 +4016,57 @@ type FormSubmitted struct {
 type GLAccount struct {
 	ID *int32 `json:"id,omitempty"`
 	// GlType is required.
-	GlType *GLAccountGlType `json:"glType,omitempty"`
+	GlType *GLAccountGlType `json:"glType,omitempty" cw:"required"`
 	// MappedType is required.
-	MappedType *MappedTypeReference `json:"mappedType,omitempty"`
+	MappedType *MappedTypeReference `json:"mappedType,omitempty" cw:"required"`
 	// MappedRecord is required.
-	MappedRecord *MappedRecordReference `json:"mappedRecord,omitempty"`
+	MappedRecord *MappedRecordReference `json:"mappedRecord,omitempty" cw:"required"`
 	// Segment1 has at most 255 characters.
-	Segment1 *string `json:"segment1,omitempty"`
+	Segment1 *string `json:"segment1,omitempty" cw:"max=255"`
 	// Segment2 has at most 255 characters.
-	Segment2 *string `json:"segment2,omitempty"`
+	Segment2 *string `json:"segment2,omitempty" cw:"max=255"`
 	// Segment3 has at most 255 characters.
-	Segment3 *string `json:"segment3,omitempty"`
+	Segment3 *string `json:"segment3,omitempty" cw:"max=255"`
 	// Segment4 has at most 255 characters.
-	Segment4 *string `json:"segment4,omitempty"`
+	Segment4 *string `json:"segment4,omitempty" cw:"max=255"`
 	// Segment5 has at most 255 characters.
-	Segment5 *string `json:"segment5,omitempty"`
+	Segment5 *string `json:"segment5,omitempty" cw:"max=255"`
 	// Segment6 has at most 255 characters.
-	Segment6 *string `json:"segment6,omitempty"`
+	Segment6 *string `json:"segment6,omitempty" cw:"max=255"`
 	// Segment7 has at most 255 characters.
-	Segment7 *string `json:"segment7,omitempty"`
+	Segment7 *string `json:"segment7,omitempty" cw:"max=255"`
 	// Segment8 has at most 255 characters.
-	Segment8 *string `json:"segment8,omitempty"`
+	Segment8 *string `json:"segment8,omitempty" cw:"max=255"`
 	// Segment9 has at most 255 characters.
-	Segment9 *string `json:"segment9,omitempty"`
+	Segment9 *string `json:"segment9,omitempty" cw:"max=255"`
 	// Segment10 has at most 255 characters.
-	Segment10 *string `json:"segment10,omitempty"`
+	Segment10 *string `json:"segment10,omitempty" cw:"max=255"`
 	// Cogs1 has at most 255 characters.
-	Cogs1 *string `json:"cogs1,omitempty"`
+	Cogs1 *string `json:"cogs1,omitempty" cw:"max=255"`
 	// Cogs2 has at most 255 characters.
-	Cogs2 *string `json:"cogs2,omitempty"`
+	Cogs2 *string `json:"cogs2,omitempty" cw:"max=255"`
 	// Cogs3 has at most 255 characters.
-	Cogs3 *string `json:"cogs3,omitempty"`
+	Cogs3 *string `json:"cogs3,omitempty" cw:"max=255"`
 	// Cogs4 has at most 255 characters.
-	Cogs4 *string `json:"cogs4,omitempty"`
+	Cogs4 *string `json:"cogs4,omitempty" cw:"max=255"`
 	// Cogs5 has at most 255 characters.
-	Cogs5 *string `json:"cogs5,omitempty"`
+	Cogs5 *string `json:"cogs5,omitempty" cw:"max=255"`
 	// Cogs6 has at most 255 characters.
-	Cogs6 *string `json:"cogs6,omitempty"`
+	Cogs6 *string `json:"cogs6,omitempty" cw:"max=255"`
 	// Cogs7 has at most 255 characters.
-	Cogs7 *string `json:"cogs7,omitempty"`
+	Cogs7 *string `json:"cogs7,omitempty" cw:"max=255"`
 	// Cogs8 has at most 255 characters.
-	Cogs8 *string `json:"cogs8,omitempty"`
+	Cogs8 *string `json:"cogs8,omitempty" cw:"max=255"`
 	// Cogs9 has at most 255 characters.
-	Cogs9 *string `json:"cogs9,omitempty"`
+	Cogs9 *string `json:"cogs9,omitempty" cw:"max=255"`
 	// Cogs10 has at most 255 characters.
-	Cogs10 *string `json:"cogs10,omitempty"`
+	Cogs10 *string `json:"cogs10,omitempty" cw:"max=255"`
 	// ProductID has at most 255 characters.
-	ProductID *string `json:"productId,omitempty"`
+	ProductID *string `json:"productId,omitempty" cw:"max=255"`
 	// Inventory has at most 255 characters.
-	Inventory *string `json:"inventory,omitempty"`
+	Inventory *string `json:"inventory,omitempty" cw:"max=255"`
 	// SalesCode has at most 255 characters.
-	SalesCode *string    `json:"salesCode,omitempty"`
+	SalesCode *string    `json:"salesCode,omitempty" cw:"max=255"`
 	Info      RecordInfo `json:"_info,omitzero"`
 }
 
@@ -4075,25 +4075,25 @@ type GLAccount struct {
 type GLCaption struct {
 	ID *int32 `json:"id,omitempty"`
 	// Segment1 has at most 255 characters.
-	Segment1 *string `json:"segment1,omitempty"`
+	Segment1 *string `json:"segment1,omitempty" cw:"max=255"`
 	// Segment2 has at most 255 characters.
-	Segment2 *string `json:"segment2,omitempty"`
+	Segment2 *string `json:"segment2,omitempty" cw:"max=255"`
 	// Segment3 has at most 255 characters.
-	Segment3 *string `json:"segment3,omitempty"`
+	Segment3 *string `json:"segment3,omitempty" cw:"max=255"`
 	// Segment4 has at most 255 characters.
-	Segment4 *string `json:"segment4,omitempty"`
+	Segment4 *string `json:"segment4,omitempty" cw:"max=255"`
 	// Segment5 has at most 255 characters.
-	Segment5 *string `json:"segment5,omitempty"`
+	Segment5 *string `json:"segment5,omitempty" cw:"max=255"`
 	// Segment6 has at most 255 characters.
-	Segment6 *string `json:"segment6,omitempty"`
+	Segment6 *string `json:"segment6,omitempty" cw:"max=255"`
 	// Segment7 has at most 255 characters.
-	Segment7 *string `json:"segment7,omitempty"`
+	Segment7 *string `json:"segment7,omitempty" cw:"max=255"`
 	// Segment8 has at most 255 characters.
-	Segment8 *string `json:"segment8,omitempty"`
+	Segment8 *string `json:"segment8,omitempty" cw:"max=255"`
 	// Segment9 has at most 255 characters.
-	Segment9 *string `json:"segment9,omitempty"`
+	Segment9 *string `json:"segment9,omitempty" cw:"max=255"`
 	// Segment10 has at most 255 characters.
-	Segment10     *string                 `json:"segment10,omitempty"`
+	Segment10     *string                 `json:"segment10,omitempty" cw:"max=255"`
 	Segment1type  *GLCaptionSegment1type  `json:"segment1type,omitempty"`
 	Segment2type  *GLCaptionSegment2type  `json:"segment2type,omitempty"`
 	Segment3type  *GLCaptionSegment3type  `json:"segment3type,omitempty"`
@@ -4105,25 +4105,25 @@ type GLCaption struct {
 	Segment9type  *GLCaptionSegment9type  `json:"segment9type,omitempty"`
 	Segment10type *GLCaptionSegment10type `json:"segment10type,omitempty"`
 	// Cogs1 has at most 255 characters.
-	Cogs1 *string `json:"cogs1,omitempty"`
+	Cogs1 *string `json:"cogs1,omitempty" cw:"max=255"`
 	// Cogs2 has at most 255 characters.
-	Cogs2 *string `json:"cogs2,omitempty"`
+	Cogs2 *string `json:"cogs2,omitempty" cw:"max=255"`
 	// Cogs3 has at most 255 characters.
-	Cogs3 *string `json:"cogs3,omitempty"`
+	Cogs3 *string `json:"cogs3,omitempty" cw:"max=255"`
 	// Cogs4 has at most 255 characters.
-	Cogs4 *string `json:"cogs4,omitempty"`
+	Cogs4 *string `json:"cogs4,omitempty" cw:"max=255"`
 	// Cogs5 has at most 255 characters.
-	Cogs5 *string `json:"cogs5,omitempty"`
+	Cogs5 *string `json:"cogs5,omitempty" cw:"max=255"`
 	// Cogs6 has at most 255 characters.
-	Cogs6 *string `json:"cogs6,omitempty"`
+	Cogs6 *string `json:"cogs6,omitempty" cw:"max=255"`
 	// Cogs7 has at most 255 characters.
-	Cogs7 *string `json:"cogs7,omitempty"`
+	Cogs7 *string `json:"cogs7,omitempty" cw:"max=255"`
 	// Cogs8 has at most 255 characters.
-	Cogs8 *string `json:"cogs8,omitempty"`
+	Cogs8 *string `json:"cogs8,omitempty" cw:"max=255"`
 	// Cogs9 has at most 255 characters.
-	Cogs9 *string `json:"cogs9,omitempty"`
+	Cogs9 *string `json:"cogs9,omitempty" cw:"max=255"`
 	// Cogs10 has at most 255 characters.
-	Cogs10 *string    `json:"cogs10,omitempty"`
+	Cogs10 *string    `json:"cogs10,omitempty" cw:"max=255"`
 	Info   RecordInfo `json:"_info,omitzero"`
 }
 
@@ -4662,11 +4662,11 @@ type GLPath struct {
 	ID       *int32                   `json:"id,omitempty"`
 	Location *SystemLocationReference `json:"location,omitempty"`
 	// Path has at most 255 characters.
-	Path *string `json:"path,omitempty"`
+	Path *string `json:"path,omitempty" cw:"max=255"`
 	// SqlServerName has at most 255 characters.
-	SqlServerName *string `json:"sqlServerName,omitempty"`
+	SqlServerName *string `json:"sqlServerName,omitempty" cw:"max=255"`
 	// DatabaseName has at most 100 characters.
-	DatabaseName      *string          `json:"databaseName,omitempty"`
+	DatabaseName      *string          `json:"databaseName,omitempty" cw:"max=100"`
 	LastPaymentSync   *time.Time       `json:"lastPaymentSync,omitempty"`
 	LastPaymentSyncBy *MemberReference `json:"lastPaymentSyncBy,omitempty"`
 	Info              RecordInfo       `json:"_info,omitzero"`
@@ -4694,19 +4694,19 @@ type GenericIDIdentifierReference struct {
 type GoogleEmailSetup struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 200 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=200"`
 	// Username is required; has at most 100 characters.
-	Username *string `json:"username,omitempty"`
+	Username *string `json:"username,omitempty" cw:"required,max=100"`
 	// InboxFolder is required; has at most 40 characters.
-	InboxFolder *string `json:"inboxFolder,omitempty"`
+	InboxFolder *string `json:"inboxFolder,omitempty" cw:"required,max=40"`
 	// ProcessedFolder is required; has at most 40 characters.
-	ProcessedFolder *string `json:"processedFolder,omitempty"`
+	ProcessedFolder *string `json:"processedFolder,omitempty" cw:"required,max=40"`
 	// FailedFolder is required; has at most 40 characters.
-	FailedFolder *string `json:"failedFolder,omitempty"`
+	FailedFolder *string `json:"failedFolder,omitempty" cw:"required,max=40"`
 	// ClientID has at most 200 characters.
-	ClientID *string `json:"clientId,omitempty"`
+	ClientID *string `json:"clientId,omitempty" cw:"max=200"`
 	// PrivateKey has at most 4000 characters.
-	PrivateKey     *string                  `json:"privateKey,omitempty"`
+	PrivateKey     *string                  `json:"privateKey,omitempty" cw:"max=4000"`
 	InactiveFlag   *bool                    `json:"inactiveFlag,omitempty"`
 	EmailConnector *EmailConnectorReference `json:"emailConnector,omitempty"`
 	Info           RecordInfo               `json:"_info,omitzero"`
@@ -4725,9 +4725,9 @@ type GoogleEmailSetupReference struct {
 type Group struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required"`
 	// PublicDescription has at most 255 characters.
-	PublicDescription *string    `json:"publicDescription,omitempty"`
+	PublicDescription *string    `json:"publicDescription,omitempty" cw:"max=255"`
 	PublicFlag        *bool      `json:"publicFlag,omitempty"`
 	InactiveFlag      *bool      `json:"inactiveFlag,omitempty"`
 	Info              RecordInfo `json:"_info,omitzero"`
@@ -4746,11 +4746,11 @@ type GroupReference struct {
 type Holiday struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=50"`
 	// AllDayFlag (Can be set to false to set a holiday for specific hours (Defaults to True)).
 	AllDayFlag *bool `json:"allDayFlag,omitempty"`
 	// Date is required.
-	Date        *string               `json:"date,omitempty"`
+	Date        *string               `json:"date,omitempty" cw:"required"`
 	TimeStart   *string               `json:"timeStart,omitempty"`
 	TimeEnd     *string               `json:"timeEnd,omitempty"`
 	HolidayList *HolidayListReference `json:"holidayList,omitempty"`
@@ -4762,7 +4762,7 @@ type Holiday struct {
 type HolidayList struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name *string    `json:"name,omitempty"`
+	Name *string    `json:"name,omitempty" cw:"required,max=50"`
 	Info RecordInfo `json:"_info,omitzero"`
 }
 
@@ -4799,21 +4799,21 @@ type IDCollection struct {
 type Imap struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 200 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=200"`
 	// ImapName is required; has at most 40 characters.
-	ImapName *string `json:"imapName,omitempty"`
+	ImapName *string `json:"imapName,omitempty" cw:"required,max=40"`
 	// ProcessedName is required; has at most 40 characters.
-	ProcessedName *string `json:"processedName,omitempty"`
+	ProcessedName *string `json:"processedName,omitempty" cw:"required,max=40"`
 	// FailedFolder is required; has at most 40 characters.
-	FailedFolder *string `json:"failedFolder,omitempty"`
+	FailedFolder *string `json:"failedFolder,omitempty" cw:"required,max=40"`
 	// Server is required; has at most 200 characters.
-	Server *string `json:"server,omitempty"`
+	Server *string `json:"server,omitempty" cw:"required,max=200"`
 	// UserName is required; has at most 80 characters.
-	UserName *string `json:"userName,omitempty"`
+	UserName *string `json:"userName,omitempty" cw:"required,max=80"`
 	// Password has at most 80 characters.
-	Password *string `json:"password,omitempty"`
+	Password *string `json:"password,omitempty" cw:"max=80"`
 	// Port is required.
-	Port           *int32                   `json:"port,omitempty"`
+	Port           *int32                   `json:"port,omitempty" cw:"required"`
 	SslFlag        *bool                    `json:"sslFlag,omitempty"`
 	EmailConnector *EmailConnectorReference `json:"emailConnector,omitempty"`
 	Info           RecordInfo               `json:"_info,omitzero"`
@@ -4842,7 +4842,7 @@ type Impact struct {
 	ID   *int32  `json:"id,omitempty"`
 	Name *string `json:"name,omitempty"`
 	// Description is required; has at most 200 characters.
-	Description *string    `json:"description,omitempty"`
+	Description *string    `json:"description,omitempty" cw:"required,max=200"`
 	DefaultFlag *bool      `json:"defaultFlag,omitempty"`
 	Info        RecordInfo `json:"_info,omitzero"`
 }
@@ -4863,9 +4863,9 @@ type InOutBoard struct {
 	Member    *MemberReference    `json:"member,omitempty"`
 	InOutType *InOutTypeReference `json:"inOutType,omitempty"`
 	// AdditionalInfo has at most 100 characters.
-	AdditionalInfo *string `json:"additionalInfo,omitempty"`
+	AdditionalInfo *string `json:"additionalInfo,omitempty" cw:"max=100"`
 	// DateBack is required.
-	DateBack *time.Time `json:"dateBack,omitempty"`
+	DateBack *time.Time `json:"dateBack,omitempty" cw:"required"`
 	Info     RecordInfo `json:"_info,omitzero"`
 }
 
@@ -4874,7 +4874,7 @@ type InOutBoard struct {
 type InOutType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Description is required; has at most 30 characters.
-	Description *string    `json:"description,omitempty"`
+	Description *string    `json:"description,omitempty" cw:"required,max=30"`
 	Info        RecordInfo `json:"_info,omitzero"`
 }
 
@@ -4920,9 +4920,9 @@ type Info struct {
 type IntegratorLogin struct {
 	ID *int32 `json:"id,omitempty"`
 	// Username is required; has at most 50 characters.
-	Username *string `json:"username,omitempty"`
+	Username *string `json:"username,omitempty" cw:"required,max=50"`
 	// Password has at most 50 characters; (The password will never be returned in response Max length: 50).
-	Password *string `json:"password,omitempty"`
+	Password *string `json:"password,omitempty" cw:"max=50"`
 	// CanAccessAllRecordsFlag (This flag controls whether the integrator can access only the db records it created, or all system records).
 	CanAccessAllRecordsFlag *bool `json:"canAccessAllRecordsFlag,omitempty"`
 	// CanAccessAllApisFlag (Setting this flag to true will create an integrator that can access all of the available apis in the system. If this field is set to true, both the member and board fields are required.).
@@ -4933,12 +4933,12 @@ type IntegratorLogin struct {
 	ServiceTicketAPIFlag *bool            `json:"serviceTicketApiFlag,omitempty"`
 	Board                *BoardReference  `json:"board,omitempty"`
 	// ServiceBoardCallbackURL has at most 1000 characters.
-	ServiceBoardCallbackURL        *string          `json:"serviceBoardCallbackUrl,omitempty"`
+	ServiceBoardCallbackURL        *string          `json:"serviceBoardCallbackUrl,omitempty" cw:"max=1000"`
 	ServiceBoardLegacyCallbackFlag *bool            `json:"serviceBoardLegacyCallbackFlag,omitempty"`
 	TimeEntryAPIFlag               *bool            `json:"timeEntryApiFlag,omitempty"`
 	Member                         *MemberReference `json:"member,omitempty"`
 	// TimeEntryCallbackURL has at most 1000 characters.
-	TimeEntryCallbackURL         *string `json:"timeEntryCallbackUrl,omitempty"`
+	TimeEntryCallbackURL         *string `json:"timeEntryCallbackUrl,omitempty" cw:"max=1000"`
 	TimeEntryLegacyCallbackFlag  *bool   `json:"timeEntryLegacyCallbackFlag,omitempty"`
 	ManagedServicesAPIFlag       *bool   `json:"managedServicesApiFlag,omitempty"`
 	ManagedServicesAutoChildFlag *bool   `json:"managedServicesAutoChildFlag,omitempty"`
@@ -4946,24 +4946,24 @@ type IntegratorLogin struct {
 	ManagedServicesChildingFlag *bool `json:"managedServicesChildingFlag,omitempty"`
 	ContactAPIFlag              *bool `json:"contactApiFlag,omitempty"`
 	// ContactCallbackURL has at most 1000 characters.
-	ContactCallbackURL        *string `json:"contactCallbackUrl,omitempty"`
+	ContactCallbackURL        *string `json:"contactCallbackUrl,omitempty" cw:"max=1000"`
 	ContactLegacyCallbackFlag *bool   `json:"contactLegacyCallbackFlag,omitempty"`
 	CompanyAPIFlag            *bool   `json:"companyApiFlag,omitempty"`
 	// CompanyCallbackURL has at most 1000 characters.
-	CompanyCallbackURL        *string `json:"companyCallbackUrl,omitempty"`
+	CompanyCallbackURL        *string `json:"companyCallbackUrl,omitempty" cw:"max=1000"`
 	CompanyLegacyCallbackFlag *bool   `json:"companyLegacyCallbackFlag,omitempty"`
 	ActivityAPIFlag           *bool   `json:"activityApiFlag,omitempty"`
 	// ActivityCallbackURL has at most 1000 characters.
-	ActivityCallbackURL        *string `json:"activityCallbackUrl,omitempty"`
+	ActivityCallbackURL        *string `json:"activityCallbackUrl,omitempty" cw:"max=1000"`
 	ActivityLegacyCallbackFlag *bool   `json:"activityLegacyCallbackFlag,omitempty"`
 	InvoiceAPIFlag             *bool   `json:"invoiceApiFlag,omitempty"`
 	ProductAPIFlag             *bool   `json:"productApiFlag,omitempty"`
 	// ProductCallbackURL has at most 1000 characters.
-	ProductCallbackURL        *string `json:"productCallbackUrl,omitempty"`
+	ProductCallbackURL        *string `json:"productCallbackUrl,omitempty" cw:"max=1000"`
 	ProductLegacyCallbackFlag *bool   `json:"productLegacyCallbackFlag,omitempty"`
 	OpportunityAPIFlag        *bool   `json:"opportunityApiFlag,omitempty"`
 	// OpportunityCallbackURL has at most 1000 characters.
-	OpportunityCallbackURL        *string `json:"opportunityCallbackUrl,omitempty"`
+	OpportunityCallbackURL        *string `json:"opportunityCallbackUrl,omitempty" cw:"max=1000"`
 	OpportunityLegacyCallbackFlag *bool   `json:"opportunityLegacyCallbackFlag,omitempty"`
 	// OpportunityConversionAPIFlag (True if the member has access to the Opportunity Conversion Api).
 	OpportunityConversionAPIFlag *bool `json:"opportunityConversionApiFlag,omitempty"`
@@ -4971,28 +4971,28 @@ type IntegratorLogin struct {
 	MarketingAPIFlag             *bool `json:"marketingApiFlag,omitempty"`
 	PurchasingAPIFlag            *bool `json:"purchasingApiFlag,omitempty"`
 	// PurchasingCallbackURL has at most 1000 characters.
-	PurchasingCallbackURL        *string `json:"purchasingCallbackUrl,omitempty"`
+	PurchasingCallbackURL        *string `json:"purchasingCallbackUrl,omitempty" cw:"max=1000"`
 	PurchasingLegacyCallbackFlag *bool   `json:"purchasingLegacyCallbackFlag,omitempty"`
 	ReportingAPIFlag             *bool   `json:"reportingApiFlag,omitempty"`
 	SystemAPIFlag                *bool   `json:"systemApiFlag,omitempty"`
 	ProjectAPIFlag               *bool   `json:"projectApiFlag,omitempty"`
 	// ProjectCallbackURL has at most 1000 characters.
-	ProjectCallbackURL         *string `json:"projectCallbackUrl,omitempty"`
+	ProjectCallbackURL         *string `json:"projectCallbackUrl,omitempty" cw:"max=1000"`
 	ProjectLegacyCallbackFlag  *bool   `json:"projectLegacyCallbackFlag,omitempty"`
 	ConfigurationAPIFlag       *bool   `json:"configurationApiFlag,omitempty"`
 	ConfigurationAutoChildFlag *bool   `json:"configurationAutoChildFlag,omitempty"`
 	// ConfigurationChildlingFlag (True if integrator is allowed to child configurations).
 	ConfigurationChildlingFlag *bool `json:"configurationChildlingFlag,omitempty"`
 	// ConfigurationCallbackURL has at most 1000 characters.
-	ConfigurationCallbackURL        *string `json:"configurationCallbackUrl,omitempty"`
+	ConfigurationCallbackURL        *string `json:"configurationCallbackUrl,omitempty" cw:"max=1000"`
 	ConfigurationLegacyCallbackFlag *bool   `json:"configurationLegacyCallbackFlag,omitempty"`
 	ScheduleAPIFlag                 *bool   `json:"scheduleApiFlag,omitempty"`
 	// ScheduleCallbackURL has at most 1000 characters.
-	ScheduleCallbackURL        *string `json:"scheduleCallbackUrl,omitempty"`
+	ScheduleCallbackURL        *string `json:"scheduleCallbackUrl,omitempty" cw:"max=1000"`
 	ScheduleLegacyCallbackFlag *bool   `json:"scheduleLegacyCallbackFlag,omitempty"`
 	AgreementAPIFlag           *bool   `json:"agreementApiFlag,omitempty"`
 	// AgreementCallbackURL has at most 1000 characters.
-	AgreementCallbackURL        *string    `json:"agreementCallbackUrl,omitempty"`
+	AgreementCallbackURL        *string    `json:"agreementCallbackUrl,omitempty" cw:"max=1000"`
 	AgreementCallbackLegacyFlag *bool      `json:"agreementCallbackLegacyFlag,omitempty"`
 	DocumentAPIFlag             *bool      `json:"documentApiFlag,omitempty"`
 	Info                        RecordInfo `json:"_info,omitzero"`
@@ -5011,7 +5011,7 @@ type IntegratorLoginReference struct {
 type IntegratorTag struct {
 	ID *int32 `json:"id,omitempty"`
 	// Text is required; has at most 50 characters.
-	Text *string    `json:"text,omitempty"`
+	Text *string    `json:"text,omitempty" cw:"required,max=50"`
 	Info RecordInfo `json:"_info,omitzero"`
 }
 
@@ -5038,9 +5038,9 @@ type InventoryOnHand struct {
 type Invoice struct {
 	ID *int32 `json:"id,omitempty"`
 	// InvoiceNumber has at most 15 characters; is required on updates.
-	InvoiceNumber *string `json:"invoiceNumber,omitempty"`
+	InvoiceNumber *string `json:"invoiceNumber,omitempty" cw:"update,max=15"`
 	// Type is required.
-	Type          *InvoiceType            `json:"type,omitempty"`
+	Type          *InvoiceType            `json:"type,omitempty" cw:"required"`
 	Status        *BillingStatusReference `json:"status,omitempty"`
 	Company       *CompanyReference       `json:"company,omitempty"`
 	BillToCompany *CompanyReference       `json:"billToCompany,omitempty"`
@@ -5049,9 +5049,9 @@ type Invoice struct {
 	ApplyToType   *InvoiceApplyToType     `json:"applyToType,omitempty"`
 	ApplyToID     *int32                  `json:"applyToId,omitempty"`
 	// Attention has at most 60 characters.
-	Attention *string `json:"attention,omitempty"`
+	Attention *string `json:"attention,omitempty" cw:"max=60"`
 	// ShipToAttention has at most 60 characters.
-	ShipToAttention          *string                `json:"shipToAttention,omitempty"`
+	ShipToAttention          *string                `json:"shipToAttention,omitempty" cw:"max=60"`
 	BillingSite              *SiteReference         `json:"billingSite,omitempty"`
 	BillingSiteAddressLine1  *string                `json:"billingSiteAddressLine1,omitempty"`
 	BillingSiteAddressLine2  *string                `json:"billingSiteAddressLine2,omitempty"`
@@ -5068,9 +5068,9 @@ type Invoice struct {
 	ShippingSiteCountry      *string                `json:"shippingSiteCountry,omitempty"`
 	BillingTerms             *BillingTermsReference `json:"billingTerms,omitempty"`
 	// Reference has at most 50 characters.
-	Reference *string `json:"reference,omitempty"`
+	Reference *string `json:"reference,omitempty" cw:"max=50"`
 	// CustomerPO has at most 50 characters.
-	CustomerPO *string `json:"customerPO,omitempty"`
+	CustomerPO *string `json:"customerPO,omitempty" cw:"max=50"`
 	// TemplateSetupID (Can be obtained via InvoiceTemplate report).
 	TemplateSetupID *int32                          `json:"templateSetupId,omitempty"`
 	InvoiceTemplate *InvoiceTemplateDetailReference `json:"invoiceTemplate,omitempty"`
@@ -5080,7 +5080,7 @@ type Invoice struct {
 	Date                    *time.Time `json:"date,omitempty"`
 	RestrictDownpaymentFlag *bool      `json:"restrictDownpaymentFlag,omitempty"`
 	// LocationID is required on updates.
-	LocationID *int32 `json:"locationId,omitempty"`
+	LocationID *int32 `json:"locationId,omitempty" cw:"update"`
 	// DepartmentID (departmentId is only required for special invoices).
 	DepartmentID                   *int32                 `json:"departmentId,omitempty"`
 	TerritoryID                    *int32                 `json:"territoryId,omitempty"`
@@ -5125,17 +5125,17 @@ type Invoice struct {
 type InvoiceEmailTemplate struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name          *string                 `json:"name,omitempty"`
+	Name          *string                 `json:"name,omitempty" cw:"required,max=50"`
 	ServiceSurvey *ServiceSurveyReference `json:"serviceSurvey,omitempty"`
 	UseSenderFlag *bool                   `json:"useSenderFlag,omitempty"`
 	// FirstName has at most 100 characters; (From fields (first name, last name, email address) are required if useSenderFlag is false Max length: 100).
-	FirstName *string `json:"firstName,omitempty"`
+	FirstName *string `json:"firstName,omitempty" cw:"max=100"`
 	// LastName has at most 100 characters; (From fields (first name, last name, email address) are required if useSenderFlag is false Max length: 100).
-	LastName *string `json:"lastName,omitempty"`
+	LastName *string `json:"lastName,omitempty" cw:"max=100"`
 	// EmailAddress has at most 100 characters; (From fields (first name, last name, email address) are required if useSenderFlag is false Max length: 100).
-	EmailAddress *string `json:"emailAddress,omitempty"`
+	EmailAddress *string `json:"emailAddress,omitempty" cw:"max=100"`
 	// Subject is required; has at most 200 characters.
-	Subject           *string                 `json:"subject,omitempty"`
+	Subject           *string                 `json:"subject,omitempty" cw:"required,max=200"`
 	Body              *string                 `json:"body,omitempty"`
 	CopySenderFlag    *bool                   `json:"copySenderFlag,omitempty"`
 	InvoiceStatus     *BillingStatusReference `json:"invoiceStatus,omitempty"`
@@ -5193,7 +5193,7 @@ type InvoiceReference struct {
 type InvoiceTemplate struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name                   *string                               `json:"name,omitempty"`
+	Name                   *string                               `json:"name,omitempty" cw:"required,max=50"`
 	MarginLeft             *float64                              `json:"marginLeft,omitempty"`
 	MarginRight            *float64                              `json:"marginRight,omitempty"`
 	MarginTop              *float64                              `json:"marginTop,omitempty"`
@@ -5204,96 +5204,96 @@ type InvoiceTemplate struct {
 	HeaderAddressPosition  *InvoiceTemplateHeaderAddressPosition `json:"headerAddressPosition,omitempty"`
 	HeaderTitleVisibleFlag *bool                                 `json:"headerTitleVisibleFlag,omitempty"`
 	// HeaderTitleCaption has at most 50 characters.
-	HeaderTitleCaption     *string                             `json:"headerTitleCaption,omitempty"`
+	HeaderTitleCaption     *string                             `json:"headerTitleCaption,omitempty" cw:"max=50"`
 	HeaderTitlePosition    *InvoiceTemplateHeaderTitlePosition `json:"headerTitlePosition,omitempty"`
 	HeaderTitleFont        *InvoiceTemplateHeaderTitleFont     `json:"headerTitleFont,omitempty"`
 	HeaderTermsVisibleFlag *bool                               `json:"headerTermsVisibleFlag,omitempty"`
 	// HeaderTermsCaption has at most 50 characters.
-	HeaderTermsCaption       *string `json:"headerTermsCaption,omitempty"`
+	HeaderTermsCaption       *string `json:"headerTermsCaption,omitempty" cw:"max=50"`
 	HeaderDueDateVisibleFlag *bool   `json:"headerDueDateVisibleFlag,omitempty"`
 	// HeaderDueDateCaption has at most 50 characters.
-	HeaderDueDateCaption      *string `json:"headerDueDateCaption,omitempty"`
+	HeaderDueDateCaption      *string `json:"headerDueDateCaption,omitempty" cw:"max=50"`
 	HeaderPoNumberVisibleFlag *bool   `json:"headerPoNumberVisibleFlag,omitempty"`
 	// HeaderPoNumberCaption has at most 50 characters.
-	HeaderPoNumberCaption      *string `json:"headerPoNumberCaption,omitempty"`
+	HeaderPoNumberCaption      *string `json:"headerPoNumberCaption,omitempty" cw:"max=50"`
 	HeaderReferenceVisibleFlag *bool   `json:"headerReferenceVisibleFlag,omitempty"`
 	// HeaderReferenceCaption has at most 50 characters.
-	HeaderReferenceCaption   *string `json:"headerReferenceCaption,omitempty"`
+	HeaderReferenceCaption   *string `json:"headerReferenceCaption,omitempty" cw:"max=50"`
 	HeaderAccountVisibleFlag *bool   `json:"headerAccountVisibleFlag,omitempty"`
 	// HeaderAccountCaption has at most 50 characters.
-	HeaderAccountCaption   *string `json:"headerAccountCaption,omitempty"`
+	HeaderAccountCaption   *string `json:"headerAccountCaption,omitempty" cw:"max=50"`
 	HeaderTaxIDVisibleFlag *bool   `json:"headerTaxIdVisibleFlag,omitempty"`
 	// HeaderTaxIDCaption has at most 50 characters.
-	HeaderTaxIDCaption      *string `json:"headerTaxIdCaption,omitempty"`
+	HeaderTaxIDCaption      *string `json:"headerTaxIdCaption,omitempty" cw:"max=50"`
 	HeaderShipToVisibleFlag *bool   `json:"headerShipToVisibleFlag,omitempty"`
 	// HeaderShipToCaption has at most 50 characters.
-	HeaderShipToCaption                       *string `json:"headerShipToCaption,omitempty"`
+	HeaderShipToCaption                       *string `json:"headerShipToCaption,omitempty" cw:"max=50"`
 	HeaderHoursBasedExtendedAmountVisibleFlag *bool   `json:"headerHoursBasedExtendedAmountVisibleFlag,omitempty"`
 	// PayableCaption has at most 1000 characters.
-	PayableCaption                       *string `json:"payableCaption,omitempty"`
+	PayableCaption                       *string `json:"payableCaption,omitempty" cw:"max=1000"`
 	ServiceHeaderTicketNumberVisibleFlag *bool   `json:"serviceHeaderTicketNumberVisibleFlag,omitempty"`
 	// ServiceHeaderTicketNumberCaption has at most 50 characters.
-	ServiceHeaderTicketNumberCaption    *string `json:"serviceHeaderTicketNumberCaption,omitempty"`
+	ServiceHeaderTicketNumberCaption    *string `json:"serviceHeaderTicketNumberCaption,omitempty" cw:"max=50"`
 	ServiceHeaderCompanyNameVisibleFlag *bool   `json:"serviceHeaderCompanyNameVisibleFlag,omitempty"`
 	// ServiceHeaderCompanyNameCaption has at most 50 characters.
-	ServiceHeaderCompanyNameCaption *string `json:"serviceHeaderCompanyNameCaption,omitempty"`
+	ServiceHeaderCompanyNameCaption *string `json:"serviceHeaderCompanyNameCaption,omitempty" cw:"max=50"`
 	ServiceHeaderSummaryVisibleFlag *bool   `json:"serviceHeaderSummaryVisibleFlag,omitempty"`
 	// ServiceHeaderSummaryCaption has at most 50 characters.
-	ServiceHeaderSummaryCaption         *string `json:"serviceHeaderSummaryCaption,omitempty"`
+	ServiceHeaderSummaryCaption         *string `json:"serviceHeaderSummaryCaption,omitempty" cw:"max=50"`
 	ServiceHeaderContactNameVisibleFlag *bool   `json:"serviceHeaderContactNameVisibleFlag,omitempty"`
 	// ServiceHeaderContactNameCaption has at most 50 characters.
-	ServiceHeaderContactNameCaption           *string `json:"serviceHeaderContactNameCaption,omitempty"`
+	ServiceHeaderContactNameCaption           *string `json:"serviceHeaderContactNameCaption,omitempty" cw:"max=50"`
 	ServiceHeaderDetailDescriptionVisibleFlag *bool   `json:"serviceHeaderDetailDescriptionVisibleFlag,omitempty"`
 	// ServiceHeaderDetailDescriptionCaption has at most 50 characters.
-	ServiceHeaderDetailDescriptionCaption *string `json:"serviceHeaderDetailDescriptionCaption,omitempty"`
+	ServiceHeaderDetailDescriptionCaption *string `json:"serviceHeaderDetailDescriptionCaption,omitempty" cw:"max=50"`
 	ServiceHeaderResolutionVisibleFlag    *bool   `json:"serviceHeaderResolutionVisibleFlag,omitempty"`
 	// ServiceHeaderResolutionCaption has at most 50 characters.
-	ServiceHeaderResolutionCaption *string `json:"serviceHeaderResolutionCaption,omitempty"`
+	ServiceHeaderResolutionCaption *string `json:"serviceHeaderResolutionCaption,omitempty" cw:"max=50"`
 	ServiceHeaderAmountVisibleFlag *bool   `json:"serviceHeaderAmountVisibleFlag,omitempty"`
 	// ServiceHeaderAmountCaption has at most 50 characters.
-	ServiceHeaderAmountCaption            *string `json:"serviceHeaderAmountCaption,omitempty"`
+	ServiceHeaderAmountCaption            *string `json:"serviceHeaderAmountCaption,omitempty" cw:"max=50"`
 	ServiceHeaderBillingMethodVisibleFlag *bool   `json:"serviceHeaderBillingMethodVisibleFlag,omitempty"`
 	// ServiceHeaderBillingMethodCaption has at most 50 characters.
-	ServiceHeaderBillingMethodCaption      *string `json:"serviceHeaderBillingMethodCaption,omitempty"`
+	ServiceHeaderBillingMethodCaption      *string `json:"serviceHeaderBillingMethodCaption,omitempty" cw:"max=50"`
 	ServiceHeaderClosedTasksVisibleFlag    *bool   `json:"serviceHeaderClosedTasksVisibleFlag,omitempty"`
 	ServiceHeaderOpenTasksVisibleFlag      *bool   `json:"serviceHeaderOpenTasksVisibleFlag,omitempty"`
 	ServiceHeaderBundledTicketsVisibleFlag *bool   `json:"serviceHeaderBundledTicketsVisibleFlag,omitempty"`
 	ProjectHeaderProjectNameVisibleFlag    *bool   `json:"projectHeaderProjectNameVisibleFlag,omitempty"`
 	// ProjectHeaderProjectNameCaption has at most 50 characters.
-	ProjectHeaderProjectNameCaption     *string `json:"projectHeaderProjectNameCaption,omitempty"`
+	ProjectHeaderProjectNameCaption     *string `json:"projectHeaderProjectNameCaption,omitempty" cw:"max=50"`
 	ProjectHeaderCompanyNameVisibleFlag *bool   `json:"projectHeaderCompanyNameVisibleFlag,omitempty"`
 	// ProjectHeaderCompanyNameCaption has at most 50 characters.
-	ProjectHeaderCompanyNameCaption             *string `json:"projectHeaderCompanyNameCaption,omitempty"`
+	ProjectHeaderCompanyNameCaption             *string `json:"projectHeaderCompanyNameCaption,omitempty" cw:"max=50"`
 	ProjectHeaderOriginalDownpaymentVisibleFlag *bool   `json:"projectHeaderOriginalDownpaymentVisibleFlag,omitempty"`
 	// ProjectHeaderOriginalDownpaymentCaption has at most 50 characters.
-	ProjectHeaderOriginalDownpaymentCaption *string `json:"projectHeaderOriginalDownpaymentCaption,omitempty"`
+	ProjectHeaderOriginalDownpaymentCaption *string `json:"projectHeaderOriginalDownpaymentCaption,omitempty" cw:"max=50"`
 	ProjectHeaderContactNameVisibleFlag     *bool   `json:"projectHeaderContactNameVisibleFlag,omitempty"`
 	// ProjectHeaderContactNameCaption has at most 50 characters.
-	ProjectHeaderContactNameCaption *string `json:"projectHeaderContactNameCaption,omitempty"`
+	ProjectHeaderContactNameCaption *string `json:"projectHeaderContactNameCaption,omitempty" cw:"max=50"`
 	ProjectHeaderAmountVisibleFlag  *bool   `json:"projectHeaderAmountVisibleFlag,omitempty"`
 	// ProjectHeaderAmountCaption has at most 50 characters.
-	ProjectHeaderAmountCaption            *string `json:"projectHeaderAmountCaption,omitempty"`
+	ProjectHeaderAmountCaption            *string `json:"projectHeaderAmountCaption,omitempty" cw:"max=50"`
 	ProjectHeaderBillingMethodVisibleFlag *bool   `json:"projectHeaderBillingMethodVisibleFlag,omitempty"`
 	// ProjectHeaderBillingMethodCaption has at most 50 characters.
-	ProjectHeaderBillingMethodCaption   *string `json:"projectHeaderBillingMethodCaption,omitempty"`
+	ProjectHeaderBillingMethodCaption   *string `json:"projectHeaderBillingMethodCaption,omitempty" cw:"max=50"`
 	ProjectHeaderBillingTypeVisibleFlag *bool   `json:"projectHeaderBillingTypeVisibleFlag,omitempty"`
 	// ProjectHeaderBillingTypeCaption has at most 50 characters.
-	ProjectHeaderBillingTypeCaption *string `json:"projectHeaderBillingTypeCaption,omitempty"`
+	ProjectHeaderBillingTypeCaption *string `json:"projectHeaderBillingTypeCaption,omitempty" cw:"max=50"`
 	InvoicePaymentAmountVisibleFlag *bool   `json:"invoicePaymentAmountVisibleFlag,omitempty"`
 	// InvoicePaymentAmountCaption has at most 50 characters.
-	InvoicePaymentAmountCaption    *string `json:"invoicePaymentAmountCaption,omitempty"`
+	InvoicePaymentAmountCaption    *string `json:"invoicePaymentAmountCaption,omitempty" cw:"max=50"`
 	InvoiceCreditAmountVisibleFlag *bool   `json:"invoiceCreditAmountVisibleFlag,omitempty"`
 	// InvoiceCreditAmountCaption has at most 50 characters.
-	InvoiceCreditAmountCaption   *string `json:"invoiceCreditAmountCaption,omitempty"`
+	InvoiceCreditAmountCaption   *string `json:"invoiceCreditAmountCaption,omitempty" cw:"max=50"`
 	InvoiceBalanceDueVisibleFlag *bool   `json:"invoiceBalanceDueVisibleFlag,omitempty"`
 	// InvoiceBalanceDueCaption has at most 50 characters.
-	InvoiceBalanceDueCaption      *string `json:"invoiceBalanceDueCaption,omitempty"`
+	InvoiceBalanceDueCaption      *string `json:"invoiceBalanceDueCaption,omitempty" cw:"max=50"`
 	CreditCreditAmountVisibleFlag *bool   `json:"creditCreditAmountVisibleFlag,omitempty"`
 	// CreditCreditAmountCaption has at most 50 characters.
-	CreditCreditAmountCaption        *string `json:"creditCreditAmountCaption,omitempty"`
+	CreditCreditAmountCaption        *string `json:"creditCreditAmountCaption,omitempty" cw:"max=50"`
 	CreditRemainingAmountVisibleFlag *bool   `json:"creditRemainingAmountVisibleFlag,omitempty"`
 	// CreditRemainingAmountCaption has at most 50 characters.
-	CreditRemainingAmountCaption                    *string `json:"creditRemainingAmountCaption,omitempty"`
+	CreditRemainingAmountCaption                    *string `json:"creditRemainingAmountCaption,omitempty" cw:"max=50"`
 	TimeDetailVisibleFlag                           *bool   `json:"timeDetailVisibleFlag,omitempty"`
 	TimeDetailPrimarySortField                      *string `json:"timeDetailPrimarySortField,omitempty"`
 	TimeDetailPrimarySortDirection                  *string `json:"timeDetailPrimarySortDirection,omitempty"`
@@ -5310,7 +5310,7 @@ type InvoiceTemplate struct {
 	TimeDetailContactsVisibleFlag                   *bool   `json:"timeDetailContactsVisibleFlag,omitempty"`
 	TimeDetailNotesVisibleFlag                      *bool   `json:"timeDetailNotesVisibleFlag,omitempty"`
 	// TimeDetailNonBillableCaption has at most 50 characters.
-	TimeDetailNonBillableCaption               *string `json:"timeDetailNonBillableCaption,omitempty"`
+	TimeDetailNonBillableCaption               *string `json:"timeDetailNonBillableCaption,omitempty" cw:"max=50"`
 	TimeDetailAgreementVisibleFlag             *bool   `json:"timeDetailAgreementVisibleFlag,omitempty"`
 	TimeDetailHoursBasedHoursVisibleFlag       *bool   `json:"timeDetailHoursBasedHoursVisibleFlag,omitempty"`
 	TimeDetailHoursBasedExtAmountVisibleFlag   *bool   `json:"timeDetailHoursBasedExtAmountVisibleFlag,omitempty"`
@@ -5326,27 +5326,27 @@ type InvoiceTemplate struct {
 	TimeDetailTicketNumberVisibleFlag          *bool   `json:"timeDetailTicketNumberVisibleFlag,omitempty"`
 	TimeDetailDatesVisibleFlag                 *bool   `json:"timeDetailDatesVisibleFlag,omitempty"`
 	// ServicesStaffCaption has at most 50 characters.
-	ServicesStaffCaption     *string `json:"servicesStaffCaption,omitempty"`
+	ServicesStaffCaption     *string `json:"servicesStaffCaption,omitempty" cw:"max=50"`
 	ServicesStaffVisibleFlag *bool   `json:"servicesStaffVisibleFlag,omitempty"`
 	// ServicesAmountCaption has at most 50 characters.
-	ServicesAmountCaption     *string `json:"servicesAmountCaption,omitempty"`
+	ServicesAmountCaption     *string `json:"servicesAmountCaption,omitempty" cw:"max=50"`
 	ServicesAmountVisibleFlag *bool   `json:"servicesAmountVisibleFlag,omitempty"`
 	// ServicesHoursCaption has at most 50 characters.
-	ServicesHoursCaption     *string `json:"servicesHoursCaption,omitempty"`
+	ServicesHoursCaption     *string `json:"servicesHoursCaption,omitempty" cw:"max=50"`
 	ServicesHoursVisibleFlag *bool   `json:"servicesHoursVisibleFlag,omitempty"`
 	// ServicesRateCaption has at most 50 characters.
-	ServicesRateCaption     *string `json:"servicesRateCaption,omitempty"`
+	ServicesRateCaption     *string `json:"servicesRateCaption,omitempty" cw:"max=50"`
 	ServicesRateVisibleFlag *bool   `json:"servicesRateVisibleFlag,omitempty"`
 	// ServicesWorkRoleCaption has at most 50 characters.
-	ServicesWorkRoleCaption     *string `json:"servicesWorkRoleCaption,omitempty"`
+	ServicesWorkRoleCaption     *string `json:"servicesWorkRoleCaption,omitempty" cw:"max=50"`
 	ServicesWorkRoleVisibleFlag *bool   `json:"servicesWorkRoleVisibleFlag,omitempty"`
 	// ServicesWorkTypeCaption has at most 50 characters.
-	ServicesWorkTypeCaption       *string `json:"servicesWorkTypeCaption,omitempty"`
+	ServicesWorkTypeCaption       *string `json:"servicesWorkTypeCaption,omitempty" cw:"max=50"`
 	ServicesWorkTypeVisibleFlag   *bool   `json:"servicesWorkTypeVisibleFlag,omitempty"`
 	ServicesTotalVisibleFlag      *bool   `json:"servicesTotalVisibleFlag,omitempty"`
 	ServicesMemberNameVisibleFlag *bool   `json:"servicesMemberNameVisibleFlag,omitempty"`
 	// ServicesMemberNameCaption has at most 50 characters.
-	ServicesMemberNameCaption *string `json:"servicesMemberNameCaption,omitempty"`
+	ServicesMemberNameCaption *string `json:"servicesMemberNameCaption,omitempty" cw:"max=50"`
 	CurrencyIDVisibleFlag     *bool   `json:"currencyIdVisibleFlag,omitempty"`
 	CurrencySymbolVisibleFlag *bool   `json:"currencySymbolVisibleFlag,omitempty"`
 	PortalFlag                *bool   `json:"portalFlag,omitempty"`
@@ -5354,11 +5354,11 @@ type InvoiceTemplate struct {
 	ExpensesCollapsedFlag     *bool   `json:"expensesCollapsedFlag,omitempty"`
 	OtherChargesCollapsedFlag *bool   `json:"otherChargesCollapsedFlag,omitempty"`
 	// ExpensesTypeCaption has at most 50 characters.
-	ExpensesTypeCaption *string `json:"expensesTypeCaption,omitempty"`
+	ExpensesTypeCaption *string `json:"expensesTypeCaption,omitempty" cw:"max=50"`
 	// ExpensesStaffCaption has at most 50 characters.
-	ExpensesStaffCaption *string `json:"expensesStaffCaption,omitempty"`
+	ExpensesStaffCaption *string `json:"expensesStaffCaption,omitempty" cw:"max=50"`
 	// ExpensesAmountCaption has at most 50 characters.
-	ExpensesAmountCaption               *string `json:"expensesAmountCaption,omitempty"`
+	ExpensesAmountCaption               *string `json:"expensesAmountCaption,omitempty" cw:"max=50"`
 	ExpensesTypeVisibleFlag             *bool   `json:"expensesTypeVisibleFlag,omitempty"`
 	ExpensesStaffVisibleFlag            *bool   `json:"expensesStaffVisibleFlag,omitempty"`
 	ExpensesAmountVisibleFlag           *bool   `json:"expensesAmountVisibleFlag,omitempty"`
@@ -5374,7 +5374,7 @@ type InvoiceTemplate struct {
 	ExpenseDetailSecondarySortField     *string `json:"expenseDetailSecondarySortField,omitempty"`
 	ExpenseDetailSecondarySortDirection *string `json:"expenseDetailSecondarySortDirection,omitempty"`
 	// ExpenseDetailNonbillableCaption has at most 50 characters.
-	ExpenseDetailNonbillableCaption            *string `json:"expenseDetailNonbillableCaption,omitempty"`
+	ExpenseDetailNonbillableCaption            *string `json:"expenseDetailNonbillableCaption,omitempty" cw:"max=50"`
 	ExpenseDetailVisibleFlag                   *bool   `json:"expenseDetailVisibleFlag,omitempty"`
 	ExpenseDetailAgreementVisibleFlag          *bool   `json:"expenseDetailAgreementVisibleFlag,omitempty"`
 	ExpenseDetailAgreementExtAmountVisibleFlag *bool   `json:"expenseDetailAgreementExtAmountVisibleFlag,omitempty"`
@@ -5385,35 +5385,35 @@ type InvoiceTemplate struct {
 	ExpenseDetailPmPhaseVisibleFlag            *bool   `json:"expenseDetailPmPhaseVisibleFlag,omitempty"`
 	ExpenseDetailPmSummaryVisibleFlag          *bool   `json:"expenseDetailPmSummaryVisibleFlag,omitempty"`
 	// OtherChargesAmountCaption has at most 50 characters.
-	OtherChargesAmountCaption     *string `json:"otherChargesAmountCaption,omitempty"`
+	OtherChargesAmountCaption     *string `json:"otherChargesAmountCaption,omitempty" cw:"max=50"`
 	OtherChargesAmountVisibleFlag *bool   `json:"otherChargesAmountVisibleFlag,omitempty"`
 	// OtherChargesDescriptionCaption has at most 50 characters.
-	OtherChargesDescriptionCaption     *string `json:"otherChargesDescriptionCaption,omitempty"`
+	OtherChargesDescriptionCaption     *string `json:"otherChargesDescriptionCaption,omitempty" cw:"max=50"`
 	OtherChargesDescriptionVisibleFlag *bool   `json:"otherChargesDescriptionVisibleFlag,omitempty"`
 	OtherChargesDisplaySixDecimals     *bool   `json:"otherChargesDisplaySixDecimals,omitempty"`
 	OtherChargesItemIDVisibleFlag      *bool   `json:"otherChargesItemIdVisibleFlag,omitempty"`
 	// OtherChargesPriceCaption has at most 50 characters.
-	OtherChargesPriceCaption     *string `json:"otherChargesPriceCaption,omitempty"`
+	OtherChargesPriceCaption     *string `json:"otherChargesPriceCaption,omitempty" cw:"max=50"`
 	OtherChargesPriceVisibleFlag *bool   `json:"otherChargesPriceVisibleFlag,omitempty"`
 	// OtherChargesQuantityCaption has at most 50 characters.
-	OtherChargesQuantityCaption         *string `json:"otherChargesQuantityCaption,omitempty"`
+	OtherChargesQuantityCaption         *string `json:"otherChargesQuantityCaption,omitempty" cw:"max=50"`
 	OtherChargesQuantityVisibleFlag     *bool   `json:"otherChargesQuantityVisibleFlag,omitempty"`
 	OtherChargesSerialNumberVisibleFlag *bool   `json:"otherChargesSerialNumberVisibleFlag,omitempty"`
 	OtherChargesTotalVisibleFlag        *bool   `json:"otherChargesTotalVisibleFlag,omitempty"`
 	AdjustmentDescriptionVisibleFlag    *bool   `json:"adjustmentDescriptionVisibleFlag,omitempty"`
 	// AdjustmentDescriptionCaption has at most 50 characters.
-	AdjustmentDescriptionCaption  *string `json:"adjustmentDescriptionCaption,omitempty"`
+	AdjustmentDescriptionCaption  *string `json:"adjustmentDescriptionCaption,omitempty" cw:"max=50"`
 	AdjustmentQuantityVisibleFlag *bool   `json:"adjustmentQuantityVisibleFlag,omitempty"`
 	// AdjustmentQuantityCaption has at most 50 characters.
-	AdjustmentQuantityCaption   *string `json:"adjustmentQuantityCaption,omitempty"`
+	AdjustmentQuantityCaption   *string `json:"adjustmentQuantityCaption,omitempty" cw:"max=50"`
 	AdjustmentAmountVisibleFlag *bool   `json:"adjustmentAmountVisibleFlag,omitempty"`
 	// AdjustmentAmountCaption has at most 50 characters.
-	AdjustmentAmountCaption      *string `json:"adjustmentAmountCaption,omitempty"`
+	AdjustmentAmountCaption      *string `json:"adjustmentAmountCaption,omitempty" cw:"max=50"`
 	AdjustmentAgrTypeVisibleFlag *bool   `json:"adjustmentAgrTypeVisibleFlag,omitempty"`
 	AdjustmentTotalVisibleFlag   *bool   `json:"adjustmentTotalVisibleFlag,omitempty"`
 	AdjustmentPriceVisibleFlag   *bool   `json:"adjustmentPriceVisibleFlag,omitempty"`
 	// AdjustmentPriceCaption has at most 50 characters.
-	AdjustmentPriceCaption *string    `json:"adjustmentPriceCaption,omitempty"`
+	AdjustmentPriceCaption *string    `json:"adjustmentPriceCaption,omitempty" cw:"max=50"`
 	Info                   RecordInfo `json:"_info,omitzero"`
 }
 
@@ -5500,11 +5500,11 @@ type KPIReference struct {
 type KnowledgeBaseArticle struct {
 	ID *int32 `json:"id,omitempty"`
 	// Title is required.
-	Title *string `json:"title,omitempty"`
+	Title *string `json:"title,omitempty" cw:"required"`
 	// Issue is required.
-	Issue *string `json:"issue,omitempty"`
+	Issue *string `json:"issue,omitempty" cw:"required"`
 	// Resolution is required.
-	Resolution     *string         `json:"resolution,omitempty"`
+	Resolution     *string         `json:"resolution,omitempty" cw:"required"`
 	LocationID     *int32          `json:"locationId,omitempty"`
 	BusinessUnitID *int32          `json:"businessUnitId,omitempty"`
 	Board          *BoardReference `json:"board,omitempty"`
@@ -5520,7 +5520,7 @@ type KnowledgeBaseArticle struct {
 type KnowledgeBaseCategory struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name       *string                    `json:"name,omitempty"`
+	Name       *string                    `json:"name,omitempty" cw:"required,max=50"`
 	Location   *SystemLocationReference   `json:"location,omitempty"`
 	Department *SystemDepartmentReference `json:"department,omitempty"`
 	Approver   *MemberReference           `json:"approver,omitempty"`
@@ -5532,7 +5532,7 @@ type KnowledgeBaseCategory struct {
 type KnowledgeBaseSettings struct {
 	ID *int32 `json:"id,omitempty"`
 	// RequireApproval is required.
-	RequireApproval *bool            `json:"requireApproval,omitempty"`
+	RequireApproval *bool            `json:"requireApproval,omitempty" cw:"required"`
 	DefaultApprover *MemberReference `json:"defaultApprover,omitempty"`
 	Info            RecordInfo       `json:"_info,omitzero"`
 }
@@ -5542,9 +5542,9 @@ type KnowledgeBaseSettings struct {
 type KnowledgeBaseSubCategory struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=50"`
 	// Category is required.
-	Category   *KBCategoryReference       `json:"category,omitempty"`
+	Category   *KBCategoryReference       `json:"category,omitempty" cw:"required"`
 	Location   *SystemLocationReference   `json:"location,omitempty"`
 	Department *SystemDepartmentReference `json:"department,omitempty"`
 	Info       RecordInfo                 `json:"_info,omitzero"`
@@ -5555,11 +5555,11 @@ type KnowledgeBaseSubCategory struct {
 type LdapConfiguration struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 100 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=100"`
 	// Server is required; has at most 200 characters; (FQDN of the Server. Max length: 200).
-	Server *string `json:"server,omitempty"`
+	Server *string `json:"server,omitempty" cw:"required,max=200"`
 	// Domain is required; has at most 50 characters; (Domain Name of the server. Max length: 50).
-	Domain *string    `json:"domain,omitempty"`
+	Domain *string    `json:"domain,omitempty" cw:"required,max=50"`
 	Info   RecordInfo `json:"_info,omitzero"`
 }
 
@@ -5584,9 +5584,9 @@ type LdapConfigurationReference struct {
 // send them (or a fields= projection left them out) and are not sent when nil.
 type LdapConfigurationTestLink struct {
 	// Server has at most 200 characters.
-	Server *string `json:"server,omitempty"`
+	Server *string `json:"server,omitempty" cw:"max=200"`
 	// Server_ is required.
-	Server_ any `json:"Server,omitempty"`
+	Server_ any `json:"Server,omitempty" cw:"required"`
 }
 
 // LegacySubCategory is the PSA's LegacySubCategory object. Pointer fields are nil when the PSA did not
@@ -5594,7 +5594,7 @@ type LdapConfigurationTestLink struct {
 type LegacySubCategory struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name         *string    `json:"name,omitempty"`
+	Name         *string    `json:"name,omitempty" cw:"required,max=50"`
 	InactiveFlag *bool      `json:"inactiveFlag,omitempty"`
 	Info         RecordInfo `json:"_info,omitzero"`
 }
@@ -5620,10 +5620,10 @@ type LicenseBit struct {
 type Link struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name             *string `json:"name,omitempty"`
+	Name             *string `json:"name,omitempty" cw:"required,max=50"`
 	TableReferenceID *int32  `json:"tableReferenceId,omitempty"`
 	// URL has at most 1000 characters.
-	URL        *string         `json:"url,omitempty"`
+	URL        *string         `json:"url,omitempty" cw:"max=1000"`
 	ScreenLink *LinkScreenLink `json:"screenLink,omitempty"`
 	Info       RecordInfo      `json:"_info,omitzero"`
 }
@@ -5634,10 +5634,10 @@ type LinkClicked struct {
 	ID         *int32 `json:"id,omitempty"`
 	CampaignID *int32 `json:"campaignId,omitempty"`
 	// ContactID is required.
-	ContactID   *int32     `json:"contactId,omitempty"`
+	ContactID   *int32     `json:"contactId,omitempty" cw:"required"`
 	DateClicked *time.Time `json:"dateClicked,omitempty"`
 	// URL is required; has at most 2083 characters.
-	URL         *string `json:"url,omitempty"`
+	URL         *string `json:"url,omitempty" cw:"required,max=2083"`
 	QueryString *string `json:"queryString,omitempty"`
 }
 
@@ -5654,7 +5654,7 @@ type LinkInfo struct {
 // send them (or a fields= projection left them out) and are not sent when nil.
 type LinkResolveURLInfo struct {
 	// ReferenceID is required.
-	ReferenceID *int32  `json:"referenceId,omitempty"`
+	ReferenceID *int32  `json:"referenceId,omitempty" cw:"required"`
 	URL         *string `json:"url,omitempty"`
 }
 
@@ -5681,32 +5681,32 @@ type Location struct {
 	OwnerLevelID   *int32                            `json:"ownerLevelId,omitempty"`
 	StructureLevel *CorporateStructureLevelReference `json:"structureLevel,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name      *string                  `json:"name,omitempty"`
+	Name      *string                  `json:"name,omitempty" cw:"required,max=50"`
 	Manager   *MemberReference         `json:"manager,omitempty"`
 	ReportsTo *SystemLocationReference `json:"reportsTo,omitempty"`
 	// SalesRep has at most 50 characters.
-	SalesRep      *string                 `json:"salesRep,omitempty"`
+	SalesRep      *string                 `json:"salesRep,omitempty" cw:"max=50"`
 	TimeZoneSetup *TimeZoneSetupReference `json:"timeZoneSetup,omitempty"`
 	Calendar      *CalendarReference      `json:"calendar,omitempty"`
 	// OverrideAddressLine1 has at most 50 characters.
-	OverrideAddressLine1 *string `json:"overrideAddressLine1,omitempty"`
+	OverrideAddressLine1 *string `json:"overrideAddressLine1,omitempty" cw:"max=50"`
 	// OverrideAddressLine2 has at most 50 characters.
-	OverrideAddressLine2 *string `json:"overrideAddressLine2,omitempty"`
+	OverrideAddressLine2 *string `json:"overrideAddressLine2,omitempty" cw:"max=50"`
 	// OverrideCity has at most 50 characters.
-	OverrideCity *string `json:"overrideCity,omitempty"`
+	OverrideCity *string `json:"overrideCity,omitempty" cw:"max=50"`
 	// OverrideState has at most 50 characters.
-	OverrideState *string `json:"overrideState,omitempty"`
+	OverrideState *string `json:"overrideState,omitempty" cw:"max=50"`
 	// OverrideZip has at most 12 characters.
-	OverrideZip     *string           `json:"overrideZip,omitempty"`
+	OverrideZip     *string           `json:"overrideZip,omitempty" cw:"max=12"`
 	OverrideCountry *CountryReference `json:"overrideCountry,omitempty"`
 	// OverridePhoneNumber has at most 15 characters.
-	OverridePhoneNumber *string `json:"overridePhoneNumber,omitempty"`
+	OverridePhoneNumber *string `json:"overridePhoneNumber,omitempty" cw:"max=15"`
 	// OverrideFaxNumber has at most 15 characters.
-	OverrideFaxNumber *string `json:"overrideFaxNumber,omitempty"`
+	OverrideFaxNumber *string `json:"overrideFaxNumber,omitempty" cw:"max=15"`
 	// OwaURL has at most 100 characters.
-	OwaURL *string `json:"owaUrl,omitempty"`
+	OwaURL *string `json:"owaUrl,omitempty" cw:"max=100"`
 	// PayrollXref has at most 10 characters.
-	PayrollXref   *string    `json:"payrollXref,omitempty"`
+	PayrollXref   *string    `json:"payrollXref,omitempty" cw:"max=10"`
 	LocationFlag  *bool      `json:"locationFlag,omitempty"`
 	ClientFlag    *bool      `json:"clientFlag,omitempty"`
 	WorkRoleIDs   []int      `json:"workRoleIds,omitzero"`
@@ -5769,19 +5769,19 @@ type ManagedDeviceAccount struct {
 type ManagedDevicesIntegration struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=30"`
 	// Solution is required; has at most 30 characters.
-	Solution *string `json:"solution,omitempty"`
+	Solution *string `json:"solution,omitempty" cw:"required,max=30"`
 	// PortalURL has at most 200 characters.
-	PortalURL *string `json:"portalUrl,omitempty"`
+	PortalURL *string `json:"portalUrl,omitempty" cw:"max=200"`
 	// LoginBy is required.
-	LoginBy *ManagedDevicesIntegrationLoginBy `json:"loginBy,omitempty"`
+	LoginBy *ManagedDevicesIntegrationLoginBy `json:"loginBy,omitempty" cw:"required"`
 	// GlobalLoginUsername has at most 50 characters; (This is only required when globalLoginFlag = true Max length: 50).
-	GlobalLoginUsername *string `json:"globalLoginUsername,omitempty"`
+	GlobalLoginUsername *string `json:"globalLoginUsername,omitempty" cw:"max=50"`
 	// GlobalLoginPassword has at most 50 characters; (This is only required when globalLoginFlag = true Max length: 50).
-	GlobalLoginPassword *string `json:"globalLoginPassword,omitempty"`
+	GlobalLoginPassword *string `json:"globalLoginPassword,omitempty" cw:"max=50"`
 	// DefaultBillingLevel is required.
-	DefaultBillingLevel           *ManagedDevicesIntegrationDefaultBillingLevel `json:"defaultBillingLevel,omitempty"`
+	DefaultBillingLevel           *ManagedDevicesIntegrationDefaultBillingLevel `json:"defaultBillingLevel,omitempty" cw:"required"`
 	ManagementItSetupType         *string                                       `json:"managementItSetupType,omitempty"`
 	DefaultLocation               *SystemLocationReference                      `json:"defaultLocation,omitempty"`
 	DefaultDepartment             *SystemDepartmentReference                    `json:"defaultDepartment,omitempty"`
@@ -5798,9 +5798,9 @@ type ManagedDevicesIntegrationCrossReference struct {
 	ID                        *int32                              `json:"id,omitempty"`
 	ManagedDevicesIntegration *ManagedDevicesIntegrationReference `json:"managedDevicesIntegration,omitempty"`
 	// VendorType has at most 255 characters.
-	VendorType *string `json:"vendorType,omitempty"`
+	VendorType *string `json:"vendorType,omitempty" cw:"max=255"`
 	// VendorLevel has at most 255 characters.
-	VendorLevel       *string                     `json:"vendorLevel,omitempty"`
+	VendorLevel       *string                     `json:"vendorLevel,omitempty" cw:"max=255"`
 	AgreementType     *AgreementTypeReference     `json:"agreementType,omitempty"`
 	Product           *IvItemReference            `json:"product,omitempty"`
 	ConfigurationType *ConfigurationTypeReference `json:"configurationType,omitempty"`
@@ -5824,9 +5824,9 @@ type ManagedDevicesIntegrationLogin struct {
 	ID                        *int32                              `json:"id,omitempty"`
 	ManagedDevicesIntegration *ManagedDevicesIntegrationReference `json:"managedDevicesIntegration,omitempty"`
 	// Username is required; has at most 50 characters.
-	Username *string `json:"username,omitempty"`
+	Username *string `json:"username,omitempty" cw:"required,max=50"`
 	// Password has at most 50 characters.
-	Password *string          `json:"password,omitempty"`
+	Password *string          `json:"password,omitempty" cw:"max=50"`
 	Member   *MemberReference `json:"member,omitempty"`
 	Info     RecordInfo       `json:"_info,omitzero"`
 }
@@ -5839,7 +5839,7 @@ type ManagedDevicesIntegrationNotification struct {
 	NotifyWho                 *NotificationRecipientReference     `json:"notifyWho,omitempty"`
 	Member                    *MemberReference                    `json:"member,omitempty"`
 	// LogType is required.
-	LogType *ManagedDevicesIntegrationNotificationLogType `json:"logType,omitempty"`
+	LogType *ManagedDevicesIntegrationNotificationLogType `json:"logType,omitempty" cw:"required"`
 	Info    RecordInfo                                    `json:"_info,omitzero"`
 }
 
@@ -5872,7 +5872,7 @@ type Management struct {
 	DeletedConfigurationStatus *ConfigurationStatusReference `json:"deletedConfigurationStatus,omitempty"`
 	IntegratorLogin            *IntegratorLoginReference     `json:"integratorLogin,omitempty"`
 	// ScheduleExecutiveSummaryReportFlag is required.
-	ScheduleExecutiveSummaryReportFlag *bool `json:"scheduleExecutiveSummaryReportFlag,omitempty"`
+	ScheduleExecutiveSummaryReportFlag *bool `json:"scheduleExecutiveSummaryReportFlag,omitempty" cw:"required"`
 	// ExecutiveSummaryReportScheduleDay (This is only required when scheduleExecutiveSummaryReportFlag = true).
 	ExecutiveSummaryReportScheduleDay *int32 `json:"executiveSummaryReportScheduleDay,omitempty"`
 	// ExecutiveSummaryReportScheduleHour (This is only required when scheduleExecutiveSummaryReportFlag = true. Input should be in 24 hour format, ie 2pm is 14).
@@ -5889,7 +5889,7 @@ type ManagementBackup struct {
 	Type *AgreementTypeReference `json:"type,omitempty"`
 	Item *CatalogItemReference   `json:"item,omitempty"`
 	// BillingLevel is required.
-	BillingLevel *ManagementBackupBillingLevel `json:"billingLevel,omitempty"`
+	BillingLevel *ManagementBackupBillingLevel `json:"billingLevel,omitempty" cw:"required"`
 	Info         RecordInfo                    `json:"_info,omitzero"`
 }
 
@@ -5898,39 +5898,39 @@ type ManagementBackup struct {
 type ManagementItSolution struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=30"`
 	// ManagementItSolutionType is required.
-	ManagementItSolutionType *ManagementItSolutionManagementItSolutionType `json:"managementItSolutionType,omitempty"`
+	ManagementItSolutionType *ManagementItSolutionManagementItSolutionType `json:"managementItSolutionType,omitempty" cw:"required"`
 	// ManagementSolutionName has at most 30 characters; (This is only required when managementItSolutionType is Custom Max length: 30).
-	ManagementSolutionName *string `json:"managementSolutionName,omitempty"`
+	ManagementSolutionName *string `json:"managementSolutionName,omitempty" cw:"max=30"`
 	// ManagementServerURL has at most 200 characters; (This is only required for Level Platforms Max length: 200).
-	ManagementServerURL *string `json:"managementServerUrl,omitempty"`
+	ManagementServerURL *string `json:"managementServerUrl,omitempty" cw:"max=200"`
 	// WebserviceOverrideURL has at most 200 characters; (This is only required for Level Platforms when overrideWebServiceLocationFlag is true Max length: 200).
-	WebserviceOverrideURL *string `json:"webserviceOverrideUrl,omitempty"`
+	WebserviceOverrideURL *string `json:"webserviceOverrideUrl,omitempty" cw:"max=200"`
 	// PortalOverrideLoginURL has at most 200 characters; (This is only required for Level Platforms when overrideLoginLocationFlag is true Max length: 200).
-	PortalOverrideLoginURL *string `json:"portalOverrideLoginUrl,omitempty"`
+	PortalOverrideLoginURL *string `json:"portalOverrideLoginUrl,omitempty" cw:"max=200"`
 	GlobalLoginFlag        *bool   `json:"globalLoginFlag,omitempty"`
 	// GlobalLoginUsername has at most 50 characters; (This is only required when globalLoginFlag = true Max length: 50).
-	GlobalLoginUsername *string `json:"globalLoginUsername,omitempty"`
+	GlobalLoginUsername *string `json:"globalLoginUsername,omitempty" cw:"max=50"`
 	// GlobalLoginPassword has at most 50 characters; (This is only required when globalLoginFlag = true Max length: 50).
-	GlobalLoginPassword *string `json:"globalLoginPassword,omitempty"`
+	GlobalLoginPassword *string `json:"globalLoginPassword,omitempty" cw:"max=50"`
 	UsingSslFlag        *bool   `json:"usingSslFlag,omitempty"`
 	// NAbleUsername has at most 50 characters; (This is only required for N-Able solution Max length: 50).
-	NAbleUsername *string `json:"nAbleUsername,omitempty"`
+	NAbleUsername *string `json:"nAbleUsername,omitempty" cw:"max=50"`
 	// NAblePassword has at most 50 characters; (This is only required for N-Able solution Max length: 50).
-	NAblePassword                  *string `json:"nAblePassword,omitempty"`
+	NAblePassword                  *string `json:"nAblePassword,omitempty" cw:"max=50"`
 	OverrideWebServiceLocationFlag *bool   `json:"overrideWebServiceLocationFlag,omitempty"`
 	OverrideLoginLocationFlag      *bool   `json:"overrideLoginLocationFlag,omitempty"`
 	// ContinuumAPIUsername has at most 100 characters; (This is only required for Continuum solution Max length: 100).
-	ContinuumAPIUsername *string `json:"continuumApiUsername,omitempty"`
+	ContinuumAPIUsername *string `json:"continuumApiUsername,omitempty" cw:"max=100"`
 	// ContinuumAPIPassword has at most 100 characters; (This is only required for Continuum solution Max length: 100).
-	ContinuumAPIPassword *string `json:"continuumApiPassword,omitempty"`
+	ContinuumAPIPassword *string `json:"continuumApiPassword,omitempty" cw:"max=100"`
 	// LevelAPIUsername has at most 100 characters; (This is only required for Level Platforms solution Max length: 100).
-	LevelAPIUsername *string `json:"levelApiUsername,omitempty"`
+	LevelAPIUsername *string `json:"levelApiUsername,omitempty" cw:"max=100"`
 	// LevelAPIPassword has at most 100 characters; (This is only required for Level Platforms solution Max length: 100).
-	LevelAPIPassword *string `json:"levelApiPassword,omitempty"`
+	LevelAPIPassword *string `json:"levelApiPassword,omitempty" cw:"max=100"`
 	// LevelVarDomain has at most 100 characters; (This is only required for Level Platforms solution Max length: 100).
-	LevelVarDomain *string    `json:"levelVarDomain,omitempty"`
+	LevelVarDomain *string    `json:"levelVarDomain,omitempty" cw:"max=100"`
 	NoDisplayFlag  *bool      `json:"noDisplayFlag,omitempty"`
 	Info           RecordInfo `json:"_info,omitzero"`
 }
@@ -5959,13 +5959,13 @@ type ManagementLogDocumentInfo struct {
 type ManagementNetworkSecurity struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=30"`
 	// Username has at most 50 characters.
-	Username *string `json:"username,omitempty"`
+	Username *string `json:"username,omitempty" cw:"max=50"`
 	// Password has at most 50 characters.
-	Password *string `json:"password,omitempty"`
+	Password *string `json:"password,omitempty" cw:"max=50"`
 	// Site is required; has at most 100 characters.
-	Site *string    `json:"site,omitempty"`
+	Site *string    `json:"site,omitempty" cw:"required,max=100"`
 	Info RecordInfo `json:"_info,omitzero"`
 }
 
@@ -5976,7 +5976,7 @@ type ManagementReportNotification struct {
 	NotifyWho *NotificationRecipientReference `json:"notifyWho,omitempty"`
 	Member    *MemberReference                `json:"member,omitempty"`
 	// Email has at most 50 characters.
-	Email      *string           `json:"email,omitempty"`
+	Email      *string           `json:"email,omitempty" cw:"max=50"`
 	GlobalFlag *bool             `json:"globalFlag,omitempty"`
 	Company    *CompanyReference `json:"company,omitempty"`
 	Info       RecordInfo        `json:"_info,omitzero"`
@@ -5987,7 +5987,7 @@ type ManagementReportNotification struct {
 type ManagementReportSetup struct {
 	ID *int32 `json:"id,omitempty"`
 	// ScheduledReportDisabledFlag is required.
-	ScheduledReportDisabledFlag *bool      `json:"scheduledReportDisabledFlag,omitempty"`
+	ScheduledReportDisabledFlag *bool      `json:"scheduledReportDisabledFlag,omitempty" cw:"required"`
 	Info                        RecordInfo `json:"_info,omitzero"`
 }
 
@@ -6005,7 +6005,7 @@ type ManagementSolutionReference struct {
 type Manufacturer struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name         *string    `json:"name,omitempty"`
+	Name         *string    `json:"name,omitempty" cw:"required,max=50"`
 	InactiveFlag *bool      `json:"inactiveFlag,omitempty"`
 	Info         RecordInfo `json:"_info,omitzero"`
 }
@@ -6058,7 +6058,7 @@ type MappedTypeReference struct {
 type MarketDescription struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name *string    `json:"name,omitempty"`
+	Name *string    `json:"name,omitempty" cw:"required,max=50"`
 	Info RecordInfo `json:"_info,omitzero"`
 }
 
@@ -6095,7 +6095,7 @@ type MarketingContact struct {
 	ID      *int32 `json:"id,omitempty"`
 	GroupID *int32 `json:"groupId,omitempty"`
 	// Note has at most 50 characters.
-	Note            *string    `json:"note,omitempty"`
+	Note            *string    `json:"note,omitempty" cw:"max=50"`
 	UnsubscribeFlag *bool      `json:"unsubscribeFlag,omitempty"`
 	Info            RecordInfo `json:"_info,omitzero"`
 }
@@ -6114,25 +6114,25 @@ type MarketplaceImport struct {
 type Member struct {
 	ID *int32 `json:"id,omitempty"`
 	// Identifier is required; has at most 15 characters.
-	Identifier *string `json:"identifier,omitempty"`
+	Identifier *string `json:"identifier,omitempty" cw:"required,max=15"`
 	// Password has at most 60 characters; (ConditionallyRequired. API Member will get random password generated Max length: 60).
-	Password *string `json:"password,omitempty"`
+	Password *string `json:"password,omitempty" cw:"max=60"`
 	// FirstName is required; has at most 30 characters.
-	FirstName *string `json:"firstName,omitempty"`
+	FirstName *string `json:"firstName,omitempty" cw:"required,max=30"`
 	// MiddleInitial has at most 1 characters.
-	MiddleInitial *string `json:"middleInitial,omitempty"`
+	MiddleInitial *string `json:"middleInitial,omitempty" cw:"max=1"`
 	// LastName is required; has at most 30 characters.
-	LastName *string `json:"lastName,omitempty"`
+	LastName *string `json:"lastName,omitempty" cw:"required,max=30"`
 	// Title has at most 50 characters.
-	Title      *string              `json:"title,omitempty"`
+	Title      *string              `json:"title,omitempty" cw:"max=50"`
 	ReportCard *ReportCardReference `json:"reportCard,omitempty"`
 	// LicenseClass is required; (F = Full Member, A = API Member, C = StreamlineIT Member, X = Subcontractor Member).
-	LicenseClass      *MemberLicenseClass  `json:"licenseClass,omitempty"`
+	LicenseClass      *MemberLicenseClass  `json:"licenseClass,omitempty" cw:"required"`
 	DisableOnlineFlag *bool                `json:"disableOnlineFlag,omitempty"`
 	EnableMobileFlag  *bool                `json:"enableMobileFlag,omitempty"`
 	Type              *MemberTypeReference `json:"type,omitempty"`
 	// EmployeeIdentifer has at most 10 characters.
-	EmployeeIdentifer     *string                 `json:"employeeIdentifer,omitempty"`
+	EmployeeIdentifer     *string                 `json:"employeeIdentifer,omitempty" cw:"max=10"`
 	VendorNumber          *string                 `json:"vendorNumber,omitempty"`
 	Notes                 *string                 `json:"notes,omitempty"`
 	TimeZone              *TimeZoneSetupReference `json:"timeZone,omitempty"`
@@ -6151,29 +6151,29 @@ type Member struct {
 	MemberPersonas        []int                   `json:"memberPersonas,omitzero"`
 	Office365             *MemberOffice365        `json:"office365,omitempty"`
 	// OfficeEmail has at most 250 characters.
-	OfficeEmail *string `json:"officeEmail,omitempty"`
+	OfficeEmail *string `json:"officeEmail,omitempty" cw:"max=250"`
 	// OfficePhone has at most 15 characters.
-	OfficePhone *string `json:"officePhone,omitempty"`
+	OfficePhone *string `json:"officePhone,omitempty" cw:"max=15"`
 	// OfficeExtension has at most 10 characters.
-	OfficeExtension *string `json:"officeExtension,omitempty"`
+	OfficeExtension *string `json:"officeExtension,omitempty" cw:"max=10"`
 	// MobileEmail has at most 250 characters.
-	MobileEmail *string `json:"mobileEmail,omitempty"`
+	MobileEmail *string `json:"mobileEmail,omitempty" cw:"max=250"`
 	// MobilePhone has at most 15 characters.
-	MobilePhone *string `json:"mobilePhone,omitempty"`
+	MobilePhone *string `json:"mobilePhone,omitempty" cw:"max=15"`
 	// MobileExtension has at most 10 characters.
-	MobileExtension *string `json:"mobileExtension,omitempty"`
+	MobileExtension *string `json:"mobileExtension,omitempty" cw:"max=10"`
 	// HomeEmail has at most 250 characters.
-	HomeEmail *string `json:"homeEmail,omitempty"`
+	HomeEmail *string `json:"homeEmail,omitempty" cw:"max=250"`
 	// HomePhone has at most 15 characters.
-	HomePhone *string `json:"homePhone,omitempty"`
+	HomePhone *string `json:"homePhone,omitempty" cw:"max=15"`
 	// HomeExtension has at most 10 characters.
-	HomeExtension *string `json:"homeExtension,omitempty"`
+	HomeExtension *string `json:"homeExtension,omitempty" cw:"max=10"`
 	// DefaultEmail is required.
-	DefaultEmail *MemberDefaultEmail `json:"defaultEmail,omitempty"`
+	DefaultEmail *MemberDefaultEmail `json:"defaultEmail,omitempty" cw:"required"`
 	// PrimaryEmail has at most 250 characters.
-	PrimaryEmail *string `json:"primaryEmail,omitempty"`
+	PrimaryEmail *string `json:"primaryEmail,omitempty" cw:"max=250"`
 	// DefaultPhone is required.
-	DefaultPhone                             *MemberDefaultPhone        `json:"defaultPhone,omitempty"`
+	DefaultPhone                             *MemberDefaultPhone        `json:"defaultPhone,omitempty" cw:"required"`
 	SecurityRole                             *SecurityRoleReference     `json:"securityRole,omitempty"`
 	AdminFlag                                *bool                      `json:"adminFlag,omitempty"`
 	StructureLevel                           *StructureReference        `json:"structureLevel,omitempty"`
@@ -6203,7 +6203,7 @@ type Member struct {
 	MinimumHours                             *float64                   `json:"minimumHours,omitempty"`
 	TimeSheetStartDate                       *time.Time                 `json:"timeSheetStartDate,omitempty"`
 	// HireDate is required.
-	HireDate                             *time.Time                  `json:"hireDate,omitempty"`
+	HireDate                             *time.Time                  `json:"hireDate,omitempty" cw:"required"`
 	ServiceDefaultLocation               *SystemLocationReference    `json:"serviceDefaultLocation,omitempty"`
 	ServiceDefaultDepartment             *SystemDepartmentReference  `json:"serviceDefaultDepartment,omitempty"`
 	ServiceDefaultBoard                  *BoardReference             `json:"serviceDefaultBoard,omitempty"`
@@ -6234,17 +6234,17 @@ type Member struct {
 	EnableLdapAuthenticationFlag         *bool                       `json:"enableLdapAuthenticationFlag,omitempty"`
 	LdapConfiguration                    *LdapConfigurationReference `json:"ldapConfiguration,omitempty"`
 	// LdapUserName has at most 50 characters.
-	LdapUserName *string `json:"ldapUserName,omitempty"`
+	LdapUserName *string `json:"ldapUserName,omitempty" cw:"max=50"`
 	// CompanyActivityTabFormat is required.
-	CompanyActivityTabFormat *MemberCompanyActivityTabFormat `json:"companyActivityTabFormat,omitempty"`
+	CompanyActivityTabFormat *MemberCompanyActivityTabFormat `json:"companyActivityTabFormat,omitempty" cw:"required"`
 	// InvoiceTimeTabFormat is required.
-	InvoiceTimeTabFormat *MemberInvoiceTimeTabFormat `json:"invoiceTimeTabFormat,omitempty"`
+	InvoiceTimeTabFormat *MemberInvoiceTimeTabFormat `json:"invoiceTimeTabFormat,omitempty" cw:"required"`
 	// InvoiceScreenDefaultTabFormat is required.
-	InvoiceScreenDefaultTabFormat *MemberInvoiceScreenDefaultTabFormat `json:"invoiceScreenDefaultTabFormat,omitempty"`
+	InvoiceScreenDefaultTabFormat *MemberInvoiceScreenDefaultTabFormat `json:"invoiceScreenDefaultTabFormat,omitempty" cw:"required"`
 	// InvoicingDisplayOptions is required.
-	InvoicingDisplayOptions *MemberInvoicingDisplayOptions `json:"invoicingDisplayOptions,omitempty"`
+	InvoicingDisplayOptions *MemberInvoicingDisplayOptions `json:"invoicingDisplayOptions,omitempty" cw:"required"`
 	// AgreementInvoicingDisplayOptions is required.
-	AgreementInvoicingDisplayOptions  *MemberAgreementInvoicingDisplayOptions `json:"agreementInvoicingDisplayOptions,omitempty"`
+	AgreementInvoicingDisplayOptions  *MemberAgreementInvoicingDisplayOptions `json:"agreementInvoicingDisplayOptions,omitempty" cw:"required"`
 	AuthenticationServiceType         *MemberAuthenticationServiceType        `json:"authenticationServiceType,omitempty"`
 	TimebasedOneTimePasswordActivated *bool                                   `json:"timebasedOneTimePasswordActivated,omitempty"`
 	SSOSettings                       *MemberSSOSettingsReference             `json:"ssoSettings,omitempty"`
@@ -6269,13 +6269,13 @@ type Member struct {
 type MemberAccrual struct {
 	ID *int32 `json:"id,omitempty"`
 	// AccrualType is required.
-	AccrualType *MemberAccrualAccrualType `json:"accrualType,omitempty"`
+	AccrualType *MemberAccrualAccrualType `json:"accrualType,omitempty" cw:"required"`
 	// Year is required.
-	Year *int32 `json:"year,omitempty"`
+	Year *int32 `json:"year,omitempty" cw:"required"`
 	// Hours is required.
-	Hours *float64 `json:"hours,omitempty"`
+	Hours *float64 `json:"hours,omitempty" cw:"required"`
 	// Reason is required.
-	Reason *string          `json:"reason,omitempty"`
+	Reason *string          `json:"reason,omitempty" cw:"required"`
 	Member *MemberReference `json:"member,omitempty"`
 	Info   RecordInfo       `json:"_info,omitzero"`
 }
@@ -6285,12 +6285,12 @@ type MemberAccrual struct {
 type MemberCertification struct {
 	ID *int32 `json:"id,omitempty"`
 	// Certification is required.
-	Certification   *CertificationReference `json:"certification,omitempty"`
+	Certification   *CertificationReference `json:"certification,omitempty" cw:"required"`
 	PercentComplete *int32                  `json:"percentComplete,omitempty"`
 	DateReceived    *time.Time              `json:"dateReceived,omitempty"`
 	DateExpires     *time.Time              `json:"dateExpires,omitempty"`
 	// CertificationNumber has at most 50 characters.
-	CertificationNumber *string           `json:"certificationNumber,omitempty"`
+	CertificationNumber *string           `json:"certificationNumber,omitempty" cw:"max=50"`
 	Notes               *string           `json:"notes,omitempty"`
 	Member              *MemberReference  `json:"member,omitempty"`
 	Company             *CompanyReference `json:"company,omitempty"`
@@ -6485,12 +6485,12 @@ type MemberDeactivationWorkflow struct {
 type MemberDelegation struct {
 	ID *int32 `json:"id,omitempty"`
 	// DelegationType is required.
-	DelegationType *MemberDelegationDelegationType `json:"delegationType,omitempty"`
+	DelegationType *MemberDelegationDelegationType `json:"delegationType,omitempty" cw:"required"`
 	DelegatedTo    *MemberReference                `json:"delegatedTo,omitempty"`
 	// DateStart is required.
-	DateStart *time.Time `json:"dateStart,omitempty"`
+	DateStart *time.Time `json:"dateStart,omitempty" cw:"required"`
 	// DateEnd is required.
-	DateEnd *time.Time       `json:"dateEnd,omitempty"`
+	DateEnd *time.Time       `json:"dateEnd,omitempty" cw:"required"`
 	Member  *MemberReference `json:"member,omitempty"`
 	Info    RecordInfo       `json:"_info,omitzero"`
 }
@@ -6516,7 +6516,7 @@ type MemberInfo struct {
 // send them (or a fields= projection left them out) and are not sent when nil.
 type MemberLinkSSOUser struct {
 	// SSOUserID has at most 100 characters.
-	SSOUserID *string `json:"ssoUserId,omitempty"`
+	SSOUserID *string `json:"ssoUserId,omitempty" cw:"max=100"`
 }
 
 // MemberNotificationSetting is the PSA's MemberNotificationSetting object. Pointer fields are nil when the PSA did not
@@ -6524,9 +6524,9 @@ type MemberLinkSSOUser struct {
 type MemberNotificationSetting struct {
 	ID *int32 `json:"id,omitempty"`
 	// NotificationType is required.
-	NotificationType *MemberNotificationSettingNotificationType `json:"notificationType,omitempty"`
+	NotificationType *MemberNotificationSettingNotificationType `json:"notificationType,omitempty" cw:"required"`
 	// NotificationTrigger is required.
-	NotificationTrigger *MemberNotificationSettingNotificationTrigger `json:"notificationTrigger,omitempty"`
+	NotificationTrigger *MemberNotificationSettingNotificationTrigger `json:"notificationTrigger,omitempty" cw:"required"`
 	Info                RecordInfo                                    `json:"_info,omitzero"`
 }
 
@@ -6560,9 +6560,9 @@ type MemberReference struct {
 type MemberSkill struct {
 	ID *int32 `json:"id,omitempty"`
 	// Skill is required.
-	Skill *SkillReference `json:"skill,omitempty"`
+	Skill *SkillReference `json:"skill,omitempty" cw:"required"`
 	// SkillLevel is required.
-	SkillLevel      *MemberSkillSkillLevel `json:"skillLevel,omitempty"`
+	SkillLevel      *MemberSkillSkillLevel `json:"skillLevel,omitempty" cw:"required"`
 	CertifiedFlag   *bool                  `json:"certifiedFlag,omitempty"`
 	YearsExperience *int32                 `json:"yearsExperience,omitempty"`
 	Notes           *string                `json:"notes,omitempty"`
@@ -6591,7 +6591,7 @@ type MemberSSOToken struct {
 type MemberType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name         *string    `json:"name,omitempty"`
+	Name         *string    `json:"name,omitempty" cw:"required,max=30"`
 	InactiveFlag *bool      `json:"inactiveFlag,omitempty"`
 	Info         RecordInfo `json:"_info,omitzero"`
 }
@@ -6619,16 +6619,16 @@ type MenuEntry struct {
 	ID           *int32                 `json:"id,omitempty"`
 	MenuLocation *MenuLocationReference `json:"menuLocation,omitempty"`
 	// Caption is required; has at most 50 characters.
-	Caption *string `json:"caption,omitempty"`
+	Caption *string `json:"caption,omitempty" cw:"required,max=50"`
 	// Link is required; has at most 2000 characters.
-	Link *string `json:"link,omitempty"`
+	Link *string `json:"link,omitempty" cw:"required,max=2000"`
 	// NewWindowFlag is required.
-	NewWindowFlag *bool `json:"newWindowFlag,omitempty"`
+	NewWindowFlag *bool `json:"newWindowFlag,omitempty" cw:"required"`
 	LocationIDs   []int `json:"locationIds,omitzero"`
 	// Origin has at most 2000 characters.
-	Origin *string `json:"origin,omitempty"`
+	Origin *string `json:"origin,omitempty" cw:"max=2000"`
 	// ClientID has at most 36 characters; (Only required if not already set Max length: 36).
-	ClientID           *string    `json:"clientId,omitempty"`
+	ClientID           *string    `json:"clientId,omitempty" cw:"max=36"`
 	AddAllLocations    *bool      `json:"addAllLocations,omitempty"`
 	RemoveAllLocations *bool      `json:"removeAllLocations,omitempty"`
 	SmallMenuIconID    *int32     `json:"smallMenuIconId,omitempty"`
@@ -6658,9 +6658,9 @@ type MenuLocationReference struct {
 type MinimumStockByWarehouse struct {
 	ID *int32 `json:"id,omitempty"`
 	// Warehouse is required.
-	Warehouse *WarehouseReference `json:"warehouse,omitempty"`
+	Warehouse *WarehouseReference `json:"warehouse,omitempty" cw:"required"`
 	// MinimumStock is required.
-	MinimumStock *int32     `json:"minimumStock,omitempty"`
+	MinimumStock *int32     `json:"minimumStock,omitempty" cw:"required"`
 	Info         RecordInfo `json:"_info,omitzero"`
 }
 
@@ -6669,25 +6669,25 @@ type MinimumStockByWarehouse struct {
 type MyAccount struct {
 	ID *int32 `json:"id,omitempty"`
 	// Identifier is required; has at most 15 characters.
-	Identifier *string `json:"identifier,omitempty"`
+	Identifier *string `json:"identifier,omitempty" cw:"required,max=15"`
 	// Password has at most 60 characters; (ConditionallyRequired. API Member will get random password generated Max length: 60).
-	Password *string `json:"password,omitempty"`
+	Password *string `json:"password,omitempty" cw:"max=60"`
 	// FirstName is required; has at most 30 characters.
-	FirstName *string `json:"firstName,omitempty"`
+	FirstName *string `json:"firstName,omitempty" cw:"required,max=30"`
 	// MiddleInitial has at most 1 characters.
-	MiddleInitial *string `json:"middleInitial,omitempty"`
+	MiddleInitial *string `json:"middleInitial,omitempty" cw:"max=1"`
 	// LastName is required; has at most 30 characters.
-	LastName *string `json:"lastName,omitempty"`
+	LastName *string `json:"lastName,omitempty" cw:"required,max=30"`
 	// Title has at most 50 characters.
-	Title      *string              `json:"title,omitempty"`
+	Title      *string              `json:"title,omitempty" cw:"max=50"`
 	ReportCard *ReportCardReference `json:"reportCard,omitempty"`
 	// LicenseClass is required; (F = Full Member, A = API Member, C = StreamlineIT Member, X = Subcontractor Member).
-	LicenseClass      *MyAccountLicenseClass `json:"licenseClass,omitempty"`
+	LicenseClass      *MyAccountLicenseClass `json:"licenseClass,omitempty" cw:"required"`
 	DisableOnlineFlag *bool                  `json:"disableOnlineFlag,omitempty"`
 	EnableMobileFlag  *bool                  `json:"enableMobileFlag,omitempty"`
 	Type              *MemberTypeReference   `json:"type,omitempty"`
 	// EmployeeIdentifer has at most 10 characters.
-	EmployeeIdentifer     *string                 `json:"employeeIdentifer,omitempty"`
+	EmployeeIdentifer     *string                 `json:"employeeIdentifer,omitempty" cw:"max=10"`
 	VendorNumber          *string                 `json:"vendorNumber,omitempty"`
 	Notes                 *string                 `json:"notes,omitempty"`
 	TimeZone              *TimeZoneSetupReference `json:"timeZone,omitempty"`
@@ -6706,29 +6706,29 @@ type MyAccount struct {
 	MemberPersonas        []int                   `json:"memberPersonas,omitzero"`
 	Office365             *MemberOffice365        `json:"office365,omitempty"`
 	// OfficeEmail has at most 250 characters.
-	OfficeEmail *string `json:"officeEmail,omitempty"`
+	OfficeEmail *string `json:"officeEmail,omitempty" cw:"max=250"`
 	// OfficePhone has at most 15 characters.
-	OfficePhone *string `json:"officePhone,omitempty"`
+	OfficePhone *string `json:"officePhone,omitempty" cw:"max=15"`
 	// OfficeExtension has at most 10 characters.
-	OfficeExtension *string `json:"officeExtension,omitempty"`
+	OfficeExtension *string `json:"officeExtension,omitempty" cw:"max=10"`
 	// MobileEmail has at most 250 characters.
-	MobileEmail *string `json:"mobileEmail,omitempty"`
+	MobileEmail *string `json:"mobileEmail,omitempty" cw:"max=250"`
 	// MobilePhone has at most 15 characters.
-	MobilePhone *string `json:"mobilePhone,omitempty"`
+	MobilePhone *string `json:"mobilePhone,omitempty" cw:"max=15"`
 	// MobileExtension has at most 10 characters.
-	MobileExtension *string `json:"mobileExtension,omitempty"`
+	MobileExtension *string `json:"mobileExtension,omitempty" cw:"max=10"`
 	// HomeEmail has at most 250 characters.
-	HomeEmail *string `json:"homeEmail,omitempty"`
+	HomeEmail *string `json:"homeEmail,omitempty" cw:"max=250"`
 	// HomePhone has at most 15 characters.
-	HomePhone *string `json:"homePhone,omitempty"`
+	HomePhone *string `json:"homePhone,omitempty" cw:"max=15"`
 	// HomeExtension has at most 10 characters.
-	HomeExtension *string `json:"homeExtension,omitempty"`
+	HomeExtension *string `json:"homeExtension,omitempty" cw:"max=10"`
 	// DefaultEmail is required.
-	DefaultEmail *MyAccountDefaultEmail `json:"defaultEmail,omitempty"`
+	DefaultEmail *MyAccountDefaultEmail `json:"defaultEmail,omitempty" cw:"required"`
 	// PrimaryEmail has at most 250 characters.
-	PrimaryEmail *string `json:"primaryEmail,omitempty"`
+	PrimaryEmail *string `json:"primaryEmail,omitempty" cw:"max=250"`
 	// DefaultPhone is required.
-	DefaultPhone                             *MyAccountDefaultPhone     `json:"defaultPhone,omitempty"`
+	DefaultPhone                             *MyAccountDefaultPhone     `json:"defaultPhone,omitempty" cw:"required"`
 	DefaultLocation                          *SystemLocationReference   `json:"defaultLocation,omitempty"`
 	DefaultDepartment                        *SystemDepartmentReference `json:"defaultDepartment,omitempty"`
 	ReportsTo                                *MemberReference           `json:"reportsTo,omitempty"`
@@ -6750,7 +6750,7 @@ type MyAccount struct {
 	MinimumHours                             *float64                   `json:"minimumHours,omitempty"`
 	TimeSheetStartDate                       *time.Time                 `json:"timeSheetStartDate,omitempty"`
 	// HireDate is required.
-	HireDate                       *time.Time                 `json:"hireDate,omitempty"`
+	HireDate                       *time.Time                 `json:"hireDate,omitempty" cw:"required"`
 	ServiceDefaultLocation         *SystemLocationReference   `json:"serviceDefaultLocation,omitempty"`
 	ServiceDefaultDepartment       *SystemDepartmentReference `json:"serviceDefaultDepartment,omitempty"`
 	ServiceDefaultBoard            *BoardReference            `json:"serviceDefaultBoard,omitempty"`
@@ -6769,15 +6769,15 @@ type MyAccount struct {
 	MapiName                       *string                    `json:"mapiName,omitempty"`
 	CalendarSyncIntegrationFlag    *bool                      `json:"calendarSyncIntegrationFlag,omitempty"`
 	// CompanyActivityTabFormat is required.
-	CompanyActivityTabFormat *MyAccountCompanyActivityTabFormat `json:"companyActivityTabFormat,omitempty"`
+	CompanyActivityTabFormat *MyAccountCompanyActivityTabFormat `json:"companyActivityTabFormat,omitempty" cw:"required"`
 	// InvoiceTimeTabFormat is required.
-	InvoiceTimeTabFormat *MyAccountInvoiceTimeTabFormat `json:"invoiceTimeTabFormat,omitempty"`
+	InvoiceTimeTabFormat *MyAccountInvoiceTimeTabFormat `json:"invoiceTimeTabFormat,omitempty" cw:"required"`
 	// InvoiceScreenDefaultTabFormat is required.
-	InvoiceScreenDefaultTabFormat *MyAccountInvoiceScreenDefaultTabFormat `json:"invoiceScreenDefaultTabFormat,omitempty"`
+	InvoiceScreenDefaultTabFormat *MyAccountInvoiceScreenDefaultTabFormat `json:"invoiceScreenDefaultTabFormat,omitempty" cw:"required"`
 	// InvoicingDisplayOptions is required.
-	InvoicingDisplayOptions *MyAccountInvoicingDisplayOptions `json:"invoicingDisplayOptions,omitempty"`
+	InvoicingDisplayOptions *MyAccountInvoicingDisplayOptions `json:"invoicingDisplayOptions,omitempty" cw:"required"`
 	// AgreementInvoicingDisplayOptions is required.
-	AgreementInvoicingDisplayOptions  *MyAccountAgreementInvoicingDisplayOptions `json:"agreementInvoicingDisplayOptions,omitempty"`
+	AgreementInvoicingDisplayOptions  *MyAccountAgreementInvoicingDisplayOptions `json:"agreementInvoicingDisplayOptions,omitempty" cw:"required"`
 	AuthenticationServiceType         *MyAccountAuthenticationServiceType        `json:"authenticationServiceType,omitempty"`
 	TimebasedOneTimePasswordActivated *bool                                      `json:"timebasedOneTimePasswordActivated,omitempty"`
 	AutoStartStopwatch                *bool                                      `json:"autoStartStopwatch,omitempty"`
@@ -7044,21 +7044,21 @@ type NotifyTypeReference struct {
 type Office365EmailSetup struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 200 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=200"`
 	// Username is required; has at most 100 characters.
-	Username *string `json:"username,omitempty"`
+	Username *string `json:"username,omitempty" cw:"required,max=100"`
 	// InboxFolder is required; has at most 40 characters.
-	InboxFolder *string `json:"inboxFolder,omitempty"`
+	InboxFolder *string `json:"inboxFolder,omitempty" cw:"required,max=40"`
 	// ProcessedFolder is required; has at most 40 characters.
-	ProcessedFolder *string `json:"processedFolder,omitempty"`
+	ProcessedFolder *string `json:"processedFolder,omitempty" cw:"required,max=40"`
 	// FailedFolder is required; has at most 40 characters.
-	FailedFolder *string `json:"failedFolder,omitempty"`
+	FailedFolder *string `json:"failedFolder,omitempty" cw:"required,max=40"`
 	// TenantID has at most 36 characters.
-	TenantID *string `json:"tenantId,omitempty"`
+	TenantID *string `json:"tenantId,omitempty" cw:"max=36"`
 	// ClientID has at most 36 characters.
-	ClientID *string `json:"clientId,omitempty"`
+	ClientID *string `json:"clientId,omitempty" cw:"max=36"`
 	// ClientSecret has at most 4000 characters.
-	ClientSecret   *string                  `json:"clientSecret,omitempty"`
+	ClientSecret   *string                  `json:"clientSecret,omitempty" cw:"max=4000"`
 	AuthorizedFlag *bool                    `json:"authorizedFlag,omitempty"`
 	InactiveFlag   *bool                    `json:"inactiveFlag,omitempty"`
 	EmailConnector *EmailConnectorReference `json:"emailConnector,omitempty"`
@@ -7108,9 +7108,9 @@ type OpenRevenueReference struct {
 type Opportunity struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 100 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=100"`
 	// ExpectedCloseDate is required on updates.
-	ExpectedCloseDate *time.Time                       `json:"expectedCloseDate,omitempty"`
+	ExpectedCloseDate *time.Time                       `json:"expectedCloseDate,omitempty" cw:"update"`
 	Type              *OpportunityTypeReference        `json:"type,omitempty"`
 	Stage             *OpportunityStageReference       `json:"stage,omitempty"`
 	Status            *OpportunityStatusReference      `json:"status,omitempty"`
@@ -7118,20 +7118,20 @@ type Opportunity struct {
 	Notes             *string                          `json:"notes,omitempty"`
 	Probability       *OpportunityProbabilityReference `json:"probability,omitempty"`
 	// Source has at most 50 characters.
-	Source            *string                     `json:"source,omitempty"`
+	Source            *string                     `json:"source,omitempty" cw:"max=50"`
 	Rating            *OpportunityRatingReference `json:"rating,omitempty"`
 	Campaign          *CampaignReference          `json:"campaign,omitempty"`
 	PrimarySalesRep   *MemberReference            `json:"primarySalesRep,omitempty"`
 	SecondarySalesRep *MemberReference            `json:"secondarySalesRep,omitempty"`
 	// LocationID is required on updates.
-	LocationID *int32 `json:"locationId,omitempty"`
+	LocationID *int32 `json:"locationId,omitempty" cw:"update"`
 	// BusinessUnitID is required on updates.
-	BusinessUnitID *int32            `json:"businessUnitId,omitempty"`
+	BusinessUnitID *int32            `json:"businessUnitId,omitempty" cw:"update"`
 	Company        *CompanyReference `json:"company,omitempty"`
 	Contact        *ContactReference `json:"contact,omitempty"`
 	Site           *SiteReference    `json:"site,omitempty"`
 	// CustomerPO has at most 25 characters.
-	CustomerPO         *string                `json:"customerPO,omitempty"`
+	CustomerPO         *string                `json:"customerPO,omitempty" cw:"max=25"`
 	PipelineChangeDate *time.Time             `json:"pipelineChangeDate,omitempty"`
 	DateBecameLead     *time.Time             `json:"dateBecameLead,omitempty"`
 	ClosedDate         *time.Time             `json:"closedDate,omitempty"`
@@ -7174,7 +7174,7 @@ type OpportunityNote struct {
 	OpportunityID *int32             `json:"opportunityId,omitempty"`
 	Type          *NoteTypeReference `json:"type,omitempty"`
 	// Text is required.
-	Text       *string    `json:"text,omitempty"`
+	Text       *string    `json:"text,omitempty" cw:"required"`
 	Flagged    *bool      `json:"flagged,omitempty"`
 	EnteredBy  *string    `json:"enteredBy,omitempty"`
 	MobileGUID *string    `json:"mobileGuid,omitempty"`
@@ -7202,7 +7202,7 @@ type OpportunityProbabilityReference struct {
 type OpportunityRating struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name      *string    `json:"name,omitempty"`
+	Name      *string    `json:"name,omitempty" cw:"required,max=50"`
 	SortOrder *int32     `json:"sortOrder,omitempty"`
 	Info      RecordInfo `json:"_info,omitzero"`
 }
@@ -7245,10 +7245,10 @@ type OpportunitySalesRoleReference struct {
 type OpportunityStage struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name        *string                          `json:"name,omitempty"`
+	Name        *string                          `json:"name,omitempty" cw:"required,max=50"`
 	Probability *OpportunityProbabilityReference `json:"probability,omitempty"`
 	// Color has at most 25 characters.
-	Color          *string    `json:"color,omitempty"`
+	Color          *string    `json:"color,omitempty" cw:"max=25"`
 	SequenceNumber *int32     `json:"sequenceNumber,omitempty"`
 	Info           RecordInfo `json:"_info,omitzero"`
 }
@@ -7277,7 +7277,7 @@ type OpportunityStageReference struct {
 type OpportunityStatus struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name         *string    `json:"name,omitempty"`
+	Name         *string    `json:"name,omitempty" cw:"required,max=30"`
 	WonFlag      *bool      `json:"wonFlag,omitempty"`
 	LostFlag     *bool      `json:"lostFlag,omitempty"`
 	ClosedFlag   *bool      `json:"closedFlag,omitempty"`
@@ -7378,7 +7378,7 @@ type OpportunityToServiceTicketConversion struct {
 type OpportunityType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Description is required; has at most 50 characters.
-	Description  *string    `json:"description,omitempty"`
+	Description  *string    `json:"description,omitempty" cw:"required,max=50"`
 	InactiveFlag *bool      `json:"inactiveFlag,omitempty"`
 	Info         RecordInfo `json:"_info,omitzero"`
 }
@@ -7417,7 +7417,7 @@ type Order struct {
 	BillingTerms *BillingTermsReference `json:"billingTerms,omitempty"`
 	TaxCode      *TaxCodeReference      `json:"taxCode,omitempty"`
 	// PoNumber has at most 50 characters.
-	PoNumber                *string                    `json:"poNumber,omitempty"`
+	PoNumber                *string                    `json:"poNumber,omitempty" cw:"max=50"`
 	Location                *SystemLocationReference   `json:"location,omitempty"`
 	Department              *SystemDepartmentReference `json:"department,omitempty"`
 	SalesRep                *MemberReference           `json:"salesRep,omitempty"`
@@ -7452,7 +7452,7 @@ type Order struct {
 type OrderStatus struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name          *string                            `json:"name,omitempty"`
+	Name          *string                            `json:"name,omitempty" cw:"required,max=50"`
 	DefaultFlag   *bool                              `json:"defaultFlag,omitempty"`
 	InactiveFlag  *bool                              `json:"inactiveFlag,omitempty"`
 	SortOrder     *int32                             `json:"sortOrder,omitempty"`
@@ -7468,15 +7468,15 @@ type OrderStatusEmailTemplate struct {
 	Status        *OrderStatusReference `json:"status,omitempty"`
 	UseSenderFlag *bool                 `json:"useSenderFlag,omitempty"`
 	// FirstName has at most 100 characters.
-	FirstName *string `json:"firstName,omitempty"`
+	FirstName *string `json:"firstName,omitempty" cw:"max=100"`
 	// LastName has at most 100 characters.
-	LastName *string `json:"lastName,omitempty"`
+	LastName *string `json:"lastName,omitempty" cw:"max=100"`
 	// EmailAddress has at most 100 characters.
-	EmailAddress *string `json:"emailAddress,omitempty"`
+	EmailAddress *string `json:"emailAddress,omitempty" cw:"max=100"`
 	// Subject is required; has at most 200 characters.
-	Subject *string `json:"subject,omitempty"`
+	Subject *string `json:"subject,omitempty" cw:"required,max=200"`
 	// Body is required.
-	Body           *string    `json:"body,omitempty"`
+	Body           *string    `json:"body,omitempty" cw:"required"`
 	CopySenderFlag *bool      `json:"copySenderFlag,omitempty"`
 	Info           RecordInfo `json:"_info,omitzero"`
 }
@@ -7506,7 +7506,7 @@ type OrderStatusNotification struct {
 	Status    *OrderStatusReference           `json:"status,omitempty"`
 	Member    *MemberReference                `json:"member,omitempty"`
 	// Email has at most 50 characters; (Order Status Notification sendEmail must be entered if the notify type is "Email Address" Max length: 50).
-	Email        *string    `json:"email,omitempty"`
+	Email        *string    `json:"email,omitempty" cw:"max=50"`
 	WorkflowStep *int32     `json:"workflowStep,omitempty"`
 	Info         RecordInfo `json:"_info,omitzero"`
 }
@@ -7534,13 +7534,13 @@ type Other struct {
 	ID          *int32                      `json:"id,omitempty"`
 	DefaultLdap *LdapConfigurationReference `json:"defaultLdap,omitempty"`
 	// DefaultFromAddress is required; has at most 50 characters.
-	DefaultFromAddress *string `json:"defaultFromAddress,omitempty"`
+	DefaultFromAddress *string `json:"defaultFromAddress,omitempty" cw:"required,max=50"`
 	// PortalURLOverride is required; has at most 100 characters.
-	PortalURLOverride *string `json:"portalUrlOverride,omitempty"`
+	PortalURLOverride *string `json:"portalUrlOverride,omitempty" cw:"required,max=100"`
 	// SiteURL is required; has at most 100 characters.
-	SiteURL *string `json:"siteUrl,omitempty"`
+	SiteURL *string `json:"siteUrl,omitempty" cw:"required,max=100"`
 	// LogoPath has at most 200 characters.
-	LogoPath                      *string                 `json:"logoPath,omitempty"`
+	LogoPath                      *string                 `json:"logoPath,omitempty" cw:"max=200"`
 	ContactSync                   *OtherContactSync       `json:"contactSync,omitempty"`
 	ServerTimeZone                *TimeZoneSetupReference `json:"serverTimeZone,omitempty"`
 	DefaultCalendar               *CalendarReference      `json:"defaultCalendar,omitempty"`
@@ -7584,7 +7584,7 @@ type Other2RevenueReference struct {
 type OwnershipType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 200 characters.
-	Name *string    `json:"name,omitempty"`
+	Name *string    `json:"name,omitempty" cw:"required,max=200"`
 	Info RecordInfo `json:"_info,omitzero"`
 }
 
@@ -7665,7 +7665,7 @@ type PaymentMethodReference struct {
 type PaymentType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name           *string                  `json:"name,omitempty"`
+	Name           *string                  `json:"name,omitempty" cw:"required,max=30"`
 	Classification *ClassificationReference `json:"classification,omitempty"`
 	DefaultFlag    *bool                    `json:"defaultFlag,omitempty"`
 	CompanyFlag    *bool                    `json:"companyFlag,omitempty"`
@@ -7693,7 +7693,7 @@ type PersonasInfo struct {
 type PhaseStatus struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name                *string                   `json:"name,omitempty"`
+	Name                *string                   `json:"name,omitempty" cw:"required,max=30"`
 	DefaultFlag         *bool                     `json:"defaultFlag,omitempty"`
 	InactiveFlag        *bool                     `json:"inactiveFlag,omitempty"`
 	CollapsedFlag       *bool                     `json:"collapsedFlag,omitempty"`
@@ -7701,7 +7701,7 @@ type PhaseStatus struct {
 	BoardAssociationIDs []int                     `json:"boardAssociationIds,omitzero"`
 	StatusIndicator     *StatusIndicatorReference `json:"statusIndicator,omitempty"`
 	// CustomStatusIndicatorName has at most 30 characters; (Required when statusIndicator is Custom Max length: 30).
-	CustomStatusIndicatorName *string    `json:"customStatusIndicatorName,omitempty"`
+	CustomStatusIndicatorName *string    `json:"customStatusIndicatorName,omitempty" cw:"max=30"`
 	Info                      RecordInfo `json:"_info,omitzero"`
 }
 
@@ -7718,7 +7718,7 @@ type PhaseStatusReference struct {
 type PortalCalendar struct {
 	ID *int32 `json:"id,omitempty"`
 	// WeekStart is required.
-	WeekStart    *PortalCalendarWeekStart `json:"weekStart,omitempty"`
+	WeekStart    *PortalCalendarWeekStart `json:"weekStart,omitempty" cw:"required"`
 	Adjust1Start *string                  `json:"adjust1Start,omitempty"`
 	Adjust1End   *string                  `json:"adjust1End,omitempty"`
 	Adjust1Hours *float64                 `json:"adjust1Hours,omitempty"`
@@ -7737,24 +7737,24 @@ type PortalConfiguration struct {
 	// ID (An existing Portal Configuration id is required when copying a Portal Configuration.).
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 150 characters.
-	Name        *string           `json:"name,omitempty"`
+	Name        *string           `json:"name,omitempty" cw:"required,max=150"`
 	DefaultFlag *bool             `json:"defaultFlag,omitempty"`
 	Company     *CompanyReference `json:"company,omitempty"`
 	// LoginBackgroundColor has at most 7 characters.
-	LoginBackgroundColor *string `json:"loginBackgroundColor,omitempty"`
+	LoginBackgroundColor *string `json:"loginBackgroundColor,omitempty" cw:"max=7"`
 	// PortalBackgroundColor has at most 7 characters.
-	PortalBackgroundColor *string `json:"portalBackgroundColor,omitempty"`
+	PortalBackgroundColor *string `json:"portalBackgroundColor,omitempty" cw:"max=7"`
 	// MenuColor has at most 7 characters.
-	MenuColor *string `json:"menuColor,omitempty"`
+	MenuColor *string `json:"menuColor,omitempty" cw:"max=7"`
 	// ButtonColor has at most 7 characters.
-	ButtonColor *string `json:"buttonColor,omitempty"`
+	ButtonColor *string `json:"buttonColor,omitempty" cw:"max=7"`
 	// HeaderColor has at most 7 characters.
-	HeaderColor *string `json:"headerColor,omitempty"`
+	HeaderColor *string `json:"headerColor,omitempty" cw:"max=7"`
 	// URL has at most 1000 characters.
-	URL      *string                      `json:"url,omitempty"`
+	URL      *string                      `json:"url,omitempty" cw:"max=1000"`
 	Language *PortalConfigurationLanguage `json:"language,omitempty"`
 	// WelcomeText has at most 4000 characters.
-	WelcomeText                *string    `json:"welcomeText,omitempty"`
+	WelcomeText                *string    `json:"welcomeText,omitempty" cw:"max=4000"`
 	BoardIDs                   []int      `json:"boardIds,omitzero"`
 	AgreementTypeIDs           []int      `json:"agreementTypeIds,omitzero"`
 	ConfigTypeIDs              []int      `json:"configTypeIds,omitzero"`
@@ -7882,7 +7882,7 @@ type PortalConfigurationProjectSetup struct {
 	DescriptionFlag    *bool                         `json:"descriptionFlag,omitempty"`
 	LastUpdatedFlag    *bool                         `json:"lastUpdatedFlag,omitempty"`
 	// OnlyDisplay is required.
-	OnlyDisplay                     *PortalConfigurationProjectSetupOnlyDisplay `json:"onlyDisplay,omitempty"`
+	OnlyDisplay                     *PortalConfigurationProjectSetupOnlyDisplay `json:"onlyDisplay,omitempty" cw:"required"`
 	TimeMaterialBudgetHrsFlag       *bool                                       `json:"timeMaterialBudgetHrsFlag,omitempty"`
 	TimeMaterialScheduledStartFlag  *bool                                       `json:"timeMaterialScheduledStartFlag,omitempty"`
 	TimeMaterialScheduledFinishFlag *bool                                       `json:"timeMaterialScheduledFinishFlag,omitempty"`
@@ -7948,7 +7948,7 @@ type PortalConfigurationServiceSetup struct {
 	ClosedTasksFlag        *bool  `json:"closedTasksFlag,omitempty"`
 	EnableChatAssistFlag   *bool  `json:"enableChatAssistFlag,omitempty"`
 	// DisplayClosedTicketsOption is required.
-	DisplayClosedTicketsOption  *PortalConfigurationServiceSetupDisplayClosedTicketsOption `json:"displayClosedTicketsOption,omitempty"`
+	DisplayClosedTicketsOption  *PortalConfigurationServiceSetupDisplayClosedTicketsOption `json:"displayClosedTicketsOption,omitempty" cw:"required"`
 	TimeMaterialsTicketTemplate *ServiceSignoffReference                                   `json:"timeMaterialsTicketTemplate,omitempty"`
 	FixedFeeTicketTemplate      *ServiceSignoffReference                                   `json:"fixedFeeTicketTemplate,omitempty"`
 	Info                        RecordInfo                                                 `json:"_info,omitzero"`
@@ -7960,9 +7960,9 @@ type PortalReport struct {
 	ID                  *int32                        `json:"id,omitempty"`
 	PortalConfiguration *PortalConfigurationReference `json:"portalConfiguration,omitempty"`
 	// Name is required; has at most 255 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=255"`
 	// URL is required; has at most 255 characters.
-	URL                *string    `json:"url,omitempty"`
+	URL                *string    `json:"url,omitempty" cw:"required,max=255"`
 	OpenSameWindowFlag *bool      `json:"openSameWindowFlag,omitempty"`
 	CustomFlag         *bool      `json:"customFlag,omitempty"`
 	DisplayFlag        *bool      `json:"displayFlag,omitempty"`
@@ -7983,7 +7983,7 @@ type PortalSecurityLevel struct {
 	CaptionIdentifier *string `json:"captionIdentifier,omitempty"`
 	IsDefaultFlag     *bool   `json:"isDefaultFlag,omitempty"`
 	// Caption has at most 50 characters.
-	Caption *string    `json:"caption,omitempty"`
+	Caption *string    `json:"caption,omitempty" cw:"max=50"`
 	Info    RecordInfo `json:"_info,omitzero"`
 }
 
@@ -8009,11 +8009,11 @@ type PricingBreak struct {
 	DetailID *int32   `json:"detailId,omitempty"`
 	Amount   *float64 `json:"amount,omitempty"`
 	// QuantityStart is required.
-	QuantityStart *float64 `json:"quantityStart,omitempty"`
+	QuantityStart *float64 `json:"quantityStart,omitempty" cw:"required"`
 	QuantityEnd   *float64 `json:"quantityEnd,omitempty"`
 	Unlimited     *bool    `json:"unlimited,omitempty"`
 	// PriceMethod is required.
-	PriceMethod *PricingBreakPriceMethod `json:"priceMethod,omitempty"`
+	PriceMethod *PricingBreakPriceMethod `json:"priceMethod,omitempty" cw:"required"`
 	Info        RecordInfo               `json:"_info,omitzero"`
 }
 
@@ -8025,7 +8025,7 @@ type PricingDetail struct {
 	Category    *ProductCategoryReference    `json:"category,omitempty"`
 	SubCategory *ProductSubCategoryReference `json:"subCategory,omitempty"`
 	// StartDate is required.
-	StartDate *time.Time `json:"startDate,omitempty"`
+	StartDate *time.Time `json:"startDate,omitempty" cw:"required"`
 	EndDate   *time.Time `json:"endDate,omitempty"`
 	NoEndDate *bool      `json:"noEndDate,omitempty"`
 	Info      RecordInfo `json:"_info,omitzero"`
@@ -8036,7 +8036,7 @@ type PricingDetail struct {
 type PricingSchedule struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name                   *string            `json:"name,omitempty"`
+	Name                   *string            `json:"name,omitempty" cw:"required,max=30"`
 	InactiveFlag           *bool              `json:"inactiveFlag,omitempty"`
 	DefaultFlag            *bool              `json:"defaultFlag,omitempty"`
 	Currency               *CurrencyReference `json:"currency,omitempty"`
@@ -8059,9 +8059,9 @@ type PricingScheduleReference struct {
 type Priority struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=50"`
 	// Color is required.
-	Color       *PriorityColor `json:"color,omitempty"`
+	Color       *PriorityColor `json:"color,omitempty" cw:"required"`
 	SortOrder   *int32         `json:"sortOrder,omitempty"`
 	DefaultFlag *bool          `json:"defaultFlag,omitempty"`
 	ImageLink   *string        `json:"imageLink,omitempty"`
@@ -8091,10 +8091,10 @@ type PriorityReference struct {
 type ProcurementAdjustment struct {
 	ID *int32 `json:"id,omitempty"`
 	// Identifier is required; has at most 50 characters.
-	Identifier *string                  `json:"identifier,omitempty"`
+	Identifier *string                  `json:"identifier,omitempty" cw:"required,max=50"`
 	Type       *AdjustmentTypeReference `json:"type,omitempty"`
 	// Reason has at most 100 characters.
-	Reason            *string            `json:"reason,omitempty"`
+	Reason            *string            `json:"reason,omitempty" cw:"max=100"`
 	Notes             *string            `json:"notes,omitempty"`
 	ClosedFlag        *bool              `json:"closedFlag,omitempty"`
 	ClosedBy          *string            `json:"closedBy,omitempty"`
@@ -8108,16 +8108,16 @@ type ProcurementAdjustment struct {
 type ProcurementSetting struct {
 	ID *int32 `json:"id,omitempty"`
 	// StartingPurchaseOrderNum is required.
-	StartingPurchaseOrderNum *int32 `json:"startingPurchaseOrderNum,omitempty"`
+	StartingPurchaseOrderNum *int32 `json:"startingPurchaseOrderNum,omitempty" cw:"required"`
 	// PurchaseOrderPrefix has at most 5 characters.
-	PurchaseOrderPrefix *string `json:"purchaseOrderPrefix,omitempty"`
+	PurchaseOrderPrefix *string `json:"purchaseOrderPrefix,omitempty" cw:"max=5"`
 	// PurchaseOrderSuffix has at most 5 characters.
-	PurchaseOrderSuffix          *string                             `json:"purchaseOrderSuffix,omitempty"`
+	PurchaseOrderSuffix          *string                             `json:"purchaseOrderSuffix,omitempty" cw:"max=5"`
 	PrefixSuffixType             *ProcurementSettingPrefixSuffixType `json:"prefixSuffixType,omitempty"`
 	DisableCostUpdatesFlag       *bool                               `json:"disableCostUpdatesFlag,omitempty"`
 	DisableNegativeInventoryFlag *bool                               `json:"disableNegativeInventoryFlag,omitempty"`
 	// CostingMethod is required.
-	CostingMethod                  *ProcurementSettingCostingMethod `json:"costingMethod,omitempty"`
+	CostingMethod                  *ProcurementSettingCostingMethod `json:"costingMethod,omitempty" cw:"required"`
 	AutoClosePurchaseOrderFlag     *bool                            `json:"autoClosePurchaseOrderFlag,omitempty"`
 	AutoClosePurchaseOrderItemFlag *bool                            `json:"autoClosePurchaseOrderItemFlag,omitempty"`
 	AutoApprovePurchaseOrderFlag   *bool                            `json:"autoApprovePurchaseOrderFlag,omitempty"`
@@ -8128,7 +8128,7 @@ type ProcurementSetting struct {
 	DisableAutoPickFlag            *bool                            `json:"disableAutoPickFlag,omitempty"`
 	DefaultProductTaxableFlag      *bool                            `json:"defaultProductTaxableFlag,omitempty"`
 	// EoriNumber has at most 50 characters.
-	EoriNumber *string    `json:"eoriNumber,omitempty"`
+	EoriNumber *string    `json:"eoriNumber,omitempty" cw:"max=50"`
 	Info       RecordInfo `json:"_info,omitzero"`
 }
 
@@ -8145,9 +8145,9 @@ type ProductCategoryReference struct {
 type ProductComponent struct {
 	ID *int32 `json:"id,omitempty"`
 	// SequenceNumber is required on updates.
-	SequenceNumber *int32 `json:"sequenceNumber,omitempty"`
+	SequenceNumber *int32 `json:"sequenceNumber,omitempty" cw:"update"`
 	// Quantity is required.
-	Quantity               *float64              `json:"quantity,omitempty"`
+	Quantity               *float64              `json:"quantity,omitempty" cw:"required"`
 	CatalogItem            *CatalogItemReference `json:"catalogItem,omitempty"`
 	HidePriceFlag          *bool                 `json:"hidePriceFlag,omitempty"`
 	HideItemIdentifierFlag *bool                 `json:"hideItemIdentifierFlag,omitempty"`
@@ -8186,7 +8186,7 @@ type ProductItem struct {
 	ID          *int32                `json:"id,omitempty"`
 	CatalogItem *CatalogItemReference `json:"catalogItem,omitempty"`
 	// Description has at most 2000 characters.
-	Description     *string                 `json:"description,omitempty"`
+	Description     *string                 `json:"description,omitempty" cw:"max=2000"`
 	SequenceNumber  *float64                `json:"sequenceNumber,omitempty"`
 	Quantity        *float64                `json:"quantity,omitempty"`
 	Price           *float64                `json:"price,omitempty"`
@@ -8195,15 +8195,15 @@ type ProductItem struct {
 	AgreementAmount *float64                `json:"agreementAmount,omitempty"`
 	PriceMethod     *ProductItemPriceMethod `json:"priceMethod,omitempty"`
 	// BillableOption is required.
-	BillableOption *ProductItemBillableOption `json:"billableOption,omitempty"`
+	BillableOption *ProductItemBillableOption `json:"billableOption,omitempty" cw:"required"`
 	Agreement      *AgreementReference        `json:"agreement,omitempty"`
 	// LocationID is required on updates.
-	LocationID *int32 `json:"locationId,omitempty"`
+	LocationID *int32 `json:"locationId,omitempty" cw:"update"`
 	// BusinessUnitID is required on updates.
-	BusinessUnitID *int32            `json:"businessUnitId,omitempty"`
+	BusinessUnitID *int32            `json:"businessUnitId,omitempty" cw:"update"`
 	Vendor         *CompanyReference `json:"vendor,omitempty"`
 	// VendorSku has at most 50 characters.
-	VendorSku         *string  `json:"vendorSku,omitempty"`
+	VendorSku         *string  `json:"vendorSku,omitempty" cw:"max=50"`
 	TaxableFlag       *bool    `json:"taxableFlag,omitempty"`
 	DropshipFlag      *bool    `json:"dropshipFlag,omitempty"`
 	SpecialOrderFlag  *bool    `json:"specialOrderFlag,omitempty"`
@@ -8211,11 +8211,11 @@ type ProductItem struct {
 	CancelledFlag     *bool    `json:"cancelledFlag,omitempty"`
 	QuantityCancelled *float64 `json:"quantityCancelled,omitempty"`
 	// CancelledReason has at most 100 characters.
-	CancelledReason *string `json:"cancelledReason,omitempty"`
+	CancelledReason *string `json:"cancelledReason,omitempty" cw:"max=100"`
 	// CustomerDescription has at most 6000 characters; is required on updates.
-	CustomerDescription *string `json:"customerDescription,omitempty"`
+	CustomerDescription *string `json:"customerDescription,omitempty" cw:"update,max=6000"`
 	// InternalNotes has at most 1000 characters.
-	InternalNotes            *string                     `json:"internalNotes,omitempty"`
+	InternalNotes            *string                     `json:"internalNotes,omitempty" cw:"max=1000"`
 	ProductSuppliedFlag      *bool                       `json:"productSuppliedFlag,omitempty"`
 	SubContractorShipToID    *int32                      `json:"subContractorShipToId,omitempty"`
 	SubContractorAmountLimit *float64                    `json:"subContractorAmountLimit,omitempty"`
@@ -8248,7 +8248,7 @@ type ProductItem struct {
 	NeedToOrderQuantity      *int32                      `json:"needToOrderQuantity,omitempty"`
 	MinimumStockFlag         *bool                       `json:"minimumStockFlag,omitempty"`
 	// ShipSet has at most 10 characters.
-	ShipSet                    *string                   `json:"shipSet,omitempty"`
+	ShipSet                    *string                   `json:"shipSet,omitempty" cw:"max=10"`
 	CalculatedPrice            *float64                  `json:"calculatedPrice,omitempty"`
 	CalculatedCost             *float64                  `json:"calculatedCost,omitempty"`
 	InvoiceGrouping            *InvoiceGroupingReference `json:"invoiceGrouping,omitempty"`
@@ -8331,7 +8331,7 @@ type ProductSubCategoryReference struct {
 type ProductType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name         *string              `json:"name,omitempty"`
+	Name         *string              `json:"name,omitempty" cw:"required,max=50"`
 	InactiveFlag *bool                `json:"inactiveFlag,omitempty"`
 	TypeXref     *ProductTypeTypeXref `json:"typeXref,omitempty"`
 	DefaultFlag  *bool                `json:"defaultFlag,omitempty"`
@@ -8343,7 +8343,7 @@ type ProductType struct {
 type ProductTypeExemption struct {
 	ID *int32 `json:"id,omitempty"`
 	// ProductType is required.
-	ProductType   *ProductTypeReference `json:"productType,omitempty"`
+	ProductType   *ProductTypeReference `json:"productType,omitempty" cw:"required"`
 	TaxableLevels []int                 `json:"taxableLevels,omitzero"`
 	Info          RecordInfo            `json:"_info,omitzero"`
 }
@@ -8375,44 +8375,44 @@ type Project struct {
 	ActualStart *time.Time          `json:"actualStart,omitempty"`
 	Agreement   *AgreementReference `json:"agreement,omitempty"`
 	// BillExpenses is required on updates.
-	BillExpenses  *ProjectBillExpenses `json:"billExpenses,omitempty"`
+	BillExpenses  *ProjectBillExpenses `json:"billExpenses,omitempty" cw:"update"`
 	BillingAmount *float64             `json:"billingAmount,omitempty"`
 	// BillingAttention has at most 50 characters.
-	BillingAttention *string `json:"billingAttention,omitempty"`
+	BillingAttention *string `json:"billingAttention,omitempty" cw:"max=50"`
 	// BillingMethod is required.
-	BillingMethod *ProjectBillingMethod `json:"billingMethod,omitempty"`
+	BillingMethod *ProjectBillingMethod `json:"billingMethod,omitempty" cw:"required"`
 	// BillingRateType is required on updates.
-	BillingRateType *ProjectBillingRateType `json:"billingRateType,omitempty"`
+	BillingRateType *ProjectBillingRateType `json:"billingRateType,omitempty" cw:"update"`
 	BillingTerms    *BillingTermsReference  `json:"billingTerms,omitempty"`
 	// BillProducts is required on updates.
-	BillProducts               *ProjectBillProducts `json:"billProducts,omitempty"`
+	BillProducts               *ProjectBillProducts `json:"billProducts,omitempty" cw:"update"`
 	BillProjectAfterClosedFlag *bool                `json:"billProjectAfterClosedFlag,omitempty"`
 	// BillTime is required on updates.
-	BillTime                     *ProjectBillTime       `json:"billTime,omitempty"`
+	BillTime                     *ProjectBillTime       `json:"billTime,omitempty" cw:"update"`
 	BillToCompany                *CompanyReference      `json:"billToCompany,omitempty"`
 	BillToContact                *ContactReference      `json:"billToContact,omitempty"`
 	BillToSite                   *SiteReference         `json:"billToSite,omitempty"`
 	BillUnapprovedTimeAndExpense *bool                  `json:"billUnapprovedTimeAndExpense,omitempty"`
 	Board                        *ProjectBoardReference `json:"board,omitempty"`
 	// BudgetAnalysis is required on updates.
-	BudgetAnalysis *ProjectBudgetAnalysis `json:"budgetAnalysis,omitempty"`
+	BudgetAnalysis *ProjectBudgetAnalysis `json:"budgetAnalysis,omitempty" cw:"update"`
 	BudgetFlag     *bool                  `json:"budgetFlag,omitempty"`
 	BudgetHours    *float64               `json:"budgetHours,omitempty"`
 	Company        *CompanyReference      `json:"company,omitempty"`
 	Contact        *ContactReference      `json:"contact,omitempty"`
 	// CustomerPO has at most 50 characters.
-	CustomerPO  *string            `json:"customerPO,omitempty"`
+	CustomerPO  *string            `json:"customerPO,omitempty" cw:"max=50"`
 	Description *string            `json:"description,omitempty"`
 	Currency    *CurrencyReference `json:"currency,omitempty"`
 	Downpayment *float64           `json:"downpayment,omitempty"`
 	// EstimatedEnd is required.
-	EstimatedEnd            *time.Time `json:"estimatedEnd,omitempty"`
+	EstimatedEnd            *time.Time `json:"estimatedEnd,omitempty" cw:"required"`
 	PercentComplete         *float64   `json:"percentComplete,omitempty"`
 	EstimatedExpenseRevenue *float64   `json:"estimatedExpenseRevenue,omitempty"`
 	EstimatedHours          *float64   `json:"estimatedHours,omitempty"`
 	EstimatedProductRevenue *float64   `json:"estimatedProductRevenue,omitempty"`
 	// EstimatedStart is required.
-	EstimatedStart          *time.Time                 `json:"estimatedStart,omitempty"`
+	EstimatedStart          *time.Time                 `json:"estimatedStart,omitempty" cw:"required"`
 	EstimatedTimeRevenue    *float64                   `json:"estimatedTimeRevenue,omitempty"`
 	ExpenseApprover         *MemberReference           `json:"expenseApprover,omitempty"`
 	IncludeDependenciesFlag *bool                      `json:"includeDependenciesFlag,omitempty"`
@@ -8421,7 +8421,7 @@ type Project struct {
 	Department              *SystemDepartmentReference `json:"department,omitempty"`
 	Manager                 *MemberReference           `json:"manager,omitempty"`
 	// Name is required; has at most 100 characters.
-	Name                     *string                  `json:"name,omitempty"`
+	Name                     *string                  `json:"name,omitempty" cw:"required,max=100"`
 	Opportunity              *OpportunityReference    `json:"opportunity,omitempty"`
 	ProjectTemplateID        *int32                   `json:"projectTemplateId,omitempty"`
 	RestrictDownPaymentFlag  *bool                    `json:"restrictDownPaymentFlag,omitempty"`
@@ -8459,7 +8459,7 @@ type ProjectBoardReference struct {
 type ProjectBoardTeam struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name        *string                    `json:"name,omitempty"`
+	Name        *string                    `json:"name,omitempty" cw:"required,max=50"`
 	Location    *SystemLocationReference   `json:"location,omitempty"`
 	Department  *SystemDepartmentReference `json:"department,omitempty"`
 	DefaultFlag *bool                      `json:"defaultFlag,omitempty"`
@@ -8499,7 +8499,7 @@ type ProjectNote struct {
 	ID        *int32 `json:"id,omitempty"`
 	ProjectID *int32 `json:"projectId,omitempty"`
 	// Text is required.
-	Text    *string            `json:"text,omitempty"`
+	Text    *string            `json:"text,omitempty" cw:"required"`
 	Type    *NoteTypeReference `json:"type,omitempty"`
 	Flagged *bool              `json:"flagged,omitempty"`
 	Info    RecordInfo         `json:"_info,omitzero"`
@@ -8511,20 +8511,20 @@ type ProjectPhase struct {
 	ID        *int32 `json:"id,omitempty"`
 	ProjectID *int32 `json:"projectId,omitempty"`
 	// Description is required; has at most 100 characters.
-	Description *string                `json:"description,omitempty"`
+	Description *string                `json:"description,omitempty" cw:"required,max=100"`
 	Board       *ProjectBoardReference `json:"board,omitempty"`
 	Status      *PhaseStatusReference  `json:"status,omitempty"`
 	Agreement   *AgreementReference    `json:"agreement,omitempty"`
 	Opportunity *OpportunityReference  `json:"opportunity,omitempty"`
 	ParentPhase *ProjectPhaseReference `json:"parentPhase,omitempty"`
 	// WbsCode has at most 50 characters.
-	WbsCode *string `json:"wbsCode,omitempty"`
+	WbsCode *string `json:"wbsCode,omitempty" cw:"max=50"`
 	// BillTime is required on updates.
-	BillTime *ProjectPhaseBillTime `json:"billTime,omitempty"`
+	BillTime *ProjectPhaseBillTime `json:"billTime,omitempty" cw:"update"`
 	// BillExpenses is required on updates.
-	BillExpenses *ProjectPhaseBillExpenses `json:"billExpenses,omitempty"`
+	BillExpenses *ProjectPhaseBillExpenses `json:"billExpenses,omitempty" cw:"update"`
 	// BillProducts is required on updates.
-	BillProducts        *ProjectPhaseBillProducts `json:"billProducts,omitempty"`
+	BillProducts        *ProjectPhaseBillProducts `json:"billProducts,omitempty" cw:"update"`
 	MarkAsMilestoneFlag *bool                     `json:"markAsMilestoneFlag,omitempty"`
 	Notes               *string                   `json:"notes,omitempty"`
 	DeadlineDate        *time.Time                `json:"deadlineDate,omitempty"`
@@ -8548,7 +8548,7 @@ type ProjectPhase struct {
 	BillProjectClosedFlag *bool    `json:"billProjectClosedFlag,omitempty"`
 	Downpayment           *float64 `json:"downpayment,omitempty"`
 	// PoNumber has at most 25 characters.
-	PoNumber                *string            `json:"poNumber,omitempty"`
+	PoNumber                *string            `json:"poNumber,omitempty" cw:"max=25"`
 	PoAmount                *float64           `json:"poAmount,omitempty"`
 	EstimatedTimeCost       *float64           `json:"estimatedTimeCost,omitempty"`
 	EstimatedExpenseCost    *float64           `json:"estimatedExpenseCost,omitempty"`
@@ -8596,7 +8596,7 @@ type ProjectRoleReference struct {
 type ProjectSecurityRole struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name               *string    `json:"name,omitempty"`
+	Name               *string    `json:"name,omitempty" cw:"required,max=30"`
 	ManagerRoleFlag    *bool      `json:"managerRoleFlag,omitempty"`
 	DefaultContactFlag *bool      `json:"defaultContactFlag,omitempty"`
 	Info               RecordInfo `json:"_info,omitzero"`
@@ -8611,7 +8611,7 @@ type ProjectSecurityRoleSetting struct {
 	DeleteLevel  *ProjectSecurityRoleSettingDeleteLevel  `json:"deleteLevel,omitempty"`
 	InquireLevel *ProjectSecurityRoleSettingInquireLevel `json:"inquireLevel,omitempty"`
 	// ModuleIdentifier has at most 50 characters.
-	ModuleIdentifier *string    `json:"moduleIdentifier,omitempty"`
+	ModuleIdentifier *string    `json:"moduleIdentifier,omitempty" cw:"max=50"`
 	MyFlag           *bool      `json:"myFlag,omitempty"`
 	Info             RecordInfo `json:"_info,omitzero"`
 }
@@ -8621,14 +8621,14 @@ type ProjectSecurityRoleSetting struct {
 type ProjectStatus struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name            *string                   `json:"name,omitempty"`
+	Name            *string                   `json:"name,omitempty" cw:"required,max=30"`
 	DefaultFlag     *bool                     `json:"defaultFlag,omitempty"`
 	InactiveFlag    *bool                     `json:"inactiveFlag,omitempty"`
 	NoTimeFlag      *bool                     `json:"noTimeFlag,omitempty"`
 	ClosedFlag      *bool                     `json:"closedFlag,omitempty"`
 	StatusIndicator *StatusIndicatorReference `json:"statusIndicator,omitempty"`
 	// CustomStatusIndicatorName has at most 30 characters; (Required when statusIndicator is Custom Max length: 30).
-	CustomStatusIndicatorName *string    `json:"customStatusIndicatorName,omitempty"`
+	CustomStatusIndicatorName *string    `json:"customStatusIndicatorName,omitempty" cw:"max=30"`
 	Info                      RecordInfo `json:"_info,omitzero"`
 }
 
@@ -8668,7 +8668,7 @@ type ProjectTeamMember struct {
 type ProjectTicket struct {
 	ID *int32 `json:"id,omitempty"`
 	// Summary is required; has at most 100 characters.
-	Summary     *string                 `json:"summary,omitempty"`
+	Summary     *string                 `json:"summary,omitempty" cw:"required,max=100"`
 	IsIssueFlag *bool                   `json:"isIssueFlag,omitempty"`
 	Board       *BoardReference         `json:"board,omitempty"`
 	Status      *ServiceStatusReference `json:"status,omitempty"`
@@ -8677,31 +8677,31 @@ type ProjectTicket struct {
 	Project     *ProjectReference       `json:"project,omitempty"`
 	Phase       *ProjectPhaseReference  `json:"phase,omitempty"`
 	// WbsCode has at most 50 characters.
-	WbsCode *string           `json:"wbsCode,omitempty"`
+	WbsCode *string           `json:"wbsCode,omitempty" cw:"max=50"`
 	Company *CompanyReference `json:"company,omitempty"`
 	Site    *SiteReference    `json:"site,omitempty"`
 	// SiteName has at most 50 characters.
-	SiteName *string `json:"siteName,omitempty"`
+	SiteName *string `json:"siteName,omitempty" cw:"max=50"`
 	// AddressLine1 has at most 50 characters.
-	AddressLine1 *string `json:"addressLine1,omitempty"`
+	AddressLine1 *string `json:"addressLine1,omitempty" cw:"max=50"`
 	// AddressLine2 has at most 50 characters.
-	AddressLine2 *string `json:"addressLine2,omitempty"`
+	AddressLine2 *string `json:"addressLine2,omitempty" cw:"max=50"`
 	// City has at most 50 characters.
-	City *string `json:"city,omitempty"`
+	City *string `json:"city,omitempty" cw:"max=50"`
 	// StateIdentifier has at most 50 characters.
-	StateIdentifier *string `json:"stateIdentifier,omitempty"`
+	StateIdentifier *string `json:"stateIdentifier,omitempty" cw:"max=50"`
 	// Zip has at most 12 characters.
-	Zip     *string           `json:"zip,omitempty"`
+	Zip     *string           `json:"zip,omitempty" cw:"max=12"`
 	Country *CountryReference `json:"country,omitempty"`
 	Contact *ContactReference `json:"contact,omitempty"`
 	// ContactName has at most 62 characters.
-	ContactName *string `json:"contactName,omitempty"`
+	ContactName *string `json:"contactName,omitempty" cw:"max=62"`
 	// ContactPhoneNumber has at most 20 characters.
-	ContactPhoneNumber *string `json:"contactPhoneNumber,omitempty"`
+	ContactPhoneNumber *string `json:"contactPhoneNumber,omitempty" cw:"max=20"`
 	// ContactPhoneExtension has at most 15 characters.
-	ContactPhoneExtension *string `json:"contactPhoneExtension,omitempty"`
+	ContactPhoneExtension *string `json:"contactPhoneExtension,omitempty" cw:"max=15"`
 	// ContactEmailAddress has at most 250 characters.
-	ContactEmailAddress        *string                             `json:"contactEmailAddress,omitempty"`
+	ContactEmailAddress        *string                             `json:"contactEmailAddress,omitempty" cw:"max=250"`
 	Type                       *ServiceTypeReference               `json:"type,omitempty"`
 	SubType                    *ServiceSubTypeReference            `json:"subType,omitempty"`
 	Item                       *ServiceItemReference               `json:"item,omitempty"`
@@ -8723,7 +8723,7 @@ type ProjectTicket struct {
 	AutomaticEmailResourceFlag *bool                               `json:"automaticEmailResourceFlag,omitempty"`
 	AutomaticEmailCcFlag       *bool                               `json:"automaticEmailCcFlag,omitempty"`
 	// AutomaticEmailCc has at most 1000 characters.
-	AutomaticEmailCc      *string                        `json:"automaticEmailCc,omitempty"`
+	AutomaticEmailCc      *string                        `json:"automaticEmailCc,omitempty" cw:"max=1000"`
 	ClosedDate            *string                        `json:"closedDate,omitempty"`
 	ClosedBy              *string                        `json:"closedBy,omitempty"`
 	ClosedFlag            *bool                          `json:"closedFlag,omitempty"`
@@ -8787,11 +8787,11 @@ type ProjectTicketNote struct {
 type ProjectType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name         *string `json:"name,omitempty"`
+	Name         *string `json:"name,omitempty" cw:"required,max=30"`
 	DefaultFlag  *bool   `json:"defaultFlag,omitempty"`
 	InactiveFlag *bool   `json:"inactiveFlag,omitempty"`
 	// IntegrationXref has at most 50 characters.
-	IntegrationXref *string    `json:"integrationXref,omitempty"`
+	IntegrationXref *string    `json:"integrationXref,omitempty" cw:"max=50"`
 	Info            RecordInfo `json:"_info,omitzero"`
 }
 
@@ -8841,9 +8841,9 @@ type PurchaseOrder struct {
 	InternalNotes        *string           `json:"internalNotes,omitempty"`
 	LocationID           *int32            `json:"locationId,omitempty"`
 	// PoDate is required on updates.
-	PoDate *time.Time `json:"poDate,omitempty"`
+	PoDate *time.Time `json:"poDate,omitempty" cw:"update"`
 	// PoNumber has at most 50 characters; is required on updates.
-	PoNumber             *string                       `json:"poNumber,omitempty"`
+	PoNumber             *string                       `json:"poNumber,omitempty" cw:"update,max=50"`
 	SalesTax             *float64                      `json:"salesTax,omitempty"`
 	ShipmentDate         *time.Time                    `json:"shipmentDate,omitempty"`
 	ShipmentMethod       *ShipmentMethodReference      `json:"shipmentMethod,omitempty"`
@@ -8856,7 +8856,7 @@ type PurchaseOrder struct {
 	Terms                *BillingTermsReference        `json:"terms,omitempty"`
 	Total                *float64                      `json:"total,omitempty"`
 	// TrackingNumber has at most 50 characters.
-	TrackingNumber *string `json:"trackingNumber,omitempty"`
+	TrackingNumber *string `json:"trackingNumber,omitempty" cw:"max=50"`
 	// UpdateShipmentInfo (Determines whether or not to update all of the shipment info for each associated line item when new shipment info is passed in).
 	UpdateShipmentInfo *bool `json:"updateShipmentInfo,omitempty"`
 	// UpdateVendorOrderNumber (Determines whether or not to update vendor order number for each associated line item when new vendor order number is passed in).
@@ -8865,9 +8865,9 @@ type PurchaseOrder struct {
 	VendorContact           *ContactReference `json:"vendorContact,omitempty"`
 	VendorInvoiceDate       *time.Time        `json:"vendorInvoiceDate,omitempty"`
 	// VendorInvoiceNumber has at most 50 characters.
-	VendorInvoiceNumber *string `json:"vendorInvoiceNumber,omitempty"`
+	VendorInvoiceNumber *string `json:"vendorInvoiceNumber,omitempty" cw:"max=50"`
 	// VendorOrderNumber has at most 50 characters.
-	VendorOrderNumber *string             `json:"vendorOrderNumber,omitempty"`
+	VendorOrderNumber *string             `json:"vendorOrderNumber,omitempty" cw:"max=50"`
 	VendorSite        *SiteReference      `json:"vendorSite,omitempty"`
 	Warehouse         *WarehouseReference `json:"warehouse,omitempty"`
 	Currency          *CurrencyReference  `json:"currency,omitempty"`
@@ -8883,41 +8883,41 @@ type PurchaseOrderLineItem struct {
 	CanceledBy      *string `json:"canceledBy,omitempty"`
 	CanceledFlag    *bool   `json:"canceledFlag,omitempty"`
 	// CanceledReason has at most 100 characters.
-	CanceledReason  *string    `json:"canceledReason,omitempty"`
+	CanceledReason  *string    `json:"canceledReason,omitempty" cw:"max=100"`
 	ClosedFlag      *bool      `json:"closedFlag,omitempty"`
 	DateCanceled    *time.Time `json:"dateCanceled,omitempty"`
 	DateCanceledUtc *time.Time `json:"dateCanceledUtc,omitempty"`
 	// Description is required; has at most 6000 characters.
-	Description              *string    `json:"description,omitempty"`
+	Description              *string    `json:"description,omitempty" cw:"required,max=6000"`
 	DisplayInternalNotesFlag *bool      `json:"displayInternalNotesFlag,omitempty"`
 	ExpectedShipDate         *time.Time `json:"expectedShipDate,omitempty"`
 	// InternalNotes has at most 1000 characters.
-	InternalNotes *string `json:"internalNotes,omitempty"`
+	InternalNotes *string `json:"internalNotes,omitempty" cw:"max=1000"`
 	// LineNumber is required.
-	LineNumber *int32 `json:"lineNumber,omitempty"`
+	LineNumber *int32 `json:"lineNumber,omitempty" cw:"required"`
 	// PackingSlip has at most 50 characters.
-	PackingSlip     *string          `json:"packingSlip,omitempty"`
+	PackingSlip     *string          `json:"packingSlip,omitempty" cw:"max=50"`
 	Product         *IvItemReference `json:"product,omitempty"`
 	PurchaseOrderID *int32           `json:"purchaseOrderId,omitempty"`
 	// Quantity is required.
-	Quantity         *float64                 `json:"quantity,omitempty"`
+	Quantity         *float64                 `json:"quantity,omitempty" cw:"required"`
 	ReceivedQuantity *int32                   `json:"receivedQuantity,omitempty"`
 	SerialNumbers    *string                  `json:"serialNumbers,omitempty"`
 	ShipDate         *time.Time               `json:"shipDate,omitempty"`
 	ShipmentMethod   *ShipmentMethodReference `json:"shipmentMethod,omitempty"`
 	Tax              *float64                 `json:"tax,omitempty"`
 	// TrackingNumber has at most 50 characters.
-	TrackingNumber *string                 `json:"trackingNumber,omitempty"`
+	TrackingNumber *string                 `json:"trackingNumber,omitempty" cw:"max=50"`
 	UnitCost       *float64                `json:"unitCost,omitempty"`
 	UnitOfMeasure  *UnitOfMeasureReference `json:"unitOfMeasure,omitempty"`
 	// VendorOrderNumber has at most 50 characters.
-	VendorOrderNumber *string `json:"vendorOrderNumber,omitempty"`
+	VendorOrderNumber *string `json:"vendorOrderNumber,omitempty" cw:"max=50"`
 	// VendorSku has at most 50 characters.
-	VendorSku    *string                `json:"vendorSku,omitempty"`
+	VendorSku    *string                `json:"vendorSku,omitempty" cw:"max=50"`
 	Warehouse    *WarehouseReference    `json:"warehouse,omitempty"`
 	WarehouseBin *WarehouseBinReference `json:"warehouseBin,omitempty"`
 	// ShipSet has at most 10 characters.
-	ShipSet        *string                              `json:"shipSet,omitempty"`
+	ShipSet        *string                              `json:"shipSet,omitempty" cw:"max=10"`
 	DateReceived   *time.Time                           `json:"dateReceived,omitempty"`
 	ReceivedStatus *PurchaseOrderLineItemReceivedStatus `json:"receivedStatus,omitempty"`
 	Info           RecordInfo                           `json:"_info,omitzero"`
@@ -8945,7 +8945,7 @@ type PurchaseOrderReference struct {
 type PurchaseOrderStatus struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name              *string                                    `json:"name,omitempty"`
+	Name              *string                                    `json:"name,omitempty" cw:"required,max=50"`
 	DefaultFlag       *bool                                      `json:"defaultFlag,omitempty"`
 	ClosedFlag        *bool                                      `json:"closedFlag,omitempty"`
 	InactiveFlag      *bool                                      `json:"inactiveFlag,omitempty"`
@@ -8962,13 +8962,13 @@ type PurchaseOrderStatusEmailTemplate struct {
 	Status        *PurchaseOrderStatusReference `json:"status,omitempty"`
 	UseSenderFlag *bool                         `json:"useSenderFlag,omitempty"`
 	// FirstName has at most 100 characters.
-	FirstName *string `json:"firstName,omitempty"`
+	FirstName *string `json:"firstName,omitempty" cw:"max=100"`
 	// LastName has at most 100 characters.
-	LastName *string `json:"lastName,omitempty"`
+	LastName *string `json:"lastName,omitempty" cw:"max=100"`
 	// EmailAddress has at most 100 characters.
-	EmailAddress *string `json:"emailAddress,omitempty"`
+	EmailAddress *string `json:"emailAddress,omitempty" cw:"max=100"`
 	// Subject is required; has at most 200 characters.
-	Subject        *string    `json:"subject,omitempty"`
+	Subject        *string    `json:"subject,omitempty" cw:"required,max=200"`
 	Body           *string    `json:"body,omitempty"`
 	CopySenderFlag *bool      `json:"copySenderFlag,omitempty"`
 	Info           RecordInfo `json:"_info,omitzero"`
@@ -8990,7 +8990,7 @@ type PurchaseOrderStatusNotification struct {
 	Status    *PurchaseOrderStatusReference   `json:"status,omitempty"`
 	Member    *MemberReference                `json:"member,omitempty"`
 	// Email has at most 50 characters; (Purchase Order Status Notification email must be entered if the notify type is "Email Address" Max length: 50).
-	Email        *string    `json:"email,omitempty"`
+	Email        *string    `json:"email,omitempty" cw:"max=50"`
 	WorkflowStep *int32     `json:"workflowStep,omitempty"`
 	Info         RecordInfo `json:"_info,omitzero"`
 }
@@ -9018,7 +9018,7 @@ type QuoteLink struct {
 	ID       *int32                   `json:"id,omitempty"`
 	Location *SystemLocationReference `json:"location,omitempty"`
 	// Link is required; has at most 2000 characters.
-	Link             *string    `json:"link,omitempty"`
+	Link             *string    `json:"link,omitempty" cw:"required,max=2000"`
 	AllLocationsFlag *bool      `json:"allLocationsFlag,omitempty"`
 	NewWindowFlag    *bool      `json:"newWindowFlag,omitempty"`
 	Info             RecordInfo `json:"_info,omitzero"`
@@ -9051,7 +9051,7 @@ type Report struct {
 type ReportCard struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name *string    `json:"name,omitempty"`
+	Name *string    `json:"name,omitempty" cw:"required,max=50"`
 	Info RecordInfo `json:"_info,omitzero"`
 }
 
@@ -9101,13 +9101,13 @@ type ReportDataResponse struct {
 type ReportingService struct {
 	ID *int32 `json:"id,omitempty"`
 	// ReportingUserName has at most 50 characters.
-	ReportingUserName *string `json:"reportingUserName,omitempty"`
+	ReportingUserName *string `json:"reportingUserName,omitempty" cw:"max=50"`
 	// ReportingPassword has at most 50 characters; (To blank out the password, enter an empty string here. Max length: 50).
-	ReportingPassword *string `json:"reportingPassword,omitempty"`
+	ReportingPassword *string `json:"reportingPassword,omitempty" cw:"max=50"`
 	// ReportingDomain has at most 50 characters.
-	ReportingDomain *string `json:"reportingDomain,omitempty"`
+	ReportingDomain *string `json:"reportingDomain,omitempty" cw:"max=50"`
 	// ReportingURL has at most 100 characters.
-	ReportingURL *string    `json:"reportingUrl,omitempty"`
+	ReportingURL *string    `json:"reportingUrl,omitempty" cw:"max=100"`
 	Info         RecordInfo `json:"_info,omitzero"`
 }
 
@@ -9115,7 +9115,7 @@ type ReportingService struct {
 // send them (or a fields= projection left them out) and are not sent when nil.
 type RequestPasswordRequest struct {
 	// Email is required.
-	Email *string `json:"email,omitempty"`
+	Email *string `json:"email,omitempty" cw:"required"`
 }
 
 // ResultInfo is the PSA's ResultInfo object. Pointer fields are nil when the PSA did not
@@ -9133,7 +9133,7 @@ type ResultInfo struct {
 type RmaAction struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name        *string    `json:"name,omitempty"`
+	Name        *string    `json:"name,omitempty" cw:"required,max=50"`
 	DefaultFlag *bool      `json:"defaultFlag,omitempty"`
 	Info        RecordInfo `json:"_info,omitzero"`
 }
@@ -9159,7 +9159,7 @@ type RmaActionReference struct {
 type RmaDisposition struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name        *string    `json:"name,omitempty"`
+	Name        *string    `json:"name,omitempty" cw:"required,max=50"`
 	DefaultFlag *bool      `json:"defaultFlag,omitempty"`
 	Info        RecordInfo `json:"_info,omitzero"`
 }
@@ -9185,7 +9185,7 @@ type RmaDispositionReference struct {
 type RmaStatus struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name          *string                          `json:"name,omitempty"`
+	Name          *string                          `json:"name,omitempty" cw:"required,max=50"`
 	DefaultFlag   *bool                            `json:"defaultFlag,omitempty"`
 	SortOrder     *int32                           `json:"sortOrder,omitempty"`
 	ClosedFlag    *bool                            `json:"closedFlag,omitempty"`
@@ -9200,15 +9200,15 @@ type RmaStatusEmailTemplate struct {
 	Status        *RmaStatusReference `json:"status,omitempty"`
 	UseSenderFlag *bool               `json:"useSenderFlag,omitempty"`
 	// FirstName has at most 100 characters.
-	FirstName *string `json:"firstName,omitempty"`
+	FirstName *string `json:"firstName,omitempty" cw:"max=100"`
 	// LastName has at most 100 characters.
-	LastName *string `json:"lastName,omitempty"`
+	LastName *string `json:"lastName,omitempty" cw:"max=100"`
 	// EmailAddress has at most 100 characters.
-	EmailAddress *string `json:"emailAddress,omitempty"`
+	EmailAddress *string `json:"emailAddress,omitempty" cw:"max=100"`
 	// Subject is required; has at most 200 characters.
-	Subject *string `json:"subject,omitempty"`
+	Subject *string `json:"subject,omitempty" cw:"required,max=200"`
 	// Body is required.
-	Body           *string    `json:"body,omitempty"`
+	Body           *string    `json:"body,omitempty" cw:"required"`
 	CopySenderFlag *bool      `json:"copySenderFlag,omitempty"`
 	Info           RecordInfo `json:"_info,omitzero"`
 }
@@ -9238,7 +9238,7 @@ type RmaStatusNotification struct {
 	Status    *RmaStatusReference             `json:"status,omitempty"`
 	Member    *MemberReference                `json:"member,omitempty"`
 	// Email has at most 50 characters; (RMA Status Notification sendEmail must be entered if the notify type is "Email Address" Max length: 50).
-	Email        *string    `json:"email,omitempty"`
+	Email        *string    `json:"email,omitempty" cw:"max=50"`
 	WorkflowStep *int32     `json:"workflowStep,omitempty"`
 	Info         RecordInfo `json:"_info,omitzero"`
 }
@@ -9260,21 +9260,21 @@ type RmaTag struct {
 	Invoice       *InvoiceReference    `json:"invoice,omitempty"`
 	Project       *ProjectReference    `json:"project,omitempty"`
 	// Summary has at most 150 characters.
-	Summary       *string          `json:"summary,omitempty"`
+	Summary       *string          `json:"summary,omitempty" cw:"max=150"`
 	Product       *IvItemReference `json:"product,omitempty"`
 	IvDescription *string          `json:"ivDescription,omitempty"`
 	// ProductDescription is required; has at most 200 characters.
-	ProductDescription *string `json:"productDescription,omitempty"`
+	ProductDescription *string `json:"productDescription,omitempty" cw:"required,max=200"`
 	SerialNumber       *string `json:"serialNumber,omitempty"`
 	// MfgItemID has at most 100 characters.
-	MfgItemID  *string                    `json:"mfgItemID,omitempty"`
+	MfgItemID  *string                    `json:"mfgItemID,omitempty" cw:"max=100"`
 	Status     *RmaStatusReference        `json:"status,omitempty"`
 	ListPrice  *float64                   `json:"listPrice,omitempty"`
 	UnitPrice  *float64                   `json:"unitPrice,omitempty"`
 	Location   *SystemLocationReference   `json:"location,omitempty"`
 	Department *SystemDepartmentReference `json:"department,omitempty"`
 	// ProblemDescription has at most 1000 characters.
-	ProblemDescription       *string           `json:"problemDescription,omitempty"`
+	ProblemDescription       *string           `json:"problemDescription,omitempty" cw:"max=1000"`
 	ReturnedCompany          *CompanyReference `json:"returnedCompany,omitempty"`
 	ReturnedContact          *ContactReference `json:"returnedContact,omitempty"`
 	ReturnedContactType      *string           `json:"returnedContactType,omitempty"`
@@ -9282,15 +9282,15 @@ type RmaTag struct {
 	ReturnedContactExtension *string           `json:"returnedContactExtension,omitempty"`
 	ReturnedContactEmail     *string           `json:"returnedContactEmail,omitempty"`
 	// ReturnedContactAddressLine1 has at most 50 characters.
-	ReturnedContactAddressLine1 *string `json:"returnedContactAddressLine1,omitempty"`
+	ReturnedContactAddressLine1 *string `json:"returnedContactAddressLine1,omitempty" cw:"max=50"`
 	// ReturnedContactAddressLine2 has at most 50 characters.
-	ReturnedContactAddressLine2 *string `json:"returnedContactAddressLine2,omitempty"`
+	ReturnedContactAddressLine2 *string `json:"returnedContactAddressLine2,omitempty" cw:"max=50"`
 	// ReturnedContactCity has at most 50 characters.
-	ReturnedContactCity *string `json:"returnedContactCity,omitempty"`
+	ReturnedContactCity *string `json:"returnedContactCity,omitempty" cw:"max=50"`
 	// ReturnedContactState has at most 50 characters.
-	ReturnedContactState *string `json:"returnedContactState,omitempty"`
+	ReturnedContactState *string `json:"returnedContactState,omitempty" cw:"max=50"`
 	// ReturnedContactZip has at most 12 characters.
-	ReturnedContactZip        *string                  `json:"returnedContactZip,omitempty"`
+	ReturnedContactZip        *string                  `json:"returnedContactZip,omitempty" cw:"max=12"`
 	ReturnedContactCountry    *CountryReference        `json:"returnedContactCountry,omitempty"`
 	RmaDisposition            *RmaDispositionReference `json:"rmaDisposition,omitempty"`
 	ReturnedSite              *SiteReference           `json:"returnedSite,omitempty"`
@@ -9301,27 +9301,27 @@ type RmaTag struct {
 	PurchasedContactExtension *string                  `json:"purchasedContactExtension,omitempty"`
 	PurchasedContactEmail     *string                  `json:"purchasedContactEmail,omitempty"`
 	// PurchasedContactAddressLine1 has at most 50 characters.
-	PurchasedContactAddressLine1 *string `json:"purchasedContactAddressLine1,omitempty"`
+	PurchasedContactAddressLine1 *string `json:"purchasedContactAddressLine1,omitempty" cw:"max=50"`
 	// PurchasedContactAddressLine2 has at most 50 characters.
-	PurchasedContactAddressLine2 *string `json:"purchasedContactAddressLine2,omitempty"`
+	PurchasedContactAddressLine2 *string `json:"purchasedContactAddressLine2,omitempty" cw:"max=50"`
 	// PurchasedContactCity has at most 50 characters.
-	PurchasedContactCity *string `json:"purchasedContactCity,omitempty"`
+	PurchasedContactCity *string `json:"purchasedContactCity,omitempty" cw:"max=50"`
 	// PurchasedContactState has at most 50 characters.
-	PurchasedContactState *string `json:"purchasedContactState,omitempty"`
+	PurchasedContactState *string `json:"purchasedContactState,omitempty" cw:"max=50"`
 	// PurchasedContactZip has at most 12 characters.
-	PurchasedContactZip     *string           `json:"purchasedContactZip,omitempty"`
+	PurchasedContactZip     *string           `json:"purchasedContactZip,omitempty" cw:"max=12"`
 	PurchasedContactCountry *CountryReference `json:"purchasedContactCountry,omitempty"`
 	// PurchasedInvoiceNumber has at most 50 characters.
-	PurchasedInvoiceNumber *string `json:"purchasedInvoiceNumber,omitempty"`
+	PurchasedInvoiceNumber *string `json:"purchasedInvoiceNumber,omitempty" cw:"max=50"`
 	PurchasedInvoiceDate   *string `json:"purchasedInvoiceDate,omitempty"`
 	// PurchasedOrderNumber has at most 50 characters.
-	PurchasedOrderNumber  *string             `json:"purchasedOrderNumber,omitempty"`
+	PurchasedOrderNumber  *string             `json:"purchasedOrderNumber,omitempty" cw:"max=50"`
 	PurchasedVendorAction *RmaActionReference `json:"purchasedVendorAction,omitempty"`
 	// PurchasedVendorRmaNumber has at most 50 characters.
-	PurchasedVendorRmaNumber *string        `json:"purchasedVendorRmaNumber,omitempty"`
+	PurchasedVendorRmaNumber *string        `json:"purchasedVendorRmaNumber,omitempty" cw:"max=50"`
 	PurchasedSite            *SiteReference `json:"purchasedSite,omitempty"`
 	// PurchasedNotes has at most 1000 characters.
-	PurchasedNotes           *string           `json:"purchasedNotes,omitempty"`
+	PurchasedNotes           *string           `json:"purchasedNotes,omitempty" cw:"max=1000"`
 	WarrantyCompany          *CompanyReference `json:"warrantyCompany,omitempty"`
 	WarrantyContact          *ContactReference `json:"warrantyContact,omitempty"`
 	WarrantyContactType      *string           `json:"warrantyContactType,omitempty"`
@@ -9329,19 +9329,19 @@ type RmaTag struct {
 	WarrantyContactEmail     *string           `json:"warrantyContactEmail,omitempty"`
 	WarrantyContactExtension *string           `json:"warrantyContactExtension,omitempty"`
 	// WarrantyContactAddressLine1 has at most 50 characters.
-	WarrantyContactAddressLine1 *string `json:"warrantyContactAddressLine1,omitempty"`
+	WarrantyContactAddressLine1 *string `json:"warrantyContactAddressLine1,omitempty" cw:"max=50"`
 	// WarrantyContactAddressLine2 has at most 50 characters.
-	WarrantyContactAddressLine2 *string `json:"warrantyContactAddressLine2,omitempty"`
+	WarrantyContactAddressLine2 *string `json:"warrantyContactAddressLine2,omitempty" cw:"max=50"`
 	// WarrantyContactCity has at most 50 characters.
-	WarrantyContactCity *string `json:"warrantyContactCity,omitempty"`
+	WarrantyContactCity *string `json:"warrantyContactCity,omitempty" cw:"max=50"`
 	// WarrantyContactState has at most 50 characters.
-	WarrantyContactState *string `json:"warrantyContactState,omitempty"`
+	WarrantyContactState *string `json:"warrantyContactState,omitempty" cw:"max=50"`
 	// WarrantyContactZip has at most 12 characters.
-	WarrantyContactZip     *string           `json:"warrantyContactZip,omitempty"`
+	WarrantyContactZip     *string           `json:"warrantyContactZip,omitempty" cw:"max=12"`
 	WarrantyContactCountry *CountryReference `json:"warrantyContactCountry,omitempty"`
 	WarrantySite           *SiteReference    `json:"warrantySite,omitempty"`
 	// WarrantyNotes has at most 1000 characters.
-	WarrantyNotes          *string           `json:"warrantyNotes,omitempty"`
+	WarrantyNotes          *string           `json:"warrantyNotes,omitempty" cw:"max=1000"`
 	RepairCompany          *CompanyReference `json:"repairCompany,omitempty"`
 	RepairContact          *ContactReference `json:"repairContact,omitempty"`
 	RepairContactType      *string           `json:"repairContactType,omitempty"`
@@ -9349,30 +9349,30 @@ type RmaTag struct {
 	RepairContactExtension *string           `json:"repairContactExtension,omitempty"`
 	RepairContactEmail     *string           `json:"repairContactEmail,omitempty"`
 	// RepairContactAddressLine1 has at most 50 characters.
-	RepairContactAddressLine1 *string `json:"repairContactAddressLine1,omitempty"`
+	RepairContactAddressLine1 *string `json:"repairContactAddressLine1,omitempty" cw:"max=50"`
 	// RepairContactAddressLine2 has at most 50 characters.
-	RepairContactAddressLine2 *string `json:"repairContactAddressLine2,omitempty"`
+	RepairContactAddressLine2 *string `json:"repairContactAddressLine2,omitempty" cw:"max=50"`
 	// RepairContactCity has at most 50 characters.
-	RepairContactCity *string `json:"repairContactCity,omitempty"`
+	RepairContactCity *string `json:"repairContactCity,omitempty" cw:"max=50"`
 	// RepairContactState has at most 50 characters.
-	RepairContactState *string `json:"repairContactState,omitempty"`
+	RepairContactState *string `json:"repairContactState,omitempty" cw:"max=50"`
 	// RepairContactZip has at most 12 characters.
-	RepairContactZip     *string           `json:"repairContactZip,omitempty"`
+	RepairContactZip     *string           `json:"repairContactZip,omitempty" cw:"max=12"`
 	RepairContactCountry *CountryReference `json:"repairContactCountry,omitempty"`
 	// RepairOrderNumber has at most 50 characters.
-	RepairOrderNumber *string        `json:"repairOrderNumber,omitempty"`
+	RepairOrderNumber *string        `json:"repairOrderNumber,omitempty" cw:"max=50"`
 	RepairSite        *SiteReference `json:"repairSite,omitempty"`
 	// RepairNotes has at most 1000 characters.
-	RepairNotes  *string                  `json:"repairNotes,omitempty"`
+	RepairNotes  *string                  `json:"repairNotes,omitempty" cw:"max=1000"`
 	DropShipFlag *bool                    `json:"dropShipFlag,omitempty"`
 	ShipMethod   *ShipmentMethodReference `json:"shipMethod,omitempty"`
 	ShippingDate *string                  `json:"shippingDate,omitempty"`
 	// ShippingTrackingNumber has at most 50 characters.
-	ShippingTrackingNumber *string `json:"shippingTrackingNumber,omitempty"`
+	ShippingTrackingNumber *string `json:"shippingTrackingNumber,omitempty" cw:"max=50"`
 	// InternalNotes has at most 1000 characters.
-	InternalNotes *string `json:"internalNotes,omitempty"`
+	InternalNotes *string `json:"internalNotes,omitempty" cw:"max=1000"`
 	// ClosingNotes has at most 1000 characters.
-	ClosingNotes     *string            `json:"closingNotes,omitempty"`
+	ClosingNotes     *string            `json:"closingNotes,omitempty" cw:"max=1000"`
 	DateClosed       *string            `json:"dateClosed,omitempty"`
 	AccountManager   *MemberReference   `json:"accountManager,omitempty"`
 	TechnicalContact *MemberReference   `json:"technicalContact,omitempty"`
@@ -9387,7 +9387,7 @@ type RmaTag struct {
 type Role struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name *string    `json:"name,omitempty"`
+	Name *string    `json:"name,omitempty" cw:"required,max=50"`
 	Info RecordInfo `json:"_info,omitzero"`
 }
 
@@ -9396,9 +9396,9 @@ type Role struct {
 type SLA struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 25 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=25"`
 	// BasedOn is required.
-	BasedOn             *SLABasedOn        `json:"basedOn,omitempty"`
+	BasedOn             *SLABasedOn        `json:"basedOn,omitempty" cw:"required"`
 	CustomCalendar      *CalendarReference `json:"customCalendar,omitempty"`
 	DefaultFlag         *bool              `json:"defaultFlag,omitempty"`
 	ApplicationOrder    *int32             `json:"applicationOrder,omitempty"`
@@ -9464,7 +9464,7 @@ type SalesOrderReference struct {
 type SalesProbability struct {
 	ID *int32 `json:"id,omitempty"`
 	// Probability is required.
-	Probability *int32     `json:"probability,omitempty"`
+	Probability *int32     `json:"probability,omitempty" cw:"required"`
 	Info        RecordInfo `json:"_info,omitzero"`
 }
 
@@ -9519,9 +9519,9 @@ type SalesQuota struct {
 type SalesTeam struct {
 	ID *int32 `json:"id,omitempty"`
 	// SalesTeamIdentifier is required; has at most 20 characters.
-	SalesTeamIdentifier *string `json:"salesTeamIdentifier,omitempty"`
+	SalesTeamIdentifier *string `json:"salesTeamIdentifier,omitempty" cw:"required,max=20"`
 	// SalesTeamDescription is required; has at most 50 characters.
-	SalesTeamDescription *string                  `json:"salesTeamDescription,omitempty"`
+	SalesTeamDescription *string                  `json:"salesTeamDescription,omitempty" cw:"required,max=50"`
 	SalesTeamLocation    *SystemLocationReference `json:"salesTeamLocation,omitempty"`
 	InactiveFlag         *bool                    `json:"inactiveFlag,omitempty"`
 	Info                 RecordInfo               `json:"_info,omitzero"`
@@ -9555,7 +9555,7 @@ type ScheduleColor struct {
 	// EndPercent (A endPercent is required if startPercent has value).
 	EndPercent *int32 `json:"endPercent,omitempty"`
 	// Color is required; (Must be a valid Hexadecimal Color Code).
-	Color *string    `json:"color,omitempty"`
+	Color *string    `json:"color,omitempty" cw:"required"`
 	Info  RecordInfo `json:"_info,omitzero"`
 }
 
@@ -9576,7 +9576,7 @@ type ScheduleEntry struct {
 	ID       *int32 `json:"id,omitempty"`
 	ObjectID *int32 `json:"objectId,omitempty"`
 	// Name has at most 250 characters.
-	Name                       *string                   `json:"name,omitempty"`
+	Name                       *string                   `json:"name,omitempty" cw:"max=250"`
 	Member                     *MemberReference          `json:"member,omitempty"`
 	Where                      *ServiceLocationReference `json:"where,omitempty"`
 	DateStart                  *time.Time                `json:"dateStart,omitempty"`
@@ -9625,7 +9625,7 @@ type ScheduleReminderTime struct {
 	// Time (Time is calculated in minutes).
 	Time *int32 `json:"time,omitempty"`
 	// Name has at most 10 characters.
-	Name        *string    `json:"name,omitempty"`
+	Name        *string    `json:"name,omitempty" cw:"max=10"`
 	DefaultFlag *bool      `json:"defaultFlag,omitempty"`
 	Info        RecordInfo `json:"_info,omitzero"`
 }
@@ -9643,7 +9643,7 @@ type ScheduleSpanReference struct {
 type ScheduleStatus struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name                *string    `json:"name,omitempty"`
+	Name                *string    `json:"name,omitempty" cw:"required,max=30"`
 	DefaultFlag         *bool      `json:"defaultFlag,omitempty"`
 	ShowAsTentativeFlag *bool      `json:"showAsTentativeFlag,omitempty"`
 	Info                RecordInfo `json:"_info,omitzero"`
@@ -9672,13 +9672,13 @@ type ScheduleStopwatch struct {
 	Member         *MemberReference                 `json:"member,omitempty"`
 	MobileGUID     *string                          `json:"mobileGuid,omitempty"`
 	// Notes has at most 4000 characters.
-	Notes *string `json:"notes,omitempty"`
+	Notes *string `json:"notes,omitempty" cw:"max=4000"`
 	// ScheduleID is required.
-	ScheduleID         *int32     `json:"scheduleId,omitempty"`
+	ScheduleID         *int32     `json:"scheduleId,omitempty" cw:"required"`
 	ScheduleMobileGUID *string    `json:"scheduleMobileGuid,omitempty"`
 	StartTime          *time.Time `json:"startTime,omitempty"`
 	// Status is required.
-	Status         *ScheduleStopwatchStatus `json:"status,omitempty"`
+	Status         *ScheduleStopwatchStatus `json:"status,omitempty" cw:"required"`
 	TotalPauseTime *int32                   `json:"totalPauseTime,omitempty"`
 	WorkRole       *WorkRoleReference       `json:"workRole,omitempty"`
 	WorkType       *WorkTypeReference       `json:"workType,omitempty"`
@@ -9689,9 +9689,9 @@ type ScheduleStopwatch struct {
 type ScheduleType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=50"`
 	// Identifier is required; has at most 1 characters.
-	Identifier *string                   `json:"identifier,omitempty"`
+	Identifier *string                   `json:"identifier,omitempty" cw:"required,max=1"`
 	ChargeCode *ChargeCodeReference      `json:"chargeCode,omitempty"`
 	Where      *ServiceLocationReference `json:"where,omitempty"`
 	SystemFlag *bool                     `json:"systemFlag,omitempty"`
@@ -9737,7 +9737,7 @@ type SchedulingMemberInfo struct {
 type SecurityRole struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name         *string    `json:"name,omitempty"`
+	Name         *string    `json:"name,omitempty" cw:"required,max=30"`
 	AdminFlag    *bool      `json:"adminFlag,omitempty"`
 	InactiveFlag *bool      `json:"inactiveFlag,omitempty"`
 	Info         RecordInfo `json:"_info,omitzero"`
@@ -9787,20 +9787,20 @@ type SecurityRoleSetting struct {
 type Service struct {
 	ID *int32 `json:"id,omitempty"`
 	// SrNotify is required.
-	SrNotify *ServiceSrNotify `json:"srNotify,omitempty"`
+	SrNotify *ServiceSrNotify `json:"srNotify,omitempty" cw:"required"`
 	// ScheduleSpan is required.
-	ScheduleSpan      *ServiceScheduleSpan `json:"scheduleSpan,omitempty"`
+	ScheduleSpan      *ServiceScheduleSpan `json:"scheduleSpan,omitempty" cw:"required"`
 	HideDelimiterFlag *bool                `json:"hideDelimiterFlag,omitempty"`
 	AllowCCFlag       *bool                `json:"allowCCFlag,omitempty"`
 	AllowTOFlag       *bool                `json:"allowTOFlag,omitempty"`
 	// HeaderColor has at most 50 characters.
-	HeaderColor *string `json:"headerColor,omitempty"`
+	HeaderColor *string `json:"headerColor,omitempty" cw:"max=50"`
 	// MemberColor has at most 50 characters.
-	MemberColor *string `json:"memberColor,omitempty"`
+	MemberColor *string `json:"memberColor,omitempty" cw:"max=50"`
 	// ContactColor has at most 50 characters.
-	ContactColor *string `json:"contactColor,omitempty"`
+	ContactColor *string `json:"contactColor,omitempty" cw:"max=50"`
 	// UnknownColor has at most 50 characters.
-	UnknownColor            *string                 `json:"unknownColor,omitempty"`
+	UnknownColor            *string                 `json:"unknownColor,omitempty" cw:"max=50"`
 	CalendarSetup           *CalendarSetupReference `json:"calendarSetup,omitempty"`
 	HeaderColorDisableFlag  *bool                   `json:"headerColorDisableFlag,omitempty"`
 	MemberColorDisableFlag  *bool                   `json:"memberColorDisableFlag,omitempty"`
@@ -9822,18 +9822,18 @@ type ServiceCodeReference struct {
 type ServiceEmailTemplate struct {
 	ID *int32 `json:"id,omitempty"`
 	// Type is required.
-	Type          *ServiceEmailTemplateType `json:"type,omitempty"`
+	Type          *ServiceEmailTemplateType `json:"type,omitempty" cw:"required"`
 	ServiceSurvey *ServiceSurveyReference   `json:"serviceSurvey,omitempty"`
 	ServiceBoard  *BoardReference           `json:"serviceBoard,omitempty"`
 	UseSenderFlag *bool                     `json:"useSenderFlag,omitempty"`
 	// FirstName has at most 100 characters; (From fields (first name, last name, email address) are required if useSenderFlag is false. Max length: 100).
-	FirstName *string `json:"firstName,omitempty"`
+	FirstName *string `json:"firstName,omitempty" cw:"max=100"`
 	// LastName has at most 100 characters; (From fields (first name, last name, email address) are required if useSenderFlag is false. Max length: 100).
-	LastName *string `json:"lastName,omitempty"`
+	LastName *string `json:"lastName,omitempty" cw:"max=100"`
 	// EmailAddress has at most 100 characters; (From fields (first name, last name, email address) are required if useSenderFlag is false. Max length: 100).
-	EmailAddress *string `json:"emailAddress,omitempty"`
+	EmailAddress *string `json:"emailAddress,omitempty" cw:"max=100"`
 	// Subject has at most 200 characters.
-	Subject                      *string                 `json:"subject,omitempty"`
+	Subject                      *string                 `json:"subject,omitempty" cw:"max=200"`
 	Body                         *string                 `json:"body,omitempty"`
 	CopySenderFlag               *bool                   `json:"copySenderFlag,omitempty"`
 	TasksFlag                    *bool                   `json:"tasksFlag,omitempty"`
@@ -9878,9 +9878,9 @@ type ServiceItemReference struct {
 type ServiceLocation struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=30"`
 	// Where is required.
-	Where       *ServiceLocationWhere `json:"where,omitempty"`
+	Where       *ServiceLocationWhere `json:"where,omitempty" cw:"required"`
 	DefaultFlag *bool                 `json:"defaultFlag,omitempty"`
 	Info        RecordInfo            `json:"_info,omitzero"`
 }
@@ -9939,7 +9939,7 @@ type ServiceRevenueReference struct {
 type ServiceSignoff struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name             *string `json:"name,omitempty"`
+	Name             *string `json:"name,omitempty" cw:"required,max=50"`
 	DefaultFlag      *bool   `json:"defaultFlag,omitempty"`
 	VisibleLogoFlag  *bool   `json:"visibleLogoFlag,omitempty"`
 	CompanyInfoFlag  *bool   `json:"companyInfoFlag,omitempty"`
@@ -9995,12 +9995,12 @@ type ServiceSignoff struct {
 	// CustomerSignoffTextFlag (On add/post, if customerSignoffText.Length > 0, this is set to true).
 	CustomerSignoffTextFlag *bool `json:"customerSignoffTextFlag,omitempty"`
 	// CustomerSignoffText has at most 4000 characters.
-	CustomerSignoffText       *string `json:"customerSignoffText,omitempty"`
+	CustomerSignoffText       *string `json:"customerSignoffText,omitempty" cw:"max=4000"`
 	CustomerSignoffFieldsFlag *bool   `json:"customerSignoffFieldsFlag,omitempty"`
 	// BillingMethodsTextFlag (On add/post, if billingMethodsText.Length > 0, this is set to true).
 	BillingMethodsTextFlag *bool `json:"billingMethodsTextFlag,omitempty"`
 	// BillingMethodsText has at most 2000 characters.
-	BillingMethodsText   *string    `json:"billingMethodsText,omitempty"`
+	BillingMethodsText   *string    `json:"billingMethodsText,omitempty" cw:"max=2000"`
 	CreditCardFieldsFlag *bool      `json:"creditCardFieldsFlag,omitempty"`
 	DefaultFFFlag        *bool      `json:"defaultFFFlag,omitempty"`
 	Info                 RecordInfo `json:"_info,omitzero"`
@@ -10052,17 +10052,17 @@ type ServiceSubTypeReference struct {
 type ServiceSurvey struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name                  *string `json:"name,omitempty"`
+	Name                  *string `json:"name,omitempty" cw:"required,max=50"`
 	InactiveFlag          *bool   `json:"inactiveFlag,omitempty"`
 	HeaderIncludeLogoFlag *bool   `json:"headerIncludeLogoFlag,omitempty"`
 	// HeaderText has at most 4000 characters.
-	HeaderText            *string `json:"headerText,omitempty"`
+	HeaderText            *string `json:"headerText,omitempty" cw:"max=4000"`
 	HeaderTextVisibleFlag *bool   `json:"headerTextVisibleFlag,omitempty"`
 	// FooterText has at most 500 characters.
-	FooterText            *string `json:"footerText,omitempty"`
+	FooterText            *string `json:"footerText,omitempty" cw:"max=500"`
 	FooterTextVisibleFlag *bool   `json:"footerTextVisibleFlag,omitempty"`
 	// ThankYouText has at most 4000 characters.
-	ThankYouText         *string                       `json:"thankYouText,omitempty"`
+	ThankYouText         *string                       `json:"thankYouText,omitempty" cw:"max=4000"`
 	NotifyWho            *GenericIDIdentifierReference `json:"notifyWho,omitempty"`
 	NotifyWhoVisibleFlag *bool                         `json:"notifyWhoVisibleFlag,omitempty"`
 	NotifyMember         *MemberReference              `json:"notifyMember,omitempty"`
@@ -10075,9 +10075,9 @@ type ServiceSurveyQuestion struct {
 	ID             *int32 `json:"id,omitempty"`
 	SequenceNumber *int32 `json:"sequenceNumber,omitempty"`
 	// Type is required.
-	Type *ServiceSurveyQuestionType `json:"type,omitempty"`
+	Type *ServiceSurveyQuestionType `json:"type,omitempty" cw:"required"`
 	// Question is required; has at most 1000 characters.
-	Question       *string                       `json:"question,omitempty"`
+	Question       *string                       `json:"question,omitempty" cw:"required,max=1000"`
 	Options        []ServiceSurveyQuestionOption `json:"options,omitzero"`
 	IncludeFlag    *bool                         `json:"includeFlag,omitempty"`
 	RequiredFlag   *bool                         `json:"requiredFlag,omitempty"`
@@ -10198,12 +10198,12 @@ type ServiceTemplateReference struct {
 type ServiceTicketLink struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name        *string `json:"name,omitempty"`
+	Name        *string `json:"name,omitempty" cw:"required,max=50"`
 	EnabledFlag *bool   `json:"enabledFlag,omitempty"`
 	// LinkText is required; has at most 50 characters.
-	LinkText *string `json:"linkText,omitempty"`
+	LinkText *string `json:"linkText,omitempty" cw:"required,max=50"`
 	// URL is required; has at most 1000 characters.
-	URL  *string    `json:"url,omitempty"`
+	URL  *string    `json:"url,omitempty" cw:"required,max=1000"`
 	Info RecordInfo `json:"_info,omitzero"`
 }
 
@@ -10266,7 +10266,7 @@ type Severity struct {
 	ID   *int32  `json:"id,omitempty"`
 	Name *string `json:"name,omitempty"`
 	// Description is required; has at most 200 characters.
-	Description *string    `json:"description,omitempty"`
+	Description *string    `json:"description,omitempty" cw:"required,max=200"`
 	DefaultFlag *bool      `json:"defaultFlag,omitempty"`
 	Info        RecordInfo `json:"_info,omitzero"`
 }
@@ -10276,10 +10276,10 @@ type Severity struct {
 type ShipmentMethod struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name        *string `json:"name,omitempty"`
+	Name        *string `json:"name,omitempty" cw:"required,max=50"`
 	DefaultFlag *bool   `json:"defaultFlag,omitempty"`
 	// TrackingURL has at most 200 characters.
-	TrackingURL *string    `json:"trackingUrl,omitempty"`
+	TrackingURL *string    `json:"trackingUrl,omitempty" cw:"max=200"`
 	Info        RecordInfo `json:"_info,omitzero"`
 }
 
@@ -10320,7 +10320,7 @@ type SiteReference struct {
 type Skill struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name     *string                 `json:"name,omitempty"`
+	Name     *string                 `json:"name,omitempty" cw:"required,max=50"`
 	Category *SkillCategoryReference `json:"category,omitempty"`
 	Info     RecordInfo              `json:"_info,omitzero"`
 }
@@ -10330,7 +10330,7 @@ type Skill struct {
 type SkillCategory struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name *string    `json:"name,omitempty"`
+	Name *string    `json:"name,omitempty" cw:"required,max=30"`
 	Info RecordInfo `json:"_info,omitzero"`
 }
 
@@ -10363,7 +10363,7 @@ type SkillReference struct {
 type Source struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name        *string    `json:"name,omitempty"`
+	Name        *string    `json:"name,omitempty" cw:"required,max=50"`
 	DefaultFlag *bool      `json:"defaultFlag,omitempty"`
 	Info        RecordInfo `json:"_info,omitzero"`
 	EnteredBy   *string    `json:"enteredBy,omitempty"`
@@ -10384,15 +10384,15 @@ type SSOConfiguration struct {
 	// ID (Unique identifier of the SSO Configuration).
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 100 characters; (Descriptor of the SSO Configuration Max length: 100).
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=100"`
 	// SSOType is required; (Type of SSO Configuration).
-	SSOType *SSOConfigurationSSOType `json:"ssoType,omitempty"`
+	SSOType *SSOConfigurationSSOType `json:"ssoType,omitempty" cw:"required"`
 	// InactiveFlag (Whether the SSO configuration is not active).
 	InactiveFlag *bool `json:"inactiveFlag,omitempty"`
 	// SamlEntityID has at most 1000 characters; (SAML Identity Provider Id Max length: 1000).
-	SamlEntityID *string `json:"samlEntityId,omitempty"`
+	SamlEntityID *string `json:"samlEntityId,omitempty" cw:"max=1000"`
 	// SamlSignInURL has at most 1000 characters; (Sign in url for the SAML Identity Provider Max length: 1000).
-	SamlSignInURL *string `json:"samlSignInUrl,omitempty"`
+	SamlSignInURL *string `json:"samlSignInUrl,omitempty" cw:"max=1000"`
 	// SamlIdpCertificate (Public certificate for Identity Provider signatures).
 	SamlIdpCertificate *string `json:"samlIdpCertificate,omitempty"`
 	// SamlCertificateName (Name of the SAML certificate. Metadata on SAML_Idp_Certificate).
@@ -10406,9 +10406,9 @@ type SSOConfiguration struct {
 	// SamlCertificateValidTo (Date when the SAML certificate is no longer valid. Metadata on SAML_Idp_Certificate).
 	SamlCertificateValidTo *time.Time `json:"samlCertificateValidTo,omitempty"`
 	// LocationIDs is required; (The locations where the SAML Idp Configuration is used).
-	LocationIDs []int `json:"locationIds,omitzero"`
+	LocationIDs []int `json:"locationIds,omitzero" cw:"required"`
 	// ClientID has at most 1000 characters; (Client identity for this configuration of ConnectWise SSO Max length: 1000).
-	ClientID *string `json:"clientId,omitempty"`
+	ClientID *string `json:"clientId,omitempty" cw:"max=1000"`
 	// StsBaseURL (Sign in URL for ConnectWise SSO).
 	StsBaseURL *string `json:"stsBaseUrl,omitempty"`
 	// StsUserAdminURL (User Admin Url for ConnectWise SSO).
@@ -10442,9 +10442,9 @@ type SSOUser struct {
 type StandardNote struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=50"`
 	// Contents is required.
-	Contents   *string                    `json:"contents,omitempty"`
+	Contents   *string                    `json:"contents,omitempty" cw:"required"`
 	Location   *SystemLocationReference   `json:"location,omitempty"`
 	Department *SystemDepartmentReference `json:"department,omitempty"`
 	Board      *BoardReference            `json:"board,omitempty"`
@@ -10468,9 +10468,9 @@ type StandardNoteInfo struct {
 type State struct {
 	ID *int32 `json:"id,omitempty"`
 	// Identifier is required; has at most 50 characters.
-	Identifier *string `json:"identifier,omitempty"`
+	Identifier *string `json:"identifier,omitempty" cw:"required,max=50"`
 	// Name is required; has at most 50 characters.
-	Name    *string           `json:"name,omitempty"`
+	Name    *string           `json:"name,omitempty" cw:"required,max=50"`
 	Country *CountryReference `json:"country,omitempty"`
 	Info    RecordInfo        `json:"_info,omitzero"`
 }
@@ -10527,13 +10527,13 @@ type StructureReference struct {
 type SubCategory struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name         *string `json:"name,omitempty"`
+	Name         *string `json:"name,omitempty" cw:"required,max=50"`
 	InactiveFlag *bool   `json:"inactiveFlag,omitempty"`
 	// IntegrationXref has at most 50 characters.
-	IntegrationXref *string `json:"integrationXref,omitempty"`
+	IntegrationXref *string `json:"integrationXref,omitempty" cw:"max=50"`
 	DefaultFlag     *bool   `json:"defaultFlag,omitempty"`
 	// Category is required.
-	Category *ProductCategoryReference `json:"category,omitempty"`
+	Category *ProductCategoryReference `json:"category,omitempty" cw:"required"`
 	Info     RecordInfo                `json:"_info,omitzero"`
 }
 
@@ -10559,9 +10559,9 @@ type SuccessResponse struct {
 type Survey struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=50"`
 	// Instructions has at most 1000 characters.
-	Instructions *string    `json:"instructions,omitempty"`
+	Instructions *string    `json:"instructions,omitempty" cw:"max=1000"`
 	InactiveFlag *bool      `json:"inactiveFlag,omitempty"`
 	Info         RecordInfo `json:"_info,omitzero"`
 }
@@ -10580,9 +10580,9 @@ type SurveyInfo struct {
 type SurveyOption struct {
 	ID *int32 `json:"id,omitempty"`
 	// Caption is required; has at most 100 characters.
-	Caption *string `json:"caption,omitempty"`
+	Caption *string `json:"caption,omitempty" cw:"required,max=100"`
 	// Points is required.
-	Points      *int32     `json:"points,omitempty"`
+	Points      *int32     `json:"points,omitempty" cw:"required"`
 	Visibleflag *bool      `json:"visibleflag,omitempty"`
 	Info        RecordInfo `json:"_info,omitzero"`
 }
@@ -10593,13 +10593,13 @@ type SurveyQuestion struct {
 	ID     *int32           `json:"id,omitempty"`
 	Survey *SurveyReference `json:"survey,omitempty"`
 	// FieldType is required.
-	FieldType *SurveyQuestionFieldType `json:"fieldType,omitempty"`
+	FieldType *SurveyQuestionFieldType `json:"fieldType,omitempty" cw:"required"`
 	// EntryType is required.
-	EntryType *SurveyQuestionEntryType `json:"entryType,omitempty"`
+	EntryType *SurveyQuestionEntryType `json:"entryType,omitempty" cw:"required"`
 	// SequenceNumber is required.
-	SequenceNumber *float64 `json:"sequenceNumber,omitempty"`
+	SequenceNumber *float64 `json:"sequenceNumber,omitempty" cw:"required"`
 	// Question is required; has at most 1000 characters.
-	Question         *string    `json:"question,omitempty"`
+	Question         *string    `json:"question,omitempty" cw:"required,max=1000"`
 	NumberOfDecimals *int32     `json:"numberOfDecimals,omitempty"`
 	RequiredFlag     *bool      `json:"requiredFlag,omitempty"`
 	InactiveFlag     *bool      `json:"inactiveFlag,omitempty"`
@@ -10621,7 +10621,7 @@ type SurveyQuestionValue struct {
 	Survey   *SurveyReference         `json:"survey,omitempty"`
 	Question *SurveyQuestionReference `json:"question,omitempty"`
 	// Value is required; has at most 1000 characters.
-	Value        *string    `json:"value,omitempty"`
+	Value        *string    `json:"value,omitempty" cw:"required,max=1000"`
 	DefaultFlag  *bool      `json:"defaultFlag,omitempty"`
 	PointValue   *int32     `json:"pointValue,omitempty"`
 	InactiveFlag *bool      `json:"inactiveFlag,omitempty"`
@@ -10641,7 +10641,7 @@ type SurveyReference struct {
 type SurveyResult struct {
 	ID *int32 `json:"id,omitempty"`
 	// TicketID is required.
-	TicketID       *int32               `json:"ticketId,omitempty"`
+	TicketID       *int32               `json:"ticketId,omitempty" cw:"required"`
 	EmailAddress   *string              `json:"emailAddress,omitempty"`
 	FooterResponse *string              `json:"footerResponse,omitempty"`
 	ContactMeFlag  *bool                `json:"contactMeFlag,omitempty"`
@@ -10692,7 +10692,7 @@ type SystemSetting struct {
 	ID          *int32  `json:"id,omitempty"`
 	Description *string `json:"description,omitempty"`
 	// Value is required.
-	Value     *string    `json:"value,omitempty"`
+	Value     *string    `json:"value,omitempty" cw:"required"`
 	ValueType *string    `json:"valueType,omitempty"`
 	Info      RecordInfo `json:"_info,omitzero"`
 }
@@ -10718,14 +10718,14 @@ type Task struct {
 type TaxCode struct {
 	ID *int32 `json:"id,omitempty"`
 	// Identifier is required; has at most 8 characters.
-	Identifier *string `json:"identifier,omitempty"`
+	Identifier *string `json:"identifier,omitempty" cw:"required,max=8"`
 	// Description is required; has at most 50 characters.
-	Description *string `json:"description,omitempty"`
+	Description *string `json:"description,omitempty" cw:"required,max=50"`
 	// InvoiceCaption is required; has at most 25 characters.
-	InvoiceCaption *string           `json:"invoiceCaption,omitempty"`
+	InvoiceCaption *string           `json:"invoiceCaption,omitempty" cw:"required,max=25"`
 	Country        *CountryReference `json:"country,omitempty"`
 	// EffectiveDate is required.
-	EffectiveDate          *time.Time               `json:"effectiveDate,omitempty"`
+	EffectiveDate          *time.Time               `json:"effectiveDate,omitempty" cw:"required"`
 	DefaultFlag            *bool                    `json:"defaultFlag,omitempty"`
 	DisplayOnInvoiceFlag   *bool                    `json:"displayOnInvoiceFlag,omitempty"`
 	CanadaCalculateGSTFlag *bool                    `json:"canadaCalculateGSTFlag,omitempty"`
@@ -10734,11 +10734,11 @@ type TaxCode struct {
 	LevelOneRateType       *TaxCodeLevelOneRateType `json:"levelOneRateType,omitempty"`
 	LevelOneTaxableMax     *float64                 `json:"levelOneTaxableMax,omitempty"`
 	// LevelOneCaption has at most 25 characters.
-	LevelOneCaption *string `json:"levelOneCaption,omitempty"`
+	LevelOneCaption *string `json:"levelOneCaption,omitempty" cw:"max=25"`
 	// LevelOneTaxCodeXref has at most 50 characters.
-	LevelOneTaxCodeXref *string `json:"levelOneTaxCodeXref,omitempty"`
+	LevelOneTaxCodeXref *string `json:"levelOneTaxCodeXref,omitempty" cw:"max=50"`
 	// LevelOneAgencyXref has at most 100 characters.
-	LevelOneAgencyXref          *string                  `json:"levelOneAgencyXref,omitempty"`
+	LevelOneAgencyXref          *string                  `json:"levelOneAgencyXref,omitempty" cw:"max=100"`
 	LevelOneServicesFlag        *bool                    `json:"levelOneServicesFlag,omitempty"`
 	LevelOneExpensesFlag        *bool                    `json:"levelOneExpensesFlag,omitempty"`
 	LevelOneProductsFlag        *bool                    `json:"levelOneProductsFlag,omitempty"`
@@ -10749,11 +10749,11 @@ type TaxCode struct {
 	LevelTwoRateType            *TaxCodeLevelTwoRateType `json:"levelTwoRateType,omitempty"`
 	LevelTwoTaxableMax          *float64                 `json:"levelTwoTaxableMax,omitempty"`
 	// LevelTwoCaption has at most 25 characters.
-	LevelTwoCaption *string `json:"levelTwoCaption,omitempty"`
+	LevelTwoCaption *string `json:"levelTwoCaption,omitempty" cw:"max=25"`
 	// LevelTwoTaxCodeXref has at most 50 characters.
-	LevelTwoTaxCodeXref *string `json:"levelTwoTaxCodeXref,omitempty"`
+	LevelTwoTaxCodeXref *string `json:"levelTwoTaxCodeXref,omitempty" cw:"max=50"`
 	// LevelTwoAgencyXref has at most 100 characters.
-	LevelTwoAgencyXref          *string                    `json:"levelTwoAgencyXref,omitempty"`
+	LevelTwoAgencyXref          *string                    `json:"levelTwoAgencyXref,omitempty" cw:"max=100"`
 	LevelTwoServicesFlag        *bool                      `json:"levelTwoServicesFlag,omitempty"`
 	LevelTwoExpensesFlag        *bool                      `json:"levelTwoExpensesFlag,omitempty"`
 	LevelTwoProductsFlag        *bool                      `json:"levelTwoProductsFlag,omitempty"`
@@ -10764,11 +10764,11 @@ type TaxCode struct {
 	LevelThreeRateType          *TaxCodeLevelThreeRateType `json:"levelThreeRateType,omitempty"`
 	LevelThreeTaxableMax        *float64                   `json:"levelThreeTaxableMax,omitempty"`
 	// LevelThreeCaption has at most 25 characters.
-	LevelThreeCaption *string `json:"levelThreeCaption,omitempty"`
+	LevelThreeCaption *string `json:"levelThreeCaption,omitempty" cw:"max=25"`
 	// LevelThreeTaxCodeXref has at most 50 characters.
-	LevelThreeTaxCodeXref *string `json:"levelThreeTaxCodeXref,omitempty"`
+	LevelThreeTaxCodeXref *string `json:"levelThreeTaxCodeXref,omitempty" cw:"max=50"`
 	// LevelThreeAgencyXref has at most 100 characters.
-	LevelThreeAgencyXref          *string                   `json:"levelThreeAgencyXref,omitempty"`
+	LevelThreeAgencyXref          *string                   `json:"levelThreeAgencyXref,omitempty" cw:"max=100"`
 	LevelThreeServicesFlag        *bool                     `json:"levelThreeServicesFlag,omitempty"`
 	LevelThreeExpensesFlag        *bool                     `json:"levelThreeExpensesFlag,omitempty"`
 	LevelThreeProductsFlag        *bool                     `json:"levelThreeProductsFlag,omitempty"`
@@ -10779,11 +10779,11 @@ type TaxCode struct {
 	LevelFourRateType             *TaxCodeLevelFourRateType `json:"levelFourRateType,omitempty"`
 	LevelFourTaxableMax           *float64                  `json:"levelFourTaxableMax,omitempty"`
 	// LevelFourCaption has at most 25 characters.
-	LevelFourCaption *string `json:"levelFourCaption,omitempty"`
+	LevelFourCaption *string `json:"levelFourCaption,omitempty" cw:"max=25"`
 	// LevelFourTaxCodeXref has at most 50 characters.
-	LevelFourTaxCodeXref *string `json:"levelFourTaxCodeXref,omitempty"`
+	LevelFourTaxCodeXref *string `json:"levelFourTaxCodeXref,omitempty" cw:"max=50"`
 	// LevelFourAgencyXref has at most 100 characters.
-	LevelFourAgencyXref          *string                   `json:"levelFourAgencyXref,omitempty"`
+	LevelFourAgencyXref          *string                   `json:"levelFourAgencyXref,omitempty" cw:"max=100"`
 	LevelFourServicesFlag        *bool                     `json:"levelFourServicesFlag,omitempty"`
 	LevelFourExpensesFlag        *bool                     `json:"levelFourExpensesFlag,omitempty"`
 	LevelFourProductsFlag        *bool                     `json:"levelFourProductsFlag,omitempty"`
@@ -10794,11 +10794,11 @@ type TaxCode struct {
 	LevelFiveRateType            *TaxCodeLevelFiveRateType `json:"levelFiveRateType,omitempty"`
 	LevelFiveTaxableMax          *float64                  `json:"levelFiveTaxableMax,omitempty"`
 	// LevelFiveCaption has at most 25 characters.
-	LevelFiveCaption *string `json:"levelFiveCaption,omitempty"`
+	LevelFiveCaption *string `json:"levelFiveCaption,omitempty" cw:"max=25"`
 	// LevelFiveTaxCodeXref has at most 50 characters.
-	LevelFiveTaxCodeXref *string `json:"levelFiveTaxCodeXref,omitempty"`
+	LevelFiveTaxCodeXref *string `json:"levelFiveTaxCodeXref,omitempty" cw:"max=50"`
 	// LevelFiveAgencyXref has at most 100 characters.
-	LevelFiveAgencyXref          *string                  `json:"levelFiveAgencyXref,omitempty"`
+	LevelFiveAgencyXref          *string                  `json:"levelFiveAgencyXref,omitempty" cw:"max=100"`
 	LevelFiveServicesFlag        *bool                    `json:"levelFiveServicesFlag,omitempty"`
 	LevelFiveExpensesFlag        *bool                    `json:"levelFiveExpensesFlag,omitempty"`
 	LevelFiveProductsFlag        *bool                    `json:"levelFiveProductsFlag,omitempty"`
@@ -10809,11 +10809,11 @@ type TaxCode struct {
 	LevelSixRateType             *TaxCodeLevelSixRateType `json:"levelSixRateType,omitempty"`
 	LevelSixTaxableMax           *float64                 `json:"levelSixTaxableMax,omitempty"`
 	// LevelSixCaption has at most 25 characters.
-	LevelSixCaption *string `json:"levelSixCaption,omitempty"`
+	LevelSixCaption *string `json:"levelSixCaption,omitempty" cw:"max=25"`
 	// LevelSixTaxCodeXref has at most 50 characters.
-	LevelSixTaxCodeXref *string `json:"levelSixTaxCodeXref,omitempty"`
+	LevelSixTaxCodeXref *string `json:"levelSixTaxCodeXref,omitempty" cw:"max=50"`
 	// LevelSixAgencyXref has at most 100 characters.
-	LevelSixAgencyXref          *string  `json:"levelSixAgencyXref,omitempty"`
+	LevelSixAgencyXref          *string  `json:"levelSixAgencyXref,omitempty" cw:"max=100"`
 	LevelSixServicesFlag        *bool    `json:"levelSixServicesFlag,omitempty"`
 	LevelSixExpensesFlag        *bool    `json:"levelSixExpensesFlag,omitempty"`
 	LevelSixProductsFlag        *bool    `json:"levelSixProductsFlag,omitempty"`
@@ -10852,16 +10852,16 @@ type TaxCodeLevel struct {
 	ID       *int32 `json:"id,omitempty"`
 	TaxLevel *int32 `json:"taxLevel,omitempty"`
 	// TaxRate is required.
-	TaxRate *float64 `json:"taxRate,omitempty"`
+	TaxRate *float64 `json:"taxRate,omitempty" cw:"required"`
 	// RateType is required.
-	RateType   *TaxCodeLevelRateType `json:"rateType,omitempty"`
+	RateType   *TaxCodeLevelRateType `json:"rateType,omitempty" cw:"required"`
 	TaxableMax *float64              `json:"taxableMax,omitempty"`
 	// Caption has at most 25 characters.
-	Caption *string `json:"caption,omitempty"`
+	Caption *string `json:"caption,omitempty" cw:"max=25"`
 	// TaxCodeXref has at most 50 characters.
-	TaxCodeXref *string `json:"taxCodeXref,omitempty"`
+	TaxCodeXref *string `json:"taxCodeXref,omitempty" cw:"max=50"`
 	// AgencyXref has at most 100 characters.
-	AgencyXref        *string    `json:"agencyXref,omitempty"`
+	AgencyXref        *string    `json:"agencyXref,omitempty" cw:"max=100"`
 	TaxServicesFlag   *bool      `json:"taxServicesFlag,omitempty"`
 	TaxExpensesFlag   *bool      `json:"taxExpensesFlag,omitempty"`
 	TaxProductsFlag   *bool      `json:"taxProductsFlag,omitempty"`
@@ -10892,7 +10892,7 @@ type TaxCodeReference struct {
 type TaxCodeXRef struct {
 	ID *int32 `json:"id,omitempty"`
 	// Description is required; has at most 50 characters.
-	Description   *string                `json:"description,omitempty"`
+	Description   *string                `json:"description,omitempty" cw:"required,max=50"`
 	DefaultFlag   *bool                  `json:"defaultFlag,omitempty"`
 	LevelOne      *TaxCodeXRefLevelOne   `json:"levelOne,omitempty"`
 	LevelTwo      *TaxCodeXRefLevelTwo   `json:"levelTwo,omitempty"`
@@ -10911,26 +10911,26 @@ type TaxIntegration struct {
 	TaxIntegrationType *TaxIntegrationTaxIntegrationType `json:"taxIntegrationType,omitempty"`
 	ID                 *int32                            `json:"id,omitempty"`
 	// AccountNumber has at most 50 characters.
-	AccountNumber *string `json:"accountNumber,omitempty"`
+	AccountNumber *string `json:"accountNumber,omitempty" cw:"max=50"`
 	// LicenseKey has at most 50 characters.
-	LicenseKey *string `json:"licenseKey,omitempty"`
+	LicenseKey *string `json:"licenseKey,omitempty" cw:"max=50"`
 	// ServiceURL has at most 250 characters.
-	ServiceURL *string `json:"serviceUrl,omitempty"`
+	ServiceURL *string `json:"serviceUrl,omitempty" cw:"max=250"`
 	// CompanyCode has at most 50 characters.
-	CompanyCode *string `json:"companyCode,omitempty"`
+	CompanyCode *string `json:"companyCode,omitempty" cw:"max=50"`
 	// TimeTaxCode has at most 50 characters.
-	TimeTaxCode *string `json:"timeTaxCode,omitempty"`
+	TimeTaxCode *string `json:"timeTaxCode,omitempty" cw:"max=50"`
 	// ExpenseTaxCode has at most 50 characters.
-	ExpenseTaxCode *string `json:"expenseTaxCode,omitempty"`
+	ExpenseTaxCode *string `json:"expenseTaxCode,omitempty" cw:"max=50"`
 	// ProductTaxCode has at most 50 characters.
-	ProductTaxCode *string `json:"productTaxCode,omitempty"`
+	ProductTaxCode *string `json:"productTaxCode,omitempty" cw:"max=50"`
 	// InvoiceAmountTaxCode has at most 50 characters.
-	InvoiceAmountTaxCode   *string `json:"invoiceAmountTaxCode,omitempty"`
+	InvoiceAmountTaxCode   *string `json:"invoiceAmountTaxCode,omitempty" cw:"max=50"`
 	EnabledFlag            *bool   `json:"enabledFlag,omitempty"`
 	CommitTransactionsFlag *bool   `json:"commitTransactionsFlag,omitempty"`
 	SalesInvoiceFlag       *bool   `json:"salesInvoiceFlag,omitempty"`
 	// FreightTaxCode has at most 50 characters.
-	FreightTaxCode            *string    `json:"freightTaxCode,omitempty"`
+	FreightTaxCode            *string    `json:"freightTaxCode,omitempty" cw:"max=50"`
 	AccountingIntegrationFlag *bool      `json:"accountingIntegrationFlag,omitempty"`
 	TaxLineFlag               *bool      `json:"taxLineFlag,omitempty"`
 	Info                      RecordInfo `json:"_info,omitzero"`
@@ -10982,7 +10982,7 @@ type TaxableXRefLevel struct {
 type Team struct {
 	ID *int32 `json:"id,omitempty"`
 	// Type is required.
-	Type              *TeamType           `json:"type,omitempty"`
+	Type              *TeamType           `json:"type,omitempty" cw:"required"`
 	Member            *MemberReference    `json:"member,omitempty"`
 	SalesTeam         *SalesTeamReference `json:"salesTeam,omitempty"`
 	CommissionPercent *int32              `json:"commissionPercent,omitempty"`
@@ -11008,7 +11008,7 @@ type TeamMember struct {
 type TeamRole struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 20 characters.
-	Name               *string    `json:"name,omitempty"`
+	Name               *string    `json:"name,omitempty" cw:"required,max=20"`
 	AccountManagerFlag *bool      `json:"accountManagerFlag,omitempty"`
 	TechFlag           *bool      `json:"techFlag,omitempty"`
 	SalesFlag          *bool      `json:"salesFlag,omitempty"`
@@ -11043,7 +11043,7 @@ type TemplateGeneratedCountsModel struct {
 type Ticket struct {
 	ID *int32 `json:"id,omitempty"`
 	// Summary is required; has at most 100 characters.
-	Summary    *string                 `json:"summary,omitempty"`
+	Summary    *string                 `json:"summary,omitempty" cw:"required,max=100"`
 	RecordType *TicketRecordType       `json:"recordType,omitempty"`
 	Board      *BoardReference         `json:"board,omitempty"`
 	Status     *ServiceStatusReference `json:"status,omitempty"`
@@ -11052,27 +11052,27 @@ type Ticket struct {
 	Company    *CompanyReference       `json:"company,omitempty"`
 	Site       *SiteReference          `json:"site,omitempty"`
 	// SiteName has at most 50 characters.
-	SiteName *string `json:"siteName,omitempty"`
+	SiteName *string `json:"siteName,omitempty" cw:"max=50"`
 	// AddressLine1 has at most 50 characters.
-	AddressLine1 *string `json:"addressLine1,omitempty"`
+	AddressLine1 *string `json:"addressLine1,omitempty" cw:"max=50"`
 	// AddressLine2 has at most 50 characters.
-	AddressLine2 *string `json:"addressLine2,omitempty"`
+	AddressLine2 *string `json:"addressLine2,omitempty" cw:"max=50"`
 	// City has at most 50 characters.
-	City *string `json:"city,omitempty"`
+	City *string `json:"city,omitempty" cw:"max=50"`
 	// StateIdentifier has at most 50 characters.
-	StateIdentifier *string `json:"stateIdentifier,omitempty"`
+	StateIdentifier *string `json:"stateIdentifier,omitempty" cw:"max=50"`
 	// Zip has at most 12 characters.
-	Zip     *string           `json:"zip,omitempty"`
+	Zip     *string           `json:"zip,omitempty" cw:"max=12"`
 	Country *CountryReference `json:"country,omitempty"`
 	Contact *ContactReference `json:"contact,omitempty"`
 	// ContactName has at most 62 characters.
-	ContactName *string `json:"contactName,omitempty"`
+	ContactName *string `json:"contactName,omitempty" cw:"max=62"`
 	// ContactPhoneNumber has at most 20 characters.
-	ContactPhoneNumber *string `json:"contactPhoneNumber,omitempty"`
+	ContactPhoneNumber *string `json:"contactPhoneNumber,omitempty" cw:"max=20"`
 	// ContactPhoneExtension has at most 15 characters.
-	ContactPhoneExtension *string `json:"contactPhoneExtension,omitempty"`
+	ContactPhoneExtension *string `json:"contactPhoneExtension,omitempty" cw:"max=15"`
 	// ContactEmailAddress has at most 250 characters.
-	ContactEmailAddress *string                   `json:"contactEmailAddress,omitempty"`
+	ContactEmailAddress *string                   `json:"contactEmailAddress,omitempty" cw:"max=250"`
 	Type                *ServiceTypeReference     `json:"type,omitempty"`
 	SubType             *ServiceSubTypeReference  `json:"subType,omitempty"`
 	Item                *ServiceItemReference     `json:"item,omitempty"`
@@ -11086,13 +11086,13 @@ type Ticket struct {
 	Opportunity         *OpportunityReference     `json:"opportunity,omitempty"`
 	Agreement           *AgreementReference       `json:"agreement,omitempty"`
 	// Severity is required on updates.
-	Severity *TicketSeverity `json:"severity,omitempty"`
+	Severity *TicketSeverity `json:"severity,omitempty" cw:"update"`
 	// Impact is required on updates.
-	Impact *TicketImpact `json:"impact,omitempty"`
+	Impact *TicketImpact `json:"impact,omitempty" cw:"update"`
 	// ExternalXRef has at most 100 characters.
-	ExternalXRef *string `json:"externalXRef,omitempty"`
+	ExternalXRef *string `json:"externalXRef,omitempty" cw:"max=100"`
 	// PoNumber has at most 50 characters.
-	PoNumber                   *string `json:"poNumber,omitempty"`
+	PoNumber                   *string `json:"poNumber,omitempty" cw:"max=50"`
 	KnowledgeBaseCategoryID    *int32  `json:"knowledgeBaseCategoryId,omitempty"`
 	KnowledgeBaseSubCategoryID *int32  `json:"knowledgeBaseSubCategoryId,omitempty"`
 	AllowAllClientsPortalView  *bool   `json:"allowAllClientsPortalView,omitempty"`
@@ -11101,7 +11101,7 @@ type Ticket struct {
 	AutomaticEmailResourceFlag *bool   `json:"automaticEmailResourceFlag,omitempty"`
 	AutomaticEmailCcFlag       *bool   `json:"automaticEmailCcFlag,omitempty"`
 	// AutomaticEmailCc has at most 1000 characters.
-	AutomaticEmailCc *string `json:"automaticEmailCc,omitempty"`
+	AutomaticEmailCc *string `json:"automaticEmailCc,omitempty" cw:"max=1000"`
 	// InitialDescription is only sent on create and never returned; (Only available for POST, will not be returned in the response).
 	InitialDescription *string `json:"initialDescription,omitempty"`
 	// InitialInternalAnalysis is only sent on create and never returned; (Only available for POST, will not be returned in the response).
@@ -11184,7 +11184,7 @@ type TicketInfo struct {
 // send them (or a fields= projection left them out) and are not sent when nil.
 type TicketMerge struct {
 	// MergeTicketIDs is required.
-	MergeTicketIDs []int                   `json:"mergeTicketIds,omitzero"`
+	MergeTicketIDs []int                   `json:"mergeTicketIds,omitzero" cw:"required"`
 	Status         *ServiceStatusReference `json:"status,omitempty"`
 }
 
@@ -11230,11 +11230,11 @@ type TicketStopwatch struct {
 	Member         *MemberReference               `json:"member,omitempty"`
 	MobileGUID     *string                        `json:"mobileGuid,omitempty"`
 	// Notes has at most 4000 characters.
-	Notes         *string                 `json:"notes,omitempty"`
+	Notes         *string                 `json:"notes,omitempty" cw:"max=4000"`
 	ServiceStatus *ServiceStatusReference `json:"serviceStatus,omitempty"`
 	StartTime     *time.Time              `json:"startTime,omitempty"`
 	// Status is required.
-	Status                    *TicketStopwatchStatus `json:"status,omitempty"`
+	Status                    *TicketStopwatchStatus `json:"status,omitempty" cw:"required"`
 	Ticket                    *TicketReference       `json:"ticket,omitempty"`
 	TicketMobileGUID          *string                `json:"ticketMobileGuid,omitempty"`
 	TotalPauseTime            *int32                 `json:"totalPauseTime,omitempty"`
@@ -11252,13 +11252,13 @@ type TicketStopwatch struct {
 type TicketSync struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 80 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=80"`
 	// VendorType is required.
-	VendorType      *TicketSyncVendorType     `json:"vendorType,omitempty"`
+	VendorType      *TicketSyncVendorType     `json:"vendorType,omitempty" cw:"required"`
 	IntegratorLogin *IntegratorLoginReference `json:"integratorLogin,omitempty"`
 	Company         *CompanyReference         `json:"company,omitempty"`
 	// URL is required.
-	URL                    *string    `json:"url,omitempty"`
+	URL                    *string    `json:"url,omitempty" cw:"required"`
 	UserName               *string    `json:"userName,omitempty"`
 	Password               *string    `json:"password,omitempty"`
 	Psg                    *string    `json:"psg,omitempty"`
@@ -11317,13 +11317,13 @@ type TimeAccrual struct {
 type TimeAccrualDetail struct {
 	ID *int32 `json:"id,omitempty"`
 	// AccrualType is required; (Available types are: Holiday, PTO, Sick and Vacation.).
-	AccrualType *TimeAccrualDetailAccrualType `json:"accrualType,omitempty"`
+	AccrualType *TimeAccrualDetailAccrualType `json:"accrualType,omitempty" cw:"required"`
 	// StartYear is required.
-	StartYear *int32 `json:"startYear,omitempty"`
+	StartYear *int32 `json:"startYear,omitempty" cw:"required"`
 	// EndYear is required.
-	EndYear *int32 `json:"endYear,omitempty"`
+	EndYear *int32 `json:"endYear,omitempty" cw:"required"`
 	// Hours is required.
-	Hours       *float64              `json:"hours,omitempty"`
+	Hours       *float64              `json:"hours,omitempty" cw:"required"`
 	TimeAccrual *TimeAccrualReference `json:"timeAccrual,omitempty"`
 	Info        RecordInfo            `json:"_info,omitzero"`
 }
@@ -11352,12 +11352,12 @@ type TimeEntry struct {
 	WorkRole       *WorkRoleReference     `json:"workRole,omitempty"`
 	Agreement      *AgreementReference    `json:"agreement,omitempty"`
 	// TimeStart is required.
-	TimeStart   *time.Time `json:"timeStart,omitempty"`
+	TimeStart   *time.Time `json:"timeStart,omitempty" cw:"required"`
 	TimeEnd     *time.Time `json:"timeEnd,omitempty"`
 	HoursDeduct *float64   `json:"hoursDeduct,omitempty"`
 	ActualHours *float64   `json:"actualHours,omitempty"`
 	// BillableOption is required on updates.
-	BillableOption             *TimeEntryBillableOption `json:"billableOption,omitempty"`
+	BillableOption             *TimeEntryBillableOption `json:"billableOption,omitempty" cw:"update"`
 	Notes                      *string                  `json:"notes,omitempty"`
 	InternalNotes              *string                  `json:"internalNotes,omitempty"`
 	AddToDetailDescriptionFlag *bool                    `json:"addToDetailDescriptionFlag,omitempty"`
@@ -11445,17 +11445,17 @@ type TimePeriod struct {
 type TimePeriodSetup struct {
 	ID *int32 `json:"id,omitempty"`
 	// PeriodApplyTo is required.
-	PeriodApplyTo *TimePeriodSetupPeriodApplyTo `json:"periodApplyTo,omitempty"`
+	PeriodApplyTo *TimePeriodSetupPeriodApplyTo `json:"periodApplyTo,omitempty" cw:"required"`
 	// Year is required.
-	Year *int32 `json:"year,omitempty"`
+	Year *int32 `json:"year,omitempty" cw:"required"`
 	// NumberFuturePeriods is required.
-	NumberFuturePeriods *int32 `json:"numberFuturePeriods,omitempty"`
+	NumberFuturePeriods *int32 `json:"numberFuturePeriods,omitempty" cw:"required"`
 	// Type is required.
-	Type *TimePeriodSetupType `json:"type,omitempty"`
+	Type *TimePeriodSetupType `json:"type,omitempty" cw:"required"`
 	// Description has at most 100 characters.
-	Description *string `json:"description,omitempty"`
+	Description *string `json:"description,omitempty" cw:"max=100"`
 	// FirstPeriodEndDate is required.
-	FirstPeriodEndDate *string `json:"firstPeriodEndDate,omitempty"`
+	FirstPeriodEndDate *string `json:"firstPeriodEndDate,omitempty" cw:"required"`
 	// MonthlyPeriodEnds (Only needed when type is monthly).
 	MonthlyPeriodEnds *int32 `json:"monthlyPeriodEnds,omitempty"`
 	// SemiMonthlyFirstPeriod (Only needed when type is semi-monthly).
@@ -11466,7 +11466,7 @@ type TimePeriodSetup struct {
 	// LastDayFlag (Only needed when type is monthly).
 	LastDayFlag *bool `json:"lastDayFlag,omitempty"`
 	// DaysPastEndDate is required.
-	DaysPastEndDate *int32     `json:"daysPastEndDate,omitempty"`
+	DaysPastEndDate *int32     `json:"daysPastEndDate,omitempty" cw:"required"`
 	Info            RecordInfo `json:"_info,omitzero"`
 }
 
@@ -11548,7 +11548,7 @@ type TimeZoneReference struct {
 type TimeZoneSetup struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name     *string            `json:"name,omitempty"`
+	Name     *string            `json:"name,omitempty" cw:"required,max=50"`
 	TimeZone *TimeZoneReference `json:"timeZone,omitempty"`
 	// Offset (The hours offset from UTC (+/-)).
 	Offset *float64 `json:"offset,omitempty"`
@@ -11581,9 +11581,9 @@ type TimeZoneSetupReference struct {
 type TodayPageCategory struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 30 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=30"`
 	// SortOrder is required.
-	SortOrder *int32                   `json:"sortOrder,omitempty"`
+	SortOrder *int32                   `json:"sortOrder,omitempty" cw:"required"`
 	Location  *SystemLocationReference `json:"location,omitempty"`
 	Info      RecordInfo               `json:"_info,omitzero"`
 }
@@ -11601,7 +11601,7 @@ type Token struct {
 type Track struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 100 characters.
-	Name            *string    `json:"name,omitempty"`
+	Name            *string    `json:"name,omitempty" cw:"required,max=100"`
 	InactiveFlag    *bool      `json:"inactiveFlag,omitempty"`
 	NotifyActionIDs []int      `json:"notifyActionIds,omitzero"`
 	Info            RecordInfo `json:"_info,omitzero"`
@@ -11612,16 +11612,16 @@ type Track struct {
 type TrackAction struct {
 	ID *int32 `json:"id,omitempty"`
 	// NotifyType is required.
-	NotifyType       *TrackActionNotifyType    `json:"notifyType,omitempty"`
+	NotifyType       *TrackActionNotifyType    `json:"notifyType,omitempty" cw:"required"`
 	ServiceTemplate  *ServiceTemplateReference `json:"serviceTemplate,omitempty"`
 	SpecificMemberTo *MemberReference          `json:"specificMemberTo,omitempty"`
 	// EmailRecipient has at most 250 characters.
-	EmailRecipient     *string          `json:"emailRecipient,omitempty"`
+	EmailRecipient     *string          `json:"emailRecipient,omitempty" cw:"max=250"`
 	SpecificMemberFrom *MemberReference `json:"specificMemberFrom,omitempty"`
 	// EmailFrom has at most 250 characters.
-	EmailFrom *string `json:"emailFrom,omitempty"`
+	EmailFrom *string `json:"emailFrom,omitempty" cw:"max=250"`
 	// Subject has at most 100 characters.
-	Subject        *string                         `json:"subject,omitempty"`
+	Subject        *string                         `json:"subject,omitempty" cw:"max=100"`
 	Notes          *string                         `json:"notes,omitempty"`
 	ActivityType   *ActivityTypeReference          `json:"activityType,omitempty"`
 	ActivityStatus *ActivityStatusReference        `json:"activityStatus,omitempty"`
@@ -11659,11 +11659,11 @@ type TypeSubTypeCampaignSubType struct {
 type UnitOfMeasure struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name         *string `json:"name,omitempty"`
+	Name         *string `json:"name,omitempty" cw:"required,max=50"`
 	InactiveFlag *bool   `json:"inactiveFlag,omitempty"`
 	DefaultFlag  *bool   `json:"defaultFlag,omitempty"`
 	// UomScheduleXref has at most 31 characters.
-	UomScheduleXref *string    `json:"uomScheduleXref,omitempty"`
+	UomScheduleXref *string    `json:"uomScheduleXref,omitempty" cw:"max=31"`
 	Info            RecordInfo `json:"_info,omitzero"`
 }
 
@@ -11898,15 +11898,15 @@ type UserDefinedField struct {
 	// ID (ID of the custom user defined field).
 	ID *int32 `json:"id,omitempty"`
 	// PodID is required; (Id of the Pod where the custom field will be placed).
-	PodID *int32 `json:"podId,omitempty"`
+	PodID *int32 `json:"podId,omitempty" cw:"required"`
 	// Caption is required; has at most 25 characters; (Field caption Max length: 25).
-	Caption *string `json:"caption,omitempty"`
+	Caption *string `json:"caption,omitempty" cw:"required,max=25"`
 	// SequenceNumber is required; (Must be between 1 and 500. This defines the order in which the custom fields will appear).
-	SequenceNumber *int32 `json:"sequenceNumber,omitempty"`
+	SequenceNumber *int32 `json:"sequenceNumber,omitempty" cw:"required"`
 	// HelpText has at most 1000 characters; (Help text to accompany the custom field Max length: 1000).
-	HelpText *string `json:"helpText,omitempty"`
+	HelpText *string `json:"helpText,omitempty" cw:"max=1000"`
 	// FieldTypeIdentifier is required.
-	FieldTypeIdentifier *UserDefinedFieldFieldTypeIdentifier `json:"fieldTypeIdentifier,omitempty"`
+	FieldTypeIdentifier *UserDefinedFieldFieldTypeIdentifier `json:"fieldTypeIdentifier,omitempty" cw:"required"`
 	// NumberDecimals (Only valid for Number or percent).
 	NumberDecimals      *int32                               `json:"numberDecimals,omitempty"`
 	EntryTypeIdentifier *UserDefinedFieldEntryTypeIdentifier `json:"entryTypeIdentifier,omitempty"`
@@ -11916,7 +11916,7 @@ type UserDefinedField struct {
 	// ListViewFlag (Denotes that this custom field is included on a list view).
 	ListViewFlag *bool `json:"listViewFlag,omitempty"`
 	// ButtonURL has at most 1000 characters; (Only available with Button Field Type. Required when entryTypeIdentifier is button Max length: 1000).
-	ButtonURL              *string                  `json:"buttonUrl,omitempty"`
+	ButtonURL              *string                  `json:"buttonUrl,omitempty" cw:"max=1000"`
 	Options                []UserDefinedFieldOption `json:"options,omitzero"`
 	BusinessUnitIDs        []int                    `json:"businessUnitIds,omitzero"`
 	LocationIDs            []int                    `json:"locationIds,omitzero"`
@@ -11985,9 +11985,9 @@ type UserDefinedFieldReference struct {
 // send them (or a fields= projection left them out) and are not sent when nil.
 type ValidatePortalRequest struct {
 	// Email is required.
-	Email *string `json:"email,omitempty"`
+	Email *string `json:"email,omitempty" cw:"required"`
 	// Password is required.
-	Password *string `json:"password,omitempty"`
+	Password *string `json:"password,omitempty" cw:"required"`
 }
 
 // ValidatePortalResponse is the PSA's ValidatePortalResponse object. Pointer fields are nil when the PSA did not
@@ -12012,7 +12012,7 @@ type ValidationError struct {
 type Warehouse struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name       *string                    `json:"name,omitempty"`
+	Name       *string                    `json:"name,omitempty" cw:"required,max=50"`
 	Company    *CompanyReference          `json:"company,omitempty"`
 	Location   *SystemLocationReference   `json:"location,omitempty"`
 	Contact    *ContactReference          `json:"contact,omitempty"`
@@ -12020,7 +12020,7 @@ type Warehouse struct {
 	Manager    *MemberReference           `json:"manager,omitempty"`
 	Site       *SiteReference             `json:"site,omitempty"`
 	// LocationXref has at most 10 characters.
-	LocationXref        *string            `json:"locationXref,omitempty"`
+	LocationXref        *string            `json:"locationXref,omitempty" cw:"max=10"`
 	LocationDefaultFlag *bool              `json:"locationDefaultFlag,omitempty"`
 	OverallDefaultFlag  *bool              `json:"overallDefaultFlag,omitempty"`
 	InactiveFlag        *bool              `json:"inactiveFlag,omitempty"`
@@ -12034,7 +12034,7 @@ type Warehouse struct {
 type WarehouseBin struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name           *string                    `json:"name,omitempty"`
+	Name           *string                    `json:"name,omitempty" cw:"required,max=50"`
 	Warehouse      *WarehouseReference        `json:"warehouse,omitempty"`
 	Location       *SystemLocationReference   `json:"location,omitempty"`
 	Department     *SystemDepartmentReference `json:"department,omitempty"`
@@ -12107,10 +12107,10 @@ type WonRevenueReference struct {
 type WorkRole struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name       *string  `json:"name,omitempty"`
+	Name       *string  `json:"name,omitempty" cw:"required,max=50"`
 	HourlyRate *float64 `json:"hourlyRate,omitempty"`
 	// IntegrationXref has at most 50 characters.
-	IntegrationXref    *string `json:"integrationXref,omitempty"`
+	IntegrationXref    *string `json:"integrationXref,omitempty" cw:"max=50"`
 	InactiveFlag       *bool   `json:"inactiveFlag,omitempty"`
 	AddAllLocations    *bool   `json:"addAllLocations,omitempty"`
 	RemoveAllLocations *bool   `json:"removeAllLocations,omitempty"`
@@ -12125,7 +12125,7 @@ type WorkRole struct {
 type WorkRoleExemption struct {
 	ID *int32 `json:"id,omitempty"`
 	// WorkRole is required.
-	WorkRole      *WorkRoleReference `json:"workRole,omitempty"`
+	WorkRole      *WorkRoleReference `json:"workRole,omitempty" cw:"required"`
 	TaxableLevels []int              `json:"taxableLevels,omitzero"`
 	Info          RecordInfo         `json:"_info,omitzero"`
 }
@@ -12162,13 +12162,13 @@ type WorkRoleReference struct {
 type WorkType struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 50 characters.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" cw:"required,max=50"`
 	// BillTime is required.
-	BillTime *WorkTypeBillTime `json:"billTime,omitempty"`
+	BillTime *WorkTypeBillTime `json:"billTime,omitempty" cw:"required"`
 	// RateType is required.
-	RateType *WorkTypeRateType `json:"rateType,omitempty"`
+	RateType *WorkTypeRateType `json:"rateType,omitempty" cw:"required"`
 	// Rate is required.
-	Rate                *float64             `json:"rate,omitempty"`
+	Rate                *float64             `json:"rate,omitempty" cw:"required"`
 	HoursMin            *float64             `json:"hoursMin,omitempty"`
 	HoursMax            *float64             `json:"hoursMax,omitempty"`
 	RoundBillHoursTo    *float64             `json:"roundBillHoursTo,omitempty"`
@@ -12179,7 +12179,7 @@ type WorkType struct {
 	UtilizationFlag     *bool                `json:"utilizationFlag,omitempty"`
 	CostMultiplier      *float64             `json:"costMultiplier,omitempty"`
 	// IntegrationXRef has at most 50 characters.
-	IntegrationXRef *string `json:"integrationXRef,omitempty"`
+	IntegrationXRef *string `json:"integrationXRef,omitempty" cw:"max=50"`
 	// AddAllAgreementExclusions (Used only on create to add the work type to all agreement and agreement type exclusion lists).
 	AddAllAgreementExclusions *bool      `json:"addAllAgreementExclusions,omitempty"`
 	Info                      RecordInfo `json:"_info,omitzero"`
@@ -12209,7 +12209,7 @@ type WorkTypeReference struct {
 type Workflow struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required; has at most 100 characters.
-	Name       *string                     `json:"name,omitempty"`
+	Name       *string                     `json:"name,omitempty" cw:"required,max=100"`
 	TableType  *WorkflowTableTypeReference `json:"tableType,omitempty"`
 	Location   *SystemLocationReference    `json:"location,omitempty"`
 	Department *SystemDepartmentReference  `json:"department,omitempty"`
@@ -12230,19 +12230,19 @@ type Workflow struct {
 type WorkflowAction struct {
 	ID *int32 `json:"id,omitempty"`
 	// NotifyType is required.
-	NotifyType       *NotifyTypeReference            `json:"notifyType,omitempty"`
+	NotifyType       *NotifyTypeReference            `json:"notifyType,omitempty" cw:"required"`
 	NotifyWho        *NotificationRecipientReference `json:"notifyWho,omitempty"`
 	SpecificMemberTo *MemberReference                `json:"specificMemberTo,omitempty"`
 	// EmailRecipient has at most 250 characters; (Required when notifyWho is set to: "Email Address" Max length: 250).
-	EmailRecipient     *string                         `json:"emailRecipient,omitempty"`
+	EmailRecipient     *string                         `json:"emailRecipient,omitempty" cw:"max=250"`
 	NotifyFrom         *NotificationRecipientReference `json:"notifyFrom,omitempty"`
 	SpecificMemberFrom *MemberReference                `json:"specificMemberFrom,omitempty"`
 	// EmailFrom has at most 250 characters; (Required when notifyFrom is set to: "Email Address" Max length: 250).
-	EmailFrom  *string           `json:"emailFrom,omitempty"`
+	EmailFrom  *string           `json:"emailFrom,omitempty" cw:"max=250"`
 	CcContact  *ContactReference `json:"ccContact,omitempty"`
 	BccContact *ContactReference `json:"bccContact,omitempty"`
 	// Subject has at most 100 characters; (Required when notifyType is set to: "Create Activity", "Send Email", "Assign Resource" Max length: 100).
-	Subject             *string                    `json:"subject,omitempty"`
+	Subject             *string                    `json:"subject,omitempty" cw:"max=100"`
 	Notes               *string                    `json:"notes,omitempty"`
 	ActivityStatus      *ActivityStatusReference   `json:"activityStatus,omitempty"`
 	ActivityType        *ActivityTypeReference     `json:"activityType,omitempty"`
@@ -12282,7 +12282,7 @@ type WorkflowAction struct {
 type WorkflowActionAutomateParameter struct {
 	ID *int32 `json:"id,omitempty"`
 	// Name is required.
-	Name  *string `json:"name,omitempty"`
+	Name  *string `json:"name,omitempty" cw:"required"`
 	Value *string `json:"value,omitempty"`
 }
 
@@ -12318,7 +12318,7 @@ type WorkflowEvent struct {
 	ID   *int32  `json:"id,omitempty"`
 	Name *string `json:"name,omitempty"`
 	// EventCondition is required.
-	EventCondition *string `json:"eventCondition,omitempty"`
+	EventCondition *string `json:"eventCondition,omitempty" cw:"required"`
 	// FrequencyUnit (Required when exectionTimes is set to MultipleTimes or Continuously).
 	FrequencyUnit *WorkflowEventFrequencyUnit `json:"frequencyUnit,omitempty"`
 	// FrequencyOfExecution (Required when exectionTimes is set to MultipleTimes or Continuously).

@@ -124,9 +124,9 @@ func (s *AdjustmentsService) All(ctx context.Context, opts *connectwise.ListOpti
 	return connectwise.AllAt[cwmodel.ProcurementAdjustment](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/adjustments (postProcurementAdjustments).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/adjustments (postProcurementAdjustments).
 func (s *AdjustmentsService) Create(ctx context.Context, body *cwmodel.ProcurementAdjustment) (*cwmodel.ProcurementAdjustment, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/adjustments"}
+	e := connectwise.Endpoint{Path: "procurement/adjustments", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ProcurementAdjustment](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -148,9 +148,9 @@ func (s *AdjustmentsService) AllTypes(ctx context.Context, opts *connectwise.Lis
 	return connectwise.AllAt[cwmodel.AdjustmentType](ctx, s.client, e, opts)
 }
 
-// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/adjustments/types (postProcurementAdjustmentsTypes).
+// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/adjustments/types (postProcurementAdjustmentsTypes).
 func (s *AdjustmentsService) CreateType(ctx context.Context, body *cwmodel.AdjustmentType) (*cwmodel.AdjustmentType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/adjustments/types"}
+	e := connectwise.Endpoint{Path: "procurement/adjustments/types", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AdjustmentType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -184,9 +184,9 @@ func (s *AdjustmentsService) GetType(ctx context.Context, typeID int, opts *conn
 	return connectwise.GetAt[cwmodel.AdjustmentType](ctx, s.client, e, opts)
 }
 
-// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/adjustments/types/{id} (putProcurementAdjustmentsTypesById).
+// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/adjustments/types/{id} (putProcurementAdjustmentsTypesById).
 func (s *AdjustmentsService) UpdateType(ctx context.Context, typeID int, body *cwmodel.AdjustmentType) (*cwmodel.AdjustmentType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/adjustments/types/" + connectwise.PathID(typeID)}
+	e := connectwise.Endpoint{Path: "procurement/adjustments/types/" + connectwise.PathID(typeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.AdjustmentType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -238,9 +238,9 @@ func (s *AdjustmentsService) Get(ctx context.Context, adjustmentID int, opts *co
 	return connectwise.GetAt[cwmodel.ProcurementAdjustment](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/adjustments/{id} (putProcurementAdjustmentsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/adjustments/{id} (putProcurementAdjustmentsById).
 func (s *AdjustmentsService) Update(ctx context.Context, adjustmentID int, body *cwmodel.ProcurementAdjustment) (*cwmodel.ProcurementAdjustment, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/adjustments/" + connectwise.PathID(adjustmentID)}
+	e := connectwise.Endpoint{Path: "procurement/adjustments/" + connectwise.PathID(adjustmentID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ProcurementAdjustment](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -268,9 +268,9 @@ func (s *AdjustmentsService) AllDetails(ctx context.Context, adjustmentID int, o
 	return connectwise.AllAt[cwmodel.AdjustmentDetail](ctx, s.client, e, opts)
 }
 
-// CreateDetail creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/adjustments/{parentId}/details (postProcurementAdjustmentsByParentIdDetails).
+// CreateDetail creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/adjustments/{parentId}/details (postProcurementAdjustmentsByParentIdDetails).
 func (s *AdjustmentsService) CreateDetail(ctx context.Context, adjustmentID int, body *cwmodel.AdjustmentDetail) (*cwmodel.AdjustmentDetail, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/adjustments/" + connectwise.PathID(adjustmentID) + "/details"}
+	e := connectwise.Endpoint{Path: "procurement/adjustments/" + connectwise.PathID(adjustmentID) + "/details", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AdjustmentDetail](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -307,9 +307,9 @@ func (s *CatalogService) All(ctx context.Context, opts *connectwise.ListOptions)
 	return connectwise.AllAt[cwmodel.CatalogItem](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/catalog (postProcurementCatalog).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/catalog (postProcurementCatalog).
 func (s *CatalogService) Create(ctx context.Context, body *cwmodel.CatalogItem) (*cwmodel.CatalogItem, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/catalog"}
+	e := connectwise.Endpoint{Path: "procurement/catalog", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CatalogItem](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -368,9 +368,9 @@ func (s *CatalogService) Get(ctx context.Context, catalogID int, opts *connectwi
 	return connectwise.GetAt[cwmodel.CatalogItem](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/catalog/{id} (putProcurementCatalogById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/catalog/{id} (putProcurementCatalogById).
 func (s *CatalogService) Update(ctx context.Context, catalogID int, body *cwmodel.CatalogItem) (*cwmodel.CatalogItem, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/catalog/" + connectwise.PathID(catalogID)}
+	e := connectwise.Endpoint{Path: "procurement/catalog/" + connectwise.PathID(catalogID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CatalogItem](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -410,9 +410,9 @@ func (s *CatalogService) AllComponents(ctx context.Context, catalogID int, opts 
 	return connectwise.AllAt[cwmodel.CatalogComponent](ctx, s.client, e, opts)
 }
 
-// CreateComponent creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/catalog/{parentId}/components (postProcurementCatalogByParentIdComponents).
+// CreateComponent creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/catalog/{parentId}/components (postProcurementCatalogByParentIdComponents).
 func (s *CatalogService) CreateComponent(ctx context.Context, catalogID int, body *cwmodel.CatalogComponent) (*cwmodel.CatalogComponent, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/catalog/" + connectwise.PathID(catalogID) + "/components"}
+	e := connectwise.Endpoint{Path: "procurement/catalog/" + connectwise.PathID(catalogID) + "/components", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CatalogComponent](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -428,9 +428,9 @@ func (s *CatalogService) GetComponent(ctx context.Context, catalogID int, compon
 	return connectwise.GetAt[cwmodel.CatalogComponent](ctx, s.client, e, opts)
 }
 
-// UpdateComponent replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/catalog/{parentId}/components/{id} (putProcurementCatalogByParentIdComponentsById).
+// UpdateComponent replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/catalog/{parentId}/components/{id} (putProcurementCatalogByParentIdComponentsById).
 func (s *CatalogService) UpdateComponent(ctx context.Context, catalogID int, componentID int, body *cwmodel.CatalogComponent) (*cwmodel.CatalogComponent, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/catalog/" + connectwise.PathID(catalogID) + "/components/" + connectwise.PathID(componentID)}
+	e := connectwise.Endpoint{Path: "procurement/catalog/" + connectwise.PathID(catalogID) + "/components/" + connectwise.PathID(componentID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CatalogComponent](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -482,9 +482,9 @@ func (s *CatalogService) AllMinimumStockByWarehouse(ctx context.Context, catalog
 	return connectwise.AllAt[cwmodel.MinimumStockByWarehouse](ctx, s.client, e, opts)
 }
 
-// CreateMinimumStockByWarehouse creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/catalog/{parentId}/minimumStockByWarehouse (postProcurementCatalogByParentIdMinimumStockByWarehouse).
+// CreateMinimumStockByWarehouse creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/catalog/{parentId}/minimumStockByWarehouse (postProcurementCatalogByParentIdMinimumStockByWarehouse).
 func (s *CatalogService) CreateMinimumStockByWarehouse(ctx context.Context, catalogID int, body *cwmodel.MinimumStockByWarehouse) (*cwmodel.MinimumStockByWarehouse, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/catalog/" + connectwise.PathID(catalogID) + "/minimumStockByWarehouse"}
+	e := connectwise.Endpoint{Path: "procurement/catalog/" + connectwise.PathID(catalogID) + "/minimumStockByWarehouse", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.MinimumStockByWarehouse](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -500,9 +500,9 @@ func (s *CatalogService) GetMinimumStockByWarehouse(ctx context.Context, catalog
 	return connectwise.GetAt[cwmodel.MinimumStockByWarehouse](ctx, s.client, e, opts)
 }
 
-// UpdateMinimumStockByWarehouse replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/catalog/{parentId}/minimumStockByWarehouse/{id} (putProcurementCatalogByParentIdMinimumStockByWarehouseById).
+// UpdateMinimumStockByWarehouse replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/catalog/{parentId}/minimumStockByWarehouse/{id} (putProcurementCatalogByParentIdMinimumStockByWarehouseById).
 func (s *CatalogService) UpdateMinimumStockByWarehouse(ctx context.Context, catalogID int, minimumStockByWarehouseID int, body *cwmodel.MinimumStockByWarehouse) (*cwmodel.MinimumStockByWarehouse, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/catalog/" + connectwise.PathID(catalogID) + "/minimumStockByWarehouse/" + connectwise.PathID(minimumStockByWarehouseID)}
+	e := connectwise.Endpoint{Path: "procurement/catalog/" + connectwise.PathID(catalogID) + "/minimumStockByWarehouse/" + connectwise.PathID(minimumStockByWarehouseID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.MinimumStockByWarehouse](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -533,9 +533,9 @@ func (s *CategoriesService) All(ctx context.Context, opts *connectwise.ListOptio
 	return connectwise.AllAt[cwmodel.Category](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/categories (postProcurementCategories).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/categories (postProcurementCategories).
 func (s *CategoriesService) Create(ctx context.Context, body *cwmodel.Category) (*cwmodel.Category, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/categories"}
+	e := connectwise.Endpoint{Path: "procurement/categories", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Category](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -569,9 +569,9 @@ func (s *CategoriesService) Get(ctx context.Context, categoryID int, opts *conne
 	return connectwise.GetAt[cwmodel.Category](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/categories/{id} (putProcurementCategoriesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/categories/{id} (putProcurementCategoriesById).
 func (s *CategoriesService) Update(ctx context.Context, categoryID int, body *cwmodel.Category) (*cwmodel.Category, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/categories/" + connectwise.PathID(categoryID)}
+	e := connectwise.Endpoint{Path: "procurement/categories/" + connectwise.PathID(categoryID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Category](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -605,9 +605,9 @@ func (s *CategoriesService) AllSubcategories(ctx context.Context, categoryID int
 	return connectwise.AllAt[cwmodel.LegacySubCategory](ctx, s.client, e, opts)
 }
 
-// CreateSubcategory creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/categories/{parentId}/subcategories/ (postProcurementCategoriesByParentIdSubcategories).
+// CreateSubcategory creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/categories/{parentId}/subcategories/ (postProcurementCategoriesByParentIdSubcategories).
 func (s *CategoriesService) CreateSubcategory(ctx context.Context, categoryID int, body *cwmodel.LegacySubCategory) (*cwmodel.LegacySubCategory, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/categories/" + connectwise.PathID(categoryID) + "/subcategories/"}
+	e := connectwise.Endpoint{Path: "procurement/categories/" + connectwise.PathID(categoryID) + "/subcategories/", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.LegacySubCategory](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -641,9 +641,9 @@ func (s *CategoriesService) GetSubcategory(ctx context.Context, categoryID int, 
 	return connectwise.GetAt[cwmodel.LegacySubCategory](ctx, s.client, e, opts)
 }
 
-// UpdateSubcategory replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/categories/{parentId}/subcategories/{id} (putProcurementCategoriesByParentIdSubcategoriesById).
+// UpdateSubcategory replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/categories/{parentId}/subcategories/{id} (putProcurementCategoriesByParentIdSubcategoriesById).
 func (s *CategoriesService) UpdateSubcategory(ctx context.Context, categoryID int, subcategoryID int, body *cwmodel.LegacySubCategory) (*cwmodel.LegacySubCategory, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/categories/" + connectwise.PathID(categoryID) + "/subcategories/" + connectwise.PathID(subcategoryID)}
+	e := connectwise.Endpoint{Path: "procurement/categories/" + connectwise.PathID(categoryID) + "/subcategories/" + connectwise.PathID(subcategoryID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.LegacySubCategory](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -680,9 +680,9 @@ func (s *ManufacturersService) All(ctx context.Context, opts *connectwise.ListOp
 	return connectwise.AllAt[cwmodel.Manufacturer](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/manufacturers (postProcurementManufacturers).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/manufacturers (postProcurementManufacturers).
 func (s *ManufacturersService) Create(ctx context.Context, body *cwmodel.Manufacturer) (*cwmodel.Manufacturer, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/manufacturers"}
+	e := connectwise.Endpoint{Path: "procurement/manufacturers", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Manufacturer](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -716,9 +716,9 @@ func (s *ManufacturersService) Get(ctx context.Context, manufacturerID int, opts
 	return connectwise.GetAt[cwmodel.Manufacturer](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/manufacturers/{id} (putProcurementManufacturersById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/manufacturers/{id} (putProcurementManufacturersById).
 func (s *ManufacturersService) Update(ctx context.Context, manufacturerID int, body *cwmodel.Manufacturer) (*cwmodel.Manufacturer, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/manufacturers/" + connectwise.PathID(manufacturerID)}
+	e := connectwise.Endpoint{Path: "procurement/manufacturers/" + connectwise.PathID(manufacturerID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Manufacturer](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -782,9 +782,9 @@ func (s *PricingschedulesService) All(ctx context.Context, opts *connectwise.Lis
 	return connectwise.AllAt[cwmodel.PricingSchedule](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/pricingschedules (postProcurementPricingschedules).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/pricingschedules (postProcurementPricingschedules).
 func (s *PricingschedulesService) Create(ctx context.Context, body *cwmodel.PricingSchedule) (*cwmodel.PricingSchedule, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/pricingschedules"}
+	e := connectwise.Endpoint{Path: "procurement/pricingschedules", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.PricingSchedule](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -806,9 +806,9 @@ func (s *PricingschedulesService) AllDetailBreaks(ctx context.Context, pricingsc
 	return connectwise.AllAt[cwmodel.PricingBreak](ctx, s.client, e, opts)
 }
 
-// CreateDetailBreak creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/pricingschedules/{grandparentId}/details/{parentId}/breaks (postProcurementPricingschedulesByGrandparentIdDetailsByParentIdBreaks).
+// CreateDetailBreak creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/pricingschedules/{grandparentId}/details/{parentId}/breaks (postProcurementPricingschedulesByGrandparentIdDetailsByParentIdBreaks).
 func (s *PricingschedulesService) CreateDetailBreak(ctx context.Context, pricingscheduleID int, detailID int, body *cwmodel.PricingBreak) (*cwmodel.PricingBreak, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/pricingschedules/" + connectwise.PathID(pricingscheduleID) + "/details/" + connectwise.PathID(detailID) + "/breaks"}
+	e := connectwise.Endpoint{Path: "procurement/pricingschedules/" + connectwise.PathID(pricingscheduleID) + "/details/" + connectwise.PathID(detailID) + "/breaks", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.PricingBreak](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -824,9 +824,9 @@ func (s *PricingschedulesService) GetDetailBreak(ctx context.Context, pricingsch
 	return connectwise.GetAt[cwmodel.PricingBreak](ctx, s.client, e, opts)
 }
 
-// UpdateDetailBreak replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/pricingschedules/{grandparentId}/details/{parentId}/breaks/{id} (putProcurementPricingschedulesByGrandparentIdDetailsByParentIdBreaksById).
+// UpdateDetailBreak replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/pricingschedules/{grandparentId}/details/{parentId}/breaks/{id} (putProcurementPricingschedulesByGrandparentIdDetailsByParentIdBreaksById).
 func (s *PricingschedulesService) UpdateDetailBreak(ctx context.Context, pricingscheduleID int, detailID int, breakID int, body *cwmodel.PricingBreak) (*cwmodel.PricingBreak, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/pricingschedules/" + connectwise.PathID(pricingscheduleID) + "/details/" + connectwise.PathID(detailID) + "/breaks/" + connectwise.PathID(breakID)}
+	e := connectwise.Endpoint{Path: "procurement/pricingschedules/" + connectwise.PathID(pricingscheduleID) + "/details/" + connectwise.PathID(detailID) + "/breaks/" + connectwise.PathID(breakID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PricingBreak](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -848,9 +848,9 @@ func (s *PricingschedulesService) Get(ctx context.Context, pricingscheduleID int
 	return connectwise.GetAt[cwmodel.PricingSchedule](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/pricingschedules/{id} (putProcurementPricingschedulesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/pricingschedules/{id} (putProcurementPricingschedulesById).
 func (s *PricingschedulesService) Update(ctx context.Context, pricingscheduleID int, body *cwmodel.PricingSchedule) (*cwmodel.PricingSchedule, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/pricingschedules/" + connectwise.PathID(pricingscheduleID)}
+	e := connectwise.Endpoint{Path: "procurement/pricingschedules/" + connectwise.PathID(pricingscheduleID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PricingSchedule](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -878,9 +878,9 @@ func (s *PricingschedulesService) AllDetails(ctx context.Context, pricingschedul
 	return connectwise.AllAt[cwmodel.PricingDetail](ctx, s.client, e, opts)
 }
 
-// CreateDetail creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/pricingschedules/{parentId}/details (postProcurementPricingschedulesByParentIdDetails).
+// CreateDetail creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/pricingschedules/{parentId}/details (postProcurementPricingschedulesByParentIdDetails).
 func (s *PricingschedulesService) CreateDetail(ctx context.Context, pricingscheduleID int, body *cwmodel.PricingDetail) (*cwmodel.PricingDetail, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/pricingschedules/" + connectwise.PathID(pricingscheduleID) + "/details"}
+	e := connectwise.Endpoint{Path: "procurement/pricingschedules/" + connectwise.PathID(pricingscheduleID) + "/details", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.PricingDetail](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -896,9 +896,9 @@ func (s *PricingschedulesService) GetDetail(ctx context.Context, pricingschedule
 	return connectwise.GetAt[cwmodel.PricingDetail](ctx, s.client, e, opts)
 }
 
-// UpdateDetail replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/pricingschedules/{parentId}/details/{id} (putProcurementPricingschedulesByParentIdDetailsById).
+// UpdateDetail replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/pricingschedules/{parentId}/details/{id} (putProcurementPricingschedulesByParentIdDetailsById).
 func (s *PricingschedulesService) UpdateDetail(ctx context.Context, pricingscheduleID int, detailID int, body *cwmodel.PricingDetail) (*cwmodel.PricingDetail, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/pricingschedules/" + connectwise.PathID(pricingscheduleID) + "/details/" + connectwise.PathID(detailID)}
+	e := connectwise.Endpoint{Path: "procurement/pricingschedules/" + connectwise.PathID(pricingscheduleID) + "/details/" + connectwise.PathID(detailID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PricingDetail](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -929,9 +929,9 @@ func (s *ProductsService) All(ctx context.Context, opts *connectwise.ListOptions
 	return connectwise.AllAt[cwmodel.ProductItem](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/products (postProcurementProducts).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/products (postProcurementProducts).
 func (s *ProductsService) Create(ctx context.Context, body *cwmodel.ProductItem) (*cwmodel.ProductItem, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/products"}
+	e := connectwise.Endpoint{Path: "procurement/products", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ProductItem](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -947,9 +947,9 @@ func (s *ProductsService) Get(ctx context.Context, productID int, opts *connectw
 	return connectwise.GetAt[cwmodel.ProductItem](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/products/{id} (putProcurementProductsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/products/{id} (putProcurementProductsById).
 func (s *ProductsService) Update(ctx context.Context, productID int, body *cwmodel.ProductItem) (*cwmodel.ProductItem, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/products/" + connectwise.PathID(productID)}
+	e := connectwise.Endpoint{Path: "procurement/products/" + connectwise.PathID(productID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ProductItem](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1011,9 +1011,9 @@ func (s *ProductsService) AllComponent(ctx context.Context, productID int, compo
 	return connectwise.AllAt[cwmodel.ProductComponent](ctx, s.client, e, opts)
 }
 
-// UpdateComponent replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/products/{parentId}/components/{id} (putProcurementProductsByParentIdComponentsById).
+// UpdateComponent replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/products/{parentId}/components/{id} (putProcurementProductsByParentIdComponentsById).
 func (s *ProductsService) UpdateComponent(ctx context.Context, productID int, componentID int, body *cwmodel.ProductComponent) ([]cwmodel.ProductComponent, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/products/" + connectwise.PathID(productID) + "/components/" + connectwise.PathID(componentID)}
+	e := connectwise.Endpoint{Path: "procurement/products/" + connectwise.PathID(productID) + "/components/" + connectwise.PathID(componentID), Check: connectwise.CheckUpdate}
 	v, resp, err := connectwise.SendAt[[]cwmodel.ProductComponent](ctx, s.client, http.MethodPut, e, body)
 	if err != nil {
 		return nil, resp, err
@@ -1073,9 +1073,9 @@ func (s *ProductsService) AllPickingShippingDetail(ctx context.Context, productI
 	return connectwise.AllAt[cwmodel.ProductPickingShippingDetail](ctx, s.client, e, opts)
 }
 
-// UpdatePickingShippingDetail replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/products/{parentId}/pickingShippingDetails/{id} (putProcurementProductsByParentIdPickingShippingDetailsById).
+// UpdatePickingShippingDetail replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/products/{parentId}/pickingShippingDetails/{id} (putProcurementProductsByParentIdPickingShippingDetailsById).
 func (s *ProductsService) UpdatePickingShippingDetail(ctx context.Context, productID int, pickingShippingDetailID int, body *cwmodel.ProductPickingShippingDetail) ([]cwmodel.ProductPickingShippingDetail, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/products/" + connectwise.PathID(productID) + "/pickingShippingDetails/" + connectwise.PathID(pickingShippingDetailID)}
+	e := connectwise.Endpoint{Path: "procurement/products/" + connectwise.PathID(productID) + "/pickingShippingDetails/" + connectwise.PathID(pickingShippingDetailID), Check: connectwise.CheckUpdate}
 	v, resp, err := connectwise.SendAt[[]cwmodel.ProductPickingShippingDetail](ctx, s.client, http.MethodPut, e, body)
 	if err != nil {
 		return nil, resp, err
@@ -1110,9 +1110,9 @@ func (s *PurchaseordersService) All(ctx context.Context, opts *connectwise.ListO
 	return connectwise.AllAt[cwmodel.PurchaseOrder](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/purchaseorders (postProcurementPurchaseorders).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/purchaseorders (postProcurementPurchaseorders).
 func (s *PurchaseordersService) Create(ctx context.Context, body *cwmodel.PurchaseOrder) (*cwmodel.PurchaseOrder, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/purchaseorders"}
+	e := connectwise.Endpoint{Path: "procurement/purchaseorders", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.PurchaseOrder](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1128,9 +1128,9 @@ func (s *PurchaseordersService) Get(ctx context.Context, purchaseorderID int, op
 	return connectwise.GetAt[cwmodel.PurchaseOrder](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/purchaseorders/{id} (putProcurementPurchaseordersById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/purchaseorders/{id} (putProcurementPurchaseordersById).
 func (s *PurchaseordersService) Update(ctx context.Context, purchaseorderID int, body *cwmodel.PurchaseOrder) (*cwmodel.PurchaseOrder, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/purchaseorders/" + connectwise.PathID(purchaseorderID)}
+	e := connectwise.Endpoint{Path: "procurement/purchaseorders/" + connectwise.PathID(purchaseorderID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PurchaseOrder](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1158,9 +1158,9 @@ func (s *PurchaseordersService) AllLineitems(ctx context.Context, purchaseorderI
 	return connectwise.AllAt[cwmodel.PurchaseOrderLineItem](ctx, s.client, e, opts)
 }
 
-// CreateLineitem creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/purchaseorders/{parentId}/lineitems (postProcurementPurchaseordersByParentIdLineitems).
+// CreateLineitem creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/purchaseorders/{parentId}/lineitems (postProcurementPurchaseordersByParentIdLineitems).
 func (s *PurchaseordersService) CreateLineitem(ctx context.Context, purchaseorderID int, body *cwmodel.PurchaseOrderLineItem) (*cwmodel.PurchaseOrderLineItem, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/purchaseorders/" + connectwise.PathID(purchaseorderID) + "/lineitems"}
+	e := connectwise.Endpoint{Path: "procurement/purchaseorders/" + connectwise.PathID(purchaseorderID) + "/lineitems", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.PurchaseOrderLineItem](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1170,9 +1170,9 @@ func (s *PurchaseordersService) LineitemsBulk(ctx context.Context, purchaseorder
 	return connectwise.SendAt[cwmodel.BulkResult](ctx, s.client, http.MethodPost, e, body)
 }
 
-// UpdateLineitemsBulk replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/purchaseorders/{parentId}/lineitems/bulk (putProcurementPurchaseordersByParentIdLineitemsBulk).
+// UpdateLineitemsBulk replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/purchaseorders/{parentId}/lineitems/bulk (putProcurementPurchaseordersByParentIdLineitemsBulk).
 func (s *PurchaseordersService) UpdateLineitemsBulk(ctx context.Context, purchaseorderID int, body []cwmodel.PurchaseOrderLineItem) (*cwmodel.BulkResult, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/purchaseorders/" + connectwise.PathID(purchaseorderID) + "/lineitems/bulk"}
+	e := connectwise.Endpoint{Path: "procurement/purchaseorders/" + connectwise.PathID(purchaseorderID) + "/lineitems/bulk", Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BulkResult](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1194,9 +1194,9 @@ func (s *PurchaseordersService) GetLineitem(ctx context.Context, purchaseorderID
 	return connectwise.GetAt[cwmodel.PurchaseOrderLineItem](ctx, s.client, e, opts)
 }
 
-// UpdateLineitem replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/purchaseorders/{parentId}/lineitems/{id} (putProcurementPurchaseordersByParentIdLineitemsById).
+// UpdateLineitem replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/purchaseorders/{parentId}/lineitems/{id} (putProcurementPurchaseordersByParentIdLineitemsById).
 func (s *PurchaseordersService) UpdateLineitem(ctx context.Context, purchaseorderID int, lineitemID int, body *cwmodel.PurchaseOrderLineItem) (*cwmodel.PurchaseOrderLineItem, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/purchaseorders/" + connectwise.PathID(purchaseorderID) + "/lineitems/" + connectwise.PathID(lineitemID)}
+	e := connectwise.Endpoint{Path: "procurement/purchaseorders/" + connectwise.PathID(purchaseorderID) + "/lineitems/" + connectwise.PathID(lineitemID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PurchaseOrderLineItem](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1227,9 +1227,9 @@ func (s *PurchaseorderstatusesService) All(ctx context.Context, opts *connectwis
 	return connectwise.AllAt[cwmodel.PurchaseOrderStatus](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/purchaseorderstatuses (postProcurementPurchaseorderstatuses).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/purchaseorderstatuses (postProcurementPurchaseorderstatuses).
 func (s *PurchaseorderstatusesService) Create(ctx context.Context, body *cwmodel.PurchaseOrderStatus) (*cwmodel.PurchaseOrderStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/purchaseorderstatuses"}
+	e := connectwise.Endpoint{Path: "procurement/purchaseorderstatuses", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.PurchaseOrderStatus](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1245,9 +1245,9 @@ func (s *PurchaseorderstatusesService) Get(ctx context.Context, purchaseordersta
 	return connectwise.GetAt[cwmodel.PurchaseOrderStatus](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/purchaseorderstatuses/{id} (putProcurementPurchaseorderstatusesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/purchaseorderstatuses/{id} (putProcurementPurchaseorderstatusesById).
 func (s *PurchaseorderstatusesService) Update(ctx context.Context, purchaseorderstatusID int, body *cwmodel.PurchaseOrderStatus) (*cwmodel.PurchaseOrderStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/purchaseorderstatuses/" + connectwise.PathID(purchaseorderstatusID)}
+	e := connectwise.Endpoint{Path: "procurement/purchaseorderstatuses/" + connectwise.PathID(purchaseorderstatusID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PurchaseOrderStatus](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1299,9 +1299,9 @@ func (s *PurchaseorderstatusesService) AllEmailtemplates(ctx context.Context, pu
 	return connectwise.AllAt[cwmodel.PurchaseOrderStatusEmailTemplate](ctx, s.client, e, opts)
 }
 
-// CreateEmailtemplate creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/purchaseorderstatuses/{parentId}/emailtemplates/ (postProcurementPurchaseorderstatusesByParentIdEmailtemplates).
+// CreateEmailtemplate creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/purchaseorderstatuses/{parentId}/emailtemplates/ (postProcurementPurchaseorderstatusesByParentIdEmailtemplates).
 func (s *PurchaseorderstatusesService) CreateEmailtemplate(ctx context.Context, purchaseorderstatusID int, body *cwmodel.PurchaseOrderStatusEmailTemplate) (*cwmodel.PurchaseOrderStatusEmailTemplate, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/purchaseorderstatuses/" + connectwise.PathID(purchaseorderstatusID) + "/emailtemplates/"}
+	e := connectwise.Endpoint{Path: "procurement/purchaseorderstatuses/" + connectwise.PathID(purchaseorderstatusID) + "/emailtemplates/", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.PurchaseOrderStatusEmailTemplate](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1317,9 +1317,9 @@ func (s *PurchaseorderstatusesService) GetEmailtemplate(ctx context.Context, pur
 	return connectwise.GetAt[cwmodel.PurchaseOrderStatusEmailTemplate](ctx, s.client, e, opts)
 }
 
-// UpdateEmailtemplate replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/purchaseorderstatuses/{parentId}/emailtemplates/{id} (putProcurementPurchaseorderstatusesByParentIdEmailtemplatesById).
+// UpdateEmailtemplate replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/purchaseorderstatuses/{parentId}/emailtemplates/{id} (putProcurementPurchaseorderstatusesByParentIdEmailtemplatesById).
 func (s *PurchaseorderstatusesService) UpdateEmailtemplate(ctx context.Context, purchaseorderstatusID int, emailtemplateID int, body *cwmodel.PurchaseOrderStatusEmailTemplate) (*cwmodel.PurchaseOrderStatusEmailTemplate, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/purchaseorderstatuses/" + connectwise.PathID(purchaseorderstatusID) + "/emailtemplates/" + connectwise.PathID(emailtemplateID)}
+	e := connectwise.Endpoint{Path: "procurement/purchaseorderstatuses/" + connectwise.PathID(purchaseorderstatusID) + "/emailtemplates/" + connectwise.PathID(emailtemplateID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PurchaseOrderStatusEmailTemplate](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1347,9 +1347,9 @@ func (s *PurchaseorderstatusesService) AllNotifications(ctx context.Context, pur
 	return connectwise.AllAt[cwmodel.PurchaseOrderStatusNotification](ctx, s.client, e, opts)
 }
 
-// CreateNotification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/purchaseorderstatuses/{parentId}/notifications (postProcurementPurchaseorderstatusesByParentIdNotifications).
+// CreateNotification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/purchaseorderstatuses/{parentId}/notifications (postProcurementPurchaseorderstatusesByParentIdNotifications).
 func (s *PurchaseorderstatusesService) CreateNotification(ctx context.Context, purchaseorderstatusID int, body *cwmodel.PurchaseOrderStatusNotification) (*cwmodel.PurchaseOrderStatusNotification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/purchaseorderstatuses/" + connectwise.PathID(purchaseorderstatusID) + "/notifications"}
+	e := connectwise.Endpoint{Path: "procurement/purchaseorderstatuses/" + connectwise.PathID(purchaseorderstatusID) + "/notifications", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.PurchaseOrderStatusNotification](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1365,9 +1365,9 @@ func (s *PurchaseorderstatusesService) GetNotification(ctx context.Context, purc
 	return connectwise.GetAt[cwmodel.PurchaseOrderStatusNotification](ctx, s.client, e, opts)
 }
 
-// UpdateNotification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/purchaseorderstatuses/{parentId}/notifications/{id} (putProcurementPurchaseorderstatusesByParentIdNotificationsById).
+// UpdateNotification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/purchaseorderstatuses/{parentId}/notifications/{id} (putProcurementPurchaseorderstatusesByParentIdNotificationsById).
 func (s *PurchaseorderstatusesService) UpdateNotification(ctx context.Context, purchaseorderstatusID int, notificationID int, body *cwmodel.PurchaseOrderStatusNotification) (*cwmodel.PurchaseOrderStatusNotification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/purchaseorderstatuses/" + connectwise.PathID(purchaseorderstatusID) + "/notifications/" + connectwise.PathID(notificationID)}
+	e := connectwise.Endpoint{Path: "procurement/purchaseorderstatuses/" + connectwise.PathID(purchaseorderstatusID) + "/notifications/" + connectwise.PathID(notificationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PurchaseOrderStatusNotification](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1386,9 +1386,9 @@ func (s *PurchaseorderstatusesService) DeleteNotification(ctx context.Context, p
 // PurchasingDemandsService covers /procurement/purchasingDemands and its sub-resources.
 type PurchasingDemandsService struct{ client *connectwise.Client }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/purchasingDemands (postProcurementPurchasingDemands).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/purchasingDemands (postProcurementPurchasingDemands).
 func (s *PurchasingDemandsService) Create(ctx context.Context, body *cwmodel.PurchasingDemand) (*cwmodel.PurchasingDemand, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/purchasingDemands"}
+	e := connectwise.Endpoint{Path: "procurement/purchasingDemands", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.PurchasingDemand](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1407,9 +1407,9 @@ func (s *RMADispositionsService) All(ctx context.Context, opts *connectwise.List
 	return connectwise.AllAt[cwmodel.RmaDisposition](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/RMADispositions (postProcurementRMADispositions).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/RMADispositions (postProcurementRMADispositions).
 func (s *RMADispositionsService) Create(ctx context.Context, body *cwmodel.RmaDisposition) (*cwmodel.RmaDisposition, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/RMADispositions"}
+	e := connectwise.Endpoint{Path: "procurement/RMADispositions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.RmaDisposition](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1443,9 +1443,9 @@ func (s *RMADispositionsService) Get(ctx context.Context, rmaDispositionID int, 
 	return connectwise.GetAt[cwmodel.RmaDisposition](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/RMADispositions/{id} (putProcurementRMADispositionsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/RMADispositions/{id} (putProcurementRMADispositionsById).
 func (s *RMADispositionsService) Update(ctx context.Context, rmaDispositionID int, body *cwmodel.RmaDisposition) (*cwmodel.RmaDisposition, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/RMADispositions/" + connectwise.PathID(rmaDispositionID)}
+	e := connectwise.Endpoint{Path: "procurement/RMADispositions/" + connectwise.PathID(rmaDispositionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.RmaDisposition](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1482,9 +1482,9 @@ func (s *RmaActionsService) All(ctx context.Context, opts *connectwise.ListOptio
 	return connectwise.AllAt[cwmodel.RmaAction](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/rmaActions (postProcurementRmaActions).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/rmaActions (postProcurementRmaActions).
 func (s *RmaActionsService) Create(ctx context.Context, body *cwmodel.RmaAction) (*cwmodel.RmaAction, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/rmaActions"}
+	e := connectwise.Endpoint{Path: "procurement/rmaActions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.RmaAction](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1518,9 +1518,9 @@ func (s *RmaActionsService) Get(ctx context.Context, rmaActionID int, opts *conn
 	return connectwise.GetAt[cwmodel.RmaAction](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/rmaActions/{id} (putProcurementRmaActionsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/rmaActions/{id} (putProcurementRmaActionsById).
 func (s *RmaActionsService) Update(ctx context.Context, rmaActionID int, body *cwmodel.RmaAction) (*cwmodel.RmaAction, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/rmaActions/" + connectwise.PathID(rmaActionID)}
+	e := connectwise.Endpoint{Path: "procurement/rmaActions/" + connectwise.PathID(rmaActionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.RmaAction](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1557,9 +1557,9 @@ func (s *RmaStatusesService) All(ctx context.Context, opts *connectwise.ListOpti
 	return connectwise.AllAt[cwmodel.RmaStatus](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/rmaStatuses (postProcurementRmaStatuses).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/rmaStatuses (postProcurementRmaStatuses).
 func (s *RmaStatusesService) Create(ctx context.Context, body *cwmodel.RmaStatus) (*cwmodel.RmaStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/rmaStatuses"}
+	e := connectwise.Endpoint{Path: "procurement/rmaStatuses", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.RmaStatus](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1593,9 +1593,9 @@ func (s *RmaStatusesService) Get(ctx context.Context, rmaStatusID int, opts *con
 	return connectwise.GetAt[cwmodel.RmaStatus](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/rmaStatuses/{id} (putProcurementRmaStatusesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/rmaStatuses/{id} (putProcurementRmaStatusesById).
 func (s *RmaStatusesService) Update(ctx context.Context, rmaStatusID int, body *cwmodel.RmaStatus) (*cwmodel.RmaStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/rmaStatuses/" + connectwise.PathID(rmaStatusID)}
+	e := connectwise.Endpoint{Path: "procurement/rmaStatuses/" + connectwise.PathID(rmaStatusID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.RmaStatus](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1653,9 +1653,9 @@ func (s *RmaStatusesService) AllEmailTemplates(ctx context.Context, rmaStatusID 
 	return connectwise.AllAt[cwmodel.RmaStatusEmailTemplate](ctx, s.client, e, opts)
 }
 
-// CreateEmailtemplate creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/rmaStatuses/{parentId}/emailtemplates/ (postProcurementRmaStatusesByParentIdEmailtemplates).
+// CreateEmailtemplate creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/rmaStatuses/{parentId}/emailtemplates/ (postProcurementRmaStatusesByParentIdEmailtemplates).
 func (s *RmaStatusesService) CreateEmailtemplate(ctx context.Context, rmaStatusID int, body *cwmodel.RmaStatusEmailTemplate) (*cwmodel.RmaStatusEmailTemplate, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/rmaStatuses/" + connectwise.PathID(rmaStatusID) + "/emailtemplates/"}
+	e := connectwise.Endpoint{Path: "procurement/rmaStatuses/" + connectwise.PathID(rmaStatusID) + "/emailtemplates/", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.RmaStatusEmailTemplate](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1671,9 +1671,9 @@ func (s *RmaStatusesService) GetEmailtemplate(ctx context.Context, rmaStatusID i
 	return connectwise.GetAt[cwmodel.RmaStatusEmailTemplate](ctx, s.client, e, opts)
 }
 
-// UpdateEmailtemplate replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/rmaStatuses/{parentId}/emailtemplates/{id} (putProcurementRmaStatusesByParentIdEmailtemplatesById).
+// UpdateEmailtemplate replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/rmaStatuses/{parentId}/emailtemplates/{id} (putProcurementRmaStatusesByParentIdEmailtemplatesById).
 func (s *RmaStatusesService) UpdateEmailtemplate(ctx context.Context, rmaStatusID int, emailtemplateID int, body *cwmodel.RmaStatusEmailTemplate) (*cwmodel.RmaStatusEmailTemplate, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/rmaStatuses/" + connectwise.PathID(rmaStatusID) + "/emailtemplates/" + connectwise.PathID(emailtemplateID)}
+	e := connectwise.Endpoint{Path: "procurement/rmaStatuses/" + connectwise.PathID(rmaStatusID) + "/emailtemplates/" + connectwise.PathID(emailtemplateID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.RmaStatusEmailTemplate](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1701,9 +1701,9 @@ func (s *RmaStatusesService) AllNotifications(ctx context.Context, rmaStatusID i
 	return connectwise.AllAt[cwmodel.RmaStatusNotification](ctx, s.client, e, opts)
 }
 
-// CreateNotification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/rmaStatuses/{parentId}/notifications (postProcurementRmaStatusesByParentIdNotifications).
+// CreateNotification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/rmaStatuses/{parentId}/notifications (postProcurementRmaStatusesByParentIdNotifications).
 func (s *RmaStatusesService) CreateNotification(ctx context.Context, rmaStatusID int, body *cwmodel.RmaStatusNotification) (*cwmodel.RmaStatusNotification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/rmaStatuses/" + connectwise.PathID(rmaStatusID) + "/notifications"}
+	e := connectwise.Endpoint{Path: "procurement/rmaStatuses/" + connectwise.PathID(rmaStatusID) + "/notifications", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.RmaStatusNotification](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1719,9 +1719,9 @@ func (s *RmaStatusesService) GetNotification(ctx context.Context, rmaStatusID in
 	return connectwise.GetAt[cwmodel.RmaStatusNotification](ctx, s.client, e, opts)
 }
 
-// UpdateNotification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/rmaStatuses/{parentId}/notifications/{id} (putProcurementRmaStatusesByParentIdNotificationsById).
+// UpdateNotification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/rmaStatuses/{parentId}/notifications/{id} (putProcurementRmaStatusesByParentIdNotificationsById).
 func (s *RmaStatusesService) UpdateNotification(ctx context.Context, rmaStatusID int, notificationID int, body *cwmodel.RmaStatusNotification) (*cwmodel.RmaStatusNotification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/rmaStatuses/" + connectwise.PathID(rmaStatusID) + "/notifications/" + connectwise.PathID(notificationID)}
+	e := connectwise.Endpoint{Path: "procurement/rmaStatuses/" + connectwise.PathID(rmaStatusID) + "/notifications/" + connectwise.PathID(notificationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.RmaStatusNotification](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1752,9 +1752,9 @@ func (s *RmaTagsService) All(ctx context.Context, opts *connectwise.ListOptions)
 	return connectwise.AllAt[cwmodel.RmaTag](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/rmaTags (postProcurementRmaTags).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/rmaTags (postProcurementRmaTags).
 func (s *RmaTagsService) Create(ctx context.Context, body *cwmodel.RmaTag) (*cwmodel.RmaTag, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/rmaTags"}
+	e := connectwise.Endpoint{Path: "procurement/rmaTags", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.RmaTag](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1820,9 +1820,9 @@ func (s *RmaTagsService) Get(ctx context.Context, rmaTagID int, opts *connectwis
 	return connectwise.GetAt[cwmodel.RmaTag](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/rmaTags/{id} (putProcurementRmaTagsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/rmaTags/{id} (putProcurementRmaTagsById).
 func (s *RmaTagsService) Update(ctx context.Context, rmaTagID int, body *cwmodel.RmaTag) (*cwmodel.RmaTag, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/rmaTags/" + connectwise.PathID(rmaTagID)}
+	e := connectwise.Endpoint{Path: "procurement/rmaTags/" + connectwise.PathID(rmaTagID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.RmaTag](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1865,9 +1865,9 @@ func (s *SettingsService) Get(ctx context.Context, settingID int, opts *connectw
 	return connectwise.GetAt[cwmodel.ProcurementSetting](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/settings/{id} (putProcurementSettingsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/settings/{id} (putProcurementSettingsById).
 func (s *SettingsService) Update(ctx context.Context, settingID int, body *cwmodel.ProcurementSetting) (*cwmodel.ProcurementSetting, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/settings/" + connectwise.PathID(settingID)}
+	e := connectwise.Endpoint{Path: "procurement/settings/" + connectwise.PathID(settingID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ProcurementSetting](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1892,9 +1892,9 @@ func (s *ShipmentmethodsService) All(ctx context.Context, opts *connectwise.List
 	return connectwise.AllAt[cwmodel.ShipmentMethod](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/shipmentmethods (postProcurementShipmentmethods).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/shipmentmethods (postProcurementShipmentmethods).
 func (s *ShipmentmethodsService) Create(ctx context.Context, body *cwmodel.ShipmentMethod) (*cwmodel.ShipmentMethod, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/shipmentmethods"}
+	e := connectwise.Endpoint{Path: "procurement/shipmentmethods", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ShipmentMethod](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1928,9 +1928,9 @@ func (s *ShipmentmethodsService) Get(ctx context.Context, shipmentmethodID int, 
 	return connectwise.GetAt[cwmodel.ShipmentMethod](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/shipmentmethods/{id} (putProcurementShipmentmethodsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/shipmentmethods/{id} (putProcurementShipmentmethodsById).
 func (s *ShipmentmethodsService) Update(ctx context.Context, shipmentmethodID int, body *cwmodel.ShipmentMethod) (*cwmodel.ShipmentMethod, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/shipmentmethods/" + connectwise.PathID(shipmentmethodID)}
+	e := connectwise.Endpoint{Path: "procurement/shipmentmethods/" + connectwise.PathID(shipmentmethodID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ShipmentMethod](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1991,9 +1991,9 @@ func (s *SubcategoriesService) All(ctx context.Context, opts *connectwise.ListOp
 	return connectwise.AllAt[cwmodel.SubCategory](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/subcategories/ (postProcurementSubcategories).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/subcategories/ (postProcurementSubcategories).
 func (s *SubcategoriesService) Create(ctx context.Context, body *cwmodel.SubCategory) (*cwmodel.SubCategory, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/subcategories/"}
+	e := connectwise.Endpoint{Path: "procurement/subcategories/", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.SubCategory](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2027,9 +2027,9 @@ func (s *SubcategoriesService) Get(ctx context.Context, subcategoryID int, opts 
 	return connectwise.GetAt[cwmodel.SubCategory](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/subcategories/{id} (putProcurementSubcategoriesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/subcategories/{id} (putProcurementSubcategoriesById).
 func (s *SubcategoriesService) Update(ctx context.Context, subcategoryID int, body *cwmodel.SubCategory) (*cwmodel.SubCategory, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/subcategories/" + connectwise.PathID(subcategoryID)}
+	e := connectwise.Endpoint{Path: "procurement/subcategories/" + connectwise.PathID(subcategoryID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.SubCategory](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2090,9 +2090,9 @@ func (s *TypesService) All(ctx context.Context, opts *connectwise.ListOptions) i
 	return connectwise.AllAt[cwmodel.ProductType](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/types (postProcurementTypes).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/types (postProcurementTypes).
 func (s *TypesService) Create(ctx context.Context, body *cwmodel.ProductType) (*cwmodel.ProductType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/types"}
+	e := connectwise.Endpoint{Path: "procurement/types", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ProductType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2126,9 +2126,9 @@ func (s *TypesService) Get(ctx context.Context, typeID int, opts *connectwise.Li
 	return connectwise.GetAt[cwmodel.ProductType](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/types/{id} (putProcurementTypesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/types/{id} (putProcurementTypesById).
 func (s *TypesService) Update(ctx context.Context, typeID int, body *cwmodel.ProductType) (*cwmodel.ProductType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/types/" + connectwise.PathID(typeID)}
+	e := connectwise.Endpoint{Path: "procurement/types/" + connectwise.PathID(typeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ProductType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2189,9 +2189,9 @@ func (s *UnitOfMeasuresService) All(ctx context.Context, opts *connectwise.ListO
 	return connectwise.AllAt[cwmodel.UnitOfMeasure](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/unitOfMeasures (postProcurementUnitOfMeasures).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/unitOfMeasures (postProcurementUnitOfMeasures).
 func (s *UnitOfMeasuresService) Create(ctx context.Context, body *cwmodel.UnitOfMeasure) (*cwmodel.UnitOfMeasure, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/unitOfMeasures"}
+	e := connectwise.Endpoint{Path: "procurement/unitOfMeasures", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.UnitOfMeasure](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2207,9 +2207,9 @@ func (s *UnitOfMeasuresService) Get(ctx context.Context, unitOfMeasureID int, op
 	return connectwise.GetAt[cwmodel.UnitOfMeasure](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/unitOfMeasures/{id} (putProcurementUnitOfMeasuresById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/unitOfMeasures/{id} (putProcurementUnitOfMeasuresById).
 func (s *UnitOfMeasuresService) Update(ctx context.Context, unitOfMeasureID int, body *cwmodel.UnitOfMeasure) (*cwmodel.UnitOfMeasure, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/unitOfMeasures/" + connectwise.PathID(unitOfMeasureID)}
+	e := connectwise.Endpoint{Path: "procurement/unitOfMeasures/" + connectwise.PathID(unitOfMeasureID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.UnitOfMeasure](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2237,9 +2237,9 @@ func (s *UnitOfMeasuresService) AllConversions(ctx context.Context, unitOfMeasur
 	return connectwise.AllAt[cwmodel.Conversion](ctx, s.client, e, opts)
 }
 
-// CreateConversion creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/unitOfMeasures/{parentId}/conversions (postProcurementUnitOfMeasuresByParentIdConversions).
+// CreateConversion creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/unitOfMeasures/{parentId}/conversions (postProcurementUnitOfMeasuresByParentIdConversions).
 func (s *UnitOfMeasuresService) CreateConversion(ctx context.Context, unitOfMeasureID int, body *cwmodel.Conversion) (*cwmodel.Conversion, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/unitOfMeasures/" + connectwise.PathID(unitOfMeasureID) + "/conversions"}
+	e := connectwise.Endpoint{Path: "procurement/unitOfMeasures/" + connectwise.PathID(unitOfMeasureID) + "/conversions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Conversion](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2255,9 +2255,9 @@ func (s *UnitOfMeasuresService) GetConversion(ctx context.Context, unitOfMeasure
 	return connectwise.GetAt[cwmodel.Conversion](ctx, s.client, e, opts)
 }
 
-// UpdateConversion replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/unitOfMeasures/{parentId}/conversions/{id} (putProcurementUnitOfMeasuresByParentIdConversionsById).
+// UpdateConversion replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/unitOfMeasures/{parentId}/conversions/{id} (putProcurementUnitOfMeasuresByParentIdConversionsById).
 func (s *UnitOfMeasuresService) UpdateConversion(ctx context.Context, unitOfMeasureID int, conversionID int, body *cwmodel.Conversion) (*cwmodel.Conversion, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/unitOfMeasures/" + connectwise.PathID(unitOfMeasureID) + "/conversions/" + connectwise.PathID(conversionID)}
+	e := connectwise.Endpoint{Path: "procurement/unitOfMeasures/" + connectwise.PathID(unitOfMeasureID) + "/conversions/" + connectwise.PathID(conversionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Conversion](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2288,9 +2288,9 @@ func (s *WarehouseBinsService) All(ctx context.Context, opts *connectwise.ListOp
 	return connectwise.AllAt[cwmodel.WarehouseBin](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/warehouseBins (postProcurementWarehouseBins).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/warehouseBins (postProcurementWarehouseBins).
 func (s *WarehouseBinsService) Create(ctx context.Context, body *cwmodel.WarehouseBin) (*cwmodel.WarehouseBin, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/warehouseBins"}
+	e := connectwise.Endpoint{Path: "procurement/warehouseBins", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.WarehouseBin](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2324,9 +2324,9 @@ func (s *WarehouseBinsService) Get(ctx context.Context, warehouseBinID int, opts
 	return connectwise.GetAt[cwmodel.WarehouseBin](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/warehouseBins/{id} (putProcurementWarehouseBinsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/warehouseBins/{id} (putProcurementWarehouseBinsById).
 func (s *WarehouseBinsService) Update(ctx context.Context, warehouseBinID int, body *cwmodel.WarehouseBin) (*cwmodel.WarehouseBin, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/warehouseBins/" + connectwise.PathID(warehouseBinID)}
+	e := connectwise.Endpoint{Path: "procurement/warehouseBins/" + connectwise.PathID(warehouseBinID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.WarehouseBin](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2387,9 +2387,9 @@ func (s *WarehousesService) All(ctx context.Context, opts *connectwise.ListOptio
 	return connectwise.AllAt[cwmodel.Warehouse](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /procurement/warehouses (postProcurementWarehouses).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /procurement/warehouses (postProcurementWarehouses).
 func (s *WarehousesService) Create(ctx context.Context, body *cwmodel.Warehouse) (*cwmodel.Warehouse, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/warehouses"}
+	e := connectwise.Endpoint{Path: "procurement/warehouses", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Warehouse](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2423,9 +2423,9 @@ func (s *WarehousesService) Get(ctx context.Context, warehouseID int, opts *conn
 	return connectwise.GetAt[cwmodel.Warehouse](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /procurement/warehouses/{id} (putProcurementWarehousesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /procurement/warehouses/{id} (putProcurementWarehousesById).
 func (s *WarehousesService) Update(ctx context.Context, warehouseID int, body *cwmodel.Warehouse) (*cwmodel.Warehouse, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/warehouses/" + connectwise.PathID(warehouseID)}
+	e := connectwise.Endpoint{Path: "procurement/warehouses/" + connectwise.PathID(warehouseID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Warehouse](ctx, s.client, http.MethodPut, e, body)
 }
 

@@ -88,9 +88,9 @@ func (s *BoardsService) AllTeamMembers(ctx context.Context, boardID int, teamID 
 	return connectwise.AllAt[cwmodel.ProjectBoardTeamMember](ctx, s.client, e, opts)
 }
 
-// CreateTeamMember creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /project/boards/{grandparentId}/teams/{parentId}/members (postProjectBoardsByGrandparentIdTeamsByParentIdMembers).
+// CreateTeamMember creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /project/boards/{grandparentId}/teams/{parentId}/members (postProjectBoardsByGrandparentIdTeamsByParentIdMembers).
 func (s *BoardsService) CreateTeamMember(ctx context.Context, boardID int, teamID int, body *cwmodel.ProjectBoardTeamMember) (*cwmodel.ProjectBoardTeamMember, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/boards/" + connectwise.PathID(boardID) + "/teams/" + connectwise.PathID(teamID) + "/members"}
+	e := connectwise.Endpoint{Path: "project/boards/" + connectwise.PathID(boardID) + "/teams/" + connectwise.PathID(teamID) + "/members", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ProjectBoardTeamMember](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -100,9 +100,9 @@ func (s *BoardsService) GetTeamMember(ctx context.Context, boardID int, teamID i
 	return connectwise.GetAt[cwmodel.ProjectBoardTeamMember](ctx, s.client, e, opts)
 }
 
-// UpdateTeamMember replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /project/boards/{grandparentId}/teams/{parentId}/members/{id} (putProjectBoardsByGrandparentIdTeamsByParentIdMembersById).
+// UpdateTeamMember replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /project/boards/{grandparentId}/teams/{parentId}/members/{id} (putProjectBoardsByGrandparentIdTeamsByParentIdMembersById).
 func (s *BoardsService) UpdateTeamMember(ctx context.Context, boardID int, teamID int, memberID int, body *cwmodel.ProjectBoardTeamMember) (*cwmodel.ProjectBoardTeamMember, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/boards/" + connectwise.PathID(boardID) + "/teams/" + connectwise.PathID(teamID) + "/members/" + connectwise.PathID(memberID)}
+	e := connectwise.Endpoint{Path: "project/boards/" + connectwise.PathID(boardID) + "/teams/" + connectwise.PathID(teamID) + "/members/" + connectwise.PathID(memberID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ProjectBoardTeamMember](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -130,9 +130,9 @@ func (s *BoardsService) AllTeams(ctx context.Context, boardID int, opts *connect
 	return connectwise.AllAt[cwmodel.ProjectBoardTeam](ctx, s.client, e, opts)
 }
 
-// CreateTeam creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /project/boards/{parentId}/teams (postProjectBoardsByParentIdTeams).
+// CreateTeam creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /project/boards/{parentId}/teams (postProjectBoardsByParentIdTeams).
 func (s *BoardsService) CreateTeam(ctx context.Context, boardID int, body *cwmodel.ProjectBoardTeam) (*cwmodel.ProjectBoardTeam, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/boards/" + connectwise.PathID(boardID) + "/teams"}
+	e := connectwise.Endpoint{Path: "project/boards/" + connectwise.PathID(boardID) + "/teams", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ProjectBoardTeam](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -160,9 +160,9 @@ func (s *BoardsService) GetTeam(ctx context.Context, boardID int, teamID int, op
 	return connectwise.GetAt[cwmodel.ProjectBoardTeam](ctx, s.client, e, opts)
 }
 
-// UpdateTeam replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /project/boards/{parentId}/teams/{id} (putProjectBoardsByParentIdTeamsById).
+// UpdateTeam replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /project/boards/{parentId}/teams/{id} (putProjectBoardsByParentIdTeamsById).
 func (s *BoardsService) UpdateTeam(ctx context.Context, boardID int, teamID int, body *cwmodel.ProjectBoardTeam) (*cwmodel.ProjectBoardTeam, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/boards/" + connectwise.PathID(boardID) + "/teams/" + connectwise.PathID(teamID)}
+	e := connectwise.Endpoint{Path: "project/boards/" + connectwise.PathID(boardID) + "/teams/" + connectwise.PathID(teamID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ProjectBoardTeam](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -205,9 +205,9 @@ func (s *PhaseStatusesService) All(ctx context.Context, opts *connectwise.ListOp
 	return connectwise.AllAt[cwmodel.PhaseStatus](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /project/phaseStatuses (postProjectPhaseStatuses).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /project/phaseStatuses (postProjectPhaseStatuses).
 func (s *PhaseStatusesService) Create(ctx context.Context, body *cwmodel.PhaseStatus) (*cwmodel.PhaseStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/phaseStatuses"}
+	e := connectwise.Endpoint{Path: "project/phaseStatuses", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.PhaseStatus](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -223,9 +223,9 @@ func (s *PhaseStatusesService) Get(ctx context.Context, phaseStatusID int, opts 
 	return connectwise.GetAt[cwmodel.PhaseStatus](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /project/phaseStatuses/{id} (putProjectPhaseStatusesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /project/phaseStatuses/{id} (putProjectPhaseStatusesById).
 func (s *PhaseStatusesService) Update(ctx context.Context, phaseStatusID int, body *cwmodel.PhaseStatus) (*cwmodel.PhaseStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/phaseStatuses/" + connectwise.PathID(phaseStatusID)}
+	e := connectwise.Endpoint{Path: "project/phaseStatuses/" + connectwise.PathID(phaseStatusID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PhaseStatus](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -280,9 +280,9 @@ func (s *ProjectTypesService) All(ctx context.Context, opts *connectwise.ListOpt
 	return connectwise.AllAt[cwmodel.ProjectType](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /project/projectTypes (postProjectProjectTypes).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /project/projectTypes (postProjectProjectTypes).
 func (s *ProjectTypesService) Create(ctx context.Context, body *cwmodel.ProjectType) (*cwmodel.ProjectType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/projectTypes"}
+	e := connectwise.Endpoint{Path: "project/projectTypes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ProjectType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -316,9 +316,9 @@ func (s *ProjectTypesService) Get(ctx context.Context, projectTypeID int, opts *
 	return connectwise.GetAt[cwmodel.ProjectType](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /project/projectTypes/{id} (putProjectProjectTypesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /project/projectTypes/{id} (putProjectProjectTypesById).
 func (s *ProjectTypesService) Update(ctx context.Context, projectTypeID int, body *cwmodel.ProjectType) (*cwmodel.ProjectType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/projectTypes/" + connectwise.PathID(projectTypeID)}
+	e := connectwise.Endpoint{Path: "project/projectTypes/" + connectwise.PathID(projectTypeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ProjectType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -379,9 +379,9 @@ func (s *ProjectsService) All(ctx context.Context, opts *connectwise.ListOptions
 	return connectwise.AllAt[cwmodel.Project](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /project/projects (postProjectProjects).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /project/projects (postProjectProjects).
 func (s *ProjectsService) Create(ctx context.Context, body *cwmodel.Project) (*cwmodel.Project, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/projects"}
+	e := connectwise.Endpoint{Path: "project/projects", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Project](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -397,9 +397,9 @@ func (s *ProjectsService) Get(ctx context.Context, projectID int, opts *connectw
 	return connectwise.GetAt[cwmodel.Project](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /project/projects/{id} (putProjectProjectsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /project/projects/{id} (putProjectProjectsById).
 func (s *ProjectsService) Update(ctx context.Context, projectID int, body *cwmodel.Project) (*cwmodel.Project, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/projects/" + connectwise.PathID(projectID)}
+	e := connectwise.Endpoint{Path: "project/projects/" + connectwise.PathID(projectID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Project](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -427,9 +427,9 @@ func (s *ProjectsService) AllContacts(ctx context.Context, projectID int, opts *
 	return connectwise.AllAt[cwmodel.ProjectContact](ctx, s.client, e, opts)
 }
 
-// CreateContact creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /project/projects/{parentId}/contacts (postProjectProjectsByParentIdContacts).
+// CreateContact creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /project/projects/{parentId}/contacts (postProjectProjectsByParentIdContacts).
 func (s *ProjectsService) CreateContact(ctx context.Context, projectID int, body *cwmodel.ProjectContact) (*cwmodel.ProjectContact, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/projects/" + connectwise.PathID(projectID) + "/contacts"}
+	e := connectwise.Endpoint{Path: "project/projects/" + connectwise.PathID(projectID) + "/contacts", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ProjectContact](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -457,9 +457,9 @@ func (s *ProjectsService) AllNotes(ctx context.Context, projectID int, opts *con
 	return connectwise.AllAt[cwmodel.ProjectNote](ctx, s.client, e, opts)
 }
 
-// CreateNote creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /project/projects/{parentId}/notes (postProjectProjectsByParentIdNotes).
+// CreateNote creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /project/projects/{parentId}/notes (postProjectProjectsByParentIdNotes).
 func (s *ProjectsService) CreateNote(ctx context.Context, projectID int, body *cwmodel.ProjectNote) (*cwmodel.ProjectNote, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/projects/" + connectwise.PathID(projectID) + "/notes"}
+	e := connectwise.Endpoint{Path: "project/projects/" + connectwise.PathID(projectID) + "/notes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ProjectNote](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -475,9 +475,9 @@ func (s *ProjectsService) GetNote(ctx context.Context, projectID int, noteID int
 	return connectwise.GetAt[cwmodel.ProjectNote](ctx, s.client, e, opts)
 }
 
-// UpdateNote replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /project/projects/{parentId}/notes/{id} (putProjectProjectsByParentIdNotesById).
+// UpdateNote replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /project/projects/{parentId}/notes/{id} (putProjectProjectsByParentIdNotesById).
 func (s *ProjectsService) UpdateNote(ctx context.Context, projectID int, noteID int, body *cwmodel.ProjectNote) (*cwmodel.ProjectNote, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/projects/" + connectwise.PathID(projectID) + "/notes/" + connectwise.PathID(noteID)}
+	e := connectwise.Endpoint{Path: "project/projects/" + connectwise.PathID(projectID) + "/notes/" + connectwise.PathID(noteID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ProjectNote](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -505,9 +505,9 @@ func (s *ProjectsService) AllPhases(ctx context.Context, projectID int, opts *co
 	return connectwise.AllAt[cwmodel.ProjectPhase](ctx, s.client, e, opts)
 }
 
-// CreatePhase creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /project/projects/{parentId}/phases (postProjectProjectsByParentIdPhases).
+// CreatePhase creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /project/projects/{parentId}/phases (postProjectProjectsByParentIdPhases).
 func (s *ProjectsService) CreatePhase(ctx context.Context, projectID int, body *cwmodel.ProjectPhase) (*cwmodel.ProjectPhase, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/projects/" + connectwise.PathID(projectID) + "/phases"}
+	e := connectwise.Endpoint{Path: "project/projects/" + connectwise.PathID(projectID) + "/phases", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ProjectPhase](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -523,9 +523,9 @@ func (s *ProjectsService) GetPhase(ctx context.Context, projectID int, phaseID i
 	return connectwise.GetAt[cwmodel.ProjectPhase](ctx, s.client, e, opts)
 }
 
-// UpdatePhase replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /project/projects/{parentId}/phases/{id} (putProjectProjectsByParentIdPhasesById).
+// UpdatePhase replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /project/projects/{parentId}/phases/{id} (putProjectProjectsByParentIdPhasesById).
 func (s *ProjectsService) UpdatePhase(ctx context.Context, projectID int, phaseID int, body *cwmodel.ProjectPhase) (*cwmodel.ProjectPhase, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/projects/" + connectwise.PathID(projectID) + "/phases/" + connectwise.PathID(phaseID)}
+	e := connectwise.Endpoint{Path: "project/projects/" + connectwise.PathID(projectID) + "/phases/" + connectwise.PathID(phaseID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ProjectPhase](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -553,9 +553,9 @@ func (s *ProjectsService) AllTeamMembers(ctx context.Context, projectID int, opt
 	return connectwise.AllAt[cwmodel.ProjectTeamMember](ctx, s.client, e, opts)
 }
 
-// CreateTeamMember creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /project/projects/{parentId}/teamMembers (postProjectProjectsByParentIdTeamMembers).
+// CreateTeamMember creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /project/projects/{parentId}/teamMembers (postProjectProjectsByParentIdTeamMembers).
 func (s *ProjectsService) CreateTeamMember(ctx context.Context, projectID int, body *cwmodel.ProjectTeamMember) (*cwmodel.ProjectTeamMember, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/projects/" + connectwise.PathID(projectID) + "/teamMembers"}
+	e := connectwise.Endpoint{Path: "project/projects/" + connectwise.PathID(projectID) + "/teamMembers", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ProjectTeamMember](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -571,9 +571,9 @@ func (s *ProjectsService) GetTeamMember(ctx context.Context, projectID int, team
 	return connectwise.GetAt[cwmodel.ProjectTeamMember](ctx, s.client, e, opts)
 }
 
-// UpdateTeamMember replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /project/projects/{parentId}/teamMembers/{id} (putProjectProjectsByParentIdTeamMembersById).
+// UpdateTeamMember replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /project/projects/{parentId}/teamMembers/{id} (putProjectProjectsByParentIdTeamMembersById).
 func (s *ProjectsService) UpdateTeamMember(ctx context.Context, projectID int, teamMemberID int, body *cwmodel.ProjectTeamMember) (*cwmodel.ProjectTeamMember, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/projects/" + connectwise.PathID(projectID) + "/teamMembers/" + connectwise.PathID(teamMemberID)}
+	e := connectwise.Endpoint{Path: "project/projects/" + connectwise.PathID(projectID) + "/teamMembers/" + connectwise.PathID(teamMemberID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ProjectTeamMember](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -604,9 +604,9 @@ func (s *SecurityRolesService) All(ctx context.Context, opts *connectwise.ListOp
 	return connectwise.AllAt[cwmodel.ProjectSecurityRole](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /project/securityRoles (postProjectSecurityRoles).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /project/securityRoles (postProjectSecurityRoles).
 func (s *SecurityRolesService) Create(ctx context.Context, body *cwmodel.ProjectSecurityRole) (*cwmodel.ProjectSecurityRole, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/securityRoles"}
+	e := connectwise.Endpoint{Path: "project/securityRoles", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ProjectSecurityRole](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -622,9 +622,9 @@ func (s *SecurityRolesService) Get(ctx context.Context, securityRoleID int, opts
 	return connectwise.GetAt[cwmodel.ProjectSecurityRole](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /project/securityRoles/{id} (putProjectSecurityRolesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /project/securityRoles/{id} (putProjectSecurityRolesById).
 func (s *SecurityRolesService) Update(ctx context.Context, securityRoleID int, body *cwmodel.ProjectSecurityRole) (*cwmodel.ProjectSecurityRole, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/securityRoles/" + connectwise.PathID(securityRoleID)}
+	e := connectwise.Endpoint{Path: "project/securityRoles/" + connectwise.PathID(securityRoleID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ProjectSecurityRole](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -664,9 +664,9 @@ func (s *SecurityRolesService) GetSetting(ctx context.Context, securityRoleID in
 	return connectwise.GetAt[cwmodel.ProjectSecurityRoleSetting](ctx, s.client, e, opts)
 }
 
-// UpdateSetting replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /project/securityRoles/{parentId}/settings/{id} (putProjectSecurityRolesByParentIdSettingsById).
+// UpdateSetting replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /project/securityRoles/{parentId}/settings/{id} (putProjectSecurityRolesByParentIdSettingsById).
 func (s *SecurityRolesService) UpdateSetting(ctx context.Context, securityRoleID int, settingID int, body *cwmodel.ProjectSecurityRoleSetting) (*cwmodel.ProjectSecurityRoleSetting, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/securityRoles/" + connectwise.PathID(securityRoleID) + "/settings/" + connectwise.PathID(settingID)}
+	e := connectwise.Endpoint{Path: "project/securityRoles/" + connectwise.PathID(securityRoleID) + "/settings/" + connectwise.PathID(settingID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ProjectSecurityRoleSetting](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -718,9 +718,9 @@ func (s *StatusesService) All(ctx context.Context, opts *connectwise.ListOptions
 	return connectwise.AllAt[cwmodel.ProjectStatus](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /project/statuses (postProjectStatuses).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /project/statuses (postProjectStatuses).
 func (s *StatusesService) Create(ctx context.Context, body *cwmodel.ProjectStatus) (*cwmodel.ProjectStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/statuses"}
+	e := connectwise.Endpoint{Path: "project/statuses", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ProjectStatus](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -754,9 +754,9 @@ func (s *StatusesService) Get(ctx context.Context, statusID int, opts *connectwi
 	return connectwise.GetAt[cwmodel.ProjectStatus](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /project/statuses/{id} (putProjectStatusesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /project/statuses/{id} (putProjectStatusesById).
 func (s *StatusesService) Update(ctx context.Context, statusID int, body *cwmodel.ProjectStatus) (*cwmodel.ProjectStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/statuses/" + connectwise.PathID(statusID)}
+	e := connectwise.Endpoint{Path: "project/statuses/" + connectwise.PathID(statusID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ProjectStatus](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -802,9 +802,9 @@ func (s *TicketsService) All(ctx context.Context, opts *connectwise.ListOptions)
 	return connectwise.AllAt[cwmodel.ProjectTicket](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /project/tickets (postProjectTickets).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /project/tickets (postProjectTickets).
 func (s *TicketsService) Create(ctx context.Context, body *cwmodel.ProjectTicket) (*cwmodel.ProjectTicket, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/tickets"}
+	e := connectwise.Endpoint{Path: "project/tickets", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ProjectTicket](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -826,9 +826,9 @@ func (s *TicketsService) Get(ctx context.Context, ticketID int, opts *connectwis
 	return connectwise.GetAt[cwmodel.ProjectTicket](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /project/tickets/{id} (putProjectTicketsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /project/tickets/{id} (putProjectTicketsById).
 func (s *TicketsService) Update(ctx context.Context, ticketID int, body *cwmodel.ProjectTicket) (*cwmodel.ProjectTicket, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/tickets/" + connectwise.PathID(ticketID)}
+	e := connectwise.Endpoint{Path: "project/tickets/" + connectwise.PathID(ticketID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ProjectTicket](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -886,9 +886,9 @@ func (s *TicketsService) AllConfigurations(ctx context.Context, ticketID int, op
 	return connectwise.AllAt[cwmodel.ConfigurationReference](ctx, s.client, e, opts)
 }
 
-// CreateConfiguration creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /project/tickets/{parentId}/configurations (postProjectTicketsByParentIdConfigurations).
+// CreateConfiguration creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /project/tickets/{parentId}/configurations (postProjectTicketsByParentIdConfigurations).
 func (s *TicketsService) CreateConfiguration(ctx context.Context, ticketID int, body *cwmodel.ConfigurationReference) (*cwmodel.ConfigurationReference, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/tickets/" + connectwise.PathID(ticketID) + "/configurations"}
+	e := connectwise.Endpoint{Path: "project/tickets/" + connectwise.PathID(ticketID) + "/configurations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ConfigurationReference](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -946,9 +946,9 @@ func (s *TicketsService) AllNotes(ctx context.Context, ticketID int, opts *conne
 	return connectwise.AllAt[cwmodel.TicketNote](ctx, s.client, e, opts)
 }
 
-// CreateNote creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /project/tickets/{parentId}/notes (postProjectTicketsByParentIdNotes).
+// CreateNote creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /project/tickets/{parentId}/notes (postProjectTicketsByParentIdNotes).
 func (s *TicketsService) CreateNote(ctx context.Context, ticketID int, body *cwmodel.TicketNote) (*cwmodel.TicketNote, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/tickets/" + connectwise.PathID(ticketID) + "/notes"}
+	e := connectwise.Endpoint{Path: "project/tickets/" + connectwise.PathID(ticketID) + "/notes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TicketNote](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -964,9 +964,9 @@ func (s *TicketsService) GetNote(ctx context.Context, ticketID int, noteID int, 
 	return connectwise.GetAt[cwmodel.TicketNote](ctx, s.client, e, opts)
 }
 
-// UpdateNote replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /project/tickets/{parentId}/notes/{id} (putProjectTicketsByParentIdNotesById).
+// UpdateNote replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /project/tickets/{parentId}/notes/{id} (putProjectTicketsByParentIdNotesById).
 func (s *TicketsService) UpdateNote(ctx context.Context, ticketID int, noteID int, body *cwmodel.TicketNote) (*cwmodel.TicketNote, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/tickets/" + connectwise.PathID(ticketID) + "/notes/" + connectwise.PathID(noteID)}
+	e := connectwise.Endpoint{Path: "project/tickets/" + connectwise.PathID(ticketID) + "/notes/" + connectwise.PathID(noteID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TicketNote](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1030,9 +1030,9 @@ func (s *TicketsService) AllTasks(ctx context.Context, ticketID int, opts *conne
 	return connectwise.AllAt[cwmodel.TicketTask](ctx, s.client, e, opts)
 }
 
-// CreateTask creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /project/tickets/{parentId}/tasks (postProjectTicketsByParentIdTasks).
+// CreateTask creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /project/tickets/{parentId}/tasks (postProjectTicketsByParentIdTasks).
 func (s *TicketsService) CreateTask(ctx context.Context, ticketID int, body *cwmodel.TicketTask) (*cwmodel.TicketTask, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/tickets/" + connectwise.PathID(ticketID) + "/tasks"}
+	e := connectwise.Endpoint{Path: "project/tickets/" + connectwise.PathID(ticketID) + "/tasks", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TicketTask](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1048,9 +1048,9 @@ func (s *TicketsService) GetTask(ctx context.Context, ticketID int, taskID int, 
 	return connectwise.GetAt[cwmodel.TicketTask](ctx, s.client, e, opts)
 }
 
-// UpdateTask replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /project/tickets/{parentId}/tasks/{id} (putProjectTicketsByParentIdTasksById).
+// UpdateTask replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /project/tickets/{parentId}/tasks/{id} (putProjectTicketsByParentIdTasksById).
 func (s *TicketsService) UpdateTask(ctx context.Context, ticketID int, taskID int, body *cwmodel.TicketTask) (*cwmodel.TicketTask, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "project/tickets/" + connectwise.PathID(ticketID) + "/tasks/" + connectwise.PathID(taskID)}
+	e := connectwise.Endpoint{Path: "project/tickets/" + connectwise.PathID(ticketID) + "/tasks/" + connectwise.PathID(taskID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TicketTask](ctx, s.client, http.MethodPut, e, body)
 }
 

@@ -94,9 +94,9 @@ func (s *ActivitiesService) All(ctx context.Context, opts *connectwise.ListOptio
 	return connectwise.AllAt[cwmodel.Activity](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/activities (postSalesActivities).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/activities (postSalesActivities).
 func (s *ActivitiesService) Create(ctx context.Context, body *cwmodel.Activity) (*cwmodel.Activity, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/activities"}
+	e := connectwise.Endpoint{Path: "sales/activities", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Activity](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -118,9 +118,9 @@ func (s *ActivitiesService) AllStatuses(ctx context.Context, opts *connectwise.L
 	return connectwise.AllAt[cwmodel.ActivityStatus](ctx, s.client, e, opts)
 }
 
-// CreateStatus creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/activities/statuses (postSalesActivitiesStatuses).
+// CreateStatus creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/activities/statuses (postSalesActivitiesStatuses).
 func (s *ActivitiesService) CreateStatus(ctx context.Context, body *cwmodel.ActivityStatus) (*cwmodel.ActivityStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/activities/statuses"}
+	e := connectwise.Endpoint{Path: "sales/activities/statuses", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ActivityStatus](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -154,9 +154,9 @@ func (s *ActivitiesService) GetStatus(ctx context.Context, statusID int, opts *c
 	return connectwise.GetAt[cwmodel.ActivityStatus](ctx, s.client, e, opts)
 }
 
-// UpdateStatus replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/activities/statuses/{id} (putSalesActivitiesStatusesById).
+// UpdateStatus replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/activities/statuses/{id} (putSalesActivitiesStatusesById).
 func (s *ActivitiesService) UpdateStatus(ctx context.Context, statusID int, body *cwmodel.ActivityStatus) (*cwmodel.ActivityStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/activities/statuses/" + connectwise.PathID(statusID)}
+	e := connectwise.Endpoint{Path: "sales/activities/statuses/" + connectwise.PathID(statusID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ActivityStatus](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -190,9 +190,9 @@ func (s *ActivitiesService) AllTypes(ctx context.Context, opts *connectwise.List
 	return connectwise.AllAt[cwmodel.ActivityType](ctx, s.client, e, opts)
 }
 
-// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/activities/types (postSalesActivitiesTypes).
+// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/activities/types (postSalesActivitiesTypes).
 func (s *ActivitiesService) CreateType(ctx context.Context, body *cwmodel.ActivityType) (*cwmodel.ActivityType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/activities/types"}
+	e := connectwise.Endpoint{Path: "sales/activities/types", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ActivityType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -208,9 +208,9 @@ func (s *ActivitiesService) GetType(ctx context.Context, typeID int, opts *conne
 	return connectwise.GetAt[cwmodel.ActivityType](ctx, s.client, e, opts)
 }
 
-// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/activities/types/{id} (putSalesActivitiesTypesById).
+// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/activities/types/{id} (putSalesActivitiesTypesById).
 func (s *ActivitiesService) UpdateType(ctx context.Context, typeID int, body *cwmodel.ActivityType) (*cwmodel.ActivityType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/activities/types/" + connectwise.PathID(typeID)}
+	e := connectwise.Endpoint{Path: "sales/activities/types/" + connectwise.PathID(typeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ActivityType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -256,9 +256,9 @@ func (s *ActivitiesService) Get(ctx context.Context, activityID int, opts *conne
 	return connectwise.GetAt[cwmodel.Activity](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/activities/{id} (putSalesActivitiesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/activities/{id} (putSalesActivitiesById).
 func (s *ActivitiesService) Update(ctx context.Context, activityID int, body *cwmodel.Activity) (*cwmodel.Activity, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/activities/" + connectwise.PathID(activityID)}
+	e := connectwise.Endpoint{Path: "sales/activities/" + connectwise.PathID(activityID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Activity](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -289,9 +289,9 @@ func (s *CommissionsService) All(ctx context.Context, opts *connectwise.ListOpti
 	return connectwise.AllAt[cwmodel.Commission](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/commissions (postSalesCommissions).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/commissions (postSalesCommissions).
 func (s *CommissionsService) Create(ctx context.Context, body *cwmodel.Commission) (*cwmodel.Commission, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/commissions"}
+	e := connectwise.Endpoint{Path: "sales/commissions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Commission](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -307,9 +307,9 @@ func (s *CommissionsService) Get(ctx context.Context, commissionID int, opts *co
 	return connectwise.GetAt[cwmodel.Commission](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/commissions/{id} (putSalesCommissionsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/commissions/{id} (putSalesCommissionsById).
 func (s *CommissionsService) Update(ctx context.Context, commissionID int, body *cwmodel.Commission) (*cwmodel.Commission, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/commissions/" + connectwise.PathID(commissionID)}
+	e := connectwise.Endpoint{Path: "sales/commissions/" + connectwise.PathID(commissionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Commission](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -364,9 +364,9 @@ func (s *OpportunitiesService) All(ctx context.Context, opts *connectwise.ListOp
 	return connectwise.AllAt[cwmodel.Opportunity](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/opportunities (postSalesOpportunities).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/opportunities (postSalesOpportunities).
 func (s *OpportunitiesService) Create(ctx context.Context, body *cwmodel.Opportunity) (*cwmodel.Opportunity, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities"}
+	e := connectwise.Endpoint{Path: "sales/opportunities", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Opportunity](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -394,9 +394,9 @@ func (s *OpportunitiesService) AllRatings(ctx context.Context, opts *connectwise
 	return connectwise.AllAt[cwmodel.OpportunityRating](ctx, s.client, e, opts)
 }
 
-// CreateRating creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/opportunities/ratings (postSalesOpportunitiesRatings).
+// CreateRating creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/opportunities/ratings (postSalesOpportunitiesRatings).
 func (s *OpportunitiesService) CreateRating(ctx context.Context, body *cwmodel.OpportunityRating) (*cwmodel.OpportunityRating, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/ratings"}
+	e := connectwise.Endpoint{Path: "sales/opportunities/ratings", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.OpportunityRating](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -430,9 +430,9 @@ func (s *OpportunitiesService) GetRating(ctx context.Context, ratingID int, opts
 	return connectwise.GetAt[cwmodel.OpportunityRating](ctx, s.client, e, opts)
 }
 
-// UpdateRating replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/opportunities/ratings/{id} (putSalesOpportunitiesRatingsById).
+// UpdateRating replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/opportunities/ratings/{id} (putSalesOpportunitiesRatingsById).
 func (s *OpportunitiesService) UpdateRating(ctx context.Context, ratingID int, body *cwmodel.OpportunityRating) (*cwmodel.OpportunityRating, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/ratings/" + connectwise.PathID(ratingID)}
+	e := connectwise.Endpoint{Path: "sales/opportunities/ratings/" + connectwise.PathID(ratingID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.OpportunityRating](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -466,9 +466,9 @@ func (s *OpportunitiesService) AllStatuses(ctx context.Context, opts *connectwis
 	return connectwise.AllAt[cwmodel.OpportunityStatus](ctx, s.client, e, opts)
 }
 
-// CreateStatus creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/opportunities/statuses (postSalesOpportunitiesStatuses).
+// CreateStatus creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/opportunities/statuses (postSalesOpportunitiesStatuses).
 func (s *OpportunitiesService) CreateStatus(ctx context.Context, body *cwmodel.OpportunityStatus) (*cwmodel.OpportunityStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/statuses"}
+	e := connectwise.Endpoint{Path: "sales/opportunities/statuses", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.OpportunityStatus](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -502,9 +502,9 @@ func (s *OpportunitiesService) GetStatus(ctx context.Context, statusID int, opts
 	return connectwise.GetAt[cwmodel.OpportunityStatus](ctx, s.client, e, opts)
 }
 
-// UpdateStatus replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/opportunities/statuses/{id} (putSalesOpportunitiesStatusesById).
+// UpdateStatus replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/opportunities/statuses/{id} (putSalesOpportunitiesStatusesById).
 func (s *OpportunitiesService) UpdateStatus(ctx context.Context, statusID int, body *cwmodel.OpportunityStatus) (*cwmodel.OpportunityStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/statuses/" + connectwise.PathID(statusID)}
+	e := connectwise.Endpoint{Path: "sales/opportunities/statuses/" + connectwise.PathID(statusID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.OpportunityStatus](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -562,9 +562,9 @@ func (s *OpportunitiesService) AllTypes(ctx context.Context, opts *connectwise.L
 	return connectwise.AllAt[cwmodel.OpportunityType](ctx, s.client, e, opts)
 }
 
-// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/opportunities/types (postSalesOpportunitiesTypes).
+// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/opportunities/types (postSalesOpportunitiesTypes).
 func (s *OpportunitiesService) CreateType(ctx context.Context, body *cwmodel.OpportunityType) (*cwmodel.OpportunityType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/types"}
+	e := connectwise.Endpoint{Path: "sales/opportunities/types", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.OpportunityType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -598,9 +598,9 @@ func (s *OpportunitiesService) GetType(ctx context.Context, typeID int, opts *co
 	return connectwise.GetAt[cwmodel.OpportunityType](ctx, s.client, e, opts)
 }
 
-// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/opportunities/types/{id} (putSalesOpportunitiesTypesById).
+// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/opportunities/types/{id} (putSalesOpportunitiesTypesById).
 func (s *OpportunitiesService) UpdateType(ctx context.Context, typeID int, body *cwmodel.OpportunityType) (*cwmodel.OpportunityType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/types/" + connectwise.PathID(typeID)}
+	e := connectwise.Endpoint{Path: "sales/opportunities/types/" + connectwise.PathID(typeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.OpportunityType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -652,9 +652,9 @@ func (s *OpportunitiesService) Get(ctx context.Context, opportunityID int, opts 
 	return connectwise.GetAt[cwmodel.Opportunity](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/opportunities/{id} (putSalesOpportunitiesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/opportunities/{id} (putSalesOpportunitiesById).
 func (s *OpportunitiesService) Update(ctx context.Context, opportunityID int, body *cwmodel.Opportunity) (*cwmodel.Opportunity, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID)}
+	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Opportunity](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -670,27 +670,27 @@ func (s *OpportunitiesService) Delete(ctx context.Context, opportunityID int) (*
 	return connectwise.DoAt(ctx, s.client, http.MethodDelete, e, nil)
 }
 
-// CreateConvertToAgreement creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/opportunities/{id}/convertToAgreement (postSalesOpportunitiesByIdConvertToAgreement).
+// CreateConvertToAgreement creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/opportunities/{id}/convertToAgreement (postSalesOpportunitiesByIdConvertToAgreement).
 func (s *OpportunitiesService) CreateConvertToAgreement(ctx context.Context, opportunityID int, body *cwmodel.OpportunityToAgreementConversion) (*cwmodel.Agreement, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/convertToAgreement"}
+	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/convertToAgreement", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Agreement](ctx, s.client, http.MethodPost, e, body)
 }
 
-// CreateConvertToProject creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/opportunities/{id}/convertToProject (postSalesOpportunitiesByIdConvertToProject).
+// CreateConvertToProject creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/opportunities/{id}/convertToProject (postSalesOpportunitiesByIdConvertToProject).
 func (s *OpportunitiesService) CreateConvertToProject(ctx context.Context, opportunityID int, body *cwmodel.OpportunityToProjectConversion) (*cwmodel.Project, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/convertToProject"}
+	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/convertToProject", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Project](ctx, s.client, http.MethodPost, e, body)
 }
 
-// CreateConvertToSalesOrder creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/opportunities/{id}/convertToSalesOrder (postSalesOpportunitiesByIdConvertToSalesOrder).
+// CreateConvertToSalesOrder creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/opportunities/{id}/convertToSalesOrder (postSalesOpportunitiesByIdConvertToSalesOrder).
 func (s *OpportunitiesService) CreateConvertToSalesOrder(ctx context.Context, opportunityID int, body *cwmodel.OpportunityToSalesOrderConversion) (*cwmodel.Order, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/convertToSalesOrder"}
+	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/convertToSalesOrder", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Order](ctx, s.client, http.MethodPost, e, body)
 }
 
-// CreateConvertToServiceTicket creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/opportunities/{id}/convertToServiceTicket (postSalesOpportunitiesByIdConvertToServiceTicket).
+// CreateConvertToServiceTicket creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/opportunities/{id}/convertToServiceTicket (postSalesOpportunitiesByIdConvertToServiceTicket).
 func (s *OpportunitiesService) CreateConvertToServiceTicket(ctx context.Context, opportunityID int, body *cwmodel.OpportunityToServiceTicketConversion) (*cwmodel.Ticket, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/convertToServiceTicket"}
+	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/convertToServiceTicket", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Ticket](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -706,9 +706,9 @@ func (s *OpportunitiesService) AllContacts(ctx context.Context, opportunityID in
 	return connectwise.AllAt[cwmodel.OpportunityContact](ctx, s.client, e, opts)
 }
 
-// CreateContact creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/opportunities/{parentId}/contacts (postSalesOpportunitiesByParentIdContacts).
+// CreateContact creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/opportunities/{parentId}/contacts (postSalesOpportunitiesByParentIdContacts).
 func (s *OpportunitiesService) CreateContact(ctx context.Context, opportunityID int, body *cwmodel.OpportunityContact) (*cwmodel.OpportunityContact, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/contacts"}
+	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/contacts", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.OpportunityContact](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -724,9 +724,9 @@ func (s *OpportunitiesService) GetContact(ctx context.Context, opportunityID int
 	return connectwise.GetAt[cwmodel.OpportunityContact](ctx, s.client, e, opts)
 }
 
-// UpdateContact replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/opportunities/{parentId}/contacts/{id} (putSalesOpportunitiesByParentIdContactsById).
+// UpdateContact replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/opportunities/{parentId}/contacts/{id} (putSalesOpportunitiesByParentIdContactsById).
 func (s *OpportunitiesService) UpdateContact(ctx context.Context, opportunityID int, contactID int, body *cwmodel.OpportunityContact) (*cwmodel.OpportunityContact, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/contacts/" + connectwise.PathID(contactID)}
+	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/contacts/" + connectwise.PathID(contactID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.OpportunityContact](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -760,9 +760,9 @@ func (s *OpportunitiesService) PostSalesOpportunitiesByParentIDForecast(ctx cont
 	return connectwise.SendAt[cwmodel.Forecast](ctx, s.client, http.MethodPost, e, body)
 }
 
-// PutSalesOpportunitiesByParentIDForecast replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/opportunities/{parentId}/forecast/ (putSalesOpportunitiesByParentIdForecast).
+// PutSalesOpportunitiesByParentIDForecast replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/opportunities/{parentId}/forecast/ (putSalesOpportunitiesByParentIdForecast).
 func (s *OpportunitiesService) PutSalesOpportunitiesByParentIDForecast(ctx context.Context, opportunityID int, body *cwmodel.Forecast) (*cwmodel.Forecast, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/forecast/"}
+	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/forecast/", Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Forecast](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -802,9 +802,9 @@ func (s *OpportunitiesService) PostSalesOpportunitiesByParentIDForecastByID(ctx 
 	return connectwise.SendAt[cwmodel.ForecastItem](ctx, s.client, http.MethodPost, e, body)
 }
 
-// PutSalesOpportunitiesByParentIDForecastByID replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/opportunities/{parentId}/forecast/{id} (putSalesOpportunitiesByParentIdForecastById).
+// PutSalesOpportunitiesByParentIDForecastByID replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/opportunities/{parentId}/forecast/{id} (putSalesOpportunitiesByParentIdForecastById).
 func (s *OpportunitiesService) PutSalesOpportunitiesByParentIDForecastByID(ctx context.Context, opportunityID int, forecastID int, body *cwmodel.ForecastItem) (*cwmodel.ForecastItem, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/forecast/" + connectwise.PathID(forecastID)}
+	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/forecast/" + connectwise.PathID(forecastID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ForecastItem](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -832,9 +832,9 @@ func (s *OpportunitiesService) AllNotes(ctx context.Context, opportunityID int, 
 	return connectwise.AllAt[cwmodel.OpportunityNote](ctx, s.client, e, opts)
 }
 
-// CreateNote creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/opportunities/{parentId}/notes (postSalesOpportunitiesByParentIdNotes).
+// CreateNote creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/opportunities/{parentId}/notes (postSalesOpportunitiesByParentIdNotes).
 func (s *OpportunitiesService) CreateNote(ctx context.Context, opportunityID int, body *cwmodel.OpportunityNote) (*cwmodel.OpportunityNote, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/notes"}
+	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/notes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.OpportunityNote](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -856,9 +856,9 @@ func (s *OpportunitiesService) GetNote(ctx context.Context, opportunityID int, n
 	return connectwise.GetAt[cwmodel.OpportunityNote](ctx, s.client, e, opts)
 }
 
-// UpdateNote replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/opportunities/{parentId}/notes/{id} (putSalesOpportunitiesByParentIdNotesById).
+// UpdateNote replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/opportunities/{parentId}/notes/{id} (putSalesOpportunitiesByParentIdNotesById).
 func (s *OpportunitiesService) UpdateNote(ctx context.Context, opportunityID int, noteID int, body *cwmodel.OpportunityNote) (*cwmodel.OpportunityNote, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/notes/" + connectwise.PathID(noteID)}
+	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/notes/" + connectwise.PathID(noteID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.OpportunityNote](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -886,9 +886,9 @@ func (s *OpportunitiesService) AllTeam(ctx context.Context, opportunityID int, o
 	return connectwise.AllAt[cwmodel.Team](ctx, s.client, e, opts)
 }
 
-// CreateTeam creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/opportunities/{parentId}/team (postSalesOpportunitiesByParentIdTeam).
+// CreateTeam creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/opportunities/{parentId}/team (postSalesOpportunitiesByParentIdTeam).
 func (s *OpportunitiesService) CreateTeam(ctx context.Context, opportunityID int, body *cwmodel.Team) (*cwmodel.Team, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/team"}
+	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/team", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Team](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -904,9 +904,9 @@ func (s *OpportunitiesService) GetTeam(ctx context.Context, opportunityID int, t
 	return connectwise.GetAt[cwmodel.Team](ctx, s.client, e, opts)
 }
 
-// UpdateTeam replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/opportunities/{parentId}/team/{id} (putSalesOpportunitiesByParentIdTeamById).
+// UpdateTeam replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/opportunities/{parentId}/team/{id} (putSalesOpportunitiesByParentIdTeamById).
 func (s *OpportunitiesService) UpdateTeam(ctx context.Context, opportunityID int, teamID int, body *cwmodel.Team) (*cwmodel.Team, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/team/" + connectwise.PathID(teamID)}
+	e := connectwise.Endpoint{Path: "sales/opportunities/" + connectwise.PathID(opportunityID) + "/team/" + connectwise.PathID(teamID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Team](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -937,9 +937,9 @@ func (s *OrdersService) All(ctx context.Context, opts *connectwise.ListOptions) 
 	return connectwise.AllAt[cwmodel.Order](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/orders (postSalesOrders).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/orders (postSalesOrders).
 func (s *OrdersService) Create(ctx context.Context, body *cwmodel.Order) (*cwmodel.Order, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/orders"}
+	e := connectwise.Endpoint{Path: "sales/orders", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Order](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1001,9 +1001,9 @@ func (s *OrdersService) GetStatus(ctx context.Context, statusID int, opts *conne
 	return connectwise.GetAt[cwmodel.OrderStatus](ctx, s.client, e, opts)
 }
 
-// UpdateStatus replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/orders/statuses/{id} (putSalesOrdersStatusesById).
+// UpdateStatus replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/orders/statuses/{id} (putSalesOrdersStatusesById).
 func (s *OrdersService) UpdateStatus(ctx context.Context, statusID int, body *cwmodel.OrderStatus) (*cwmodel.OrderStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/orders/statuses/" + connectwise.PathID(statusID)}
+	e := connectwise.Endpoint{Path: "sales/orders/statuses/" + connectwise.PathID(statusID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.OrderStatus](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1061,9 +1061,9 @@ func (s *OrdersService) AllStatusEmailtemplates(ctx context.Context, statusID in
 	return connectwise.AllAt[cwmodel.OrderStatusEmailTemplate](ctx, s.client, e, opts)
 }
 
-// CreateStatusEmailtemplate creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/orders/statuses/{parentId}/emailtemplates/ (postSalesOrdersStatusesByParentIdEmailtemplates).
+// CreateStatusEmailtemplate creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/orders/statuses/{parentId}/emailtemplates/ (postSalesOrdersStatusesByParentIdEmailtemplates).
 func (s *OrdersService) CreateStatusEmailtemplate(ctx context.Context, statusID int, body *cwmodel.OrderStatusEmailTemplate) (*cwmodel.OrderStatusEmailTemplate, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/orders/statuses/" + connectwise.PathID(statusID) + "/emailtemplates/"}
+	e := connectwise.Endpoint{Path: "sales/orders/statuses/" + connectwise.PathID(statusID) + "/emailtemplates/", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.OrderStatusEmailTemplate](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1079,9 +1079,9 @@ func (s *OrdersService) GetStatusEmailtemplate(ctx context.Context, statusID int
 	return connectwise.GetAt[cwmodel.OrderStatusEmailTemplate](ctx, s.client, e, opts)
 }
 
-// UpdateStatusEmailtemplate replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/orders/statuses/{parentId}/emailtemplates/{id} (putSalesOrdersStatusesByParentIdEmailtemplatesById).
+// UpdateStatusEmailtemplate replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/orders/statuses/{parentId}/emailtemplates/{id} (putSalesOrdersStatusesByParentIdEmailtemplatesById).
 func (s *OrdersService) UpdateStatusEmailtemplate(ctx context.Context, statusID int, emailtemplateID int, body *cwmodel.OrderStatusEmailTemplate) (*cwmodel.OrderStatusEmailTemplate, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/orders/statuses/" + connectwise.PathID(statusID) + "/emailtemplates/" + connectwise.PathID(emailtemplateID)}
+	e := connectwise.Endpoint{Path: "sales/orders/statuses/" + connectwise.PathID(statusID) + "/emailtemplates/" + connectwise.PathID(emailtemplateID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.OrderStatusEmailTemplate](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1109,9 +1109,9 @@ func (s *OrdersService) AllStatusNotifications(ctx context.Context, statusID int
 	return connectwise.AllAt[cwmodel.OrderStatusNotification](ctx, s.client, e, opts)
 }
 
-// CreateStatusNotification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/orders/statuses/{parentId}/notifications (postSalesOrdersStatusesByParentIdNotifications).
+// CreateStatusNotification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/orders/statuses/{parentId}/notifications (postSalesOrdersStatusesByParentIdNotifications).
 func (s *OrdersService) CreateStatusNotification(ctx context.Context, statusID int, body *cwmodel.OrderStatusNotification) (*cwmodel.OrderStatusNotification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/orders/statuses/" + connectwise.PathID(statusID) + "/notifications"}
+	e := connectwise.Endpoint{Path: "sales/orders/statuses/" + connectwise.PathID(statusID) + "/notifications", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.OrderStatusNotification](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1127,9 +1127,9 @@ func (s *OrdersService) GetStatusNotification(ctx context.Context, statusID int,
 	return connectwise.GetAt[cwmodel.OrderStatusNotification](ctx, s.client, e, opts)
 }
 
-// UpdateStatusNotification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/orders/statuses/{parentId}/notifications/{id} (putSalesOrdersStatusesByParentIdNotificationsById).
+// UpdateStatusNotification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/orders/statuses/{parentId}/notifications/{id} (putSalesOrdersStatusesByParentIdNotificationsById).
 func (s *OrdersService) UpdateStatusNotification(ctx context.Context, statusID int, notificationID int, body *cwmodel.OrderStatusNotification) (*cwmodel.OrderStatusNotification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/orders/statuses/" + connectwise.PathID(statusID) + "/notifications/" + connectwise.PathID(notificationID)}
+	e := connectwise.Endpoint{Path: "sales/orders/statuses/" + connectwise.PathID(statusID) + "/notifications/" + connectwise.PathID(notificationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.OrderStatusNotification](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1151,9 +1151,9 @@ func (s *OrdersService) Get(ctx context.Context, orderID int, opts *connectwise.
 	return connectwise.GetAt[cwmodel.Order](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/orders/{id} (putSalesOrdersById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/orders/{id} (putSalesOrdersById).
 func (s *OrdersService) Update(ctx context.Context, orderID int, body *cwmodel.Order) (*cwmodel.Order, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/orders/" + connectwise.PathID(orderID)}
+	e := connectwise.Endpoint{Path: "sales/orders/" + connectwise.PathID(orderID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Order](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1190,9 +1190,9 @@ func (s *ProbabilitiesService) All(ctx context.Context, opts *connectwise.ListOp
 	return connectwise.AllAt[cwmodel.SalesProbability](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/probabilities (postSalesProbabilities).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/probabilities (postSalesProbabilities).
 func (s *ProbabilitiesService) Create(ctx context.Context, body *cwmodel.SalesProbability) (*cwmodel.SalesProbability, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/probabilities"}
+	e := connectwise.Endpoint{Path: "sales/probabilities", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.SalesProbability](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1226,9 +1226,9 @@ func (s *ProbabilitiesService) Get(ctx context.Context, probabilityID int, opts 
 	return connectwise.GetAt[cwmodel.SalesProbability](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/probabilities/{id} (putSalesProbabilitiesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/probabilities/{id} (putSalesProbabilitiesById).
 func (s *ProbabilitiesService) Update(ctx context.Context, probabilityID int, body *cwmodel.SalesProbability) (*cwmodel.SalesProbability, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/probabilities/" + connectwise.PathID(probabilityID)}
+	e := connectwise.Endpoint{Path: "sales/probabilities/" + connectwise.PathID(probabilityID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.SalesProbability](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1265,9 +1265,9 @@ func (s *QuotasService) All(ctx context.Context, opts *connectwise.ListOptions) 
 	return connectwise.AllAt[cwmodel.SalesQuota](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/quotas (postSalesQuotas).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/quotas (postSalesQuotas).
 func (s *QuotasService) Create(ctx context.Context, body *cwmodel.SalesQuota) (*cwmodel.SalesQuota, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/quotas"}
+	e := connectwise.Endpoint{Path: "sales/quotas", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.SalesQuota](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1283,9 +1283,9 @@ func (s *QuotasService) Get(ctx context.Context, quotaID int, opts *connectwise.
 	return connectwise.GetAt[cwmodel.SalesQuota](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/quotas/{id} (putSalesQuotasById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/quotas/{id} (putSalesQuotasById).
 func (s *QuotasService) Update(ctx context.Context, quotaID int, body *cwmodel.SalesQuota) (*cwmodel.SalesQuota, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/quotas/" + connectwise.PathID(quotaID)}
+	e := connectwise.Endpoint{Path: "sales/quotas/" + connectwise.PathID(quotaID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.SalesQuota](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1316,9 +1316,9 @@ func (s *RolesService) All(ctx context.Context, opts *connectwise.ListOptions) i
 	return connectwise.AllAt[cwmodel.Role](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/roles (postSalesRoles).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/roles (postSalesRoles).
 func (s *RolesService) Create(ctx context.Context, body *cwmodel.Role) (*cwmodel.Role, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/roles"}
+	e := connectwise.Endpoint{Path: "sales/roles", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Role](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1334,9 +1334,9 @@ func (s *RolesService) Get(ctx context.Context, roleID int, opts *connectwise.Li
 	return connectwise.GetAt[cwmodel.Role](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/roles/{id} (putSalesRolesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/roles/{id} (putSalesRolesById).
 func (s *RolesService) Update(ctx context.Context, roleID int, body *cwmodel.Role) (*cwmodel.Role, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/roles/" + connectwise.PathID(roleID)}
+	e := connectwise.Endpoint{Path: "sales/roles/" + connectwise.PathID(roleID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Role](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1367,9 +1367,9 @@ func (s *SalesTeamsService) All(ctx context.Context, opts *connectwise.ListOptio
 	return connectwise.AllAt[cwmodel.SalesTeam](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/salesTeams (postSalesSalesTeams).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/salesTeams (postSalesSalesTeams).
 func (s *SalesTeamsService) Create(ctx context.Context, body *cwmodel.SalesTeam) (*cwmodel.SalesTeam, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/salesTeams"}
+	e := connectwise.Endpoint{Path: "sales/salesTeams", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.SalesTeam](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1385,9 +1385,9 @@ func (s *SalesTeamsService) Get(ctx context.Context, salesTeamID int, opts *conn
 	return connectwise.GetAt[cwmodel.SalesTeam](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/salesTeams/{id} (putSalesSalesTeamsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/salesTeams/{id} (putSalesSalesTeamsById).
 func (s *SalesTeamsService) Update(ctx context.Context, salesTeamID int, body *cwmodel.SalesTeam) (*cwmodel.SalesTeam, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/salesTeams/" + connectwise.PathID(salesTeamID)}
+	e := connectwise.Endpoint{Path: "sales/salesTeams/" + connectwise.PathID(salesTeamID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.SalesTeam](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1415,9 +1415,9 @@ func (s *SalesTeamsService) AllMembers(ctx context.Context, salesTeamID int, opt
 	return connectwise.AllAt[cwmodel.SalesTeamMember](ctx, s.client, e, opts)
 }
 
-// CreateMember creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/salesTeams/{parentId}/members (postSalesSalesTeamsByParentIdMembers).
+// CreateMember creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/salesTeams/{parentId}/members (postSalesSalesTeamsByParentIdMembers).
 func (s *SalesTeamsService) CreateMember(ctx context.Context, salesTeamID int, body *cwmodel.SalesTeamMember) (*cwmodel.SalesTeamMember, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/salesTeams/" + connectwise.PathID(salesTeamID) + "/members"}
+	e := connectwise.Endpoint{Path: "sales/salesTeams/" + connectwise.PathID(salesTeamID) + "/members", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.SalesTeamMember](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1433,9 +1433,9 @@ func (s *SalesTeamsService) GetMember(ctx context.Context, salesTeamID int, memb
 	return connectwise.GetAt[cwmodel.SalesTeamMember](ctx, s.client, e, opts)
 }
 
-// UpdateMember replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/salesTeams/{parentId}/members/{id} (putSalesSalesTeamsByParentIdMembersById).
+// UpdateMember replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/salesTeams/{parentId}/members/{id} (putSalesSalesTeamsByParentIdMembersById).
 func (s *SalesTeamsService) UpdateMember(ctx context.Context, salesTeamID int, memberID int, body *cwmodel.SalesTeamMember) (*cwmodel.SalesTeamMember, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/salesTeams/" + connectwise.PathID(salesTeamID) + "/members/" + connectwise.PathID(memberID)}
+	e := connectwise.Endpoint{Path: "sales/salesTeams/" + connectwise.PathID(salesTeamID) + "/members/" + connectwise.PathID(memberID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.SalesTeamMember](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1484,9 +1484,9 @@ func (s *StagesService) All(ctx context.Context, opts *connectwise.ListOptions) 
 	return connectwise.AllAt[cwmodel.OpportunityStage](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /sales/stages (postSalesStages).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /sales/stages (postSalesStages).
 func (s *StagesService) Create(ctx context.Context, body *cwmodel.OpportunityStage) (*cwmodel.OpportunityStage, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/stages"}
+	e := connectwise.Endpoint{Path: "sales/stages", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.OpportunityStage](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1520,9 +1520,9 @@ func (s *StagesService) Get(ctx context.Context, stageID int, opts *connectwise.
 	return connectwise.GetAt[cwmodel.OpportunityStage](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /sales/stages/{id} (putSalesStagesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /sales/stages/{id} (putSalesStagesById).
 func (s *StagesService) Update(ctx context.Context, stageID int, body *cwmodel.OpportunityStage) (*cwmodel.OpportunityStage, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "sales/stages/" + connectwise.PathID(stageID)}
+	e := connectwise.Endpoint{Path: "sales/stages/" + connectwise.PathID(stageID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.OpportunityStage](ctx, s.client, http.MethodPut, e, body)
 }
 

@@ -91,9 +91,9 @@ func (s *CalendarsService) All(ctx context.Context, opts *connectwise.ListOption
 	return connectwise.AllAt[cwmodel.Calendar](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /schedule/calendars (postScheduleCalendars).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /schedule/calendars (postScheduleCalendars).
 func (s *CalendarsService) Create(ctx context.Context, body *cwmodel.Calendar) (*cwmodel.Calendar, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "schedule/calendars"}
+	e := connectwise.Endpoint{Path: "schedule/calendars", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Calendar](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -127,9 +127,9 @@ func (s *CalendarsService) Get(ctx context.Context, calendarID int, opts *connec
 	return connectwise.GetAt[cwmodel.Calendar](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /schedule/calendars/{id} (putScheduleCalendarsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /schedule/calendars/{id} (putScheduleCalendarsById).
 func (s *CalendarsService) Update(ctx context.Context, calendarID int, body *cwmodel.Calendar) (*cwmodel.Calendar, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "schedule/calendars/" + connectwise.PathID(calendarID)}
+	e := connectwise.Endpoint{Path: "schedule/calendars/" + connectwise.PathID(calendarID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Calendar](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -218,9 +218,9 @@ func (s *ColorsService) Get(ctx context.Context, colorID int, opts *connectwise.
 	return connectwise.GetAt[cwmodel.ScheduleColor](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /schedule/colors/{id} (putScheduleColorsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /schedule/colors/{id} (putScheduleColorsById).
 func (s *ColorsService) Update(ctx context.Context, colorID int, body *cwmodel.ScheduleColor) (*cwmodel.ScheduleColor, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "schedule/colors/" + connectwise.PathID(colorID)}
+	e := connectwise.Endpoint{Path: "schedule/colors/" + connectwise.PathID(colorID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ScheduleColor](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -278,9 +278,9 @@ func (s *EntriesService) All(ctx context.Context, opts *connectwise.ListOptions)
 	return connectwise.AllAt[cwmodel.ScheduleEntry](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /schedule/entries (postScheduleEntries).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /schedule/entries (postScheduleEntries).
 func (s *EntriesService) Create(ctx context.Context, body *cwmodel.ScheduleEntry) (*cwmodel.ScheduleEntry, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "schedule/entries"}
+	e := connectwise.Endpoint{Path: "schedule/entries", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ScheduleEntry](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -296,9 +296,9 @@ func (s *EntriesService) Get(ctx context.Context, entryID int, opts *connectwise
 	return connectwise.GetAt[cwmodel.ScheduleEntry](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /schedule/entries/{id} (putScheduleEntriesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /schedule/entries/{id} (putScheduleEntriesById).
 func (s *EntriesService) Update(ctx context.Context, entryID int, body *cwmodel.ScheduleEntry) (*cwmodel.ScheduleEntry, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "schedule/entries/" + connectwise.PathID(entryID)}
+	e := connectwise.Endpoint{Path: "schedule/entries/" + connectwise.PathID(entryID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ScheduleEntry](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -353,9 +353,9 @@ func (s *HolidayListsService) All(ctx context.Context, opts *connectwise.ListOpt
 	return connectwise.AllAt[cwmodel.HolidayList](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /schedule/holidayLists (postScheduleHolidayLists).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /schedule/holidayLists (postScheduleHolidayLists).
 func (s *HolidayListsService) Create(ctx context.Context, body *cwmodel.HolidayList) (*cwmodel.HolidayList, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "schedule/holidayLists"}
+	e := connectwise.Endpoint{Path: "schedule/holidayLists", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.HolidayList](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -377,9 +377,9 @@ func (s *HolidayListsService) Get(ctx context.Context, holidayListID int, opts *
 	return connectwise.GetAt[cwmodel.HolidayList](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /schedule/holidayLists/{id} (putScheduleHolidayListsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /schedule/holidayLists/{id} (putScheduleHolidayListsById).
 func (s *HolidayListsService) Update(ctx context.Context, holidayListID int, body *cwmodel.HolidayList) (*cwmodel.HolidayList, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "schedule/holidayLists/" + connectwise.PathID(holidayListID)}
+	e := connectwise.Endpoint{Path: "schedule/holidayLists/" + connectwise.PathID(holidayListID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.HolidayList](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -431,9 +431,9 @@ func (s *HolidayListsService) AllHolidays(ctx context.Context, holidayListID int
 	return connectwise.AllAt[cwmodel.Holiday](ctx, s.client, e, opts)
 }
 
-// CreateHoliday creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /schedule/holidayLists/{parentId}/holidays (postScheduleHolidayListsByParentIdHolidays).
+// CreateHoliday creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /schedule/holidayLists/{parentId}/holidays (postScheduleHolidayListsByParentIdHolidays).
 func (s *HolidayListsService) CreateHoliday(ctx context.Context, holidayListID int, body *cwmodel.Holiday) (*cwmodel.Holiday, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "schedule/holidayLists/" + connectwise.PathID(holidayListID) + "/holidays"}
+	e := connectwise.Endpoint{Path: "schedule/holidayLists/" + connectwise.PathID(holidayListID) + "/holidays", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Holiday](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -449,9 +449,9 @@ func (s *HolidayListsService) GetHoliday(ctx context.Context, holidayListID int,
 	return connectwise.GetAt[cwmodel.Holiday](ctx, s.client, e, opts)
 }
 
-// UpdateHoliday replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /schedule/holidayLists/{parentId}/holidays/{id} (putScheduleHolidayListsByParentIdHolidaysById).
+// UpdateHoliday replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /schedule/holidayLists/{parentId}/holidays/{id} (putScheduleHolidayListsByParentIdHolidaysById).
 func (s *HolidayListsService) UpdateHoliday(ctx context.Context, holidayListID int, holidayID int, body *cwmodel.Holiday) (*cwmodel.Holiday, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "schedule/holidayLists/" + connectwise.PathID(holidayListID) + "/holidays/" + connectwise.PathID(holidayID)}
+	e := connectwise.Endpoint{Path: "schedule/holidayLists/" + connectwise.PathID(holidayListID) + "/holidays/" + connectwise.PathID(holidayID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Holiday](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -515,9 +515,9 @@ func (s *PortalcalendarsService) Get(ctx context.Context, portalcalendarID int, 
 	return connectwise.GetAt[cwmodel.PortalCalendar](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /schedule/portalcalendars/{id} (putSchedulePortalcalendarsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /schedule/portalcalendars/{id} (putSchedulePortalcalendarsById).
 func (s *PortalcalendarsService) Update(ctx context.Context, portalcalendarID int, body *cwmodel.PortalCalendar) (*cwmodel.PortalCalendar, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "schedule/portalcalendars/" + connectwise.PathID(portalcalendarID)}
+	e := connectwise.Endpoint{Path: "schedule/portalcalendars/" + connectwise.PathID(portalcalendarID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PortalCalendar](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -554,9 +554,9 @@ func (s *ReminderTimesService) Get(ctx context.Context, reminderTimeID int, opts
 	return connectwise.GetAt[cwmodel.ScheduleReminderTime](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /schedule/reminderTimes/{id} (putScheduleReminderTimesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /schedule/reminderTimes/{id} (putScheduleReminderTimesById).
 func (s *ReminderTimesService) Update(ctx context.Context, reminderTimeID int, body *cwmodel.ScheduleReminderTime) (*cwmodel.ScheduleReminderTime, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "schedule/reminderTimes/" + connectwise.PathID(reminderTimeID)}
+	e := connectwise.Endpoint{Path: "schedule/reminderTimes/" + connectwise.PathID(reminderTimeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ScheduleReminderTime](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -581,9 +581,9 @@ func (s *StatusesService) All(ctx context.Context, opts *connectwise.ListOptions
 	return connectwise.AllAt[cwmodel.ScheduleStatus](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /schedule/statuses (postScheduleStatuses).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /schedule/statuses (postScheduleStatuses).
 func (s *StatusesService) Create(ctx context.Context, body *cwmodel.ScheduleStatus) (*cwmodel.ScheduleStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "schedule/statuses"}
+	e := connectwise.Endpoint{Path: "schedule/statuses", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ScheduleStatus](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -599,9 +599,9 @@ func (s *StatusesService) Get(ctx context.Context, statusID int, opts *connectwi
 	return connectwise.GetAt[cwmodel.ScheduleStatus](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /schedule/statuses/{id} (putScheduleStatusesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /schedule/statuses/{id} (putScheduleStatusesById).
 func (s *StatusesService) Update(ctx context.Context, statusID int, body *cwmodel.ScheduleStatus) (*cwmodel.ScheduleStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "schedule/statuses/" + connectwise.PathID(statusID)}
+	e := connectwise.Endpoint{Path: "schedule/statuses/" + connectwise.PathID(statusID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ScheduleStatus](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -632,9 +632,9 @@ func (s *TypesService) All(ctx context.Context, opts *connectwise.ListOptions) i
 	return connectwise.AllAt[cwmodel.ScheduleType](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /schedule/types (postScheduleTypes).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /schedule/types (postScheduleTypes).
 func (s *TypesService) Create(ctx context.Context, body *cwmodel.ScheduleType) (*cwmodel.ScheduleType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "schedule/types"}
+	e := connectwise.Endpoint{Path: "schedule/types", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ScheduleType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -668,9 +668,9 @@ func (s *TypesService) Get(ctx context.Context, typeID int, opts *connectwise.Li
 	return connectwise.GetAt[cwmodel.ScheduleType](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /schedule/types/{id} (putScheduleTypesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /schedule/types/{id} (putScheduleTypesById).
 func (s *TypesService) Update(ctx context.Context, typeID int, body *cwmodel.ScheduleType) (*cwmodel.ScheduleType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "schedule/types/" + connectwise.PathID(typeID)}
+	e := connectwise.Endpoint{Path: "schedule/types/" + connectwise.PathID(typeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ScheduleType](ctx, s.client, http.MethodPut, e, body)
 }
 

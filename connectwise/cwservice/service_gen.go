@@ -136,9 +136,9 @@ func (s *BoardsService) All(ctx context.Context, opts *connectwise.ListOptions) 
 	return connectwise.AllAt[cwmodel.Board](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/boards (postServiceBoards).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/boards (postServiceBoards).
 func (s *BoardsService) Create(ctx context.Context, body *cwmodel.Board) (*cwmodel.Board, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards"}
+	e := connectwise.Endpoint{Path: "service/boards", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Board](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -178,9 +178,9 @@ func (s *BoardsService) GetItemAssociation(ctx context.Context, boardID int, ite
 	return connectwise.GetAt[cwmodel.BoardItemAssociation](ctx, s.client, e, opts)
 }
 
-// UpdateItemAssociation replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/boards/{grandparentId}/items/{parentId}/associations/{id} (putServiceBoardsByGrandparentIdItemsByParentIdAssociationsById).
+// UpdateItemAssociation replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/boards/{grandparentId}/items/{parentId}/associations/{id} (putServiceBoardsByGrandparentIdItemsByParentIdAssociationsById).
 func (s *BoardsService) UpdateItemAssociation(ctx context.Context, boardID int, itemID int, associationID int, body *cwmodel.BoardItemAssociation) (*cwmodel.BoardItemAssociation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/items/" + connectwise.PathID(itemID) + "/associations/" + connectwise.PathID(associationID)}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/items/" + connectwise.PathID(itemID) + "/associations/" + connectwise.PathID(associationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BoardItemAssociation](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -202,9 +202,9 @@ func (s *BoardsService) AllStatusNotifications(ctx context.Context, boardID int,
 	return connectwise.AllAt[cwmodel.BoardStatusNotification](ctx, s.client, e, opts)
 }
 
-// CreateStatusNotification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/boards/{grandparentId}/statuses/{parentId}/notifications (postServiceBoardsByGrandparentIdStatusesByParentIdNotifications).
+// CreateStatusNotification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/boards/{grandparentId}/statuses/{parentId}/notifications (postServiceBoardsByGrandparentIdStatusesByParentIdNotifications).
 func (s *BoardsService) CreateStatusNotification(ctx context.Context, boardID int, statusID int, body *cwmodel.BoardStatusNotification) (*cwmodel.BoardStatusNotification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/statuses/" + connectwise.PathID(statusID) + "/notifications"}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/statuses/" + connectwise.PathID(statusID) + "/notifications", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BoardStatusNotification](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -220,9 +220,9 @@ func (s *BoardsService) GetStatusNotification(ctx context.Context, boardID int, 
 	return connectwise.GetAt[cwmodel.BoardStatusNotification](ctx, s.client, e, opts)
 }
 
-// UpdateStatusNotification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/boards/{grandparentId}/statuses/{parentId}/notifications/{id} (putServiceBoardsByGrandparentIdStatusesByParentIdNotificationsById).
+// UpdateStatusNotification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/boards/{grandparentId}/statuses/{parentId}/notifications/{id} (putServiceBoardsByGrandparentIdStatusesByParentIdNotificationsById).
 func (s *BoardsService) UpdateStatusNotification(ctx context.Context, boardID int, statusID int, notificationID int, body *cwmodel.BoardStatusNotification) (*cwmodel.BoardStatusNotification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/statuses/" + connectwise.PathID(statusID) + "/notifications/" + connectwise.PathID(notificationID)}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/statuses/" + connectwise.PathID(statusID) + "/notifications/" + connectwise.PathID(notificationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BoardStatusNotification](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -244,9 +244,9 @@ func (s *BoardsService) Get(ctx context.Context, boardID int, opts *connectwise.
 	return connectwise.GetAt[cwmodel.Board](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/boards/{id} (putServiceBoardsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/boards/{id} (putServiceBoardsById).
 func (s *BoardsService) Update(ctx context.Context, boardID int, body *cwmodel.Board) (*cwmodel.Board, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID)}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Board](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -298,9 +298,9 @@ func (s *BoardsService) AllAutoAssignResources(ctx context.Context, boardID int,
 	return connectwise.AllAt[cwmodel.BoardAutoAssignResource](ctx, s.client, e, opts)
 }
 
-// CreateAutoAssignResource creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/boards/{parentId}/autoAssignResources (postServiceBoardsByParentIdAutoAssignResources).
+// CreateAutoAssignResource creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/boards/{parentId}/autoAssignResources (postServiceBoardsByParentIdAutoAssignResources).
 func (s *BoardsService) CreateAutoAssignResource(ctx context.Context, boardID int, body *cwmodel.BoardAutoAssignResource) (*cwmodel.BoardAutoAssignResource, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/autoAssignResources"}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/autoAssignResources", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BoardAutoAssignResource](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -316,9 +316,9 @@ func (s *BoardsService) GetAutoAssignResource(ctx context.Context, boardID int, 
 	return connectwise.GetAt[cwmodel.BoardAutoAssignResource](ctx, s.client, e, opts)
 }
 
-// UpdateAutoAssignResource replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/boards/{parentId}/autoAssignResources/{id} (putServiceBoardsByParentIdAutoAssignResourcesById).
+// UpdateAutoAssignResource replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/boards/{parentId}/autoAssignResources/{id} (putServiceBoardsByParentIdAutoAssignResourcesById).
 func (s *BoardsService) UpdateAutoAssignResource(ctx context.Context, boardID int, autoAssignResourceID int, body *cwmodel.BoardAutoAssignResource) (*cwmodel.BoardAutoAssignResource, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/autoAssignResources/" + connectwise.PathID(autoAssignResourceID)}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/autoAssignResources/" + connectwise.PathID(autoAssignResourceID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BoardAutoAssignResource](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -346,9 +346,9 @@ func (s *BoardsService) AllAutoTemplates(ctx context.Context, boardID int, opts 
 	return connectwise.AllAt[cwmodel.BoardAutoTemplate](ctx, s.client, e, opts)
 }
 
-// CreateAutoTemplate creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/boards/{parentId}/autoTemplates (postServiceBoardsByParentIdAutoTemplates).
+// CreateAutoTemplate creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/boards/{parentId}/autoTemplates (postServiceBoardsByParentIdAutoTemplates).
 func (s *BoardsService) CreateAutoTemplate(ctx context.Context, boardID int, body *cwmodel.BoardAutoTemplate) (*cwmodel.BoardAutoTemplate, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/autoTemplates"}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/autoTemplates", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BoardAutoTemplate](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -364,9 +364,9 @@ func (s *BoardsService) GetAutoTemplate(ctx context.Context, boardID int, autoTe
 	return connectwise.GetAt[cwmodel.BoardAutoTemplate](ctx, s.client, e, opts)
 }
 
-// UpdateAutoTemplate replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/boards/{parentId}/autoTemplates/{id} (putServiceBoardsByParentIdAutoTemplatesById).
+// UpdateAutoTemplate replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/boards/{parentId}/autoTemplates/{id} (putServiceBoardsByParentIdAutoTemplatesById).
 func (s *BoardsService) UpdateAutoTemplate(ctx context.Context, boardID int, autoTemplateID int, body *cwmodel.BoardAutoTemplate) (*cwmodel.BoardAutoTemplate, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/autoTemplates/" + connectwise.PathID(autoTemplateID)}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/autoTemplates/" + connectwise.PathID(autoTemplateID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BoardAutoTemplate](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -394,9 +394,9 @@ func (s *BoardsService) AllExcludedMembers(ctx context.Context, boardID int, opt
 	return connectwise.AllAt[cwmodel.BoardExcludedMember](ctx, s.client, e, opts)
 }
 
-// CreateExcludedMember creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/boards/{parentId}/excludedMembers (postServiceBoardsByParentIdExcludedMembers).
+// CreateExcludedMember creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/boards/{parentId}/excludedMembers (postServiceBoardsByParentIdExcludedMembers).
 func (s *BoardsService) CreateExcludedMember(ctx context.Context, boardID int, body *cwmodel.BoardExcludedMember) (*cwmodel.BoardExcludedMember, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/excludedMembers"}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/excludedMembers", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BoardExcludedMember](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -430,9 +430,9 @@ func (s *BoardsService) AllItems(ctx context.Context, boardID int, opts *connect
 	return connectwise.AllAt[cwmodel.BoardItem](ctx, s.client, e, opts)
 }
 
-// CreateItem creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/boards/{parentId}/items (postServiceBoardsByParentIdItems).
+// CreateItem creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/boards/{parentId}/items (postServiceBoardsByParentIdItems).
 func (s *BoardsService) CreateItem(ctx context.Context, boardID int, body *cwmodel.BoardItem) (*cwmodel.BoardItem, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/items"}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/items", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BoardItem](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -448,9 +448,9 @@ func (s *BoardsService) GetItem(ctx context.Context, boardID int, itemID int, op
 	return connectwise.GetAt[cwmodel.BoardItem](ctx, s.client, e, opts)
 }
 
-// UpdateItem replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/boards/{parentId}/items/{id} (putServiceBoardsByParentIdItemsById).
+// UpdateItem replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/boards/{parentId}/items/{id} (putServiceBoardsByParentIdItemsById).
 func (s *BoardsService) UpdateItem(ctx context.Context, boardID int, itemID int, body *cwmodel.BoardItem) (*cwmodel.BoardItem, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/items/" + connectwise.PathID(itemID)}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/items/" + connectwise.PathID(itemID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BoardItem](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -502,9 +502,9 @@ func (s *BoardsService) AllNotifications(ctx context.Context, boardID int, opts 
 	return connectwise.AllAt[cwmodel.BoardNotification](ctx, s.client, e, opts)
 }
 
-// CreateNotification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/boards/{parentId}/notifications (postServiceBoardsByParentIdNotifications).
+// CreateNotification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/boards/{parentId}/notifications (postServiceBoardsByParentIdNotifications).
 func (s *BoardsService) CreateNotification(ctx context.Context, boardID int, body *cwmodel.BoardNotification) (*cwmodel.BoardNotification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/notifications"}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/notifications", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BoardNotification](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -520,9 +520,9 @@ func (s *BoardsService) GetNotification(ctx context.Context, boardID int, notifi
 	return connectwise.GetAt[cwmodel.BoardNotification](ctx, s.client, e, opts)
 }
 
-// UpdateNotification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/boards/{parentId}/notifications/{id} (putServiceBoardsByParentIdNotificationsById).
+// UpdateNotification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/boards/{parentId}/notifications/{id} (putServiceBoardsByParentIdNotificationsById).
 func (s *BoardsService) UpdateNotification(ctx context.Context, boardID int, notificationID int, body *cwmodel.BoardNotification) (*cwmodel.BoardNotification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/notifications/" + connectwise.PathID(notificationID)}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/notifications/" + connectwise.PathID(notificationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BoardNotification](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -550,9 +550,9 @@ func (s *BoardsService) AllStatuses(ctx context.Context, boardID int, opts *conn
 	return connectwise.AllAt[cwmodel.BoardStatus](ctx, s.client, e, opts)
 }
 
-// CreateStatus creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/boards/{parentId}/statuses (postServiceBoardsByParentIdStatuses).
+// CreateStatus creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/boards/{parentId}/statuses (postServiceBoardsByParentIdStatuses).
 func (s *BoardsService) CreateStatus(ctx context.Context, boardID int, body *cwmodel.BoardStatus) (*cwmodel.BoardStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/statuses"}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/statuses", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BoardStatus](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -586,9 +586,9 @@ func (s *BoardsService) GetStatus(ctx context.Context, boardID int, statusID int
 	return connectwise.GetAt[cwmodel.BoardStatus](ctx, s.client, e, opts)
 }
 
-// UpdateStatus replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/boards/{parentId}/statuses/{id} (putServiceBoardsByParentIdStatusesById).
+// UpdateStatus replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/boards/{parentId}/statuses/{id} (putServiceBoardsByParentIdStatusesById).
 func (s *BoardsService) UpdateStatus(ctx context.Context, boardID int, statusID int, body *cwmodel.BoardStatus) (*cwmodel.BoardStatus, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/statuses/" + connectwise.PathID(statusID)}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/statuses/" + connectwise.PathID(statusID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BoardStatus](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -646,9 +646,9 @@ func (s *BoardsService) AllSubtypes(ctx context.Context, boardID int, opts *conn
 	return connectwise.AllAt[cwmodel.BoardSubType](ctx, s.client, e, opts)
 }
 
-// CreateSubtype creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/boards/{parentId}/subtypes (postServiceBoardsByParentIdSubtypes).
+// CreateSubtype creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/boards/{parentId}/subtypes (postServiceBoardsByParentIdSubtypes).
 func (s *BoardsService) CreateSubtype(ctx context.Context, boardID int, body *cwmodel.BoardSubType) (*cwmodel.BoardSubType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/subtypes"}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/subtypes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BoardSubType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -682,9 +682,9 @@ func (s *BoardsService) GetSubtype(ctx context.Context, boardID int, subtypeID i
 	return connectwise.GetAt[cwmodel.BoardSubType](ctx, s.client, e, opts)
 }
 
-// UpdateSubtype replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/boards/{parentId}/subtypes/{id} (putServiceBoardsByParentIdSubtypesById).
+// UpdateSubtype replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/boards/{parentId}/subtypes/{id} (putServiceBoardsByParentIdSubtypesById).
 func (s *BoardsService) UpdateSubtype(ctx context.Context, boardID int, subtypeID int, body *cwmodel.BoardSubType) (*cwmodel.BoardSubType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/subtypes/" + connectwise.PathID(subtypeID)}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/subtypes/" + connectwise.PathID(subtypeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BoardSubType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -742,9 +742,9 @@ func (s *BoardsService) AllTeams(ctx context.Context, boardID int, opts *connect
 	return connectwise.AllAt[cwmodel.BoardTeam](ctx, s.client, e, opts)
 }
 
-// CreateTeam creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/boards/{parentId}/teams (postServiceBoardsByParentIdTeams).
+// CreateTeam creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/boards/{parentId}/teams (postServiceBoardsByParentIdTeams).
 func (s *BoardsService) CreateTeam(ctx context.Context, boardID int, body *cwmodel.BoardTeam) (*cwmodel.BoardTeam, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/teams"}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/teams", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BoardTeam](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -778,9 +778,9 @@ func (s *BoardsService) GetTeam(ctx context.Context, boardID int, teamID int, op
 	return connectwise.GetAt[cwmodel.BoardTeam](ctx, s.client, e, opts)
 }
 
-// UpdateTeam replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/boards/{parentId}/teams/{id} (putServiceBoardsByParentIdTeamsById).
+// UpdateTeam replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/boards/{parentId}/teams/{id} (putServiceBoardsByParentIdTeamsById).
 func (s *BoardsService) UpdateTeam(ctx context.Context, boardID int, teamID int, body *cwmodel.BoardTeam) (*cwmodel.BoardTeam, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/teams/" + connectwise.PathID(teamID)}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/teams/" + connectwise.PathID(teamID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BoardTeam](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -850,9 +850,9 @@ func (s *BoardsService) AllTypes(ctx context.Context, boardID int, opts *connect
 	return connectwise.AllAt[cwmodel.BoardType](ctx, s.client, e, opts)
 }
 
-// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/boards/{parentId}/types (postServiceBoardsByParentIdTypes).
+// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/boards/{parentId}/types (postServiceBoardsByParentIdTypes).
 func (s *BoardsService) CreateType(ctx context.Context, boardID int, body *cwmodel.BoardType) (*cwmodel.BoardType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/types"}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/types", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BoardType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -868,9 +868,9 @@ func (s *BoardsService) GetType(ctx context.Context, boardID int, typeID int, op
 	return connectwise.GetAt[cwmodel.BoardType](ctx, s.client, e, opts)
 }
 
-// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/boards/{parentId}/types/{id} (putServiceBoardsByParentIdTypesById).
+// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/boards/{parentId}/types/{id} (putServiceBoardsByParentIdTypesById).
 func (s *BoardsService) UpdateType(ctx context.Context, boardID int, typeID int, body *cwmodel.BoardType) (*cwmodel.BoardType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/types/" + connectwise.PathID(typeID)}
+	e := connectwise.Endpoint{Path: "service/boards/" + connectwise.PathID(boardID) + "/types/" + connectwise.PathID(typeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BoardType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -925,9 +925,9 @@ func (s *CodesService) All(ctx context.Context, opts *connectwise.ListOptions) i
 	return connectwise.AllAt[cwmodel.Code](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/codes (postServiceCodes).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/codes (postServiceCodes).
 func (s *CodesService) Create(ctx context.Context, body *cwmodel.Code) (*cwmodel.Code, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/codes"}
+	e := connectwise.Endpoint{Path: "service/codes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Code](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -943,9 +943,9 @@ func (s *CodesService) Get(ctx context.Context, codeID int, opts *connectwise.Li
 	return connectwise.GetAt[cwmodel.Code](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/codes/{id} (putServiceCodesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/codes/{id} (putServiceCodesById).
 func (s *CodesService) Update(ctx context.Context, codeID int, body *cwmodel.Code) (*cwmodel.Code, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/codes/" + connectwise.PathID(codeID)}
+	e := connectwise.Endpoint{Path: "service/codes/" + connectwise.PathID(codeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Code](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -976,9 +976,9 @@ func (s *EmailTemplatesService) All(ctx context.Context, opts *connectwise.ListO
 	return connectwise.AllAt[cwmodel.ServiceEmailTemplate](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/emailTemplates (postServiceEmailTemplates).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/emailTemplates (postServiceEmailTemplates).
 func (s *EmailTemplatesService) Create(ctx context.Context, body *cwmodel.ServiceEmailTemplate) (*cwmodel.ServiceEmailTemplate, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/emailTemplates"}
+	e := connectwise.Endpoint{Path: "service/emailTemplates", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ServiceEmailTemplate](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -994,9 +994,9 @@ func (s *EmailTemplatesService) Get(ctx context.Context, emailTemplateID int, op
 	return connectwise.GetAt[cwmodel.ServiceEmailTemplate](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/emailTemplates/{id} (putServiceEmailTemplatesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/emailTemplates/{id} (putServiceEmailTemplatesById).
 func (s *EmailTemplatesService) Update(ctx context.Context, emailTemplateID int, body *cwmodel.ServiceEmailTemplate) (*cwmodel.ServiceEmailTemplate, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/emailTemplates/" + connectwise.PathID(emailTemplateID)}
+	e := connectwise.Endpoint{Path: "service/emailTemplates/" + connectwise.PathID(emailTemplateID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ServiceEmailTemplate](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1063,9 +1063,9 @@ func (s *ImpactsService) Get(ctx context.Context, impactID int, opts *connectwis
 	return connectwise.GetAt[cwmodel.Impact](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/impacts/{id} (putServiceImpactsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/impacts/{id} (putServiceImpactsById).
 func (s *ImpactsService) Update(ctx context.Context, impactID int, body *cwmodel.Impact) (*cwmodel.Impact, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/impacts/" + connectwise.PathID(impactID)}
+	e := connectwise.Endpoint{Path: "service/impacts/" + connectwise.PathID(impactID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Impact](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1141,9 +1141,9 @@ func (s *KnowledgeBaseArticlesService) All(ctx context.Context, opts *connectwis
 	return connectwise.AllAt[cwmodel.KnowledgeBaseArticle](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/knowledgeBaseArticles (postServiceKnowledgeBaseArticles).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/knowledgeBaseArticles (postServiceKnowledgeBaseArticles).
 func (s *KnowledgeBaseArticlesService) Create(ctx context.Context, body *cwmodel.KnowledgeBaseArticle) (*cwmodel.KnowledgeBaseArticle, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/knowledgeBaseArticles"}
+	e := connectwise.Endpoint{Path: "service/knowledgeBaseArticles", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.KnowledgeBaseArticle](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1159,9 +1159,9 @@ func (s *KnowledgeBaseArticlesService) Get(ctx context.Context, knowledgeBaseArt
 	return connectwise.GetAt[cwmodel.KnowledgeBaseArticle](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/knowledgeBaseArticles/{id} (putServiceKnowledgeBaseArticlesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/knowledgeBaseArticles/{id} (putServiceKnowledgeBaseArticlesById).
 func (s *KnowledgeBaseArticlesService) Update(ctx context.Context, knowledgeBaseArticleID int, body *cwmodel.KnowledgeBaseArticle) (*cwmodel.KnowledgeBaseArticle, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/knowledgeBaseArticles/" + connectwise.PathID(knowledgeBaseArticleID)}
+	e := connectwise.Endpoint{Path: "service/knowledgeBaseArticles/" + connectwise.PathID(knowledgeBaseArticleID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.KnowledgeBaseArticle](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1192,9 +1192,9 @@ func (s *KnowledgeBaseCategoriesService) All(ctx context.Context, opts *connectw
 	return connectwise.AllAt[cwmodel.KnowledgeBaseCategory](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/knowledgeBaseCategories (postServiceKnowledgeBaseCategories).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/knowledgeBaseCategories (postServiceKnowledgeBaseCategories).
 func (s *KnowledgeBaseCategoriesService) Create(ctx context.Context, body *cwmodel.KnowledgeBaseCategory) (*cwmodel.KnowledgeBaseCategory, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/knowledgeBaseCategories"}
+	e := connectwise.Endpoint{Path: "service/knowledgeBaseCategories", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.KnowledgeBaseCategory](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1210,9 +1210,9 @@ func (s *KnowledgeBaseCategoriesService) Get(ctx context.Context, knowledgeBaseC
 	return connectwise.GetAt[cwmodel.KnowledgeBaseCategory](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/knowledgeBaseCategories/{id} (putServiceKnowledgeBaseCategoriesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/knowledgeBaseCategories/{id} (putServiceKnowledgeBaseCategoriesById).
 func (s *KnowledgeBaseCategoriesService) Update(ctx context.Context, knowledgeBaseCategoryID int, body *cwmodel.KnowledgeBaseCategory) (*cwmodel.KnowledgeBaseCategory, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/knowledgeBaseCategories/" + connectwise.PathID(knowledgeBaseCategoryID)}
+	e := connectwise.Endpoint{Path: "service/knowledgeBaseCategories/" + connectwise.PathID(knowledgeBaseCategoryID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.KnowledgeBaseCategory](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1243,9 +1243,9 @@ func (s *KnowledgeBaseSubCategoriesService) All(ctx context.Context, opts *conne
 	return connectwise.AllAt[cwmodel.KnowledgeBaseSubCategory](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/knowledgeBaseSubCategories (postServiceKnowledgeBaseSubCategories).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/knowledgeBaseSubCategories (postServiceKnowledgeBaseSubCategories).
 func (s *KnowledgeBaseSubCategoriesService) Create(ctx context.Context, body *cwmodel.KnowledgeBaseSubCategory) (*cwmodel.KnowledgeBaseSubCategory, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/knowledgeBaseSubCategories"}
+	e := connectwise.Endpoint{Path: "service/knowledgeBaseSubCategories", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.KnowledgeBaseSubCategory](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1261,9 +1261,9 @@ func (s *KnowledgeBaseSubCategoriesService) Get(ctx context.Context, knowledgeBa
 	return connectwise.GetAt[cwmodel.KnowledgeBaseSubCategory](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/knowledgeBaseSubCategories/{id} (putServiceKnowledgeBaseSubCategoriesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/knowledgeBaseSubCategories/{id} (putServiceKnowledgeBaseSubCategoriesById).
 func (s *KnowledgeBaseSubCategoriesService) Update(ctx context.Context, knowledgeBaseSubCategoryID int, body *cwmodel.KnowledgeBaseSubCategory) (*cwmodel.KnowledgeBaseSubCategory, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/knowledgeBaseSubCategories/" + connectwise.PathID(knowledgeBaseSubCategoryID)}
+	e := connectwise.Endpoint{Path: "service/knowledgeBaseSubCategories/" + connectwise.PathID(knowledgeBaseSubCategoryID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.KnowledgeBaseSubCategory](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1312,9 +1312,9 @@ func (s *KnowledgebasesettingsService) GetServiceKnowledgebasesettings(ctx conte
 	return connectwise.GetAt[cwmodel.KnowledgeBaseSettings](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/knowledgebasesettings (postServiceKnowledgebasesettings).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/knowledgebasesettings (postServiceKnowledgebasesettings).
 func (s *KnowledgebasesettingsService) Create(ctx context.Context, body *cwmodel.KnowledgeBaseSettings) (*cwmodel.KnowledgeBaseSettings, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/knowledgebasesettings"}
+	e := connectwise.Endpoint{Path: "service/knowledgebasesettings", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.KnowledgeBaseSettings](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1324,9 +1324,9 @@ func (s *KnowledgebasesettingsService) GetServiceKnowledgebasesettingsByID(ctx c
 	return connectwise.GetAt[cwmodel.KnowledgeBaseSettings](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/knowledgebasesettings/{id} (putServiceKnowledgebasesettingsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/knowledgebasesettings/{id} (putServiceKnowledgebasesettingsById).
 func (s *KnowledgebasesettingsService) Update(ctx context.Context, knowledgebasesettingID int, body *cwmodel.KnowledgeBaseSettings) (*cwmodel.KnowledgeBaseSettings, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/knowledgebasesettings/" + connectwise.PathID(knowledgebasesettingID)}
+	e := connectwise.Endpoint{Path: "service/knowledgebasesettings/" + connectwise.PathID(knowledgebasesettingID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.KnowledgeBaseSettings](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1351,9 +1351,9 @@ func (s *LocationsService) All(ctx context.Context, opts *connectwise.ListOption
 	return connectwise.AllAt[cwmodel.ServiceLocation](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/locations (postServiceLocations).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/locations (postServiceLocations).
 func (s *LocationsService) Create(ctx context.Context, body *cwmodel.ServiceLocation) (*cwmodel.ServiceLocation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/locations"}
+	e := connectwise.Endpoint{Path: "service/locations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ServiceLocation](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1387,9 +1387,9 @@ func (s *LocationsService) Get(ctx context.Context, locationID int, opts *connec
 	return connectwise.GetAt[cwmodel.ServiceLocation](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/locations/{id} (putServiceLocationsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/locations/{id} (putServiceLocationsById).
 func (s *LocationsService) Update(ctx context.Context, locationID int, body *cwmodel.ServiceLocation) (*cwmodel.ServiceLocation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/locations/" + connectwise.PathID(locationID)}
+	e := connectwise.Endpoint{Path: "service/locations/" + connectwise.PathID(locationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ServiceLocation](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1426,9 +1426,9 @@ func (s *PrioritiesService) All(ctx context.Context, opts *connectwise.ListOptio
 	return connectwise.AllAt[cwmodel.Priority](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/priorities (postServicePriorities).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/priorities (postServicePriorities).
 func (s *PrioritiesService) Create(ctx context.Context, body *cwmodel.Priority) (*cwmodel.Priority, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/priorities"}
+	e := connectwise.Endpoint{Path: "service/priorities", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Priority](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1444,9 +1444,9 @@ func (s *PrioritiesService) Get(ctx context.Context, priorityID int, opts *conne
 	return connectwise.GetAt[cwmodel.Priority](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/priorities/{id} (putServicePrioritiesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/priorities/{id} (putServicePrioritiesById).
 func (s *PrioritiesService) Update(ctx context.Context, priorityID int, body *cwmodel.Priority) (*cwmodel.Priority, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/priorities/" + connectwise.PathID(priorityID)}
+	e := connectwise.Endpoint{Path: "service/priorities/" + connectwise.PathID(priorityID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Priority](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1552,9 +1552,9 @@ func (s *SLAsService) All(ctx context.Context, opts *connectwise.ListOptions) it
 	return connectwise.AllAt[cwmodel.SLA](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/SLAs (postServiceSLAs).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/SLAs (postServiceSLAs).
 func (s *SLAsService) Create(ctx context.Context, body *cwmodel.SLA) (*cwmodel.SLA, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/SLAs"}
+	e := connectwise.Endpoint{Path: "service/SLAs", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.SLA](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1576,9 +1576,9 @@ func (s *SLAsService) Get(ctx context.Context, slaid int, opts *connectwise.List
 	return connectwise.GetAt[cwmodel.SLA](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/SLAs/{id} (putServiceSLAsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/SLAs/{id} (putServiceSLAsById).
 func (s *SLAsService) Update(ctx context.Context, slaid int, body *cwmodel.SLA) (*cwmodel.SLA, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/SLAs/" + connectwise.PathID(slaid)}
+	e := connectwise.Endpoint{Path: "service/SLAs/" + connectwise.PathID(slaid), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.SLA](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1630,9 +1630,9 @@ func (s *SLAsService) AllPriorities(ctx context.Context, slaid int, opts *connec
 	return connectwise.AllAt[cwmodel.SLAPriority](ctx, s.client, e, opts)
 }
 
-// CreatePriority creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/SLAs/{parentId}/priorities (postServiceSLAsByParentIdPriorities).
+// CreatePriority creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/SLAs/{parentId}/priorities (postServiceSLAsByParentIdPriorities).
 func (s *SLAsService) CreatePriority(ctx context.Context, slaid int, body *cwmodel.SLAPriority) (*cwmodel.SLAPriority, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/SLAs/" + connectwise.PathID(slaid) + "/priorities"}
+	e := connectwise.Endpoint{Path: "service/SLAs/" + connectwise.PathID(slaid) + "/priorities", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.SLAPriority](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1648,9 +1648,9 @@ func (s *SLAsService) GetPriority(ctx context.Context, slaid int, priorityID int
 	return connectwise.GetAt[cwmodel.SLAPriority](ctx, s.client, e, opts)
 }
 
-// UpdatePriority replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/SLAs/{parentId}/priorities/{id} (putServiceSLAsByParentIdPrioritiesById).
+// UpdatePriority replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/SLAs/{parentId}/priorities/{id} (putServiceSLAsByParentIdPrioritiesById).
 func (s *SLAsService) UpdatePriority(ctx context.Context, slaid int, priorityID int, body *cwmodel.SLAPriority) (*cwmodel.SLAPriority, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/SLAs/" + connectwise.PathID(slaid) + "/priorities/" + connectwise.PathID(priorityID)}
+	e := connectwise.Endpoint{Path: "service/SLAs/" + connectwise.PathID(slaid) + "/priorities/" + connectwise.PathID(priorityID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.SLAPriority](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1708,9 +1708,9 @@ func (s *ServiceSignoffService) All(ctx context.Context, opts *connectwise.ListO
 	return connectwise.AllAt[cwmodel.ServiceSignoff](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/serviceSignoff (postServiceServiceSignoff).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/serviceSignoff (postServiceServiceSignoff).
 func (s *ServiceSignoffService) Create(ctx context.Context, body *cwmodel.ServiceSignoff) (*cwmodel.ServiceSignoff, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/serviceSignoff"}
+	e := connectwise.Endpoint{Path: "service/serviceSignoff", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ServiceSignoff](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1744,9 +1744,9 @@ func (s *ServiceSignoffService) Get(ctx context.Context, serviceSignoffID int, o
 	return connectwise.GetAt[cwmodel.ServiceSignoff](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/serviceSignoff/{id} (putServiceServiceSignoffById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/serviceSignoff/{id} (putServiceServiceSignoffById).
 func (s *ServiceSignoffService) Update(ctx context.Context, serviceSignoffID int, body *cwmodel.ServiceSignoff) (*cwmodel.ServiceSignoff, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/serviceSignoff/" + connectwise.PathID(serviceSignoffID)}
+	e := connectwise.Endpoint{Path: "service/serviceSignoff/" + connectwise.PathID(serviceSignoffID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ServiceSignoff](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1819,9 +1819,9 @@ func (s *SeveritiesService) Get(ctx context.Context, severityID int, opts *conne
 	return connectwise.GetAt[cwmodel.Severity](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/severities/{id} (putServiceSeveritiesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/severities/{id} (putServiceSeveritiesById).
 func (s *SeveritiesService) Update(ctx context.Context, severityID int, body *cwmodel.Severity) (*cwmodel.Severity, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/severities/" + connectwise.PathID(severityID)}
+	e := connectwise.Endpoint{Path: "service/severities/" + connectwise.PathID(severityID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Severity](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1867,9 +1867,9 @@ func (s *SourcesService) All(ctx context.Context, opts *connectwise.ListOptions)
 	return connectwise.AllAt[cwmodel.Source](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/sources (postServiceSources).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/sources (postServiceSources).
 func (s *SourcesService) Create(ctx context.Context, body *cwmodel.Source) (*cwmodel.Source, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/sources"}
+	e := connectwise.Endpoint{Path: "service/sources", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Source](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1903,9 +1903,9 @@ func (s *SourcesService) Get(ctx context.Context, sourceID int, opts *connectwis
 	return connectwise.GetAt[cwmodel.Source](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/sources/{id} (putServiceSourcesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/sources/{id} (putServiceSourcesById).
 func (s *SourcesService) Update(ctx context.Context, sourceID int, body *cwmodel.Source) (*cwmodel.Source, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/sources/" + connectwise.PathID(sourceID)}
+	e := connectwise.Endpoint{Path: "service/sources/" + connectwise.PathID(sourceID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Source](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1966,9 +1966,9 @@ func (s *SurveysService) All(ctx context.Context, opts *connectwise.ListOptions)
 	return connectwise.AllAt[cwmodel.ServiceSurvey](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/surveys (postServiceSurveys).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/surveys (postServiceSurveys).
 func (s *SurveysService) Create(ctx context.Context, body *cwmodel.ServiceSurvey) (*cwmodel.ServiceSurvey, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/surveys"}
+	e := connectwise.Endpoint{Path: "service/surveys", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ServiceSurvey](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1990,9 +1990,9 @@ func (s *SurveysService) AllQuestionOptions(ctx context.Context, surveyID int, q
 	return connectwise.AllAt[cwmodel.SurveyOption](ctx, s.client, e, opts)
 }
 
-// CreateQuestionOption creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/surveys/{grandparentId}/questions/{parentId}/options (postServiceSurveysByGrandparentIdQuestionsByParentIdOptions).
+// CreateQuestionOption creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/surveys/{grandparentId}/questions/{parentId}/options (postServiceSurveysByGrandparentIdQuestionsByParentIdOptions).
 func (s *SurveysService) CreateQuestionOption(ctx context.Context, surveyID int, questionID int, body *cwmodel.SurveyOption) (*cwmodel.SurveyOption, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/surveys/" + connectwise.PathID(surveyID) + "/questions/" + connectwise.PathID(questionID) + "/options"}
+	e := connectwise.Endpoint{Path: "service/surveys/" + connectwise.PathID(surveyID) + "/questions/" + connectwise.PathID(questionID) + "/options", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.SurveyOption](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2008,9 +2008,9 @@ func (s *SurveysService) GetQuestionOption(ctx context.Context, surveyID int, qu
 	return connectwise.GetAt[cwmodel.SurveyOption](ctx, s.client, e, opts)
 }
 
-// UpdateQuestionOption replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/surveys/{grandparentId}/questions/{parentId}/options/{id} (putServiceSurveysByGrandparentIdQuestionsByParentIdOptionsById).
+// UpdateQuestionOption replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/surveys/{grandparentId}/questions/{parentId}/options/{id} (putServiceSurveysByGrandparentIdQuestionsByParentIdOptionsById).
 func (s *SurveysService) UpdateQuestionOption(ctx context.Context, surveyID int, questionID int, optionID int, body *cwmodel.SurveyOption) (*cwmodel.SurveyOption, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/surveys/" + connectwise.PathID(surveyID) + "/questions/" + connectwise.PathID(questionID) + "/options/" + connectwise.PathID(optionID)}
+	e := connectwise.Endpoint{Path: "service/surveys/" + connectwise.PathID(surveyID) + "/questions/" + connectwise.PathID(questionID) + "/options/" + connectwise.PathID(optionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.SurveyOption](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2032,9 +2032,9 @@ func (s *SurveysService) Get(ctx context.Context, surveyID int, opts *connectwis
 	return connectwise.GetAt[cwmodel.ServiceSurvey](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/surveys/{id} (putServiceSurveysById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/surveys/{id} (putServiceSurveysById).
 func (s *SurveysService) Update(ctx context.Context, surveyID int, body *cwmodel.ServiceSurvey) (*cwmodel.ServiceSurvey, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/surveys/" + connectwise.PathID(surveyID)}
+	e := connectwise.Endpoint{Path: "service/surveys/" + connectwise.PathID(surveyID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ServiceSurvey](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2092,9 +2092,9 @@ func (s *SurveysService) AllQuestions(ctx context.Context, surveyID int, opts *c
 	return connectwise.AllAt[cwmodel.ServiceSurveyQuestion](ctx, s.client, e, opts)
 }
 
-// CreateQuestion creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/surveys/{parentId}/questions (postServiceSurveysByParentIdQuestions).
+// CreateQuestion creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/surveys/{parentId}/questions (postServiceSurveysByParentIdQuestions).
 func (s *SurveysService) CreateQuestion(ctx context.Context, surveyID int, body *cwmodel.ServiceSurveyQuestion) (*cwmodel.ServiceSurveyQuestion, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/surveys/" + connectwise.PathID(surveyID) + "/questions"}
+	e := connectwise.Endpoint{Path: "service/surveys/" + connectwise.PathID(surveyID) + "/questions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ServiceSurveyQuestion](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2110,9 +2110,9 @@ func (s *SurveysService) GetQuestion(ctx context.Context, surveyID int, question
 	return connectwise.GetAt[cwmodel.ServiceSurveyQuestion](ctx, s.client, e, opts)
 }
 
-// UpdateQuestion replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/surveys/{parentId}/questions/{id} (putServiceSurveysByParentIdQuestionsById).
+// UpdateQuestion replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/surveys/{parentId}/questions/{id} (putServiceSurveysByParentIdQuestionsById).
 func (s *SurveysService) UpdateQuestion(ctx context.Context, surveyID int, questionID int, body *cwmodel.ServiceSurveyQuestion) (*cwmodel.ServiceSurveyQuestion, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/surveys/" + connectwise.PathID(surveyID) + "/questions/" + connectwise.PathID(questionID)}
+	e := connectwise.Endpoint{Path: "service/surveys/" + connectwise.PathID(surveyID) + "/questions/" + connectwise.PathID(questionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ServiceSurveyQuestion](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2128,9 +2128,9 @@ func (s *SurveysService) DeleteQuestion(ctx context.Context, surveyID int, quest
 	return connectwise.DoAt(ctx, s.client, http.MethodDelete, e, nil)
 }
 
-// CreateQuestionCopy creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/surveys/{parentId}/questions/{id}/copy (postServiceSurveysByParentIdQuestionsByIdCopy).
+// CreateQuestionCopy creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/surveys/{parentId}/questions/{id}/copy (postServiceSurveysByParentIdQuestionsByIdCopy).
 func (s *SurveysService) CreateQuestionCopy(ctx context.Context, surveyID int, questionID int) (*cwmodel.ServiceSurveyQuestion, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/surveys/" + connectwise.PathID(surveyID) + "/questions/" + connectwise.PathID(questionID) + "/copy"}
+	e := connectwise.Endpoint{Path: "service/surveys/" + connectwise.PathID(surveyID) + "/questions/" + connectwise.PathID(questionID) + "/copy", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ServiceSurveyQuestion](ctx, s.client, http.MethodPost, e, nil)
 }
 
@@ -2146,9 +2146,9 @@ func (s *SurveysService) AllResults(ctx context.Context, surveyID int, opts *con
 	return connectwise.AllAt[cwmodel.SurveyResult](ctx, s.client, e, opts)
 }
 
-// CreateResult creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/surveys/{parentId}/results (postServiceSurveysByParentIdResults).
+// CreateResult creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/surveys/{parentId}/results (postServiceSurveysByParentIdResults).
 func (s *SurveysService) CreateResult(ctx context.Context, surveyID int, body *cwmodel.SurveyResult) (*cwmodel.SurveyResult, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/surveys/" + connectwise.PathID(surveyID) + "/results"}
+	e := connectwise.Endpoint{Path: "service/surveys/" + connectwise.PathID(surveyID) + "/results", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.SurveyResult](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2164,9 +2164,9 @@ func (s *SurveysService) GetResult(ctx context.Context, surveyID int, resultID i
 	return connectwise.GetAt[cwmodel.SurveyResult](ctx, s.client, e, opts)
 }
 
-// UpdateResult replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/surveys/{parentId}/results/{id} (putServiceSurveysByParentIdResultsById).
+// UpdateResult replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/surveys/{parentId}/results/{id} (putServiceSurveysByParentIdResultsById).
 func (s *SurveysService) UpdateResult(ctx context.Context, surveyID int, resultID int, body *cwmodel.SurveyResult) (*cwmodel.SurveyResult, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/surveys/" + connectwise.PathID(surveyID) + "/results/" + connectwise.PathID(resultID)}
+	e := connectwise.Endpoint{Path: "service/surveys/" + connectwise.PathID(surveyID) + "/results/" + connectwise.PathID(resultID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.SurveyResult](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2185,9 +2185,9 @@ func (s *SurveysService) DeleteResult(ctx context.Context, surveyID int, resultI
 // TeamMembersService covers /service/teamMembers and its sub-resources.
 type TeamMembersService struct{ client *connectwise.Client }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/teamMembers (postServiceTeamMembers).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/teamMembers (postServiceTeamMembers).
 func (s *TeamMembersService) Create(ctx context.Context, body *cwmodel.TeamMember) (*cwmodel.TeamMember, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/teamMembers"}
+	e := connectwise.Endpoint{Path: "service/teamMembers", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TeamMember](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2290,9 +2290,9 @@ func (s *TicketLinksService) All(ctx context.Context, opts *connectwise.ListOpti
 	return connectwise.AllAt[cwmodel.ServiceTicketLink](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/ticketLinks (postServiceTicketLinks).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/ticketLinks (postServiceTicketLinks).
 func (s *TicketLinksService) Create(ctx context.Context, body *cwmodel.ServiceTicketLink) (*cwmodel.ServiceTicketLink, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/ticketLinks"}
+	e := connectwise.Endpoint{Path: "service/ticketLinks", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ServiceTicketLink](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2326,9 +2326,9 @@ func (s *TicketLinksService) Get(ctx context.Context, ticketLinkID int, opts *co
 	return connectwise.GetAt[cwmodel.ServiceTicketLink](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/ticketLinks/{id} (putServiceTicketLinksById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/ticketLinks/{id} (putServiceTicketLinksById).
 func (s *TicketLinksService) Update(ctx context.Context, ticketLinkID int, body *cwmodel.ServiceTicketLink) (*cwmodel.ServiceTicketLink, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/ticketLinks/" + connectwise.PathID(ticketLinkID)}
+	e := connectwise.Endpoint{Path: "service/ticketLinks/" + connectwise.PathID(ticketLinkID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ServiceTicketLink](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2365,9 +2365,9 @@ func (s *TicketSyncsService) All(ctx context.Context, opts *connectwise.ListOpti
 	return connectwise.AllAt[cwmodel.TicketSync](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/ticketSyncs (postServiceTicketSyncs).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/ticketSyncs (postServiceTicketSyncs).
 func (s *TicketSyncsService) Create(ctx context.Context, body *cwmodel.TicketSync) (*cwmodel.TicketSync, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/ticketSyncs"}
+	e := connectwise.Endpoint{Path: "service/ticketSyncs", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TicketSync](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2383,9 +2383,9 @@ func (s *TicketSyncsService) Get(ctx context.Context, ticketSyncID int, opts *co
 	return connectwise.GetAt[cwmodel.TicketSync](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/ticketSyncs/{id} (putServiceTicketSyncsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/ticketSyncs/{id} (putServiceTicketSyncsById).
 func (s *TicketSyncsService) Update(ctx context.Context, ticketSyncID int, body *cwmodel.TicketSync) (*cwmodel.TicketSync, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/ticketSyncs/" + connectwise.PathID(ticketSyncID)}
+	e := connectwise.Endpoint{Path: "service/ticketSyncs/" + connectwise.PathID(ticketSyncID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TicketSync](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2416,9 +2416,9 @@ func (s *TicketsService) All(ctx context.Context, opts *connectwise.ListOptions)
 	return connectwise.AllAt[cwmodel.Ticket](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/tickets (postServiceTickets).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/tickets (postServiceTickets).
 func (s *TicketsService) Create(ctx context.Context, body *cwmodel.Ticket) (*cwmodel.Ticket, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/tickets"}
+	e := connectwise.Endpoint{Path: "service/tickets", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Ticket](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2458,9 +2458,9 @@ func (s *TicketsService) Get(ctx context.Context, ticketID int, opts *connectwis
 	return connectwise.GetAt[cwmodel.Ticket](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/tickets/{id} (putServiceTicketsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/tickets/{id} (putServiceTicketsById).
 func (s *TicketsService) Update(ctx context.Context, ticketID int, body *cwmodel.Ticket) (*cwmodel.Ticket, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/tickets/" + connectwise.PathID(ticketID)}
+	e := connectwise.Endpoint{Path: "service/tickets/" + connectwise.PathID(ticketID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Ticket](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2530,9 +2530,9 @@ func (s *TicketsService) AllConfigurations(ctx context.Context, ticketID int, op
 	return connectwise.AllAt[cwmodel.ConfigurationReference](ctx, s.client, e, opts)
 }
 
-// CreateConfiguration creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/tickets/{parentId}/configurations (postServiceTicketsByParentIdConfigurations).
+// CreateConfiguration creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/tickets/{parentId}/configurations (postServiceTicketsByParentIdConfigurations).
 func (s *TicketsService) CreateConfiguration(ctx context.Context, ticketID int, body *cwmodel.ConfigurationReference) (*cwmodel.ConfigurationReference, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/tickets/" + connectwise.PathID(ticketID) + "/configurations"}
+	e := connectwise.Endpoint{Path: "service/tickets/" + connectwise.PathID(ticketID) + "/configurations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ConfigurationReference](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2596,9 +2596,9 @@ func (s *TicketsService) AllNotes(ctx context.Context, ticketID int, opts *conne
 	return connectwise.AllAt[cwmodel.ServiceNote](ctx, s.client, e, opts)
 }
 
-// CreateNote creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/tickets/{parentId}/notes (postServiceTicketsByParentIdNotes).
+// CreateNote creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/tickets/{parentId}/notes (postServiceTicketsByParentIdNotes).
 func (s *TicketsService) CreateNote(ctx context.Context, ticketID int, body *cwmodel.ServiceNote) (*cwmodel.ServiceNote, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/tickets/" + connectwise.PathID(ticketID) + "/notes"}
+	e := connectwise.Endpoint{Path: "service/tickets/" + connectwise.PathID(ticketID) + "/notes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ServiceNote](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2614,9 +2614,9 @@ func (s *TicketsService) GetNote(ctx context.Context, ticketID int, noteID int, 
 	return connectwise.GetAt[cwmodel.ServiceNote](ctx, s.client, e, opts)
 }
 
-// UpdateNote replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/tickets/{parentId}/notes/{id} (putServiceTicketsByParentIdNotesById).
+// UpdateNote replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/tickets/{parentId}/notes/{id} (putServiceTicketsByParentIdNotesById).
 func (s *TicketsService) UpdateNote(ctx context.Context, ticketID int, noteID int, body *cwmodel.ServiceNote) (*cwmodel.ServiceNote, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/tickets/" + connectwise.PathID(ticketID) + "/notes/" + connectwise.PathID(noteID)}
+	e := connectwise.Endpoint{Path: "service/tickets/" + connectwise.PathID(ticketID) + "/notes/" + connectwise.PathID(noteID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ServiceNote](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2680,9 +2680,9 @@ func (s *TicketsService) AllTasks(ctx context.Context, ticketID int, opts *conne
 	return connectwise.AllAt[cwmodel.Task](ctx, s.client, e, opts)
 }
 
-// CreateTask creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /service/tickets/{parentId}/tasks (postServiceTicketsByParentIdTasks).
+// CreateTask creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /service/tickets/{parentId}/tasks (postServiceTicketsByParentIdTasks).
 func (s *TicketsService) CreateTask(ctx context.Context, ticketID int, body *cwmodel.Task) (*cwmodel.Task, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/tickets/" + connectwise.PathID(ticketID) + "/tasks"}
+	e := connectwise.Endpoint{Path: "service/tickets/" + connectwise.PathID(ticketID) + "/tasks", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Task](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2698,9 +2698,9 @@ func (s *TicketsService) GetTask(ctx context.Context, ticketID int, taskID int, 
 	return connectwise.GetAt[cwmodel.Task](ctx, s.client, e, opts)
 }
 
-// UpdateTask replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /service/tickets/{parentId}/tasks/{id} (putServiceTicketsByParentIdTasksById).
+// UpdateTask replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /service/tickets/{parentId}/tasks/{id} (putServiceTicketsByParentIdTasksById).
 func (s *TicketsService) UpdateTask(ctx context.Context, ticketID int, taskID int, body *cwmodel.Task) (*cwmodel.Task, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "service/tickets/" + connectwise.PathID(ticketID) + "/tasks/" + connectwise.PathID(taskID)}
+	e := connectwise.Endpoint{Path: "service/tickets/" + connectwise.PathID(ticketID) + "/tasks/" + connectwise.PathID(taskID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Task](ctx, s.client, http.MethodPut, e, body)
 }
 

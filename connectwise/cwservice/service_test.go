@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -262,5 +263,47 @@ func TestSearchPostsFilterValues(t *testing.T) {
 	})
 	if err != nil || len(got) != 1 {
 		t.Fatalf("%v %v", err, got)
+	}
+}
+
+func TestSpecRulesAreCheckedBeforeSending(t *testing.T) {
+	svc, mt := setup(t)
+	ctx := context.Background()
+	long := ""
+	for range 99 {
+		long += "a"
+	}
+	cases := map[string]struct {
+		err                   error
+		field, problemContain string
+	}{
+		"missing summary": {func() error {
+			_, _, err := svc.Tickets.Create(ctx, &cwmodel.Ticket{Board: &cwmodel.BoardReference{ID: new(int32(1))}})
+			return err
+		}(), "summary", "is required"},
+		"blank summary": {func() error { _, _, err := svc.Tickets.Create(ctx, &cwmodel.Ticket{Summary: new("  ")}); return err }(), "summary", "is required"},
+		// 99 letters and one emoji: 100 characters, 101 UTF-16 units.
+		"summary too long": {func() error {
+			_, _, err := svc.Tickets.Create(ctx, &cwmodel.Ticket{Summary: new(long + "🔥")})
+			return err
+		}(), "summary", "101 characters"},
+		"put without severity": {func() error {
+			_, _, err := svc.Tickets.Update(ctx, 5, &cwmodel.Ticket{Summary: new("ok"), Impact: new(cwmodel.TicketImpactLow)})
+			return err
+		}(), "severity", "required on updates"},
+	}
+	for name, c := range cases {
+		var be *connectwise.BodyError
+		if !errors.As(c.err, &be) || be.Object != "Ticket" || be.Field != c.field || !strings.Contains(be.Problem, c.problemContain) {
+			t.Errorf("%s: err = %v", name, c.err)
+		}
+	}
+	if n := mt.GetTotalCallCount(); n != 0 {
+		t.Errorf("%d requests sent for refused bodies", n)
+	}
+	// Exactly at the limit passes.
+	mt.RegisterResponder("POST", base+"service/tickets", httpmock.NewStringResponder(201, `{"id":1}`))
+	if _, _, err := svc.Tickets.Create(ctx, &cwmodel.Ticket{Summary: new(long + "é")}); err != nil {
+		t.Errorf("100 characters refused: %v", err)
 	}
 }

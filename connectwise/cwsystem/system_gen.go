@@ -268,9 +268,9 @@ func (s *APIMembersService) All(ctx context.Context, opts *connectwise.ListOptio
 	return connectwise.AllAt[cwmodel.APIMember](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/apiMembers (postSystemApiMembers).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/apiMembers (postSystemApiMembers).
 func (s *APIMembersService) Create(ctx context.Context, body *cwmodel.APIMember) (*cwmodel.APIMember, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/apiMembers"}
+	e := connectwise.Endpoint{Path: "system/apiMembers", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.APIMember](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -292,9 +292,9 @@ func (s *APIMembersService) Get(ctx context.Context, apiMemberID int, opts *conn
 	return connectwise.GetAt[cwmodel.APIMember](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/apiMembers/{id} (putSystemApiMembersById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/apiMembers/{id} (putSystemApiMembersById).
 func (s *APIMembersService) Update(ctx context.Context, apiMemberID int, body *cwmodel.APIMember) (*cwmodel.APIMember, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/apiMembers/" + connectwise.PathID(apiMemberID)}
+	e := connectwise.Endpoint{Path: "system/apiMembers/" + connectwise.PathID(apiMemberID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.APIMember](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -307,9 +307,9 @@ func (s *APIMembersService) Patch(ctx context.Context, apiMemberID int, ops ...c
 // AllowedFileTypesService covers /system/AllowedFileTypes and its sub-resources.
 type AllowedFileTypesService struct{ client *connectwise.Client }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/AllowedFileTypes/ (postSystemAllowedFileTypes).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/AllowedFileTypes/ (postSystemAllowedFileTypes).
 func (s *AllowedFileTypesService) Create(ctx context.Context, body *cwmodel.AllowedFileType) (*cwmodel.AllowedFileType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/AllowedFileTypes/"}
+	e := connectwise.Endpoint{Path: "system/AllowedFileTypes/", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AllowedFileType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -340,9 +340,9 @@ func (s *AllowedfiletypesService) Get(ctx context.Context, allowedfiletypeID int
 	return connectwise.GetAt[cwmodel.AllowedFileType](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/allowedfiletypes/{id} (putSystemAllowedfiletypesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/allowedfiletypes/{id} (putSystemAllowedfiletypesById).
 func (s *AllowedfiletypesService) Update(ctx context.Context, allowedfiletypeID int, body *cwmodel.AllowedFileType) (*cwmodel.AllowedFileType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/allowedfiletypes/" + connectwise.PathID(allowedfiletypeID)}
+	e := connectwise.Endpoint{Path: "system/allowedfiletypes/" + connectwise.PathID(allowedfiletypeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.AllowedFileType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -373,9 +373,9 @@ func (s *AllowedoriginsService) All(ctx context.Context, opts *connectwise.ListO
 	return connectwise.AllAt[cwmodel.AllowedOrigin](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/allowedorigins (postSystemAllowedorigins).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/allowedorigins (postSystemAllowedorigins).
 func (s *AllowedoriginsService) Create(ctx context.Context, body *cwmodel.AllowedOrigin) (*cwmodel.AllowedOrigin, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/allowedorigins"}
+	e := connectwise.Endpoint{Path: "system/allowedorigins", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AllowedOrigin](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -391,9 +391,9 @@ func (s *AllowedoriginsService) Get(ctx context.Context, allowedoriginID int, op
 	return connectwise.GetAt[cwmodel.AllowedOrigin](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/allowedorigins/{id} (putSystemAllowedoriginsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/allowedorigins/{id} (putSystemAllowedoriginsById).
 func (s *AllowedoriginsService) Update(ctx context.Context, allowedoriginID int, body *cwmodel.AllowedOrigin) (*cwmodel.AllowedOrigin, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/allowedorigins/" + connectwise.PathID(allowedoriginID)}
+	e := connectwise.Endpoint{Path: "system/allowedorigins/" + connectwise.PathID(allowedoriginID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.AllowedOrigin](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -502,9 +502,9 @@ func (s *AuthAnvilsService) Get(ctx context.Context, authAnvilID int, opts *conn
 	return connectwise.GetAt[cwmodel.AuthAnvil](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/authAnvils/{id} (putSystemAuthAnvilsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/authAnvils/{id} (putSystemAuthAnvilsById).
 func (s *AuthAnvilsService) Update(ctx context.Context, authAnvilID int, body *cwmodel.AuthAnvil) (*cwmodel.AuthAnvil, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/authAnvils/" + connectwise.PathID(authAnvilID)}
+	e := connectwise.Endpoint{Path: "system/authAnvils/" + connectwise.PathID(authAnvilID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.AuthAnvil](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -529,9 +529,9 @@ func (s *AutoSyncTimeService) All(ctx context.Context, opts *connectwise.ListOpt
 	return connectwise.AllAt[cwmodel.AutoSyncTime](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/autoSyncTime (postSystemAutoSyncTime).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/autoSyncTime (postSystemAutoSyncTime).
 func (s *AutoSyncTimeService) Create(ctx context.Context, body *cwmodel.AutoSyncTime) (*cwmodel.AutoSyncTime, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/autoSyncTime"}
+	e := connectwise.Endpoint{Path: "system/autoSyncTime", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.AutoSyncTime](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -547,9 +547,9 @@ func (s *AutoSyncTimeService) Get(ctx context.Context, autoSyncTimeID int, opts 
 	return connectwise.GetAt[cwmodel.AutoSyncTime](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/autoSyncTime/{id} (putSystemAutoSyncTimeById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/autoSyncTime/{id} (putSystemAutoSyncTimeById).
 func (s *AutoSyncTimeService) Update(ctx context.Context, autoSyncTimeID int, body *cwmodel.AutoSyncTime) (*cwmodel.AutoSyncTime, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/autoSyncTime/" + connectwise.PathID(autoSyncTimeID)}
+	e := connectwise.Endpoint{Path: "system/autoSyncTime/" + connectwise.PathID(autoSyncTimeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.AutoSyncTime](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -568,9 +568,9 @@ func (s *AutoSyncTimeService) Delete(ctx context.Context, autoSyncTimeID int) (*
 // BundlesService covers /system/bundles and its sub-resources.
 type BundlesService struct{ client *connectwise.Client }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/bundles (postSystemBundles).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/bundles (postSystemBundles).
 func (s *BundlesService) Create(ctx context.Context, body *cwmodel.BundleRequestsCollection) (*cwmodel.BundleResultsCollection, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/bundles"}
+	e := connectwise.Endpoint{Path: "system/bundles", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.BundleResultsCollection](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -595,9 +595,9 @@ func (s *CallbacksService) All(ctx context.Context, opts *connectwise.ListOption
 	return connectwise.AllAt[cwmodel.CallbackEntry](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/callbacks (postSystemCallbacks).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/callbacks (postSystemCallbacks).
 func (s *CallbacksService) Create(ctx context.Context, body *cwmodel.CallbackEntry) (*cwmodel.CallbackEntry, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/callbacks"}
+	e := connectwise.Endpoint{Path: "system/callbacks", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CallbackEntry](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -613,9 +613,9 @@ func (s *CallbacksService) Get(ctx context.Context, callbackID int, opts *connec
 	return connectwise.GetAt[cwmodel.CallbackEntry](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/callbacks/{id} (putSystemCallbacksById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/callbacks/{id} (putSystemCallbacksById).
 func (s *CallbacksService) Update(ctx context.Context, callbackID int, body *cwmodel.CallbackEntry) (*cwmodel.CallbackEntry, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/callbacks/" + connectwise.PathID(callbackID)}
+	e := connectwise.Endpoint{Path: "system/callbacks/" + connectwise.PathID(callbackID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CallbackEntry](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -646,9 +646,9 @@ func (s *CertificationsService) All(ctx context.Context, opts *connectwise.ListO
 	return connectwise.AllAt[cwmodel.Certification](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/certifications (postSystemCertifications).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/certifications (postSystemCertifications).
 func (s *CertificationsService) Create(ctx context.Context, body *cwmodel.Certification) (*cwmodel.Certification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/certifications"}
+	e := connectwise.Endpoint{Path: "system/certifications", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Certification](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -664,9 +664,9 @@ func (s *CertificationsService) Get(ctx context.Context, certificationID int, op
 	return connectwise.GetAt[cwmodel.Certification](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/certifications/{id} (putSystemCertificationsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/certifications/{id} (putSystemCertificationsById).
 func (s *CertificationsService) Update(ctx context.Context, certificationID int, body *cwmodel.Certification) (*cwmodel.Certification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/certifications/" + connectwise.PathID(certificationID)}
+	e := connectwise.Endpoint{Path: "system/certifications/" + connectwise.PathID(certificationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Certification](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -748,9 +748,9 @@ func (s *ConnectwisehostedsetupsService) All(ctx context.Context, opts *connectw
 	return connectwise.AllAt[cwmodel.ConnectWiseHostedSetup](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/connectwisehostedsetups (postSystemConnectwisehostedsetups).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/connectwisehostedsetups (postSystemConnectwisehostedsetups).
 func (s *ConnectwisehostedsetupsService) Create(ctx context.Context, body *cwmodel.ConnectWiseHostedSetup) (*cwmodel.ConnectWiseHostedSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/connectwisehostedsetups"}
+	e := connectwise.Endpoint{Path: "system/connectwisehostedsetups", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ConnectWiseHostedSetup](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -766,9 +766,9 @@ func (s *ConnectwisehostedsetupsService) Get(ctx context.Context, connectwisehos
 	return connectwise.GetAt[cwmodel.ConnectWiseHostedSetup](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/connectwisehostedsetups/{id} (putSystemConnectwisehostedsetupsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/connectwisehostedsetups/{id} (putSystemConnectwisehostedsetupsById).
 func (s *ConnectwisehostedsetupsService) Update(ctx context.Context, connectwisehostedsetupID int, body *cwmodel.ConnectWiseHostedSetup) (*cwmodel.ConnectWiseHostedSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/connectwisehostedsetups/" + connectwise.PathID(connectwisehostedsetupID)}
+	e := connectwise.Endpoint{Path: "system/connectwisehostedsetups/" + connectwise.PathID(connectwisehostedsetupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ConnectWiseHostedSetup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -799,9 +799,9 @@ func (s *CustomReportsService) All(ctx context.Context, opts *connectwise.ListOp
 	return connectwise.AllAt[cwmodel.CustomReport](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/customReports (postSystemCustomReports).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/customReports (postSystemCustomReports).
 func (s *CustomReportsService) Create(ctx context.Context, body *cwmodel.CustomReport) (*cwmodel.CustomReport, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/customReports"}
+	e := connectwise.Endpoint{Path: "system/customReports", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CustomReport](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -817,9 +817,9 @@ func (s *CustomReportsService) Get(ctx context.Context, customReportID int, opts
 	return connectwise.GetAt[cwmodel.CustomReport](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/customReports/{id} (putSystemCustomReportsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/customReports/{id} (putSystemCustomReportsById).
 func (s *CustomReportsService) Update(ctx context.Context, customReportID int, body *cwmodel.CustomReport) (*cwmodel.CustomReport, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/customReports/" + connectwise.PathID(customReportID)}
+	e := connectwise.Endpoint{Path: "system/customReports/" + connectwise.PathID(customReportID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CustomReport](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -847,9 +847,9 @@ func (s *CustomReportsService) AllParameters(ctx context.Context, customReportID
 	return connectwise.AllAt[cwmodel.CustomReportParameter](ctx, s.client, e, opts)
 }
 
-// CreateParameter creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/customReports/{parentId}/parameters (postSystemCustomReportsByParentIdParameters).
+// CreateParameter creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/customReports/{parentId}/parameters (postSystemCustomReportsByParentIdParameters).
 func (s *CustomReportsService) CreateParameter(ctx context.Context, customReportID int, body *cwmodel.CustomReportParameter) (*cwmodel.CustomReportParameter, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/customReports/" + connectwise.PathID(customReportID) + "/parameters"}
+	e := connectwise.Endpoint{Path: "system/customReports/" + connectwise.PathID(customReportID) + "/parameters", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.CustomReportParameter](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -865,9 +865,9 @@ func (s *CustomReportsService) GetParameter(ctx context.Context, customReportID 
 	return connectwise.GetAt[cwmodel.CustomReportParameter](ctx, s.client, e, opts)
 }
 
-// UpdateParameter replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/customReports/{parentId}/parameters/{id} (putSystemCustomReportsByParentIdParametersById).
+// UpdateParameter replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/customReports/{parentId}/parameters/{id} (putSystemCustomReportsByParentIdParametersById).
 func (s *CustomReportsService) UpdateParameter(ctx context.Context, customReportID int, parameterID int, body *cwmodel.CustomReportParameter) (*cwmodel.CustomReportParameter, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/customReports/" + connectwise.PathID(customReportID) + "/parameters/" + connectwise.PathID(parameterID)}
+	e := connectwise.Endpoint{Path: "system/customReports/" + connectwise.PathID(customReportID) + "/parameters/" + connectwise.PathID(parameterID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CustomReportParameter](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -925,9 +925,9 @@ func (s *DepartmentsService) All(ctx context.Context, opts *connectwise.ListOpti
 	return connectwise.AllAt[cwmodel.Department](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/departments (postSystemDepartments).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/departments (postSystemDepartments).
 func (s *DepartmentsService) Create(ctx context.Context, body *cwmodel.Department) (*cwmodel.Department, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/departments"}
+	e := connectwise.Endpoint{Path: "system/departments", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Department](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -943,9 +943,9 @@ func (s *DepartmentsService) Get(ctx context.Context, departmentID int, opts *co
 	return connectwise.GetAt[cwmodel.Department](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/departments/{id} (putSystemDepartmentsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/departments/{id} (putSystemDepartmentsById).
 func (s *DepartmentsService) Update(ctx context.Context, departmentID int, body *cwmodel.Department) (*cwmodel.Department, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/departments/" + connectwise.PathID(departmentID)}
+	e := connectwise.Endpoint{Path: "system/departments/" + connectwise.PathID(departmentID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Department](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -997,9 +997,9 @@ func (s *DepartmentsService) AllLocations(ctx context.Context, departmentID int,
 	return connectwise.AllAt[cwmodel.DepartmentLocation](ctx, s.client, e, opts)
 }
 
-// CreateLocation creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/departments/{parentId}/locations (postSystemDepartmentsByParentIdLocations).
+// CreateLocation creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/departments/{parentId}/locations (postSystemDepartmentsByParentIdLocations).
 func (s *DepartmentsService) CreateLocation(ctx context.Context, departmentID int, body *cwmodel.DepartmentLocation) (*cwmodel.DepartmentLocation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/departments/" + connectwise.PathID(departmentID) + "/locations"}
+	e := connectwise.Endpoint{Path: "system/departments/" + connectwise.PathID(departmentID) + "/locations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.DepartmentLocation](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1015,9 +1015,9 @@ func (s *DepartmentsService) GetLocation(ctx context.Context, departmentID int, 
 	return connectwise.GetAt[cwmodel.DepartmentLocation](ctx, s.client, e, opts)
 }
 
-// UpdateLocation replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/departments/{parentId}/locations/{id} (putSystemDepartmentsByParentIdLocationsById).
+// UpdateLocation replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/departments/{parentId}/locations/{id} (putSystemDepartmentsByParentIdLocationsById).
 func (s *DepartmentsService) UpdateLocation(ctx context.Context, departmentID int, locationID int, body *cwmodel.DepartmentLocation) (*cwmodel.DepartmentLocation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/departments/" + connectwise.PathID(departmentID) + "/locations/" + connectwise.PathID(locationID)}
+	e := connectwise.Endpoint{Path: "system/departments/" + connectwise.PathID(departmentID) + "/locations/" + connectwise.PathID(locationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.DepartmentLocation](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1073,9 +1073,9 @@ func (s *DocumentsService) All(ctx context.Context, params *DocumentsListParams,
 	return connectwise.AllAt[cwmodel.DocumentInfo](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/documents (postSystemDocuments).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/documents (postSystemDocuments).
 func (s *DocumentsService) Create(ctx context.Context, body *cwmodel.DocumentFormData) (*cwmodel.DocumentInfo, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/documents"}
+	e := connectwise.Endpoint{Path: "system/documents", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.DocumentInfo](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1198,9 +1198,9 @@ func (s *EPayConfigurationsService) All(ctx context.Context, opts *connectwise.L
 	return connectwise.AllAt[cwmodel.EPayConfiguration](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/ePayConfigurations (postSystemEPayConfigurations).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/ePayConfigurations (postSystemEPayConfigurations).
 func (s *EPayConfigurationsService) Create(ctx context.Context, body *cwmodel.EPayConfiguration) (*cwmodel.EPayConfiguration, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/ePayConfigurations"}
+	e := connectwise.Endpoint{Path: "system/ePayConfigurations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.EPayConfiguration](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1216,9 +1216,9 @@ func (s *EPayConfigurationsService) Get(ctx context.Context, ePayConfigurationID
 	return connectwise.GetAt[cwmodel.EPayConfiguration](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/ePayConfigurations/{id} (putSystemEPayConfigurationsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/ePayConfigurations/{id} (putSystemEPayConfigurationsById).
 func (s *EPayConfigurationsService) Update(ctx context.Context, ePayConfigurationID int, body *cwmodel.EPayConfiguration) (*cwmodel.EPayConfiguration, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/ePayConfigurations/" + connectwise.PathID(ePayConfigurationID)}
+	e := connectwise.Endpoint{Path: "system/ePayConfigurations/" + connectwise.PathID(ePayConfigurationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.EPayConfiguration](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1249,9 +1249,9 @@ func (s *EmailConnectorsService) All(ctx context.Context, opts *connectwise.List
 	return connectwise.AllAt[cwmodel.EmailConnector](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/emailConnectors (postSystemEmailConnectors).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/emailConnectors (postSystemEmailConnectors).
 func (s *EmailConnectorsService) Create(ctx context.Context, body *cwmodel.EmailConnector) (*cwmodel.EmailConnector, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/emailConnectors"}
+	e := connectwise.Endpoint{Path: "system/emailConnectors", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.EmailConnector](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1291,9 +1291,9 @@ func (s *EmailConnectorsService) AllParsingStyleParsingRules(ctx context.Context
 	return connectwise.AllAt[cwmodel.EmailConnectorParsingRule](ctx, s.client, e, opts)
 }
 
-// CreateParsingStyleParsingRule creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/emailConnectors/{grandparentId}/parsingStyles/{parentId}/parsingRules (postSystemEmailConnectorsByGrandparentIdParsingStylesByParentIdParsingRules).
+// CreateParsingStyleParsingRule creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/emailConnectors/{grandparentId}/parsingStyles/{parentId}/parsingRules (postSystemEmailConnectorsByGrandparentIdParsingStylesByParentIdParsingRules).
 func (s *EmailConnectorsService) CreateParsingStyleParsingRule(ctx context.Context, emailConnectorID int, parsingStyleID int, body *cwmodel.EmailConnectorParsingRule) (*cwmodel.EmailConnectorParsingRule, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/emailConnectors/" + connectwise.PathID(emailConnectorID) + "/parsingStyles/" + connectwise.PathID(parsingStyleID) + "/parsingRules"}
+	e := connectwise.Endpoint{Path: "system/emailConnectors/" + connectwise.PathID(emailConnectorID) + "/parsingStyles/" + connectwise.PathID(parsingStyleID) + "/parsingRules", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.EmailConnectorParsingRule](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1309,9 +1309,9 @@ func (s *EmailConnectorsService) GetParsingStyleParsingRule(ctx context.Context,
 	return connectwise.GetAt[cwmodel.EmailConnectorParsingRule](ctx, s.client, e, opts)
 }
 
-// UpdateParsingStyleParsingRule replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/emailConnectors/{grandparentId}/parsingStyles/{parentId}/parsingRules/{id} (putSystemEmailConnectorsByGrandparentIdParsingStylesByParentIdParsingRulesById).
+// UpdateParsingStyleParsingRule replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/emailConnectors/{grandparentId}/parsingStyles/{parentId}/parsingRules/{id} (putSystemEmailConnectorsByGrandparentIdParsingStylesByParentIdParsingRulesById).
 func (s *EmailConnectorsService) UpdateParsingStyleParsingRule(ctx context.Context, emailConnectorID int, parsingStyleID int, parsingRuleID int, body *cwmodel.EmailConnectorParsingRule) (*cwmodel.EmailConnectorParsingRule, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/emailConnectors/" + connectwise.PathID(emailConnectorID) + "/parsingStyles/" + connectwise.PathID(parsingStyleID) + "/parsingRules/" + connectwise.PathID(parsingRuleID)}
+	e := connectwise.Endpoint{Path: "system/emailConnectors/" + connectwise.PathID(emailConnectorID) + "/parsingStyles/" + connectwise.PathID(parsingStyleID) + "/parsingRules/" + connectwise.PathID(parsingRuleID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.EmailConnectorParsingRule](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1333,9 +1333,9 @@ func (s *EmailConnectorsService) Get(ctx context.Context, emailConnectorID int, 
 	return connectwise.GetAt[cwmodel.EmailConnector](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/emailConnectors/{id} (putSystemEmailConnectorsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/emailConnectors/{id} (putSystemEmailConnectorsById).
 func (s *EmailConnectorsService) Update(ctx context.Context, emailConnectorID int, body *cwmodel.EmailConnector) (*cwmodel.EmailConnector, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/emailConnectors/" + connectwise.PathID(emailConnectorID)}
+	e := connectwise.Endpoint{Path: "system/emailConnectors/" + connectwise.PathID(emailConnectorID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.EmailConnector](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1369,9 +1369,9 @@ func (s *EmailConnectorsService) AllParsingStyles(ctx context.Context, emailConn
 	return connectwise.AllAt[cwmodel.EmailConnectorParsingStyle](ctx, s.client, e, opts)
 }
 
-// CreateParsingStyle creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/emailConnectors/{parentId}/parsingStyles (postSystemEmailConnectorsByParentIdParsingStyles).
+// CreateParsingStyle creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/emailConnectors/{parentId}/parsingStyles (postSystemEmailConnectorsByParentIdParsingStyles).
 func (s *EmailConnectorsService) CreateParsingStyle(ctx context.Context, emailConnectorID int, body *cwmodel.EmailConnectorParsingStyle) (*cwmodel.EmailConnectorParsingStyle, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/emailConnectors/" + connectwise.PathID(emailConnectorID) + "/parsingStyles"}
+	e := connectwise.Endpoint{Path: "system/emailConnectors/" + connectwise.PathID(emailConnectorID) + "/parsingStyles", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.EmailConnectorParsingStyle](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1387,9 +1387,9 @@ func (s *EmailConnectorsService) GetParsingStyle(ctx context.Context, emailConne
 	return connectwise.GetAt[cwmodel.EmailConnectorParsingStyle](ctx, s.client, e, opts)
 }
 
-// UpdateParsingStyle replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/emailConnectors/{parentId}/parsingStyles/{id} (putSystemEmailConnectorsByParentIdParsingStylesById).
+// UpdateParsingStyle replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/emailConnectors/{parentId}/parsingStyles/{id} (putSystemEmailConnectorsByParentIdParsingStylesById).
 func (s *EmailConnectorsService) UpdateParsingStyle(ctx context.Context, emailConnectorID int, parsingStyleID int, body *cwmodel.EmailConnectorParsingStyle) (*cwmodel.EmailConnectorParsingStyle, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/emailConnectors/" + connectwise.PathID(emailConnectorID) + "/parsingStyles/" + connectwise.PathID(parsingStyleID)}
+	e := connectwise.Endpoint{Path: "system/emailConnectors/" + connectwise.PathID(emailConnectorID) + "/parsingStyles/" + connectwise.PathID(parsingStyleID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.EmailConnectorParsingStyle](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1420,9 +1420,9 @@ func (s *EmailExclusionsService) All(ctx context.Context, opts *connectwise.List
 	return connectwise.AllAt[cwmodel.EmailExclusion](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/emailExclusions (postSystemEmailExclusions).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/emailExclusions (postSystemEmailExclusions).
 func (s *EmailExclusionsService) Create(ctx context.Context, body *cwmodel.EmailExclusion) (*cwmodel.EmailExclusion, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/emailExclusions"}
+	e := connectwise.Endpoint{Path: "system/emailExclusions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.EmailExclusion](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1438,9 +1438,9 @@ func (s *EmailExclusionsService) Get(ctx context.Context, emailExclusionID int, 
 	return connectwise.GetAt[cwmodel.EmailExclusion](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/emailExclusions/{id} (putSystemEmailExclusionsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/emailExclusions/{id} (putSystemEmailExclusionsById).
 func (s *EmailExclusionsService) Update(ctx context.Context, emailExclusionID int, body *cwmodel.EmailExclusion) (*cwmodel.EmailExclusion, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/emailExclusions/" + connectwise.PathID(emailExclusionID)}
+	e := connectwise.Endpoint{Path: "system/emailExclusions/" + connectwise.PathID(emailExclusionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.EmailExclusion](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1537,9 +1537,9 @@ func (s *FileuploadsettingsService) Get(ctx context.Context, fileuploadsettingID
 	return connectwise.GetAt[cwmodel.FileUploadSetting](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/fileuploadsettings/{id} (putSystemFileuploadsettingsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/fileuploadsettings/{id} (putSystemFileuploadsettingsById).
 func (s *FileuploadsettingsService) Update(ctx context.Context, fileuploadsettingID int, body *cwmodel.FileUploadSetting) (*cwmodel.FileUploadSetting, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/fileuploadsettings/" + connectwise.PathID(fileuploadsettingID)}
+	e := connectwise.Endpoint{Path: "system/fileuploadsettings/" + connectwise.PathID(fileuploadsettingID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.FileUploadSetting](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1564,9 +1564,9 @@ func (s *GoogleemailsetupService) All(ctx context.Context, opts *connectwise.Lis
 	return connectwise.AllAt[cwmodel.GoogleEmailSetup](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/googleemailsetup/ (postSystemGoogleemailsetup).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/googleemailsetup/ (postSystemGoogleemailsetup).
 func (s *GoogleemailsetupService) Create(ctx context.Context, body *cwmodel.GoogleEmailSetup) (*cwmodel.GoogleEmailSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/googleemailsetup/"}
+	e := connectwise.Endpoint{Path: "system/googleemailsetup/", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.GoogleEmailSetup](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1582,9 +1582,9 @@ func (s *GoogleemailsetupService) Get(ctx context.Context, googleemailsetupID in
 	return connectwise.GetAt[cwmodel.GoogleEmailSetup](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/googleemailsetup/{id} (putSystemGoogleemailsetupById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/googleemailsetup/{id} (putSystemGoogleemailsetupById).
 func (s *GoogleemailsetupService) Update(ctx context.Context, googleemailsetupID int, body *cwmodel.GoogleEmailSetup) (*cwmodel.GoogleEmailSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/googleemailsetup/" + connectwise.PathID(googleemailsetupID)}
+	e := connectwise.Endpoint{Path: "system/googleemailsetup/" + connectwise.PathID(googleemailsetupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.GoogleEmailSetup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1621,9 +1621,9 @@ func (s *ImapsService) All(ctx context.Context, opts *connectwise.ListOptions) i
 	return connectwise.AllAt[cwmodel.Imap](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/imaps (postSystemImaps).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/imaps (postSystemImaps).
 func (s *ImapsService) Create(ctx context.Context, body *cwmodel.Imap) (*cwmodel.Imap, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/imaps"}
+	e := connectwise.Endpoint{Path: "system/imaps", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Imap](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1657,9 +1657,9 @@ func (s *ImapsService) Get(ctx context.Context, imapID int, opts *connectwise.Li
 	return connectwise.GetAt[cwmodel.Imap](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/imaps/{id} (putSystemImapsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/imaps/{id} (putSystemImapsById).
 func (s *ImapsService) Update(ctx context.Context, imapID int, body *cwmodel.Imap) (*cwmodel.Imap, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/imaps/" + connectwise.PathID(imapID)}
+	e := connectwise.Endpoint{Path: "system/imaps/" + connectwise.PathID(imapID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Imap](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1705,9 +1705,9 @@ func (s *InOutBoardsService) All(ctx context.Context, opts *connectwise.ListOpti
 	return connectwise.AllAt[cwmodel.InOutBoard](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/inOutBoards (postSystemInOutBoards).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/inOutBoards (postSystemInOutBoards).
 func (s *InOutBoardsService) Create(ctx context.Context, body *cwmodel.InOutBoard) (*cwmodel.InOutBoard, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/inOutBoards"}
+	e := connectwise.Endpoint{Path: "system/inOutBoards", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.InOutBoard](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1723,9 +1723,9 @@ func (s *InOutBoardsService) Get(ctx context.Context, inOutBoardID int, opts *co
 	return connectwise.GetAt[cwmodel.InOutBoard](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/inOutBoards/{id} (putSystemInOutBoardsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/inOutBoards/{id} (putSystemInOutBoardsById).
 func (s *InOutBoardsService) Update(ctx context.Context, inOutBoardID int, body *cwmodel.InOutBoard) (*cwmodel.InOutBoard, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/inOutBoards/" + connectwise.PathID(inOutBoardID)}
+	e := connectwise.Endpoint{Path: "system/inOutBoards/" + connectwise.PathID(inOutBoardID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.InOutBoard](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1756,9 +1756,9 @@ func (s *InOutTypesService) All(ctx context.Context, opts *connectwise.ListOptio
 	return connectwise.AllAt[cwmodel.InOutType](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/inOutTypes (postSystemInOutTypes).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/inOutTypes (postSystemInOutTypes).
 func (s *InOutTypesService) Create(ctx context.Context, body *cwmodel.InOutType) (*cwmodel.InOutType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/inOutTypes"}
+	e := connectwise.Endpoint{Path: "system/inOutTypes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.InOutType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -1792,9 +1792,9 @@ func (s *InOutTypesService) Get(ctx context.Context, inOutTypeID int, opts *conn
 	return connectwise.GetAt[cwmodel.InOutType](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/inOutTypes/{id} (putSystemInOutTypesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/inOutTypes/{id} (putSystemInOutTypesById).
 func (s *InOutTypesService) Update(ctx context.Context, inOutTypeID int, body *cwmodel.InOutType) (*cwmodel.InOutType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/inOutTypes/" + connectwise.PathID(inOutTypeID)}
+	e := connectwise.Endpoint{Path: "system/inOutTypes/" + connectwise.PathID(inOutTypeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.InOutType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -1897,9 +1897,9 @@ func (s *InfoService) GetLink(ctx context.Context, linkID int, opts *connectwise
 	return connectwise.GetAt[cwmodel.LinkInfo](ctx, s.client, e, opts)
 }
 
-// CreateLinkResolveurl creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/info/links/{id}/resolveurl (postSystemInfoLinksByIdResolveurl).
+// CreateLinkResolveurl creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/info/links/{id}/resolveurl (postSystemInfoLinksByIdResolveurl).
 func (s *InfoService) CreateLinkResolveurl(ctx context.Context, linkID int, body *cwmodel.LinkResolveURLInfo) (*cwmodel.LinkResolveURLInfo, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/info/links/" + connectwise.PathID(linkID) + "/resolveurl"}
+	e := connectwise.Endpoint{Path: "system/info/links/" + connectwise.PathID(linkID) + "/resolveurl", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.LinkResolveURLInfo](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2044,9 +2044,9 @@ func (s *IntegratorTagsService) All(ctx context.Context, opts *connectwise.ListO
 	return connectwise.AllAt[cwmodel.IntegratorTag](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/integratorTags (postSystemIntegratorTags).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/integratorTags (postSystemIntegratorTags).
 func (s *IntegratorTagsService) Create(ctx context.Context, body *cwmodel.IntegratorTag) (*cwmodel.IntegratorTag, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/integratorTags"}
+	e := connectwise.Endpoint{Path: "system/integratorTags", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.IntegratorTag](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2062,9 +2062,9 @@ func (s *IntegratorTagsService) Get(ctx context.Context, integratorTagID int, op
 	return connectwise.GetAt[cwmodel.IntegratorTag](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/integratorTags/{id} (putSystemIntegratorTagsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/integratorTags/{id} (putSystemIntegratorTagsById).
 func (s *IntegratorTagsService) Update(ctx context.Context, integratorTagID int, body *cwmodel.IntegratorTag) (*cwmodel.IntegratorTag, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/integratorTags/" + connectwise.PathID(integratorTagID)}
+	e := connectwise.Endpoint{Path: "system/integratorTags/" + connectwise.PathID(integratorTagID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.IntegratorTag](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2095,9 +2095,9 @@ func (s *IntegratorloginsService) All(ctx context.Context, opts *connectwise.Lis
 	return connectwise.AllAt[cwmodel.IntegratorLogin](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/integratorlogins (postSystemIntegratorlogins).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/integratorlogins (postSystemIntegratorlogins).
 func (s *IntegratorloginsService) Create(ctx context.Context, body *cwmodel.IntegratorLogin) (*cwmodel.IntegratorLogin, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/integratorlogins"}
+	e := connectwise.Endpoint{Path: "system/integratorlogins", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.IntegratorLogin](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2113,9 +2113,9 @@ func (s *IntegratorloginsService) Get(ctx context.Context, integratorloginID int
 	return connectwise.GetAt[cwmodel.IntegratorLogin](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/integratorlogins/{id} (putSystemIntegratorloginsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/integratorlogins/{id} (putSystemIntegratorloginsById).
 func (s *IntegratorloginsService) Update(ctx context.Context, integratorloginID int, body *cwmodel.IntegratorLogin) (*cwmodel.IntegratorLogin, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/integratorlogins/" + connectwise.PathID(integratorloginID)}
+	e := connectwise.Endpoint{Path: "system/integratorlogins/" + connectwise.PathID(integratorloginID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.IntegratorLogin](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2200,9 +2200,9 @@ func (s *LdapConfigurationsService) All(ctx context.Context, opts *connectwise.L
 	return connectwise.AllAt[cwmodel.LdapConfiguration](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/ldapConfigurations (postSystemLdapConfigurations).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/ldapConfigurations (postSystemLdapConfigurations).
 func (s *LdapConfigurationsService) Create(ctx context.Context, body *cwmodel.LdapConfiguration) (*cwmodel.LdapConfiguration, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/ldapConfigurations"}
+	e := connectwise.Endpoint{Path: "system/ldapConfigurations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.LdapConfiguration](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2242,9 +2242,9 @@ func (s *LdapConfigurationsService) Get(ctx context.Context, ldapConfigurationID
 	return connectwise.GetAt[cwmodel.LdapConfiguration](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/ldapConfigurations/{id} (putSystemLdapConfigurationsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/ldapConfigurations/{id} (putSystemLdapConfigurationsById).
 func (s *LdapConfigurationsService) Update(ctx context.Context, ldapConfigurationID int, body *cwmodel.LdapConfiguration) (*cwmodel.LdapConfiguration, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/ldapConfigurations/" + connectwise.PathID(ldapConfigurationID)}
+	e := connectwise.Endpoint{Path: "system/ldapConfigurations/" + connectwise.PathID(ldapConfigurationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.LdapConfiguration](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2281,9 +2281,9 @@ func (s *LinksService) All(ctx context.Context, opts *connectwise.ListOptions) i
 	return connectwise.AllAt[cwmodel.Link](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/links (postSystemLinks).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/links (postSystemLinks).
 func (s *LinksService) Create(ctx context.Context, body *cwmodel.Link) (*cwmodel.Link, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/links"}
+	e := connectwise.Endpoint{Path: "system/links", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Link](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2299,9 +2299,9 @@ func (s *LinksService) Get(ctx context.Context, linkID int, opts *connectwise.Li
 	return connectwise.GetAt[cwmodel.Link](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/links/{id} (putSystemLinksById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/links/{id} (putSystemLinksById).
 func (s *LinksService) Update(ctx context.Context, linkID int, body *cwmodel.Link) (*cwmodel.Link, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/links/" + connectwise.PathID(linkID)}
+	e := connectwise.Endpoint{Path: "system/links/" + connectwise.PathID(linkID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Link](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2332,9 +2332,9 @@ func (s *LocationsService) All(ctx context.Context, opts *connectwise.ListOption
 	return connectwise.AllAt[cwmodel.Location](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/locations (postSystemLocations).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/locations (postSystemLocations).
 func (s *LocationsService) Create(ctx context.Context, body *cwmodel.Location) (*cwmodel.Location, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/locations"}
+	e := connectwise.Endpoint{Path: "system/locations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Location](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2350,9 +2350,9 @@ func (s *LocationsService) Get(ctx context.Context, locationID int, opts *connec
 	return connectwise.GetAt[cwmodel.Location](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/locations/{id} (putSystemLocationsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/locations/{id} (putSystemLocationsById).
 func (s *LocationsService) Update(ctx context.Context, locationID int, body *cwmodel.Location) (*cwmodel.Location, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/locations/" + connectwise.PathID(locationID)}
+	e := connectwise.Endpoint{Path: "system/locations/" + connectwise.PathID(locationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Location](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2455,9 +2455,9 @@ func (s *ManagementNetworkSecuritiesService) All(ctx context.Context, opts *conn
 	return connectwise.AllAt[cwmodel.ManagementNetworkSecurity](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/managementNetworkSecurities (postSystemManagementNetworkSecurities).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/managementNetworkSecurities (postSystemManagementNetworkSecurities).
 func (s *ManagementNetworkSecuritiesService) Create(ctx context.Context, body *cwmodel.ManagementNetworkSecurity) (*cwmodel.ManagementNetworkSecurity, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/managementNetworkSecurities"}
+	e := connectwise.Endpoint{Path: "system/managementNetworkSecurities", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ManagementNetworkSecurity](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2473,9 +2473,9 @@ func (s *ManagementNetworkSecuritiesService) Get(ctx context.Context, management
 	return connectwise.GetAt[cwmodel.ManagementNetworkSecurity](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/managementNetworkSecurities/{id} (putSystemManagementNetworkSecuritiesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/managementNetworkSecurities/{id} (putSystemManagementNetworkSecuritiesById).
 func (s *ManagementNetworkSecuritiesService) Update(ctx context.Context, managementNetworkSecurityID int, body *cwmodel.ManagementNetworkSecurity) (*cwmodel.ManagementNetworkSecurity, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/managementNetworkSecurities/" + connectwise.PathID(managementNetworkSecurityID)}
+	e := connectwise.Endpoint{Path: "system/managementNetworkSecurities/" + connectwise.PathID(managementNetworkSecurityID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ManagementNetworkSecurity](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2506,9 +2506,9 @@ func (s *MarketplaceimportService) GetGetdefinition(ctx context.Context, getdefi
 	return connectwise.GetAt[cwmodel.MarketplaceImport](ctx, s.client, e, opts)
 }
 
-// CreateImport creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/marketplaceimport/import (postSystemMarketplaceimportImport).
+// CreateImport creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/marketplaceimport/import (postSystemMarketplaceimportImport).
 func (s *MarketplaceimportService) CreateImport(ctx context.Context, body *cwmodel.MarketplaceImport) (*cwmodel.MarketplaceImport, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/marketplaceimport/import"}
+	e := connectwise.Endpoint{Path: "system/marketplaceimport/import", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.MarketplaceImport](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2527,9 +2527,9 @@ func (s *MembersService) All(ctx context.Context, opts *connectwise.ListOptions)
 	return connectwise.AllAt[cwmodel.Member](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/members (postSystemMembers).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/members (postSystemMembers).
 func (s *MembersService) Create(ctx context.Context, body *cwmodel.Member) (*cwmodel.Member, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members"}
+	e := connectwise.Endpoint{Path: "system/members", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Member](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2551,9 +2551,9 @@ func (s *MembersService) AllTypes(ctx context.Context, opts *connectwise.ListOpt
 	return connectwise.AllAt[cwmodel.MemberType](ctx, s.client, e, opts)
 }
 
-// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/members/types (postSystemMembersTypes).
+// CreateType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/members/types (postSystemMembersTypes).
 func (s *MembersService) CreateType(ctx context.Context, body *cwmodel.MemberType) (*cwmodel.MemberType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/types"}
+	e := connectwise.Endpoint{Path: "system/members/types", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.MemberType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2587,9 +2587,9 @@ func (s *MembersService) GetType(ctx context.Context, typeID int, opts *connectw
 	return connectwise.GetAt[cwmodel.MemberType](ctx, s.client, e, opts)
 }
 
-// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/members/types/{id} (putSystemMembersTypesById).
+// UpdateType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/members/types/{id} (putSystemMembersTypesById).
 func (s *MembersService) UpdateType(ctx context.Context, typeID int, body *cwmodel.MemberType) (*cwmodel.MemberType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/types/" + connectwise.PathID(typeID)}
+	e := connectwise.Endpoint{Path: "system/members/types/" + connectwise.PathID(typeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.MemberType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2629,9 +2629,9 @@ func (s *MembersService) GetSystemMembersByID(ctx context.Context, memberID int,
 	return connectwise.GetAt[cwmodel.Member](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/members/{id} (putSystemMembersById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/members/{id} (putSystemMembersById).
 func (s *MembersService) Update(ctx context.Context, memberID int, body *cwmodel.Member) (*cwmodel.Member, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID)}
+	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Member](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2749,9 +2749,9 @@ func (s *MembersService) AllAccruals(ctx context.Context, memberID int, opts *co
 	return connectwise.AllAt[cwmodel.MemberAccrual](ctx, s.client, e, opts)
 }
 
-// CreateAccrual creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/members/{parentId}/accruals (postSystemMembersByParentIdAccruals).
+// CreateAccrual creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/members/{parentId}/accruals (postSystemMembersByParentIdAccruals).
 func (s *MembersService) CreateAccrual(ctx context.Context, memberID int, body *cwmodel.MemberAccrual) (*cwmodel.MemberAccrual, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/accruals"}
+	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/accruals", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.MemberAccrual](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2767,9 +2767,9 @@ func (s *MembersService) GetAccrual(ctx context.Context, memberID int, accrualID
 	return connectwise.GetAt[cwmodel.MemberAccrual](ctx, s.client, e, opts)
 }
 
-// UpdateAccrual replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/members/{parentId}/accruals/{id} (putSystemMembersByParentIdAccrualsById).
+// UpdateAccrual replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/members/{parentId}/accruals/{id} (putSystemMembersByParentIdAccrualsById).
 func (s *MembersService) UpdateAccrual(ctx context.Context, memberID int, accrualID int, body *cwmodel.MemberAccrual) (*cwmodel.MemberAccrual, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/accruals/" + connectwise.PathID(accrualID)}
+	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/accruals/" + connectwise.PathID(accrualID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.MemberAccrual](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2797,9 +2797,9 @@ func (s *MembersService) AllCertifications(ctx context.Context, memberID int, op
 	return connectwise.AllAt[cwmodel.MemberCertification](ctx, s.client, e, opts)
 }
 
-// CreateCertification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/members/{parentId}/certifications (postSystemMembersByParentIdCertifications).
+// CreateCertification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/members/{parentId}/certifications (postSystemMembersByParentIdCertifications).
 func (s *MembersService) CreateCertification(ctx context.Context, memberID int, body *cwmodel.MemberCertification) (*cwmodel.MemberCertification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/certifications"}
+	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/certifications", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.MemberCertification](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2815,9 +2815,9 @@ func (s *MembersService) GetCertification(ctx context.Context, memberID int, cer
 	return connectwise.GetAt[cwmodel.MemberCertification](ctx, s.client, e, opts)
 }
 
-// UpdateCertification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/members/{parentId}/certifications/{id} (putSystemMembersByParentIdCertificationsById).
+// UpdateCertification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/members/{parentId}/certifications/{id} (putSystemMembersByParentIdCertificationsById).
 func (s *MembersService) UpdateCertification(ctx context.Context, memberID int, certificationID int, body *cwmodel.MemberCertification) (*cwmodel.MemberCertification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/certifications/" + connectwise.PathID(certificationID)}
+	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/certifications/" + connectwise.PathID(certificationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.MemberCertification](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2845,9 +2845,9 @@ func (s *MembersService) AllDelegations(ctx context.Context, memberID int, opts 
 	return connectwise.AllAt[cwmodel.MemberDelegation](ctx, s.client, e, opts)
 }
 
-// CreateDelegation creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/members/{parentId}/delegations (postSystemMembersByParentIdDelegations).
+// CreateDelegation creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/members/{parentId}/delegations (postSystemMembersByParentIdDelegations).
 func (s *MembersService) CreateDelegation(ctx context.Context, memberID int, body *cwmodel.MemberDelegation) (*cwmodel.MemberDelegation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/delegations"}
+	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/delegations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.MemberDelegation](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2863,9 +2863,9 @@ func (s *MembersService) GetDelegation(ctx context.Context, memberID int, delega
 	return connectwise.GetAt[cwmodel.MemberDelegation](ctx, s.client, e, opts)
 }
 
-// UpdateDelegation replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/members/{parentId}/delegations/{id} (putSystemMembersByParentIdDelegationsById).
+// UpdateDelegation replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/members/{parentId}/delegations/{id} (putSystemMembersByParentIdDelegationsById).
 func (s *MembersService) UpdateDelegation(ctx context.Context, memberID int, delegationID int, body *cwmodel.MemberDelegation) (*cwmodel.MemberDelegation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/delegations/" + connectwise.PathID(delegationID)}
+	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/delegations/" + connectwise.PathID(delegationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.MemberDelegation](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2893,9 +2893,9 @@ func (s *MembersService) AllManagedDeviceAccounts(ctx context.Context, memberID 
 	return connectwise.AllAt[cwmodel.ManagedDeviceAccount](ctx, s.client, e, opts)
 }
 
-// UpdateManagedDeviceAccountsBulk replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/members/{parentId}/managedDeviceAccounts/bulk (putSystemMembersByParentIdManagedDeviceAccountsBulk).
+// UpdateManagedDeviceAccountsBulk replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/members/{parentId}/managedDeviceAccounts/bulk (putSystemMembersByParentIdManagedDeviceAccountsBulk).
 func (s *MembersService) UpdateManagedDeviceAccountsBulk(ctx context.Context, memberID int, body []cwmodel.ManagedDeviceAccount) (*cwmodel.BulkResult, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/managedDeviceAccounts/bulk"}
+	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/managedDeviceAccounts/bulk", Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.BulkResult](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2917,9 +2917,9 @@ func (s *MembersService) AllMycertifications(ctx context.Context, memberID int, 
 	return connectwise.AllAt[cwmodel.MemberCertification](ctx, s.client, e, opts)
 }
 
-// CreateMycertification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/members/{parentId}/mycertifications (postSystemMembersByParentIdMycertifications).
+// CreateMycertification creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/members/{parentId}/mycertifications (postSystemMembersByParentIdMycertifications).
 func (s *MembersService) CreateMycertification(ctx context.Context, memberID int, body *cwmodel.MemberCertification) (*cwmodel.MemberCertification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/mycertifications"}
+	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/mycertifications", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.MemberCertification](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2935,9 +2935,9 @@ func (s *MembersService) GetMycertification(ctx context.Context, memberID int, m
 	return connectwise.GetAt[cwmodel.MemberCertification](ctx, s.client, e, opts)
 }
 
-// UpdateMycertification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/members/{parentId}/mycertifications/{id} (putSystemMembersByParentIdMycertificationsById).
+// UpdateMycertification replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/members/{parentId}/mycertifications/{id} (putSystemMembersByParentIdMycertificationsById).
 func (s *MembersService) UpdateMycertification(ctx context.Context, memberID int, mycertificationID int, body *cwmodel.MemberCertification) (*cwmodel.MemberCertification, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/mycertifications/" + connectwise.PathID(mycertificationID)}
+	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/mycertifications/" + connectwise.PathID(mycertificationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.MemberCertification](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -2965,9 +2965,9 @@ func (s *MembersService) AllNotificationSettings(ctx context.Context, memberID i
 	return connectwise.AllAt[cwmodel.MemberNotificationSetting](ctx, s.client, e, opts)
 }
 
-// CreateNotificationSetting creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/members/{parentId}/notificationSettings (postSystemMembersByParentIdNotificationSettings).
+// CreateNotificationSetting creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/members/{parentId}/notificationSettings (postSystemMembersByParentIdNotificationSettings).
 func (s *MembersService) CreateNotificationSetting(ctx context.Context, memberID int, body *cwmodel.MemberNotificationSetting) (*cwmodel.MemberNotificationSetting, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/notificationSettings"}
+	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/notificationSettings", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.MemberNotificationSetting](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -2983,9 +2983,9 @@ func (s *MembersService) GetNotificationSetting(ctx context.Context, memberID in
 	return connectwise.GetAt[cwmodel.MemberNotificationSetting](ctx, s.client, e, opts)
 }
 
-// UpdateNotificationSetting replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/members/{parentId}/notificationSettings/{id} (putSystemMembersByParentIdNotificationSettingsById).
+// UpdateNotificationSetting replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/members/{parentId}/notificationSettings/{id} (putSystemMembersByParentIdNotificationSettingsById).
 func (s *MembersService) UpdateNotificationSetting(ctx context.Context, memberID int, notificationSettingID int, body *cwmodel.MemberNotificationSetting) (*cwmodel.MemberNotificationSetting, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/notificationSettings/" + connectwise.PathID(notificationSettingID)}
+	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/notificationSettings/" + connectwise.PathID(notificationSettingID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.MemberNotificationSetting](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3037,9 +3037,9 @@ func (s *MembersService) AllSkills(ctx context.Context, memberID int, opts *conn
 	return connectwise.AllAt[cwmodel.MemberSkill](ctx, s.client, e, opts)
 }
 
-// CreateSkill creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/members/{parentId}/skills (postSystemMembersByParentIdSkills).
+// CreateSkill creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/members/{parentId}/skills (postSystemMembersByParentIdSkills).
 func (s *MembersService) CreateSkill(ctx context.Context, memberID int, body *cwmodel.MemberSkill) (*cwmodel.MemberSkill, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/skills"}
+	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/skills", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.MemberSkill](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -3055,9 +3055,9 @@ func (s *MembersService) GetSkill(ctx context.Context, memberID int, skillID int
 	return connectwise.GetAt[cwmodel.MemberSkill](ctx, s.client, e, opts)
 }
 
-// UpdateSkill replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/members/{parentId}/skills/{id} (putSystemMembersByParentIdSkillsById).
+// UpdateSkill replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/members/{parentId}/skills/{id} (putSystemMembersByParentIdSkillsById).
 func (s *MembersService) UpdateSkill(ctx context.Context, memberID int, skillID int, body *cwmodel.MemberSkill) (*cwmodel.MemberSkill, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/skills/" + connectwise.PathID(skillID)}
+	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathID(memberID) + "/skills/" + connectwise.PathID(skillID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.MemberSkill](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3088,9 +3088,9 @@ func (s *MenuEntriesService) AllLocations(ctx context.Context, menuEntryID int, 
 	return connectwise.AllAt[cwmodel.MenuEntryLocation](ctx, s.client, e, opts)
 }
 
-// CreateLocation creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/menuEntries/{parentId}/locations (postSystemMenuEntriesByParentIdLocations).
+// CreateLocation creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/menuEntries/{parentId}/locations (postSystemMenuEntriesByParentIdLocations).
 func (s *MenuEntriesService) CreateLocation(ctx context.Context, menuEntryID int, body *cwmodel.MenuEntryLocation) (*cwmodel.MenuEntryLocation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/menuEntries/" + connectwise.PathID(menuEntryID) + "/locations"}
+	e := connectwise.Endpoint{Path: "system/menuEntries/" + connectwise.PathID(menuEntryID) + "/locations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.MenuEntryLocation](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -3127,9 +3127,9 @@ func (s *MenuentriesService) All(ctx context.Context, opts *connectwise.ListOpti
 	return connectwise.AllAt[cwmodel.MenuEntry](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/menuentries (postSystemMenuentries).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/menuentries (postSystemMenuentries).
 func (s *MenuentriesService) Create(ctx context.Context, body *cwmodel.MenuEntry) (*cwmodel.MenuEntry, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/menuentries"}
+	e := connectwise.Endpoint{Path: "system/menuentries", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.MenuEntry](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -3145,9 +3145,9 @@ func (s *MenuentriesService) Get(ctx context.Context, menuentryID int, opts *con
 	return connectwise.GetAt[cwmodel.MenuEntry](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/menuentries/{id} (putSystemMenuentriesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/menuentries/{id} (putSystemMenuentriesById).
 func (s *MenuentriesService) Update(ctx context.Context, menuentryID int, body *cwmodel.MenuEntry) (*cwmodel.MenuEntry, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/menuentries/" + connectwise.PathID(menuentryID)}
+	e := connectwise.Endpoint{Path: "system/menuentries/" + connectwise.PathID(menuentryID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.MenuEntry](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3208,9 +3208,9 @@ func (s *MyAccountService) Get(ctx context.Context, myAccountID int, opts *conne
 	return connectwise.GetAt[cwmodel.MyAccount](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/myAccount/{id} (putSystemMyAccountById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/myAccount/{id} (putSystemMyAccountById).
 func (s *MyAccountService) Update(ctx context.Context, myAccountID int, body *cwmodel.MyAccount) (*cwmodel.MyAccount, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/myAccount/" + connectwise.PathID(myAccountID)}
+	e := connectwise.Endpoint{Path: "system/myAccount/" + connectwise.PathID(myAccountID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.MyAccount](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3232,9 +3232,9 @@ func (s *MyAccountService) AllDelegations(ctx context.Context, myAccountID int, 
 	return connectwise.AllAt[cwmodel.MemberDelegation](ctx, s.client, e, opts)
 }
 
-// CreateDelegation creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/myAccount/{parentId}/delegations (postSystemMyAccountByParentIdDelegations).
+// CreateDelegation creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/myAccount/{parentId}/delegations (postSystemMyAccountByParentIdDelegations).
 func (s *MyAccountService) CreateDelegation(ctx context.Context, myAccountID int, body *cwmodel.MemberDelegation) (*cwmodel.MemberDelegation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/myAccount/" + connectwise.PathID(myAccountID) + "/delegations"}
+	e := connectwise.Endpoint{Path: "system/myAccount/" + connectwise.PathID(myAccountID) + "/delegations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.MemberDelegation](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -3250,9 +3250,9 @@ func (s *MyAccountService) GetDelegation(ctx context.Context, myAccountID int, d
 	return connectwise.GetAt[cwmodel.MemberDelegation](ctx, s.client, e, opts)
 }
 
-// UpdateDelegation replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/myAccount/{parentId}/delegations/{id} (putSystemMyAccountByParentIdDelegationsById).
+// UpdateDelegation replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/myAccount/{parentId}/delegations/{id} (putSystemMyAccountByParentIdDelegationsById).
 func (s *MyAccountService) UpdateDelegation(ctx context.Context, myAccountID int, delegationID int, body *cwmodel.MemberDelegation) (*cwmodel.MemberDelegation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/myAccount/" + connectwise.PathID(myAccountID) + "/delegations/" + connectwise.PathID(delegationID)}
+	e := connectwise.Endpoint{Path: "system/myAccount/" + connectwise.PathID(myAccountID) + "/delegations/" + connectwise.PathID(delegationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.MemberDelegation](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3280,9 +3280,9 @@ func (s *MyAccountService) AllSkills(ctx context.Context, myAccountID int, opts 
 	return connectwise.AllAt[cwmodel.MemberSkill](ctx, s.client, e, opts)
 }
 
-// CreateSkill creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/myAccount/{parentId}/skills (postSystemMyAccountByParentIdSkills).
+// CreateSkill creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/myAccount/{parentId}/skills (postSystemMyAccountByParentIdSkills).
 func (s *MyAccountService) CreateSkill(ctx context.Context, myAccountID int, body *cwmodel.MemberSkill) (*cwmodel.MemberSkill, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/myAccount/" + connectwise.PathID(myAccountID) + "/skills"}
+	e := connectwise.Endpoint{Path: "system/myAccount/" + connectwise.PathID(myAccountID) + "/skills", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.MemberSkill](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -3298,9 +3298,9 @@ func (s *MyAccountService) GetSkill(ctx context.Context, myAccountID int, skillI
 	return connectwise.GetAt[cwmodel.MemberSkill](ctx, s.client, e, opts)
 }
 
-// UpdateSkill replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/myAccount/{parentId}/skills/{id} (putSystemMyAccountByParentIdSkillsById).
+// UpdateSkill replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/myAccount/{parentId}/skills/{id} (putSystemMyAccountByParentIdSkillsById).
 func (s *MyAccountService) UpdateSkill(ctx context.Context, myAccountID int, skillID int, body *cwmodel.MemberSkill) (*cwmodel.MemberSkill, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/myAccount/" + connectwise.PathID(myAccountID) + "/skills/" + connectwise.PathID(skillID)}
+	e := connectwise.Endpoint{Path: "system/myAccount/" + connectwise.PathID(myAccountID) + "/skills/" + connectwise.PathID(skillID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.MemberSkill](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3361,9 +3361,9 @@ func (s *MyCompanyService) GetCorporateStructure(ctx context.Context, corporateS
 	return connectwise.GetAt[cwmodel.CorporateStructure](ctx, s.client, e, opts)
 }
 
-// UpdateCorporateStructure replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/myCompany/corporateStructure/{id} (putSystemMyCompanyCorporateStructureById).
+// UpdateCorporateStructure replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/myCompany/corporateStructure/{id} (putSystemMyCompanyCorporateStructureById).
 func (s *MyCompanyService) UpdateCorporateStructure(ctx context.Context, corporateStructureID int, body *cwmodel.CorporateStructure) (*cwmodel.CorporateStructure, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/myCompany/corporateStructure/" + connectwise.PathID(corporateStructureID)}
+	e := connectwise.Endpoint{Path: "system/myCompany/corporateStructure/" + connectwise.PathID(corporateStructureID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.CorporateStructure](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3445,9 +3445,9 @@ func (s *MyCompanyService) GetCrm(ctx context.Context, crmID int, opts *connectw
 	return connectwise.GetAt[cwmodel.Crm](ctx, s.client, e, opts)
 }
 
-// UpdateCrm replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/myCompany/crm/{id} (putSystemMyCompanyCrmById).
+// UpdateCrm replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/myCompany/crm/{id} (putSystemMyCompanyCrmById).
 func (s *MyCompanyService) UpdateCrm(ctx context.Context, crmID int, body *cwmodel.Crm) (*cwmodel.Crm, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/myCompany/crm/" + connectwise.PathID(crmID)}
+	e := connectwise.Endpoint{Path: "system/myCompany/crm/" + connectwise.PathID(crmID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Crm](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3487,9 +3487,9 @@ func (s *MyCompanyService) GetOther(ctx context.Context, otherID int, opts *conn
 	return connectwise.GetAt[cwmodel.Other](ctx, s.client, e, opts)
 }
 
-// UpdateOther replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/myCompany/other/{id} (putSystemMyCompanyOtherById).
+// UpdateOther replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/myCompany/other/{id} (putSystemMyCompanyOtherById).
 func (s *MyCompanyService) UpdateOther(ctx context.Context, otherID int, body *cwmodel.Other) (*cwmodel.Other, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/myCompany/other/" + connectwise.PathID(otherID)}
+	e := connectwise.Endpoint{Path: "system/myCompany/other/" + connectwise.PathID(otherID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Other](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3523,9 +3523,9 @@ func (s *MyCompanyService) GetTimeExpense(ctx context.Context, timeExpenseID int
 	return connectwise.GetAt[cwmodel.TimeExpense](ctx, s.client, e, opts)
 }
 
-// UpdateTimeExpense replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/myCompany/timeExpense/{id} (putSystemMyCompanyTimeExpenseById).
+// UpdateTimeExpense replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/myCompany/timeExpense/{id} (putSystemMyCompanyTimeExpenseById).
 func (s *MyCompanyService) UpdateTimeExpense(ctx context.Context, timeExpenseID int, body *cwmodel.TimeExpense) (*cwmodel.TimeExpense, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/myCompany/timeExpense/" + connectwise.PathID(timeExpenseID)}
+	e := connectwise.Endpoint{Path: "system/myCompany/timeExpense/" + connectwise.PathID(timeExpenseID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TimeExpense](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3598,9 +3598,9 @@ func (s *MycompanyService) GetDocument(ctx context.Context, documentID int, opts
 	return connectwise.GetAt[cwmodel.DocumentSetup](ctx, s.client, e, opts)
 }
 
-// UpdateDocument replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/mycompany/documents/{id} (putSystemMycompanyDocumentsById).
+// UpdateDocument replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/mycompany/documents/{id} (putSystemMycompanyDocumentsById).
 func (s *MycompanyService) UpdateDocument(ctx context.Context, documentID int, body *cwmodel.DocumentSetup) (*cwmodel.DocumentSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/mycompany/documents/" + connectwise.PathID(documentID)}
+	e := connectwise.Endpoint{Path: "system/mycompany/documents/" + connectwise.PathID(documentID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.DocumentSetup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3646,9 +3646,9 @@ func (s *MycompanyService) GetReportingService(ctx context.Context, reportingSer
 	return connectwise.GetAt[cwmodel.ReportingService](ctx, s.client, e, opts)
 }
 
-// UpdateReportingService replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/mycompany/reportingServices/{id} (putSystemMycompanyReportingServicesById).
+// UpdateReportingService replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/mycompany/reportingServices/{id} (putSystemMycompanyReportingServicesById).
 func (s *MycompanyService) UpdateReportingService(ctx context.Context, reportingServiceID int, body *cwmodel.ReportingService) (*cwmodel.ReportingService, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/mycompany/reportingServices/" + connectwise.PathID(reportingServiceID)}
+	e := connectwise.Endpoint{Path: "system/mycompany/reportingServices/" + connectwise.PathID(reportingServiceID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ReportingService](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3682,9 +3682,9 @@ func (s *MycompanyService) GetService(ctx context.Context, serviceID int, opts *
 	return connectwise.GetAt[cwmodel.Service](ctx, s.client, e, opts)
 }
 
-// UpdateService replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/mycompany/services/{id} (putSystemMycompanyServicesById).
+// UpdateService replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/mycompany/services/{id} (putSystemMycompanyServicesById).
 func (s *MycompanyService) UpdateService(ctx context.Context, serviceID int, body *cwmodel.Service) (*cwmodel.Service, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/mycompany/services/" + connectwise.PathID(serviceID)}
+	e := connectwise.Endpoint{Path: "system/mycompany/services/" + connectwise.PathID(serviceID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Service](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3736,9 +3736,9 @@ func (s *Office365Service) AllEmailSetups(ctx context.Context, opts *connectwise
 	return connectwise.AllAt[cwmodel.Office365EmailSetup](ctx, s.client, e, opts)
 }
 
-// CreateEmailSetup creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/office365/emailSetups (postSystemOffice365EmailSetups).
+// CreateEmailSetup creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/office365/emailSetups (postSystemOffice365EmailSetups).
 func (s *Office365Service) CreateEmailSetup(ctx context.Context, body *cwmodel.Office365EmailSetup) (*cwmodel.Office365EmailSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/office365/emailSetups"}
+	e := connectwise.Endpoint{Path: "system/office365/emailSetups", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Office365EmailSetup](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -3754,9 +3754,9 @@ func (s *Office365Service) GetEmailSetup(ctx context.Context, emailSetupID int, 
 	return connectwise.GetAt[cwmodel.Office365EmailSetup](ctx, s.client, e, opts)
 }
 
-// UpdateEmailSetup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/office365/emailSetups/{id} (putSystemOffice365EmailSetupsById).
+// UpdateEmailSetup replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/office365/emailSetups/{id} (putSystemOffice365EmailSetupsById).
 func (s *Office365Service) UpdateEmailSetup(ctx context.Context, emailSetupID int, body *cwmodel.Office365EmailSetup) (*cwmodel.Office365EmailSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/office365/emailSetups/" + connectwise.PathID(emailSetupID)}
+	e := connectwise.Endpoint{Path: "system/office365/emailSetups/" + connectwise.PathID(emailSetupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Office365EmailSetup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3811,9 +3811,9 @@ func (s *OsgradeweightsService) Get(ctx context.Context, osgradeweightID int, op
 	return connectwise.GetAt[cwmodel.OsGradeWeight](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/osgradeweights/{id} (putSystemOsgradeweightsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/osgradeweights/{id} (putSystemOsgradeweightsById).
 func (s *OsgradeweightsService) Update(ctx context.Context, osgradeweightID int, body *cwmodel.OsGradeWeight) (*cwmodel.OsGradeWeight, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/osgradeweights/" + connectwise.PathID(osgradeweightID)}
+	e := connectwise.Endpoint{Path: "system/osgradeweights/" + connectwise.PathID(osgradeweightID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.OsGradeWeight](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3892,9 +3892,9 @@ func (s *PortalReportsService) All(ctx context.Context, opts *connectwise.ListOp
 	return connectwise.AllAt[cwmodel.PortalReport](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/portalReports (postSystemPortalReports).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/portalReports (postSystemPortalReports).
 func (s *PortalReportsService) Create(ctx context.Context, body *cwmodel.PortalReport) (*cwmodel.PortalReport, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/portalReports"}
+	e := connectwise.Endpoint{Path: "system/portalReports", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.PortalReport](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -3910,9 +3910,9 @@ func (s *PortalReportsService) Get(ctx context.Context, portalReportID int, opts
 	return connectwise.GetAt[cwmodel.PortalReport](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/portalReports/{id} (putSystemPortalReportsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/portalReports/{id} (putSystemPortalReportsById).
 func (s *PortalReportsService) Update(ctx context.Context, portalReportID int, body *cwmodel.PortalReport) (*cwmodel.PortalReport, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/portalReports/" + connectwise.PathID(portalReportID)}
+	e := connectwise.Endpoint{Path: "system/portalReports/" + connectwise.PathID(portalReportID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.PortalReport](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -3943,9 +3943,9 @@ func (s *QuoteLinkSetupService) All(ctx context.Context, opts *connectwise.ListO
 	return connectwise.AllAt[cwmodel.QuoteLink](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/quoteLinkSetup (postSystemQuoteLinkSetup).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/quoteLinkSetup (postSystemQuoteLinkSetup).
 func (s *QuoteLinkSetupService) Create(ctx context.Context, body *cwmodel.QuoteLink) (*cwmodel.QuoteLink, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/quoteLinkSetup"}
+	e := connectwise.Endpoint{Path: "system/quoteLinkSetup", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.QuoteLink](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -3986,9 +3986,9 @@ func (s *QuoteLinkSetupService) Get(ctx context.Context, quoteLinkSetupID int, o
 	return connectwise.GetAt[cwmodel.QuoteLink](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/quoteLinkSetup/{id} (putSystemQuoteLinkSetupById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/quoteLinkSetup/{id} (putSystemQuoteLinkSetupById).
 func (s *QuoteLinkSetupService) Update(ctx context.Context, quoteLinkSetupID int, body *cwmodel.QuoteLink) (*cwmodel.QuoteLink, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/quoteLinkSetup/" + connectwise.PathID(quoteLinkSetupID)}
+	e := connectwise.Endpoint{Path: "system/quoteLinkSetup/" + connectwise.PathID(quoteLinkSetupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.QuoteLink](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -4019,9 +4019,9 @@ func (s *ReportCardsService) All(ctx context.Context, opts *connectwise.ListOpti
 	return connectwise.AllAt[cwmodel.ReportCard](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/reportCards (postSystemReportCards).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/reportCards (postSystemReportCards).
 func (s *ReportCardsService) Create(ctx context.Context, body *cwmodel.ReportCard) (*cwmodel.ReportCard, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/reportCards"}
+	e := connectwise.Endpoint{Path: "system/reportCards", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ReportCard](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -4055,9 +4055,9 @@ func (s *ReportCardsService) Get(ctx context.Context, reportCardID int, opts *co
 	return connectwise.GetAt[cwmodel.ReportCard](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/reportCards/{id} (putSystemReportCardsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/reportCards/{id} (putSystemReportCardsById).
 func (s *ReportCardsService) Update(ctx context.Context, reportCardID int, body *cwmodel.ReportCard) (*cwmodel.ReportCard, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/reportCards/" + connectwise.PathID(reportCardID)}
+	e := connectwise.Endpoint{Path: "system/reportCards/" + connectwise.PathID(reportCardID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ReportCard](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -4091,9 +4091,9 @@ func (s *ReportCardsService) AllDetails(ctx context.Context, reportCardID int, o
 	return connectwise.AllAt[cwmodel.ReportCardDetail](ctx, s.client, e, opts)
 }
 
-// CreateDetail creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/reportCards/{parentId}/details (postSystemReportCardsByParentIdDetails).
+// CreateDetail creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/reportCards/{parentId}/details (postSystemReportCardsByParentIdDetails).
 func (s *ReportCardsService) CreateDetail(ctx context.Context, reportCardID int, body *cwmodel.ReportCardDetail) (*cwmodel.ReportCardDetail, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/reportCards/" + connectwise.PathID(reportCardID) + "/details"}
+	e := connectwise.Endpoint{Path: "system/reportCards/" + connectwise.PathID(reportCardID) + "/details", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ReportCardDetail](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -4109,9 +4109,9 @@ func (s *ReportCardsService) GetDetail(ctx context.Context, reportCardID int, de
 	return connectwise.GetAt[cwmodel.ReportCardDetail](ctx, s.client, e, opts)
 }
 
-// UpdateDetail replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/reportCards/{parentId}/details/{id} (putSystemReportCardsByParentIdDetailsById).
+// UpdateDetail replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/reportCards/{parentId}/details/{id} (putSystemReportCardsByParentIdDetailsById).
 func (s *ReportCardsService) UpdateDetail(ctx context.Context, reportCardID int, detailID int, body *cwmodel.ReportCardDetail) (*cwmodel.ReportCardDetail, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/reportCards/" + connectwise.PathID(reportCardID) + "/details/" + connectwise.PathID(detailID)}
+	e := connectwise.Endpoint{Path: "system/reportCards/" + connectwise.PathID(reportCardID) + "/details/" + connectwise.PathID(detailID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ReportCardDetail](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -4181,9 +4181,9 @@ func (s *SSOConfigurationsService) All(ctx context.Context, opts *connectwise.Li
 	return connectwise.AllAt[cwmodel.SSOConfiguration](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/ssoConfigurations (postSystemSsoConfigurations).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/ssoConfigurations (postSystemSsoConfigurations).
 func (s *SSOConfigurationsService) Create(ctx context.Context, body *cwmodel.SSOConfiguration) (*cwmodel.SSOConfiguration, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/ssoConfigurations"}
+	e := connectwise.Endpoint{Path: "system/ssoConfigurations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.SSOConfiguration](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -4199,9 +4199,9 @@ func (s *SSOConfigurationsService) Get(ctx context.Context, ssoConfigurationID i
 	return connectwise.GetAt[cwmodel.SSOConfiguration](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/ssoConfigurations/{id} (putSystemSsoConfigurationsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/ssoConfigurations/{id} (putSystemSsoConfigurationsById).
 func (s *SSOConfigurationsService) Update(ctx context.Context, ssoConfigurationID int, body *cwmodel.SSOConfiguration) (*cwmodel.SSOConfiguration, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/ssoConfigurations/" + connectwise.PathID(ssoConfigurationID)}
+	e := connectwise.Endpoint{Path: "system/ssoConfigurations/" + connectwise.PathID(ssoConfigurationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.SSOConfiguration](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -4217,15 +4217,15 @@ func (s *SSOConfigurationsService) Delete(ctx context.Context, ssoConfigurationI
 	return connectwise.DoAt(ctx, s.client, http.MethodDelete, e, nil)
 }
 
-// CreateRegistertoken creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/ssoConfigurations/{id}/registertoken (postSystemSsoConfigurationsByIdRegistertoken).
+// CreateRegistertoken creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/ssoConfigurations/{id}/registertoken (postSystemSsoConfigurationsByIdRegistertoken).
 func (s *SSOConfigurationsService) CreateRegistertoken(ctx context.Context, ssoConfigurationID int, body *cwmodel.SSOConfiguration) (*cwmodel.SSOConfiguration, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/ssoConfigurations/" + connectwise.PathID(ssoConfigurationID) + "/registertoken"}
+	e := connectwise.Endpoint{Path: "system/ssoConfigurations/" + connectwise.PathID(ssoConfigurationID) + "/registertoken", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.SSOConfiguration](ctx, s.client, http.MethodPost, e, body)
 }
 
-// CreateSubmitmember creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/ssoConfigurations/{id}/submitmembers (postSystemSsoConfigurationsByIdSubmitmembers).
+// CreateSubmitmember creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/ssoConfigurations/{id}/submitmembers (postSystemSsoConfigurationsByIdSubmitmembers).
 func (s *SSOConfigurationsService) CreateSubmitmember(ctx context.Context, ssoConfigurationID int, body *cwmodel.SSOConfiguration) (*cwmodel.SSOConfiguration, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/ssoConfigurations/" + connectwise.PathID(ssoConfigurationID) + "/submitmembers"}
+	e := connectwise.Endpoint{Path: "system/ssoConfigurations/" + connectwise.PathID(ssoConfigurationID) + "/submitmembers", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.SSOConfiguration](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -4298,9 +4298,9 @@ func (s *SecurityrolesService) All(ctx context.Context, opts *connectwise.ListOp
 	return connectwise.AllAt[cwmodel.SecurityRole](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/securityroles (postSystemSecurityroles).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/securityroles (postSystemSecurityroles).
 func (s *SecurityrolesService) Create(ctx context.Context, body *cwmodel.SecurityRole) (*cwmodel.SecurityRole, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/securityroles"}
+	e := connectwise.Endpoint{Path: "system/securityroles", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.SecurityRole](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -4373,9 +4373,9 @@ func (s *SettingsService) Get(ctx context.Context, settingID int, opts *connectw
 	return connectwise.GetAt[cwmodel.SystemSetting](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/settings/{id} (putSystemSettingsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/settings/{id} (putSystemSettingsById).
 func (s *SettingsService) Update(ctx context.Context, settingID int, body *cwmodel.SystemSetting) (*cwmodel.SystemSetting, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/settings/" + connectwise.PathID(settingID)}
+	e := connectwise.Endpoint{Path: "system/settings/" + connectwise.PathID(settingID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.SystemSetting](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -4427,9 +4427,9 @@ func (s *SkillCategoriesService) All(ctx context.Context, opts *connectwise.List
 	return connectwise.AllAt[cwmodel.SkillCategory](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/skillCategories (postSystemSkillCategories).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/skillCategories (postSystemSkillCategories).
 func (s *SkillCategoriesService) Create(ctx context.Context, body *cwmodel.SkillCategory) (*cwmodel.SkillCategory, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/skillCategories"}
+	e := connectwise.Endpoint{Path: "system/skillCategories", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.SkillCategory](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -4445,9 +4445,9 @@ func (s *SkillCategoriesService) Get(ctx context.Context, skillCategoryID int, o
 	return connectwise.GetAt[cwmodel.SkillCategory](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/skillCategories/{id} (putSystemSkillCategoriesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/skillCategories/{id} (putSystemSkillCategoriesById).
 func (s *SkillCategoriesService) Update(ctx context.Context, skillCategoryID int, body *cwmodel.SkillCategory) (*cwmodel.SkillCategory, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/skillCategories/" + connectwise.PathID(skillCategoryID)}
+	e := connectwise.Endpoint{Path: "system/skillCategories/" + connectwise.PathID(skillCategoryID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.SkillCategory](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -4478,9 +4478,9 @@ func (s *SkillsService) All(ctx context.Context, opts *connectwise.ListOptions) 
 	return connectwise.AllAt[cwmodel.Skill](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/skills (postSystemSkills).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/skills (postSystemSkills).
 func (s *SkillsService) Create(ctx context.Context, body *cwmodel.Skill) (*cwmodel.Skill, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/skills"}
+	e := connectwise.Endpoint{Path: "system/skills", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Skill](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -4514,9 +4514,9 @@ func (s *SkillsService) Get(ctx context.Context, skillID int, opts *connectwise.
 	return connectwise.GetAt[cwmodel.Skill](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/skills/{id} (putSystemSkillsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/skills/{id} (putSystemSkillsById).
 func (s *SkillsService) Update(ctx context.Context, skillID int, body *cwmodel.Skill) (*cwmodel.Skill, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/skills/" + connectwise.PathID(skillID)}
+	e := connectwise.Endpoint{Path: "system/skills/" + connectwise.PathID(skillID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Skill](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -4553,9 +4553,9 @@ func (s *StandardNotesService) All(ctx context.Context, opts *connectwise.ListOp
 	return connectwise.AllAt[cwmodel.StandardNote](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/standardNotes (postSystemStandardNotes).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/standardNotes (postSystemStandardNotes).
 func (s *StandardNotesService) Create(ctx context.Context, body *cwmodel.StandardNote) (*cwmodel.StandardNote, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/standardNotes"}
+	e := connectwise.Endpoint{Path: "system/standardNotes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.StandardNote](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -4571,9 +4571,9 @@ func (s *StandardNotesService) Get(ctx context.Context, standardNoteID int, opts
 	return connectwise.GetAt[cwmodel.StandardNote](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/standardNotes/{id} (putSystemStandardNotesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/standardNotes/{id} (putSystemStandardNotesById).
 func (s *StandardNotesService) Update(ctx context.Context, standardNoteID int, body *cwmodel.StandardNote) (*cwmodel.StandardNote, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/standardNotes/" + connectwise.PathID(standardNoteID)}
+	e := connectwise.Endpoint{Path: "system/standardNotes/" + connectwise.PathID(standardNoteID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.StandardNote](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -4604,9 +4604,9 @@ func (s *SurveysService) All(ctx context.Context, opts *connectwise.ListOptions)
 	return connectwise.AllAt[cwmodel.Survey](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/surveys (postSystemSurveys).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/surveys (postSystemSurveys).
 func (s *SurveysService) Create(ctx context.Context, body *cwmodel.Survey) (*cwmodel.Survey, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/surveys"}
+	e := connectwise.Endpoint{Path: "system/surveys", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Survey](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -4646,9 +4646,9 @@ func (s *SurveysService) AllQuestionValues(ctx context.Context, surveyID int, qu
 	return connectwise.AllAt[cwmodel.SurveyQuestionValue](ctx, s.client, e, opts)
 }
 
-// CreateQuestionValue creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/surveys/{grandparentId}/questions/{parentId}/values (postSystemSurveysByGrandparentIdQuestionsByParentIdValues).
+// CreateQuestionValue creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/surveys/{grandparentId}/questions/{parentId}/values (postSystemSurveysByGrandparentIdQuestionsByParentIdValues).
 func (s *SurveysService) CreateQuestionValue(ctx context.Context, surveyID int, questionID int, body *cwmodel.SurveyQuestionValue) (*cwmodel.SurveyQuestionValue, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/surveys/" + connectwise.PathID(surveyID) + "/questions/" + connectwise.PathID(questionID) + "/values"}
+	e := connectwise.Endpoint{Path: "system/surveys/" + connectwise.PathID(surveyID) + "/questions/" + connectwise.PathID(questionID) + "/values", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.SurveyQuestionValue](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -4658,9 +4658,9 @@ func (s *SurveysService) GetQuestionValue(ctx context.Context, surveyID int, que
 	return connectwise.GetAt[cwmodel.SurveyQuestionValue](ctx, s.client, e, opts)
 }
 
-// UpdateQuestionValue replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/surveys/{grandparentId}/questions/{parentId}/values/{id} (putSystemSurveysByGrandparentIdQuestionsByParentIdValuesById).
+// UpdateQuestionValue replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/surveys/{grandparentId}/questions/{parentId}/values/{id} (putSystemSurveysByGrandparentIdQuestionsByParentIdValuesById).
 func (s *SurveysService) UpdateQuestionValue(ctx context.Context, surveyID int, questionID int, valueID int, body *cwmodel.SurveyQuestionValue) (*cwmodel.SurveyQuestionValue, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/surveys/" + connectwise.PathID(surveyID) + "/questions/" + connectwise.PathID(questionID) + "/values/" + connectwise.PathID(valueID)}
+	e := connectwise.Endpoint{Path: "system/surveys/" + connectwise.PathID(surveyID) + "/questions/" + connectwise.PathID(questionID) + "/values/" + connectwise.PathID(valueID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.SurveyQuestionValue](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -4682,9 +4682,9 @@ func (s *SurveysService) Get(ctx context.Context, surveyID int, opts *connectwis
 	return connectwise.GetAt[cwmodel.Survey](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/surveys/{id} (putSystemSurveysById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/surveys/{id} (putSystemSurveysById).
 func (s *SurveysService) Update(ctx context.Context, surveyID int, body *cwmodel.Survey) (*cwmodel.Survey, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/surveys/" + connectwise.PathID(surveyID)}
+	e := connectwise.Endpoint{Path: "system/surveys/" + connectwise.PathID(surveyID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Survey](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -4724,9 +4724,9 @@ func (s *SurveysService) AllQuestions(ctx context.Context, surveyID int, opts *c
 	return connectwise.AllAt[cwmodel.SurveyQuestion](ctx, s.client, e, opts)
 }
 
-// CreateQuestion creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/surveys/{parentId}/questions (postSystemSurveysByParentIdQuestions).
+// CreateQuestion creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/surveys/{parentId}/questions (postSystemSurveysByParentIdQuestions).
 func (s *SurveysService) CreateQuestion(ctx context.Context, surveyID int, body *cwmodel.SurveyQuestion) (*cwmodel.SurveyQuestion, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/surveys/" + connectwise.PathID(surveyID) + "/questions"}
+	e := connectwise.Endpoint{Path: "system/surveys/" + connectwise.PathID(surveyID) + "/questions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.SurveyQuestion](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -4742,9 +4742,9 @@ func (s *SurveysService) GetQuestion(ctx context.Context, surveyID int, question
 	return connectwise.GetAt[cwmodel.SurveyQuestion](ctx, s.client, e, opts)
 }
 
-// UpdateQuestion replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/surveys/{parentId}/questions/{id} (putSystemSurveysByParentIdQuestionsById).
+// UpdateQuestion replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/surveys/{parentId}/questions/{id} (putSystemSurveysByParentIdQuestionsById).
 func (s *SurveysService) UpdateQuestion(ctx context.Context, surveyID int, questionID int, body *cwmodel.SurveyQuestion) (*cwmodel.SurveyQuestion, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/surveys/" + connectwise.PathID(surveyID) + "/questions/" + connectwise.PathID(questionID)}
+	e := connectwise.Endpoint{Path: "system/surveys/" + connectwise.PathID(surveyID) + "/questions/" + connectwise.PathID(questionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.SurveyQuestion](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -4775,9 +4775,9 @@ func (s *TimeZoneSetupsService) All(ctx context.Context, opts *connectwise.ListO
 	return connectwise.AllAt[cwmodel.TimeZoneSetup](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/timeZoneSetups (postSystemTimeZoneSetups).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/timeZoneSetups (postSystemTimeZoneSetups).
 func (s *TimeZoneSetupsService) Create(ctx context.Context, body *cwmodel.TimeZoneSetup) (*cwmodel.TimeZoneSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/timeZoneSetups"}
+	e := connectwise.Endpoint{Path: "system/timeZoneSetups", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TimeZoneSetup](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -4811,9 +4811,9 @@ func (s *TimeZoneSetupsService) Get(ctx context.Context, timeZoneSetupID int, op
 	return connectwise.GetAt[cwmodel.TimeZoneSetup](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/timeZoneSetups/{id} (putSystemTimeZoneSetupsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/timeZoneSetups/{id} (putSystemTimeZoneSetupsById).
 func (s *TimeZoneSetupsService) Update(ctx context.Context, timeZoneSetupID int, body *cwmodel.TimeZoneSetup) (*cwmodel.TimeZoneSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/timeZoneSetups/" + connectwise.PathID(timeZoneSetupID)}
+	e := connectwise.Endpoint{Path: "system/timeZoneSetups/" + connectwise.PathID(timeZoneSetupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TimeZoneSetup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -4850,9 +4850,9 @@ func (s *TodayPageCategoriesService) All(ctx context.Context, opts *connectwise.
 	return connectwise.AllAt[cwmodel.TodayPageCategory](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/todayPageCategories (postSystemTodayPageCategories).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/todayPageCategories (postSystemTodayPageCategories).
 func (s *TodayPageCategoriesService) Create(ctx context.Context, body *cwmodel.TodayPageCategory) (*cwmodel.TodayPageCategory, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/todayPageCategories"}
+	e := connectwise.Endpoint{Path: "system/todayPageCategories", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TodayPageCategory](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -4868,9 +4868,9 @@ func (s *TodayPageCategoriesService) Get(ctx context.Context, todayPageCategoryI
 	return connectwise.GetAt[cwmodel.TodayPageCategory](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/todayPageCategories/{id} (putSystemTodayPageCategoriesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/todayPageCategories/{id} (putSystemTodayPageCategoriesById).
 func (s *TodayPageCategoriesService) Update(ctx context.Context, todayPageCategoryID int, body *cwmodel.TodayPageCategory) (*cwmodel.TodayPageCategory, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/todayPageCategories/" + connectwise.PathID(todayPageCategoryID)}
+	e := connectwise.Endpoint{Path: "system/todayPageCategories/" + connectwise.PathID(todayPageCategoryID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TodayPageCategory](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -4901,9 +4901,9 @@ func (s *UserDefinedFieldsService) All(ctx context.Context, opts *connectwise.Li
 	return connectwise.AllAt[cwmodel.UserDefinedField](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/userDefinedFields (postSystemUserDefinedFields).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/userDefinedFields (postSystemUserDefinedFields).
 func (s *UserDefinedFieldsService) Create(ctx context.Context, body *cwmodel.UserDefinedField) (*cwmodel.UserDefinedField, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/userDefinedFields"}
+	e := connectwise.Endpoint{Path: "system/userDefinedFields", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.UserDefinedField](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -4937,9 +4937,9 @@ func (s *UserDefinedFieldsService) Get(ctx context.Context, userDefinedFieldID i
 	return connectwise.GetAt[cwmodel.UserDefinedField](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/userDefinedFields/{id} (putSystemUserDefinedFieldsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/userDefinedFields/{id} (putSystemUserDefinedFieldsById).
 func (s *UserDefinedFieldsService) Update(ctx context.Context, userDefinedFieldID int, body *cwmodel.UserDefinedField) (*cwmodel.UserDefinedField, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/userDefinedFields/" + connectwise.PathID(userDefinedFieldID)}
+	e := connectwise.Endpoint{Path: "system/userDefinedFields/" + connectwise.PathID(userDefinedFieldID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.UserDefinedField](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -4976,9 +4976,9 @@ func (s *WorkflowActionsService) AllAutomateParameters(ctx context.Context, work
 	return connectwise.AllAt[cwmodel.WorkflowActionAutomateParameter](ctx, s.client, e, opts)
 }
 
-// CreateAutomateParameter creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/workflowActions/{parentId}/automateParameters (postSystemWorkflowActionsByParentIdAutomateParameters).
+// CreateAutomateParameter creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/workflowActions/{parentId}/automateParameters (postSystemWorkflowActionsByParentIdAutomateParameters).
 func (s *WorkflowActionsService) CreateAutomateParameter(ctx context.Context, workflowActionID int, body *cwmodel.WorkflowActionAutomateParameter) (*cwmodel.WorkflowActionAutomateParameter, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/workflowActions/" + connectwise.PathID(workflowActionID) + "/automateParameters"}
+	e := connectwise.Endpoint{Path: "system/workflowActions/" + connectwise.PathID(workflowActionID) + "/automateParameters", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.WorkflowActionAutomateParameter](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -4994,9 +4994,9 @@ func (s *WorkflowActionsService) GetAutomateParameter(ctx context.Context, workf
 	return connectwise.GetAt[cwmodel.WorkflowActionAutomateParameter](ctx, s.client, e, opts)
 }
 
-// UpdateAutomateParameter replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/workflowActions/{parentId}/automateParameters/{id} (putSystemWorkflowActionsByParentIdAutomateParametersById).
+// UpdateAutomateParameter replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/workflowActions/{parentId}/automateParameters/{id} (putSystemWorkflowActionsByParentIdAutomateParametersById).
 func (s *WorkflowActionsService) UpdateAutomateParameter(ctx context.Context, workflowActionID int, automateParameterID int, body *cwmodel.WorkflowActionAutomateParameter) (*cwmodel.WorkflowActionAutomateParameter, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/workflowActions/" + connectwise.PathID(workflowActionID) + "/automateParameters/" + connectwise.PathID(automateParameterID)}
+	e := connectwise.Endpoint{Path: "system/workflowActions/" + connectwise.PathID(workflowActionID) + "/automateParameters/" + connectwise.PathID(automateParameterID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.WorkflowActionAutomateParameter](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -5027,9 +5027,9 @@ func (s *WorkflowsService) All(ctx context.Context, opts *connectwise.ListOption
 	return connectwise.AllAt[cwmodel.Workflow](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/workflows (postSystemWorkflows).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/workflows (postSystemWorkflows).
 func (s *WorkflowsService) Create(ctx context.Context, body *cwmodel.Workflow) (*cwmodel.Workflow, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/workflows"}
+	e := connectwise.Endpoint{Path: "system/workflows", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.Workflow](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -5093,9 +5093,9 @@ func (s *WorkflowsService) DeleteUserdefinedfieldsAction(ctx context.Context, ac
 	return connectwise.DoAt(ctx, s.client, http.MethodDelete, e, nil)
 }
 
-// CreateUserdefinedfieldsEvent creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/workflows/userdefinedfields/events/{grandparentId} (postSystemWorkflowsUserdefinedfieldsEventsByGrandparentId).
+// CreateUserdefinedfieldsEvent creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/workflows/userdefinedfields/events/{grandparentId} (postSystemWorkflowsUserdefinedfieldsEventsByGrandparentId).
 func (s *WorkflowsService) CreateUserdefinedfieldsEvent(ctx context.Context, eventID int, body *cwmodel.WorkflowActionUserDefinedField) (*cwmodel.WorkflowActionUserDefinedField, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/workflows/userdefinedfields/events/" + connectwise.PathID(eventID)}
+	e := connectwise.Endpoint{Path: "system/workflows/userdefinedfields/events/" + connectwise.PathID(eventID), Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.WorkflowActionUserDefinedField](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -5131,9 +5131,9 @@ func (s *WorkflowsService) AllUserdefinedfieldsEventsGrandparentIDAction(ctx con
 	return connectwise.AllAt[cwmodel.WorkflowActionUserDefinedField](ctx, s.client, e, opts)
 }
 
-// UpdateUserdefinedfield replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/workflows/userdefinedfields/{id} (putSystemWorkflowsUserdefinedfieldsById).
+// UpdateUserdefinedfield replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/workflows/userdefinedfields/{id} (putSystemWorkflowsUserdefinedfieldsById).
 func (s *WorkflowsService) UpdateUserdefinedfield(ctx context.Context, userdefinedfieldID int, body *cwmodel.WorkflowActionUserDefinedField) (*cwmodel.WorkflowActionUserDefinedField, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/workflows/userdefinedfields/" + connectwise.PathID(userdefinedfieldID)}
+	e := connectwise.Endpoint{Path: "system/workflows/userdefinedfields/" + connectwise.PathID(userdefinedfieldID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.WorkflowActionUserDefinedField](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -5155,9 +5155,9 @@ func (s *WorkflowsService) AllEventActions(ctx context.Context, workflowID int, 
 	return connectwise.AllAt[cwmodel.WorkflowAction](ctx, s.client, e, opts)
 }
 
-// CreateEventAction creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/workflows/{grandparentId}/events/{parentId}/actions (postSystemWorkflowsByGrandparentIdEventsByParentIdActions).
+// CreateEventAction creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/workflows/{grandparentId}/events/{parentId}/actions (postSystemWorkflowsByGrandparentIdEventsByParentIdActions).
 func (s *WorkflowsService) CreateEventAction(ctx context.Context, workflowID int, eventID int, body *cwmodel.WorkflowAction) (*cwmodel.WorkflowAction, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/workflows/" + connectwise.PathID(workflowID) + "/events/" + connectwise.PathID(eventID) + "/actions"}
+	e := connectwise.Endpoint{Path: "system/workflows/" + connectwise.PathID(workflowID) + "/events/" + connectwise.PathID(eventID) + "/actions", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.WorkflowAction](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -5173,9 +5173,9 @@ func (s *WorkflowsService) GetEventAction(ctx context.Context, workflowID int, e
 	return connectwise.GetAt[cwmodel.WorkflowAction](ctx, s.client, e, opts)
 }
 
-// UpdateEventAction replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/workflows/{grandparentId}/events/{parentId}/actions/{id} (putSystemWorkflowsByGrandparentIdEventsByParentIdActionsById).
+// UpdateEventAction replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/workflows/{grandparentId}/events/{parentId}/actions/{id} (putSystemWorkflowsByGrandparentIdEventsByParentIdActionsById).
 func (s *WorkflowsService) UpdateEventAction(ctx context.Context, workflowID int, eventID int, actionID int, body *cwmodel.WorkflowAction) (*cwmodel.WorkflowAction, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/workflows/" + connectwise.PathID(workflowID) + "/events/" + connectwise.PathID(eventID) + "/actions/" + connectwise.PathID(actionID)}
+	e := connectwise.Endpoint{Path: "system/workflows/" + connectwise.PathID(workflowID) + "/events/" + connectwise.PathID(eventID) + "/actions/" + connectwise.PathID(actionID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.WorkflowAction](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -5215,9 +5215,9 @@ func (s *WorkflowsService) Get(ctx context.Context, workflowID int, opts *connec
 	return connectwise.GetAt[cwmodel.Workflow](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/workflows/{id} (putSystemWorkflowsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/workflows/{id} (putSystemWorkflowsById).
 func (s *WorkflowsService) Update(ctx context.Context, workflowID int, body *cwmodel.Workflow) (*cwmodel.Workflow, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/workflows/" + connectwise.PathID(workflowID)}
+	e := connectwise.Endpoint{Path: "system/workflows/" + connectwise.PathID(workflowID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.Workflow](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -5275,9 +5275,9 @@ func (s *WorkflowsService) AllEvents(ctx context.Context, workflowID int, opts *
 	return connectwise.AllAt[cwmodel.WorkflowEvent](ctx, s.client, e, opts)
 }
 
-// CreateEvent creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /system/workflows/{parentId}/events (postSystemWorkflowsByParentIdEvents).
+// CreateEvent creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /system/workflows/{parentId}/events (postSystemWorkflowsByParentIdEvents).
 func (s *WorkflowsService) CreateEvent(ctx context.Context, workflowID int, body *cwmodel.WorkflowEvent) (*cwmodel.WorkflowEvent, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/workflows/" + connectwise.PathID(workflowID) + "/events"}
+	e := connectwise.Endpoint{Path: "system/workflows/" + connectwise.PathID(workflowID) + "/events", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.WorkflowEvent](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -5293,9 +5293,9 @@ func (s *WorkflowsService) GetEvent(ctx context.Context, workflowID int, eventID
 	return connectwise.GetAt[cwmodel.WorkflowEvent](ctx, s.client, e, opts)
 }
 
-// UpdateEvent replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /system/workflows/{parentId}/events/{id} (putSystemWorkflowsByParentIdEventsById).
+// UpdateEvent replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /system/workflows/{parentId}/events/{id} (putSystemWorkflowsByParentIdEventsById).
 func (s *WorkflowsService) UpdateEvent(ctx context.Context, workflowID int, eventID int, body *cwmodel.WorkflowEvent) (*cwmodel.WorkflowEvent, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/workflows/" + connectwise.PathID(workflowID) + "/events/" + connectwise.PathID(eventID)}
+	e := connectwise.Endpoint{Path: "system/workflows/" + connectwise.PathID(workflowID) + "/events/" + connectwise.PathID(eventID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.WorkflowEvent](ctx, s.client, http.MethodPut, e, body)
 }
 

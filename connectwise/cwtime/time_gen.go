@@ -94,9 +94,9 @@ func (s *AccrualsService) All(ctx context.Context, opts *connectwise.ListOptions
 	return connectwise.AllAt[cwmodel.TimeAccrual](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /time/accruals (postTimeAccruals).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /time/accruals (postTimeAccruals).
 func (s *AccrualsService) Create(ctx context.Context, body *cwmodel.TimeAccrual) (*cwmodel.TimeAccrual, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/accruals"}
+	e := connectwise.Endpoint{Path: "time/accruals", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TimeAccrual](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -112,9 +112,9 @@ func (s *AccrualsService) Get(ctx context.Context, accrualID int, opts *connectw
 	return connectwise.GetAt[cwmodel.TimeAccrual](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /time/accruals/{id} (putTimeAccrualsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /time/accruals/{id} (putTimeAccrualsById).
 func (s *AccrualsService) Update(ctx context.Context, accrualID int, body *cwmodel.TimeAccrual) (*cwmodel.TimeAccrual, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/accruals/" + connectwise.PathID(accrualID)}
+	e := connectwise.Endpoint{Path: "time/accruals/" + connectwise.PathID(accrualID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TimeAccrual](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -142,9 +142,9 @@ func (s *AccrualsService) AllDetails(ctx context.Context, accrualID int, opts *c
 	return connectwise.AllAt[cwmodel.TimeAccrualDetail](ctx, s.client, e, opts)
 }
 
-// CreateDetail creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /time/accruals/{parentId}/details/ (postTimeAccrualsByParentIdDetails).
+// CreateDetail creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /time/accruals/{parentId}/details/ (postTimeAccrualsByParentIdDetails).
 func (s *AccrualsService) CreateDetail(ctx context.Context, accrualID int, body *cwmodel.TimeAccrualDetail) (*cwmodel.TimeAccrualDetail, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/accruals/" + connectwise.PathID(accrualID) + "/details/"}
+	e := connectwise.Endpoint{Path: "time/accruals/" + connectwise.PathID(accrualID) + "/details/", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TimeAccrualDetail](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -160,9 +160,9 @@ func (s *AccrualsService) GetDetail(ctx context.Context, accrualID int, detailID
 	return connectwise.GetAt[cwmodel.TimeAccrualDetail](ctx, s.client, e, opts)
 }
 
-// UpdateDetail replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /time/accruals/{parentId}/details/{id} (putTimeAccrualsByParentIdDetailsById).
+// UpdateDetail replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /time/accruals/{parentId}/details/{id} (putTimeAccrualsByParentIdDetailsById).
 func (s *AccrualsService) UpdateDetail(ctx context.Context, accrualID int, detailID int, body *cwmodel.TimeAccrualDetail) (*cwmodel.TimeAccrualDetail, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/accruals/" + connectwise.PathID(accrualID) + "/details/" + connectwise.PathID(detailID)}
+	e := connectwise.Endpoint{Path: "time/accruals/" + connectwise.PathID(accrualID) + "/details/" + connectwise.PathID(detailID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TimeAccrualDetail](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -193,9 +193,9 @@ func (s *ActivitystopwatchesService) All(ctx context.Context, opts *connectwise.
 	return connectwise.AllAt[cwmodel.ActivityStopwatch](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /time/activitystopwatches (postTimeActivitystopwatches).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /time/activitystopwatches (postTimeActivitystopwatches).
 func (s *ActivitystopwatchesService) Create(ctx context.Context, body *cwmodel.ActivityStopwatch) (*cwmodel.ActivityStopwatch, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/activitystopwatches"}
+	e := connectwise.Endpoint{Path: "time/activitystopwatches", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ActivityStopwatch](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -211,9 +211,9 @@ func (s *ActivitystopwatchesService) Get(ctx context.Context, activitystopwatche
 	return connectwise.GetAt[cwmodel.ActivityStopwatch](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /time/activitystopwatches/{id} (putTimeActivitystopwatchesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /time/activitystopwatches/{id} (putTimeActivitystopwatchesById).
 func (s *ActivitystopwatchesService) Update(ctx context.Context, activitystopwatcheID int, body *cwmodel.ActivityStopwatch) (*cwmodel.ActivityStopwatch, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/activitystopwatches/" + connectwise.PathID(activitystopwatcheID)}
+	e := connectwise.Endpoint{Path: "time/activitystopwatches/" + connectwise.PathID(activitystopwatcheID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ActivityStopwatch](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -244,9 +244,9 @@ func (s *ChargeCodesService) All(ctx context.Context, opts *connectwise.ListOpti
 	return connectwise.AllAt[cwmodel.ChargeCode](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /time/chargeCodes (postTimeChargeCodes).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /time/chargeCodes (postTimeChargeCodes).
 func (s *ChargeCodesService) Create(ctx context.Context, body *cwmodel.ChargeCode) (*cwmodel.ChargeCode, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/chargeCodes"}
+	e := connectwise.Endpoint{Path: "time/chargeCodes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ChargeCode](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -280,9 +280,9 @@ func (s *ChargeCodesService) Get(ctx context.Context, chargeCodeID int, opts *co
 	return connectwise.GetAt[cwmodel.ChargeCode](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /time/chargeCodes/{id} (putTimeChargeCodesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /time/chargeCodes/{id} (putTimeChargeCodesById).
 func (s *ChargeCodesService) Update(ctx context.Context, chargeCodeID int, body *cwmodel.ChargeCode) (*cwmodel.ChargeCode, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/chargeCodes/" + connectwise.PathID(chargeCodeID)}
+	e := connectwise.Endpoint{Path: "time/chargeCodes/" + connectwise.PathID(chargeCodeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ChargeCode](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -340,9 +340,9 @@ func (s *ChargeCodesService) AllExpenseTypes(ctx context.Context, chargeCodeID i
 	return connectwise.AllAt[cwmodel.ChargeCodeExpenseType](ctx, s.client, e, opts)
 }
 
-// CreateExpenseType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /time/chargeCodes/{parentId}/expenseTypes (postTimeChargeCodesByParentIdExpenseTypes).
+// CreateExpenseType creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /time/chargeCodes/{parentId}/expenseTypes (postTimeChargeCodesByParentIdExpenseTypes).
 func (s *ChargeCodesService) CreateExpenseType(ctx context.Context, chargeCodeID int, body *cwmodel.ChargeCodeExpenseType) (*cwmodel.ChargeCodeExpenseType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/chargeCodes/" + connectwise.PathID(chargeCodeID) + "/expenseTypes"}
+	e := connectwise.Endpoint{Path: "time/chargeCodes/" + connectwise.PathID(chargeCodeID) + "/expenseTypes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ChargeCodeExpenseType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -358,9 +358,9 @@ func (s *ChargeCodesService) GetExpenseType(ctx context.Context, chargeCodeID in
 	return connectwise.GetAt[cwmodel.ChargeCodeExpenseType](ctx, s.client, e, opts)
 }
 
-// UpdateExpenseType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /time/chargeCodes/{parentId}/expenseTypes/{id} (putTimeChargeCodesByParentIdExpenseTypesById).
+// UpdateExpenseType replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /time/chargeCodes/{parentId}/expenseTypes/{id} (putTimeChargeCodesByParentIdExpenseTypesById).
 func (s *ChargeCodesService) UpdateExpenseType(ctx context.Context, chargeCodeID int, expenseTypeID int, body *cwmodel.ChargeCodeExpenseType) (*cwmodel.ChargeCodeExpenseType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/chargeCodes/" + connectwise.PathID(chargeCodeID) + "/expenseTypes/" + connectwise.PathID(expenseTypeID)}
+	e := connectwise.Endpoint{Path: "time/chargeCodes/" + connectwise.PathID(chargeCodeID) + "/expenseTypes/" + connectwise.PathID(expenseTypeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ChargeCodeExpenseType](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -391,9 +391,9 @@ func (s *EntriesService) All(ctx context.Context, opts *connectwise.ListOptions)
 	return connectwise.AllAt[cwmodel.TimeEntry](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /time/entries (postTimeEntries).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /time/entries (postTimeEntries).
 func (s *EntriesService) Create(ctx context.Context, body *cwmodel.TimeEntry) (*cwmodel.TimeEntry, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/entries"}
+	e := connectwise.Endpoint{Path: "time/entries", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TimeEntry](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -415,9 +415,9 @@ func (s *EntriesService) Get(ctx context.Context, entryID int, opts *connectwise
 	return connectwise.GetAt[cwmodel.TimeEntry](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /time/entries/{id} (putTimeEntriesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /time/entries/{id} (putTimeEntriesById).
 func (s *EntriesService) Update(ctx context.Context, entryID int, body *cwmodel.TimeEntry) (*cwmodel.TimeEntry, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/entries/" + connectwise.PathID(entryID)}
+	e := connectwise.Endpoint{Path: "time/entries/" + connectwise.PathID(entryID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TimeEntry](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -493,9 +493,9 @@ func (s *SchedulestopwatchesService) All(ctx context.Context, opts *connectwise.
 	return connectwise.AllAt[cwmodel.ScheduleStopwatch](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /time/schedulestopwatches (postTimeSchedulestopwatches).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /time/schedulestopwatches (postTimeSchedulestopwatches).
 func (s *SchedulestopwatchesService) Create(ctx context.Context, body *cwmodel.ScheduleStopwatch) (*cwmodel.ScheduleStopwatch, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/schedulestopwatches"}
+	e := connectwise.Endpoint{Path: "time/schedulestopwatches", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.ScheduleStopwatch](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -511,9 +511,9 @@ func (s *SchedulestopwatchesService) Get(ctx context.Context, schedulestopwatche
 	return connectwise.GetAt[cwmodel.ScheduleStopwatch](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /time/schedulestopwatches/{id} (putTimeSchedulestopwatchesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /time/schedulestopwatches/{id} (putTimeSchedulestopwatchesById).
 func (s *SchedulestopwatchesService) Update(ctx context.Context, schedulestopwatcheID int, body *cwmodel.ScheduleStopwatch) (*cwmodel.ScheduleStopwatch, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/schedulestopwatches/" + connectwise.PathID(schedulestopwatcheID)}
+	e := connectwise.Endpoint{Path: "time/schedulestopwatches/" + connectwise.PathID(schedulestopwatcheID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.ScheduleStopwatch](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -619,9 +619,9 @@ func (s *TicketstopwatchesService) All(ctx context.Context, opts *connectwise.Li
 	return connectwise.AllAt[cwmodel.TicketStopwatch](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /time/ticketstopwatches (postTimeTicketstopwatches).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /time/ticketstopwatches (postTimeTicketstopwatches).
 func (s *TicketstopwatchesService) Create(ctx context.Context, body *cwmodel.TicketStopwatch) (*cwmodel.TicketStopwatch, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/ticketstopwatches"}
+	e := connectwise.Endpoint{Path: "time/ticketstopwatches", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TicketStopwatch](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -637,9 +637,9 @@ func (s *TicketstopwatchesService) Get(ctx context.Context, ticketstopwatcheID i
 	return connectwise.GetAt[cwmodel.TicketStopwatch](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /time/ticketstopwatches/{id} (putTimeTicketstopwatchesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /time/ticketstopwatches/{id} (putTimeTicketstopwatchesById).
 func (s *TicketstopwatchesService) Update(ctx context.Context, ticketstopwatcheID int, body *cwmodel.TicketStopwatch) (*cwmodel.TicketStopwatch, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/ticketstopwatches/" + connectwise.PathID(ticketstopwatcheID)}
+	e := connectwise.Endpoint{Path: "time/ticketstopwatches/" + connectwise.PathID(ticketstopwatcheID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TicketStopwatch](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -670,9 +670,9 @@ func (s *TimePeriodSetupsService) All(ctx context.Context, opts *connectwise.Lis
 	return connectwise.AllAt[cwmodel.TimePeriodSetup](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /time/timePeriodSetups (postTimeTimePeriodSetups).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /time/timePeriodSetups (postTimeTimePeriodSetups).
 func (s *TimePeriodSetupsService) Create(ctx context.Context, body *cwmodel.TimePeriodSetup) (*cwmodel.TimePeriodSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/timePeriodSetups"}
+	e := connectwise.Endpoint{Path: "time/timePeriodSetups", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.TimePeriodSetup](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -694,9 +694,9 @@ func (s *TimePeriodSetupsService) Get(ctx context.Context, timePeriodSetupID int
 	return connectwise.GetAt[cwmodel.TimePeriodSetup](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /time/timePeriodSetups/{id} (putTimeTimePeriodSetupsById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /time/timePeriodSetups/{id} (putTimeTimePeriodSetupsById).
 func (s *TimePeriodSetupsService) Update(ctx context.Context, timePeriodSetupID int, body *cwmodel.TimePeriodSetup) (*cwmodel.TimePeriodSetup, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/timePeriodSetups/" + connectwise.PathID(timePeriodSetupID)}
+	e := connectwise.Endpoint{Path: "time/timePeriodSetups/" + connectwise.PathID(timePeriodSetupID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.TimePeriodSetup](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -751,9 +751,9 @@ func (s *WorkRolesService) All(ctx context.Context, opts *connectwise.ListOption
 	return connectwise.AllAt[cwmodel.WorkRole](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /time/workRoles (postTimeWorkRoles).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /time/workRoles (postTimeWorkRoles).
 func (s *WorkRolesService) Create(ctx context.Context, body *cwmodel.WorkRole) (*cwmodel.WorkRole, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/workRoles"}
+	e := connectwise.Endpoint{Path: "time/workRoles", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.WorkRole](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -787,9 +787,9 @@ func (s *WorkRolesService) Get(ctx context.Context, workRoleID int, opts *connec
 	return connectwise.GetAt[cwmodel.WorkRole](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /time/workRoles/{id} (putTimeWorkRolesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /time/workRoles/{id} (putTimeWorkRolesById).
 func (s *WorkRolesService) Update(ctx context.Context, workRoleID int, body *cwmodel.WorkRole) (*cwmodel.WorkRole, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/workRoles/" + connectwise.PathID(workRoleID)}
+	e := connectwise.Endpoint{Path: "time/workRoles/" + connectwise.PathID(workRoleID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.WorkRole](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -847,9 +847,9 @@ func (s *WorkRolesService) AllLocations(ctx context.Context, workRoleID int, opt
 	return connectwise.AllAt[cwmodel.WorkRoleLocation](ctx, s.client, e, opts)
 }
 
-// CreateLocation creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /time/workRoles/{parentId}/locations (postTimeWorkRolesByParentIdLocations).
+// CreateLocation creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /time/workRoles/{parentId}/locations (postTimeWorkRolesByParentIdLocations).
 func (s *WorkRolesService) CreateLocation(ctx context.Context, workRoleID int, body *cwmodel.WorkRoleLocation) (*cwmodel.WorkRoleLocation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/workRoles/" + connectwise.PathID(workRoleID) + "/locations"}
+	e := connectwise.Endpoint{Path: "time/workRoles/" + connectwise.PathID(workRoleID) + "/locations", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.WorkRoleLocation](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -865,9 +865,9 @@ func (s *WorkRolesService) GetLocation(ctx context.Context, workRoleID int, loca
 	return connectwise.GetAt[cwmodel.WorkRoleLocation](ctx, s.client, e, opts)
 }
 
-// UpdateLocation replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /time/workRoles/{parentId}/locations/{id} (putTimeWorkRolesByParentIdLocationsById).
+// UpdateLocation replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /time/workRoles/{parentId}/locations/{id} (putTimeWorkRolesByParentIdLocationsById).
 func (s *WorkRolesService) UpdateLocation(ctx context.Context, workRoleID int, locationID int, body *cwmodel.WorkRoleLocation) (*cwmodel.WorkRoleLocation, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/workRoles/" + connectwise.PathID(workRoleID) + "/locations/" + connectwise.PathID(locationID)}
+	e := connectwise.Endpoint{Path: "time/workRoles/" + connectwise.PathID(workRoleID) + "/locations/" + connectwise.PathID(locationID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.WorkRoleLocation](ctx, s.client, http.MethodPut, e, body)
 }
 
@@ -898,9 +898,9 @@ func (s *WorkTypesService) All(ctx context.Context, opts *connectwise.ListOption
 	return connectwise.AllAt[cwmodel.WorkType](ctx, s.client, e, opts)
 }
 
-// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest: POST /time/workTypes (postTimeWorkTypes).
+// Create creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent: POST /time/workTypes (postTimeWorkTypes).
 func (s *WorkTypesService) Create(ctx context.Context, body *cwmodel.WorkType) (*cwmodel.WorkType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/workTypes"}
+	e := connectwise.Endpoint{Path: "time/workTypes", Check: connectwise.CheckCreate}
 	return connectwise.SendAt[cwmodel.WorkType](ctx, s.client, http.MethodPost, e, body)
 }
 
@@ -934,9 +934,9 @@ func (s *WorkTypesService) Get(ctx context.Context, workTypeID int, opts *connec
 	return connectwise.GetAt[cwmodel.WorkType](ctx, s.client, e, opts)
 }
 
-// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields): PUT /time/workTypes/{id} (putTimeWorkTypesById).
+// Update replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent: PUT /time/workTypes/{id} (putTimeWorkTypesById).
 func (s *WorkTypesService) Update(ctx context.Context, workTypeID int, body *cwmodel.WorkType) (*cwmodel.WorkType, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "time/workTypes/" + connectwise.PathID(workTypeID)}
+	e := connectwise.Endpoint{Path: "time/workTypes/" + connectwise.PathID(workTypeID), Check: connectwise.CheckUpdate}
 	return connectwise.SendAt[cwmodel.WorkType](ctx, s.client, http.MethodPut, e, body)
 }
 

@@ -95,6 +95,12 @@ func emitMethod(w *strings.Builder, mt *method) {
 	if mt.Kind == kList && strings.HasSuffix(strings.TrimSuffix(mt.Wire, "/"), "/tickets") && (mt.Area == "service" || mt.Area == "project") {
 		ep += ", Searchable: true"
 	}
+	switch {
+	case mt.Kind == kSend && mt.Verb == "post" && strings.HasPrefix(mt.Name, "Create"):
+		ep += ", Check: connectwise.CheckCreate"
+	case mt.Kind == kSend && mt.Verb == "put":
+		ep += ", Check: connectwise.CheckUpdate"
+	}
 	ep += "}"
 	args := argList(mt)
 	params := ""
@@ -138,9 +144,9 @@ func emitMethod(w *strings.Builder, mt *method) {
 		doc := "sends"
 		switch {
 		case strings.HasPrefix(mt.Name, "Create"):
-			doc = "creates; only the fields set in body are sent, so the PSA's defaults apply to the rest"
+			doc = "creates; only the fields set in body are sent, so the PSA's defaults apply to the rest. A body missing a field the spec requires, or with a string over its maximum length, fails with *connectwise.BodyError before anything is sent"
 		case mt.Verb == "put":
-			doc = "replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields)"
+			doc = "replaces the whole object (fields left out are reset by the PSA; prefer the Patch method to change some fields). Required fields, those required on updates and maximum lengths are checked before anything is sent"
 		}
 		fmt.Fprintf(w, "// %s %s: %s.\n", mt.Name, doc, ref)
 		if strings.HasPrefix(mt.Result, "[]") || strings.HasPrefix(mt.Result, "map[") {

@@ -161,7 +161,23 @@ func (m *models) generate(w *strings.Builder) {
 			if opt != "" {
 				tag += "," + opt
 			}
-			fmt.Fprintf(w, "\t%s %s `json:%s`\n", f, t, strconv.Quote(tag))
+			// The spec's rules, checked by connectwise before a create or
+			// a PUT is sent (see connectwise.Check).
+			var rules []string
+			if required[p] {
+				rules = append(rules, "required")
+			}
+			if ps.RequiredOnUpdates {
+				rules = append(rules, "update")
+			}
+			if ps.MaxLength > 0 && t == "*string" {
+				rules = append(rules, fmt.Sprintf("max=%d", ps.MaxLength))
+			}
+			cw := ""
+			if len(rules) > 0 {
+				cw = " cw:" + strconv.Quote(strings.Join(rules, ","))
+			}
+			fmt.Fprintf(w, "\t%s %s `json:%s%s`\n", f, t, strconv.Quote(tag), cw)
 		}
 		w.WriteString("}\n\n")
 	}
