@@ -17,7 +17,7 @@ import (
 //
 // Prose in the flows still cites namematch.Score as the scoring rule; it is
 // not a type a caller handles, so it is left to the flows' owners.
-var internalName = regexp.MustCompile(`(^|[\s"'(`+"`"+`])(github\.com/psabridge/psabridge/)?((connectwise|heimdal|infima|security360|officeprotect)/)?internal/|\b(httpx|apiclient|credcheck|psaquery)\.[A-Z]`)
+var internalName = regexp.MustCompile(`(^|[\s"'(` + "`" + `])(github\.com/psabridge/psabridge/)?((connectwise|heimdal|infima|security360|officeprotect)/)?internal/|\b(httpx|apiclient|credcheck|psaquery)\.[A-Z]`)
 
 // TestPublicDocsNameNoInternalType runs go doc -all on every public
 // package (everything outside internal/ and examples/) and fails on any
