@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode/utf8"
+	"unicode/utf16"
 )
 
 // Module functions, as named in the PSA's security roles.
@@ -29,8 +29,10 @@ func required(field string) fieldError {
 	return fieldError{Code: "NullValue", Message: fmt.Sprintf("The %s field is required.", field), Field: field}
 }
 
+// maxLen counts as the PSA (ASP.NET on SQL Server nvarchar) does: in
+// UTF-16 code units, so an emoji costs two (wire14-facts §7).
 func maxLen(field string, v string, n int) *fieldError {
-	if utf8.RuneCountInString(v) > n {
+	if len(utf16.Encode([]rune(v))) > n {
 		return &fieldError{Code: "MaxLengthField", Message: fmt.Sprintf("The field %s must be a string with a maximum length of %d.", field, n), Field: field}
 	}
 	return nil
