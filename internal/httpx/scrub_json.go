@@ -8,7 +8,7 @@ import (
 
 // scrubEncoded replaces every occurrence of each secret written in an
 // encoded form: JSON escapes (`\u002B`, `\/`, `\"`, surrogate pairs, any
-// hex case: .NET's System.Text.Json escapes '+', '<', '>', '&' and '\”
+// hex case: .NET's System.Text.Json escapes '+', '<', '>', '&' and the apostrophe
 // by default, PHP's json_encode escapes '/' and, without
 // JSON_UNESCAPED_UNICODE, every non-ASCII character), and percent-encoding
 // (`%2B`, `%2b`, '+' for a space), as a server echoing a URL would write it.
