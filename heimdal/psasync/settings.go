@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/internal/credcheck"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
@@ -44,7 +45,7 @@ func (s Settings) String() string {
 		pub = s.PublicKey[:4] + "…"
 	}
 	return fmt.Sprintf("psasync.Settings{CompanyID:%q Site:%q PublicKey:%q PrivateKey:%q ClientID:%q}",
-		s.CompanyID, s.Site, pub, httpx.RedactSecret(s.PrivateKey), s.ClientID)
+		s.CompanyID, credcheck.ShowURL(s.Site), pub, httpx.RedactSecret(s.PrivateKey), s.ClientID)
 }
 
 // GoString is String: the Go-syntax form would print the private key.
@@ -63,7 +64,7 @@ func (s Settings) LogValue() slog.Value {
 	}
 	return slog.GroupValue(
 		slog.String("company_id", s.CompanyID),
-		slog.String("site", s.Site),
+		slog.String("site", credcheck.ShowURL(s.Site)),
 		slog.String("public_key", pub),
 		slog.String("private_key", httpx.RedactSecret(s.PrivateKey)),
 		slog.String("client_id", s.ClientID),
