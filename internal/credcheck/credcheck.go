@@ -26,6 +26,8 @@ func Secret(v string) string {
 	switch {
 	case v == "":
 		return "is required"
+	case v == "[REDACTED]" || strings.HasSuffix(v, "…"): // httpx.Redacted, or a shortened key
+		return "is the placeholder that printing and json.Marshal show instead of a key: the settings were saved in their printed form; save them with MarshalJSONWithSecrets and paste the key again"
 	case lead == len(v):
 		return "is only whitespace"
 	case lead > 0 || trail > 0:
