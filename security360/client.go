@@ -102,6 +102,7 @@ type Client struct {
 	baseURL *url.URL
 	creds   *Credentials // behind a pointer so the secret is never copied into printable values
 	tokens  *tokenSource
+	pacer   *pacer // per-family rate-limit windows (pacer.go)
 
 	// siteLocks serialises read-modify-write updates of one site within
 	// this client, so two SetExternalID calls cannot drop each other's entry.
@@ -134,7 +135,10 @@ func NewClient(cfg Credentials, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	creds := cfg
+	p := newPacer(time.Now)
+	s.HTTPClient = p.client(s.HTTPClient) // observes Limit/Remaining/Reset on every attempt
 	c := &Client{
+		pacer:   p,
 		hc:      httpx.New(s),
 		base:    base.String(),
 		baseURL: base,
@@ -251,6 +255,9 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body any, v any)
 				ct = "application/json-patch+json"
 			}
 			req.Header.Set("Content-Type", ct)
+		}
+		if err := c.pacer.wait(ctx, familyOf(req.URL.Path)); err != nil {
+			return nil, err
 		}
 		hr, err := c.hc.Do(req)
 		if err != nil {

@@ -59,9 +59,10 @@ func WithTokenLifetime(d time.Duration) Option { return func(c *config) { c.life
 // rate-limit windows without sleeping.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
-// WithRateLimit enforces a quota of requests per window on API calls
-// (token requests excluded), answering 429 with Retry-After when it is
-// spent. Without it the quota is only reported by /v1/rate_limits.
+// WithRateLimit enforces a quota of requests per window for each resource
+// family (token requests excluded), answering 429 without Retry-After when
+// it is spent, as Asio documents; every answer carries Limit, Remaining and
+// Reset. Without it the quota is only reported (quota.go).
 func WithRateLimit(requests int, per time.Duration) Option {
 	return func(c *config) { c.limit, c.window, c.enforce = requests, per, true }
 }
@@ -141,8 +142,7 @@ type Server struct {
 	requests      []Request
 	inject        []injection
 	tokenInject   []injection
-	windowStart   time.Time
-	windowCount   int
+	quotas        map[string]*familyWindow // per-family rate-limit windows (quota.go)
 	nextID        int
 }
 
@@ -474,9 +474,7 @@ func (s *Server) apiGate(next http.Handler) http.Handler {
 			s.writeInjected(w, status)
 			return
 		}
-		if wait, limited := s.spendQuota(); limited {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			writeError(w, http.StatusTooManyRequests, "TooManyRequests", "rate limit exceeded; retry later")
+		if !s.gateQuota(w, r) {
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -488,22 +486,6 @@ func (s *Server) writeInjected(w http.ResponseWriter, status int) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(s.cfg.retryAfter.Seconds()))))
 	}
 	writeError(w, status, strings.ReplaceAll(http.StatusText(status), " ", ""), "injected failure")
-}
-
-// spendQuota counts a request against the fixed window and reports how
-// long to wait when the quota is spent (only when enforcing).
-func (s *Server) spendQuota() (time.Duration, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.cfg.now()
-	if s.windowStart.IsZero() || !now.Before(s.windowStart.Add(s.cfg.window)) {
-		s.windowStart, s.windowCount = now, 0
-	}
-	if s.cfg.enforce && s.windowCount >= s.cfg.limit {
-		return s.windowStart.Add(s.cfg.window).Sub(now), true
-	}
-	s.windowCount++
-	return 0, false
 }
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
@@ -605,14 +587,7 @@ func (s *Server) handleRateLimits(w http.ResponseWriter, r *http.Request) {
 	if !s.authorize(w, r, "") {
 		return
 	}
-	s.mu.Lock()
-	remaining := max(s.cfg.limit-s.windowCount, 0)
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{
-		"limit":         s.cfg.limit,
-		"remaining":     remaining,
-		"windowSeconds": int(s.cfg.window.Seconds()),
-	})
+	s.writeRateLimits(w)
 }
 
 func (s *Server) handleCompanies(w http.ResponseWriter, r *http.Request) {
@@ -732,6 +707,7 @@ func (s *Server) handlePatchSite(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "InvalidPatch", "the site id cannot be changed")
 		return
 	}
+	s.stampExternalIDs(m, next) // platform-owned id, siteId, backsynced (externalids.go)
 	if msg := validateSite(next); msg != "" {
 		writeError(w, http.StatusBadRequest, "ValidationError", msg)
 		return
