@@ -87,4 +87,6 @@ func removeOps(cur []ExternalID, productID string) []PatchOperation {
 }
 
 // describeOps is for error messages.
-func describeOps(ops []PatchOperation) string { return fmt.Sprintf("%d JSON Patch operation(s)", len(ops)) }
+func describeOps(ops []PatchOperation) string {
+	return fmt.Sprintf("%d JSON Patch operation(s)", len(ops))
+}
