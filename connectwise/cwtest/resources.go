@@ -356,13 +356,13 @@ var boards = &kind[Board, *Board]{
 		if e := checkName("board", b.Name, 50, uniqueName(st.boards, b.ID, b.Name, func(x *Board) string { return x.Name }, nil)); e != nil {
 			return e
 		}
-		// The PSA requires both; the simulator defaults them so boards
-		// can be created without discovering locations first.
+		// The PSA requires both (its generated model, wire14-facts §2);
+		// the sub-code of its 400 is not public, NullValue is a guess.
 		if isZeroRef(b.Location) {
-			b.Location = ref(1, "Main")
+			return invalid("board", required("location"))
 		}
 		if isZeroRef(b.Department) {
-			b.Department = ref(1, "Services")
+			return invalid("board", required("department"))
 		}
 		return nil
 	},
