@@ -72,6 +72,8 @@ type Client struct {
 	// prints a func as an address under every verb, even through reflection
 	// on a containing struct.
 	key func() string
+	// alerts are the CyberAlerts and M365 endpoints (alertpaths.go).
+	alerts AlertPaths
 
 	common service
 
@@ -104,7 +106,7 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{hc: httpx.New(s), base: base, key: func() string { return apiKey }}
+	c := &Client{hc: httpx.New(s), base: base, key: func() string { return apiKey }, alerts: alertPathsFrom(opts)}
 	c.common.client = c
 	c.Customers = (*CustomersService)(&c.common)
 	c.Devices = (*DevicesService)(&c.common)

@@ -45,6 +45,7 @@ type config struct {
 	burst   int
 	latency time.Duration
 	clock   func() time.Time
+	alerts  *alertPaths // nil: the client's default paths (alertpaths.go)
 }
 
 // WithAPIKey sets the key the server accepts.
