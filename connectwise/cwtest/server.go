@@ -74,6 +74,8 @@ type options struct {
 	noSeed        bool
 	logSize       int
 	clock         func() time.Time
+	noForwardOnly map[string]bool // wire_quirks.go
+	rawCommas     bool
 }
 
 // WithRateLimit makes the server answer 429 with Retry-After once clients
@@ -229,6 +231,10 @@ type Fault struct {
 	DropAfterWrite bool
 	// Body replaces the default response body for Status.
 	Body string
+	// TruncateBody processes the request fully (a create happens), then
+	// sends its status and headers with the body cut off and closes the
+	// connection: "201 with a truncated body".
+	TruncateBody bool
 }
 
 // InjectFault adds a fault. Faults are tried in the order added.
@@ -415,11 +421,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	defer logOnce(0)
 
 	if f := s.matchFault(r); f != nil {
-		if f.DropAfterWrite {
+		if f.DropAfterWrite || f.TruncateBody {
 			bw := &bufferWriter{header: http.Header{}}
 			s.serveAPI(bw, r)
 			entry.Dropped = true
 			logOnce(bw.status)
+			if f.TruncateBody {
+				writeTruncated(w, bw)
+				return
+			}
 			dropConnection(w)
 			return
 		}
