@@ -126,12 +126,13 @@ func (p *pacer) observe(family string, h http.Header, status int) {
 	}
 }
 
-// resetTime reads Reset as Unix seconds (as documented); a small number is
-// taken as seconds from now, as the IETF RateLimit header fields write it,
-// and a huge one as Unix milliseconds.
+// resetTime reads Reset as Unix seconds (as documented); a number below
+// 10^8 (1973 as a date, three years as a delay) is taken as seconds from
+// now, as the IETF RateLimit header fields write it, and a huge one as Unix
+// milliseconds.
 func resetTime(v int64, now time.Time) time.Time {
 	switch {
-	case v < 1_000_000_000:
+	case v < 100_000_000:
 		return now.Add(time.Duration(max(v, 0)) * time.Second)
 	case v >= 1_000_000_000_000:
 		return time.UnixMilli(v)
