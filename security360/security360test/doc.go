@@ -8,8 +8,11 @@
 // JSON Patch to sites (so externalIds mappings can be recorded and read
 // back), enforces token scopes, and reports /v1/rate_limits. Tests can
 // count token and API requests, expire every token to force 401s, inject
-// error statuses, and enforce a request quota that answers 429 with
-// Retry-After.
+// error statuses, and enforce a per-family request quota that sends Limit,
+// Remaining and Reset on every answer and 429 (without Retry-After, as Asio
+// documents) once spent. /v1/rate_limits has the documented nested shape,
+// and externalIds entries get a platform id, siteId and backsynced flag.
+// An entry written back without its id counts as new.
 //
 // The seeded companies ("Acme Corp", "Globex Corporation", "Initech LLC",
 // and two that match no INFIMA client) have deterministic IDs.
