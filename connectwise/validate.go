@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf16"
 )
 
 // Check selects the rules a body is checked against before it is sent.
@@ -121,18 +120,10 @@ func checkRules(body any, mode Check) error {
 		if r.max > 0 && isString {
 			// The PSA is .NET on SQL Server: lengths are UTF-16 code units,
 			// so a character outside the BMP (an emoji) counts twice.
-			if n := utf16Len(s); n > r.max {
+			if n := Length(s); n > r.max {
 				return &BodyError{rv.Type().Name(), r.name, fmt.Sprintf("is %d characters (UTF-16 units); the PSA allows %d", n, r.max)}
 			}
 		}
 	}
 	return nil
-}
-
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
 }

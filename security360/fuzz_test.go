@@ -258,7 +258,7 @@ func FuzzPatchOperationMarshal(f *testing.F) {
 	})
 }
 
-// TestPatchOperationKeepsExplicitNull: PatchOperation.Value is tagged
+// TestPatchOperationKeepsExplicitNull: PatchOp.Value is tagged
 // omitempty, so {Op: "replace", Path: "/x", Value: nil} goes out as
 // {"op":"replace","path":"/x"}, which RFC 6902 (§4.3, "value" is required
 // for replace, add and test) makes invalid: a strict server refuses it

@@ -69,6 +69,10 @@ type Fault struct {
 	// closes the connection without sending the response; over Transport
 	// the client gets a transport error.
 	DropAfterWrite bool
+	// TruncateBody processes the request fully (a create happens), then
+	// sends its status, headers and Content-Length with only half the body
+	// and closes the connection: a success whose body never fully arrived.
+	TruncateBody bool
 	// Body replaces the server's default body for Status, verbatim: use it
 	// for malformed JSON or odd error bodies (with Status 200 for a
 	// "successful" garbage answer).

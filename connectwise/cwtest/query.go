@@ -330,6 +330,7 @@ func (q *query) sort(rows []any) {
 // caller's lock via rows()) with either paging style. keep further
 // restricts rows, e.g. to one board's statuses.
 func runList[T any, P record[T]](c *call, resource string, p listParams, rows func() []*T, keep func(*T) bool) {
+	p, noLinks := c.s.pagingQuirks(c, p) // WithoutForwardOnly (wire_quirks.go)
 	q, e := compile[T](p, resource)
 	if e != nil {
 		writeError(c.w, e)
@@ -386,9 +387,7 @@ func runList[T any, P record[T]](c *call, resource string, p listParams, rows fu
 				linkTo(c, map[string]string{"page": strconv.Itoa(lastPage), "pageSize": size}, "last"))
 		}
 	}
-	if len(links) > 0 {
-		c.w.Header().Set("Link", strings.Join(links, ", "))
-	}
+	c.s.writeLinks(c, p, links, noLinks)
 	if page == nil {
 		page = []any{}
 	}

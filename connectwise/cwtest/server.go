@@ -52,10 +52,12 @@ type Server struct {
 type Option func(*options)
 
 type options struct {
-	sim        simkit.Config
-	noSeedData bool
-	codebase   string
-	grants     []Grant
+	sim           simkit.Config
+	noSeedData    bool
+	codebase      string
+	grants        []Grant
+	noForwardOnly map[string]bool // wire_quirks.go
+	rawCommas     bool
 }
 
 // WithRateLimit makes the server answer 429 with Retry-After once clients

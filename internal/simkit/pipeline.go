@@ -48,11 +48,14 @@ func (k *Kit) serve(w http.ResponseWriter, r *http.Request) {
 	exempt := k.vendor.Exempt != nil && k.vendor.Exempt(r)
 	if !exempt {
 		if f := k.takeFault(r); f != nil {
-			if f.DropAfterWrite {
+			if f.DropAfterWrite || f.TruncateBody {
 				bw := &bufferWriter{header: http.Header{}}
 				k.admit(bw, r, false)
 				entry.Dropped = true
 				logOnce(bw.status)
+				if f.TruncateBody {
+					writeTruncated(w, bw)
+				}
 				dropConnection(w)
 				return
 			}
@@ -185,4 +188,19 @@ func WriteBody(w http.ResponseWriter, status int, contentType string, body []byt
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// writeTruncated sends a buffered response's status and headers, with a
+// Content-Length promising the whole body, then only its first half.
+func writeTruncated(w http.ResponseWriter, b *bufferWriter) {
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	body := b.body.Bytes()
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(b.status)
+	_, _ = w.Write(body[:len(body)/2])
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
 }
