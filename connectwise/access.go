@@ -29,6 +29,10 @@ type Requirement struct {
 	Optional bool
 	// Impact says what stops working without it (shown with warnings).
 	Impact string
+	// MinLevel is the level each right must have to count as granted;
+	// empty means LevelAll. The seeds ask for All: "My" would only cover
+	// tickets the API member owns.
+	MinLevel Level
 }
 
 // AccessStatus is the verdict for one right.
@@ -115,10 +119,6 @@ func (e *AccessError) Error() string {
 	return "connectwise: API member " + strings.Join(parts, "; ") + " (grant them in System > Security Roles)"
 }
 
-// MinLevel is the level a right must have to count as granted. The seeds
-// ask for All: "My" would only cover tickets the API member owns.
-var MinLevel = LevelAll
-
 // CheckAccess verifies the credentials (reading the API member) and then
 // compares the member's permissions (/system/mySecurity) with required,
 // right by right. Module functions are matched by name, ignoring case,
@@ -144,13 +144,17 @@ func (c *Client) CheckAccess(ctx context.Context, required []Requirement) (*Acce
 	}
 	rep := &AccessReport{Member: me}
 	for _, req := range required {
+		minLevel := req.MinLevel
+		if minLevel == "" {
+			minLevel = LevelAll
+		}
 		p, found := pick(byFunc[fold(req.Function)], req.Module)
 		for _, right := range req.Rights {
 			chk := AccessCheck{Module: req.Module, Function: req.Function, Right: right, Optional: req.Optional, Impact: req.Impact, Status: AccessUnknown}
 			if found {
 				chk.Level = p.level(right)
 				chk.Status = AccessMissing
-				if chk.Level.atLeast(MinLevel) {
+				if chk.Level.atLeast(minLevel) {
 					chk.Status = AccessGranted
 				}
 			}

@@ -1,25 +1,24 @@
 package connectwise
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/psabridge/psabridge/internal/apiclient"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
 // Client talks to one PSA site. It is safe for concurrent use.
 type Client struct {
 	hc     *httpx.Client
+	b      *apiclient.Backend
 	origin string // "https://api-na.myconnectwise.net"
 	cred   *credentials
 
@@ -76,7 +75,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		cb += "/"
 	}
 	c := &Client{
-		hc:     httpx.New(httpx.Resolve(defaultSettings, opts...)),
+		hc:     httpx.New(withAPI(httpx.Resolve(defaultSettings, opts...))),
 		origin: origin,
 		cred: &credentials{
 			companyID:  cfg.CompanyID,
@@ -88,6 +87,15 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		},
 		codebase: cb,
 		fixed:    cb != "",
+	}
+	c.b = &apiclient.Backend{
+		HC:         c.hc,
+		API:        "connectwise",
+		Base:       c.baseURL,
+		Auth:       psaAuth{c},
+		Accept:     c.cred.accept,
+		ParseError: parseError,
+		Secrets:    c.secrets,
 	}
 	c.common.client = c
 	c.System = (*SystemService)(&c.common)
@@ -119,7 +127,7 @@ func (c *Client) CompanyID() string { return c.cred.companyID }
 
 // Throttled returns how many 429 answers the client has received; useful in
 // reports of long syncs.
-func (c *Client) Throttled() int64 { return c.hc.Limiter().ThrottledCount() }
+func (c *Client) Throttled() int64 { return c.hc.Throttled() }
 
 // secrets are what error text is scrubbed of: the private key, the whole
 // Authorization value and its bare base64 (a proxy may quote either), and
@@ -214,28 +222,45 @@ func (c *Client) discover(ctx context.Context, stale string) (string, error) {
 }
 
 func (c *Client) companyInfo(ctx context.Context) (*CompanyInfo, error) {
-	u := c.origin + "/login/companyinfo/" + url.PathEscape(c.cred.companyID)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	r, err := c.hc.Do(req)
+	// Discovery needs no credentials and has no codebase yet: it goes
+	// through a backend of its own with the site as its base.
+	b := *c.b
+	b.Base, b.Auth, b.Accept = nil, nil, ""
+	var info *CompanyInfo
+	_, err := b.Do(ctx, &apiclient.Request{Method: http.MethodGet, URL: c.origin + "/login/companyinfo/" + url.PathEscape(c.cred.companyID), Route: "/login/companyinfo/{companyId}"}, &info)
 	if err != nil {
 		return nil, fmt.Errorf("connectwise: reaching site %s: %w", c.origin, err)
 	}
-	if err := CheckResponse(r, c.secrets()...); err != nil {
-		return nil, err
-	}
-	defer httpx.DrainClose(r.Body)
-	var info *CompanyInfo
-	if err := json.NewDecoder(io.LimitReader(r.Body, httpx.MaxErrorBody)).Decode(&info); err != nil {
-		return nil, fmt.Errorf("connectwise: %s/login/companyinfo answered something that is not company info: %w", c.origin, err)
-	}
 	if info == nil {
-		return nil, &ConfigError{"CompanyID", fmt.Sprintf("company %q is not known to site %s", c.cred.companyID, c.origin)}
+		return nil, configError("CompanyID", fmt.Sprintf("company %q is not known to site %s", c.cred.companyID, c.origin))
 	}
 	return info, nil
+}
+
+// psaAuth signs requests with the API member's keys, and answers an
+// unexpected 404 with a discovered codebase by discovering it again (a site
+// moved to a new version answers 404 on the old path).
+type psaAuth struct{ c *Client }
+
+func (a psaAuth) Authorize(_ context.Context, req *http.Request) error {
+	req.Header.Set("Authorization", a.c.cred.auth)
+	req.Header.Set("clientId", a.c.cred.clientID)
+	return nil
+}
+
+func (a psaAuth) Renew(ctx context.Context, _ *http.Request, status int) string {
+	c := a.c
+	c.mu.Lock()
+	rediscover := status == http.StatusNotFound && !c.fixed
+	stale := c.codebase
+	c.mu.Unlock()
+	if !rediscover {
+		return ""
+	}
+	if cb, err := c.discover(ctx, stale); err == nil && cb != stale {
+		return "HTTP 404: codebase rediscovered"
+	}
+	return ""
 }
 
 // request describes one API call before the codebase is known.
@@ -254,87 +279,26 @@ type request struct {
 // do sends r and decodes a 2xx body into v (when v is non-nil). An
 // unexpected 404 with a discovered codebase triggers one re-discovery.
 func (c *Client) do(ctx context.Context, r request, v any) (*Response, error) {
-	var payload []byte
+	var body any
 	if r.body != nil {
-		var err error
-		if payload, err = json.Marshal(r.body); err != nil {
+		payload, err := json.Marshal(r.body)
+		if err != nil {
 			return nil, fmt.Errorf("connectwise: encoding %s body: %w", r.path, err)
 		}
-	}
-	for attempt := 0; ; attempt++ {
-		base, err := c.baseURL(ctx)
-		if err != nil {
+		if err := checkNoInvalidConditions(nil, payload); err != nil {
 			return nil, err
 		}
-		u := base + r.path
-		if len(r.query) > 0 {
-			u += "?" + r.query.Encode()
-		}
-		var body io.Reader
-		if payload != nil {
-			body = bytes.NewReader(payload)
-		}
-		rctx := ctx
-		if r.idempotent {
-			rctx = httpx.AsIdempotent(ctx)
-		}
-		req, err := http.NewRequestWithContext(rctx, r.method, u, body)
-		if err != nil {
-			return nil, fmt.Errorf("connectwise: %w", err)
-		}
-		req.Header.Set("Authorization", c.cred.auth)
-		req.Header.Set("clientId", c.cred.clientID)
-		req.Header.Set("Accept", c.cred.accept)
-		if payload != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		for k, vs := range r.header {
-			req.Header[k] = vs
-		}
-		hr, err := c.hc.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		hr.Request = httpx.WithoutCredentials(hr.Request)
-		resp := newResponse(hr)
-		if err := CheckResponse(hr, c.secrets()...); err != nil {
-			c.mu.Lock()
-			rediscover := hr.StatusCode == http.StatusNotFound && !c.fixed && attempt == 0
-			stale := c.codebase
-			c.mu.Unlock()
-			if rediscover {
-				if cb, derr := c.discover(ctx, stale); derr == nil && cb != stale {
-					continue
-				}
-			}
-			if !r.idempotent && httpx.WriteOutcomeUnknown(r.method, hr.StatusCode) {
-				return resp, &httpx.OutcomeUnknownError{Method: r.method, Path: req.URL.Path, StatusCode: hr.StatusCode, Err: err}
-			}
-			return resp, err
-		}
-		defer httpx.DrainClose(hr.Body)
-		if v != nil && hr.StatusCode != http.StatusNoContent {
-			// A page of 1,000 full tickets is a few MB; a body past the cap
-			// is a broken proxy or server, not data to buffer without end.
-			body := &io.LimitedReader{R: hr.Body, N: maxBody + 1}
-			err := json.NewDecoder(body).Decode(v)
-			switch {
-			case body.N <= 0:
-				return resp, fmt.Errorf("connectwise: %s %s: response larger than %d MB", r.method, req.URL.Path, maxBody>>20)
-			case errors.Is(err, io.EOF):
-				// An empty 200 must not read as "no tickets": a sync would
-				// take it for every alert's ticket being gone.
-				return resp, fmt.Errorf("connectwise: %s %s: empty response body", r.method, req.URL.Path)
-			case err != nil:
-				return resp, fmt.Errorf("connectwise: %s %s: decoding response: %w", r.method, req.URL.Path, err)
-			}
-		}
-		return resp, nil
+		body = json.RawMessage(payload)
 	}
+	if err := checkNoInvalidConditions(r.query, nil); err != nil {
+		return nil, err
+	}
+	hr, err := c.b.Do(ctx, &apiclient.Request{Method: r.method, Path: r.path, Query: r.query, Body: body, Header: r.header, Idempotent: r.idempotent}, v)
+	if hr == nil {
+		return nil, err
+	}
+	return newResponse(hr), err
 }
-
-// maxBody caps a successful response body.
-const maxBody = 64 << 20
 
 // Raw sends a request to any API path (relative to apis/3.0/, e.g.
 // "service/boards/5/teams") and decodes the JSON answer into v. It is the

@@ -1,8 +1,10 @@
 package connectwise
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -171,8 +173,37 @@ func (c Conditions) join(op string, others []Conditions) Conditions {
 	return Conditions{expr: strings.Join(parts, " "+op+" ")}
 }
 
-// String returns the expression as sent on the wire.
-func (c Conditions) String() string { return c.expr }
+// String returns the expression as sent on the wire. For Conditions whose
+// build failed it returns a marked text holding the error, never "": a Raw
+// caller that puts String into its query would otherwise send no filter at
+// all and read (or act on) every record. The client refuses to send a
+// request that carries the mark, with the build error.
+func (c Conditions) String() string {
+	if c.err != nil {
+		return invalidMark + c.err.Error()
+	}
+	return c.expr
+}
+
+// invalidMark starts String of Conditions that could not be built. No PSA
+// expression holds a NUL byte, so the mark cannot be mistaken for one.
+const invalidMark = "\x00invalid conditions: "
+
+// checkNoInvalidConditions refuses a request whose query or JSON body
+// carries String of failed Conditions.
+func checkNoInvalidConditions(q url.Values, payload []byte) error {
+	for _, vs := range q {
+		for _, v := range vs {
+			if i := strings.Index(v, invalidMark); i >= 0 {
+				return fmt.Errorf("connectwise: refusing to send conditions that could not be built (%s)", v[i+len(invalidMark):])
+			}
+		}
+	}
+	if bytes.Contains(payload, []byte(`\u0000invalid conditions: `)) {
+		return errors.New("connectwise: refusing to send conditions that could not be built (found in the request body; see Conditions.Err)")
+	}
+	return nil
+}
 
 // Err returns the error met while building the conditions, if any.
 func (c Conditions) Err() error { return c.err }

@@ -1,11 +1,16 @@
 package connectwise_test
 
 import (
+	"context"
 	"errors"
+	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/cwtest"
 )
 
 type severity string
@@ -58,5 +63,31 @@ func TestWhereRefusesWhatItCannotQuote(t *testing.T) {
 		if bad.Err() == nil {
 			t.Errorf("accepted: %q", bad.String())
 		}
+	}
+}
+
+// TestRawRefusesFailedConditions: a Raw caller who puts String of failed
+// Conditions into its query (or body) must get the build error, not a
+// request without a filter that reads every ticket.
+func TestRawRefusesFailedConditions(t *testing.T) {
+	srv := cwtest.NewServer()
+	defer srv.Close()
+	c := simClient(t, srv)
+	bad := connectwise.Where("summary = ?", `both " and '`)
+	if bad.String() == "" {
+		t.Fatal("failed Conditions print as the empty string")
+	}
+	srv.ResetRequests()
+	var out []connectwise.Ticket
+	_, err := c.Raw(context.Background(), http.MethodGet, "service/tickets", url.Values{"conditions": {bad.String()}}, nil, &out)
+	if err == nil || !strings.Contains(err.Error(), "could not be built") {
+		t.Fatalf("Raw with failed conditions in the query: %v", err)
+	}
+	_, err = c.Raw(context.Background(), http.MethodPost, "service/tickets/search", nil, map[string]string{"conditions": bad.String()}, &out)
+	if err == nil || !strings.Contains(err.Error(), "could not be built") {
+		t.Fatalf("Raw with failed conditions in the body: %v", err)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests reached the server", n)
 	}
 }

@@ -36,14 +36,10 @@ type Config struct {
 	APIVersion string
 }
 
-// ConfigError reports a setting that cannot work, naming the field.
-type ConfigError struct {
-	Field   string
-	Problem string
+// configError names the field at fault; the problem never quotes a secret.
+func configError(field, problem string) *ConfigError {
+	return &ConfigError{API: "connectwise", Field: field, Problem: problem}
 }
-
-// Error reads "<Field>: <problem>"; it never contains the value.
-func (e *ConfigError) Error() string { return e.Field + ": " + e.Problem }
 
 // cloudRegions are the ConnectWise-hosted API hosts, keyed by the region
 // label users see in the UI host.
@@ -68,7 +64,7 @@ func (c Config) Validate() error {
 	if c.Codebase != "" {
 		cb := c.Codebase
 		if strings.ContainsAny(cb, " \t\r\n?#") || strings.HasPrefix(cb, "/") || strings.Contains(cb, "..") {
-			return &ConfigError{"Codebase", fmt.Sprintf("%q is not a codebase like \"v2025_1/\"", cb)}
+			return configError("Codebase", fmt.Sprintf("%q is not a codebase like \"v2025_1/\"", cb))
 		}
 	}
 	return nil
@@ -78,7 +74,7 @@ func (c Config) Validate() error {
 // with a space or newline around it. Values are never echoed.
 func checkToken(field, v string) error {
 	if problem := credcheck.Secret(v); problem != "" {
-		return &ConfigError{field, problem}
+		return configError(field, problem)
 	}
 	return nil
 }
@@ -87,10 +83,10 @@ func checkToken(field, v string) error {
 // origin ("https://api-eu.myconnectwise.net"), or explains why it cannot.
 func NormalizeSite(site string) (string, error) {
 	if site == "" {
-		return "", &ConfigError{"Site", "is required (for example api-na.myconnectwise.net)"}
+		return "", configError("Site", "is required (for example api-na.myconnectwise.net)")
 	}
 	if strings.TrimSpace(site) != site {
-		return "", &ConfigError{"Site", "has surrounding whitespace"}
+		return "", configError("Site", "has surrounding whitespace")
 	}
 	raw := site
 	if !strings.Contains(raw, "://") {
@@ -98,32 +94,32 @@ func NormalizeSite(site string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return "", &ConfigError{"Site", fmt.Sprintf("%q is not a host name or https URL", site)}
+		return "", configError("Site", fmt.Sprintf("%q is not a host name or https URL", site))
 	}
 	if u.User != nil {
-		return "", &ConfigError{"Site", "must not contain credentials"}
+		return "", configError("Site", "must not contain credentials")
 	}
 	if u.RawQuery != "" || u.Fragment != "" || strings.Trim(u.Path, "/") != "" {
-		return "", &ConfigError{"Site", fmt.Sprintf("%q has a path; give only the host (for example api-na.myconnectwise.net)", site)}
+		return "", configError("Site", fmt.Sprintf("%q has a path; give only the host (for example api-na.myconnectwise.net)", site))
 	}
 	host := strings.ToLower(u.Hostname())
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !credcheck.IsLoopback(host) {
-			return "", &ConfigError{"Site", "plain http is refused by PSA servers; use https:// (http is allowed only for loopback simulators)"}
+			return "", configError("Site", "plain http is refused by PSA servers; use https:// (http is allowed only for loopback simulators)")
 		}
 	default:
-		return "", &ConfigError{"Site", fmt.Sprintf("scheme %q is not supported; use https://", u.Scheme)}
+		return "", configError("Site", fmt.Sprintf("scheme %q is not supported; use https://", u.Scheme))
 	}
 	if !strings.Contains(host, ".") && !credcheck.IsLoopback(host) && net.ParseIP(host) == nil {
 		// Not echoed: a single word here is as likely a pasted key.
-		return "", &ConfigError{"Site", "is not a full host name (for example api-na.myconnectwise.net)"}
+		return "", configError("Site", "is not a full host name (for example api-na.myconnectwise.net)")
 	}
 	if base, ok := strings.CutSuffix(host, ".myconnectwise.net"); ok {
 		region := strings.TrimPrefix(base, "api-")
 		if !cloudRegions[region] {
-			return "", &ConfigError{"Site", fmt.Sprintf("unknown ConnectWise cloud region %q (known: na, eu, au, aus, za)", region)}
+			return "", configError("Site", fmt.Sprintf("unknown ConnectWise cloud region %q (known: na, eu, au, aus, za)", region))
 		}
 		host = "api-" + region + ".myconnectwise.net"
 	}

@@ -26,7 +26,7 @@
 // limiter (about 10 requests/s by default, under the PSA's documented
 // 1,000/minute), retries with backoff for idempotent calls, Retry-After
 // honoured for 429s, and never a blind retry of a POST whose outcome is
-// unknown (see *httpx.OutcomeUnknownError via IsOutcomeUnknown).
+// unknown (see *OutcomeUnknownError and IsOutcomeUnknown).
 //
 // The codebase segment of the URL ("v2025_1/") is discovered through
 // /login/companyinfo when Config.Codebase is empty, cached, and discovered

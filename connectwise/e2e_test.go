@@ -204,6 +204,11 @@ func TestCheckAccess(t *testing.T) {
 	if err := rep.Err(); !errors.As(err, &ae) || len(ae.Missing) != 2 {
 		t.Fatalf("Err() = %v", err)
 	}
+	// A requirement may accept "My": Edit = My then counts as granted.
+	mine := []connectwise.Requirement{{Module: "Service Desk", Function: "Service Tickets", Rights: []connectwise.Right{connectwise.RightEdit}, MinLevel: connectwise.LevelMy}}
+	if rep, err := c.CheckAccess(context.Background(), mine); err != nil || !rep.OK() {
+		t.Fatalf("MinLevel My: %v, missing %v", err, rep.Missing())
+	}
 	srv.RevokeCredentials()
 	if _, err := c.CheckAccess(context.Background(), req); !connectwise.IsUnauthorized(err) {
 		t.Fatalf("revoked credentials: %v", err)

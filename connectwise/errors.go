@@ -2,75 +2,33 @@ package connectwise
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/psabridge/psabridge/internal/httpx"
+	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/internal/apiclient"
 )
 
-// Error is an error answered by the PSA, decoded from its JSON error body
-// {"code","message","errors":[...]} (or, for 429, {"error","message"}).
-type Error struct {
-	// StatusCode is the HTTP status.
-	StatusCode int
-	// Code is the PSA's error code: InvalidObject, Unauthorized, Security,
-	// ConnectWiseApi, ConnectWiseAPI (429)...
-	Code string
-	// Message is the PSA's message, with any credential scrubbed out.
-	Message string
-	// Errors lists field-level problems, when the PSA gives them.
-	Errors []FieldError
-	// RetryAfter is the wait the server asked for on a 429.
-	RetryAfter time.Duration
-	// Method and Path identify the request (path without query or host).
-	Method, Path string
-}
-
-// FieldError is one entry of the PSA's "errors" array.
-type FieldError struct {
-	Code     string `json:"code"`
-	Message  string `json:"message"`
-	Resource string `json:"resource"`
-	Field    string `json:"field"`
-}
-
-// Error names the request, the status, the PSA's code and message, each
-// field error, and a hint for 401, 403 and 429.
-func (e *Error) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "connectwise: %s %s: HTTP %d", e.Method, e.Path, e.StatusCode)
-	if e.Code != "" {
-		b.WriteString(" " + e.Code)
-	}
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
-	}
-	for _, fe := range e.Errors {
-		b.WriteString("; ")
-		if fe.Field != "" {
-			b.WriteString(fe.Field + ": ")
-		}
-		if fe.Message != "" {
-			b.WriteString(fe.Message)
-		} else {
-			b.WriteString(fe.Code)
-		}
-	}
-	switch e.StatusCode {
-	case http.StatusUnauthorized:
-		b.WriteString(" (check company id, public and private key)")
-	case http.StatusForbidden:
-		b.WriteString(" (the API member's security role lacks this permission)")
-	case http.StatusTooManyRequests:
-		if e.RetryAfter > 0 {
-			fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
-		}
-	}
-	return b.String()
-}
+// The error vocabulary is shared by every psabridge client (see package
+// bridge); these aliases let callers write connectwise.Error and reach the
+// same types with errors.As whichever client returned them.
+type (
+	// Error is an error answered by the PSA, decoded from its JSON error
+	// body {"code","message","errors":[...]} (or, for 429, {"error","message"}).
+	Error = bridge.APIError
+	// FieldError is one entry of the PSA's "errors" array.
+	FieldError = bridge.FieldError
+	// OutcomeUnknownError is a write that may or may not have been applied.
+	OutcomeUnknownError = bridge.OutcomeUnknownError
+	// RateLimitError is a 429 that outlived every retry; it wraps the *Error.
+	RateLimitError = bridge.RateLimitError
+	// DecodeError is a 2xx answer whose body is not the expected JSON
+	// (empty included: an empty page must not read as "no tickets").
+	DecodeError = bridge.DecodeError
+	// ConfigError names a setting that cannot work, before anything is sent.
+	ConfigError = bridge.ConfigError
+)
 
 // CheckResponse returns nil for a 2xx response and an *Error otherwise,
 // reading at most a bounded amount of the body. secrets are scrubbed from
@@ -79,11 +37,14 @@ func CheckResponse(r *http.Response, secrets ...string) error {
 	if r.StatusCode >= 200 && r.StatusCode < 300 {
 		return nil
 	}
-	e := &Error{StatusCode: r.StatusCode}
-	if r.Request != nil {
-		e.Method, e.Path = r.Request.Method, r.Request.URL.Path
-	}
-	body := httpx.ReadErrorBody(r)
+	return psaErrors.Check(r, secrets...)
+}
+
+// psaErrors reads PSA error bodies outside a client (CheckResponse).
+var psaErrors = &apiclient.Backend{API: "connectwise", ParseError: parseError}
+
+// parseError reads the PSA's error body and adds a hint for 401 and 403.
+func parseError(e *Error, body []byte) {
 	var raw struct {
 		Code    string       `json:"code"`
 		Error   string       `json:"error"`
@@ -97,17 +58,14 @@ func CheckResponse(r *http.Response, secrets ...string) error {
 		}
 	} else if len(body) > 0 {
 		// Gateways and proxies answer HTML or text; keep a short excerpt.
-		e.Message = excerpt(httpx.Scrub(string(body), secrets...), 200)
+		e.Message = excerpt(string(body), 200)
 	}
-	e.Code, e.Message = httpx.Scrub(e.Code, secrets...), httpx.Scrub(e.Message, secrets...)
-	for i := range e.Errors {
-		fe := &e.Errors[i]
-		fe.Code, fe.Message, fe.Resource, fe.Field = httpx.Scrub(fe.Code, secrets...), httpx.Scrub(fe.Message, secrets...), httpx.Scrub(fe.Resource, secrets...), httpx.Scrub(fe.Field, secrets...)
+	switch e.StatusCode {
+	case http.StatusUnauthorized:
+		e.Hint = "check company id, public and private key"
+	case http.StatusForbidden:
+		e.Hint = "the API member's security role lacks this permission"
 	}
-	if r.StatusCode == http.StatusTooManyRequests || r.StatusCode == http.StatusServiceUnavailable {
-		e.RetryAfter, _ = httpx.ParseRetryAfter(r.Header.Get("Retry-After"), time.Now())
-	}
-	return e
 }
 
 func excerpt(s string, n int) string {
@@ -118,26 +76,22 @@ func excerpt(s string, n int) string {
 	return s
 }
 
-func statusOf(err error) int {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.StatusCode
-	}
-	return 0
-}
-
 // IsNotFound reports a 404 from the PSA.
-func IsNotFound(err error) bool { return statusOf(err) == http.StatusNotFound }
+func IsNotFound(err error) bool { return bridge.IsNotFound(err) }
 
 // IsForbidden reports a 403: the API member's security role lacks a permission.
-func IsForbidden(err error) bool { return statusOf(err) == http.StatusForbidden }
+func IsForbidden(err error) bool { return bridge.IsForbidden(err) }
 
 // IsUnauthorized reports a 401: wrong company id, public or private key.
-func IsUnauthorized(err error) bool { return statusOf(err) == http.StatusUnauthorized }
+func IsUnauthorized(err error) bool { return bridge.IsUnauthorized(err) }
 
 // IsRateLimited reports a 429 that outlived every retry.
-func IsRateLimited(err error) bool { return statusOf(err) == http.StatusTooManyRequests }
+func IsRateLimited(err error) bool { return bridge.IsRateLimited(err) }
 
 // IsOutcomeUnknown reports a write that may or may not have been applied:
 // look it up before trying again.
-func IsOutcomeUnknown(err error) bool { return httpx.IsOutcomeUnknown(err) }
+func IsOutcomeUnknown(err error) bool { return bridge.IsOutcomeUnknown(err) }
+
+// RetryAfter reports how long the PSA asked to wait when err is a 429 that
+// outlived the retries (or a 503 that named a wait).
+func RetryAfter(err error) (time.Duration, bool) { return bridge.RetryAfter(err) }

@@ -43,7 +43,7 @@ func ExampleConfig_Validate() {
 	fmt.Println(err)
 	// Output:
 	// true PrivateKey
-	// PrivateKey: has trailing whitespace (a line break): copy it again without spaces or line breaks
+	// connectwise: PrivateKey: has trailing whitespace (a line break): copy it again without spaces or line breaks
 }
 
 // Where quotes values itself: a value holding a double quote is

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/psabridge/psabridge/internal/apiclient"
 )
 
 // MaxPageSize is the largest page the PSA serves.
@@ -129,64 +131,47 @@ func list[T any](ctx context.Context, c *Client, path string, searchable bool, o
 }
 
 // all walks every page lazily. It copies opts, so the caller's value is
-// never changed, and holds one page in memory at a time.
+// never changed, and holds one page in memory at a time. The position is
+// the page number, or the last id seen with forward-only paging.
 func all[T any](ctx context.Context, c *Client, path string, searchable bool, opts *ListOptions) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var o ListOptions
-		if opts != nil {
-			o = *opts
-		}
-		if o.PageSize == 0 {
-			o.PageSize = MaxPageSize
-		}
-		if !o.ForwardOnly && o.Page == 0 {
-			o.Page = 1
-		}
-		for {
-			page, resp, err := list[T](ctx, c, path, searchable, &o)
-			if err != nil {
-				var zero T
-				yield(zero, err)
-				return
-			}
-			for _, v := range page {
-				if !yield(v, nil) {
-					return
-				}
-			}
-			if len(page) == 0 {
-				return
-			}
-			// A proxy or cache answering every page with the same links
-			// would otherwise make the walk request one page forever.
-			if o.ForwardOnly {
-				if resp.NextPageID == 0 {
-					return
-				}
-				if resp.NextPageID <= o.PageID {
-					var zero T
-					yield(zero, fmt.Errorf("connectwise: %s: the next pageId %d does not advance past %d; stopping", path, resp.NextPageID, o.PageID))
-					return
-				}
-				o.PageID = resp.NextPageID
-				continue
-			}
-			switch {
-			case resp.NextPage > 0 && resp.NextPage <= o.Page:
-				var zero T
-				yield(zero, fmt.Errorf("connectwise: %s: the next page %d does not advance past page %d; stopping", path, resp.NextPage, o.Page))
-				return
-			case resp.NextPage > 0:
-				o.Page = resp.NextPage
-			case resp.Header.Get("Link") == "" && len(page) == o.PageSize:
-				// No Link header (some proxies strip it): keep going until
-				// a short page.
-				o.Page++
-			default:
-				return
-			}
-		}
+	var o ListOptions
+	if opts != nil {
+		o = *opts
 	}
+	if o.PageSize == 0 {
+		o.PageSize = MaxPageSize
+	}
+	start := o.PageID
+	if !o.ForwardOnly {
+		start = max(o.Page, 1)
+	}
+	return apiclient.Walk("connectwise", start, func(at int) ([]T, int, error) {
+		if o.ForwardOnly {
+			o.PageID = at
+		} else {
+			o.Page = at
+		}
+		page, resp, err := list[T](ctx, c, path, searchable, &o)
+		if err != nil || len(page) == 0 {
+			return page, 0, err
+		}
+		switch {
+		case o.ForwardOnly:
+			if resp.NextPageID != 0 && resp.NextPageID <= at {
+				return page, 0, fmt.Errorf("connectwise: %s: the next pageId %d does not advance past %d; stopping", path, resp.NextPageID, at)
+			}
+			return page, resp.NextPageID, nil
+		case resp.NextPage > 0 && resp.NextPage <= at:
+			return page, 0, fmt.Errorf("connectwise: %s: the next page %d does not advance past page %d; stopping", path, resp.NextPage, at)
+		case resp.NextPage > 0:
+			return page, resp.NextPage, nil
+		case resp.Header.Get("Link") == "" && len(page) == o.PageSize:
+			// No Link header (some proxies strip it): keep going until a
+			// short page.
+			return page, at + 1, nil
+		}
+		return page, 0, nil
+	})
 }
 
 func get[T any](ctx context.Context, c *Client, path string) (*T, *Response, error) {

@@ -1,43 +1,24 @@
 package connectwise
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/psabridge/psabridge/connectwise/bridge"
 )
 
-// PatchOp is one JSON Patch operation as the PSA accepts it. Build them with
-// Replace, Add and Remove.
-type PatchOp struct {
-	Op    string
-	Path  string
-	Value any
-}
-
-// MarshalJSON writes {"op","path","value"}, keeping an explicit null value
-// (to clear a field) and omitting value for remove.
-func (p PatchOp) MarshalJSON() ([]byte, error) {
-	if p.Op == "remove" {
-		return json.Marshal(struct {
-			Op   string `json:"op"`
-			Path string `json:"path"`
-		}{p.Op, p.Path})
-	}
-	return json.Marshal(struct {
-		Op    string `json:"op"`
-		Path  string `json:"path"`
-		Value any    `json:"value"`
-	}{p.Op, p.Path, p.Value})
-}
+// PatchOp is one JSON Patch operation as the PSA accepts it (the same type
+// as security360.PatchOp). Build them with Replace, Add and Remove.
+type PatchOp = bridge.PatchOp
 
 // Replace sets the field at path to value. For a reference (status, board,
 // company...) pass a whole Ref: the PSA may answer 200 to a patch of
 // "company/identifier" without changing anything, so nested paths are
 // refused by the client.
-func Replace(path string, value any) PatchOp { return PatchOp{"replace", path, value} }
+func Replace(path string, value any) PatchOp { return PatchOp{Op: "replace", Path: path, Value: value} }
 
 // Add sets a field that has no value yet.
-func Add(path string, value any) PatchOp { return PatchOp{"add", path, value} }
+func Add(path string, value any) PatchOp { return PatchOp{Op: "add", Path: path, Value: value} }
 
 // Remove clears a field.
 func Remove(path string) PatchOp { return PatchOp{Op: "remove", Path: path} }

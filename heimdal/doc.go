@@ -31,8 +31,8 @@
 // Heimdal answers 429 when called too fast and publishes no limit, so the
 // client defaults to 2 requests/s with 5 retries that honour Retry-After.
 // Errors are *Error (status and message; a 401 reads "Heimdal API key
-// rejected"), *httpx.RetryAfterError around it for a 429 that outlived the
-// retries, and *ConfigError for a bad key or base URL. The API key never
+// rejected"), *RateLimitError around it for a 429 that outlived the
+// retries (RetryAfter reads the server's wait), and *ConfigError for a bad key or base URL. The API key never
 // appears in errors, logs or printed forms of Client.
 //
 // Package heimdaltest provides an in-memory Heimdal over real HTTP for tests

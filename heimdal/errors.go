@@ -2,74 +2,58 @@ package heimdal
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/psabridge/psabridge/internal/httpx"
+	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/internal/apiclient"
 )
 
-// Error is an error answer from the Heimdal API. Inspect it with errors.As;
-// a 429 that outlived every retry arrives wrapped in *httpx.RetryAfterError,
-// which carries the server's requested wait.
-type Error struct {
-	// StatusCode is the HTTP status. It is 200 for the "message instead of
-	// items" answer Heimdal gives some failures with a success status.
-	StatusCode int
-	// Message says what went wrong, from the server's body where it had one.
-	Message string
-	// Method is the HTTP method of the call.
-	Method string
-	// Path is the endpoint, without host, API root or query.
-	Path string
-}
-
-// Error describes the call and the server's answer.
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("heimdal: ")
-	if e.Path != "" {
-		fmt.Fprintf(&b, "%s %s: ", e.Method, e.Path)
-	}
-	fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
-	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Message)
-	}
-	return b.String()
-}
+// The error vocabulary is shared by every psabridge client (see package
+// bridge); these aliases name the same types errors.As reaches whichever
+// client returned them.
+type (
+	// Error is an error answer from the Heimdal API. Its StatusCode is 200
+	// for the "message instead of items" answer Heimdal gives some
+	// failures with a success status.
+	Error = bridge.APIError
+	// RateLimitError is a 429 that outlived every retry; Wait is the
+	// server's Retry-After (see RetryAfter) and it wraps the *Error.
+	RateLimitError = bridge.RateLimitError
+	// DecodeError is a 2xx answer whose body is not the expected JSON.
+	DecodeError = bridge.DecodeError
+	// ConfigError names a setting that cannot work ("APIKey", "BaseURL"),
+	// never its value.
+	ConfigError = bridge.ConfigError
+	// OutcomeUnknownError is a write that may or may not have been applied.
+	OutcomeUnknownError = bridge.OutcomeUnknownError
+)
 
 // MessageKeyRejected is the Message of a 401: Heimdal's own text is a
 // generic framework message that does not say which credential failed.
 const MessageKeyRejected = "Heimdal API key rejected (check the key in the Heimdal Dashboard and that it is still active)"
 
 // CheckResponse returns nil for a 2xx response and otherwise reads the body
-// (size-limited, then closed) into an *Error. A 429 is returned as an
-// *httpx.RetryAfterError wrapping the *Error, with the Retry-After wait.
-// secrets (the client passes its own) are scrubbed from the server's text
-// before anything is cut, in case a server echoes them.
+// (size-limited, then closed) into an *Error. secrets (the client passes
+// its own) are scrubbed from the server's text before anything is cut, in
+// case a server echoes them.
 func CheckResponse(r *http.Response, secrets ...string) error {
 	if r.StatusCode >= 200 && r.StatusCode < 300 {
 		return nil
 	}
-	// Scrubbed before the excerpt is cut: a cut through a secret would keep
-	// its prefix where scrubbing afterwards cannot find it.
-	e := &Error{StatusCode: r.StatusCode, Message: errorMessage([]byte(httpx.Scrub(string(httpx.ReadErrorBody(r)), secrets...)))}
-	if r.Request != nil {
-		e.Method, e.Path = r.Request.Method, r.Request.URL.Path
-	}
-	switch r.StatusCode {
-	case http.StatusUnauthorized:
+	return heimdalErrors.Check(r, secrets...)
+}
+
+var heimdalErrors = &apiclient.Backend{API: "heimdal", ParseError: parseError, RelativePaths: true}
+
+// parseError reads the .NET {"Message": ...} shape, {"error": ...}, or the
+// start of a text body; a 401 gets a message that names the key.
+func parseError(e *Error, body []byte) {
+	e.Message = errorMessage(body)
+	if e.StatusCode == http.StatusUnauthorized {
 		e.Message = MessageKeyRejected
-	case http.StatusTooManyRequests:
-		wait, _ := httpx.ParseRetryAfter(r.Header.Get("Retry-After"), time.Now())
-		return &httpx.RetryAfterError{Wait: wait, Err: e}
 	}
-	if e.Message == "" {
-		e.Message = http.StatusText(r.StatusCode)
-	}
-	return e
 }
 
 // errorMessage extracts a human message from an error body: the .NET
@@ -99,16 +83,21 @@ func errorMessage(body []byte) string {
 	return s
 }
 
-// ConfigError reports an invalid client setting. It names the setting and
-// never includes its value.
-type ConfigError struct {
-	// Field is the setting: "APIKey" or "BaseURL".
-	Field string
-	// Reason says what is wrong and how to fix it.
-	Reason string
-}
+// IsNotFound reports a 404 answer.
+func IsNotFound(err error) bool { return bridge.IsNotFound(err) }
 
-// Error names the setting and what is wrong with it.
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("heimdal: invalid %s: %s", e.Field, e.Reason)
-}
+// IsUnauthorized reports a 401: the API key was refused.
+func IsUnauthorized(err error) bool { return bridge.IsUnauthorized(err) }
+
+// IsForbidden reports a 403: the key may not read this customer.
+func IsForbidden(err error) bool { return bridge.IsForbidden(err) }
+
+// IsRateLimited reports a 429 that outlived every retry.
+func IsRateLimited(err error) bool { return bridge.IsRateLimited(err) }
+
+// IsOutcomeUnknown reports a write that may or may not have been applied.
+func IsOutcomeUnknown(err error) bool { return bridge.IsOutcomeUnknown(err) }
+
+// RetryAfter reports how long Heimdal asked to wait when err is a 429 that
+// outlived the retries.
+func RetryAfter(err error) (time.Duration, bool) { return bridge.RetryAfter(err) }

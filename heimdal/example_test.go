@@ -69,7 +69,7 @@ func ExampleNewClient() {
 	_, err := heimdal.NewClient("  pasted-key-with-spaces ")
 	fmt.Println(err)
 	// Output:
-	// heimdal: invalid APIKey: has leading whitespace (a space) and trailing whitespace (a space): copy it again without spaces or line breaks
+	// heimdal: APIKey: has leading whitespace (a space) and trailing whitespace (a space): copy it again without spaces or line breaks
 }
 
 // A reseller key lists its customers, to match them to PSA companies.

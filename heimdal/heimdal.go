@@ -2,17 +2,16 @@ package heimdal
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"github.com/psabridge/psabridge/internal/credcheck"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
+	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/internal/apiclient"
+	"github.com/psabridge/psabridge/internal/credcheck"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
@@ -32,41 +31,59 @@ var defaults = httpx.Settings{
 	Timeout:       60 * time.Second,
 }
 
-// Option configures a Client.
-type Option = httpx.Option
+// Option configures a Client. It is this package's own type: an option of
+// another psabridge client does not compile here, rather than being
+// silently ignored.
+type Option func(*settings)
+
+// settings are the transport knobs an Option sets.
+type settings = httpx.Settings
 
 // WithBaseURL points the client at another server, such as the heimdaltest simulator.
-func WithBaseURL(u string) Option { return httpx.WithBaseURL(u) }
+func WithBaseURL(u string) Option { return Option(httpx.WithBaseURL(u)) }
 
 // WithHTTPClient supplies the underlying *http.Client; its transport is wrapped, never replaced.
-func WithHTTPClient(hc *http.Client) Option { return httpx.WithHTTPClient(hc) }
+func WithHTTPClient(hc *http.Client) Option { return Option(httpx.WithHTTPClient(hc)) }
 
 // WithRateLimit sets the client-side rate (default 2 requests/s, burst 2); perSecond <= 0 disables it.
 func WithRateLimit(perSecond float64, burst int) Option {
-	return httpx.WithRateLimit(perSecond, burst)
+	return Option(httpx.WithRateLimit(perSecond, burst))
 }
+
+// WithLimiter paces every request through l instead of the built-in
+// adaptive limiter, so several clients or processes can share one budget.
+// WithRateLimit is then ignored.
+func WithLimiter(l bridge.Limiter) Option { return Option(httpx.WithLimiter(l)) }
+
+// WithObserver hands every HTTP attempt, retries included, to fn once it
+// has ended: method, route template ("/service/tickets/{id}"), status,
+// attempt number, limiter wait, duration, retry reason and transport
+// error; never headers, bodies or credentials. Wire it to metrics, traces
+// or slog; fn runs on the caller's goroutine and must not block.
+func WithObserver(fn func(bridge.Attempt)) Option { return Option(httpx.WithObserver(fn)) }
 
 // WithRetry sets how often a 429, 502, 503, 504 or connection error is retried (default 5) and the backoff bounds.
 func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
-	return httpx.WithRetry(maxRetries, minWait, maxWait)
+	return Option(httpx.WithRetry(maxRetries, minWait, maxWait))
 }
 
 // WithMaxRetryAfter caps how long a server's Retry-After is honoured (default 2 minutes).
-func WithMaxRetryAfter(d time.Duration) Option { return httpx.WithMaxRetryAfter(d) }
+func WithMaxRetryAfter(d time.Duration) Option { return Option(httpx.WithMaxRetryAfter(d)) }
 
 // WithTimeout bounds each attempt (default 60 s).
-func WithTimeout(d time.Duration) Option { return httpx.WithTimeout(d) }
+func WithTimeout(d time.Duration) Option { return Option(httpx.WithTimeout(d)) }
 
 // WithLogger sends one debug record per attempt (method, path, status, duration; never the key).
-func WithLogger(l *slog.Logger) Option { return httpx.WithLogger(l) }
+func WithLogger(l *slog.Logger) Option { return Option(httpx.WithLogger(l)) }
 
 // WithUserAgent sets the User-Agent header.
-func WithUserAgent(ua string) Option { return httpx.WithUserAgent(ua) }
+func WithUserAgent(ua string) Option { return Option(httpx.WithUserAgent(ua)) }
 
 // Client talks to the Heimdal API. It is safe for concurrent use. Its printed
 // forms (%v, %+v, %#v, %s) never show the API key.
 type Client struct {
 	hc   *httpx.Client
+	b    *apiclient.Backend
 	base *url.URL
 	// key returns the API key. A closure, not a string field, because fmt
 	// prints a func as an address under every verb, even through reflection
@@ -88,6 +105,16 @@ type Client struct {
 // service is embedded by every XService so they share the client.
 type service struct{ client *Client }
 
+// bearer sends the API key as a bearer token.
+type bearer struct{ c *Client }
+
+func (a bearer) Authorize(_ context.Context, req *http.Request) error {
+	req.Header.Set("Authorization", "Bearer "+a.c.key())
+	return nil
+}
+
+func (bearer) Renew(context.Context, *http.Request, int) string { return "" }
+
 // NewClient returns a client authenticating with apiKey, the key generated in
 // the Heimdal Dashboard. The key is checked for obvious mistakes (empty,
 // surrounding whitespace) before any call; a *ConfigError names the setting.
@@ -104,7 +131,17 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.API = "heimdal"
+	root := base.String()
 	c := &Client{hc: httpx.New(s), base: base, key: func() string { return apiKey }}
+	c.b = &apiclient.Backend{
+		HC:            c.hc,
+		API:           "heimdal",
+		Base:          func(context.Context) (string, error) { return root, nil },
+		Auth:          bearer{c},
+		ParseError:    parseError,
+		RelativePaths: true,
+	}
 	c.common.client = c
 	c.Customers = (*CustomersService)(&c.common)
 	c.Devices = (*DevicesService)(&c.common)
@@ -116,10 +153,10 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 // checkKey catches the usual paste mistakes without echoing the key.
 func checkKey(k string) error {
 	if k == "" {
-		return &ConfigError{Field: "APIKey", Reason: "is empty: generate a key in the Heimdal Dashboard (Guide → API Key)"}
+		return configError("APIKey", "is empty: generate a key in the Heimdal Dashboard (Guide → API Key)")
 	}
 	if problem := credcheck.Secret(k); problem != "" {
-		return &ConfigError{Field: "APIKey", Reason: problem}
+		return configError("APIKey", problem)
 	}
 	return nil
 }
@@ -129,7 +166,7 @@ func checkKey(k string) error {
 func checkBaseURL(raw string) (*url.URL, error) {
 	u, problem := credcheck.BaseURL(raw, true)
 	if problem != "" {
-		return nil, &ConfigError{Field: "BaseURL", Reason: problem + " (for example " + DefaultBaseURL + ")"}
+		return nil, configError("BaseURL", problem+" (for example "+DefaultBaseURL+")")
 	}
 	return u, nil
 }
@@ -164,61 +201,16 @@ type Response struct {
 	NextPage int
 }
 
-// maxBody bounds a successful response: a page of 1,000 rich items is far
-// below it; anything larger is a broken or hostile server.
-const maxBody = 64 << 20
-
 // get sends one GET and decodes a 2xx JSON body into v.
 func (c *Client) get(ctx context.Context, path string, q url.Values, v any) (*Response, error) {
-	u := *c.base
-	u.Path = c.base.Path + path
-	u.RawQuery = q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("heimdal: GET %s: %w", path, err)
+	hr, err := c.b.Do(ctx, &apiclient.Request{Method: http.MethodGet, Path: path, Query: q}, v)
+	if hr == nil {
+		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.key())
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return nil, c.scrub(fmt.Errorf("heimdal: %w", err))
-	}
-	defer httpx.DrainClose(resp.Body)
-	if resp.Request == nil {
-		resp.Request = req
-	}
-	resp.Request = httpx.WithoutCredentials(resp.Request)
-	r := &Response{Response: resp}
-	if err := CheckResponse(resp, c.key()); err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			e.Method, e.Path = http.MethodGet, path
-			e.Message = httpx.Scrub(e.Message, c.key())
-		}
-		return r, err
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(v); err != nil {
-		return r, fmt.Errorf("heimdal: GET %s: malformed JSON in response: %w", path, err)
-	}
-	return r, nil
+	return &Response{Response: hr}, err
 }
 
-// scrub removes the key from an error's text, in case a transport error ever
-// quotes a header. The error chain is kept.
-func (c *Client) scrub(err error) error {
-	if s := err.Error(); strings.Contains(s, c.key()) {
-		return &scrubbedError{msg: httpx.Scrub(s, c.key()), err: err}
-	}
-	return err
+// configError names the setting at fault, never its value.
+func configError(field, problem string) *ConfigError {
+	return &ConfigError{API: "heimdal", Field: field, Problem: problem}
 }
-
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-// Error returns the scrubbed text.
-func (e *scrubbedError) Error() string { return e.msg }
-
-// Unwrap keeps errors.Is working (context errors, typed errors).
-func (e *scrubbedError) Unwrap() error { return e.err }

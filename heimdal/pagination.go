@@ -11,6 +11,8 @@ import (
 	"net/url"
 
 	"github.com/google/go-querystring/query"
+
+	"github.com/psabridge/psabridge/internal/apiclient"
 )
 
 // DefaultPageSize is the page size the All iterators request when the
@@ -118,7 +120,7 @@ func list[T any](ctx context.Context, c *Client, path string, q url.Values, lo L
 		return nil, resp, err
 	}
 	if body.message != "" {
-		return nil, resp, &Error{StatusCode: resp.StatusCode, Message: body.message, Method: http.MethodGet, Path: path}
+		return nil, resp, &Error{API: "heimdal", StatusCode: resp.StatusCode, Message: body.message, Method: http.MethodGet, Path: path}
 	}
 	resp.TotalCount = body.total
 	resp.PageNumber = max(lo.PageNumber, 1)
@@ -139,29 +141,15 @@ func list[T any](ctx context.Context, c *Client, path string, q url.Values, lo L
 // walk pages through every result lazily, starting at lo's page. It works on
 // its own copy of the paging fields; fetch receives the page to load.
 func walk[T any](lo ListOptions, fetch func(ListOptions) ([]T, *Response, error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		if lo.PageNumber < 1 {
-			lo.PageNumber = 1
-		}
-		if lo.PageSize == 0 {
-			lo.PageSize = DefaultPageSize
-		}
-		for {
-			items, resp, err := fetch(lo)
-			if err != nil {
-				var zero T
-				yield(zero, err)
-				return
-			}
-			for _, it := range items {
-				if !yield(it, nil) {
-					return
-				}
-			}
-			if resp.NextPage <= lo.PageNumber {
-				return
-			}
-			lo.PageNumber = resp.NextPage
-		}
+	if lo.PageSize == 0 {
+		lo.PageSize = DefaultPageSize
 	}
+	return apiclient.Walk("heimdal", max(lo.PageNumber, 1), func(n int) ([]T, int, error) {
+		lo.PageNumber = n
+		items, resp, err := fetch(lo)
+		if err != nil {
+			return nil, 0, err
+		}
+		return items, resp.NextPage, nil
+	})
 }

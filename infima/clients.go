@@ -47,7 +47,7 @@ func (s *ClientsService) List(ctx context.Context, opts *ClientListOptions) ([]C
 		o = *opts
 	}
 	o.ListOptions = o.normalized()
-	return list[Company](s.client, ctx, "/v1/clients", &o, o.ListOptions)
+	return list[Company](ctx, s.client, "/v1/clients", &o, o.ListOptions)
 }
 
 // All walks every client lazily, MaxLimit per request unless opts sets a
@@ -58,21 +58,19 @@ func (s *ClientsService) All(ctx context.Context, opts *ClientListOptions) iter.
 	if opts != nil {
 		o = *opts
 	}
-	return func(yield func(Company, error) bool) {
-		walk(o.ListOptions, func(lo ListOptions) ([]Company, *Response, error) {
-			q := o
-			q.ListOptions = lo
-			return s.List(ctx, &q)
-		}, yield)
-	}
+	return walk(o.ListOptions, func(lo ListOptions) ([]Company, *Response, error) {
+		q := o
+		q.ListOptions = lo
+		return s.List(ctx, &q)
+	})
 }
 
-// Find returns the client with the given id. The Reporting API publishes no
-// single-client endpoint, so Find walks the client list until it meets the
+// Get returns the client with the given id, as Get does in every psabridge
+// client. The Reporting API publishes no single-client endpoint, so Get walks the client list until it meets the
 // id (at most ceil(clients/50) requests); it returns an error matching
 // ErrNotFound when no client has it. The *Response is that of the last page
 // read.
-func (s *ClientsService) Find(ctx context.Context, id int) (*Company, *Response, error) {
+func (s *ClientsService) Get(ctx context.Context, id int) (*Company, *Response, error) {
 	lo := ListOptions{Limit: MaxLimit}
 	for {
 		items, resp, err := s.List(ctx, &ClientListOptions{ListOptions: lo})
@@ -89,6 +87,14 @@ func (s *ClientsService) Find(ctx context.Context, id int) (*Company, *Response,
 		}
 		lo.Offset = resp.NextOffset
 	}
+}
+
+// Find is Get.
+//
+// Deprecated: use Get, the name every psabridge client uses for a look-up by
+// id.
+func (s *ClientsService) Find(ctx context.Context, id int) (*Company, *Response, error) {
+	return s.Get(ctx, id)
 }
 
 // notFoundError reports a lookup that the API answered without the object.

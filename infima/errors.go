@@ -3,13 +3,13 @@ package infima
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/psabridge/psabridge/internal/httpx"
+	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/internal/apiclient"
 )
 
 // KeyRejectedMessage is what a 401 says. Rotation is the usual cause: the
@@ -23,106 +23,72 @@ const forbiddenMessage = "INFIMA refused access with this API key: a key scoped 
 var (
 	// ErrKeyRejected matches (errors.Is) an *Error for HTTP 401: the key is
 	// wrong, revoked or was replaced by a newer one.
-	ErrKeyRejected = errors.New("infima: API key rejected")
+	ErrKeyRejected = bridge.StatusSentinel(http.StatusUnauthorized, "infima: API key rejected")
 	// ErrForbidden matches an *Error for HTTP 403: the key is valid but its
 	// scope does not cover the data asked for.
-	ErrForbidden = errors.New("infima: access forbidden for this API key")
+	ErrForbidden = bridge.StatusSentinel(http.StatusForbidden, "infima: access forbidden for this API key")
 	// ErrNotFound matches an *Error for HTTP 404, and is returned by
-	// ClientsService.Find when no client has the id.
-	ErrNotFound = errors.New("infima: not found")
+	// ClientsService.Get when no client has the id.
+	ErrNotFound = bridge.StatusSentinel(http.StatusNotFound, "infima: not found")
 	// ErrRateLimited matches an *Error for HTTP 429. After the retries are
-	// spent, such an error also arrives wrapped in *httpx.RetryAfterError,
-	// whose Wait says how long the server asked to wait.
-	ErrRateLimited = errors.New("infima: rate limited")
+	// spent, such an error also arrives wrapped in *RateLimitError, whose
+	// Wait says how long the server asked to wait (see RetryAfter).
+	ErrRateLimited = bridge.StatusSentinel(http.StatusTooManyRequests, "infima: rate limited")
+)
+
+// The error vocabulary is shared by every psabridge client (see package
+// bridge); these aliases name the same types errors.As reaches whichever
+// client returned them.
+type (
+	// Error is an error status returned by the Reporting API. For 401 and
+	// 403 its Message says what to do instead of repeating the server's
+	// terse text.
+	Error = bridge.APIError
+	// RateLimitError is a 429 that outlived every retry; it wraps the *Error.
+	RateLimitError = bridge.RateLimitError
+	// DecodeError reports a 2xx response whose body is not the JSON the
+	// endpoint documents (a proxy's HTML page, a truncated body...).
+	DecodeError = bridge.DecodeError
+	// ConfigError reports a setting that cannot work ("APIKey",
+	// "BaseURL"), naming the field. It never contains the secret itself.
+	ConfigError = bridge.ConfigError
+	// OutcomeUnknownError is a write that may or may not have been applied.
+	OutcomeUnknownError = bridge.OutcomeUnknownError
 )
 
 // IsKeyRejected reports whether err means INFIMA no longer accepts the key,
 // so the caller should ask for the current key rather than retry.
 func IsKeyRejected(err error) bool { return errors.Is(err, ErrKeyRejected) }
 
-// ConfigError reports a setting that cannot work, naming the field. It never
-// contains the secret itself.
-type ConfigError struct {
-	// Field is the setting: "APIKey" or "BaseURL".
-	Field string
-	// Problem says what is wrong and what to do.
-	Problem string
+// IsNotFound reports a 404, or a client Get found no client with the id.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// IsUnauthorized reports a 401: the key was refused (see IsKeyRejected).
+func IsUnauthorized(err error) bool { return bridge.IsUnauthorized(err) }
+
+// IsForbidden reports a 403: the key's scope does not cover the data.
+func IsForbidden(err error) bool { return bridge.IsForbidden(err) }
+
+// IsRateLimited reports a 429 that outlived every retry.
+func IsRateLimited(err error) bool { return bridge.IsRateLimited(err) }
+
+// IsOutcomeUnknown reports a write that may or may not have been applied.
+func IsOutcomeUnknown(err error) bool { return bridge.IsOutcomeUnknown(err) }
+
+// RetryAfter reports how long INFIMA asked to wait when err is a 429 that
+// outlived the retries, or a 503 that named a wait.
+func RetryAfter(err error) (time.Duration, bool) { return bridge.RetryAfter(err) }
+
+// configError names the setting at fault, never its value.
+func configError(field, problem string) *ConfigError {
+	return &ConfigError{API: "infima", Field: field, Problem: problem}
 }
-
-// Error reads "infima: <Field> <Problem>".
-func (e *ConfigError) Error() string { return "infima: " + e.Field + " " + e.Problem }
-
-// Error is an error status returned by the Reporting API.
-type Error struct {
-	// StatusCode is the HTTP status.
-	StatusCode int
-	// Method and Path identify the endpoint (no host, no query).
-	Method, Path string
-	// Message is the server's own explanation, scrubbed of the API key, or
-	// the HTTP status text when the body had none.
-	Message string
-	// RetryAfter is the server's Retry-After for 429 and 503 (0 if absent).
-	RetryAfter time.Duration
-}
-
-// Error names the endpoint and status; for 401 and 403 it says what to do
-// instead of repeating the server's terse message.
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("infima: ")
-	if e.Method != "" {
-		b.WriteString(e.Method + " " + e.Path + ": ")
-	}
-	fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
-	switch e.StatusCode {
-	case http.StatusUnauthorized:
-		b.WriteString(": " + KeyRejectedMessage + "; paste the current Reporting API key")
-	case http.StatusForbidden:
-		b.WriteString(": " + forbiddenMessage)
-	default:
-		if e.Message != "" {
-			b.WriteString(": " + e.Message)
-		}
-	}
-	return b.String()
-}
-
-// Is lets errors.Is match the sentinel errors by status.
-func (e *Error) Is(target error) bool {
-	switch target {
-	case ErrKeyRejected:
-		return e.StatusCode == http.StatusUnauthorized
-	case ErrForbidden:
-		return e.StatusCode == http.StatusForbidden
-	case ErrNotFound:
-		return e.StatusCode == http.StatusNotFound
-	case ErrRateLimited:
-		return e.StatusCode == http.StatusTooManyRequests
-	}
-	return false
-}
-
-// DecodeError reports a 2xx response whose body is not the JSON the
-// endpoint documents (a proxy's HTML page, a truncated body...).
-type DecodeError struct {
-	// Endpoint is "GET /v1/clients" and the like.
-	Endpoint string
-	// Err is the underlying decoding error.
-	Err error
-}
-
-// Error names the endpoint whose body could not be read.
-func (e *DecodeError) Error() string {
-	return "infima: " + e.Endpoint + ": response is not the expected JSON: " + e.Err.Error()
-}
-
-// Unwrap returns the decoding error.
-func (e *DecodeError) Unwrap() error { return e.Err }
 
 // CheckResponse returns nil for a 2xx response. Otherwise it reads the body
-// (bounded), closes it and returns an *Error. The Reporting API documents
-// no error schema, so the message is taken from the usual JSON shapes
-// ({"message"}, {"error"}, {"detail"}) or from short plain text.
+// (bounded), closes it and returns an *Error (wrapped in *RateLimitError
+// for a 429). The Reporting API documents no error schema, so the message
+// is taken from the usual JSON shapes ({"message"}, {"error"}, {"detail"})
+// or from short plain text.
 //
 // secrets (the client passes its API key) are scrubbed from the server's
 // text before it is cut to an excerpt, in case a server echoes them.
@@ -130,20 +96,21 @@ func CheckResponse(r *http.Response, secrets ...string) error {
 	if r.StatusCode >= 200 && r.StatusCode < 300 {
 		return nil
 	}
-	e := &Error{StatusCode: r.StatusCode}
-	if r.Request != nil && r.Request.URL != nil {
-		e.Method, e.Path = r.Request.Method, r.Request.URL.Path
+	return infimaErrors.Check(r, secrets...)
+}
+
+var infimaErrors = &apiclient.Backend{API: "infima", ParseError: parseError}
+
+// parseError reads the server's message; for 401 and 403, whose server
+// text is terse, the message says what to do about the key instead.
+func parseError(e *Error, body []byte) {
+	e.Message = errorMessage(body)
+	switch e.StatusCode {
+	case http.StatusUnauthorized:
+		e.Message = KeyRejectedMessage + "; paste the current Reporting API key"
+	case http.StatusForbidden:
+		e.Message = forbiddenMessage
 	}
-	if r.StatusCode == http.StatusTooManyRequests || r.StatusCode == http.StatusServiceUnavailable {
-		e.RetryAfter, _ = httpx.ParseRetryAfter(r.Header.Get("Retry-After"), time.Now())
-	}
-	// Scrubbed before the excerpt is cut: a cut through a secret would keep
-	// its prefix where scrubbing afterwards cannot find it.
-	e.Message = errorMessage([]byte(httpx.Scrub(string(httpx.ReadErrorBody(r)), secrets...)))
-	if e.Message == "" {
-		e.Message = http.StatusText(r.StatusCode)
-	}
-	return e
 }
 
 // errorMessage extracts a human message from an error body.

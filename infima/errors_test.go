@@ -167,8 +167,8 @@ func Test429ThenSuccess(t *testing.T) {
 		if mt.GetTotalCallCount() != 2 {
 			t.Fatalf("%d calls", mt.GetTotalCallCount())
 		}
-		if c.Limiter().ThrottledCount() != 1 {
-			t.Fatalf("limiter saw %d 429s", c.Limiter().ThrottledCount())
+		if c.Throttled() != 1 {
+			t.Fatalf("limiter saw %d 429s", c.Throttled())
 		}
 	})
 }
@@ -230,8 +230,8 @@ func TestSimulatorRateLimitOnFakeClock(t *testing.T) {
 		if n != 5*60 {
 			t.Fatalf("%d users", n)
 		}
-		if srv.Throttled() == 0 || c.Limiter().ThrottledCount() == 0 {
-			t.Fatalf("server throttled %d, client saw %d", srv.Throttled(), c.Limiter().ThrottledCount())
+		if srv.Throttled() == 0 || c.Throttled() == 0 {
+			t.Fatalf("server throttled %d, client saw %d", srv.Throttled(), c.Throttled())
 		}
 	})
 }

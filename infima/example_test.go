@@ -66,8 +66,8 @@ func ExampleNewClient() {
 	fmt.Println(err)
 	// Output:
 	// true APIKey
-	// infima: APIKey has trailing whitespace (a line break): copy it again without spaces or line breaks
-	// infima: BaseURL "http://app.infimasecapis.com" uses plain http, which would send credentials in clear: use https:// (http is allowed only for loopback simulators) (use https://app.infimasecapis.com)
+	// infima: APIKey: has trailing whitespace (a line break): copy it again without spaces or line breaks
+	// infima: BaseURL: "http://app.infimasecapis.com" uses plain http, which would send credentials in clear: use https:// (http is allowed only for loopback simulators) (use https://app.infimasecapis.com)
 }
 
 func ExampleIsKeyRejected() {

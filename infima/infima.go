@@ -5,15 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/psabridge/psabridge/internal/credcheck"
 	"io"
+	"iter"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/google/go-querystring/query"
 
+	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/internal/apiclient"
+	"github.com/psabridge/psabridge/internal/credcheck"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
@@ -32,41 +36,54 @@ const (
 // apiKeyHeader carries the Reporting API key on every request.
 const apiKeyHeader = "X-API-Key"
 
-// maxBody bounds a successful response: a page holds at most MaxLimit
-// objects, so anything near this size is not a Reporting API answer.
-const maxBody = 32 << 20
+// Option configures a Client. It is this package's own type: an option of
+// another psabridge client does not compile here, rather than being
+// silently ignored.
+type Option func(*settings)
 
-// Option configures a Client.
-type Option = httpx.Option
+// settings are the transport knobs an Option sets.
+type settings = httpx.Settings
 
 // WithBaseURL points the client at another server, such as the infimatest simulator.
-func WithBaseURL(u string) Option { return httpx.WithBaseURL(u) }
+func WithBaseURL(u string) Option { return Option(httpx.WithBaseURL(u)) }
 
 // WithHTTPClient supplies the underlying *http.Client; its Transport is wrapped, never replaced.
-func WithHTTPClient(hc *http.Client) Option { return httpx.WithHTTPClient(hc) }
+func WithHTTPClient(hc *http.Client) Option { return Option(httpx.WithHTTPClient(hc)) }
 
 // WithRateLimit sets the client-side request rate and burst (perSecond <= 0 disables limiting).
 func WithRateLimit(perSecond float64, burst int) Option {
-	return httpx.WithRateLimit(perSecond, burst)
+	return Option(httpx.WithRateLimit(perSecond, burst))
 }
 
+// WithLimiter paces every request through l instead of the built-in
+// adaptive limiter, so several clients or processes can share one budget.
+// WithRateLimit is then ignored.
+func WithLimiter(l bridge.Limiter) Option { return Option(httpx.WithLimiter(l)) }
+
+// WithObserver hands every HTTP attempt, retries included, to fn once it
+// has ended: method, route template ("/service/tickets/{id}"), status,
+// attempt number, limiter wait, duration, retry reason and transport
+// error; never headers, bodies or credentials. Wire it to metrics, traces
+// or slog; fn runs on the caller's goroutine and must not block.
+func WithObserver(fn func(bridge.Attempt)) Option { return Option(httpx.WithObserver(fn)) }
+
 // WithRetry sets how many times a failed GET is re-sent and the backoff bounds.
-func WithRetry(max int, minWait, maxWait time.Duration) Option {
-	return httpx.WithRetry(max, minWait, maxWait)
+func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
+	return Option(httpx.WithRetry(maxRetries, minWait, maxWait))
 }
 
 // WithMaxRetryAfter caps how long a server's Retry-After is honoured.
-func WithMaxRetryAfter(d time.Duration) Option { return httpx.WithMaxRetryAfter(d) }
+func WithMaxRetryAfter(d time.Duration) Option { return Option(httpx.WithMaxRetryAfter(d)) }
 
 // WithTimeout bounds each attempt, body included.
-func WithTimeout(d time.Duration) Option { return httpx.WithTimeout(d) }
+func WithTimeout(d time.Duration) Option { return Option(httpx.WithTimeout(d)) }
 
 // WithLogger sends one debug record per attempt (method, path, status,
 // attempt, duration; never headers) to l.
-func WithLogger(l *slog.Logger) Option { return httpx.WithLogger(l) }
+func WithLogger(l *slog.Logger) Option { return Option(httpx.WithLogger(l)) }
 
 // WithUserAgent sets the User-Agent header.
-func WithUserAgent(ua string) Option { return httpx.WithUserAgent(ua) }
+func WithUserAgent(ua string) Option { return Option(httpx.WithUserAgent(ua)) }
 
 // defaultSettings are deliberately gentle: INFIMA publishes no rate limit,
 // and a Security 360 sync has minutes, not seconds, to finish.
@@ -94,12 +111,23 @@ type Client struct {
 	Users *UsersService
 
 	hc   *httpx.Client
+	b    *apiclient.Backend
 	base *url.URL
 	// key is a closure: fmt prints a func as an address under every verb,
 	// whereas a pointer to a struct is followed by %s and %q when it
 	// cannot call the pointer's methods (an unexported field).
 	key func() string
 }
+
+// apiKey sends the Reporting API key in its header.
+type apiKey struct{ c *Client }
+
+func (a apiKey) Authorize(_ context.Context, req *http.Request) error {
+	req.Header.Set(apiKeyHeader, a.c.key())
+	return nil
+}
+
+func (apiKey) Renew(context.Context, *http.Request, int) string { return "" }
 
 // service is the shared base of every XService.
 type service struct{ client *Client }
@@ -121,7 +149,16 @@ func NewClient(key string, opts ...Option) (*Client, error) {
 	s.BaseURL = base.String()
 	// The key must never follow a redirect to another host.
 	s.SensitiveHeaders = append(append([]string(nil), s.SensitiveHeaders...), apiKeyHeader)
+	s.API = "infima"
 	c := &Client{hc: httpx.New(s), base: base, key: func() string { return key }}
+	root := strings.TrimSuffix(base.String(), "/")
+	c.b = &apiclient.Backend{
+		HC:         c.hc,
+		API:        "infima",
+		Base:       func(context.Context) (string, error) { return root, nil },
+		Auth:       apiKey{c},
+		ParseError: parseError,
+	}
 	c.Partner = &PartnerService{client: c}
 	c.Clients = &ClientsService{client: c}
 	c.Users = &UsersService{client: c}
@@ -131,9 +168,9 @@ func NewClient(key string, opts ...Option) (*Client, error) {
 // BaseURL returns the server the client talks to.
 func (c *Client) BaseURL() string { return c.base.String() }
 
-// Limiter exposes the client's adaptive rate limiter (nil when unlimited), so
-// reports and benchmarks can read the current rate and the 429 count.
-func (c *Client) Limiter() *httpx.Limiter { return c.hc.Limiter() }
+// Throttled returns how many 429 answers the client has received; useful in
+// reports of long syncs.
+func (c *Client) Throttled() int64 { return c.hc.Throttled() }
 
 // String describes the client without its key.
 func (c *Client) String() string {
@@ -162,10 +199,10 @@ func (c Client) Format(f fmt.State, verb rune) {
 // break) and never echoes the key.
 func ValidateAPIKey(key string) error {
 	if key == "" {
-		return &ConfigError{Field: "APIKey", Problem: "is empty: copy the Reporting API key from INFIMA (Partner menu → Settings → Integrations → Reporting API)"}
+		return configError("APIKey", "is empty: copy the Reporting API key from INFIMA (Partner menu → Settings → Integrations → Reporting API)")
 	}
 	if problem := credcheck.Secret(key); problem != "" {
-		return &ConfigError{Field: "APIKey", Problem: problem}
+		return configError("APIKey", problem)
 	}
 	return nil
 }
@@ -176,7 +213,7 @@ func ValidateAPIKey(key string) error {
 func ParseBaseURL(raw string) (*url.URL, error) {
 	u, problem := credcheck.BaseURL(raw, false)
 	if problem != "" {
-		return nil, &ConfigError{Field: "BaseURL", Problem: problem + " (use " + DefaultBaseURL + ")"}
+		return nil, configError("BaseURL", problem+" (use "+DefaultBaseURL+")")
 	}
 	return u, nil
 }
@@ -229,89 +266,27 @@ type page struct {
 	Offset *int            `json:"offset"`
 }
 
-// newRequest builds a GET for path with opts encoded by go-querystring.
-func (c *Client) newRequest(ctx context.Context, path string, opts any) (*http.Request, error) {
-	u := *c.base
-	u.Path = path
+// get sends a GET for path with opts encoded by go-querystring and decodes
+// the 2xx body into v.
+func (c *Client) get(ctx context.Context, path string, opts any, v any) (*Response, error) {
+	var q url.Values
 	if opts != nil {
-		v, err := query.Values(opts)
-		if err != nil {
+		var err error
+		if q, err = query.Values(opts); err != nil {
 			return nil, fmt.Errorf("infima: encoding query for %s: %w", path, err)
 		}
-		u.RawQuery = v.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("infima: GET %s: %w", path, err)
+	hr, err := c.b.Do(ctx, &apiclient.Request{Method: http.MethodGet, Path: path, Query: q}, v)
+	if hr == nil {
+		return nil, err
 	}
-	req.Header.Set(apiKeyHeader, c.key())
-	req.Header.Set("Accept", "application/json")
-	return req, nil
+	return &Response{Response: hr}, err
 }
-
-// do sends req and decodes a 2xx JSON body into v. Error statuses become
-// *Error (a 429 that outlived the retries is wrapped in
-// *httpx.RetryAfterError); a body that is not the expected JSON becomes
-// *DecodeError. The body is always drained and closed.
-func (c *Client) do(req *http.Request, v any) (*Response, error) {
-	endpoint := req.Method + " " + req.URL.Path
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		// Transport errors name the URL, never headers; scrub anyway in case
-		// a proxy echoed something back.
-		return nil, &transportError{endpoint: endpoint, msg: httpx.Scrub(err.Error(), c.key()), err: err}
-	}
-	// Response exposes the request (not every RoundTripper sets it); keep
-	// the key out of it so that dumping a Response cannot leak it.
-	if resp.Request == nil {
-		resp.Request = req
-	}
-	resp.Request = httpx.WithoutCredentials(resp.Request)
-	r := &Response{Response: resp}
-	if err := CheckResponse(resp, c.key()); err != nil {
-		var apiErr *Error
-		if errors.As(err, &apiErr) {
-			// resp.Request is not set by every RoundTripper.
-			apiErr.Method, apiErr.Path = req.Method, req.URL.Path
-			apiErr.Message = httpx.Scrub(apiErr.Message, c.key())
-			if apiErr.StatusCode == http.StatusTooManyRequests {
-				return r, &httpx.RetryAfterError{Wait: apiErr.RetryAfter, Err: apiErr}
-			}
-		}
-		return r, err
-	}
-	defer httpx.DrainClose(resp.Body)
-	if v == nil {
-		return r, nil
-	}
-	dec := json.NewDecoder(io.LimitReader(resp.Body, maxBody))
-	if err := dec.Decode(v); err != nil {
-		return r, &DecodeError{Endpoint: endpoint, Err: err}
-	}
-	return r, nil
-}
-
-// transportError reports a call that got no HTTP response at all. Its text
-// is scrubbed of the key; Unwrap keeps context errors inspectable.
-type transportError struct {
-	endpoint, msg string
-	err           error
-}
-
-// Error names the endpoint and the (scrubbed) transport failure.
-func (e *transportError) Error() string { return "infima: " + e.endpoint + ": " + e.msg }
-
-// Unwrap keeps context errors inspectable with errors.Is.
-func (e *transportError) Unwrap() error { return e.err }
 
 // list fetches one page of a paged endpoint and fills in the paging facts.
-func list[T any](c *Client, ctx context.Context, path string, opts any, lo ListOptions) ([]T, *Response, error) {
-	req, err := c.newRequest(ctx, path, opts)
-	if err != nil {
-		return nil, nil, err
-	}
+func list[T any](ctx context.Context, c *Client, path string, opts any, lo ListOptions) ([]T, *Response, error) {
 	var p page
-	resp, err := c.do(req, &p)
+	resp, err := c.get(ctx, path, opts, &p)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -319,11 +294,11 @@ func list[T any](c *Client, ctx context.Context, path string, opts any, lo ListO
 	if len(p.Items) == 0 {
 		// A 200 without "items" is not a paging object; treating it as an
 		// empty list would silently hide every record.
-		return nil, resp, &DecodeError{Endpoint: endpoint, Err: errors.New(`response has no "items" array`)}
+		return nil, resp, &DecodeError{API: "infima", Endpoint: endpoint, Err: errors.New(`response has no "items" array`)}
 	}
 	var items []T
 	if err := json.Unmarshal(p.Items, &items); err != nil {
-		return nil, resp, &DecodeError{Endpoint: endpoint, Err: err}
+		return nil, resp, &DecodeError{API: "infima", Endpoint: endpoint, Err: err}
 	}
 	resp.Offset = lo.Offset
 	resp.Limit = lo.Limit
@@ -356,26 +331,19 @@ func list[T any](c *Client, ctx context.Context, path string, opts any, lo ListO
 // walk yields every item of a paged endpoint, one page at a time, starting
 // at start.Offset. It asks for MaxLimit per page unless start says
 // otherwise, because fewer round trips matter more than page size here.
-func walk[T any](start ListOptions, fetch func(ListOptions) ([]T, *Response, error), yield func(T, error) bool) {
+func walk[T any](start ListOptions, fetch func(ListOptions) ([]T, *Response, error)) iter.Seq2[T, error] {
 	lo := start.normalized()
 	if lo.Limit == 0 {
 		lo.Limit = MaxLimit
 	}
-	for {
+	// Offsets start at 0, the end-of-list position, so the walk counts
+	// positions from 1.
+	return apiclient.Walk("infima", lo.Offset+1, func(at int) ([]T, int, error) {
+		lo.Offset = at - 1
 		items, resp, err := fetch(lo)
-		if err != nil {
-			var zero T
-			yield(zero, err)
-			return
+		if err != nil || resp.NextOffset <= lo.Offset {
+			return items, 0, err
 		}
-		for _, it := range items {
-			if !yield(it, nil) {
-				return
-			}
-		}
-		if resp.NextOffset <= lo.Offset {
-			return
-		}
-		lo.Offset = resp.NextOffset
-	}
+		return items, resp.NextOffset + 1, nil
+	})
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/psabridge/psabridge/internal/apiclient"
 )
 
 // PartnerService reads the partner account: the MSP that manages security
@@ -30,12 +32,8 @@ type Admin struct {
 // Get returns the partner (GET /v1/partner). It is the cheapest
 // authenticated call, which makes it the natural connection test.
 func (s *PartnerService) Get(ctx context.Context) (*Partner, *Response, error) {
-	req, err := s.client.newRequest(ctx, "/v1/partner", nil)
-	if err != nil {
-		return nil, nil, err
-	}
 	p := new(Partner)
-	resp, err := s.client.do(req, p)
+	resp, err := s.client.get(ctx, "/v1/partner", nil, p)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -52,7 +50,7 @@ func (c *Client) TestConnection(ctx context.Context) (*Partner, error) {
 	if err == nil {
 		return p, nil
 	}
-	var te *transportError
+	var te *apiclient.TransportError
 	if errors.As(err, &te) && ctx.Err() == nil {
 		return nil, fmt.Errorf("infima: cannot reach %s: check the server URL and that network egress (firewall, proxy allowlist) reaches it: %w", c.BaseURL(), err)
 	}

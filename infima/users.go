@@ -143,7 +143,7 @@ func (s *UsersService) List(ctx context.Context, clientID int, opts *UserListOpt
 		o = *opts
 	}
 	o.ListOptions = o.normalized()
-	return list[User](s.client, ctx, fmt.Sprintf("/v1/clients/%d/users", clientID), &o, o.ListOptions)
+	return list[User](ctx, s.client, fmt.Sprintf("/v1/clients/%d/users", clientID), &o, o.ListOptions)
 }
 
 // All walks every user of a client lazily, MaxLimit per request unless opts
@@ -154,11 +154,9 @@ func (s *UsersService) All(ctx context.Context, clientID int, opts *UserListOpti
 	if opts != nil {
 		o = *opts
 	}
-	return func(yield func(User, error) bool) {
-		walk(o.ListOptions, func(lo ListOptions) ([]User, *Response, error) {
-			q := o
-			q.ListOptions = lo
-			return s.List(ctx, clientID, &q)
-		}, yield)
-	}
+	return walk(o.ListOptions, func(lo ListOptions) ([]User, *Response, error) {
+		q := o
+		q.ListOptions = lo
+		return s.List(ctx, clientID, &q)
+	})
 }

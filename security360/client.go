@@ -1,12 +1,8 @@
 package security360
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"github.com/psabridge/psabridge/internal/credcheck"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -14,6 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/internal/apiclient"
+	"github.com/psabridge/psabridge/internal/credcheck"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
@@ -41,7 +40,7 @@ func RegionBaseURL(region string) (string, error) {
 	case "au":
 		return BaseURLAustralia, nil
 	}
-	return "", &ConfigError{"Region", fmt.Sprintf("unknown Asio region %q (known: na, eu, au)", region)}
+	return "", configError("Region", fmt.Sprintf("unknown Asio region %q (known: na, eu, au)", region))
 }
 
 // defaults are deliberately conservative: the only figure found for the
@@ -58,46 +57,64 @@ var defaults = httpx.Settings{
 	Timeout:       60 * time.Second,
 }
 
-// Option configures a Client.
-type Option = httpx.Option
+// Option configures a Client. It is this package's own type: an option of
+// another psabridge client does not compile here, rather than being
+// silently ignored.
+type Option func(*settings)
+
+// settings are the transport knobs an Option sets.
+type settings = httpx.Settings
 
 // WithBaseURL points the client at another server, such as the
 // security360test simulator or a regional server (BaseURLEurope).
-func WithBaseURL(u string) Option { return httpx.WithBaseURL(u) }
+func WithBaseURL(u string) Option { return Option(httpx.WithBaseURL(u)) }
 
 // WithHTTPClient supplies the underlying *http.Client; its Transport is
 // wrapped, never replaced.
-func WithHTTPClient(hc *http.Client) Option { return httpx.WithHTTPClient(hc) }
+func WithHTTPClient(hc *http.Client) Option { return Option(httpx.WithHTTPClient(hc)) }
 
 // WithRateLimit sets the client-side rate (requests per second, <= 0 for
 // none) and burst. The default is 1.5/s with a burst of 5.
 func WithRateLimit(perSecond float64, burst int) Option {
-	return httpx.WithRateLimit(perSecond, burst)
+	return Option(httpx.WithRateLimit(perSecond, burst))
 }
+
+// WithLimiter paces every request through l instead of the built-in
+// adaptive limiter, so several clients or processes can share one budget.
+// WithRateLimit is then ignored.
+func WithLimiter(l bridge.Limiter) Option { return Option(httpx.WithLimiter(l)) }
+
+// WithObserver hands every HTTP attempt, retries included, to fn once it
+// has ended: method, route template ("/service/tickets/{id}"), status,
+// attempt number, limiter wait, duration, retry reason and transport
+// error; never headers, bodies or credentials. Wire it to metrics, traces
+// or slog; fn runs on the caller's goroutine and must not block.
+func WithObserver(fn func(bridge.Attempt)) Option { return Option(httpx.WithObserver(fn)) }
 
 // WithRetry sets how often a retryable request is re-sent and the backoff
 // bounds.
 func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
-	return httpx.WithRetry(maxRetries, minWait, maxWait)
+	return Option(httpx.WithRetry(maxRetries, minWait, maxWait))
 }
 
 // WithMaxRetryAfter caps how long a server's Retry-After is honoured.
-func WithMaxRetryAfter(d time.Duration) Option { return httpx.WithMaxRetryAfter(d) }
+func WithMaxRetryAfter(d time.Duration) Option { return Option(httpx.WithMaxRetryAfter(d)) }
 
 // WithTimeout bounds each attempt.
-func WithTimeout(d time.Duration) Option { return httpx.WithTimeout(d) }
+func WithTimeout(d time.Duration) Option { return Option(httpx.WithTimeout(d)) }
 
 // WithLogger sends one debug record per HTTP attempt to l (method, path,
 // status, attempt, duration; never headers or bodies).
-func WithLogger(l *slog.Logger) Option { return httpx.WithLogger(l) }
+func WithLogger(l *slog.Logger) Option { return Option(httpx.WithLogger(l)) }
 
 // WithUserAgent sets the User-Agent header.
-func WithUserAgent(ua string) Option { return httpx.WithUserAgent(ua) }
+func WithUserAgent(ua string) Option { return Option(httpx.WithUserAgent(ua)) }
 
 // Client talks to the Asio platform API. It obtains and caches an OAuth2
 // token itself and is safe for concurrent use.
 type Client struct {
 	hc      *httpx.Client
+	b       *apiclient.Backend
 	base    string // origin plus optional path prefix, no trailing slash
 	baseURL *url.URL
 	creds   *Credentials // behind a pointer so the secret is never copied into printable values
@@ -125,6 +142,7 @@ func NewClient(cfg Credentials, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	s := httpx.Resolve(defaults, opts...)
+	s.API = "security360"
 	raw := s.BaseURL
 	if raw == "" {
 		raw = DefaultBaseURL
@@ -141,6 +159,13 @@ func NewClient(cfg Credentials, opts ...Option) (*Client, error) {
 		creds:   &creds,
 	}
 	c.tokens = newTokenSource(c.fetchToken, time.Now)
+	c.b = &apiclient.Backend{
+		HC:         c.hc,
+		API:        "security360",
+		Auth:       oauth{c},
+		ParseError: parseError,
+		Secrets:    func() []string { return []string{c.creds.ClientSecret} },
+	}
 	c.common.client = c
 	c.Companies = (*CompaniesService)(&c.common)
 	c.Sites = (*SitesService)(&c.common)
@@ -152,7 +177,7 @@ func NewClient(cfg Credentials, opts ...Option) (*Client, error) {
 func normalizeBaseURL(raw string) (*url.URL, error) {
 	u, problem := credcheck.BaseURL(raw, true)
 	if problem != "" {
-		return nil, &ConfigError{"BaseURL", problem + " (for example " + DefaultBaseURL + ")"}
+		return nil, configError("BaseURL", problem+" (for example "+DefaultBaseURL+")")
 	}
 	return u, nil
 }
@@ -223,91 +248,51 @@ func (c *Client) url(segments []string, query url.Values) string {
 // revoked or expired early: the token is dropped and the call is sent once
 // more with a fresh one (a 401 is refused unprocessed, so this is safe even
 // for writes). body is JSON-encoded; v receives the decoded 2xx body.
-func (c *Client) do(ctx context.Context, method, rawURL string, body any, v any) (*Response, error) {
+func (c *Client) do(ctx context.Context, r *apiclient.Request, v any) (*Response, error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("security360: %s: nil context", method)
+		return nil, fmt.Errorf("security360: %s: nil context", r.Method)
 	}
-	var payload []byte
-	if body != nil {
-		var err error
-		if payload, err = json.Marshal(body); err != nil {
-			return nil, fmt.Errorf("security360: encoding %s body: %w", method, err)
-		}
+	if r.Method == http.MethodPatch {
+		r.ContentType = "application/json-patch+json"
 	}
-	for attempt := 0; ; attempt++ {
-		tok, err := c.tokens.Token(ctx)
-		if err != nil {
-			return nil, err
-		}
-		req, err := http.NewRequestWithContext(ctx, method, rawURL, bytesReader(payload))
-		if err != nil {
-			return nil, fmt.Errorf("security360: %s: %w", method, err)
-		}
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("Authorization", "Bearer "+tok)
-		if payload != nil {
-			ct := "application/json"
-			if method == http.MethodPatch {
-				ct = "application/json-patch+json"
-			}
-			req.Header.Set("Content-Type", ct)
-		}
-		hr, err := c.hc.Do(req)
-		if err != nil {
-			return nil, c.scrubErr(err, tok)
-		}
-		if hr.StatusCode == http.StatusUnauthorized && attempt == 0 {
-			httpx.DrainClose(hr.Body)
-			c.tokens.Invalidate(tok)
-			continue
-		}
-		resp := c.newResponse(hr)
-		if err := c.checkResponse(hr, tok); err != nil {
-			return resp, err
-		}
-		defer httpx.DrainClose(hr.Body)
-		if v == nil || hr.StatusCode == http.StatusNoContent {
-			return resp, nil
-		}
-		if err := decodeJSON(hr.Body, v); err != nil {
-			return resp, fmt.Errorf("security360: %s %s: decoding response: %w", method, req.URL.Path, err)
-		}
-		return resp, nil
+	hr, err := c.b.Do(ctx, r, v)
+	if hr == nil {
+		return nil, err
 	}
+	return c.newResponse(hr), err
 }
 
-// bytesReader returns nil for an empty body so GET requests carry none.
-func bytesReader(b []byte) io.Reader {
-	if b == nil {
-		return nil
-	}
-	return bytes.NewReader(b)
+// get is do for a GET of rawURL.
+func (c *Client) get(ctx context.Context, rawURL string, v any) (*Response, error) {
+	return c.do(ctx, &apiclient.Request{Method: http.MethodGet, URL: rawURL}, v)
 }
 
-// maxBody bounds a successful response; the largest expected is a partner's
-// full company or site list.
-const maxBody = 32 << 20
+// oauth authenticates with the cached client-credentials token and renews
+// it once when the server refuses it.
+type oauth struct{ c *Client }
 
-// decodeJSON decodes a bounded body; an empty body decodes to the zero value.
-func decodeJSON(r io.Reader, v any) error {
-	data, err := io.ReadAll(io.LimitReader(r, maxBody+1))
+func (a oauth) Authorize(ctx context.Context, req *http.Request) error {
+	tok, err := a.c.tokens.Token(ctx)
 	if err != nil {
 		return err
 	}
-	if len(data) > maxBody {
-		return fmt.Errorf("response larger than %d bytes", maxBody)
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil
-	}
-	return json.Unmarshal(data, v)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	return nil
 }
 
-// scrubErr keeps the secret and the token out of transport errors; they
-// never travel in URLs, so this is defence in depth.
-func (c *Client) scrubErr(err error, tok string) error {
+func (a oauth) Renew(_ context.Context, req *http.Request, status int) string {
+	if status != http.StatusUnauthorized {
+		return ""
+	}
+	a.c.tokens.Invalidate(strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer "))
+	return "HTTP 401: token renewed"
+}
+
+// scrubErr keeps the secret out of token request errors: the secret travels
+// in the body, which the transport's header redaction cannot know.
+func (c *Client) scrubErr(err error) error {
 	msg := err.Error()
-	if clean := httpx.Scrub(msg, c.creds.ClientSecret, tok); clean != msg {
+	if clean := httpx.Scrub(msg, c.creds.ClientSecret); clean != msg {
 		return &scrubbedError{msg: clean, err: err}
 	}
 	return err
@@ -318,5 +303,8 @@ type scrubbedError struct {
 	err error
 }
 
+// Error returns the scrubbed text.
 func (e *scrubbedError) Error() string { return e.msg }
+
+// Unwrap keeps errors.Is working.
 func (e *scrubbedError) Unwrap() error { return e.err }

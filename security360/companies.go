@@ -58,7 +58,7 @@ func (s *CompaniesService) Get(ctx context.Context, companyID string) (*Company,
 		return nil, nil, errors.New("security360: Companies.Get: empty company ID")
 	}
 	var c Company
-	resp, err := s.client.do(ctx, "GET", s.client.url(companiesPath(companyID), nil), nil, &c)
+	resp, err := s.client.get(ctx, s.client.url(companiesPath(companyID), nil), &c)
 	if err != nil {
 		return nil, resp, err
 	}

@@ -45,15 +45,11 @@ type Credentials struct {
 	Scope string
 }
 
-// ConfigError reports a setting that cannot work, naming the field. Values
-// are never echoed, so the error is safe to log.
-type ConfigError struct {
-	Field   string
-	Problem string
+// configError names the setting at fault; values are never echoed, so the
+// error is safe to log.
+func configError(field, problem string) *ConfigError {
+	return &ConfigError{API: "security360", Field: field, Problem: problem}
 }
-
-// Error names the field and the problem, never the value.
-func (e *ConfigError) Error() string { return "security360: " + e.Field + ": " + e.Problem }
 
 // Validate checks the credentials without touching the network and returns
 // the first problem as a *ConfigError.
@@ -67,7 +63,7 @@ func (c Credentials) Validate() error {
 	// Scopes are separated by spaces, so surrounding or doubled spaces are
 	// harmless and normalised away; tabs and newlines mean a bad paste.
 	if strings.ContainsFunc(c.Scope, func(r rune) bool { return r != ' ' && (unicode.IsSpace(r) || unicode.IsControl(r)) }) {
-		return &ConfigError{"Scope", "contains tabs, newlines or control characters; separate scopes with single spaces"}
+		return configError("Scope", "contains tabs, newlines or control characters; separate scopes with single spaces")
 	}
 	return nil
 }
@@ -84,7 +80,7 @@ func (c Credentials) scope() string {
 // pasted with a space or newline around it.
 func checkSecretLike(field, v string) error {
 	if problem := credcheck.Secret(v); problem != "" {
-		return &ConfigError{field, problem}
+		return configError(field, problem)
 	}
 	return nil
 }

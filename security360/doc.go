@@ -28,10 +28,10 @@
 // error. List calls return one page; their All twins walk every page lazily
 // as an iter.Seq2 by following the server's Link rel="next" header. Error
 // answers are *Error values (see CheckResponse); a rate limit that outlived
-// the retries is an *httpx.RetryAfterError whose wait RetryAfter reports.
+// the retries is a *RateLimitError whose wait RetryAfter reports.
 //
 // Retry, rate limiting and Retry-After handling come from the shared
-// internal/httpx transport; the defaults (1.5 requests per second, burst 5)
+// psabridge transport; the defaults (1.5 requests per second, burst 5)
 // stay under the quota of about 500 requests per five minutes that the
 // platform's documentation is reported to state (the documentation itself
 // sits behind the partner login).

@@ -4,50 +4,35 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/psabridge/psabridge/internal/httpx"
+	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/internal/apiclient"
 )
 
-// Error is an error answer of the Asio platform API. Inspect it with
-// errors.As; a 429 that outlived the retries arrives wrapped in an
-// *httpx.RetryAfterError (see RetryAfter), and a failed write whose outcome
-// is unknown in an *httpx.OutcomeUnknownError.
-type Error struct {
-	// StatusCode is the HTTP status.
-	StatusCode int
-	// Code is the API's error code, when the body carries one.
-	Code string
-	// Message is the API's explanation, or the status text.
-	Message string
-	// Method and Path identify the call (no host, no query).
-	Method, Path string
-}
-
-// Error includes the call, the status and, for 401 and 403, what to check.
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("security360: ")
-	if e.Method != "" {
-		b.WriteString(e.Method + " " + e.Path + ": ")
-	}
-	fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
-	if e.Code != "" {
-		b.WriteString(" " + e.Code)
-	}
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
-	}
-	if hint := statusHint(e.StatusCode); hint != "" {
-		b.WriteString(" (" + hint + ")")
-	}
-	return b.String()
-}
+// The error vocabulary is shared by every psabridge client (see package
+// bridge); these aliases name the same types errors.As reaches whichever
+// client returned them.
+type (
+	// Error is an error answer of the Asio platform API. A 429 that
+	// outlived the retries arrives wrapped in a *RateLimitError (see
+	// RetryAfter), and a failed write whose outcome is unknown in an
+	// *OutcomeUnknownError.
+	Error = bridge.APIError
+	// RateLimitError is a 429 that outlived every retry.
+	RateLimitError = bridge.RateLimitError
+	// OutcomeUnknownError is a write (PATCH) that may or may not have been
+	// applied.
+	OutcomeUnknownError = bridge.OutcomeUnknownError
+	// DecodeError is a 2xx answer whose body is not the expected JSON.
+	DecodeError = bridge.DecodeError
+	// ConfigError names a setting that cannot work, never its value.
+	ConfigError = bridge.ConfigError
+)
 
 // statusHint says what to do about the statuses users can fix themselves.
 func statusHint(status int) string {
@@ -61,69 +46,47 @@ func statusHint(status int) string {
 }
 
 // IsNotFound reports whether err is an API 404.
-func IsNotFound(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.StatusCode == http.StatusNotFound
-}
+func IsNotFound(err error) bool { return bridge.IsNotFound(err) }
+
+// IsUnauthorized reports a 401 that a fresh token did not cure.
+func IsUnauthorized(err error) bool { return bridge.IsUnauthorized(err) }
+
+// IsForbidden reports a 403: the API key lacks a scope.
+func IsForbidden(err error) bool { return bridge.IsForbidden(err) }
+
+// IsRateLimited reports a 429 that outlived every retry.
+func IsRateLimited(err error) bool { return bridge.IsRateLimited(err) }
 
 // RetryAfter reports how long the server asked to wait when err is a rate
 // limit (429) that outlived the client's retries.
-func RetryAfter(err error) (time.Duration, bool) {
-	var ra *httpx.RetryAfterError
-	if errors.As(err, &ra) {
-		return ra.Wait, true
-	}
-	return 0, false
-}
+func RetryAfter(err error) (time.Duration, bool) { return bridge.RetryAfter(err) }
 
 // IsOutcomeUnknown reports whether err is a write (PATCH) that may or may
 // not have been applied: read the record back before sending it again.
 // SetExternalID does this itself.
-func IsOutcomeUnknown(err error) bool { return httpx.IsOutcomeUnknown(err) }
+func IsOutcomeUnknown(err error) bool { return bridge.IsOutcomeUnknown(err) }
 
-// CheckResponse returns nil for a 2xx response. Otherwise it reads at most
-// httpx.MaxErrorBody bytes of the body, closes it, and returns an *Error
-// built from the API's error body (either the platform's {"code","message"}
-// or OAuth's {"error","error_description"}).
+// CheckResponse returns nil for a 2xx response. Otherwise it reads a bounded
+// part of the body, closes it, and returns an *Error built from the API's
+// error body (either the platform's {"code","message"} or OAuth's
+// {"error","error_description"}), wrapped in *RateLimitError for a 429 and
+// in *OutcomeUnknownError for a write a 500, 502 or 504 left in doubt.
 // secrets (the client passes its own) are scrubbed from the server's text
 // before anything is cut, in case a server echoes them.
 func CheckResponse(r *http.Response, secrets ...string) error {
 	if r.StatusCode >= 200 && r.StatusCode < 300 {
 		return nil
 	}
-	e := &Error{StatusCode: r.StatusCode}
-	if r.Request != nil {
-		e.Method, e.Path = r.Request.Method, r.Request.URL.Path
-	}
-	// Scrubbed before parsing: an excerpt cut through a secret would keep
-	// its prefix where scrubbing afterwards cannot find it.
-	e.Code, e.Message = parseErrorBody([]byte(httpx.Scrub(string(httpx.ReadErrorBody(r)), secrets...)))
-	if e.Message == "" {
-		e.Message = http.StatusText(r.StatusCode)
-	}
-	return e
+	return asioErrors.Check(r, secrets...)
 }
 
-// checkResponse is CheckResponse plus what only the client can do: scrub
-// its own secret and token from server text, and wrap the error so callers
-// can tell a rate limit or an unknown write outcome apart.
-func (c *Client) checkResponse(r *http.Response, tok string) error {
-	err := CheckResponse(r, c.creds.ClientSecret, tok)
-	if err == nil {
-		return nil
-	}
-	return wrapStatus(r, err)
-}
+var asioErrors = &apiclient.Backend{API: "security360", ParseError: parseError}
 
-func wrapStatus(r *http.Response, e error) error {
-	switch {
-	case r.StatusCode == http.StatusTooManyRequests:
-		wait, _ := httpx.ParseRetryAfter(r.Header.Get("Retry-After"), time.Now())
-		return &httpx.RetryAfterError{Wait: wait, Err: e}
-	case r.Request != nil && httpx.WriteOutcomeUnknown(r.Request.Method, r.StatusCode):
-		return &httpx.OutcomeUnknownError{Method: r.Request.Method, Path: r.Request.URL.Path, StatusCode: r.StatusCode, Err: e}
-	}
-	return e
+// parseError reads the platform's or OAuth's error body and adds a hint
+// for 401 and 403.
+func parseError(e *Error, body []byte) {
+	e.Code, e.Message = parseErrorBody(body)
+	e.Hint = statusHint(e.StatusCode)
 }
 
 // parseErrorBody extracts a code and a message from the shapes seen on the

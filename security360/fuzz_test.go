@@ -213,7 +213,7 @@ func FuzzPatchOperationMarshal(f *testing.F) {
 				v = false
 			}
 		}
-		out, err := json.Marshal([]security360.PatchOperation{{Op: op, Path: path, Value: v}})
+		out, err := json.Marshal([]security360.PatchOp{{Op: op, Path: path, Value: v}})
 		if err != nil || !json.Valid(out) || out[0] != '[' {
 			t.Fatalf("patch %q: %s, %v", op, out, err)
 		}
@@ -244,7 +244,7 @@ func FuzzPatchOperationMarshal(f *testing.F) {
 // for replace, add and test) makes invalid: a strict server refuses it
 // and a lenient one may do anything. Found by FuzzPatchOperationMarshal.
 func TestPatchOperationKeepsExplicitNull(t *testing.T) {
-	out, err := json.Marshal(security360.PatchOperation{Op: "replace", Path: "/name", Value: nil})
+	out, err := json.Marshal(security360.PatchOp{Op: "replace", Path: "/name", Value: nil})
 	if err != nil {
 		t.Fatal(err)
 	}

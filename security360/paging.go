@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/psabridge/psabridge/internal/apiclient"
 )
 
 // ListOptions asks for one page of a list. The zero value asks for the
@@ -72,7 +74,7 @@ func mapKeys(m map[string]json.RawMessage) []string {
 // list fetches one page of T from rawURL.
 func list[T any](ctx context.Context, c *Client, rawURL string) ([]T, *Response, error) {
 	var body listBody[T]
-	resp, err := c.do(ctx, "GET", rawURL, nil, &body)
+	resp, err := c.get(ctx, rawURL, &body)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -83,41 +85,28 @@ func list[T any](ctx context.Context, c *Client, rawURL string) ([]T, *Response,
 // at the first page without one, and fails rather than loop when a server
 // names a page it already served.
 func all[T any](ctx context.Context, c *Client, first string, fix func(*T)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		next := first
-		seen := map[string]bool{}
-		for next != "" {
-			if seen[next] {
-				var zero T
-				yield(zero, fmt.Errorf("security360: paging loop: the server named %s as the next page twice", redactQuery(next)))
-				return
-			}
-			seen[next] = true
-			items, resp, err := list[T](ctx, c, next)
-			if err != nil {
-				var zero T
-				yield(zero, err)
-				return
-			}
-			for i := range items {
-				if fix != nil {
-					fix(&items[i])
-				}
-				if !yield(items[i], nil) {
-					return
-				}
-			}
-			next = resp.NextURL
+	return apiclient.Walk("security360", nextLink(first), func(at nextLink) ([]T, nextLink, error) {
+		items, resp, err := list[T](ctx, c, string(at))
+		if err != nil {
+			return nil, "", err
 		}
-	}
+		if fix != nil {
+			for i := range items {
+				fix(&items[i])
+			}
+		}
+		return items, nextLink(resp.NextURL), nil
+	})
 }
 
-// redactQuery drops the query string from a URL for error messages.
-func redactQuery(raw string) string {
-	if i := strings.IndexByte(raw, '?'); i >= 0 {
-		return raw[:i] + "?…"
+// nextLink is a page's URL; errors name it without its query.
+type nextLink string
+
+func (l nextLink) String() string {
+	if i := strings.IndexByte(string(l), '?'); i >= 0 {
+		return string(l)[:i] + "?…"
 	}
-	return raw
+	return string(l)
 }
 
 // parseNextLink returns the target of rel="next" in RFC 8288 Link headers.

@@ -27,7 +27,7 @@ type RateLimits struct {
 // RateLimits reads the key's current quota. It costs one request itself.
 func (c *Client) RateLimits(ctx context.Context) (*RateLimits, *Response, error) {
 	var raw json.RawMessage
-	resp, err := c.do(ctx, "GET", c.url([]string{"v1", "rate_limits"}, nil), nil, &raw)
+	resp, err := c.get(ctx, c.url([]string{"v1", "rate_limits"}, nil), &raw)
 	if err != nil {
 		return nil, resp, err
 	}

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/internal/apiclient"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
@@ -75,43 +78,22 @@ type ExternalID struct {
 func (e ExternalID) validate() error {
 	for _, f := range []struct{ name, v string }{{"ExternalID", e.ExternalID}, {"ProductID", e.ProductID}} {
 		if f.v == "" {
-			return &ConfigError{f.name, "is required"}
+			return configError(f.name, "is required")
 		}
 		if strings.TrimSpace(f.v) != f.v {
-			return &ConfigError{f.name, "has surrounding whitespace"}
+			return configError(f.name, "has surrounding whitespace")
 		}
 	}
 	if strings.TrimSpace(e.ProductInstanceID) != e.ProductInstanceID {
-		return &ConfigError{"ProductInstanceID", "has surrounding whitespace"}
+		return configError("ProductInstanceID", "has surrounding whitespace")
 	}
 	return nil
 }
 
-// PatchOperation is one RFC 6902 JSON Patch operation; the platform updates
-// sites with JSON Patch, which leaves fields this package does not model
-// untouched (a PUT would need the whole site).
-type PatchOperation struct {
-	// Op is "add", "replace", "remove" or "test".
-	Op string `json:"op"`
-	// Path is a JSON Pointer such as "/externalIds".
-	Path string `json:"path"`
-	// Value is the new value (not sent for "remove"; an explicit nil is
-	// sent as null, which RFC 6902 requires for add, replace and test).
-	Value any `json:"value"`
-}
-
-// MarshalJSON omits value only for "remove": omitempty would also drop
-// a null, turning "set this to null" into an invalid operation.
-func (p PatchOperation) MarshalJSON() ([]byte, error) {
-	if p.Op == "remove" {
-		return json.Marshal(struct {
-			Op   string `json:"op"`
-			Path string `json:"path"`
-		}{p.Op, p.Path})
-	}
-	type plain PatchOperation
-	return json.Marshal(plain(p))
-}
+// PatchOp is one RFC 6902 JSON Patch operation (the same type as
+// connectwise.PatchOp); the platform updates sites with JSON Patch, which
+// leaves fields this package does not model untouched.
+type PatchOp = bridge.PatchOp
 
 func sitesPath(companyID string, extra ...string) []string {
 	return companiesPath(append([]string{companyID, "sites"}, extra...)...)
@@ -154,7 +136,7 @@ func (s *SitesService) get(ctx context.Context, companyID, siteID string) (*Site
 		return nil, false, nil, errors.New("security360: Sites.Get: empty company or site ID")
 	}
 	var raw json.RawMessage
-	resp, err := s.client.do(ctx, "GET", s.client.url(sitesPath(companyID, siteID), nil), nil, &raw)
+	resp, err := s.client.get(ctx, s.client.url(sitesPath(companyID, siteID), nil), &raw)
 	if err != nil {
 		return nil, false, resp, err
 	}
@@ -175,8 +157,8 @@ func (s *SitesService) get(ctx context.Context, companyID, siteID string) (*Site
 // /api/platform/v1/company/companies/{companyId}/sites/{siteId}). The
 // returned site is nil when the server answers without a body. A PATCH is
 // not retried once it may have reached the server: such a failure is an
-// *httpx.OutcomeUnknownError.
-func (s *SitesService) Patch(ctx context.Context, companyID, siteID string, ops []PatchOperation) (*Site, *Response, error) {
+// *OutcomeUnknownError.
+func (s *SitesService) Patch(ctx context.Context, companyID, siteID string, ops ...PatchOp) (*Site, *Response, error) {
 	if companyID == "" || siteID == "" {
 		return nil, nil, errors.New("security360: Sites.Patch: empty company or site ID")
 	}
@@ -184,7 +166,7 @@ func (s *SitesService) Patch(ctx context.Context, companyID, siteID string, ops 
 		return nil, nil, errors.New("security360: Sites.Patch: no operations")
 	}
 	var raw json.RawMessage
-	resp, err := s.client.do(ctx, "PATCH", s.client.url(sitesPath(companyID, siteID), nil), ops, &raw)
+	resp, err := s.client.do(ctx, &apiclient.Request{Method: http.MethodPatch, URL: s.client.url(sitesPath(companyID, siteID), nil), Body: ops, EmptyOK: true}, &raw)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -232,7 +214,7 @@ func (s *SitesService) SetExternalID(ctx context.Context, companyID, siteID stri
 // when a mapping is deleted. changed is false when there was none.
 func (s *SitesService) RemoveExternalID(ctx context.Context, companyID, siteID, productID string) (site *Site, changed bool, err error) {
 	if productID == "" {
-		return nil, false, &ConfigError{"ProductID", "is required"}
+		return nil, false, configError("ProductID", "is required")
 	}
 	return s.updateExternalIDs(ctx, companyID, siteID, func(cur []ExternalID) []ExternalID {
 		return slices.DeleteFunc(slices.Clone(cur), func(e ExternalID) bool { return e.ProductID == productID })
@@ -265,7 +247,7 @@ func (s *SitesService) updateExternalIDs(ctx context.Context, companyID, siteID 
 		if want == nil {
 			want = []ExternalID{} // an empty list, not a null
 		}
-		updated, _, err := s.Patch(ctx, companyID, siteID, []PatchOperation{{Op: op, Path: "/externalIds", Value: want}})
+		updated, _, err := s.Patch(ctx, companyID, siteID, PatchOp{Op: op, Path: "/externalIds", Value: want})
 		if err != nil {
 			if attempt == 0 && httpx.IsOutcomeUnknown(err) && ctx.Err() == nil {
 				continue

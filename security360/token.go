@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -169,7 +170,7 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 		if attempt == 0 && httpx.IsOutcomeUnknown(err) && ctx.Err() == nil {
 			continue
 		}
-		return "", 0, c.scrubErr(fmt.Errorf("security360: token request: %w", err), "")
+		return "", 0, c.scrubErr(fmt.Errorf("security360: token request: %w", err))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		code, msg := parseErrorBody([]byte(httpx.Scrub(string(httpx.ReadErrorBody(resp)), c.creds.ClientSecret)))
@@ -179,13 +180,13 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 		}
 		if resp.StatusCode == http.StatusTooManyRequests {
 			wait, _ := httpx.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-			return "", 0, &httpx.RetryAfterError{Wait: wait, Err: te}
+			return "", 0, &RateLimitError{Wait: wait, Err: te}
 		}
 		return "", 0, te
 	}
 	defer httpx.DrainClose(resp.Body)
 	var tr tokenResponse
-	if err := decodeJSON(resp.Body, &tr); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, httpx.MaxErrorBody)).Decode(&tr); err != nil {
 		return "", 0, &TokenError{StatusCode: resp.StatusCode, Code: "invalid_response", Message: "body is not JSON"}
 	}
 	if tr.AccessToken == "" {

@@ -409,7 +409,7 @@ func TestWireUnknownPatchOutcomeSurfaces(t *testing.T) {
 	mt.RegisterResponder(http.MethodGet, siteURL, httpmock.NewStringResponder(http.StatusOK, `{"id":"s1","name":"HQ"}`))
 	mt.RegisterResponder(http.MethodPatch, siteURL, httpmock.NewStringResponder(http.StatusGatewayTimeout, `{"message":"timeout"}`))
 	c := wireClient(t, mt)
-	_, _, err := c.Sites.Patch(context.Background(), "c1", "s1", []security360.PatchOperation{{Op: "add", Path: "/name", Value: "x"}})
+	_, _, err := c.Sites.Patch(context.Background(), "c1", "s1", security360.PatchOp{Op: "add", Path: "/name", Value: "x"})
 	var ou *httpx.OutcomeUnknownError
 	var apiErr *security360.Error
 	if !errors.As(err, &ou) || !security360.IsOutcomeUnknown(err) || !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusGatewayTimeout {

@@ -82,10 +82,10 @@ type conn struct {
 // id. hc is the Heimdal client authenticated with that account's API key.
 func New(hc *heimdal.Client, customerID string, opts ...Option) (*Integration, error) {
 	if hc == nil {
-		return nil, &heimdal.ConfigError{Field: "Client", Reason: "a Heimdal client is required"}
+		return nil, &heimdal.ConfigError{API: "psasync", Field: "Client", Problem: "a Heimdal client is required"}
 	}
 	if customerID == "" {
-		return nil, &heimdal.ConfigError{Field: "CustomerID", Reason: "the Heimdal customer (or reseller) id is required"}
+		return nil, &heimdal.ConfigError{API: "psasync", Field: "CustomerID", Problem: "the Heimdal customer (or reseller) id is required"}
 	}
 	in := &Integration{
 		heimdal:    hc,

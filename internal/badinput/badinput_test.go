@@ -123,7 +123,7 @@ func psaRows() []row {
 	var rows []row
 	for _, fl := range flows {
 		for _, c := range cases {
-			r := row{flow: fl.name, setting: c.setting, value: c.value + " (" + c.problem + ")", field: c.setting, errType: "*connectwise.ConfigError",
+			r := row{flow: fl.name, setting: c.setting, value: c.value + " (" + c.problem + ")", field: c.setting, errType: "*bridge.ConfigError",
 				run: func(e *env) error {
 					cfg := e.cfg
 					c.apply(&cfg, c.value)
@@ -263,7 +263,7 @@ func idRows() []row {
 	}
 	acmeCustomer := func(*env) string { return heimdaltest.AcmeID }
 	rows := []row{
-		hd("CustomerID", "empty (New)", "CustomerID", "*heimdal.ConfigError", "", func(e *env) error { _, err := psasync.New(e.hc, ""); return err }),
+		hd("CustomerID", "empty (New)", "CustomerID", "*bridge.ConfigError", "", func(e *env) error { _, err := psasync.New(e.hc, ""); return err }),
 		hd("MapCustomer customer", "empty", "CustomerID", "*psasync.CustomerError", "Heimdal customer", mapCustomer(func(*env) string { return "" }, func(e *env) int { return e.acme })),
 		hd("MapCustomer customer", "not visible to the key", "CustomerID", "*psasync.CustomerError", "Heimdal customer", mapCustomer(func(*env) string { return "999999" }, func(e *env) int { return e.acme })),
 		hd("MapCustomer company", "0", "Company", "*psasync.CompanyError", "PSA company", mapCustomer(acmeCustomer, func(*env) int { return 0 })),
@@ -438,7 +438,7 @@ func infimaRows() []row {
 		}})
 	}
 	for _, p := range pasted(fakeINFIMAKey) {
-		r := row{flow: "infima.NewClient", setting: "APIKey", value: p.name, field: "APIKey", errType: "*infima.ConfigError", run: func(*env) error {
+		r := row{flow: "infima.NewClient", setting: "APIKey", value: p.name, field: "APIKey", errType: "*bridge.ConfigError", run: func(*env) error {
 			_, err := infima.NewClient(p.value)
 			return err
 		}}
@@ -448,7 +448,7 @@ func infimaRows() []row {
 		rows = append(rows, r)
 	}
 	for _, u := range []string{"http://app.infimasecapis.com", "https://app.infimasecapis.com/v1", "not a url"} {
-		rows = append(rows, row{flow: "infima.NewClient", setting: "BaseURL", value: u, field: "BaseURL", errType: "*infima.ConfigError", run: func(*env) error {
+		rows = append(rows, row{flow: "infima.NewClient", setting: "BaseURL", value: u, field: "BaseURL", errType: "*bridge.ConfigError", run: func(*env) error {
 			_, err := infima.NewClient(fakeINFIMAKey, infima.WithBaseURL(u))
 			return err
 		}})
@@ -474,7 +474,7 @@ func infimaRows() []row {
 			_, err := infimasync.TestConnection(e.ctx, settings(e, old), loopback(e)...)
 			return err
 		}),
-		rotated("infimasync.Syncer.Run", "*infima.Error", func(e *env, old string) error {
+		rotated("infimasync.Syncer.Run", "*bridge.APIError", func(e *env, old string) error {
 			in, err := settings(e, old).NewClient(loopback(e)...)
 			if err != nil {
 				return err
@@ -486,7 +486,7 @@ func infimaRows() []row {
 			_, err = s.Run(e.ctx)
 			return err
 		}),
-		rotated("psabilling.DryRun", "*infima.Error", func(e *env, old string) error {
+		rotated("psabilling.DryRun", "*bridge.APIError", func(e *env, old string) error {
 			in, err := infima.NewClient(old, e.inf.ClientOptions()...)
 			if err != nil {
 				return err
@@ -503,7 +503,7 @@ func infimaRows() []row {
 func heimdalAsioRows() []row {
 	var rows []row
 	for _, p := range pasted(fakeHeimdal) {
-		r := row{flow: "heimdal.NewClient", setting: "APIKey", value: p.name, field: "APIKey", errType: "*heimdal.ConfigError", run: func(*env) error {
+		r := row{flow: "heimdal.NewClient", setting: "APIKey", value: p.name, field: "APIKey", errType: "*bridge.ConfigError", run: func(*env) error {
 			_, err := heimdal.NewClient(p.value)
 			return err
 		}}
@@ -513,12 +513,12 @@ func heimdalAsioRows() []row {
 		rows = append(rows, r)
 	}
 	for _, u := range []string{"http://dashboard.heimdalsecurity.com/api/heimdalapi", "https://key:secret@dashboard.heimdalsecurity.com", "dashboard.heimdalsecurity.com"} {
-		rows = append(rows, row{flow: "heimdal.NewClient", setting: "BaseURL", value: u, field: "BaseURL", errType: "*heimdal.ConfigError", run: func(*env) error {
+		rows = append(rows, row{flow: "heimdal.NewClient", setting: "BaseURL", value: u, field: "BaseURL", errType: "*bridge.ConfigError", run: func(*env) error {
 			_, err := heimdal.NewClient(fakeHeimdal, heimdal.WithBaseURL(u))
 			return err
 		}})
 	}
-	rows = append(rows, row{flow: "psasync.Sync", setting: "Heimdal APIKey", value: "rejected by Heimdal", field: "APIKey", errType: "*heimdal.Error", mention: "key", run: func(e *env) error {
+	rows = append(rows, row{flow: "psasync.Sync", setting: "Heimdal APIKey", value: "rejected by Heimdal", field: "APIKey", errType: "*bridge.APIError", mention: "key", run: func(e *env) error {
 		hc, err := heimdal.NewClient(e.hd.APIKey()+"-old", e.hd.ClientOptions()...)
 		if err != nil {
 			return err
@@ -547,7 +547,7 @@ func heimdalAsioRows() []row {
 	}})
 
 	creds := func(setting, value string, secret string, c security360.Credentials) row {
-		return row{flow: "security360.NewClient", setting: setting, value: value, field: setting, errType: "*security360.ConfigError", secret: secret, run: func(*env) error {
+		return row{flow: "security360.NewClient", setting: setting, value: value, field: setting, errType: "*bridge.ConfigError", secret: secret, run: func(*env) error {
 			_, err := security360.NewClient(c)
 			return err
 		}}
@@ -567,13 +567,13 @@ func heimdalAsioRows() []row {
 		creds("Scope", "line break", "", security360.Credentials{ClientID: "id", ClientSecret: fakeAsio, Scope: "platform.companies.read\n"}),
 	)
 	for _, u := range []string{"http://openapi.service.itsupport247.net", "https://openapi.service.itsupport247.net?x=1", "https://u:p@openapi.service.itsupport247.net"} {
-		rows = append(rows, row{flow: "security360.NewClient", setting: "BaseURL", value: u, field: "BaseURL", errType: "*security360.ConfigError", run: func(*env) error {
+		rows = append(rows, row{flow: "security360.NewClient", setting: "BaseURL", value: u, field: "BaseURL", errType: "*bridge.ConfigError", run: func(*env) error {
 			_, err := security360.NewClient(security360.Credentials{ClientID: "id", ClientSecret: fakeAsio}, security360.WithBaseURL(u))
 			return err
 		}})
 	}
 	for _, r := range []string{"xx", "us-east", ""} {
-		rows = append(rows, row{flow: "security360.RegionBaseURL", setting: "Region", value: r, field: "Region", errType: "*security360.ConfigError", run: func(*env) error {
+		rows = append(rows, row{flow: "security360.RegionBaseURL", setting: "Region", value: r, field: "Region", errType: "*bridge.ConfigError", run: func(*env) error {
 			_, err := security360.RegionBaseURL(r)
 			return err
 		}})
@@ -599,7 +599,7 @@ func heimdalAsioRows() []row {
 			_, err := in.TestConnection(e.ctx)
 			return err
 		}},
-		row{flow: "officeprotect.CheckConnection", setting: "PublicKey/PrivateKey", value: "deleted in the PSA", field: "keys", errType: "*connectwise.Error", mention: "private key", run: func(e *env) error {
+		row{flow: "officeprotect.CheckConnection", setting: "PublicKey/PrivateKey", value: "deleted in the PSA", field: "keys", errType: "*bridge.APIError", mention: "private key", run: func(e *env) error {
 			in, err := officeprotect.New(e.revoked.Config(), e.src, officeprotect.WithPSAOptions(e.cwOpts...))
 			if err != nil {
 				return err
@@ -743,9 +743,9 @@ func TestTheTableCanFail(t *testing.T) {
 		err        error
 		typ, field string
 	}{
-		{&connectwise.ConfigError{Field: "Site"}, "*connectwise.ConfigError", "Site"},
+		{&connectwise.ConfigError{Field: "Site"}, "*bridge.ConfigError", "Site"},
 		{fmt.Errorf("wrapped: %w", &officeprotect.SettingError{Setting: "TicketStatus"}), "*officeprotect.SettingError", "TicketStatus"},
-		{&infimasync.ConnectionError{Field: "APIKey", Err: &infima.Error{StatusCode: 401}}, "*infima.Error", "APIKey"},
+		{&infimasync.ConnectionError{Field: "APIKey", Err: &infima.Error{API: "infima", StatusCode: 401}}, "*bridge.APIError", "APIKey"},
 	} {
 		if got := named(c.err)[c.typ]; got != c.field {
 			t.Errorf("named(%v)[%s] = %q, want %q", c.err, c.typ, got, c.field)

@@ -18,12 +18,12 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
-	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/infima/psabilling"
 	"github.com/psabridge/psabridge/officeprotect"
@@ -269,18 +269,23 @@ func (e *env) sink() infimasync.Sink {
 }
 
 // named returns every typed error in err's chain with the setting it
-// names, keyed by type ("*connectwise.ConfigError"). HTTP errors name the
+// names, keyed by type ("*bridge.ConfigError"). HTTP errors name the
 // credential they implicate.
 func named(err error) map[string]string {
 	out := map[string]string{}
-	get[*connectwise.ConfigError](err, out, func(e *connectwise.ConfigError) string { return e.Field })
-	get[*connectwise.TicketError](err, out, func(e *connectwise.TicketError) string { return e.Field })
-	get[*connectwise.Error](err, out, func(e *connectwise.Error) string {
-		if e.StatusCode == 401 {
+	// Every client's ConfigError and Error are the bridge types: one entry
+	// each serves all four.
+	get[*bridge.ConfigError](err, out, func(e *bridge.ConfigError) string { return e.Field })
+	get[*bridge.APIError](err, out, func(e *bridge.APIError) string {
+		switch {
+		case e.StatusCode == 401 && e.API == "connectwise":
 			return "keys"
+		case e.StatusCode == 401:
+			return "APIKey"
 		}
 		return fmt.Sprint(e.StatusCode)
 	})
+	get[*connectwise.TicketError](err, out, func(e *connectwise.TicketError) string { return e.Field })
 	get[*ticketsync.SettingError](err, out, func(e *ticketsync.SettingError) string { return e.Field })
 	get[*ticketsync.AlertError](err, out, func(e *ticketsync.AlertError) string { return e.Field })
 	get[*officeprotect.SettingError](err, out, func(e *officeprotect.SettingError) string { return e.Setting })
@@ -288,24 +293,9 @@ func named(err error) map[string]string {
 	get[*psasync.CompanyError](err, out, func(*psasync.CompanyError) string { return "Company" })
 	get[*psasync.ConnectionError](err, out, func(*psasync.ConnectionError) string { return "keys" })
 	get[*psasync.FetchError](err, out, func(*psasync.FetchError) string { return "APIKey" })
-	get[*heimdal.ConfigError](err, out, func(e *heimdal.ConfigError) string { return e.Field })
-	get[*heimdal.Error](err, out, func(e *heimdal.Error) string {
-		if e.StatusCode == 401 {
-			return "APIKey"
-		}
-		return fmt.Sprint(e.StatusCode)
-	})
-	get[*infima.ConfigError](err, out, func(e *infima.ConfigError) string { return e.Field })
-	get[*infima.Error](err, out, func(e *infima.Error) string {
-		if errors.Is(e, infima.ErrKeyRejected) {
-			return "APIKey"
-		}
-		return fmt.Sprint(e.StatusCode)
-	})
 	get[*infimasync.ConnectionError](err, out, func(e *infimasync.ConnectionError) string { return e.Field })
 	get[*infimasync.MappingError](err, out, func(e *infimasync.MappingError) string { return e.Field })
 	get[*psabilling.MappingError](err, out, func(e *psabilling.MappingError) string { return e.Field })
-	get[*security360.ConfigError](err, out, func(e *security360.ConfigError) string { return e.Field })
 	get[*security360.TokenError](err, out, func(e *security360.TokenError) string {
 		if errors.Is(e, security360.ErrCredentialsRejected) {
 			return "ClientSecret"

@@ -14,12 +14,15 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/psabridge/psabridge/connectwise/bridge"
 )
 
 // Settings are the knobs every API client exposes through its own options.
@@ -54,10 +57,19 @@ type Settings struct {
 	HTTPClient *http.Client
 	// Logger receives one debug line per attempt; nil logs nothing.
 	Logger *slog.Logger
+	// Observer sees every attempt once it has ended; nil sees nothing.
+	// It runs on the request's goroutine and must not block.
+	Observer func(bridge.Attempt)
+	// API names the client in what Observer sees ("connectwise", ...).
+	API string
 	// BaseURL overrides an API's default server (simulators, proxies).
 	BaseURL string
 	// SensitiveHeaders are removed on a redirect to another host.
 	SensitiveHeaders []string
+	// Limiter, when set, paces every attempt instead of the built-in
+	// adaptive limiter (RatePerSecond, Burst, Unlimited and NonAdaptive are
+	// then ignored): one budget shared by several clients or processes.
+	Limiter bridge.Limiter
 }
 
 // Option changes Settings. Client packages re-export the options that make
@@ -93,6 +105,13 @@ func WithHTTPClient(hc *http.Client) Option { return func(s *Settings) { s.HTTPC
 // WithLogger sends one debug record per attempt to l.
 func WithLogger(l *slog.Logger) Option { return func(s *Settings) { s.Logger = l } }
 
+// WithLimiter paces every attempt through l instead of the built-in
+// adaptive limiter.
+func WithLimiter(l bridge.Limiter) Option { return func(s *Settings) { s.Limiter = l } }
+
+// WithObserver hands every attempt to fn once it has ended.
+func WithObserver(fn func(bridge.Attempt)) Option { return func(s *Settings) { s.Observer = fn } }
+
 // WithBaseURL points the client at another server.
 func WithBaseURL(u string) Option { return func(s *Settings) { s.BaseURL = u } }
 
@@ -100,7 +119,9 @@ func WithBaseURL(u string) Option { return func(s *Settings) { s.BaseURL = u } }
 const DefaultUserAgent = "psabridge-go/0.1"
 
 // Resolve applies opts over defaults and fills in anything still unset.
-func Resolve(defaults Settings, opts ...Option) Settings {
+// It takes any option type built on Option, so each client can declare its
+// own (connectwise.Option is not heimdal.Option).
+func Resolve[O ~func(*Settings)](defaults Settings, opts ...O) Settings {
 	s := defaults
 	for _, o := range opts {
 		if o != nil {
@@ -136,10 +157,16 @@ func Resolve(defaults Settings, opts ...Option) Settings {
 // Client sends requests with retry, rate limiting and redaction. It is safe
 // for concurrent use.
 type Client struct {
-	rc       *retryablehttp.Client
-	hc       *http.Client
-	limiter  *Limiter
+	rc *retryablehttp.Client
+	hc *http.Client
+	// limiter paces every attempt; builtin is the same limiter when it is
+	// the built-in adaptive one (nil otherwise), which learns the send time
+	// of a 429 so a late answer of the same wave does not cut twice.
+	limiter  bridge.Limiter
+	builtin  *Limiter
 	settings Settings
+	// throttled counts 429 answers, whichever limiter paces the client.
+	throttled atomic.Int64
 	// attemptTimeout bounds one attempt from the moment its rate-limit
 	// token is granted, so time spent queueing for a token or sitting out a
 	// server's Retry-After never counts against it.
@@ -149,7 +176,7 @@ type Client struct {
 // New builds a Client from settings. It resolves them again itself, so a
 // zero Settings still gets sane retry waits and a Retry-After cap.
 func New(s Settings) *Client {
-	s = Resolve(s)
+	s = Resolve[Option](s)
 	c := &Client{settings: s}
 	// An unlimited client still gets a limiter (at rate.Inf) so 429s are
 	// counted and Retry-After pauses every caller.
@@ -157,7 +184,12 @@ func New(s Settings) *Client {
 	if s.Unlimited {
 		perSecond = 0
 	}
-	c.limiter = NewLimiter(perSecond, s.Burst, !s.NonAdaptive)
+	if s.Limiter != nil {
+		c.limiter = s.Limiter
+	} else {
+		c.builtin = NewLimiter(perSecond, s.Burst, !s.NonAdaptive)
+		c.limiter = c.builtin
+	}
 	base := http.RoundTripper(nil)
 	var timeout time.Duration
 	var jar http.CookieJar
@@ -197,9 +229,16 @@ func New(s Settings) *Client {
 	return c
 }
 
-// Limiter exposes the client's limiter, so reports and
-// benchmarks can read the current rate and the 429 count.
-func (c *Client) Limiter() *Limiter { return c.limiter }
+// Limiter exposes the built-in adaptive limiter, so tests and benchmarks
+// can read the current rate; nil when Settings.Limiter replaced it.
+func (c *Client) Limiter() *Limiter { return c.builtin }
+
+// Observed reports whether an observer sees the client's attempts, so
+// callers can skip work only an observer needs.
+func (c *Client) Observed() bool { return c.settings.Observer != nil }
+
+// Throttled returns how many 429 answers the client has received.
+func (c *Client) Throttled() int64 { return c.throttled.Load() }
 
 // Settings returns the settings the client was built with.
 func (c *Client) Settings() Settings { return c.settings }
@@ -226,6 +265,32 @@ type reqState struct {
 	attempts atomic.Int32
 	// failures and throttles count retries granted per budget.
 	failures, throttles int
+	// route is the endpoint template observers see; reason is why the
+	// next attempt is sent (set by the previous one, or by the caller for
+	// a call that repeats an earlier one).
+	route, reason string
+}
+
+type callKey struct{}
+
+// call is what a client package knows about a request that the transport
+// cannot see: its route template, and why it is being sent again.
+type call struct{ route, reason string }
+
+// WithRoute tells observers the endpoint template of requests sent with
+// the returned context ("/service/tickets/{id}").
+func WithRoute(ctx context.Context, route string) context.Context {
+	c, _ := ctx.Value(callKey{}).(call)
+	c.route = route
+	return context.WithValue(ctx, callKey{}, c)
+}
+
+// WithRetryReason tells observers why a request sent with the returned
+// context repeats an earlier call (a renewed token, a rediscovered URL).
+func WithRetryReason(ctx context.Context, reason string) context.Context {
+	c, _ := ctx.Value(callKey{}).(call)
+	c.reason = reason
+	return context.WithValue(ctx, callKey{}, c)
 }
 
 // redact hides the request's credentials in err's message while keeping the
@@ -261,6 +326,9 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 		method: req.Method, path: req.URL.Path,
 		idempotent: idempotent(req.Method) || markedIdempotent(req.Context()),
 		sensitive:  c.settings.SensitiveHeaders,
+	}
+	if cl, ok := req.Context().Value(callKey{}).(call); ok {
+		st.route, st.reason = cl.route, cl.reason
 	}
 	ctx := context.WithValue(req.Context(), stateKey{}, st)
 	// A deep copy, so the default User-Agent and the buffered body never
@@ -340,7 +408,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		st.attempts.Add(1)
 	}
 	// Every attempt, retries included, spends a token.
+	queued := time.Now()
 	if err := t.c.limiter.Wait(parent); err != nil {
+		t.observe(req, st, 0, queued, time.Now(), err)
 		return nil, &notSentError{err: err, final: true}
 	}
 	// net/http gives up on a done context before it even looks for a
@@ -370,15 +440,23 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		cancel()
 		t.log(ctx, req, st, 0, start, err)
+		t.observe(req, st, 0, queued, start, err)
 		if !gotConn.Load() && !wrote.Load() && (started.Load() || isDialError(err)) {
 			return nil, &notSentError{err: err}
 		}
 		return nil, err
 	}
 	t.log(ctx, req, st, resp.StatusCode, start, nil)
+	t.observe(req, st, resp.StatusCode, queued, start, nil)
 	if resp.StatusCode == http.StatusTooManyRequests {
 		wait, _ := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		t.c.limiter.throttledAt(start, min(wait, t.c.settings.MaxRetryAfter))
+		wait = min(wait, t.c.settings.MaxRetryAfter)
+		t.c.throttled.Add(1)
+		if t.c.builtin != nil {
+			t.c.builtin.throttledAt(start, wait)
+		} else {
+			t.c.limiter.Throttled(wait)
+		}
 	} else {
 		t.c.limiter.Succeeded()
 	}
@@ -448,6 +526,14 @@ func (e *redactedError) Error() string { return Scrub(e.err.Error(), e.secrets..
 func (e *redactedError) GoString() string { return fmt.Sprintf("&httpx.redactedError{%q}", e.Error()) }
 
 func (e *redactedError) Unwrap() error { return e.err }
+
+// RequestSecrets lists the credential values req carries (Authorization
+// and API-key headers, their decoded parts, cookies, secret-named query
+// parameters), longest first: what a server's error text must be scrubbed
+// of. sensitive names further credential headers.
+func RequestSecrets(req *http.Request, sensitive ...string) []string {
+	return requestSecrets(req, sensitive)
+}
 
 // requestSecrets lists the credential values req carries, longest first so
 // that a token is scrubbed whole before any shorter secret inside it.
@@ -558,6 +644,35 @@ func (t *transport) log(ctx context.Context, req *http.Request, st *reqState, st
 		attrs = append(attrs, slog.String("error", st.redact(err).Error()))
 	}
 	l.LogAttrs(ctx, slog.LevelDebug, "http attempt", attrs...)
+}
+
+// observe hands the attempt to the observer and remembers its outcome as
+// the reason for the next attempt, if there is one.
+func (t *transport) observe(req *http.Request, st *reqState, status int, queued, start time.Time, err error) {
+	fn := t.c.settings.Observer
+	if fn == nil || st == nil {
+		return
+	}
+	a := bridge.Attempt{
+		API:         t.c.settings.API,
+		Method:      req.Method,
+		Route:       st.route,
+		Attempt:     int(st.attempts.Load()),
+		StatusCode:  status,
+		LimiterWait: start.Sub(queued),
+		Duration:    time.Since(start),
+		RetryReason: st.reason,
+	}
+	if a.Route == "" {
+		a.Route = req.URL.Path
+	}
+	if err != nil {
+		a.Err = st.redact(err)
+		st.reason = "transport error"
+	} else {
+		st.reason = "HTTP " + strconv.Itoa(status)
+	}
+	fn(a)
 }
 
 func idempotent(method string) bool {

@@ -11,7 +11,7 @@ import (
 )
 
 func TestResolveDefaults(t *testing.T) {
-	s := httpx.Resolve(httpx.Settings{})
+	s := httpx.Resolve[httpx.Option](httpx.Settings{})
 	if s.Burst != 1 || s.MaxRetries != 0 || s.RetryWaitMin != 500*time.Millisecond || s.RetryWaitMax != 30*time.Second ||
 		s.MaxRetryAfter != 60*time.Second || s.UserAgent != httpx.DefaultUserAgent {
 		t.Errorf("Resolve(zero) = %+v", s)

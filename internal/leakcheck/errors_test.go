@@ -183,38 +183,38 @@ func errorCases() []errorCase {
 		}},
 		{name: "infima", call: func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
 			c := must(sc, "NewClient", func() (*infima.Client, error) {
-				return infima.NewClient(infimaKey, append(opts, infima.WithBaseURL(url))...)
+				return infima.NewClient(infimaKey, append(optsFor[infima.Option](opts), infima.WithBaseURL(url))...)
 			})
 			_, err := step(sc, "TestConnection", func() (*infima.Partner, error) { return c.TestConnection(ctx) })
 			return err
 		}},
 		{name: "heimdal", call: func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
 			c := must(sc, "NewClient", func() (*heimdal.Client, error) {
-				return heimdal.NewClient(heimdalKey, append(opts, heimdal.WithBaseURL(url))...)
+				return heimdal.NewClient(heimdalKey, append(optsFor[heimdal.Option](opts), heimdal.WithBaseURL(url))...)
 			})
 			_, err := step(sc, "Customers.List", func() ([]heimdal.Customer, error) { v, _, err := c.Customers.List(ctx, "200000", nil); return v, err })
 			return err
 		}},
 		{name: "security360 token", failToken: true, call: func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
 			c := must(sc, "NewClient", func() (*security360.Client, error) {
-				return security360.NewClient(creds, append(opts, security360.WithBaseURL(url))...)
+				return security360.NewClient(creds, append(optsFor[security360.Option](opts), security360.WithBaseURL(url))...)
 			})
 			_, err := step(sc, "Companies.List", func() ([]security360.Company, error) { v, _, err := c.Companies.List(ctx, nil); return v, err })
 			return err
 		}},
 		{name: "security360 GET", call: func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
 			c := must(sc, "NewClient", func() (*security360.Client, error) {
-				return security360.NewClient(creds, append(opts, security360.WithBaseURL(url))...)
+				return security360.NewClient(creds, append(optsFor[security360.Option](opts), security360.WithBaseURL(url))...)
 			})
 			_, err := step(sc, "Companies.List", func() ([]security360.Company, error) { v, _, err := c.Companies.List(ctx, nil); return v, err })
 			return err
 		}},
 		{name: "security360 PATCH", call: func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
 			c := must(sc, "NewClient", func() (*security360.Client, error) {
-				return security360.NewClient(creds, append(opts, security360.WithBaseURL(url))...)
+				return security360.NewClient(creds, append(optsFor[security360.Option](opts), security360.WithBaseURL(url))...)
 			})
 			_, err := step(sc, "Sites.Patch", func() (*security360.Site, error) {
-				v, _, err := c.Sites.Patch(ctx, "c1", "s1", []security360.PatchOperation{{Op: "replace", Path: "/name", Value: "x"}})
+				v, _, err := c.Sites.Patch(ctx, "c1", "s1", security360.PatchOp{Op: "replace", Path: "/name", Value: "x"})
 				return v, err
 			})
 			return err
@@ -243,7 +243,7 @@ func errorCases() []errorCase {
 		{name: "infimasync TestConnection", call: func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
 			s := infimasync.Settings{ServerURL: url, APIKey: infimaKey}
 			_, err := step(sc, "TestConnection", func() (*infima.Partner, error) {
-				return infimasync.TestConnection(ctx, s, infimasync.AllowLoopback(), infimasync.WithClientOptions(opts...))
+				return infimasync.TestConnection(ctx, s, infimasync.AllowLoopback(), infimasync.WithClientOptions(optsFor[infima.Option](opts)...))
 			})
 			return err
 		}},

@@ -28,6 +28,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/internal/httpx"
 	"github.com/psabridge/psabridge/security360"
 	"github.com/psabridge/psabridge/security360/security360test"
 )
@@ -293,8 +294,8 @@ func (f fanout) WithGroup(name string) slog.Handler {
 }
 
 // fast are client options that keep failure paths quick: no client-side
-// rate limit, millisecond backoff, Retry-After capped. Every client's
-// Option is the same httpx.Option, so one list serves all four.
+// rate limit, millisecond backoff, Retry-After capped. The list is built
+// as connectwise options; optsFor converts it for the other clients.
 func fast(log *slog.Logger) []connectwise.Option {
 	return []connectwise.Option{
 		connectwise.WithRateLimit(0, 1),
@@ -303,6 +304,18 @@ func fast(log *slog.Logger) []connectwise.Option {
 		connectwise.WithTimeout(2 * time.Second),
 		connectwise.WithLogger(log),
 	}
+}
+
+// optsFor converts fast's list to another client's option type. Each client
+// has its own Option type (so one client's option cannot be passed to
+// another by mistake), but all four are built on the same transport
+// settings, so an explicit conversion is sound.
+func optsFor[O ~func(*httpx.Settings)](opts []connectwise.Option) []O {
+	out := make([]O, len(opts))
+	for i, o := range opts {
+		out[i] = O(o)
+	}
+	return out
 }
 
 // psaSim serves the cwtest simulator behind the fake PSA keys. The
@@ -362,5 +375,5 @@ func newAsioSim(t testing.TB, sc *scanner, opts ...security360test.Option) (*sec
 		_, _ = io.Copy(w, rec.Body)
 	}))
 	t.Cleanup(front.Close)
-	return sim, append([]security360.Option{security360.WithBaseURL(front.URL)}, fast(sc.log)...)
+	return sim, append([]security360.Option{security360.WithBaseURL(front.URL)}, optsFor[security360.Option](fast(sc.log))...)
 }
