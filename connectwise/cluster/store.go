@@ -234,4 +234,3 @@ func nonNil(v []byte) []byte {
 	copy(out, v)
 	return out
 }
-
