@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
 )
 
 // Option configures a Limiter, Locker or Store.
@@ -92,4 +95,22 @@ func PSABudget(cfg connectwise.Config) (string, error) {
 	}
 	host := strings.TrimPrefix(strings.TrimPrefix(origin, "https://"), "http://")
 	return Budget(host, strings.ToLower(cfg.CompanyID), cfg.PublicKey), nil
+}
+
+// Dial returns a Redis client for addr, either host:port or a redis:// or
+// rediss:// URL (with database, user and password), for callers who do not
+// configure go-redis themselves. The caller closes it.
+func Dial(addr string) (redis.UniversalClient, error) {
+	if addr == "" {
+		return nil, &bridge.ConfigError{API: "cluster", Field: "addr", Problem: "is empty"}
+	}
+	if strings.Contains(addr, "://") {
+		opt, err := redis.ParseURL(addr)
+		if err != nil {
+			// ParseURL's errors may quote the URL, password included.
+			return nil, &bridge.ConfigError{API: "cluster", Field: "addr", Problem: "is not a redis:// URL or host:port"}
+		}
+		return redis.NewClient(opt), nil
+	}
+	return redis.NewClient(&redis.Options{Addr: addr}), nil
 }
