@@ -37,8 +37,9 @@ type Config struct {
 	// has its own in-process limiter at the full budget, as N copies of a
 	// single-process integration would.
 	Shared bool
-	// Rate and Burst are the PSA's server-side limit (R); the client
-	// budget is set to the same rate.
+	// Rate and Burst are the PSA's server-side limit (R). The client
+	// budget is 95% of it, the headroom any client keeps for latency
+	// jitter; per-process limiters get the same budget each.
 	Rate  float64
 	Burst int
 	// Latency is added by the simulator to every response.
@@ -63,6 +64,9 @@ type Result struct {
 }
 
 const childEnv = "PSABRIDGE_SCALEOUT_WORKER"
+
+// clientShare is the client budget as a share of the server's limit.
+const clientShare = 0.95
 
 type spec struct {
 	PSA                    connectwise.Config
@@ -124,13 +128,13 @@ func (s spec) run() error {
 		if err != nil {
 			return err
 		}
-		lim, err := cluster.NewLimiter(rdb, budget, s.Rate, 1, cluster.WithPrefix(s.Prefix))
+		lim, err := cluster.NewLimiter(rdb, budget, s.Rate*clientShare, 1, cluster.WithPrefix(s.Prefix))
 		if err != nil {
 			return err
 		}
 		opts = append(opts, connectwise.WithLimiter(lim))
 	} else {
-		opts = append(opts, connectwise.WithRateLimit(s.Rate, 1))
+		opts = append(opts, connectwise.WithRateLimit(s.Rate*clientShare, 1))
 	}
 	c, err := connectwise.NewClient(s.PSA, opts...)
 	if err != nil {
@@ -143,6 +147,9 @@ func (s spec) run() error {
 	rep, err := sy.Sync(ctx, s.alerts())
 	if err != nil {
 		return err
+	}
+	if len(rep.Failed) > 0 {
+		return fmt.Errorf("%d alerts failed, first: %v", len(rep.Failed), rep.Failed[0].Err)
 	}
 	fmt.Println(rep.String())
 	return nil
@@ -164,14 +171,13 @@ func Run(ctx context.Context, cfg Config, progress func(string)) (Result, error)
 			status = st.ID
 		}
 	}
-	var companies []int
-	for _, c := range srv.Companies() {
-		if !c.DeletedFlag {
-			companies = append(companies, c.ID)
-		}
+	if status == 0 {
+		return Result{}, errors.New("scaleout: simulator seed lacks a New status")
 	}
-	if len(companies) == 0 || status == 0 {
-		return Result{}, errors.New("scaleout: simulator seed lacks companies or a New status")
+	// One fresh company per worker: each syncs a different MSP customer.
+	companies := make([]int, cfg.Workers)
+	for w := range companies {
+		companies[w] = srv.AddCompany(cwtest.Company{Identifier: fmt.Sprintf("ScaleOut%d", w), Name: fmt.Sprintf("Scale-out customer %d", w)}).ID
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -182,7 +188,7 @@ func Run(ctx context.Context, cfg Config, progress func(string)) (Result, error)
 	var wg sync.WaitGroup
 	errs := make([]error, cfg.Workers)
 	for w := range cfg.Workers {
-		sp := spec{PSA: srv.Config(), Worker: w, Company: companies[w%len(companies)], Board: b.ID, Status: status,
+		sp := spec{PSA: srv.Config(), Worker: w, Company: companies[w], Board: b.ID, Status: status,
 			Alerts: cfg.Alerts, Shared: cfg.Shared, Rate: cfg.Rate, Burst: cfg.Burst, Redis: cfg.RedisAddr, Prefix: prefix}
 		raw, _ := json.Marshal(sp)
 		cmd := exec.CommandContext(ctx, exe)
