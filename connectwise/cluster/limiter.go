@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -234,6 +235,12 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			return l.local.Wait(ctx)
 		}
 		l.ok()
+		if !booked {
+			// Every caller refused in one instant is told the same time:
+			// jitter spreads them so they do not all poll Redis at once
+			// and book in a burst of round trips.
+			wait += rand.N(horizon / 2)
+		}
 		if err := sleepCtx(ctx, wait); err != nil {
 			return err
 		}
