@@ -256,6 +256,11 @@ func TestFaultWorkerKilledMidSync(t *testing.T) {
 	if before >= p.job.N {
 		t.Fatal("the worker finished before it was killed; the test wants a partial sync")
 	}
+	// The successor waits out at most the dead worker's lease, then syncs
+	// the remaining alerts (generous: the machine may be busy).
+	if waited > p.job.LeaseTTL+20*time.Second {
+		t.Fatalf("successor took %s; the scope should free within the %s lease", waited, p.job.LeaseTTL)
+	}
 	p.check(t, "worker killed mid-sync")
 }
 
@@ -398,6 +403,41 @@ func TestLockerExcludesAndReleases(t *testing.T) {
 	}
 	if err := la.Check(context.Background()); !errors.Is(err, ticketsync.ErrLeaseLost) {
 		t.Fatalf("released lease checks %v, want ErrLeaseLost", err)
+	}
+	lb.Release()
+}
+
+// A sync longer than the lease TTL keeps its scope: renewal holds it, and
+// another worker waiting for it gets it only after Release.
+func TestLeaseRenewedPastTTL(t *testing.T) {
+	addr := redistest.Addr(t)
+	prefix := redistest.Prefix(t)
+	const ttl = 400 * time.Millisecond
+	a, _ := cluster.NewLocker(clientFor(t, addr), cluster.WithPrefix(prefix), cluster.WithLeaseTTL(ttl))
+	b, _ := cluster.NewLocker(clientFor(t, addr), cluster.WithPrefix(prefix), cluster.WithLeaseTTL(ttl))
+	scope := ticketsync.Scope{Site: "https://api-na.example", Company: "acme", Source: "long"}
+	la, err := a.Lock(context.Background(), scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Three TTLs: without renewal the key would long have expired.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*ttl)
+	defer cancel()
+	if _, err := b.Lock(ctx, scope); err == nil {
+		t.Fatal("another worker took the scope while its holder was renewing it")
+	}
+	if err := la.Check(context.Background()); err != nil {
+		t.Fatalf("holder lost a renewed lease: %v", err)
+	}
+	select {
+	case <-la.Lost():
+		t.Fatal("Lost closed on a renewed lease")
+	default:
+	}
+	la.Release()
+	lb, err := b.Lock(context.Background(), scope)
+	if err != nil {
+		t.Fatal(err)
 	}
 	lb.Release()
 }
