@@ -13,7 +13,7 @@ import (
 )
 
 // kind describes one resource type to the generic handlers.
-type kind[T any, P record[T]] struct {
+type kind[T any, P stampedRecord[T]] struct {
 	resource string // singular, lower case: "ticket"
 	perm     string // module function guarding it
 	tab      func(*state) *table[T, P]
@@ -339,7 +339,7 @@ type ops struct {
 
 // routesFor registers the standard endpoints of a kind under base
 // (segments; "#" marks the parent id of a nested resource).
-func routesFor[T any, P record[T]](k *kind[T, P], base string, o ops) []route {
+func routesFor[T any, P stampedRecord[T]](k *kind[T, P], base string, o ops) []route {
 	b := strings.Split(base, "/")
 	with := func(extra ...string) []string { return append(append([]string(nil), b...), extra...) }
 	rs := []route{
