@@ -253,8 +253,8 @@ func (k *kind[T, P]) patch(c *call) {
 // matches patch paths).
 func jsonNames(t reflect.Type) map[string]bool {
 	names := map[string]bool{}
-	for i := 0; i < t.NumField(); i++ {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	for field := range t.Fields() {
+		name, _, _ := strings.Cut(field.Tag.Get("json"), ",")
 		if name != "" && name != "-" {
 			names[name] = true
 		}
