@@ -365,7 +365,6 @@ func FuzzPatchMarshal(f *testing.F) {
 	})
 }
 
-// FuzzCheckResponsePSA proves CheckResponse turns any non-2xx status with
 // fzClient returns a client whose every API request is answered by answer,
 // with discovery answered and retries off, so one fuzz input costs one
 // round trip per call. Every response body is tracked.
