@@ -2,94 +2,17 @@ package psasync_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
+	"github.com/psabridge/psabridge/internal/crashtest"
 )
-
-// errCrash stands for the process dying: nothing after it happens.
-var errCrash = errors.New("crash")
-
-// crashPoint kills a "process" at its n-th PSA request (before sending
-// it, or after the PSA received it but before the answer arrived) or at its
-// n-th store write: that call and everything after it fail without effect.
-type crashPoint struct {
-	requests, writes atomic.Int64
-	maxRequests      int64
-	maxWrites        int64
-	afterSend        bool
-	cancel           context.CancelFunc
-	mu               sync.Mutex
-	crashed          string
-}
-
-func (c *crashPoint) die(what string) error {
-	c.mu.Lock()
-	if c.crashed == "" {
-		c.crashed = what
-	}
-	c.mu.Unlock()
-	c.cancel()
-	return errCrash
-}
-
-func (c *crashPoint) RoundTrip(r *http.Request) (*http.Response, error) {
-	n := c.requests.Add(1)
-	switch {
-	case n < c.maxRequests:
-		return http.DefaultTransport.RoundTrip(r)
-	case n == c.maxRequests && c.afterSend:
-		if resp, err := http.DefaultTransport.RoundTrip(r); err == nil {
-			resp.Body.Close()
-		}
-		return nil, c.die("after sending " + r.Method + " " + r.URL.Path)
-	}
-	return nil, c.die("before " + r.Method + " " + r.URL.Path)
-}
-
-// crashStore passes to the shared store until the crash point.
-type crashStore struct {
-	flow.Store
-	c *crashPoint
-}
-
-func (s crashStore) write(key string) error {
-	if s.c.writes.Add(1) >= s.c.maxWrites {
-		return s.c.die("store write " + key)
-	}
-	return nil
-}
-
-func (s crashStore) Put(ctx context.Context, key string, v []byte) error {
-	if err := s.write(key); err != nil {
-		return err
-	}
-	return s.Store.Put(ctx, key, v)
-}
-
-func (s crashStore) Delete(ctx context.Context, key string) error {
-	if err := s.write(key); err != nil {
-		return err
-	}
-	return s.Store.Delete(ctx, key)
-}
-
-func (s crashStore) Update(ctx context.Context, key string, fn func([]byte) ([]byte, error)) error {
-	if err := s.write(key); err != nil {
-		return err
-	}
-	return s.Store.Update(ctx, key, fn)
-}
 
 // restartRig runs the flow's steps as a series of processes on one store:
 // each may die at a random point and is replaced by a fresh one, built
@@ -102,16 +25,16 @@ type restartRig struct {
 	crashes  []string
 }
 
-func (r *restartRig) process() (*psasync.Integration, context.Context, *crashPoint) {
+func (r *restartRig) process() (*psasync.Integration, context.Context, *crashtest.Point) {
 	r.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r.t.Cleanup(cancel)
-	c := &crashPoint{maxRequests: 1 << 40, maxWrites: 1 << 40, cancel: cancel, afterSend: r.rng.IntN(2) == 0}
+	c := &crashtest.Point{Cancel: cancel, AfterSend: r.rng.IntN(2) == 0}
 	switch r.rng.IntN(3) {
 	case 0:
-		c.maxRequests = 1 + r.rng.Int64N(40)
+		c.AtRequest = 1 + r.rng.Int64N(40)
 	case 1:
-		c.maxWrites = 1 + r.rng.Int64N(6)
+		c.AtWrite = 1 + r.rng.Int64N(6)
 	}
 	// The connection comes from the store, as a restarted process reads it.
 	s, err := psasync.LoadSettings(ctx, r.store, heimdaltest.ResellerID)
@@ -123,7 +46,7 @@ func (r *restartRig) process() (*psasync.Integration, context.Context, *crashPoi
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	in, err := psasync.New(heimdalClient(r.t, r.hd), pc, crashStore{r.store, c}, heimdaltest.ResellerID)
+	in, err := psasync.New(heimdalClient(r.t, r.hd), pc, c.Store(r.store), heimdaltest.ResellerID)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -138,15 +61,15 @@ func (r *restartRig) until(name string, step func(ctx context.Context, in *psasy
 		}
 		in, ctx, c := r.process()
 		err := step(ctx, in)
-		c.cancel()
-		if c.crashed == "" {
+		c.Cancel()
+		if c.Crashed() == "" {
 			if err != nil {
 				r.t.Fatalf("%s: %v", name, err)
 			}
 			return
 		}
 		r.restarts++
-		r.crashes = append(r.crashes, name+": "+c.crashed)
+		r.crashes = append(r.crashes, name+": "+c.Crashed())
 	}
 }
 
