@@ -20,24 +20,12 @@ import (
 // one until the step completes.
 type restartRig struct {
 	*fixture
-	rng      *rand.Rand
-	restarts int
-	crashes  []string
+	crashtest.Restarts
 }
 
-// process builds a fresh integration that dies at a random point (or, with
-// probability 1/3, never), and a context that ends when it does.
-func (r *restartRig) process(ctx context.Context) (*officeprotect.Integration, context.Context, *crashtest.Point) {
+// process builds a fresh integration that dies at c.
+func (r *restartRig) process(c *crashtest.Point) *officeprotect.Integration {
 	r.t.Helper()
-	ctx, cancel := context.WithCancel(ctx)
-	r.t.Cleanup(cancel)
-	c := &crashtest.Point{Cancel: cancel}
-	switch r.rng.IntN(3) {
-	case 0:
-		c.AtRequest = 1 + r.rng.Int64N(12)
-	case 1:
-		c.AtWrite = 1 + r.rng.Int64N(8)
-	}
 	psa, err := connectwise.NewClient(r.psa.Config(), append(fastPSA, connectwise.WithHTTPClient(&http.Client{Transport: c}))...)
 	if err != nil {
 		r.t.Fatal(err)
@@ -46,28 +34,15 @@ func (r *restartRig) process(ctx context.Context) (*officeprotect.Integration, c
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	return in, ctx, c
+	return in
 }
 
 // until repeats step in fresh processes until it succeeds.
 func (r *restartRig) until(name string, step func(ctx context.Context, in *officeprotect.Integration, c *crashtest.Point) error) {
 	r.t.Helper()
-	for attempt := 0; ; attempt++ {
-		if attempt > 60 {
-			r.t.Fatalf("%s never completed", name)
-		}
-		in, ctx, c := r.process(r.ctx)
-		err := step(ctx, in, c)
-		c.Cancel()
-		if c.Crashed() == "" {
-			if err != nil {
-				r.t.Fatalf("%s: %v", name, err)
-			}
-			return
-		}
-		r.restarts++
-		r.crashes = append(r.crashes, name+": "+c.Crashed())
-	}
+	r.Until(r.t, r.ctx, name, func(ctx context.Context, c *crashtest.Point) error {
+		return step(ctx, r.process(c), c)
+	})
 }
 
 // TestRestartAnywhere stops the integration at random points (mid-setup,
@@ -80,7 +55,8 @@ func TestRestartAnywhere(t *testing.T) {
 	for seed := range uint64(rounds) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			f := newFixture(t)
-			r := &restartRig{fixture: f, rng: rand.New(rand.NewPCG(seed, 13))}
+			r := &restartRig{fixture: f, Restarts: crashtest.Restarts{Rand: rand.New(rand.NewPCG(seed, 13)),
+				MaxRequests: 12, MaxWrites: 8, MaxProcesses: 60}}
 			var backfill []officeprotect.Event
 			for i := range 8 {
 				tenant := []string{"t-acme", "t-globex"}[i%2]
@@ -140,7 +116,7 @@ func TestRestartAnywhere(t *testing.T) {
 			f.src.Add(broken)
 			for range 3 {
 				r.until("broken run", func(ctx context.Context, in *officeprotect.Integration, c *crashtest.Point) error {
-					if r.rng.IntN(2) == 0 {
+					if r.Rand.IntN(2) == 0 {
 						officeprotect.SetCrashBeforeNotify(in, func() error { return c.Die("between a failure and its email") })
 					}
 					_, err := in.Run(ctx)
@@ -204,9 +180,9 @@ func TestRestartAnywhere(t *testing.T) {
 			if fs, _ := f.in.Failures(f.ctx); len(fs) != 0 {
 				bad("failures left after recovery: %v", fs)
 			}
-			total += r.restarts
+			total += r.Count
 			if testing.Verbose() {
-				t.Logf("%d restarts: %s", r.restarts, strings.Join(r.crashes, "; "))
+				t.Logf("%d restarts: %s", r.Count, strings.Join(r.Log, "; "))
 			}
 		})
 	}

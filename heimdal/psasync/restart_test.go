@@ -19,24 +19,14 @@ import (
 // from the store alone, until the step completes.
 type restartRig struct {
 	*env
-	t        *testing.T
-	rng      *rand.Rand
-	restarts int
-	crashes  []string
+	t *testing.T
+	crashtest.Restarts
 }
 
-func (r *restartRig) process() (*psasync.Integration, context.Context, *crashtest.Point) {
+// process builds a fresh integration that dies at c, its PSA connection
+// read from the store as a restarted process reads it.
+func (r *restartRig) process(ctx context.Context, c *crashtest.Point) *psasync.Integration {
 	r.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	r.t.Cleanup(cancel)
-	c := &crashtest.Point{Cancel: cancel, AfterSend: r.rng.IntN(2) == 0}
-	switch r.rng.IntN(3) {
-	case 0:
-		c.AtRequest = 1 + r.rng.Int64N(40)
-	case 1:
-		c.AtWrite = 1 + r.rng.Int64N(6)
-	}
-	// The connection comes from the store, as a restarted process reads it.
 	s, err := psasync.LoadSettings(ctx, r.store, heimdaltest.ResellerID)
 	if err != nil {
 		r.t.Fatal(err)
@@ -50,27 +40,14 @@ func (r *restartRig) process() (*psasync.Integration, context.Context, *crashtes
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	return in, ctx, c
+	return in
 }
 
 func (r *restartRig) until(name string, step func(ctx context.Context, in *psasync.Integration) error) {
 	r.t.Helper()
-	for attempt := 0; ; attempt++ {
-		if attempt > 80 {
-			r.t.Fatalf("%s never completed", name)
-		}
-		in, ctx, c := r.process()
-		err := step(ctx, in)
-		c.Cancel()
-		if c.Crashed() == "" {
-			if err != nil {
-				r.t.Fatalf("%s: %v", name, err)
-			}
-			return
-		}
-		r.restarts++
-		r.crashes = append(r.crashes, name+": "+c.Crashed())
-	}
+	r.Until(r.t, context.Background(), name, func(ctx context.Context, c *crashtest.Point) error {
+		return step(ctx, r.process(ctx, c))
+	})
 }
 
 // TestRestartAnywhere stops the integration at random points (mid-setup,
@@ -84,7 +61,8 @@ func TestRestartAnywhere(t *testing.T) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			e := newEnv(t)
 			e.save(t)
-			r := &restartRig{env: e, t: t, rng: rand.New(rand.NewPCG(seed, 11))}
+			r := &restartRig{env: e, t: t, Restarts: crashtest.Restarts{Rand: rand.New(rand.NewPCG(seed, 11)),
+				MaxRequests: 40, MaxWrites: 6, LostAnswers: true, MaxProcesses: 80}}
 			ctx := context.Background()
 
 			r.until("provision and configure", func(ctx context.Context, in *psasync.Integration) error {
@@ -106,7 +84,7 @@ func TestRestartAnywhere(t *testing.T) {
 				return in.Accept(ctx, cs.Proposals()...)
 			})
 
-			keys := e.raiseMany(3 + r.rng.IntN(5))
+			keys := e.raiseMany(3 + r.Rand.IntN(5))
 			r.until("first run", func(ctx context.Context, in *psasync.Integration) error {
 				_, err := in.Run(ctx)
 				return err
@@ -168,9 +146,9 @@ func TestRestartAnywhere(t *testing.T) {
 			if rep.Created+rep.Updated+rep.Closed != 0 || !rep.Resumed {
 				bad("a run after recovery still wrote: %v", &rep.Report)
 			}
-			total += r.restarts
+			total += r.Count
 			if testing.Verbose() {
-				t.Logf("%d restarts: %s", r.restarts, strings.Join(r.crashes, "; "))
+				t.Logf("%d restarts: %s", r.Count, strings.Join(r.Log, "; "))
 			}
 		})
 	}

@@ -9,9 +9,11 @@ package crashtest
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"testing"
 
 	"github.com/psabridge/psabridge/connectwise/flow"
 )
@@ -114,3 +116,66 @@ func (s store) Update(ctx context.Context, key string, fn func([]byte) ([]byte, 
 
 // Close leaves the shared store open: the next "process" uses it.
 func (s store) Close() error { return nil }
+
+// Restarts runs the steps of a restart test as a series of processes on
+// one store: each process may die at a random point and is replaced by a
+// fresh one until the step completes.
+type Restarts struct {
+	// Rand picks each process's crash point (and may serve the test's
+	// other random choices, so one seed replays a whole scenario).
+	Rand *rand.Rand
+	// MaxRequests and MaxWrites bound the crash point: a process dies at
+	// a request in 1..MaxRequests, at a store write in 1..MaxWrites, or,
+	// one time in three, not at all.
+	MaxRequests, MaxWrites int64
+	// LostAnswers lets half the dying requests reach the server first.
+	LostAnswers bool
+	// MaxProcesses is how many processes one step may take before the
+	// test fails.
+	MaxProcesses int
+
+	// Count is how many processes died; Log says where, one "step: where"
+	// line each.
+	Count int
+	Log   []string
+}
+
+// point returns a crash point drawn from r.Rand that cancels with cancel.
+func (r *Restarts) point(cancel context.CancelFunc) *Point {
+	c := &Point{Cancel: cancel}
+	if r.LostAnswers {
+		c.AfterSend = r.Rand.IntN(2) == 0
+	}
+	switch r.Rand.IntN(3) {
+	case 0:
+		c.AtRequest = 1 + r.Rand.Int64N(r.MaxRequests)
+	case 1:
+		c.AtWrite = 1 + r.Rand.Int64N(r.MaxWrites)
+	}
+	return c
+}
+
+// Until runs step in one fresh process after another until one completes
+// without dying. Each process gets its own crash point and a context,
+// derived from parent, that ends when the process dies. An error from a
+// process that did not die fails the test.
+func (r *Restarts) Until(t testing.TB, parent context.Context, name string, step func(ctx context.Context, c *Point) error) {
+	t.Helper()
+	for attempt := 0; ; attempt++ {
+		if attempt > r.MaxProcesses {
+			t.Fatalf("%s never completed", name)
+		}
+		ctx, cancel := context.WithCancel(parent)
+		c := r.point(cancel)
+		err := step(ctx, c)
+		cancel()
+		if c.Crashed() == "" {
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return
+		}
+		r.Count++
+		r.Log = append(r.Log, name+": "+c.Crashed())
+	}
+}
