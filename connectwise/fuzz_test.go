@@ -2,8 +2,9 @@ package connectwise_test
 
 // Fuzz targets for everything in this package that turns untrusted input
 // into something else: values into conditions (Where, Literal), values into
-// JSON Patch (PatchOp), and server bodies into errors and records
-// (CheckResponse, the list and get decoders).
+// JSON Patch (PatchOp), and server bodies into records (the list and get
+// decoders). Error bodies (CheckResponse) are fuzzed for all four clients
+// at once by internal/conformance's FuzzCheckResponse.
 //
 // The conditions targets check Where against internal/psaquery, the parser
 // the cwtest simulator filters with, so "what Where emits" and "what the
@@ -25,19 +26,17 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/internal/httpx"
 	"github.com/psabridge/psabridge/internal/psaquery"
 	"github.com/psabridge/psabridge/internal/testbody"
 )
 
-// fzSecret is a private key the error fuzzers pass to CheckResponse; no
-// error text may ever contain it.
+// fzSecret is the private key of the decoding fuzzer's client; no error
+// text may ever contain it.
 const fzSecret = "PRIV-KEY-sup3rs3cret"
 
 // fzSingleOps are the operators that take one value.
@@ -366,87 +365,24 @@ func FuzzPatchMarshal(f *testing.F) {
 	})
 }
 
-// FuzzCheckResponsePSA proves CheckResponse turns any non-2xx status with
-// any body and any Retry-After into an *Error with that status, closes the
-// body after reading at most MaxErrorBody (plus the bounded drain), never
-// repeats the private key or a piece of it, and keeps a valid UTF-8 body
-// valid (no rune cut in half by the excerpt). A 2xx is left alone, unread.
-func FuzzCheckResponsePSA(f *testing.F) {
-	f.Add(400, []byte(`{"code":"InvalidObject","message":"ticket object is invalid","errors":[{"code":"NullValue","message":"summary may not be empty","resource":"ticket","field":"summary"}]}`), "", uint32(0))
-	f.Add(401, []byte(`{"code":"Unauthorized","message":"key `+fzSecret+` rejected"}`), "", uint32(0))
-	f.Add(429, []byte(`{"error":"ConnectWiseAPI","message":"Rate limit exceeded"}`), "3", uint32(0))
-	f.Add(503, []byte(`<html><body>Service Unavailable</body></html>`), "Thu, 01 May 2025 12:00:05 GMT", uint32(0))
-	f.Add(500, []byte(strings.Repeat("€", 100)), "", uint32(0))
-	f.Add(502, []byte(`{"message":`), "-1", uint32(200<<10))
-	f.Add(404, []byte(``), "", uint32(3<<20))
-	f.Add(200, []byte(`[]`), "", uint32(0))
-	f.Add(-7, []byte("\xff\xfe\x00"), "\x00", uint32(1))
-	f.Add(400, []byte(`{"code":"bad key `+fzSecret+`","errors":[{"code":"`+fzSecret+`","field":"`+fzSecret+`","resource":"`+fzSecret+`"}]}`), "", uint32(0))
-	f.Add(502, []byte(strings.Repeat("x", 190)+" "+fzSecret+" proxy"), "", uint32(0))
-	f.Fuzz(func(t *testing.T, status int, body []byte, retryAfter string, pad uint32) {
-		code := testbody.Status(status)
-		b := testbody.New(body, int64(pad%(4<<20)))
-		req, _ := http.NewRequest(http.MethodGet, "https://api-na.myconnectwise.net/v2025_1/apis/3.0/service/tickets?conditions=x", nil)
-		resp := &http.Response{StatusCode: code, Header: http.Header{"Retry-After": {retryAfter}}, Body: b, Request: req}
-		err := connectwise.CheckResponse(resp, fzSecret)
-		read, _, closed := b.State()
-		if code >= 200 && code < 300 {
-			if err != nil || read != 0 || closed {
-				t.Fatalf("2xx: err %v, %d bytes read, closed %v; want nil and the body untouched", err, read, closed)
-			}
-			return
-		}
-		var e *connectwise.Error
-		if !errors.As(err, &e) || e.StatusCode != code || e.Method != http.MethodGet || e.Path != "/v2025_1/apis/3.0/service/tickets" {
-			t.Fatalf("status %d: err = %#v; want *connectwise.Error for it", code, err)
-		}
-		if !closed || read > httpx.MaxErrorBody+testbody.DrainLimit {
-			t.Fatalf("body closed %v after %d bytes; want closed within %d", closed, read, httpx.MaxErrorBody+testbody.DrainLimit)
-		}
-		if e.RetryAfter < 0 {
-			t.Fatalf("negative RetryAfter %v", e.RetryAfter)
-		}
-		msg := err.Error()
-		if strings.Contains(msg, fzSecret) {
-			t.Fatalf("error repeats the private key: %s", msg)
-		}
-		// Nor a piece of it, such as the first half left when the excerpt
-		// cuts through the key (unless the body had that piece on its own,
-		// or JSON escapes hide what it holds).
-		if frag := fzSecret[:8]; strings.Contains(msg, frag) && bytes.Count(body, []byte(frag)) == bytes.Count(body, []byte(fzSecret)) && !bytes.ContainsRune(body, '\\') {
-			t.Fatalf("error repeats part of the private key: %s", msg)
-		}
-		if utf8.Valid(body) && !utf8.ValidString(msg) {
-			t.Fatalf("valid UTF-8 body gave an invalid UTF-8 message: %q", msg)
-		}
-	})
-}
-
 // fzClient returns a client whose every API request is answered by answer,
 // with discovery answered and retries off, so one fuzz input costs one
-// round trip per call. Every response body is tracked in *bodies.
-func fzClient(t *testing.T, answer func(r *http.Request) (int, []byte)) (*connectwise.Client, *[]*testbody.Body) {
+// round trip per call. Every response body is tracked.
+func fzClient(t *testing.T, answer func(r *http.Request) (int, []byte)) (*connectwise.Client, *testbody.Transport) {
 	t.Helper()
-	var mu sync.Mutex
-	var bodies []*testbody.Body
-	rt := fzRoundTripper(func(r *http.Request) (*http.Response, error) {
-		code, body := http.StatusOK, []byte(`{"Codebase":"v2025_1/"}`)
-		if !strings.HasPrefix(r.URL.Path, "/login/") {
-			code, body = answer(r)
+	rt := &testbody.Transport{Answer: func(_ int, r *http.Request) (int, []byte) {
+		if strings.HasPrefix(r.URL.Path, "/login/") {
+			return http.StatusOK, []byte(`{"Codebase":"v2025_1/"}`)
 		}
-		b := testbody.New(body, 0)
-		mu.Lock()
-		bodies = append(bodies, b)
-		mu.Unlock()
-		return &http.Response{StatusCode: code, Header: http.Header{"Content-Type": {"application/json"}}, Body: b, Request: r}, nil
-	})
+		return answer(r)
+	}}
 	cfg := connectwise.Config{Site: "api-na.myconnectwise.net", CompanyID: "acme", PublicKey: "PUBKEY12", PrivateKey: fzSecret, ClientID: "11111111-2222-3333-4444-555555555555"}
 	c, err := connectwise.NewClient(cfg, connectwise.WithHTTPClient(&http.Client{Transport: rt}),
 		connectwise.WithRateLimit(0, 1), connectwise.WithRetry(0, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, &bodies
+	return c, rt
 }
 
 // fzRoundTripper adapts a function to http.RoundTripper.
@@ -482,7 +418,7 @@ func FuzzDecodeTickets(f *testing.F) {
 	f.Add([]byte(`[{"id":1},`))
 	f.Add([]byte(`[] trailing`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		c, bodies := fzClient(t, func(*http.Request) (int, []byte) { return http.StatusOK, body })
+		c, rt := fzClient(t, func(*http.Request) (int, []byte) { return http.StatusOK, body })
 		ctx := context.Background()
 		check := func(what string, ok bool, err error) {
 			t.Helper()
@@ -506,10 +442,8 @@ func FuzzDecodeTickets(f *testing.F) {
 		check("Companies.List", true, err)
 		company, _, err := c.Companies.Get(ctx, 1)
 		check("Companies.Get", company != nil, err)
-		for k, b := range *bodies {
-			if _, _, closed := b.State(); !closed {
-				t.Fatalf("response body %d of %d not closed", k+1, len(*bodies))
-			}
+		if open := rt.Unclosed(); len(open) > 0 {
+			t.Fatalf("response bodies %v of %d not closed", open, rt.Calls())
 		}
 	})
 }

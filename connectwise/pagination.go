@@ -65,7 +65,7 @@ func (o *ListOptions) values() (url.Values, error) {
 	}
 	if o.OrderBy != "" {
 		if o.ForwardOnly {
-			return nil, fmt.Errorf("connectwise: OrderBy cannot be used with forward-only paging (results come in id order)")
+			return nil, configError("ListOptions.OrderBy", "cannot be used with forward-only paging (results come in id order)")
 		}
 		q.Set("orderBy", o.OrderBy)
 	}
@@ -73,7 +73,7 @@ func (o *ListOptions) values() (url.Values, error) {
 		q.Set("fields", o.Fields)
 	}
 	if o.PageSize < 0 || o.PageSize > MaxPageSize {
-		return nil, fmt.Errorf("connectwise: PageSize %d is outside 1..%d", o.PageSize, MaxPageSize)
+		return nil, configError("ListOptions.PageSize", fmt.Sprintf("%d is outside 1..%d (0 means the default)", o.PageSize, MaxPageSize))
 	}
 	if o.PageSize > 0 {
 		q.Set("pageSize", strconv.Itoa(o.PageSize))

@@ -1,84 +1,26 @@
 package heimdal_test
 
-// Fuzz targets for what the heimdal client reads from the network: error
-// responses (CheckResponse) and 200 bodies of every list endpoint. CI runs
-// the seeds (f.Add and testdata/fuzz/<Target>); search for new failures
-// with
+// Fuzz target for the 200 bodies the heimdal client reads from the network
+// (error responses are fuzzed for all four clients at once by
+// internal/conformance's FuzzCheckResponse). CI runs the seeds (f.Add and
+// testdata/fuzz/<Target>); search for new failures with
 //
-//	go test ./heimdal -run '^$' -fuzz '^FuzzCheckResponseHeimdal$' -fuzztime 20s
+//	go test ./heimdal -run '^$' -fuzz '^FuzzDecodeHeimdal$' -fuzztime 20s
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/psabridge/psabridge/heimdal"
-	"github.com/psabridge/psabridge/internal/httpx"
 	"github.com/psabridge/psabridge/internal/testbody"
 )
 
 // fzKey is the API key the decoding fuzzer's client sends; no error may
 // repeat it.
 const fzKey = "fz-heimdal-key-0123456789abcdef"
-
-// FuzzCheckResponseHeimdal proves CheckResponse turns any non-2xx status,
-// body and Retry-After into a *heimdal.Error with that status (wrapped in
-// *httpx.RetryAfterError with a non-negative wait for 429), closes the
-// body after reading at most MaxErrorBody (plus the bounded drain), gives
-// a 401 its explanatory message, and keeps a valid UTF-8 body valid (no
-// rune cut in half by the excerpt). A 2xx is left alone, unread.
-func FuzzCheckResponseHeimdal(f *testing.F) {
-	f.Add(401, []byte(`{"Message":"Authorization has been denied for this request."}`), "", uint32(0))
-	f.Add(400, []byte(`{"message":"customerId is required"}`), "", uint32(0))
-	f.Add(429, []byte(`{"error":"too many requests"}`), "30", uint32(0))
-	f.Add(429, []byte(``), "Thu, 01 May 2025 12:00:05 GMT", uint32(0))
-	f.Add(500, []byte(strings.Repeat("€", 100)), "", uint32(0))
-	f.Add(502, []byte("<html>bad gateway</html>"), "", uint32(100<<10))
-	f.Add(503, []byte(`{"error_description":"  maintenance  "}`), "-1", uint32(2<<20))
-	f.Add(200, []byte(`{"items":[]}`), "", uint32(0))
-	f.Add(-9, []byte("\xff\xfe"), "\x00", uint32(1))
-	f.Fuzz(func(t *testing.T, status int, body []byte, retryAfter string, pad uint32) {
-		code := testbody.Status(status)
-		b := testbody.New(body, int64(pad%(4<<20)))
-		req, _ := http.NewRequest(http.MethodGet, heimdal.DefaultBaseURL+"/customers?customerId=1", nil)
-		resp := &http.Response{StatusCode: code, Header: http.Header{"Retry-After": {retryAfter}}, Body: b, Request: req}
-		err := heimdal.CheckResponse(resp)
-		read, _, closed := b.State()
-		if code >= 200 && code < 300 {
-			if err != nil || read != 0 || closed {
-				t.Fatalf("2xx: err %v, %d bytes read, closed %v; want nil and the body untouched", err, read, closed)
-			}
-			return
-		}
-		var e *heimdal.Error
-		if !errors.As(err, &e) || e.StatusCode != code || e.Method != http.MethodGet || e.Path != "/api/heimdalapi/customers" {
-			t.Fatalf("status %d: err = %#v; want *heimdal.Error for it", code, err)
-		}
-		var ra *httpx.RetryAfterError
-		if errors.As(err, &ra) != (code == http.StatusTooManyRequests) || (ra != nil && ra.Wait < 0) {
-			t.Fatalf("status %d: err = %#v; want *httpx.RetryAfterError with a wait >= 0 exactly for 429", code, err)
-		}
-		if !closed || read > httpx.MaxErrorBody+testbody.DrainLimit {
-			t.Fatalf("body closed %v after %d bytes; want closed within %d", closed, read, httpx.MaxErrorBody+testbody.DrainLimit)
-		}
-		if code == http.StatusUnauthorized && e.Message != heimdal.MessageKeyRejected {
-			t.Fatalf("401 message %q, want the key-rejected explanation", e.Message)
-		}
-		if msg := err.Error(); utf8.Valid(body) && !utf8.ValidString(msg) {
-			t.Fatalf("valid UTF-8 body gave an invalid UTF-8 message: %q", msg)
-		}
-	})
-}
-
-// fzRoundTripper adapts a function to http.RoundTripper.
-type fzRoundTripper func(*http.Request) (*http.Response, error)
-
-func (f fzRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // fzMaxCalls bounds how many requests one fuzz input may cause: a body
 // claiming a huge totalCount legitimately makes the iterators ask for more
@@ -87,30 +29,20 @@ const fzMaxCalls = 16
 
 // fzClient returns a client whose requests all get a 200 with body (an
 // empty list once fzMaxCalls is spent), retries off, every body tracked.
-func fzClient(t *testing.T, body []byte) (*heimdal.Client, func() []*testbody.Body) {
+func fzClient(t *testing.T, body []byte) (*heimdal.Client, *testbody.Transport) {
 	t.Helper()
-	var mu sync.Mutex
-	var bodies []*testbody.Body
-	rt := fzRoundTripper(func(r *http.Request) (*http.Response, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		b := testbody.New(body, 0)
-		if len(bodies) >= fzMaxCalls {
-			b = testbody.New([]byte(`[]`), 0)
+	rt := &testbody.Transport{Answer: func(n int, _ *http.Request) (int, []byte) {
+		if n > fzMaxCalls {
+			return http.StatusOK, []byte(`[]`)
 		}
-		bodies = append(bodies, b)
-		return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: b, Request: r}, nil
-	})
+		return http.StatusOK, body
+	}}
 	c, err := heimdal.NewClient(fzKey, heimdal.WithHTTPClient(&http.Client{Transport: rt}),
 		heimdal.WithRateLimit(0, 1), heimdal.WithRetry(0, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, func() []*testbody.Body {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]*testbody.Body(nil), bodies...)
-	}
+	return c, rt
 }
 
 // FuzzDecodeHeimdal proves that any 200 body on the customer, device,
@@ -130,7 +62,7 @@ func FuzzDecodeHeimdal(f *testing.F) {
 	f.Add([]byte(`<html>maintenance</html>`))
 	f.Add([]byte(`[{"id":"1","created":"not a time","severity":12}]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		c, bodies := fzClient(t, body)
+		c, rt := fzClient(t, body)
 		ctx := context.Background()
 		check := func(what string, err error) {
 			t.Helper()
@@ -156,10 +88,8 @@ func FuzzDecodeHeimdal(f *testing.F) {
 				break
 			}
 		}
-		for k, b := range bodies() {
-			if _, _, closed := b.State(); !closed {
-				t.Fatalf("response body %d not closed", k+1)
-			}
+		if open := rt.Unclosed(); len(open) > 0 {
+			t.Fatalf("response bodies %v of %d not closed", open, rt.Calls())
 		}
 	})
 }
@@ -172,9 +102,7 @@ func FuzzDecodeHeimdal(f *testing.F) {
 func TestErrorExcerptNeverCutsThroughKey(t *testing.T) {
 	for n := 180; n < 200; n++ {
 		body := []byte(strings.Repeat("x", n) + " Bearer " + fzKey)
-		rt := fzRoundTripper(func(r *http.Request) (*http.Response, error) {
-			return &http.Response{StatusCode: http.StatusBadRequest, Body: testbody.New(body, 0), Request: r}, nil
-		})
+		rt := &testbody.Transport{Answer: func(int, *http.Request) (int, []byte) { return http.StatusBadRequest, body }}
 		c, err := heimdal.NewClient(fzKey, heimdal.WithHTTPClient(&http.Client{Transport: rt}), heimdal.WithRateLimit(0, 1))
 		if err != nil {
 			t.Fatal(err)

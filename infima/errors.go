@@ -12,10 +12,10 @@ import (
 	"github.com/psabridge/psabridge/internal/apiclient"
 )
 
-// KeyRejectedMessage is what a 401 says. Rotation is the usual cause: the
+// MessageKeyRejected is what a 401 says. Rotation is the usual cause: the
 // seed's FAQ ("Sync stopped working out of nowhere") points at a key
 // regenerated in INFIMA but not re-pasted where it is used.
-const KeyRejectedMessage = "INFIMA API key invalid or regenerated in INFIMA (a new key invalidates the old one)"
+const MessageKeyRejected = "INFIMA API key invalid or regenerated in INFIMA (a new key invalidates the old one)"
 
 // forbiddenMessage explains a 403: keys can be scoped to a single client.
 const forbiddenMessage = "INFIMA refused access with this API key: a key scoped to one client cannot read the partner or other clients (generate a \"Partner Level - All Clients\" key)"
@@ -102,7 +102,7 @@ func parseError(e *Error, body []byte) {
 	e.Message = errorMessage(body)
 	switch e.StatusCode {
 	case http.StatusUnauthorized:
-		e.Message = KeyRejectedMessage + "; paste the current Reporting API key"
+		e.Message = MessageKeyRejected + "; paste the current Reporting API key"
 	case http.StatusForbidden:
 		e.Message = forbiddenMessage
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/internal/httpx"
+	"github.com/psabridge/psabridge/internal/testnet"
 )
 
 // noKey fails the test if the key shows up in any printed form of err.
@@ -254,12 +254,7 @@ func Test5xxRetriedThenSuccess(t *testing.T) {
 }
 
 func TestTransportErrorsAndCancellation(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := testnet.ClosedAddr(t)
 	c, err := infima.NewClient(testKey, infima.WithBaseURL("http://"+addr), infima.WithRetry(0, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,11 @@
 package infima_test
 
-// Fuzz targets for what the infima client reads from the network: error
-// responses (CheckResponse) and 200 bodies of every endpoint. CI runs the
-// seeds (f.Add and testdata/fuzz/<Target>); search for new failures with
+// Fuzz target for the 200 bodies the infima client reads from the network
+// (error responses are fuzzed for all four clients at once by
+// internal/conformance's FuzzCheckResponse). CI runs the seeds (f.Add and
+// testdata/fuzz/<Target>); search for new failures with
 //
-//	go test ./infima -run '^$' -fuzz '^FuzzCheckResponseINFIMA$' -fuzztime 20s
+//	go test ./infima -run '^$' -fuzz '^FuzzDecodeINFIMA$' -fuzztime 20s
 
 import (
 	"bytes"
@@ -13,79 +14,16 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/psabridge/psabridge/infima"
-	"github.com/psabridge/psabridge/internal/httpx"
 	"github.com/psabridge/psabridge/internal/testbody"
 )
 
 // fzKey is the API key the decoding fuzzer's client sends; no error may
 // repeat it.
 const fzKey = "fz-infima-key-0123456789abcdef"
-
-// FuzzCheckResponseINFIMA proves CheckResponse turns any non-2xx status,
-// body and Retry-After into an *infima.Error with that status that matches
-// exactly the sentinel of its status, closes the body after reading at
-// most MaxErrorBody (plus the bounded drain), and produces one line of
-// valid UTF-8. A 2xx is left alone, unread.
-func FuzzCheckResponseINFIMA(f *testing.F) {
-	f.Add(401, []byte(`{"message":"Unauthorized"}`), "", uint32(0))
-	f.Add(403, []byte(`{"Message":"scoped key"}`), "", uint32(0))
-	f.Add(404, []byte(`{"detail":"client 9 not found"}`), "", uint32(0))
-	f.Add(429, []byte(`{"error":"slow down"}`), "7", uint32(0))
-	f.Add(503, []byte(`{"error":{"message":"maintenance"}}`), "Thu, 01 May 2025 12:00:05 GMT", uint32(0))
-	f.Add(500, []byte(strings.Repeat("€", 120)), "", uint32(0))
-	f.Add(502, []byte("<html>bad gateway</html>"), "-3", uint32(100<<10))
-	f.Add(400, []byte("line one\nline two\t\ttabs"), "", uint32(2<<20))
-	f.Add(200, []byte(`{"items":[]}`), "", uint32(0))
-	f.Add(-1, []byte("\xff\xfe"), "\x00", uint32(1))
-	f.Add(599, []byte(`{"error":42}`), "", uint32(0))
-	f.Fuzz(func(t *testing.T, status int, body []byte, retryAfter string, pad uint32) {
-		code := testbody.Status(status)
-		b := testbody.New(body, int64(pad%(4<<20)))
-		req, _ := http.NewRequest(http.MethodGet, infima.DefaultBaseURL+"/v1/clients?limit=50", nil)
-		resp := &http.Response{StatusCode: code, Header: http.Header{"Retry-After": {retryAfter}}, Body: b, Request: req}
-		err := infima.CheckResponse(resp)
-		read, _, closed := b.State()
-		if code >= 200 && code < 300 {
-			if err != nil || read != 0 || closed {
-				t.Fatalf("2xx: err %v, %d bytes read, closed %v; want nil and the body untouched", err, read, closed)
-			}
-			return
-		}
-		var e *infima.Error
-		if !errors.As(err, &e) || e.StatusCode != code || e.Method != http.MethodGet || e.Path != "/v1/clients" {
-			t.Fatalf("status %d: err = %#v; want *infima.Error for it", code, err)
-		}
-		if !closed || read > httpx.MaxErrorBody+testbody.DrainLimit {
-			t.Fatalf("body closed %v after %d bytes; want closed within %d", closed, read, httpx.MaxErrorBody+testbody.DrainLimit)
-		}
-		if e.RetryAfter < 0 {
-			t.Fatalf("negative RetryAfter %v", e.RetryAfter)
-		}
-		for sentinel, want := range map[error]int{infima.ErrKeyRejected: 401, infima.ErrForbidden: 403, infima.ErrNotFound: 404, infima.ErrRateLimited: 429} {
-			if errors.Is(err, sentinel) != (code == want) {
-				t.Fatalf("status %d: errors.Is(err, %v) = %v", code, sentinel, !(code == want))
-			}
-		}
-		msg := err.Error()
-		if strings.ContainsAny(e.Message, "\n\r\t") || len(e.Message) > 400 {
-			t.Fatalf("message is not one short line: %q", e.Message)
-		}
-		if utf8.Valid(body) && !utf8.ValidString(msg) {
-			t.Fatalf("valid UTF-8 body gave an invalid UTF-8 message: %q", msg)
-		}
-	})
-}
-
-// fzRoundTripper adapts a function to http.RoundTripper.
-type fzRoundTripper func(*http.Request) (*http.Response, error)
-
-func (f fzRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // fzMaxCalls bounds how many requests one fuzz input may cause: a body
 // claiming a huge total legitimately makes the iterators ask for more
@@ -94,30 +32,20 @@ const fzMaxCalls = 12
 
 // fzClient returns a client whose requests all get a 200 with body (an
 // empty page once fzMaxCalls is spent), retries off, every body tracked.
-func fzClient(t *testing.T, body []byte) (*infima.Client, func() []*testbody.Body) {
+func fzClient(t *testing.T, body []byte) (*infima.Client, *testbody.Transport) {
 	t.Helper()
-	var mu sync.Mutex
-	var bodies []*testbody.Body
-	rt := fzRoundTripper(func(r *http.Request) (*http.Response, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		b := testbody.New(body, 0)
-		if len(bodies) >= fzMaxCalls {
-			b = testbody.New([]byte(`{"items":[],"total":0}`), 0)
+	rt := &testbody.Transport{Answer: func(n int, _ *http.Request) (int, []byte) {
+		if n > fzMaxCalls {
+			return http.StatusOK, []byte(`{"items":[],"total":0}`)
 		}
-		bodies = append(bodies, b)
-		return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: b, Request: r}, nil
-	})
+		return http.StatusOK, body
+	}}
 	c, err := infima.NewClient(fzKey, infima.WithHTTPClient(&http.Client{Transport: rt}),
 		infima.WithRateLimit(0, 1), infima.WithRetry(0, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, func() []*testbody.Body {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]*testbody.Body(nil), bodies...)
-	}
+	return c, rt
 }
 
 // FuzzDecodeINFIMA proves that any 200 body on any endpoint (partner,
@@ -138,7 +66,7 @@ func FuzzDecodeINFIMA(f *testing.F) {
 	f.Add([]byte(`<html>maintenance</html>`))
 	f.Add([]byte(`{"items":[{"next_course":{"due":"yesterday"},"created_at":12}],"total":-5}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		c, bodies := fzClient(t, body)
+		c, rt := fzClient(t, body)
 		ctx := context.Background()
 		check := func(what string, ok bool, err error) {
 			t.Helper()
@@ -176,10 +104,8 @@ func FuzzDecodeINFIMA(f *testing.F) {
 				break
 			}
 		}
-		for k, b := range bodies() {
-			if _, _, closed := b.State(); !closed {
-				t.Fatalf("response body %d not closed", k+1)
-			}
+		if open := rt.Unclosed(); len(open) > 0 {
+			t.Fatalf("response bodies %v of %d not closed", open, rt.Calls())
 		}
 	})
 }
@@ -192,9 +118,7 @@ func FuzzDecodeINFIMA(f *testing.F) {
 func TestErrorExcerptNeverCutsThroughKey(t *testing.T) {
 	for n := 280; n < 300; n++ {
 		body := []byte(strings.Repeat("x", n) + " X-API-Key: " + fzKey)
-		rt := fzRoundTripper(func(r *http.Request) (*http.Response, error) {
-			return &http.Response{StatusCode: http.StatusBadRequest, Body: testbody.New(body, 0), Request: r}, nil
-		})
+		rt := &testbody.Transport{Answer: func(int, *http.Request) (int, []byte) { return http.StatusBadRequest, body }}
 		c, err := infima.NewClient(fzKey, infima.WithHTTPClient(&http.Client{Transport: rt}), infima.WithRateLimit(0, 1))
 		if err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package officeprotect
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -325,7 +326,7 @@ func (in *Integration) settle(ctx context.Context, snap *snapshot, rep *Report, 
 			case FailureCompany:
 				p := byKey[TicketKey(f.TenantID, f.EventID)]
 				id := p.mapping.Company.ID
-				if !contains(companies[id], p.ev.TenantID) {
+				if !slices.Contains(companies[id], p.ev.TenantID) {
 					companies[id] = append(companies[id], p.ev.TenantID)
 				}
 				companyErr[id] = f.Err
@@ -452,15 +453,6 @@ func (in *Integration) diagnosePermission(ctx context.Context, now time.Time, ca
 		return permissionFailure(now, nil, cause)
 	}
 	return permissionFailure(now, chk.Missing(), cause)
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // Audit repairs duplicate tickets that no run can see: a ticket the PSA

@@ -7,138 +7,42 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/internal/crashtest"
 	"github.com/psabridge/psabridge/officeprotect"
 )
-
-// errCrash stands for the process dying: nothing after it happens.
-var errCrash = errors.New("crash")
-
-// crashPoint kills a "process" after a number of PSA requests or store
-// writes, whichever comes first: the request or write that reaches the
-// limit, and everything after it, fails without effect.
-type crashPoint struct {
-	requests, writes atomic.Int64
-	maxRequests      int64
-	maxWrites        int64
-	cancel           context.CancelFunc
-	mu               sync.Mutex
-	crashed          string
-}
-
-func (c *crashPoint) die(what string) error {
-	c.mu.Lock()
-	if c.crashed == "" {
-		c.crashed = what
-	}
-	c.mu.Unlock()
-	c.cancel()
-	return errCrash
-}
-
-func (c *crashPoint) RoundTrip(r *http.Request) (*http.Response, error) {
-	if c.requests.Add(1) >= c.maxRequests {
-		return nil, c.die("request " + r.Method + " " + r.URL.Path)
-	}
-	return http.DefaultTransport.RoundTrip(r)
-}
-
-// crashStore passes to the real store until the crash point.
-type crashStore struct {
-	flow.Store
-	c *crashPoint
-}
-
-func (s crashStore) write(key string) error {
-	if s.c.writes.Add(1) >= s.c.maxWrites {
-		return s.c.die("store write " + key)
-	}
-	return nil
-}
-
-func (s crashStore) Put(ctx context.Context, key string, v []byte) error {
-	if err := s.write(key); err != nil {
-		return err
-	}
-	return s.Store.Put(ctx, key, v)
-}
-
-func (s crashStore) Delete(ctx context.Context, key string) error {
-	if err := s.write(key); err != nil {
-		return err
-	}
-	return s.Store.Delete(ctx, key)
-}
-
-func (s crashStore) Update(ctx context.Context, key string, fn func([]byte) ([]byte, error)) error {
-	if err := s.write(key); err != nil {
-		return err
-	}
-	return s.Store.Update(ctx, key, fn)
-}
-
-// Close leaves the shared store open: the next "process" uses it.
-func (s crashStore) Close() error { return nil }
 
 // restartRig runs the flow's steps as a series of processes on one store
 // and one PSA: each may crash at a random point and is replaced by a fresh
 // one until the step completes.
 type restartRig struct {
 	*fixture
-	rng      *rand.Rand
-	restarts int
-	crashes  []string
+	crashtest.Restarts
 }
 
-// process builds a fresh integration that dies at a random point (or, with
-// probability 1/3, never), and a context that ends when it does.
-func (r *restartRig) process(ctx context.Context) (*officeprotect.Integration, context.Context, *crashPoint) {
+// process builds a fresh integration that dies at c.
+func (r *restartRig) process(c *crashtest.Point) *officeprotect.Integration {
 	r.t.Helper()
-	ctx, cancel := context.WithCancel(ctx)
-	r.t.Cleanup(cancel)
-	c := &crashPoint{maxRequests: 1 << 40, maxWrites: 1 << 40, cancel: cancel}
-	switch r.rng.IntN(3) {
-	case 0:
-		c.maxRequests = 1 + r.rng.Int64N(12)
-	case 1:
-		c.maxWrites = 1 + r.rng.Int64N(8)
-	}
 	psa, err := connectwise.NewClient(r.psa.Config(), append(fastPSA, connectwise.WithHTTPClient(&http.Client{Transport: c}))...)
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	in, err := officeprotect.New(psa, r.src, crashStore{r.store, c}, r.opts...)
+	in, err := officeprotect.New(psa, r.src, c.Store(r.store), r.opts...)
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	return in, ctx, c
+	return in
 }
 
 // until repeats step in fresh processes until it succeeds.
-func (r *restartRig) until(name string, step func(ctx context.Context, in *officeprotect.Integration, c *crashPoint) error) {
+func (r *restartRig) until(name string, step func(ctx context.Context, in *officeprotect.Integration, c *crashtest.Point) error) {
 	r.t.Helper()
-	for attempt := 0; ; attempt++ {
-		if attempt > 60 {
-			r.t.Fatalf("%s never completed", name)
-		}
-		in, ctx, c := r.process(r.ctx)
-		err := step(ctx, in, c)
-		c.cancel()
-		if c.crashed == "" {
-			if err != nil {
-				r.t.Fatalf("%s: %v", name, err)
-			}
-			return
-		}
-		r.restarts++
-		r.crashes = append(r.crashes, name+": "+c.crashed)
-	}
+	r.Until(r.t, r.ctx, name, func(ctx context.Context, c *crashtest.Point) error {
+		return step(ctx, r.process(c), c)
+	})
 }
 
 // TestRestartAnywhere stops the integration at random points (mid-setup,
@@ -151,7 +55,8 @@ func TestRestartAnywhere(t *testing.T) {
 	for seed := range uint64(rounds) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			f := newFixture(t)
-			r := &restartRig{fixture: f, rng: rand.New(rand.NewPCG(seed, 13))}
+			r := &restartRig{fixture: f, Restarts: crashtest.Restarts{Rand: rand.New(rand.NewPCG(seed, 13)),
+				MaxRequests: 12, MaxWrites: 8, MaxProcesses: 60}}
 			var backfill []officeprotect.Event
 			for i := range 8 {
 				tenant := []string{"t-acme", "t-globex"}[i%2]
@@ -159,7 +64,7 @@ func TestRestartAnywhere(t *testing.T) {
 			}
 			f.src.Add(backfill...)
 
-			r.until("setup", func(ctx context.Context, in *officeprotect.Integration, c *crashPoint) error {
+			r.until("setup", func(ctx context.Context, in *officeprotect.Integration, c *crashtest.Point) error {
 				f.in = in
 				ctx0 := f.ctx
 				f.ctx = ctx
@@ -186,7 +91,7 @@ func TestRestartAnywhere(t *testing.T) {
 				return err
 			})
 			// An interrupted backfill is finished by the next Run.
-			r.until("backfill", func(ctx context.Context, in *officeprotect.Integration, c *crashPoint) error {
+			r.until("backfill", func(ctx context.Context, in *officeprotect.Integration, c *crashtest.Point) error {
 				_, err := in.Run(ctx)
 				return err
 			})
@@ -198,7 +103,7 @@ func TestRestartAnywhere(t *testing.T) {
 				live = append(live, titled(fmt.Sprintf("live-%d", i/2), tenant, f.clock.Add(-30*time.Second)))
 			}
 			f.src.Add(live...)
-			r.until("live run", func(ctx context.Context, in *officeprotect.Integration, c *crashPoint) error {
+			r.until("live run", func(ctx context.Context, in *officeprotect.Integration, c *crashtest.Point) error {
 				_, err := in.Run(ctx)
 				return err
 			})
@@ -210,22 +115,22 @@ func TestRestartAnywhere(t *testing.T) {
 			broken := titled("late-0", "t-acme", f.clock.Add(-10*time.Second))
 			f.src.Add(broken)
 			for range 3 {
-				r.until("broken run", func(ctx context.Context, in *officeprotect.Integration, c *crashPoint) error {
-					if r.rng.IntN(2) == 0 {
-						officeprotect.SetCrashBeforeNotify(in, func() error { return c.die("between a failure and its email") })
+				r.until("broken run", func(ctx context.Context, in *officeprotect.Integration, c *crashtest.Point) error {
+					if r.Rand.IntN(2) == 0 {
+						officeprotect.SetCrashBeforeNotify(in, func() error { return c.Die("between a failure and its email") })
 					}
 					_, err := in.Run(ctx)
 					if err == nil {
 						return errors.New("run succeeded without the permission")
 					}
-					if errors.Is(err, errCrash) {
+					if errors.Is(err, crashtest.ErrCrash) {
 						return err
 					}
 					return nil
 				})
 			}
 			f.psa.SetPermission("Service Tickets", "All", "All", "All", "All")
-			r.until("recovered run", func(ctx context.Context, in *officeprotect.Integration, c *crashPoint) error {
+			r.until("recovered run", func(ctx context.Context, in *officeprotect.Integration, c *crashtest.Point) error {
 				_, err := in.Run(ctx)
 				return err
 			})
@@ -275,9 +180,9 @@ func TestRestartAnywhere(t *testing.T) {
 			if fs, _ := f.in.Failures(f.ctx); len(fs) != 0 {
 				bad("failures left after recovery: %v", fs)
 			}
-			total += r.restarts
+			total += r.Count
 			if testing.Verbose() {
-				t.Logf("%d restarts: %s", r.restarts, strings.Join(r.crashes, "; "))
+				t.Logf("%d restarts: %s", r.Count, strings.Join(r.Log, "; "))
 			}
 		})
 	}

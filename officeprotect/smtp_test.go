@@ -199,7 +199,7 @@ func TestAlertResendKeepsItsMessageID(t *testing.T) {
 		t.Fatalf("%d emails", len(msgs))
 	}
 	id := func(m officeprotecttest.SMTPMessage) string {
-		for _, l := range strings.Split(m.Data, "\r\n") {
+		for l := range strings.SplitSeq(m.Data, "\r\n") {
 			if v, ok := strings.CutPrefix(l, "Message-ID: "); ok {
 				return v
 			}

@@ -90,11 +90,11 @@ type call struct {
 // or false for anything else (/login/companyinfo, unknown URLs).
 func apiPath(r *http.Request) (string, bool) {
 	lower := strings.ToLower(r.URL.Path)
-	i := strings.Index(lower, "/apis/3.0/")
-	if i < 0 || !validCodebase(lower[:i]) {
+	before, after, ok := strings.Cut(lower, "/apis/3.0/")
+	if !ok || !validCodebase(before) {
 		return "", false
 	}
-	return strings.Trim(lower[i+len("/apis/3.0/"):], "/"), true
+	return strings.Trim(after, "/"), true
 }
 
 // memberKey carries the authenticated member from authenticateRequest to

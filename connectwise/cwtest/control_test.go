@@ -66,7 +66,7 @@ func TestRateLimitRecovers(t *testing.T) {
 func TestInjectedStatusFaults(t *testing.T) {
 	srv, c := newAPI(t)
 	srv.InjectFault(Fault{Method: "GET", PathContains: "/Service/Tickets", Status: 503, RetryAfter: "7", Times: 2})
-	for i := 0; i < 2; i++ {
+	for i := range 2 {
 		r := c.do(http.MethodGet, "service/tickets", nil)
 		if r.status != 503 || r.header.Get("Retry-After") != "7" || r.err(t).Code != "ConnectWiseApi" {
 			t.Errorf("fault %d: %d %s", i, r.status, r.body)
@@ -139,7 +139,7 @@ func TestTransportDropAfterWrite(t *testing.T) {
 
 func TestRequestLog(t *testing.T) {
 	srv, c := newAPI(t, WithRequestLogSize(3))
-	for i := 0; i < 5; i++ {
+	for i := range 5 {
 		c.get("service/boards?page="+strconv.Itoa(i+1), nil)
 	}
 	c.do(http.MethodGet, "service/tickets/42", nil)
@@ -200,11 +200,9 @@ func TestConcurrentUse(t *testing.T) {
 	srv, c := newAPI(t, WithLatency(time.Millisecond))
 	srv.AddTickets(200, nil)
 	var wg sync.WaitGroup
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 15; i++ {
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 15 {
 				switch i % 5 {
 				case 0:
 					c.do(http.MethodPost, "service/tickets", map[string]any{"summary": "c" + strconv.Itoa(g), "company": map[string]any{"id": 2}})
@@ -222,7 +220,7 @@ func TestConcurrentUse(t *testing.T) {
 					srv.AddTickets(2, nil)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	var n struct{ Count int }

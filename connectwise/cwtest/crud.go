@@ -13,7 +13,7 @@ import (
 )
 
 // kind describes one resource type to the generic handlers.
-type kind[T any, P record[T]] struct {
+type kind[T any, P stampedRecord[T]] struct {
 	resource string // singular, lower case: "ticket"
 	perm     string // module function guarding it
 	tab      func(*state) *table[T, P]
@@ -253,8 +253,8 @@ func (k *kind[T, P]) patch(c *call) {
 // matches patch paths).
 func jsonNames(t reflect.Type) map[string]bool {
 	names := map[string]bool{}
-	for i := 0; i < t.NumField(); i++ {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	for field := range t.Fields() {
+		name, _, _ := strings.Cut(field.Tag.Get("json"), ",")
 		if name != "" && name != "-" {
 			names[name] = true
 		}
@@ -339,7 +339,7 @@ type ops struct {
 
 // routesFor registers the standard endpoints of a kind under base
 // (segments; "#" marks the parent id of a nested resource).
-func routesFor[T any, P record[T]](k *kind[T, P], base string, o ops) []route {
+func routesFor[T any, P stampedRecord[T]](k *kind[T, P], base string, o ops) []route {
 	b := strings.Split(base, "/")
 	with := func(extra ...string) []string { return append(append([]string(nil), b...), extra...) }
 	rs := []route{

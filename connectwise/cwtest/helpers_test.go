@@ -135,7 +135,7 @@ func (c *apiClient) get(path string, v any) reply {
 // links parses an RFC 5988 Link header into rel -> URL.
 func links(h http.Header) map[string]string {
 	out := map[string]string{}
-	for _, part := range strings.Split(h.Get("Link"), ",") {
+	for part := range strings.SplitSeq(h.Get("Link"), ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue

@@ -10,6 +10,12 @@ type record[T any] interface {
 	*T
 	recID() int
 	setRecID(int)
+}
+
+// stampedRecord is a record that carries the PSA's _info block (every type
+// but Permission, which the PSA returns without one).
+type stampedRecord[T any] interface {
+	record[T]
 	info() **Info
 }
 
@@ -134,11 +140,8 @@ func newState() *state {
 
 // stamp sets _info on a new version of a record, keeping when and by whom
 // it was entered.
-func stamp[T any, P record[T]](r, old P, now time.Time, who string) {
+func stamp[T any, P stampedRecord[T]](r, old P, now time.Time, who string) {
 	slot := r.info()
-	if slot == nil {
-		return
-	}
 	in := &Info{LastUpdated: &now, UpdatedBy: who, DateEntered: &now, EnteredBy: who}
 	if old != nil {
 		if oi := *old.info(); oi != nil {

@@ -262,7 +262,6 @@ func (r *SecurityRole) setRecID(id int) { r.ID = id }
 func (r *SecurityRole) info() **Info    { return &r.Info }
 func (p *Permission) recID() int        { return p.ID }
 func (p *Permission) setRecID(id int)   { p.ID = id }
-func (p *Permission) info() **Info      { return nil }
 func (a *Agreement) recID() int         { return a.ID }
 func (a *Agreement) setRecID(id int)    { a.ID = id }
 func (a *Agreement) info() **Info       { return &a.Info }

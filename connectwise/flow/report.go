@@ -48,6 +48,18 @@ func (r *CheckReport) OK() bool {
 	return true
 }
 
+// Item returns the item of that name, so a dashboard (or a test) can show
+// one line of the check without walking Items; ok is false when the check
+// has no such item.
+func (r *CheckReport) Item(name string) (it CheckItem, ok bool) {
+	for _, it := range r.Items {
+		if it.Name == name {
+			return it, true
+		}
+	}
+	return CheckItem{}, false
+}
+
 // Failure is one item a run could not complete, with its reason.
 type Failure struct {
 	Key    string

@@ -77,7 +77,7 @@ func TestRunSimulatedWholeFlow(t *testing.T) {
 // fields maps each board row of a summary table to its counts.
 func fields(table string) map[string]string {
 	out := map[string]string{}
-	for _, line := range strings.Split(table, "\n") {
+	for line := range strings.SplitSeq(table, "\n") {
 		f := strings.Fields(line)
 		if len(f) < 11 || f[0] != "Heimdal" {
 			continue

@@ -443,7 +443,7 @@ func (e *env) breakage(ctx context.Context) error {
 	}
 	for _, m := range e.smtp.Messages() {
 		e.printf("        ── email received by the SMTP server ──\n        To: %s\n        Subject: %s\n", strings.Join(m.To, ", "), m.Subject())
-		for _, l := range strings.Split(strings.TrimSpace(m.Text()), "\n") {
+		for l := range strings.SplitSeq(strings.TrimSpace(m.Text()), "\n") {
 			e.printf("        | %s\n", l)
 		}
 	}

@@ -20,13 +20,11 @@ var (
 
 func item(t *testing.T, rep *flow.CheckReport, name string) flow.CheckItem {
 	t.Helper()
-	for _, it := range rep.Items {
-		if it.Name == name {
-			return it
-		}
+	it, ok := rep.Item(name)
+	if !ok {
+		t.Fatalf("check has no item %q: %+v", name, rep.Items)
 	}
-	t.Fatalf("check has no item %q: %+v", name, rep.Items)
-	return flow.CheckItem{}
+	return it
 }
 
 func TestCheckReportsItemByItem(t *testing.T) {

@@ -27,7 +27,10 @@ type CustomerMatch struct {
 	// matches the customer's name; zero when none is close enough or two
 	// tie (a person decides then).
 	Proposed connectwise.Ref
-	// Score rates the proposal from namematch.Threshold to 1.
+	// Score rates the proposal from 0.5 (the least score proposed) to 1
+	// (the same name once case, punctuation and legal suffixes such as
+	// "Inc" are set aside); between, it grows with the share of words the
+	// names have in common.
 	Score float64
 	// Mapped is the company the customer is mapped to now; zero if none.
 	Mapped connectwise.Ref

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/psabridge/psabridge/connectwise"
@@ -115,11 +116,7 @@ func (in *Integration) Source(b Board) string { return in.sources[b] }
 // storeKey is "heimdal-psa/<customer>/<parts...>", the customer escaped so
 // that any id is one path segment.
 func storeKey(customerID string, parts ...string) string {
-	k := Flow + "/" + url.PathEscape(customerID)
-	for _, p := range parts {
-		k += "/" + p
-	}
-	return k
+	return strings.Join(append([]string{Flow, url.PathEscape(customerID)}, parts...), "/")
 }
 
 func (in *Integration) key(parts ...string) string { return storeKey(in.customerID, parts...) }

@@ -2,118 +2,31 @@ package psasync_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
+	"github.com/psabridge/psabridge/internal/crashtest"
 )
-
-// errCrash stands for the process dying: nothing after it happens.
-var errCrash = errors.New("crash")
-
-// crashPoint kills a "process" at its n-th PSA request (before sending
-// it, or after the PSA received it but before the answer arrived) or at its
-// n-th store write: that call and everything after it fail without effect.
-type crashPoint struct {
-	requests, writes atomic.Int64
-	maxRequests      int64
-	maxWrites        int64
-	afterSend        bool
-	cancel           context.CancelFunc
-	mu               sync.Mutex
-	crashed          string
-}
-
-func (c *crashPoint) die(what string) error {
-	c.mu.Lock()
-	if c.crashed == "" {
-		c.crashed = what
-	}
-	c.mu.Unlock()
-	c.cancel()
-	return errCrash
-}
-
-func (c *crashPoint) RoundTrip(r *http.Request) (*http.Response, error) {
-	n := c.requests.Add(1)
-	switch {
-	case n < c.maxRequests:
-		return http.DefaultTransport.RoundTrip(r)
-	case n == c.maxRequests && c.afterSend:
-		if resp, err := http.DefaultTransport.RoundTrip(r); err == nil {
-			resp.Body.Close()
-		}
-		return nil, c.die("after sending " + r.Method + " " + r.URL.Path)
-	}
-	return nil, c.die("before " + r.Method + " " + r.URL.Path)
-}
-
-// crashStore passes to the shared store until the crash point.
-type crashStore struct {
-	flow.Store
-	c *crashPoint
-}
-
-func (s crashStore) write(key string) error {
-	if s.c.writes.Add(1) >= s.c.maxWrites {
-		return s.c.die("store write " + key)
-	}
-	return nil
-}
-
-func (s crashStore) Put(ctx context.Context, key string, v []byte) error {
-	if err := s.write(key); err != nil {
-		return err
-	}
-	return s.Store.Put(ctx, key, v)
-}
-
-func (s crashStore) Delete(ctx context.Context, key string) error {
-	if err := s.write(key); err != nil {
-		return err
-	}
-	return s.Store.Delete(ctx, key)
-}
-
-func (s crashStore) Update(ctx context.Context, key string, fn func([]byte) ([]byte, error)) error {
-	if err := s.write(key); err != nil {
-		return err
-	}
-	return s.Store.Update(ctx, key, fn)
-}
 
 // restartRig runs the flow's steps as a series of processes on one store:
 // each may die at a random point and is replaced by a fresh one, built
 // from the store alone, until the step completes.
 type restartRig struct {
 	*env
-	t        *testing.T
-	rng      *rand.Rand
-	restarts int
-	crashes  []string
+	t *testing.T
+	crashtest.Restarts
 }
 
-func (r *restartRig) process() (*psasync.Integration, context.Context, *crashPoint) {
+// process builds a fresh integration that dies at c, its PSA connection
+// read from the store as a restarted process reads it.
+func (r *restartRig) process(ctx context.Context, c *crashtest.Point) *psasync.Integration {
 	r.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	r.t.Cleanup(cancel)
-	c := &crashPoint{maxRequests: 1 << 40, maxWrites: 1 << 40, cancel: cancel, afterSend: r.rng.IntN(2) == 0}
-	switch r.rng.IntN(3) {
-	case 0:
-		c.maxRequests = 1 + r.rng.Int64N(40)
-	case 1:
-		c.maxWrites = 1 + r.rng.Int64N(6)
-	}
-	// The connection comes from the store, as a restarted process reads it.
 	s, err := psasync.LoadSettings(ctx, r.store, heimdaltest.ResellerID)
 	if err != nil {
 		r.t.Fatal(err)
@@ -123,31 +36,18 @@ func (r *restartRig) process() (*psasync.Integration, context.Context, *crashPoi
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	in, err := psasync.New(heimdalClient(r.t, r.hd), pc, crashStore{r.store, c}, heimdaltest.ResellerID)
+	in, err := psasync.New(heimdalClient(r.t, r.hd), pc, c.Store(r.store), heimdaltest.ResellerID)
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	return in, ctx, c
+	return in
 }
 
 func (r *restartRig) until(name string, step func(ctx context.Context, in *psasync.Integration) error) {
 	r.t.Helper()
-	for attempt := 0; ; attempt++ {
-		if attempt > 80 {
-			r.t.Fatalf("%s never completed", name)
-		}
-		in, ctx, c := r.process()
-		err := step(ctx, in)
-		c.cancel()
-		if c.crashed == "" {
-			if err != nil {
-				r.t.Fatalf("%s: %v", name, err)
-			}
-			return
-		}
-		r.restarts++
-		r.crashes = append(r.crashes, name+": "+c.crashed)
-	}
+	r.Until(r.t, context.Background(), name, func(ctx context.Context, c *crashtest.Point) error {
+		return step(ctx, r.process(ctx, c))
+	})
 }
 
 // TestRestartAnywhere stops the integration at random points (mid-setup,
@@ -161,7 +61,8 @@ func TestRestartAnywhere(t *testing.T) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			e := newEnv(t)
 			e.save(t)
-			r := &restartRig{env: e, t: t, rng: rand.New(rand.NewPCG(seed, 11))}
+			r := &restartRig{env: e, t: t, Restarts: crashtest.Restarts{Rand: rand.New(rand.NewPCG(seed, 11)),
+				MaxRequests: 40, MaxWrites: 6, LostAnswers: true, MaxProcesses: 80}}
 			ctx := context.Background()
 
 			r.until("provision and configure", func(ctx context.Context, in *psasync.Integration) error {
@@ -183,7 +84,7 @@ func TestRestartAnywhere(t *testing.T) {
 				return in.Accept(ctx, cs.Proposals()...)
 			})
 
-			keys := e.raiseMany(3 + r.rng.IntN(5))
+			keys := e.raiseMany(3 + r.Rand.IntN(5))
 			r.until("first run", func(ctx context.Context, in *psasync.Integration) error {
 				_, err := in.Run(ctx)
 				return err
@@ -245,9 +146,9 @@ func TestRestartAnywhere(t *testing.T) {
 			if rep.Created+rep.Updated+rep.Closed != 0 || !rep.Resumed {
 				bad("a run after recovery still wrote: %v", &rep.Report)
 			}
-			total += r.restarts
+			total += r.Count
 			if testing.Verbose() {
-				t.Logf("%d restarts: %s", r.restarts, strings.Join(r.crashes, "; "))
+				t.Logf("%d restarts: %s", r.Count, strings.Join(r.Log, "; "))
 			}
 		})
 	}

@@ -270,10 +270,7 @@ func (st *store) addUser(c *clientRec, i int, fresh bool) {
 	span := int(st.now.Sub(u.created) / day)
 	n := min(2+r.IntN(7), max(span/30, 1))
 	for j := range n {
-		back := j*30 + r.IntN(20)
-		if back > span {
-			back = span
-		}
+		back := min(j*30+r.IntN(20), span)
 		sent := st.now.Add(-time.Duration(back)*day - time.Duration(r.IntN(8*3600))*time.Second)
 		kind := infima.CampaignAutomatic
 		if r.IntN(100) < 25 {

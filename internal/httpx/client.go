@@ -115,8 +115,8 @@ func WithObserver(fn func(bridge.Attempt)) Option { return func(s *Settings) { s
 // WithBaseURL points the client at another server.
 func WithBaseURL(u string) Option { return func(s *Settings) { s.BaseURL = u } }
 
-// DefaultUserAgent identifies the SDK to servers.
-const DefaultUserAgent = "psabridge-go/0.1"
+// DefaultUserAgent identifies the SDK and its release to servers.
+const DefaultUserAgent = "psabridge-go/" + bridge.Version
 
 // Resolve applies opts over defaults and fills in anything still unset.
 // It takes any option type built on Option, so each client can declare its

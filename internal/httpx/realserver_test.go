@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/internal/httpx"
+	"github.com/psabridge/psabridge/internal/testnet"
 )
 
 // These tests use real sockets, so they run outside synctest; retry waits
@@ -72,13 +73,8 @@ func TestRealServerDroppedReadRetried(t *testing.T) {
 
 func TestRealServerRefusedWriteRetried(t *testing.T) {
 	// A port nobody listens on: the dial fails before anything is sent.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	_, _, err = do(t, realClient(httpx.WithRetry(2, time.Nanosecond, time.Nanosecond)), newReq(t, context.Background(), http.MethodPost, "http://"+addr+"/t", "{}"))
+	addr := testnet.ClosedAddr(t)
+	_, _, err := do(t, realClient(httpx.WithRetry(2, time.Nanosecond, time.Nanosecond)), newReq(t, context.Background(), http.MethodPost, "http://"+addr+"/t", "{}"))
 	if err == nil || httpx.IsOutcomeUnknown(err) {
 		t.Fatalf("err = %v; a refused connection sent nothing, so it is not outcome unknown", err)
 	}

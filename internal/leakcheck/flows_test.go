@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log"
-	"net"
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/infima/psabilling"
+	"github.com/psabridge/psabridge/internal/testnet"
 	"github.com/psabridge/psabridge/officeprotect"
 	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 	"github.com/psabridge/psabridge/security360"
@@ -283,7 +283,7 @@ func TestInfimaSecurity360FlowLeaksNothing(t *testing.T) {
 	opts := []infimasync.Option{infimasync.AllowLoopback(), infimasync.WithClientOptions(infOpts...)}
 
 	// Test Connection's diagnoses, as the example shows them.
-	closed := closedAddr(t)
+	closed := testnet.ClosedAddr(t)
 	untrusted := httptest.NewUnstartedServer(nil)
 	untrusted.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is the point
 	untrusted.StartTLS()
@@ -423,16 +423,4 @@ func TestPSABillingFlowLeaksNothing(t *testing.T) {
 		plan.Changes = append(plan.Changes, psabilling.Change{Mapping: ms[0], To: 999})
 		return b.Apply(ctx, plan)
 	})
-}
-
-// closedAddr returns a loopback address nothing listens on.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"runtime/debug"
@@ -368,9 +369,7 @@ func newAsioSim(t testing.TB, sc *scanner, opts ...security360test.Option) (*sec
 		if json.Unmarshal(rec.Body.Bytes(), &tok) == nil && tok.AccessToken != "" {
 			sc.addSecret(tok.AccessToken)
 		}
-		for k, vs := range rec.Header() {
-			w.Header()[k] = vs
-		}
+		maps.Copy(w.Header(), rec.Header())
 		w.WriteHeader(rec.Code)
 		_, _ = io.Copy(w, rec.Body)
 	}))

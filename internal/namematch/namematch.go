@@ -36,9 +36,6 @@ func Tokens(name string) []string {
 	return out
 }
 
-// Normalize is the comparable form of a name: its tokens joined by spaces.
-func Normalize(name string) string { return strings.Join(Tokens(name), " ") }
-
 // Score rates how alike two names are, from 0 (nothing shared) to 1 (the
 // same once normalised). Between, it is the share of tokens in common.
 func Score(a, b string) float64 {

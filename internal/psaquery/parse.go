@@ -444,7 +444,7 @@ type OrderKey struct {
 func ParseOrderBy(s string) ([]OrderKey, error) {
 	var keys []OrderKey
 	pos := 0
-	for _, part := range strings.Split(s, ",") {
+	for part := range strings.SplitSeq(s, ",") {
 		words := strings.Fields(part)
 		lead := len(part) - len(strings.TrimLeft(part, " \t\r\n"))
 		if len(words) == 0 || len(words) > 2 {

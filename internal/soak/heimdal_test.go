@@ -203,21 +203,19 @@ func (f *heimdalFlow) mutate(r *rand.Rand, first bool) {
 		f.h.res.events["alert-raised"]++
 	}
 	for range r.IntN(4) {
-		p := f.h.m.present()
-		if len(p) == 0 {
+		k := f.h.m.pickPresent(r)
+		if k == nil {
 			break
 		}
-		k := p[r.IntN(len(p))]
 		f.hd.Clear(k.key)
 		k.present = false
 		f.h.res.events["alert-vanished"]++
 	}
 	for range r.IntN(4) {
-		p := f.h.m.present()
-		if len(p) == 0 {
+		k := f.h.m.pickPresent(r)
+		if k == nil {
 			break
 		}
-		k := p[r.IntN(len(p))]
 		base, _, _ := cutVersion(k.title)
 		k.title = fmt.Sprintf("%s.v%d.", base, r.IntN(1000)+1)
 		f.hd.Update(k.key, k.title, fmt.Sprintf("changed by the soak (%s)", k.title))

@@ -2,6 +2,7 @@ package soak_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 
@@ -70,6 +71,15 @@ func (m *model) present() []*keyState {
 		}
 	}
 	return out
+}
+
+// pickPresent returns a present key chosen with r, or nil when none is.
+func (m *model) pickPresent(r *rand.Rand) *keyState {
+	p := m.present()
+	if len(p) == 0 {
+		return nil
+	}
+	return p[r.IntN(len(p))]
 }
 
 // owner splits a ticket's externalXRef into one of the run's sources and

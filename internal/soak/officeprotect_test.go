@@ -201,20 +201,18 @@ func (f *officeProtectFlow) mutate(r *rand.Rand, first bool) {
 	}
 	f.raise(r, n)
 	for range r.IntN(4) {
-		p := f.h.m.present()
-		if len(p) == 0 {
+		k := f.h.m.pickPresent(r)
+		if k == nil {
 			break
 		}
-		k := p[r.IntN(len(p))]
 		k.present = false
 		f.h.res.events["alert-vanished"]++
 	}
 	for range r.IntN(4) {
-		p := f.h.m.present()
-		if len(p) == 0 {
+		k := f.h.m.pickPresent(r)
+		if k == nil {
 			break
 		}
-		k := p[r.IntN(len(p))]
 		base, _, _ := cutVersion(k.title)
 		k.title = fmt.Sprintf("%s.v%d.", base, r.IntN(1000)+1)
 		ev := f.events[k.key]

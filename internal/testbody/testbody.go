@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net/http"
 	"sync"
 )
 
@@ -76,4 +77,47 @@ func Status(n int) int {
 		return n
 	}
 	return 400 + int(uint(n)%200)
+}
+
+// Transport is an http.RoundTripper that answers every request in memory
+// with the status and body Answer returns for it, each body a tracked
+// *Body, so a test can prove a client closed every response it got. It is
+// safe for concurrent use.
+type Transport struct {
+	// Answer gives the status and body for the n-th request (1-based).
+	Answer func(n int, r *http.Request) (status int, body []byte)
+
+	mu     sync.Mutex
+	bodies []*Body
+}
+
+// RoundTrip answers r with a JSON response from Answer.
+func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	code, body := t.Answer(len(t.bodies)+1, r)
+	b := New(body, 0)
+	t.bodies = append(t.bodies, b)
+	return &http.Response{StatusCode: code, Header: http.Header{"Content-Type": {"application/json"}}, Body: b, Request: r}, nil
+}
+
+// Calls reports how many requests the transport has answered.
+func (t *Transport) Calls() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.bodies)
+}
+
+// Unclosed returns the 1-based numbers of the responses whose bodies are
+// still open, in the order they were handed out.
+func (t *Transport) Unclosed() []int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var open []int
+	for k, b := range t.bodies {
+		if _, _, closed := b.State(); !closed {
+			open = append(open, k+1)
+		}
+	}
+	return open
 }

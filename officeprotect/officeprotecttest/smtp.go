@@ -129,9 +129,7 @@ func (s *SMTPServer) serve() {
 		s.mu.Lock()
 		s.conns[c] = true
 		s.mu.Unlock()
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
+		s.wg.Go(func() {
 			defer func() {
 				s.mu.Lock()
 				delete(s.conns, c)
@@ -139,7 +137,7 @@ func (s *SMTPServer) serve() {
 				_ = c.Close()
 			}()
 			s.session(c)
-		}()
+		})
 	}
 }
 

@@ -8,15 +8,14 @@ import (
 	"io"
 	"log"
 	"log/slog"
-	"net"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
+	"github.com/psabridge/psabridge/internal/testnet"
 	"github.com/psabridge/psabridge/security360/infimasync"
 )
 
@@ -117,20 +116,8 @@ func TestConnectionDNSFailure(t *testing.T) {
 	}
 }
 
-// closedPort returns a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 func TestConnectionRefused(t *testing.T) {
-	addr := closedPort(t)
+	addr := testnet.ClosedAddr(t)
 	for _, scheme := range []string{"https", "http"} {
 		_, err := infimasync.TestConnection(t.Context(), infimasync.Settings{ServerURL: scheme + "://" + addr, APIKey: goodKey},
 			infimasync.AllowLoopback(), infimasync.WithClientOptions(infima.WithRetry(1, time.Millisecond, time.Millisecond)))
@@ -141,45 +128,8 @@ func TestConnectionRefused(t *testing.T) {
 	}
 }
 
-// silentListener accepts connections and never answers, like a firewall
-// that drops packets after the handshake.
-func silentListener(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		done  = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return l.Addr().String()
-}
-
 func TestConnectionTimeout(t *testing.T) {
-	addr := silentListener(t)
+	addr := testnet.SilentAddr(t)
 	start := time.Now()
 	_, err := infimasync.TestConnection(t.Context(), infimasync.Settings{ServerURL: "http://" + addr, APIKey: goodKey},
 		infimasync.AllowLoopback(), infimasync.WithClientOptions(infima.WithTimeout(100*time.Millisecond), infima.WithRetry(0, time.Millisecond, time.Millisecond)))

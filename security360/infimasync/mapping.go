@@ -146,13 +146,16 @@ func listSites(ctx context.Context, asio *security360.Client) ([]SiteRef, error)
 }
 
 // Suggestion is a proposed mapping: an INFIMA client, the site whose name
-// matches it best, and the score (0.5 to 1, see namematch.Score).
+// matches it best, and how alike their names are.
 type Suggestion struct {
 	// Client is the INFIMA client.
 	Client infima.Company
 	// Site is the best-matching free site.
 	Site SiteRef
-	// Score is how alike the names are (namematch.Score).
+	// Score is how alike the names are, from 0.5 (the least score
+	// suggested) to 1 (the same name once case, punctuation and legal
+	// suffixes such as "Inc" are set aside); between, it grows with the
+	// share of words the names have in common.
 	Score float64
 }
 
