@@ -293,13 +293,15 @@ func coerceValue(prop psaspec.Property, v any, field string, errs *[]fieldError)
 		}
 		return s, true
 	case "object":
+		if prop.Ref == "" {
+			// A map (_info) or a value of any type (a custom field's
+			// value): kept as sent.
+			return normalizeJSON(v), true
+		}
 		m, ok := v.(map[string]any)
 		if !ok {
 			*errs = append(*errs, typeMismatch(field, "object", v))
 			return nil, false
-		}
-		if prop.Ref == "" {
-			return m, true // a map (_info and the like): kept as sent
 		}
 		sub, ok := psaspec.LookupSchema(prop.Ref)
 		if !ok {

@@ -262,6 +262,20 @@ func TestSpecCustomFields(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Errorf("contacts preferring email: %d %v", n, err)
 	}
+	wile, _, err := contacts.Get(ctx, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wile.CustomFields.SetText(cwmodel.Caption("Preferred Channel"), "Teams"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := contacts.Patch(ctx, 1, wile.CustomFields.Patch()); err != nil {
+		t.Fatal(err)
+	}
+	n, _, err = contacts.Count(ctx, &connectwise.ListOptions{CustomFieldConditions: connectwise.WhereCustomField("Preferred Channel", "=", "Teams")})
+	if err != nil || n != 2 {
+		t.Errorf("contacts preferring Teams after the patch: %d %v", n, err)
+	}
 	udfs, _, err := connectwise.ListAt[cwmodel.UserDefinedField](ctx, c, connectwise.Endpoint{Path: "system/userDefinedFields"}, nil)
 	if err != nil || len(udfs) < 4 {
 		t.Errorf("custom field definitions: %d %v", len(udfs), err)
