@@ -253,7 +253,7 @@ func compile[T any](p listParams, resource string) (*query, *apiError) {
 				Errors: []fieldError{{Code: "InvalidConditions", Message: err.Error(), Resource: resource, Field: "conditions"}}}
 		}
 		for _, f := range e.Fields() {
-			a := resolve(q.typ, f)
+			a := resolveOrAlias(q.typ, f)
 			if a == nil {
 				return nil, unknownField(resource, f, "conditions")
 			}
@@ -283,7 +283,7 @@ func compile[T any](p listParams, resource string) (*query, *apiError) {
 			return nil, badRequest("orderBy: %v", err)
 		}
 		for _, k := range keys {
-			a := resolve(q.typ, k.Field)
+			a := resolveOrAlias(q.typ, k.Field)
 			if a == nil {
 				return nil, unknownField(resource, k.Field, "orderBy")
 			}

@@ -3,6 +3,7 @@ package cwtest
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -357,4 +358,16 @@ func schemaTree(schema *psaspec.Schema) fieldTree {
 		t[strings.ToLower(p.Name)] = nil
 	}
 	return t
+}
+
+// resolveOrAlias is resolve for the hand-written records, also accepting
+// the _info aliases the PSA accepts (lastUpdated > [..] on tickets).
+func resolveOrAlias(t reflect.Type, field string) *accessor {
+	if a := resolve(t, field); a != nil {
+		return a
+	}
+	if alias, ok := infoAliases[strings.ToLower(strings.TrimSpace(field))]; ok {
+		return resolve(t, "_info/"+alias)
+	}
+	return nil
 }
