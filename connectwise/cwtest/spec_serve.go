@@ -113,6 +113,9 @@ func (r *specRequest) hand(path string) bool {
 func (r *specRequest) internalGet(path, rawQuery string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	rt, ids, e := r.c.s.route(http.MethodGet, path)
+	if e == nil && rt.perm != "" {
+		e = r.c.s.authorize(r.c.member, rt.perm, rt.level)
+	}
 	if e != nil {
 		writeError(rec, e)
 		return rec

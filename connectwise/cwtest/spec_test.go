@@ -450,3 +450,28 @@ func TestSpecInfoAliasesOnHandWrittenTickets(t *testing.T) {
 		t.Errorf("lastUpdated after the change: %d tickets, %v", len(list), err)
 	}
 }
+
+// /info forms of hand-written collections read through their routes, with
+// their permission checks.
+func TestSpecInfoOfHandWrittenCollections(t *testing.T) {
+	srv, c := specClient(t)
+	ctx := context.Background()
+	tickets := cwservice.New(c).Tickets
+	co := acme(t, srv)
+	if _, _, err := tickets.Create(ctx, &cwmodel.Ticket{Summary: new("Info check"), Company: &cwmodel.CompanyReference{ID: new(int32(co.ID))}}); err != nil {
+		t.Fatal(err)
+	}
+	infos, _, err := connectwise.ListAt[map[string]any](ctx, c, connectwise.Endpoint{Path: "service/tickets/info"}, nil)
+	if err != nil || len(infos) != 1 || infos[0]["summary"] != "Info check" {
+		t.Fatalf("ticket infos: %v %v", infos, err)
+	}
+	n, _, err := connectwise.CountAt(ctx, c, connectwise.Endpoint{Path: "service/tickets/info/count"}, nil)
+	if err != nil || n != 1 {
+		t.Errorf("ticket info count: %d %v", n, err)
+	}
+	srv.RevokePermission("Service Tickets")
+	_, _, err = connectwise.ListAt[map[string]any](ctx, c, connectwise.Endpoint{Path: "service/tickets/info"}, nil)
+	if !connectwise.IsForbidden(err) {
+		t.Errorf("ticket infos without the permission: %v", err)
+	}
+}
