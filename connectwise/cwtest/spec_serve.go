@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -338,16 +339,33 @@ func (r *specRequest) resolveRefs(schema *psaspec.Schema, rec map[string]any, er
 		if !ok {
 			continue
 		}
-		id, ok := m["id"].(int)
 		target := r.ix.refTarget[p.Ref]
-		if !ok || id <= 0 || target == "" {
+		if target == "" {
 			continue
 		}
-		found := r.lookupRecord(target, id)
-		if found == nil {
-			title := strings.TrimSuffix(p.Ref, "Reference")
-			*errs = append(*errs, fieldError{Code: "NotFound", Message: title + " " + idText(id) + " not found", Field: p.Name + "/id"})
-			continue
+		title := strings.TrimSuffix(p.Ref, "Reference")
+		var found map[string]any
+		id, ok := m["id"].(int)
+		switch {
+		case ok && id > 0:
+			if found = r.lookupRecord(target, id); found == nil {
+				*errs = append(*errs, fieldError{Code: "NotFound", Message: title + " " + idText(id) + " not found", Field: p.Name + "/id"})
+				continue
+			}
+		default:
+			// Like the PSA, a reference may name its record instead.
+			key, val := "identifier", stringOf(m["identifier"])
+			if val == "" {
+				key, val = "name", stringOf(m["name"])
+			}
+			if val == "" {
+				continue
+			}
+			if found = r.findRecord(target, key, val); found == nil {
+				*errs = append(*errs, fieldError{Code: "NotFound", Message: title + " '" + val + "' not found", Field: p.Name + "/" + key})
+				continue
+			}
+			id = recordID(found)
 		}
 		ref := map[string]any{"id": id}
 		refSchema, _ := psaspec.LookupSchema(p.Ref)
@@ -376,6 +394,43 @@ func (r *specRequest) resolveRefs(schema *psaspec.Schema, rec map[string]any, er
 func stringOf(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// findRecord finds the one record of the top-level collection at path
+// whose key (identifier or name) is val, case-insensitively; nil when
+// none or several match. The caller holds no lock.
+func (r *specRequest) findRecord(path, key, val string) map[string]any {
+	lower := strings.ToLower(path)
+	var matches []map[string]any
+	if r.hand(lower) {
+		if strings.Contains(val, `"`) && strings.Contains(val, "'") {
+			return nil
+		}
+		quoted := `"` + val + `"`
+		if strings.Contains(val, `"`) {
+			quoted = "'" + val + "'"
+		}
+		rec := r.internalGet(lower, url.Values{"conditions": {key + " = " + quoted}, "pageSize": {"2"}}.Encode())
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &matches) != nil {
+			return nil
+		}
+	} else {
+		r.c.s.mu.RLock()
+		for _, rec := range r.c.s.st.specStoreOf().colls[lower].rowsOrNil() {
+			have := stringOf(rec[key])
+			if key == "name" && have == "" {
+				have = strings.TrimSpace(stringOf(rec["firstName"]) + " " + stringOf(rec["lastName"]))
+			}
+			if strings.EqualFold(have, val) {
+				matches = append(matches, rec)
+			}
+		}
+		r.c.s.mu.RUnlock()
+	}
+	if len(matches) != 1 {
+		return nil
+	}
+	return matches[0]
 }
 
 // lookupRecord reads record id of the top-level collection at path,

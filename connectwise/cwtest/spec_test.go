@@ -475,3 +475,24 @@ func TestSpecInfoOfHandWrittenCollections(t *testing.T) {
 		t.Errorf("ticket infos without the permission: %v", err)
 	}
 }
+
+// A reference may name its record by identifier or name instead of id.
+func TestSpecReferencesByIdentifierOrName(t *testing.T) {
+	_, c := specClient(t)
+	ctx := context.Background()
+	cfgs := cwcompany.New(c).Configurations
+	created, _, err := cfgs.Create(ctx, &cwmodel.CompanyConfiguration{Name: new("GLOBEX-WS-9"),
+		Company: &cwmodel.CompanyReference{Identifier: new("globex")},
+		Type:    &cwmodel.ConfigurationTypeReference{Name: new("workstation")},
+		Contact: &cwmodel.ContactReference{Name: new("Hank Scorpio")}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.Company.ID == nil || *created.Company.Name != "Globex Inc." || *created.Type.Name != "Workstation" || created.Contact.ID == nil {
+		t.Errorf("references not resolved: %+v %+v %+v", created.Company, created.Type, created.Contact)
+	}
+	_, _, err = cfgs.Create(ctx, &cwmodel.CompanyConfiguration{Name: new("X"), Company: &cwmodel.CompanyReference{Identifier: new("NoSuchCo")}}, nil)
+	if e := apiError(t, err, http.StatusBadRequest); len(e.Errors) != 1 || e.Errors[0].Field != "company/identifier" {
+		t.Errorf("unknown company: %+v", e)
+	}
+}
