@@ -82,7 +82,7 @@ func (r *specRequest) serve() {
 			r.list(n-1, "", true)
 			return
 		}
-		if r.ix.listed[normTemplate(p.segs)] && r.op.Request != "" && !r.op.RequestArray && r.op.Status == http.StatusCreated {
+		if r.ix.listed[normTemplate(p.segs)] && r.op.Request != "" && !r.op.RequestArray && (r.op.Status == http.StatusCreated || r.op.Request == r.op.Response) {
 			r.create(n)
 			return
 		}
@@ -485,7 +485,11 @@ func (r *specRequest) create(n int) {
 	st.specStoreOf().insert(col.path, col.template, rec)
 	notifySpec(r.c, st, col.template, "added", rec)
 	s.mu.Unlock()
-	r.write(http.StatusCreated, rec)
+	status := r.op.Status // 201, or 200 for the few creates the spec says answer 200 (sales/orders)
+	if status == 0 {
+		status = http.StatusCreated
+	}
+	r.write(status, rec)
 }
 
 // write answers with one record, honouring ?fields=.
