@@ -336,6 +336,7 @@ func TestHandlerWithRecorder(t *testing.T) {
 
 func TestFallbackServesUnknownPaths(t *testing.T) {
 	served := 0
+	prev := fallback
 	fallback = func(c *call, rest string) bool {
 		if rest != "procurement/catalog" {
 			return false
@@ -348,7 +349,7 @@ func TestFallbackServesUnknownPaths(t *testing.T) {
 		writeJSON(c.w, http.StatusOK, []map[string]any{{"id": 1}})
 		return true
 	}
-	t.Cleanup(func() { fallback = nil })
+	t.Cleanup(func() { fallback = prev })
 	_, c := newAPI(t)
 	var items []map[string]any
 	c.get("procurement/catalog", &items)

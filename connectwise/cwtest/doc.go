@@ -28,18 +28,45 @@
 //	defer srv.Close()
 //	cfg := srv.Config() // Site, CompanyID, keys and ClientID of the API member
 //
+// Every other path of the PSA's OpenAPI spec (2,814 operations, kept in
+// connectwise/internal/psaspec) is served by generic collections: records
+// per collection path (sub-resources keyed by their parents' ids, with a
+// 404 when the parent does not exist), ids and _info (dateEntered,
+// lastUpdated, updatedBy), GET, POST, PUT, PATCH, DELETE, /count, /info
+// and /search where the spec has them. Bodies are checked against the
+// spec as the PSA checks them: property names case-insensitive, values of
+// the declared type, enumerations, required fields (and those required on
+// updates, for PUT and PATCH), maximum lengths counted in UTF-16 units,
+// references to records the simulator holds resolved (their names filled
+// in) or refused. Conditions reach nested references ("contact/name"),
+// the _info aliases lastUpdated and dateEntered, and field names in any
+// case; a literal of the wrong type for a boolean, number or date field is
+// the PSA's 400 ("Expected a boolean value, not a numeric. ...").
+// childConditions (over one child collection), customFieldConditions,
+// fields, orderBy and both paging styles apply. Changes to contacts,
+// configurations, time entries and the other callback types are delivered
+// to registered callbacks. Other verbs (merge, copy, convert, bulk) check
+// their body and answer the documented status without changing anything;
+// downloads answer an empty body. The hand-written routes above always win.
+//
 // Seed data: boards "Service Desk" (the API member's default) and "Help
 // Desk" with statuses, types, subtypes and items; four priorities; eight
 // companies (one inactive, one deleted) with sites and agreements; the API
 // member "psabridge-api" whose role holds DefaultGrants (change it with
 // WithAPIMemberGrants, or at run time with SetPermission and
-// RevokePermission). No integration's boards are seeded: creating them is
-// the integration's job.
+// RevokePermission); contacts of the client companies; configuration
+// types, statuses and configurations; time entries; and custom field
+// definitions (/system/userDefinedFields) on tickets, companies, contacts
+// and configurations (pod ids PodServiceTickets...), with values on some
+// companies, contacts and configurations. No integration's boards are
+// seeded: creating them is the integration's job. WithoutSeedData keeps
+// only the API member, its role and the Service Desk board.
 //
 // Where the simulator is knowingly simpler than the PSA: "My" permission
-// levels count as "All"; childConditions and customFieldConditions are
-// syntax-checked but not applied; conditions cannot test collection
-// fields.
+// levels count as "All"; the generic collections check no permission;
+// conditions cannot test collection fields, and the hand-written routes
+// (tickets, companies, boards...) check childConditions without applying
+// them; text fields accept literals of any type.
 //
 // As the PSA does, a board needs a location and a department (400
 // NullValue otherwise; the API member carries default ones), length limits

@@ -147,6 +147,7 @@ type query struct {
 	get    map[string]*accessor
 	order  []psaquery.OrderKey
 	orderA []*accessor
+	custom *psaquery.Expr // customFieldConditions (spec_seed.go)
 }
 
 // queryValues reads query parameters case-insensitively, as the PSA's
@@ -252,7 +253,7 @@ func compile[T any](p listParams, resource string) (*query, *apiError) {
 				Errors: []fieldError{{Code: "InvalidConditions", Message: err.Error(), Resource: resource, Field: "conditions"}}}
 		}
 		for _, f := range e.Fields() {
-			a := resolve(q.typ, f)
+			a := resolveOrAlias(q.typ, f)
 			if a == nil {
 				return nil, unknownField(resource, f, "conditions")
 			}
@@ -266,6 +267,13 @@ func compile[T any](p listParams, resource string) (*query, *apiError) {
 			return nil, badRequest("childConditions: %v", err)
 		}
 	}
+	if strings.TrimSpace(p.customFields) != "" {
+		e, err := psaquery.Parse(p.customFields)
+		if err != nil {
+			return nil, badRequest("customFieldConditions: %v", err)
+		}
+		q.custom = e
+	}
 	if strings.TrimSpace(p.orderBy) != "" {
 		if p.forwardOnly {
 			return nil, badRequest("orderBy is not supported with forward-only pagination; results are always in id order")
@@ -275,7 +283,7 @@ func compile[T any](p listParams, resource string) (*query, *apiError) {
 			return nil, badRequest("orderBy: %v", err)
 		}
 		for _, k := range keys {
-			a := resolve(q.typ, k.Field)
+			a := resolveOrAlias(q.typ, k.Field)
 			if a == nil {
 				return nil, unknownField(resource, k.Field, "orderBy")
 			}
@@ -294,6 +302,9 @@ func unknownField(resource, field, param string) *apiError {
 
 // match evaluates the conditions against one record.
 func (q *query) match(rec any) bool {
+	if q.custom != nil && !matchCustomFields(rec, q.custom) {
+		return false
+	}
 	if q.expr == nil {
 		return true
 	}

@@ -119,6 +119,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 		WriteTooManyRequests: writeTooManyRequests,
 	})
 	seed(s.st, s.now(), o.grants, !o.noSeedData)
+	seedSpec(s.st, s.now(), !o.noSeedData) // spec_seed.go
 	return s
 }
 

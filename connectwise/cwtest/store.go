@@ -111,6 +111,7 @@ type state struct {
 	agreements  *table[Agreement, *Agreement]
 	additions   *table[Addition, *Addition]
 	callbacks   *table[CallbackEntry, *CallbackEntry]
+	spec        *specStore // every other collection of the spec (spec*.go)
 
 	apiMemberID  int
 	credsRevoked bool

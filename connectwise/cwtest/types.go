@@ -45,7 +45,9 @@ type Ticket struct {
 	RequiredDate       *time.Time `json:"requiredDate,omitempty"`
 	ClosedFlag         bool       `json:"closedFlag"`
 	ClosedDate         *time.Time `json:"closedDate,omitempty"`
-	Info               *Info      `json:"_info,omitempty"`
+	// CustomFields holds one entry per ticket custom field (spec_seed.go).
+	CustomFields []CustomField `json:"customFields,omitempty"`
+	Info         *Info         `json:"_info,omitempty"`
 }
 
 // Note is a ticket note (/service/tickets/{id}/notes).
@@ -135,7 +137,9 @@ type Company struct {
 	Status      *Ref   `json:"status,omitempty"`
 	Types       []Ref  `json:"types,omitempty"`
 	DeletedFlag bool   `json:"deletedFlag"`
-	Info        *Info  `json:"_info,omitempty"`
+	// CustomFields holds one entry per company custom field (spec_seed.go).
+	CustomFields []CustomField `json:"customFields,omitempty"`
+	Info         *Info         `json:"_info,omitempty"`
 }
 
 // Site is a company site (/company/companies/{id}/sites).

@@ -1,0 +1,373 @@
+package cwtest
+
+import (
+	"fmt"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/psabridge/psabridge/connectwise/internal/psaspec"
+	"github.com/psabridge/psabridge/internal/psaquery"
+)
+
+// specQuery is a list request's options compiled against a schema.
+type specQuery struct {
+	p        listParams
+	expr     *psaquery.Expr
+	paths    map[string][]string // condition field (lower case) -> canonical path
+	child    *psaquery.Expr
+	childArr string              // the array childConditions walk
+	childRel map[string][]string // field (lower case) -> path inside an element
+	custom   *psaquery.Expr
+	order    []psaquery.OrderKey
+	orderP   [][]string
+}
+
+// infoAliases are the condition and orderBy names the PSA accepts for the
+// _info block's audit fields on objects that have no such property.
+var infoAliases = map[string]string{"lastupdated": "lastUpdated", "dateentered": "dateEntered", "updatedby": "updatedBy", "enteredby": "enteredBy"}
+
+// fieldPath resolves a condition field ("contact/name", "LASTUPDATED",
+// "_info/lastUpdated") against schema to the record's canonical path and
+// the property it names (Type "" for _info members, whose type is text or
+// a time).
+func fieldPath(schema *psaspec.Schema, field string) ([]string, psaspec.Property, bool) {
+	segs := strings.Split(strings.TrimSpace(field), "/")
+	var out []string
+	cur := schema
+	for i, seg := range segs {
+		if cur == nil {
+			return nil, psaspec.Property{}, false
+		}
+		if strings.EqualFold(seg, "_info") {
+			if i != len(segs)-2 {
+				return nil, psaspec.Property{}, false
+			}
+			return append(out, "_info", segs[i+1]), psaspec.Property{Name: segs[i+1]}, true
+		}
+		p, ok := propertyFold(cur, seg)
+		if !ok {
+			if alias, ok := infoAliases[strings.ToLower(seg)]; ok && i == len(segs)-1 {
+				return append(out, "_info", alias), psaspec.Property{Name: alias, Type: "string", Format: aliasFormat(alias)}, true
+			}
+			return nil, psaspec.Property{}, false
+		}
+		out = append(out, p.Name)
+		if i == len(segs)-1 {
+			return out, p, !p.Array
+		}
+		if p.Array || p.Type != "object" {
+			return nil, psaspec.Property{}, false
+		}
+		if p.Ref == "" {
+			// A map such as a reference's _info: any key.
+			return append(out, segs[i+1:]...), psaspec.Property{}, i+1 == len(segs)-1
+		}
+		cur, _ = psaspec.LookupSchema(p.Ref)
+	}
+	return nil, psaspec.Property{}, false
+}
+
+func aliasFormat(name string) string {
+	if name == "lastUpdated" || name == "dateEntered" {
+		return "date-time"
+	}
+	return ""
+}
+
+// conditionTypeError is the PSA's answer to a literal of the wrong type,
+// worded as the PSA words it.
+func conditionTypeError(resource, field, want string, got psaquery.Kind) *apiError {
+	kinds := map[psaquery.Kind]string{psaquery.String: "string", psaquery.Number: "numeric", psaquery.Bool: "boolean", psaquery.DateTime: "datetime", psaquery.Null: "null"}
+	msg := fmt.Sprintf("Expected a %s value, not a %s. String values should be enclosed with double or single quotes; DateTime values should be enclosed in square brackets; numbers should consist of only digits, and optionally a decimal point and a negation sign; boolean values should be indicated with the keywords true or false; null values should be indicated by the keyword null.", want, kinds[got])
+	return &apiError{status: http.StatusBadRequest, Code: "InvalidObject", Message: msg,
+		Errors: []fieldError{{Code: "InvalidConditions", Message: msg, Resource: resource, Field: field}}}
+}
+
+// checkLiteral checks a comparison's literals against the field's type as
+// the PSA does: booleans, numbers and dates want their own literal kind
+// (or null). Text fields accept any literal.
+func checkLiteral(resource string, prop psaspec.Property, c psaquery.Comparison) *apiError {
+	var want string
+	var ok func(psaquery.Kind) bool
+	switch {
+	case prop.Type == "boolean":
+		want, ok = "boolean", func(k psaquery.Kind) bool { return k == psaquery.Bool }
+	case prop.Type == "integer" || prop.Type == "number":
+		want, ok = "numeric", func(k psaquery.Kind) bool { return k == psaquery.Number }
+	case prop.Format == "date-time":
+		want, ok = "datetime", func(k psaquery.Kind) bool { return k == psaquery.DateTime }
+	default:
+		return nil
+	}
+	if c.Op == psaquery.OpLike || c.Op == psaquery.OpNotLike || c.Op == psaquery.OpContains || c.Op == psaquery.OpNotContains {
+		return nil // text patterns over any column
+	}
+	vals := c.Values
+	if len(vals) == 0 {
+		vals = []psaquery.Value{c.Value}
+	}
+	for _, v := range vals {
+		if v.Kind != psaquery.Null && !ok(v.Kind) {
+			return conditionTypeError(resource, c.Field, want, v.Kind)
+		}
+	}
+	return nil
+}
+
+func conditionsError(resource, param string, err error) *apiError {
+	return &apiError{status: http.StatusBadRequest, Code: "InvalidObject", Message: param + ": " + err.Error(),
+		Errors: []fieldError{{Code: "InvalidConditions", Message: err.Error(), Resource: resource, Field: param}}}
+}
+
+// compileSpec parses a list's options for records of schema.
+func compileSpec(p listParams, schema *psaspec.Schema, resource string) (*specQuery, *apiError) {
+	q := &specQuery{p: p, paths: map[string][]string{}}
+	if strings.TrimSpace(p.conditions) != "" {
+		e, err := psaquery.Parse(p.conditions)
+		if err != nil {
+			return nil, conditionsError(resource, "conditions", err)
+		}
+		for _, c := range e.Comparisons() {
+			path, prop, ok := fieldPath(schema, c.Field)
+			if !ok {
+				return nil, unknownField(resource, c.Field, "conditions")
+			}
+			if e := checkLiteral(resource, prop, c); e != nil {
+				return nil, e
+			}
+			q.paths[strings.ToLower(c.Field)] = path
+		}
+		q.expr = e
+	}
+	if strings.TrimSpace(p.childConditions) != "" {
+		e, err := psaquery.Parse(p.childConditions)
+		if err != nil {
+			return nil, conditionsError(resource, "childConditions", err)
+		}
+		q.childRel = map[string][]string{}
+		for _, f := range e.Fields() {
+			arr, rest, _ := strings.Cut(f, "/")
+			prop, ok := propertyFold(schema, arr)
+			if !ok || !prop.Array || rest == "" || (q.childArr != "" && q.childArr != prop.Name) {
+				return nil, unknownField(resource, f, "childConditions")
+			}
+			q.childArr = prop.Name
+			var path []string
+			if sub, ok := psaspec.LookupSchema(prop.Ref); ok {
+				if path, _, ok = fieldPath(sub, rest); !ok {
+					return nil, unknownField(resource, f, "childConditions")
+				}
+			} else {
+				path = strings.Split(rest, "/")
+			}
+			q.childRel[strings.ToLower(f)] = path
+		}
+		q.child = e
+	}
+	if strings.TrimSpace(p.customFields) != "" {
+		e, err := psaquery.Parse(p.customFields)
+		if err != nil {
+			return nil, conditionsError(resource, "customFieldConditions", err)
+		}
+		q.custom = e
+	}
+	if strings.TrimSpace(p.orderBy) != "" {
+		if p.forwardOnly {
+			return nil, badRequest("orderBy is not supported with forward-only pagination; results are always in id order")
+		}
+		keys, err := psaquery.ParseOrderBy(p.orderBy)
+		if err != nil {
+			return nil, badRequest("orderBy: %v", err)
+		}
+		for _, k := range keys {
+			path, _, ok := fieldPath(schema, k.Field)
+			if !ok {
+				return nil, unknownField(resource, k.Field, "orderBy")
+			}
+			q.order = append(q.order, k)
+			q.orderP = append(q.orderP, path)
+		}
+	}
+	return q, nil
+}
+
+// lookupPath reads a canonical path from a record; keys below the first
+// level are matched case-insensitively (references' _info and maps).
+func lookupPath(v any, path []string) any {
+	for _, seg := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		x, ok := m[seg]
+		if !ok {
+			for k, e := range m {
+				if strings.EqualFold(k, seg) {
+					x, ok = e, true
+					break
+				}
+			}
+		}
+		if !ok {
+			return nil
+		}
+		v = x
+	}
+	if s, ok := v.(string); ok && s == "" {
+		return nil // the PSA stores empty text as NULL
+	}
+	return v
+}
+
+func (q *specQuery) match(rec map[string]any) bool {
+	if q.expr != nil && !q.expr.Eval(func(f string) (any, bool) {
+		return lookupPath(rec, q.paths[strings.ToLower(f)]), true
+	}) {
+		return false
+	}
+	if q.child != nil && !anyElement(rec[q.childArr], q.child, func(el any, f string) any {
+		return lookupPath(el, q.childRel[strings.ToLower(f)])
+	}) {
+		return false
+	}
+	if q.custom != nil && !anyElement(rec["customFields"], q.custom, func(el any, f string) any {
+		return lookupPath(el, []string{f})
+	}) {
+		return false
+	}
+	return true
+}
+
+// anyElement reports whether one element of arr satisfies e: that is how
+// the PSA applies childConditions and customFieldConditions.
+func anyElement(arr any, e *psaquery.Expr, get func(el any, field string) any) bool {
+	list, _ := arr.([]any)
+	for _, el := range list {
+		if e.Eval(func(f string) (any, bool) { return get(el, f), true }) {
+			return true
+		}
+	}
+	return false
+}
+
+func (q *specQuery) sort(rows []map[string]any) {
+	if len(q.order) == 0 {
+		return
+	}
+	slices.SortStableFunc(rows, func(x, y map[string]any) int {
+		for i, k := range q.order {
+			c := psaquery.CompareValues(lookupPath(x, q.orderP[i]), lookupPath(y, q.orderP[i]))
+			if k.Desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+}
+
+// page selects one page of rows (id-sorted) with either paging style and
+// sets the Link header. Caller holds the read lock.
+func (q *specQuery) page(c *call, rows []map[string]any) []map[string]any {
+	p := q.p
+	var out []map[string]any
+	var links []string
+	if p.forwardOnly {
+		start, _ := slices.BinarySearchFunc(rows, p.pageID+1, func(r map[string]any, id int) int { return recordID(r) - id })
+		more := false
+		for _, r := range rows[start:] {
+			if !q.match(r) {
+				continue
+			}
+			if len(out) == p.pageSize {
+				more = true
+				break
+			}
+			out = append(out, r)
+		}
+		if more {
+			last := recordID(out[len(out)-1])
+			links = append(links, linkTo(c, map[string]string{"pageId": strconv.Itoa(last), "pageSize": strconv.Itoa(p.pageSize)}, "next"))
+		}
+	} else {
+		var matched []map[string]any
+		for _, r := range rows {
+			if q.match(r) {
+				matched = append(matched, r)
+			}
+		}
+		q.sort(matched)
+		total := len(matched)
+		lastPage := max(1, (total+p.pageSize-1)/p.pageSize)
+		from := (p.page - 1) * p.pageSize
+		if from < total {
+			out = matched[from:min(total, from+p.pageSize)]
+		}
+		size := strconv.Itoa(p.pageSize)
+		if p.page > 1 {
+			links = append(links,
+				linkTo(c, map[string]string{"page": "1", "pageSize": size}, "first"),
+				linkTo(c, map[string]string{"page": strconv.Itoa(min(p.page-1, lastPage)), "pageSize": size}, "prev"))
+		}
+		if p.page < lastPage {
+			links = append(links,
+				linkTo(c, map[string]string{"page": strconv.Itoa(p.page + 1), "pageSize": size}, "next"),
+				linkTo(c, map[string]string{"page": strconv.Itoa(lastPage), "pageSize": size}, "last"))
+		}
+	}
+	if len(links) > 0 {
+		c.w.Header().Set("Link", strings.Join(links, ", "))
+	}
+	return out
+}
+
+// pruneMap keeps the parts of a record that tree names (case-insensitive).
+func pruneMap(v any, tree fieldTree) any {
+	if tree == nil {
+		return v
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(tree))
+		for k, e := range x {
+			if sub, ok := tree[strings.ToLower(k)]; ok {
+				out[k] = pruneMap(e, sub)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i := range x {
+			out[i] = pruneMap(x[i], tree)
+		}
+		return out
+	}
+	return v
+}
+
+// schemaTree is a fields tree naming a schema's properties: the /info
+// lists answer with the Info schema's subset of each record.
+func schemaTree(schema *psaspec.Schema) fieldTree {
+	t := fieldTree{}
+	for _, p := range schema.Properties {
+		t[strings.ToLower(p.Name)] = nil
+	}
+	return t
+}
+
+// resolveOrAlias is resolve for the hand-written records, also accepting
+// the _info aliases the PSA accepts (lastUpdated > [..] on tickets).
+func resolveOrAlias(t reflect.Type, field string) *accessor {
+	if a := resolve(t, field); a != nil {
+		return a
+	}
+	if alias, ok := infoAliases[strings.ToLower(strings.TrimSpace(field))]; ok {
+		return resolve(t, "_info/"+alias)
+	}
+	return nil
+}
