@@ -1,10 +1,7 @@
 package cwtest
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -137,6 +134,9 @@ type listParams struct {
 	pageSize        int
 	pageID          int
 	forwardOnly     bool
+	// ignoredForwardOnly: forward-only was asked for on a route that
+	// does not support it (wire.go).
+	ignoredForwardOnly bool
 }
 
 // query holds a parsed listParams ready to run against records of one type.
@@ -181,41 +181,10 @@ func parseListParams(r *http.Request, allowBody bool) (listParams, *apiError) {
 		return p, err
 	}
 	if allowBody {
-		// POST .../search carries the same options in a JSON body.
-		var body struct {
-			Conditions            *string `json:"conditions"`
-			ChildConditions       *string `json:"childConditions"`
-			CustomFieldConditions *string `json:"customFieldConditions"`
-			OrderBy               *string `json:"orderBy"`
-			Fields                *string `json:"fields"`
-			Page                  *int    `json:"page"`
-			PageSize              *int    `json:"pageSize"`
-			PageID                *int    `json:"pageId"`
-		}
-		raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if len(bytes.TrimSpace(raw)) > 0 {
-			if e := json.Unmarshal(raw, &body); e != nil {
-				return p, badRequest("The search body is not valid JSON: %v", e)
-			}
-		}
-		set := func(dst *string, src *string) {
-			if src != nil {
-				*dst = *src
-			}
-		}
-		set(&p.conditions, body.Conditions)
-		set(&p.childConditions, body.ChildConditions)
-		set(&p.customFields, body.CustomFieldConditions)
-		set(&p.orderBy, body.OrderBy)
-		set(&p.fields, body.Fields)
-		if body.Page != nil {
-			p.page = *body.Page
-		}
-		if body.PageSize != nil {
-			p.pageSize = *body.PageSize
-		}
-		if body.PageID != nil {
-			p.pageID = *body.PageID
+		// POST .../search carries the PSA's FilterValues in a JSON body
+		// (searchBody, wire.go); paging and fields stay in the query.
+		if e := readSearchBody(r, &p); e != nil {
+			return p, e
 		}
 	}
 	if p.page < 1 {
@@ -330,6 +299,9 @@ func (q *query) sort(rows []any) {
 // caller's lock via rows()) with either paging style. keep further
 // restricts rows, e.g. to one board's statuses.
 func runList[T any, P record[T]](c *call, resource string, p listParams, rows func() []*T, keep func(*T) bool) {
+	if p.forwardOnly && !c.s.forwardOnlySupported(c.r) {
+		p.forwardOnly, p.ignoredForwardOnly = false, true // wire.go
+	}
 	q, e := compile[T](p, resource)
 	if e != nil {
 		writeError(c.w, e)
@@ -357,6 +329,10 @@ func runList[T any, P record[T]](c *call, resource string, p listParams, rows fu
 		if more {
 			last := P(page[len(page)-1].(*T)).recID()
 			links = append(links, linkTo(c, map[string]string{"pageId": strconv.Itoa(last), "pageSize": strconv.Itoa(p.pageSize)}, "next"))
+		} else {
+			// The PSA ends a forward-only walk with an empty Link header
+			// (wire.go).
+			c.w.Header()["Link"] = []string{""}
 		}
 	} else {
 		var matched []any
@@ -386,7 +362,7 @@ func runList[T any, P record[T]](c *call, resource string, p listParams, rows fu
 				linkTo(c, map[string]string{"page": strconv.Itoa(lastPage), "pageSize": size}, "last"))
 		}
 	}
-	if len(links) > 0 {
+	if len(links) > 0 && !p.ignoredForwardOnly {
 		c.w.Header().Set("Link", strings.Join(links, ", "))
 	}
 	if page == nil {
@@ -431,8 +407,8 @@ func linkTo(c *call, set map[string]string, rel string) string {
 	for k, v := range set {
 		q.Set(k, v)
 	}
-	u := scheme(c.r) + "://" + c.r.Host + c.r.URL.EscapedPath() + "?" + q.Encode()
-	return "<" + u + ">; rel=\"" + rel + "\""
+	return c.s.formatLink(c.r, q, rel) // wire.go
+
 }
 
 // writeRecords encodes records, pruned to fields when given

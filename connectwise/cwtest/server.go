@@ -46,6 +46,8 @@ type Server struct {
 	st *state
 
 	cb callbackHub // callback deliveries (callbacks.go)
+
+	wire wireState // a moved codebase (wire.go)
 }
 
 // Option configures a Server at construction.
@@ -56,6 +58,7 @@ type options struct {
 	noSeedData bool
 	codebase   string
 	grants     []Grant
+	wire       wireOptions // wire.go
 }
 
 // WithRateLimit makes the server answer 429 with Retry-After once clients

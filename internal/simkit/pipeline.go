@@ -56,6 +56,12 @@ func (k *Kit) serve(w http.ResponseWriter, r *http.Request) {
 				dropConnection(w)
 				return
 			}
+			if f.TruncateBody {
+				bw := &bufferWriter{header: http.Header{}}
+				k.admit(bw, r, false)
+				writeTruncated(sw, bw)
+				return
+			}
 			if f.RetryAfter != "" {
 				sw.Header().Set("Retry-After", f.RetryAfter)
 			}
@@ -101,6 +107,24 @@ func (k *Kit) spend() (time.Duration, bool) {
 		return d, true
 	}
 	return 0, false
+}
+
+// writeTruncated sends a buffered answer with its real status, headers and
+// Content-Length but only half its body. net/http closes a connection
+// whose handler wrote less than it declared, so the client reads an
+// unexpected EOF, as when a proxy or the network fails mid-answer.
+func writeTruncated(w http.ResponseWriter, b *bufferWriter) {
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	full := b.body.Bytes()
+	w.Header().Set("Content-Length", strconv.Itoa(len(full)))
+	status := b.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(full[:len(full)/2])
 }
 
 // dropConnection closes the client's connection without a response, which
