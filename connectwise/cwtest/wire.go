@@ -29,7 +29,7 @@ import (
 // fallback router.
 var DefaultNoForwardOnly = []string{"system/audittrail"}
 
-// WithoutForwardOnly replaces DefaultNoForwardOnly: the listed endpoints
+// WithoutForwardOnly adds to DefaultNoForwardOnly: the listed endpoints
 // (paths below apis/3.0/, such as "company/companies"; their .../search
 // is included) answer a forward-only request as the PSA does where it
 // lacks the feature — page 1 of page-number paging, pageId ignored, and no
@@ -38,7 +38,9 @@ var DefaultNoForwardOnly = []string{"system/audittrail"}
 // support 'forward-only' pagination").
 func WithoutForwardOnly(paths ...string) Option {
 	return func(o *options) {
-		o.wire.noForwardOnly = make(map[string]bool, len(paths))
+		if o.wire.noForwardOnly == nil {
+			o.wire.noForwardOnly = map[string]bool{}
+		}
 		for _, p := range paths {
 			o.wire.noForwardOnly[strings.Trim(strings.ToLower(p), "/")] = true
 		}
@@ -67,9 +69,15 @@ type LinkStyle struct {
 // WithLinkStyle sets how Link URLs are written.
 func WithLinkStyle(ls LinkStyle) Option { return func(o *options) { o.wire.links = ls } }
 
+// WithRawCommasInLinks is WithLinkStyle(LinkStyle{RawCommas: true}) on
+// top of any other style: commas inside Link URLs stay unencoded
+// ("fields=id,summary&pageId=7"), which a parser splitting Link on every
+// comma gets wrong.
+func WithRawCommasInLinks() Option { return func(o *options) { o.wire.links.RawCommas = true } }
+
 // wireOptions are the settings of this file.
 type wireOptions struct {
-	noForwardOnly map[string]bool // nil: DefaultNoForwardOnly
+	noForwardOnly map[string]bool // in addition to DefaultNoForwardOnly
 	links         LinkStyle
 }
 
@@ -87,10 +95,7 @@ func (s *Server) forwardOnlySupported(r *http.Request) bool {
 		return true
 	}
 	rest = strings.TrimSuffix(rest, "/search")
-	if s.opts.wire.noForwardOnly == nil {
-		return !slices.Contains(DefaultNoForwardOnly, rest)
-	}
-	return !s.opts.wire.noForwardOnly[rest]
+	return !slices.Contains(DefaultNoForwardOnly, rest) && !s.opts.wire.noForwardOnly[rest]
 }
 
 // formatLink writes one link-value for the request r with the query q.
