@@ -109,19 +109,18 @@ func (c *Client) listRequest(path string, searchable bool, opts *ListOptions) (r
 	if !searchable {
 		return request{}, fmt.Errorf("connectwise: conditions for %s are too long for a URL (%d characters) and the PSA has no search endpoint for it", path, len(q.Encode()))
 	}
-	// The search body is the PSA's FilterValues: conditions, orderBy,
-	// childConditions and customFieldConditions, nothing else (the
-	// official spec; wire14-facts §4). Projection and paging stay in the
-	// query string of the POST, as ConnectWiseManageAPI's
-	// Invoke-CWMSearchMaster.ps1 L18-38 and pyconnectwise send them; a
-	// "fields" member of the body would be ignored and whole records come
-	// back. The member names are camelCase as that module sends them (the
-	// spec spells two in lower case; ASP.NET binds either).
+	// The search body is the PSA's FilterValues — conditions, orderBy,
+	// childconditions, customfieldconditions, spelled as the official spec
+	// spells them (as the generated Collection does) — and nothing else
+	// (wire14-facts §4). Projection and paging stay in the query string of
+	// the POST, as ConnectWiseManageAPI's Invoke-CWMSearchMaster.ps1
+	// L18-38 and pyconnectwise send them: a "fields" member of the body is
+	// not part of the model and whole records would come back.
 	body := map[string]any{}
-	for _, k := range []string{"conditions", "childConditions", "customFieldConditions", "orderBy"} {
-		if v := q.Get(k); v != "" {
-			body[k] = v
-			q.Del(k)
+	for query, member := range map[string]string{"conditions": "conditions", "childConditions": "childconditions", "customFieldConditions": "customfieldconditions", "orderBy": "orderBy"} {
+		if v := q.Get(query); v != "" {
+			body[member] = v
+			q.Del(query)
 		}
 	}
 	r.method, r.path, r.body, r.query = http.MethodPost, path+"/search", body, q

@@ -171,6 +171,7 @@ func TestSearchKeepsFieldsAndPagingInQuery(t *testing.T) {
 	}
 	_, _, err := c.Tickets.List(context.Background(), &connectwise.ListOptions{
 		Conditions: connectwise.Where("externalXRef in ?", keys), OrderBy: "id desc", Fields: "id,externalXRef", Page: 2, PageSize: 50,
+		ChildConditions: connectwise.Where("x = 1"), CustomFieldConditions: connectwise.Where("y = 2"),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -178,10 +179,11 @@ func TestSearchKeepsFieldsAndPagingInQuery(t *testing.T) {
 	if query.Get("fields") != "id,externalXRef" || query.Get("page") != "2" || query.Get("pageSize") != "50" {
 		t.Errorf("query = %v", query)
 	}
-	for k := range body {
-		if k != "conditions" && k != "orderBy" {
-			t.Errorf("search body has %q: %v", k, body)
-		}
+	if len(body) != 4 || body["childconditions"] != "x = 1" || body["customfieldconditions"] != "y = 2" {
+		t.Errorf("search body = %v, want the four FilterValues members only", body)
+	}
+	if query.Has("conditions") || query.Has("orderBy") || query.Has("childConditions") {
+		t.Errorf("filters left in the query: %v", query)
 	}
 	if body["orderBy"] != "id desc" || body["conditions"] == nil {
 		t.Errorf("body = %v", body)

@@ -156,8 +156,8 @@ func rawCommaQuery(q url.Values) string {
 func readSearchBody(r *http.Request, p *listParams) *apiError {
 	var body struct {
 		Conditions            *string `json:"conditions"`
-		ChildConditions       *string `json:"childConditions"`
-		CustomFieldConditions *string `json:"customFieldConditions"`
+		ChildConditions       *string `json:"childconditions"`
+		CustomFieldConditions *string `json:"customfieldconditions"`
 		OrderBy               *string `json:"orderBy"`
 	}
 	raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
