@@ -153,13 +153,23 @@ func list[T any](ctx context.Context, c *Client, path string, searchable bool, o
 	if err != nil {
 		return nil, resp, err
 	}
-	if opts != nil && opts.ForwardOnly && !resp.hasLinkHeader() && (len(out) >= pageSize(opts) || opts.PageID > 0) {
-		// A short first page without Link is the whole list whichever
-		// paging the server used; anything else may be a page the caller
-		// did not ask for.
-		return nil, resp, &ForwardOnlyUnsupportedError{Path: path}
+	if err := forwardOnlyIgnored(path, opts, resp, len(out)); err != nil {
+		return nil, resp, err
 	}
 	return out, resp, nil
+}
+
+// forwardOnlyIgnored returns *ForwardOnlyUnsupportedError when resp, an
+// answer of n items to a list request with opts, shows that the endpoint
+// ignored forward-only paging. Every single-page list call checks it. A
+// short first page without Link is the whole list whichever paging the
+// server used; a full page, or any page after a PageID, may be a page the
+// caller did not ask for.
+func forwardOnlyIgnored(path string, opts *ListOptions, resp *Response, n int) error {
+	if opts != nil && opts.ForwardOnly && !resp.hasLinkHeader() && (n >= pageSize(opts) || opts.PageID > 0) {
+		return &ForwardOnlyUnsupportedError{Path: path}
+	}
+	return nil
 }
 
 func fetchPage[T any](ctx context.Context, c *Client, path string, searchable bool, opts *ListOptions) ([]T, *Response, error) {
