@@ -366,11 +366,17 @@ func (c *Client) do(ctx context.Context, r request, v any) (*Response, error) {
 	if err := checkNoInvalidConditions(r.query, nil); err != nil {
 		return nil, err
 	}
-	hr, err := c.b.Do(ctx, &apiclient.Request{Method: r.method, Path: r.path, Query: r.query, Body: body, Header: r.header, Idempotent: r.idempotent, Read: r.read || r.method == http.MethodGet}, v)
+	hr, err := c.b.Do(ctx, &apiclient.Request{Method: r.method, Path: r.path, Query: r.query, Body: body, Header: r.header, Idempotent: r.idempotent || isSearch(r), Read: r.read || r.method == http.MethodGet || isSearch(r)}, v)
 	if hr == nil {
 		return nil, err
 	}
 	return newResponse(hr), err
+}
+
+// isSearch reports a POST .../search, the PSA's only POST that reads
+// (whoever built it: a list, the generated Collection, Raw).
+func isSearch(r request) bool {
+	return r.method == http.MethodPost && strings.HasSuffix(strings.TrimSuffix(r.path, "/"), "/search")
 }
 
 // Raw sends a request to any API path (relative to apis/3.0/, e.g.

@@ -369,3 +369,21 @@ func TestForeign404RediscoversAtMostOncePerWindow(t *testing.T) {
 		t.Fatalf("ticket asked %d times, want 3 (no repeat when the codebase is unchanged)", n)
 	}
 }
+
+// Item 6 through Raw: a POST .../search is a read wherever it is built.
+func TestRawSearchIsARead(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := cwtest.NewUnstartedServer()
+		c := memClient(t, srv, connectwise.WithRetry(3, 100*time.Millisecond, time.Second))
+		f := cwtest.DatabaseTimeout(1)
+		f.PathContains = "/search"
+		srv.InjectFault(f)
+		var out []connectwise.Ticket
+		if _, err := c.Raw(context.Background(), http.MethodPost, "service/tickets/search", nil, map[string]string{"conditions": "id > 0"}, &out); err != nil {
+			t.Fatalf("raw search after a database timeout: %v", err)
+		}
+		if n := srv.CountRequests("POST", "/search"); n != 2 {
+			t.Fatalf("search sent %d times, want 2", n)
+		}
+	})
+}
