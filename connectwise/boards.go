@@ -83,6 +83,9 @@ func (s *BoardsService) Get(ctx context.Context, id int) (*Board, *Response, err
 
 // Create creates a board.
 func (s *BoardsService) Create(ctx context.Context, b *Board) (*Board, *Response, error) {
+	if err := b.checkCreate(); err != nil { // location and department are required (boards_required.go)
+		return nil, nil, err
+	}
 	return create(ctx, s.client, boardsPath, b)
 }
 

@@ -128,6 +128,11 @@ func (c *Client) GoString() string { return c.String() }
 // Site returns the API origin the client talks to ("https://api-na.myconnectwise.net").
 func (c *Client) Site() string { return c.origin }
 
+// CompanyID returns the company identifier the client logs in with
+// (Config.CompanyID): with Site, it names the PSA tenant, for example to key
+// locks and shared rate budgets.
+func (c *Client) CompanyID() string { return c.cred.companyID }
+
 // Throttled returns how many 429 answers the client has received; useful in
 // reports of long syncs.
 func (c *Client) Throttled() int64 { return c.hc.Throttled() }

@@ -64,7 +64,8 @@ func (c Config) Validate() error {
 	if c.Codebase != "" {
 		cb := c.Codebase
 		if strings.ContainsAny(cb, " \t\r\n?#") || strings.HasPrefix(cb, "/") || strings.Contains(cb, "..") {
-			return configError("Codebase", fmt.Sprintf("%q is not a codebase like \"v2025_1/\"", cb))
+			// Not echoed: a query or fragment here may hold a pasted key.
+			return configError("Codebase", "is not a codebase like \"v2025_1/\" (no spaces, ?, #, leading / or ..)")
 		}
 	}
 	return nil
@@ -91,13 +92,15 @@ func NormalizeSite(site string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return "", configError("Site", fmt.Sprintf("%q is not a host name or https URL", site))
+		// Not echoed: what does not parse is as likely a pasted key.
+		return "", configError("Site", "is not a host name or https URL (for example api-na.myconnectwise.net)")
 	}
 	if u.User != nil {
 		return "", configError("Site", "must not contain credentials")
 	}
 	if u.RawQuery != "" || u.Fragment != "" || strings.Trim(u.Path, "/") != "" {
-		return "", configError("Site", fmt.Sprintf("%q has a path; give only the host (for example api-na.myconnectwise.net)", site))
+		// Quoted without the path, query and fragment: a key may sit there.
+		return "", configError("Site", fmt.Sprintf("%q has a path, query or fragment; give only the host (for example api-na.myconnectwise.net)", credcheck.ShowURL(site)))
 	}
 	host := strings.ToLower(u.Hostname())
 	switch u.Scheme {
@@ -107,7 +110,7 @@ func NormalizeSite(site string) (string, error) {
 			return "", configError("Site", "plain http is refused by PSA servers; use https:// (http is allowed only for loopback simulators)")
 		}
 	default:
-		return "", configError("Site", fmt.Sprintf("scheme %q is not supported; use https://", u.Scheme))
+		return "", configError("Site", fmt.Sprintf("scheme %q is not supported; use https://", credcheck.ShowScheme(u.Scheme)))
 	}
 	if !strings.Contains(host, ".") && !credcheck.IsLoopback(host) && net.ParseIP(host) == nil {
 		// Not echoed: a single word here is as likely a pasted key.
@@ -135,7 +138,7 @@ func NormalizeSite(site string) (string, error) {
 // public key shortened, so it is safe to log.
 func (c Config) String() string {
 	return fmt.Sprintf("connectwise.Config{Site:%q CompanyID:%q PublicKey:%q PrivateKey:%q ClientID:%q Codebase:%q}",
-		c.Site, c.CompanyID, shortKey(c.PublicKey), httpx.RedactSecret(c.PrivateKey), c.ClientID, c.Codebase)
+		credcheck.ShowURL(c.Site), c.CompanyID, shortKey(c.PublicKey), httpx.RedactSecret(c.PrivateKey), c.ClientID, c.Codebase)
 }
 
 // GoString makes %#v as safe as %v.
@@ -148,7 +151,7 @@ func (c Config) Format(f fmt.State, verb rune) { _, _ = fmt.Fprint(f, c.String()
 // JSON handler marshals the fields and never calls Format.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("site", c.Site),
+		slog.String("site", credcheck.ShowURL(c.Site)),
 		slog.String("company_id", c.CompanyID),
 		slog.String("public_key", shortKey(c.PublicKey)),
 		slog.String("private_key", httpx.RedactSecret(c.PrivateKey)),

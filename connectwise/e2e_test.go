@@ -268,7 +268,7 @@ func TestServicesAgainstSimulator(t *testing.T) {
 		t.Errorf("patch addition: %+v %v", add, err)
 	}
 	// Provisioning a board with its statuses and types.
-	b, _, err := c.Boards.Create(ctx, &connectwise.Board{Name: "Heimdal Operations"})
+	b, _, err := c.Boards.Create(ctx, &connectwise.Board{Name: "Heimdal Operations", Location: connectwise.Ref{ID: 1}, Department: connectwise.Ref{ID: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,12 @@ type Member struct {
 	InactiveFlag        bool   `json:"inactiveFlag,omitempty"`
 	SecurityRole        Ref    `json:"securityRole,omitzero"`
 	ServiceDefaultBoard Ref    `json:"serviceDefaultBoard,omitzero"`
-	Info                *Info  `json:"_info,omitempty"`
+	// Where the member's records go by default; see BoardDefaults.
+	DefaultLocation          Ref   `json:"defaultLocation,omitzero"`
+	DefaultDepartment        Ref   `json:"defaultDepartment,omitzero"`
+	ServiceDefaultLocation   Ref   `json:"serviceDefaultLocation,omitzero"`
+	ServiceDefaultDepartment Ref   `json:"serviceDefaultDepartment,omitzero"`
+	Info                     *Info `json:"_info,omitempty"`
 }
 
 // List returns one page of members.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"iter"
 	"time"
-	"unicode/utf8"
 )
 
 // TicketsService manages service tickets and their notes.
@@ -18,7 +17,8 @@ const (
 	RecordProjectIssue  = "ProjectIssue"
 )
 
-// MaxSummaryLength is the PSA's limit on a ticket summary, in characters.
+// MaxSummaryLength is the PSA's limit on a ticket summary, in UTF-16 code
+// units as Length counts them (an emoji usually costs 2).
 const MaxSummaryLength = 100
 
 // Ticket is a service ticket. Board, Status, Company and the others are
@@ -66,15 +66,10 @@ func (e *TicketError) Error() string { return "connectwise: ticket " + e.Field +
 
 const ticketsPath = "service/tickets"
 
-// TruncateSummary shortens s to the PSA's 100-character limit without
-// splitting a character, marking the cut with an ellipsis.
-func TruncateSummary(s string) string {
-	if utf8.RuneCountInString(s) <= MaxSummaryLength {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:MaxSummaryLength-1]) + "…"
-}
+// TruncateSummary shortens s to the PSA's limit of MaxSummaryLength UTF-16
+// units without splitting a user-perceived character, marking the cut with
+// an ellipsis (see Truncate).
+func TruncateSummary(s string) string { return Truncate(s, MaxSummaryLength) }
 
 // List returns one page of tickets.
 func (s *TicketsService) List(ctx context.Context, opts *ListOptions) ([]Ticket, *Response, error) {
@@ -97,7 +92,7 @@ func (s *TicketsService) Count(ctx context.Context, cond Conditions) (int, *Resp
 	return count(ctx, s.client, ticketsPath, cond)
 }
 
-// Create creates a ticket. Summary (at most 100 characters) and Company are
+// Create creates a ticket. Summary (at most 100 UTF-16 units, see Length) and Company are
 // checked before anything is sent. If the error satisfies IsOutcomeUnknown,
 // the ticket may exist: look it up (by ExternalXRef) before creating again.
 func (s *TicketsService) Create(ctx context.Context, t *Ticket) (*Ticket, *Response, error) {
@@ -107,8 +102,8 @@ func (s *TicketsService) Create(ctx context.Context, t *Ticket) (*Ticket, *Respo
 	switch {
 	case t.Summary == "":
 		return nil, nil, &TicketError{"summary", "is required"}
-	case utf8.RuneCountInString(t.Summary) > MaxSummaryLength:
-		return nil, nil, &TicketError{"summary", fmt.Sprintf("is %d characters; the PSA allows %d (use TruncateSummary)", utf8.RuneCountInString(t.Summary), MaxSummaryLength)}
+	case Length(t.Summary) > MaxSummaryLength:
+		return nil, nil, &TicketError{"summary", fmt.Sprintf("is %d UTF-16 code units; the PSA allows %d (use TruncateSummary)", Length(t.Summary), MaxSummaryLength)}
 	case t.Company.ID == 0 && t.Company.Identifier == "":
 		return nil, nil, &TicketError{"company", "is required"}
 	}

@@ -11,10 +11,10 @@ import (
 // Management, Next-Gen Antivirus, VectorN Detection, Zero-Trust).
 //
 // Heimdal's public material does not document the endpoint behind these
-// alerts. This client uses GET /2.0/alerts/getEmailAlerts, named in the
-// style of the documented /2.0/activeclients/getNotifications, and the
-// heimdaltest simulator serves it; confirm against the live API before
-// relying on it in production.
+// alerts (only the board name is Heimdal's). This client calls
+// AlertPaths.CyberAlerts, by default GET /2.0/alerts/getEmailAlerts (a
+// guess; see WithAlertPaths), which heimdaltest serves; a 404 comes back as
+// *EndpointUnavailableError naming the setting.
 type CyberAlertsService service
 
 // EmailAlert is one Cyber Alerts email alert about an endpoint.
@@ -50,17 +50,18 @@ type AlertListOptions struct {
 	ListOptions
 }
 
-// emailAlertsPath is not confirmed by Heimdal documentation; see
-// CyberAlertsService.
-const emailAlertsPath = "/2.0/alerts/getEmailAlerts"
-
 // List returns one page of the customer's Cyber Alerts email alerts.
 func (s *CyberAlertsService) List(ctx context.Context, customerID string, opts *AlertListOptions) ([]EmailAlert, *Response, error) {
+	path, err := alertPath("CyberAlerts", s.client.alerts.CyberAlerts)
+	if err != nil {
+		return nil, nil, err
+	}
 	q, lo, err := alertQuery(customerID, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	return list[EmailAlert](ctx, s.client, emailAlertsPath, q, lo)
+	items, resp, err := list[EmailAlert](ctx, s.client, path, q, lo)
+	return items, resp, unavailable("CyberAlerts", path, err)
 }
 
 // All walks every page of Cyber Alerts lazily; opts is not modified.

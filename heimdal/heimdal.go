@@ -89,6 +89,8 @@ type Client struct {
 	// prints a func as an address under every verb, even through reflection
 	// on a containing struct.
 	key func() string
+	// alerts are the CyberAlerts and M365 endpoints (alertpaths.go).
+	alerts AlertPaths
 
 	common service
 
@@ -133,7 +135,7 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	}
 	s.API = "heimdal"
 	root := base.String()
-	c := &Client{hc: httpx.New(s), base: base, key: func() string { return apiKey }}
+	c := &Client{hc: httpx.New(s), base: base, key: func() string { return apiKey }, alerts: alertPathsFrom(opts)}
 	c.b = &apiclient.Backend{
 		HC:            c.hc,
 		API:           "heimdal",

@@ -10,10 +10,10 @@ import (
 // (SectionM365: LAD, REP Cloud, Forwarding Rules, User Compliance).
 //
 // Heimdal's public material does not document the endpoint behind these
-// alerts. This client uses GET /2.0/m365/getAlerts, named in the style of
-// the documented /2.0/activeclients/getNotifications, and the heimdaltest
-// simulator serves it; confirm against the live API before relying on it in
-// production.
+// alerts (only the board name is Heimdal's). This client calls
+// AlertPaths.M365, by default GET /2.0/m365/getAlerts (a guess; see
+// WithAlertPaths), which heimdaltest serves; a 404 comes back as
+// *EndpointUnavailableError naming the setting.
 type M365Service service
 
 // M365Alert is one alert about a Microsoft 365 user.
@@ -39,16 +39,18 @@ type M365Alert struct {
 	LastUpdate Time `json:"lastUpdate"`
 }
 
-// m365AlertsPath is not confirmed by Heimdal documentation; see M365Service.
-const m365AlertsPath = "/2.0/m365/getAlerts"
-
 // List returns one page of the customer's M365 alerts.
 func (s *M365Service) List(ctx context.Context, customerID string, opts *AlertListOptions) ([]M365Alert, *Response, error) {
+	path, err := alertPath("M365", s.client.alerts.M365)
+	if err != nil {
+		return nil, nil, err
+	}
 	q, lo, err := alertQuery(customerID, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	return list[M365Alert](ctx, s.client, m365AlertsPath, q, lo)
+	items, resp, err := list[M365Alert](ctx, s.client, path, q, lo)
+	return items, resp, unavailable("M365", path, err)
 }
 
 // All walks every page of M365 alerts lazily; opts is not modified.

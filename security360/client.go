@@ -119,6 +119,7 @@ type Client struct {
 	baseURL *url.URL
 	creds   *Credentials // behind a pointer so the secret is never copied into printable values
 	tokens  *tokenSource
+	pacer   *pacer // per-family rate-limit windows (pacer.go)
 
 	// siteLocks serialises read-modify-write updates of one site within
 	// this client, so two SetExternalID calls cannot drop each other's entry.
@@ -152,7 +153,10 @@ func NewClient(cfg Credentials, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	creds := cfg
+	p := newPacer(time.Now)
+	s.HTTPClient = p.client(s.HTTPClient) // observes Limit/Remaining/Reset on every attempt
 	c := &Client{
+		pacer:   p,
 		hc:      httpx.New(s),
 		base:    base.String(),
 		baseURL: base,
@@ -267,7 +271,12 @@ func (c *Client) get(ctx context.Context, rawURL string, v any) (*Response, erro
 // it once when the server refuses it.
 type oauth struct{ c *Client }
 
+// Authorize also holds the request while its resource family's quota is
+// spent (pacer.go), so that requests wait for Reset instead of drawing 429s.
 func (a oauth) Authorize(ctx context.Context, req *http.Request) error {
+	if err := a.c.pacer.wait(ctx, familyOf(req.URL.Path)); err != nil {
+		return err
+	}
 	tok, err := a.c.tokens.Token(ctx)
 	if err != nil {
 		return err

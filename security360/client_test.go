@@ -218,10 +218,10 @@ func TestSetExternalIDIsIdempotent(t *testing.T) {
 	if !changed {
 		t.Error("first SetExternalID reported no change")
 	}
-	if e, ok := got.ExternalIDFor("infima"); !ok || e != infima {
+	if e, ok := got.ExternalIDFor("infima"); !ok || !sameMapping(e, infima) {
 		t.Errorf("returned site externalIds = %+v", got.ExternalIDs)
 	}
-	if s, _ := srv.Site(co.ID, site.ID); len(s.ExternalIDs) != 1 || s.ExternalIDs[0] != infima {
+	if s, _ := srv.Site(co.ID, site.ID); len(s.ExternalIDs) != 1 || !sameMapping(s.ExternalIDs[0], infima) {
 		t.Fatalf("server externalIds = %+v, want [%+v]", s.ExternalIDs, infima)
 	}
 
@@ -250,7 +250,7 @@ func TestSetExternalIDIsIdempotent(t *testing.T) {
 	}
 	s, _ := srv.Site(co.ID, site.ID)
 	want := []security360.ExternalID{moved, other}
-	if fmt.Sprint(s.ExternalIDs) != fmt.Sprint(want) {
+	if len(s.ExternalIDs) != 2 || !sameMapping(s.ExternalIDs[0], want[0]) || !sameMapping(s.ExternalIDs[1], want[1]) {
 		t.Errorf("externalIds = %+v, want %+v", s.ExternalIDs, want)
 	}
 
@@ -260,7 +260,7 @@ func TestSetExternalIDIsIdempotent(t *testing.T) {
 	if _, changed, err := c.Sites.RemoveExternalID(ctx, co.ID, site.ID, "infima"); err != nil || changed {
 		t.Fatalf("second remove: changed=%v err=%v", changed, err)
 	}
-	if s, _ := srv.Site(co.ID, site.ID); fmt.Sprint(s.ExternalIDs) != fmt.Sprint([]security360.ExternalID{other}) {
+	if s, _ := srv.Site(co.ID, site.ID); len(s.ExternalIDs) != 1 || !sameMapping(s.ExternalIDs[0], other) {
 		t.Errorf("after remove externalIds = %+v", s.ExternalIDs)
 	}
 }
@@ -397,22 +397,50 @@ func TestNotFound(t *testing.T) {
 	}
 }
 
-func TestRateLimitAfterRetriesExposesWait(t *testing.T) {
+// Asio reports the quota of a family in Limit/Remaining/Reset on every
+// answer; once it is spent the client waits for Reset instead of sending
+// requests into 429s (wire14-facts §8).
+func TestSpentQuotaIsPacedNotSent(t *testing.T) {
 	srv := security360test.NewServer(security360test.WithQuota(1, time.Hour))
 	defer srv.Close()
-	// No retries, so the test never waits for the hour.
 	opts := append(srv.ClientOptions(), security360.WithRetry(0, time.Millisecond, time.Millisecond))
 	c, err := security360.NewClient(srv.Credentials(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	if _, _, err := c.Companies.List(ctx, nil); err != nil {
+	if _, _, err := c.Companies.List(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
 	_, _, err = c.Companies.List(ctx, nil)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "rate-limit window") {
+		t.Fatalf("err = %v, want a wait for the window that the deadline ended", err)
+	}
+	if got := srv.APIRequests(); got != 1 {
+		t.Errorf("%d API requests, want 1: the spent quota must hold the second back", got)
+	}
+	// Another family is not held back by this one.
+	if _, _, err := c.RateLimits(context.Background()); err != nil {
+		t.Errorf("rate_limits: %v", err)
+	}
+}
+
+// A 429 that carries Reset but no Retry-After (as Asio documents it) still
+// tells the caller how long to wait.
+func TestRateLimitWithoutRetryAfterExposesReset(t *testing.T) {
+	srv := security360test.NewServer(security360test.WithQuota(1, time.Hour))
+	defer srv.Close()
+	opts := append(srv.ClientOptions(), security360.WithRetry(0, time.Millisecond, time.Millisecond))
+	a, _ := security360.NewClient(srv.Credentials(), opts...)
+	b, _ := security360.NewClient(srv.Credentials(), opts...) // knows nothing of a's quota
+	ctx := context.Background()
+	if _, _, err := a.Companies.List(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := b.Companies.List(ctx, nil)
 	wait, ok := security360.RetryAfter(err)
-	if !ok || wait < 59*time.Minute || wait > time.Hour {
+	if !ok || wait < 59*time.Minute || wait > time.Hour+time.Second {
 		t.Fatalf("RetryAfter(%v) = %v, %v; want about an hour", err, wait, ok)
 	}
 	var apiErr *security360.Error
@@ -442,7 +470,8 @@ func TestRateLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rl.Limit != 100 || rl.WindowSeconds != 60 || rl.Remaining != 98 || len(rl.Raw) == 0 {
+	_, q, ok := rl.Family("partner")
+	if !ok || q.Limit != 100 || q.Remaining != 99 || time.Until(q.Reset) > time.Minute || len(rl.Raw) == 0 {
 		t.Errorf("RateLimits = %+v", rl)
 	}
 }

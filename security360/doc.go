@@ -31,17 +31,22 @@
 // the retries is a *RateLimitError whose wait RetryAfter reports.
 //
 // Retry, rate limiting and Retry-After handling come from the shared
-// psabridge transport; the defaults (1.5 requests per second, burst 5)
-// stay under the quota of about 500 requests per five minutes that the
-// platform's documentation is reported to state (the documentation itself
-// sits behind the partner login).
+// psabridge transport (defaults: 1.5 requests per second, burst 5). On
+// top of it the client follows Asio's documented quotas: 10-minute windows
+// per resource family, reported in the Limit, Remaining and Reset headers
+// of every answer. Once a family's quota is spent, requests of that family
+// wait for Reset instead of drawing 429s, and a 429 without Retry-After
+// waits for Reset. RateLimits reads the documented nested /v1/rate_limits
+// body.
 //
 // # Recording a mapping
 //
 // SitesService.SetExternalID writes {externalId, productId,
-// productInstanceId} into a site's externalIds with a JSON Patch, replacing
-// the entry for the same productId and keeping the others. Calling it again
-// with the same mapping makes no write.
+// productInstanceId} into a site's externalIds. Its JSON Patch touches only
+// the entry for the same productId, with element-level operations guarded
+// by "test". Other products' entries keep their platform-assigned id,
+// siteId and backsynced. Calling it again with the same mapping makes no
+// write.
 //
 // The security360test package provides an in-process simulator of these
 // endpoints for tests and examples.

@@ -113,11 +113,15 @@ func ExampleClient_RateLimits() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	if _, _, err := client.Companies.List(context.Background(), nil); err != nil {
+		log.Fatal(err)
+	}
 	rl, _, err := client.RateLimits(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("%d requests per %d seconds\n", rl.Limit, rl.WindowSeconds)
+	name, q, _ := rl.Family("partner") // companies and sites
+	fmt.Printf("%s: %d of %d requests left\n", name, q.Remaining, q.Limit)
 	// Output:
-	// 500 requests per 300 seconds
+	// companies: 499 of 500 requests left
 }

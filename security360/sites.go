@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/psabridge/psabridge/connectwise/bridge"
@@ -73,6 +72,11 @@ type ExternalID struct {
 	// ProductInstanceID tells apart several installations of the product
 	// (for example two INFIMA partner accounts).
 	ProductInstanceID string `json:"productInstanceId,omitempty"`
+	// ID, SiteID and Backsynced are set by the platform; SetExternalID never
+	// sends them, and never rewrites another product's entry.
+	ID         string `json:"id,omitempty"`
+	SiteID     string `json:"siteId,omitempty"`
+	Backsynced bool   `json:"backsynced,omitempty"`
 }
 
 func (e ExternalID) validate() error {
@@ -181,9 +185,10 @@ func (s *SitesService) Patch(ctx context.Context, companyID, siteID string, ops 
 // SetExternalID records id on the site, replacing any entry with the same
 // ProductID and keeping every other product's entries. It is idempotent:
 // when the site already carries exactly this mapping no write is made and
-// changed is false. It reads the site, then patches /externalIds with the
-// whole new list; calls for the same site through one Client are
-// serialised so they cannot drop each other's entries.
+// changed is false. It reads the site, then patches only this product's
+// entry with element-level JSON Patch operations (externalids.go), so other
+// products' entries keep their id, siteId and backsynced; calls for the
+// same site through one Client are serialised.
 //
 // When the write's outcome is unknown (a timeout or gateway error), the
 // site is read again: if the mapping is there the call succeeds, otherwise
@@ -192,21 +197,8 @@ func (s *SitesService) SetExternalID(ctx context.Context, companyID, siteID stri
 	if err := id.validate(); err != nil {
 		return nil, false, err
 	}
-	return s.updateExternalIDs(ctx, companyID, siteID, func(cur []ExternalID) []ExternalID {
-		out := make([]ExternalID, 0, len(cur)+1)
-		placed := false
-		for _, e := range cur {
-			if e.ProductID != id.ProductID {
-				out = append(out, e)
-			} else if !placed {
-				out = append(out, id) // keep the entry's position
-				placed = true
-			}
-		}
-		if !placed {
-			out = append(out, id)
-		}
-		return out
+	return s.updateExternalIDs(ctx, companyID, siteID, func(cur []ExternalID, present bool) []PatchOp {
+		return setOps(cur, present, id)
 	})
 }
 
@@ -216,13 +208,13 @@ func (s *SitesService) RemoveExternalID(ctx context.Context, companyID, siteID, 
 	if productID == "" {
 		return nil, false, configError("ProductID", "is required")
 	}
-	return s.updateExternalIDs(ctx, companyID, siteID, func(cur []ExternalID) []ExternalID {
-		return slices.DeleteFunc(slices.Clone(cur), func(e ExternalID) bool { return e.ProductID == productID })
+	return s.updateExternalIDs(ctx, companyID, siteID, func(cur []ExternalID, _ bool) []PatchOp {
+		return removeOps(cur, productID)
 	})
 }
 
 // updateExternalIDs is the read-modify-write shared by Set and Remove.
-func (s *SitesService) updateExternalIDs(ctx context.Context, companyID, siteID string, edit func([]ExternalID) []ExternalID) (*Site, bool, error) {
+func (s *SitesService) updateExternalIDs(ctx context.Context, companyID, siteID string, plan func([]ExternalID, bool) []PatchOp) (*Site, bool, error) {
 	unlock, err := s.client.lockSite(ctx, companyID+"/"+siteID)
 	if err != nil {
 		return nil, false, err
@@ -234,30 +226,27 @@ func (s *SitesService) updateExternalIDs(ctx context.Context, companyID, siteID 
 		if err != nil {
 			return nil, false, err
 		}
-		want := edit(cur.ExternalIDs)
-		if slices.Equal(cur.ExternalIDs, want) {
+		ops := plan(cur.ExternalIDs, present)
+		if len(ops) == 0 {
 			// Either nothing to do, or a write whose outcome was unknown
 			// did land.
 			return cur, attempt > 0, nil
 		}
-		op := "add"
-		if present {
-			op = "replace"
-		}
-		if want == nil {
-			want = []ExternalID{} // an empty list, not a null
-		}
-		updated, _, err := s.Patch(ctx, companyID, siteID, PatchOp{Op: op, Path: "/externalIds", Value: want})
+		updated, _, err := s.Patch(ctx, companyID, siteID, ops...)
 		if err != nil {
-			if attempt == 0 && httpx.IsOutcomeUnknown(err) && ctx.Err() == nil {
+			var apiErr *Error
+			// 409: a "test" failed because the list changed under us;
+			// read it again and plan anew.
+			conflict := errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusConflict
+			if attempt == 0 && (httpx.IsOutcomeUnknown(err) || conflict) && ctx.Err() == nil {
 				continue
 			}
-			return nil, false, err
+			return nil, false, fmt.Errorf("security360: updating externalIds of site %s with %s: %w", siteID, describeOps(ops), err)
 		}
 		if updated == nil {
-			done := *cur
-			done.ExternalIDs = want
-			updated = &done
+			if updated, _, _, err = s.get(ctx, companyID, siteID); err != nil {
+				return nil, true, err
+			}
 		}
 		return updated, true, nil
 	}

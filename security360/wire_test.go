@@ -143,7 +143,9 @@ func TestWireCustomScopeIsNormalised(t *testing.T) {
 	mt := httpmock.NewMockTransport()
 	ts := &tokenServer{}
 	mt.RegisterResponder(http.MethodPost, wireBase+"/v1/token", ts.respond)
-	mt.RegisterResponder(http.MethodGet, wireBase+"/v1/rate_limits", httpmock.NewStringResponder(http.StatusOK, `{"rateLimit":{"limit":"500","remaining":12,"window":300}}`))
+	mt.RegisterResponder(http.MethodGet, wireBase+"/v1/rate_limits", httpmock.NewStringResponder(http.StatusOK,
+		// The documented shape (partner API 2.2.8, wire14-facts N11).
+		`{"resources":{"alerts":{"create-alert":{"limit":35,"remaining":34,"reset":1603785300}},"service":{"rate-limit":{"limit":"500","remaining":12,"reset":1603785300},"other":{"limit":500,"remaining":40,"reset":1603785300}}}}`))
 	c, err := security360.NewClient(
 		security360.Credentials{ClientID: wireClientID, ClientSecret: wireSecret, Scope: "  platform.companies.read   security.security360.write "},
 		security360.WithBaseURL(wireBase), security360.WithHTTPClient(&http.Client{Transport: mt}), security360.WithRateLimit(0, 1))
@@ -157,8 +159,12 @@ func TestWireCustomScopeIsNormalised(t *testing.T) {
 	if got := ts.bodies[0]["scope"]; got != "platform.companies.read security.security360.write" {
 		t.Errorf("scope = %q", got)
 	}
-	if rl.Limit != 500 || rl.Remaining != 12 || rl.WindowSeconds != 300 {
-		t.Errorf("lenient rate limits = %+v", rl)
+	name, q, ok := rl.Family("service")
+	if !ok || name != "rate-limit" || q.Limit != 500 || q.Remaining != 12 || q.Reset.Unix() != 1603785300 {
+		t.Errorf("service family = %q %+v %v", name, q, ok)
+	}
+	if a := rl.Resources["alerts"]["create-alert"]; a.Limit != 35 || a.Remaining != 34 {
+		t.Errorf("alerts = %+v", a)
 	}
 }
 
@@ -319,18 +325,24 @@ func TestWireRateLimitedAfterRetriesExposesWait(t *testing.T) {
 	})
 }
 
+// Other products' entries carry platform-assigned id, siteId and
+// backsynced (partner API 2.2.8); a mapping write touches only its own
+// entry with element-level operations, so theirs are never rewritten.
 func TestWirePatchExternalIDs(t *testing.T) {
 	siteURL := companiesURL + "/c1/sites/s1"
+	other := `{"backsynced":true,"externalId":"old","id":"e-1","productId":"manage","productInstanceId":"m1","siteId":"s1"}`
 	for _, tc := range []struct {
-		name   string
-		site   string
-		wantOp string
-		wantV  string
+		name string
+		site string
+		want string
 	}{
-		{"replace an existing member", `{"id":"s1","name":"HQ","externalIds":[{"externalId":"old","productId":"manage"}]}`,
-			"replace", `[{"externalId":"old","productId":"manage"},{"externalId":"42","productId":"infima","productInstanceId":"p1"}]`},
+		{"append next to another product's entry", `{"id":"s1","name":"HQ","externalIds":[` + other + `]}`,
+			`[{"op":"add","path":"/externalIds/-","value":{"externalId":"42","productId":"infima","productInstanceId":"p1"}}]`},
 		{"add a missing member", `{"id":"s1","name":"HQ"}`,
-			"add", `[{"externalId":"42","productId":"infima","productInstanceId":"p1"}]`},
+			`[{"op":"add","path":"/externalIds","value":[{"externalId":"42","productId":"infima","productInstanceId":"p1"}]}]`},
+		{"change only our own entry", `{"id":"s1","name":"HQ","externalIds":[` + other + `,{"externalId":"7","id":"e-2","productId":"infima","productInstanceId":"p1","siteId":"s1","backsynced":true},{"externalId":"8","productId":"infima"}]}`,
+			`[{"op":"test","path":"/externalIds/2/productId","value":"infima"},{"op":"remove","path":"/externalIds/2"},` +
+				`{"op":"test","path":"/externalIds/1/productId","value":"infima"},{"op":"replace","path":"/externalIds/1/externalId","value":"42"}]`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mt := httpmock.NewMockTransport()
@@ -341,7 +353,7 @@ func TestWirePatchExternalIDs(t *testing.T) {
 			mt.RegisterResponder(http.MethodPatch, siteURL, func(req *http.Request) (*http.Response, error) {
 				patch = req
 				patchBody, _ = io.ReadAll(req.Body)
-				return httpmock.NewStringResponse(http.StatusNoContent, ""), nil
+				return httpmock.NewStringResponse(http.StatusOK, `{"id":"s1","name":"HQ","externalIds":[`+other+`,{"externalId":"42","productId":"infima","productInstanceId":"p1"}]}`), nil
 			})
 			c := wireClient(t, mt)
 			site, changed, err := c.Sites.SetExternalID(context.Background(), "c1", "s1",
@@ -349,9 +361,8 @@ func TestWirePatchExternalIDs(t *testing.T) {
 			if err != nil || !changed {
 				t.Fatalf("changed=%v err=%v", changed, err)
 			}
-			want := fmt.Sprintf(`[{"op":%q,"path":"/externalIds","value":%s}]`, tc.wantOp, tc.wantV)
-			if string(patchBody) != want {
-				t.Errorf("PATCH body =\n%s\nwant\n%s", patchBody, want)
+			if string(patchBody) != tc.want {
+				t.Errorf("PATCH body =\n%s\nwant\n%s", patchBody, tc.want)
 			}
 			if ct := patch.Header.Get("Content-Type"); ct != "application/json-patch+json" {
 				t.Errorf("Content-Type = %q", ct)
@@ -361,6 +372,9 @@ func TestWirePatchExternalIDs(t *testing.T) {
 			}
 			if e, ok := site.ExternalIDFor("infima"); !ok || e.ExternalID != "42" || site.CompanyID != "c1" {
 				t.Errorf("returned site = %+v", site)
+			}
+			if e, _ := site.ExternalIDFor("manage"); e.ID != "e-1" || !e.Backsynced || e.SiteID != "s1" {
+				t.Errorf("other product's entry = %+v", e)
 			}
 		})
 	}

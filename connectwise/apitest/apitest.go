@@ -69,10 +69,9 @@ type Fault struct {
 	// closes the connection without sending the response; over Transport
 	// the client gets a transport error.
 	DropAfterWrite bool
-	// TruncateBody processes the request fully (a write happens), then
-	// sends its real status and headers, Content-Length included, with
-	// only the first half of the body, and ends the answer there: a
-	// success whose body cannot be read. Status and Body are then unused.
+	// TruncateBody processes the request fully (a create happens), then
+	// sends its status, headers and Content-Length with only half the body
+	// and closes the connection: a success whose body never fully arrived.
 	TruncateBody bool
 	// Body replaces the server's default body for Status, verbatim: use it
 	// for malformed JSON or odd error bodies (with Status 200 for a

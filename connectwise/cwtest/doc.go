@@ -39,5 +39,13 @@
 // Where the simulator is knowingly simpler than the PSA: "My" permission
 // levels count as "All"; childConditions and customFieldConditions are
 // syntax-checked but not applied; conditions cannot test collection
-// fields; boards may omit location and department.
+// fields.
+//
+// As the PSA does, a board needs a location and a department (400
+// NullValue otherwise; the API member carries default ones), length limits
+// count UTF-16 code units, and a forward-only walk ends with an empty Link
+// header. Opt-in real-server behaviours (wire_quirks.go): endpoints without
+// forward-only paging (WithoutForwardOnly), raw commas in next links
+// (WithRawCommasInLinks), and a write answered with a cut-off body
+// (Fault.TruncateBody).
 package cwtest

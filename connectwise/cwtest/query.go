@@ -134,9 +134,6 @@ type listParams struct {
 	pageSize        int
 	pageID          int
 	forwardOnly     bool
-	// ignoredForwardOnly: forward-only was asked for on a route that
-	// does not support it (wire.go).
-	ignoredForwardOnly bool
 }
 
 // query holds a parsed listParams ready to run against records of one type.
@@ -299,9 +296,7 @@ func (q *query) sort(rows []any) {
 // caller's lock via rows()) with either paging style. keep further
 // restricts rows, e.g. to one board's statuses.
 func runList[T any, P record[T]](c *call, resource string, p listParams, rows func() []*T, keep func(*T) bool) {
-	if p.forwardOnly && !c.s.forwardOnlySupported(c.r) {
-		p.forwardOnly, p.ignoredForwardOnly = false, true // wire.go
-	}
+	p, noLinks := c.s.pagingQuirks(c, p) // WithoutForwardOnly (wire_quirks.go)
 	q, e := compile[T](p, resource)
 	if e != nil {
 		writeError(c.w, e)
@@ -329,10 +324,6 @@ func runList[T any, P record[T]](c *call, resource string, p listParams, rows fu
 		if more {
 			last := P(page[len(page)-1].(*T)).recID()
 			links = append(links, linkTo(c, map[string]string{"pageId": strconv.Itoa(last), "pageSize": strconv.Itoa(p.pageSize)}, "next"))
-		} else {
-			// The PSA ends a forward-only walk with an empty Link header
-			// (wire.go).
-			c.w.Header()["Link"] = []string{""}
 		}
 	} else {
 		var matched []any
@@ -362,9 +353,7 @@ func runList[T any, P record[T]](c *call, resource string, p listParams, rows fu
 				linkTo(c, map[string]string{"page": strconv.Itoa(lastPage), "pageSize": size}, "last"))
 		}
 	}
-	if len(links) > 0 && !p.ignoredForwardOnly {
-		c.w.Header().Set("Link", strings.Join(links, ", "))
-	}
+	c.s.writeLinks(c, p, links, noLinks)
 	if page == nil {
 		page = []any{}
 	}
@@ -408,7 +397,6 @@ func linkTo(c *call, set map[string]string, rel string) string {
 		q.Set(k, v)
 	}
 	return c.s.formatLink(c.r, q, rel) // wire.go
-
 }
 
 // writeRecords encodes records, pruned to fields when given

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode/utf8"
+	"unicode/utf16"
 )
 
 // Module functions, as named in the PSA's security roles.
@@ -29,8 +29,10 @@ func required(field string) fieldError {
 	return fieldError{Code: "NullValue", Message: fmt.Sprintf("The %s field is required.", field), Field: field}
 }
 
+// maxLen counts as the PSA (ASP.NET on SQL Server nvarchar) does: in
+// UTF-16 code units, so an emoji costs two (wire14-facts §7).
 func maxLen(field string, v string, n int) *fieldError {
-	if utf8.RuneCountInString(v) > n {
+	if len(utf16.Encode([]rune(v))) > n {
 		return &fieldError{Code: "MaxLengthField", Message: fmt.Sprintf("The field %s must be a string with a maximum length of %d.", field, n), Field: field}
 	}
 	return nil
@@ -354,13 +356,13 @@ var boards = &kind[Board, *Board]{
 		if e := checkName("board", b.Name, 50, uniqueName(st.boards, b.ID, b.Name, func(x *Board) string { return x.Name }, nil)); e != nil {
 			return e
 		}
-		// The PSA requires both; the simulator defaults them so boards
-		// can be created without discovering locations first.
+		// The PSA requires both (its generated model, wire14-facts §2);
+		// the sub-code of its 400 is not public, NullValue is a guess.
 		if isZeroRef(b.Location) {
-			b.Location = ref(1, "Main")
+			return invalid("board", required("location"))
 		}
 		if isZeroRef(b.Department) {
-			b.Department = ref(1, "Services")
+			return invalid("board", required("department"))
 		}
 		return nil
 	},

@@ -104,7 +104,9 @@ func seed(st *state, now time.Time, grants []Grant, full bool) {
 	st.boards.insert(sd)
 	sdRef := ref(sd.ID, sd.Name)
 	st.members.insert(&Member{Identifier: "psabridge-api", FirstName: "psabridge", LastName: "API",
-		SecurityRole: ref(1, "API Integration"), ServiceDefaultBoard: sdRef, Info: info})
+		SecurityRole: ref(1, "API Integration"), ServiceDefaultBoard: sdRef,
+		DefaultLocation: ref(1, "Main"), DefaultDepartment: ref(1, "Services"),
+		ServiceDefaultDepartment: ref(2, "Security Operations"), Info: info})
 	st.apiMemberID = 1
 
 	status := func(b *Ref, name string, sort int, closed, def bool, esc string) {
@@ -161,7 +163,8 @@ func seed(st *state, now time.Time, grants []Grant, full bool) {
 		st.grant(2, fn, [4]string{"All", "All", "All", "All"})
 	}
 	st.members.insert(&Member{Identifier: "jsmith", FirstName: "Jane", LastName: "Smith",
-		SecurityRole: ref(2, "Admin"), ServiceDefaultBoard: hdRef, Info: info})
+		SecurityRole: ref(2, "Admin"), ServiceDefaultBoard: hdRef,
+		DefaultLocation: ref(1, "Main"), DefaultDepartment: ref(1, "Services"), Info: info})
 	st.members.insert(&Member{Identifier: "olduser", FirstName: "Old", LastName: "User", InactiveFlag: true,
 		SecurityRole: ref(2, "Admin"), Info: info})
 

@@ -54,11 +54,13 @@ type Server struct {
 type Option func(*options)
 
 type options struct {
-	sim        simkit.Config
-	noSeedData bool
-	codebase   string
-	grants     []Grant
-	wire       wireOptions // wire.go
+	sim           simkit.Config
+	noSeedData    bool
+	codebase      string
+	grants        []Grant
+	noForwardOnly map[string]bool // wire_quirks.go
+	rawCommas     bool
+	wire          wireOptions // wire.go
 }
 
 // WithRateLimit makes the server answer 429 with Retry-After once clients
@@ -106,6 +108,7 @@ func NewServer(opts ...Option) *Server {
 // can be set first, or Handler and Transport used without a socket.
 func NewUnstartedServer(opts ...Option) *Server {
 	o := options{codebase: DefaultCodebase, sim: simkit.Config{Clock: time.Now}, grants: DefaultGrants()}
+	WithoutForwardOnly(DefaultNoForwardOnly...)(&o) // wire.go
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)

@@ -160,7 +160,13 @@ type Member struct {
 	InactiveFlag        bool   `json:"inactiveFlag"`
 	SecurityRole        *Ref   `json:"securityRole,omitempty"`
 	ServiceDefaultBoard *Ref   `json:"serviceDefaultBoard,omitempty"`
-	Info                *Info  `json:"_info,omitempty"`
+	// The member's default location and department, and the more specific
+	// ones for service boards (PSA Member/MyMember).
+	DefaultLocation          *Ref  `json:"defaultLocation,omitempty"`
+	DefaultDepartment        *Ref  `json:"defaultDepartment,omitempty"`
+	ServiceDefaultLocation   *Ref  `json:"serviceDefaultLocation,omitempty"`
+	ServiceDefaultDepartment *Ref  `json:"serviceDefaultDepartment,omitempty"`
+	Info                     *Info `json:"_info,omitempty"`
 }
 
 // SecurityRole is a role (/system/securityroles).

@@ -5,8 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -21,40 +19,23 @@ import (
 // and a codebase that moves.
 
 // DefaultNoForwardOnly are the endpoints (paths below apis/3.0/) that
-// ignore "pagination-type: forward-only" unless WithoutForwardOnly says
-// otherwise. The PSA supports forward-only per endpoint and the audit trail
-// is the one reported not to (wire14-facts §1, N10 "Audit trail endpoints
-// do NOT support forward-only pagination"). The simulator serves no audit
-// trail of its own; the entry matters for collections served through the
+// ignore "pagination-type: forward-only" in every simulator, in addition
+// to those named with WithoutForwardOnly (wire_quirks.go). The PSA
+// supports forward-only per endpoint and the audit trail is the one
+// reported not to (wire14-facts §1, N10 "Audit trail endpoints do NOT
+// support forward-only pagination"). The simulator serves no audit trail
+// of its own; the entry matters for collections served through the
 // fallback router.
 var DefaultNoForwardOnly = []string{"system/audittrail"}
 
-// WithoutForwardOnly adds to DefaultNoForwardOnly: the listed endpoints
-// (paths below apis/3.0/, such as "company/companies"; their .../search
-// is included) answer a forward-only request as the PSA does where it
-// lacks the feature — page 1 of page-number paging, pageId ignored, and no
-// Link header at all (christaylorcodes/ConnectWiseManageAPI
-// Invoke-CWMAllResult.ps1 L18-20 reads exactly that as "Endpoint doesn't
-// support 'forward-only' pagination").
-func WithoutForwardOnly(paths ...string) Option {
-	return func(o *options) {
-		if o.wire.noForwardOnly == nil {
-			o.wire.noForwardOnly = map[string]bool{}
-		}
-		for _, p := range paths {
-			o.wire.noForwardOnly[strings.Trim(strings.ToLower(p), "/")] = true
-		}
-	}
-}
-
 // LinkStyle says how the simulator writes the URLs of its Link headers.
 // The zero value writes absolute, fully percent-encoded URLs with the
-// parameter spelled pageId, as cwtest always did. How the real PSA encodes
+// parameter spelled pageId and a quoted rel, as cwtest always did. How the real PSA encodes
 // its forward-only next link is not documented (wire14-facts §1), so a
 // client must cope with each of these.
 type LinkStyle struct {
 	// RawCommas leaves commas in query values unencoded
-	// ("fields=id,summary"), as in the PSA's documented Link example.
+	// ("fields=id,summary"), as WithRawCommasInLinks does.
 	RawCommas bool
 	// PageIDCase spells the forward-only parameter this way ("PageId");
 	// "" keeps "pageId".
@@ -67,35 +48,24 @@ type LinkStyle struct {
 }
 
 // WithLinkStyle sets how Link URLs are written.
-func WithLinkStyle(ls LinkStyle) Option { return func(o *options) { o.wire.links = ls } }
-
-// WithRawCommasInLinks is WithLinkStyle(LinkStyle{RawCommas: true}) on
-// top of any other style: commas inside Link URLs stay unencoded
-// ("fields=id,summary&pageId=7"), which a parser splitting Link on every
-// comma gets wrong.
-func WithRawCommasInLinks() Option { return func(o *options) { o.wire.links.RawCommas = true } }
+func WithLinkStyle(ls LinkStyle) Option {
+	return func(o *options) {
+		o.wire.links = ls
+		if ls.RawCommas {
+			o.rawCommas = true // written by writeLinks (wire_quirks.go)
+		}
+	}
+}
 
 // wireOptions are the settings of this file.
 type wireOptions struct {
-	noForwardOnly map[string]bool // in addition to DefaultNoForwardOnly
-	links         LinkStyle
+	links LinkStyle
 }
 
 // wireState is the run-time part: the codebase after MoveCodebase.
 type wireState struct {
 	mu    sync.Mutex
 	moved string // "" until MoveCodebase
-}
-
-// forwardOnlySupported reports whether the endpoint of r honours
-// forward-only paging.
-func (s *Server) forwardOnlySupported(r *http.Request) bool {
-	rest, ok := apiPath(r)
-	if !ok {
-		return true
-	}
-	rest = strings.TrimSuffix(rest, "/search")
-	return !slices.Contains(DefaultNoForwardOnly, rest) && !s.opts.wire.noForwardOnly[rest]
 }
 
 // formatLink writes one link-value for the request r with the query q.
@@ -107,11 +77,7 @@ func (s *Server) formatLink(r *http.Request, q url.Values, rel string) string {
 			q[ls.PageIDCase] = v
 		}
 	}
-	query := q.Encode()
-	if ls.RawCommas {
-		query = rawCommaQuery(q)
-	}
-	u := r.URL.EscapedPath() + "?" + query
+	u := r.URL.EscapedPath() + "?" + q.Encode()
 	if !ls.Relative {
 		u = scheme(r) + "://" + r.Host + u
 	}
@@ -119,28 +85,6 @@ func (s *Server) formatLink(r *http.Request, q url.Values, rel string) string {
 		return "<" + u + ">; rel=" + rel
 	}
 	return "<" + u + `>; rel="` + rel + `"`
-}
-
-// rawCommaQuery encodes q like url.Values.Encode but leaves commas as they
-// are.
-func rawCommaQuery(q url.Values) string {
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		for _, v := range q[k] {
-			if b.Len() > 0 {
-				b.WriteByte('&')
-			}
-			b.WriteString(strings.ReplaceAll(url.QueryEscape(k), "%2C", ","))
-			b.WriteByte('=')
-			b.WriteString(strings.ReplaceAll(url.QueryEscape(v), "%2C", ","))
-		}
-	}
-	return b.String()
 }
 
 // readSearchBody reads the body of POST .../search. It is the PSA's

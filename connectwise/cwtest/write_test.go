@@ -277,11 +277,12 @@ func TestNotes(t *testing.T) {
 func TestBoardsAndSetupTables(t *testing.T) {
 	srv, c := newAPI(t)
 	var b Board
-	c.mustStatus(c.do(http.MethodPost, "service/boards", map[string]any{"name": "Heimdal Operations"}), 201).decode(t, &b)
+	loc := map[string]any{"id": 1}
+	c.mustStatus(c.do(http.MethodPost, "service/boards", map[string]any{"name": "Heimdal Operations", "location": loc, "department": loc}), 201).decode(t, &b)
 	if b.ID == 0 || b.Location == nil || b.Department == nil {
 		t.Errorf("board %+v", b)
 	}
-	r := c.do(http.MethodPost, "service/boards", map[string]any{"name": "heimdal operations"})
+	r := c.do(http.MethodPost, "service/boards", map[string]any{"name": "heimdal operations", "location": loc, "department": loc})
 	if e := r.err(t); r.status != 400 || e.Errors[0].Code != "ObjectExists" || e.Errors[0].Field != "name" {
 		t.Errorf("duplicate board: %d %s", r.status, r.body)
 	}

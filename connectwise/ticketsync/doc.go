@@ -19,9 +19,14 @@
 //     may not delete).
 //
 // A create whose outcome is unknown (timeout, dropped connection, gateway
-// error) is looked up by key before it is tried again. Syncs of one source
-// in one process are serialised. Writes run concurrently under the PSA
-// client's rate limiter.
+// error) is looked up by key before it is tried again. Writes run
+// concurrently under the PSA client's rate limiter.
+//
+// Syncs of one scope (PSA site, login company and source) are serialised by
+// a Locker: within this process by default, across every worker sharing a
+// Redis with connectwise/cluster's. A sync checks its lease before each PSA
+// write and stops when the lease is lost (ErrLeaseLost); whatever slips
+// through a lost lease is repaired like any race, by the duplicate repair.
 //
 // One race no sync can see: a crashed sync's create that the PSA applies
 // only after the next sync looked, whose older twin a technician then

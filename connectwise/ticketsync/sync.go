@@ -32,8 +32,10 @@ type run struct {
 	// fatal is the first error that makes further writes pointless
 	// (credentials revoked, permission removed).
 	fatalOnce sync.Once
+	fatalMu   sync.Mutex
 	fatal     error
 	cancel    context.CancelFunc
+	lease     Lease
 }
 
 type job struct {
@@ -76,8 +78,8 @@ func (s *Syncer) Sync(ctx context.Context, alerts []Alert) (*Report, error) {
 	}
 	r.total = len(jobs)
 	r.execute(ctx, jobs)
-	if r.fatal != nil {
-		return rep, r.fatal
+	if err := r.fatalErr(); err != nil {
+		return rep, err
 	}
 	if err := ctx.Err(); err != nil {
 		return rep, err
@@ -97,44 +99,73 @@ func (s *Syncer) Sync(ctx context.Context, alerts []Alert) (*Report, error) {
 		r.total += len(repairs)
 		r.execute(ctx, repairs)
 	}
-	if r.fatal != nil {
-		return rep, r.fatal
+	if err := r.fatalErr(); err != nil {
+		return rep, err
 	}
 	return rep, ctx.Err()
 }
 
-// begin takes the source's process lock and starts a run reporting into
-// rep; end releases everything and stamps the report's calls and duration.
+// begin takes the scope's lock and starts a run reporting into rep; end
+// releases everything and stamps the report's calls and duration. A lease
+// lost while the run goes on cancels the run's context, so writes in flight
+// stop and no new one starts.
 func (s *Syncer) begin(ctx context.Context, rep *Report) (context.Context, *run, func(), error) {
 	start := time.Now()
-	unlock, err := s.lock(ctx)
+	lease, err := s.locker.Lock(ctx, s.scope())
 	if err != nil {
 		return ctx, nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	r := &run{s: s, rep: rep, cancel: cancel}
+	r := &run{s: s, rep: rep, cancel: cancel, lease: lease}
+	stopped := make(chan struct{})
+	if lost := lease.Lost(); lost != nil {
+		go func() {
+			select {
+			case <-lost:
+				r.stop(fmt.Errorf("ticketsync: %s stopped: %w", s.policy.Source, ErrLeaseLost))
+			case <-stopped:
+			}
+		}()
+	}
 	end := func() {
+		close(stopped)
 		cancel()
-		unlock()
+		lease.Release()
 		rep.Calls = int(r.calls.Load())
 		rep.Duration = time.Since(start)
 	}
 	return ctx, r, end, nil
 }
 
-// lock serialises syncs of the source in this process (unless the policy
-// disables it); waiting honours ctx.
-func (s *Syncer) lock(ctx context.Context) (unlock func(), err error) {
-	if s.policy.DisableProcessLock {
-		return func() {}, nil
+// stop records err as the run's fatal error (the first one wins) and
+// cancels whatever is in flight.
+func (r *run) stop(err error) {
+	r.fatalOnce.Do(func() {
+		r.fatalMu.Lock()
+		r.fatal = err
+		r.fatalMu.Unlock()
+		r.cancel()
+	})
+}
+
+// fatalErr is the error that stopped the run, if any.
+func (r *run) fatalErr() error {
+	r.fatalMu.Lock()
+	defer r.fatalMu.Unlock()
+	return r.fatal
+}
+
+// fence checks the lease before a PSA write: a run whose lease another
+// worker may now hold must not write.
+func (r *run) fence(ctx context.Context) error {
+	if err := r.lease.Check(ctx); err != nil {
+		if !errors.Is(err, ErrLeaseLost) {
+			err = fmt.Errorf("%w: %w", ErrLeaseLost, err)
+		}
+		r.stop(fmt.Errorf("ticketsync: %s stopped: %w", r.s.policy.Source, err))
+		return err
 	}
-	l := processLock(s.client.String() + "|" + s.policy.Source)
-	select {
-	case l <- struct{}{}:
-		return func() { <-l }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return nil
 }
 
 // Audit repairs what a Sync cannot see because it reads only open
@@ -163,8 +194,8 @@ func (s *Syncer) Audit(ctx context.Context) (*Report, error) {
 	}
 	r.total = len(repairs)
 	r.execute(ctx, repairs)
-	if r.fatal != nil {
-		return rep, r.fatal
+	if err := r.fatalErr(); err != nil {
+		return rep, err
 	}
 	return rep, ctx.Err()
 }
@@ -333,10 +364,7 @@ func (r *run) execute(ctx context.Context, jobs []job) {
 			defer func() { <-sem }()
 			res := r.do(ctx, j)
 			if res.Err != nil && isFatal(res.Err) {
-				r.fatalOnce.Do(func() {
-					r.fatal = fmt.Errorf("ticketsync: %s stopped: %w", r.s.policy.Source, res.Err)
-					r.cancel()
-				})
+				r.stop(fmt.Errorf("ticketsync: %s stopped: %w", r.s.policy.Source, res.Err))
 			}
 			r.record(res)
 		}()
@@ -432,6 +460,9 @@ func (r *run) create(ctx context.Context, a *Alert) (int, error) {
 	}
 	var lastErr error
 	for range maxCreateAttempts {
+		if err := r.fence(ctx); err != nil {
+			return 0, err
+		}
 		r.calls.Add(1)
 		got, _, err := r.s.client.Tickets.Create(ctx, t)
 		if err == nil {
@@ -493,6 +524,9 @@ func (r *run) updateOps(a *Alert, t connectwise.Ticket, status connectwise.Ref) 
 }
 
 func (r *run) patch(ctx context.Context, id int, ops []connectwise.PatchOp) error {
+	if err := r.fence(ctx); err != nil {
+		return err
+	}
 	r.calls.Add(1)
 	_, _, err := r.s.client.Tickets.Patch(ctx, id, ops...)
 	return err
@@ -501,6 +535,9 @@ func (r *run) patch(ctx context.Context, id int, ops []connectwise.PatchOp) erro
 // retire removes a duplicate: deleted when the API member may, else closed
 // and re-tagged so it never matches the source's key again.
 func (r *run) retire(ctx context.Context, t connectwise.Ticket) error {
+	if err := r.fence(ctx); err != nil {
+		return err
+	}
 	r.calls.Add(1)
 	_, err := r.s.client.Tickets.Delete(ctx, t.ID)
 	if err == nil || connectwise.IsNotFound(err) {

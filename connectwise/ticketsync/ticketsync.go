@@ -62,12 +62,12 @@ type Policy struct {
 	// Progress, when set, is called after each write (from several
 	// goroutines, never concurrently).
 	Progress func(Progress)
-	// DisableProcessLock lets syncs of the same source against the same
-	// PSA company run at once in this process. By default they are
-	// serialised, which makes in-process races impossible; syncs in other
-	// processes are still repaired after the fact. Tests of that repair
-	// set it.
-	DisableProcessLock bool
+	// Locker serialises syncs of the same source against the same PSA
+	// (site and login company). Nil serialises them within this process,
+	// which makes in-process races impossible; syncs in other processes are
+	// then repaired after the fact. connectwise/cluster's Locker extends
+	// the guarantee to every worker sharing a Redis.
+	Locker Locker
 }
 
 // Progress reports a long sync's advance.
@@ -144,6 +144,7 @@ func (e *AlertError) Error() string {
 type Syncer struct {
 	client *connectwise.Client
 	policy Policy
+	locker Locker
 
 	mu          sync.Mutex
 	closeStatus map[int]connectwise.Ref
@@ -172,7 +173,11 @@ func New(client *connectwise.Client, p Policy) (*Syncer, error) {
 	for b, r := range p.CloseStatus {
 		cs[b] = r
 	}
-	return &Syncer{client: client, policy: p, closeStatus: cs}, nil
+	s := &Syncer{client: client, policy: p, closeStatus: cs, locker: p.Locker}
+	if s.locker == nil {
+		s.locker = processLocker{}
+	}
+	return s, nil
 }
 
 // maxKeyLen keeps "<source>:<key>#<fp>" (24 + 1 + 56 + 1 + 16) inside
@@ -228,24 +233,6 @@ func (s *Syncer) parseXRef(x string) (wk, fp string, ok bool) {
 		return rest, "", true
 	}
 	return rest[:i], rest[i+1:], true
-}
-
-var (
-	locksMu sync.Mutex
-	locks   = map[string]chan struct{}{}
-)
-
-// processLock returns the one-slot semaphore for name; a channel rather
-// than a mutex so that waiting for it honours the caller's context.
-func processLock(name string) chan struct{} {
-	locksMu.Lock()
-	defer locksMu.Unlock()
-	l, ok := locks[name]
-	if !ok {
-		l = make(chan struct{}, 1)
-		locks[name] = l
-	}
-	return l
 }
 
 // validate checks alerts before any write; bad ones are reported failed.

@@ -256,7 +256,11 @@ func TestParallelSyncsNeverDuplicate(t *testing.T) {
 			errs := make([]error, 3)
 			for i := range errs {
 				// Separate clients, as separate processes would have.
-				s, err := ticketsync.New(newClient(t, f.srv), ticketsync.Policy{Source: "race", DisableProcessLock: !lock, AutoClose: true})
+				newSyncer := ticketsync.New
+				if !lock {
+					newSyncer = ticketsync.NewUnlocked
+				}
+				s, err := newSyncer(newClient(t, f.srv), ticketsync.Policy{Source: "race", AutoClose: true})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -116,7 +116,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := query(r.URL.Query())
-	switch strings.TrimSuffix(route, "/") {
+	switch s.alertRoute(strings.TrimSuffix(route, "/")) {
 	case "/customers":
 		s.listCustomers(w, q)
 	case "/2.0/activeclients":

@@ -43,6 +43,7 @@ type options struct {
 	sim        simkit.Config
 	noSeedData bool
 	apiKey     string
+	alerts     *alertPaths // nil: the client's default paths (alertpaths.go)
 }
 
 // WithAPIKey sets the key the server accepts.

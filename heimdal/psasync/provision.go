@@ -78,14 +78,11 @@ func (in *Integration) ProvisionBoards(ctx context.Context) (*Provisioned, error
 	if err != nil {
 		return nil, fmt.Errorf("psasync: provisioning: listing boards: %w", err)
 	}
-	// The PSA requires a location and department on a new board; borrow them
-	// from an existing board rather than guess ids.
-	var tmpl connectwise.Board
-	for _, b := range boards {
-		if !b.InactiveFlag && b.Location.ID != 0 && b.Department.ID != 0 {
-			tmpl = b
-			break
-		}
+	// The PSA requires a location and department on a new board: the API
+	// member's defaults, else an existing board's (placement.go).
+	tmpl, err := boardPlacement(ctx, c, boards)
+	if err != nil {
+		return nil, err
 	}
 	out := &Provisioned{}
 	for _, hb := range Boards() {

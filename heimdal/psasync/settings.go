@@ -2,7 +2,6 @@ package psasync
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/internal/credcheck"
 )
 
 // Settings are the Integration Settings of the Heimdal Dashboard's
@@ -45,7 +45,7 @@ func (s Settings) config() connectwise.Config {
 // shortened, so that settings can be logged.
 func (s Settings) String() string {
 	return fmt.Sprintf("psasync.Settings{CompanyID:%q Site:%q PublicKey:%q PrivateKey:%q ClientID:%q}",
-		s.CompanyID, s.Site, shortKey(s.PublicKey), redact(s.PrivateKey), s.ClientID)
+		s.CompanyID, credcheck.ShowURL(s.Site), shortKey(s.PublicKey), redact(s.PrivateKey), s.ClientID)
 }
 
 // GoString is String: the Go-syntax form would print the private key.
@@ -60,22 +60,11 @@ func (s Settings) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, s.String())
 func (s Settings) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("company_id", s.CompanyID),
-		slog.String("site", s.Site),
+		slog.String("site", credcheck.ShowURL(s.Site)),
 		slog.String("public_key", shortKey(s.PublicKey)),
 		slog.String("private_key", redact(s.PrivateKey)),
 		slog.String("client_id", s.ClientID),
 	)
-}
-
-// MarshalJSON writes the settings without the keys (the public key
-// shortened as String does), so a struct
-// holding Settings can be logged or marshalled safely. Setup.Save persists
-// the key itself, through the store.
-func (s Settings) MarshalJSON() ([]byte, error) {
-	type redacted struct {
-		CompanyID, Site, PublicKey, PrivateKey, ClientID string
-	}
-	return json.Marshal(redacted{s.CompanyID, s.Site, shortKey(s.PublicKey), redact(s.PrivateKey), s.ClientID})
 }
 
 // redact stands in for a secret: it says whether one is set, nothing more.

@@ -31,10 +31,13 @@ import (
 const childEnv = "PSABRIDGE_BENCH_CHILD"
 
 type childJob struct {
-	Mode   string // "throughput" or "heap"
-	Config connectwise.Config
-	N      int
-	Rounds int
+	Mode   string             // "throughput" or "heap"
+	Config connectwise.Config `json:"-"`
+	// ConfigJSON carries Config with its keys: Config's own JSON form
+	// redacts them.
+	ConfigJSON json.RawMessage
+	N          int
+	Rounds     int
 }
 
 type childResult struct {
@@ -62,6 +65,8 @@ func childMain() bool {
 	var job childJob
 	var res childResult
 	if err := json.Unmarshal([]byte(spec), &job); err != nil {
+		res.Err = err.Error()
+	} else if err := json.Unmarshal(job.ConfigJSON, &job.Config); err != nil {
 		res.Err = err.Error()
 	} else if err := job.run(&res); err != nil {
 		res.Err = err.Error()
@@ -280,6 +285,9 @@ func runChild(ctx context.Context, job childJob) (childResult, error) {
 	var res childResult
 	exe, err := os.Executable()
 	if err != nil {
+		return res, err
+	}
+	if job.ConfigJSON, err = job.Config.MarshalJSONWithSecrets(); err != nil {
 		return res, err
 	}
 	spec, err := json.Marshal(job)

@@ -8,6 +8,7 @@
 //	go run ./internal/bench                       # default run, < 3 minutes on 2 cores
 //	go run ./internal/bench -n 10000 -rate 50     # the full-size first sync
 //	go run ./internal/bench -scenarios 1,2,3      # only some scenarios
+//	go run ./internal/bench -scenarios 8          # scale-out workers (needs redis-server)
 //
 // Targets are goals for this program, never timed unit tests.
 package main
@@ -24,6 +25,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/psabridge/psabridge/internal/scaleout"
 )
 
 // params are the knobs of one run; every one is printed with the table.
@@ -50,7 +53,7 @@ type params struct {
 }
 
 func main() {
-	if childMain() {
+	if childMain() || scaleout.ChildMain() {
 		return
 	}
 	var p params
@@ -81,8 +84,8 @@ func main() {
 			continue
 		}
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 7 {
-			fmt.Fprintf(os.Stderr, "bench: bad scenario %q (want 1-7)\n", s)
+		if err != nil || n < 1 || n > 8 {
+			fmt.Fprintf(os.Stderr, "bench: bad scenario %q (want 1-8; 8 needs Redis)\n", s)
 			os.Exit(2)
 		}
 		p.scenarios = append(p.scenarios, n)
@@ -115,6 +118,9 @@ func main() {
 	}
 	if want(7) {
 		t.add(stage(os.Stderr, "scenario 7 (adaptive limiter)", func() []row { return runAdaptive(ctx, p) })...)
+	}
+	if want(8) {
+		t.add(stage(os.Stderr, "scenario 8 (scale-out workers)", func() []row { return runScaleOut(ctx, p) })...)
 	}
 	fmt.Fprintln(os.Stderr)
 	t.print(os.Stdout)

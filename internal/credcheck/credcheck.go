@@ -29,6 +29,8 @@ func Secret(v string) string {
 	switch {
 	case v == "":
 		return "is required"
+	case v == "[REDACTED]" || strings.HasSuffix(v, "…"): // httpx.Redacted, or a shortened key
+		return "is the placeholder that printing and json.Marshal show instead of a key: the settings were saved in their printed form; save them with MarshalJSONWithSecrets and paste the key again"
 	case lead == len(v):
 		return "is only whitespace"
 	case lead > 0 || trail > 0:
@@ -82,8 +84,9 @@ func IsLoopback(host string) bool {
 // BaseURL parses a server URL: https (plain http only to loopback), with a
 // host, no credentials, query or fragment, and a path prefix only when
 // allowPath is set (a trailing slash is always fine). It returns the URL
-// without a trailing slash, or the problem; the problem never shows
-// userinfo, which may hold a password.
+// without a trailing slash, or the problem; the problem quotes the URL only
+// as ShowURL does, never its userinfo, path, query or fragment, where a
+// pasted key may sit.
 func BaseURL(raw string, allowPath bool) (*url.URL, string) {
 	if raw == "" {
 		return nil, "is required"
@@ -98,23 +101,22 @@ func BaseURL(raw string, allowPath bool) (*url.URL, string) {
 	if u.User != nil {
 		return nil, "must not contain credentials"
 	}
-	shown := *u
-	shown.User = nil
+	shown := ShowURL(raw) // never the userinfo, path, query or fragment: they may hold a key
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !IsLoopback(u.Hostname()) {
-			return nil, fmt.Sprintf("%q uses plain http, which would send credentials in clear: use https:// (http is allowed only for loopback simulators)", shown.String())
+			return nil, fmt.Sprintf("%q uses plain http, which would send credentials in clear: use https:// (http is allowed only for loopback simulators)", shown)
 		}
 	default:
-		return nil, fmt.Sprintf("scheme %q is not supported: use https://", u.Scheme)
+		return nil, fmt.Sprintf("scheme %q is not supported: use https://", ShowScheme(u.Scheme))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Sprintf("%q must not have a query or fragment", shown.String())
+		return nil, fmt.Sprintf("%q must not have a query or fragment (not shown: it may hold a key)", shown)
 	}
 	path := strings.TrimRight(u.Path, "/")
 	if path != "" && !allowPath {
-		return nil, fmt.Sprintf("%q must be the server only, without a path", shown.String())
+		return nil, fmt.Sprintf("%q must be the server only, without a path (not shown: it may hold a key)", shown)
 	}
 	return &url.URL{Scheme: u.Scheme, Host: u.Host, Path: path}, ""
 }

@@ -17,9 +17,10 @@ func RedactSecret(s string) string {
 	return Redacted
 }
 
-// Scrub replaces every occurrence of each non-trivial secret in s. Clients
-// run server-supplied error text through it, because some APIs echo
-// credentials back in error messages.
+// Scrub replaces every occurrence of each non-trivial secret in s, written
+// literally, JSON-escaped (`\u002B`, `\/`: decoding would put the secret
+// back in clear) or percent-encoded. Clients run server-supplied error text
+// through it, because some APIs echo credentials back in error messages.
 func Scrub(s string, secrets ...string) string {
 	for _, sec := range secrets {
 		// Very short values would redact innocent text and protect nothing.
@@ -28,7 +29,7 @@ func Scrub(s string, secrets ...string) string {
 		}
 		s = strings.ReplaceAll(s, sec, Redacted)
 	}
-	return s
+	return scrubEncoded(s, secrets) // JSON-escaped or percent-encoded echoes
 }
 
 // credentialHeaders are removed from requests handed back to callers.

@@ -8,13 +8,16 @@ import (
 )
 
 // internalName matches what a public package's documentation must never
-// show: a path into internal/, or a name from the internal packages the
-// clients are built on (httpx.Limiter, apiclient.Backend), which used to
-// leak into signatures and error docs.
+// show: a path into this module's internal/ trees, or a name from the
+// internal packages the clients are built on (httpx.Limiter,
+// apiclient.Backend), which used to leak into signatures and error docs. A
+// path must start at a word boundary, so citations of other projects'
+// files (callback's godoc cites providers/connectwise/internal/... of the
+// connectors it learned the wire format from) are not mistaken for ours.
 //
 // Prose in the flows still cites namematch.Score as the scoring rule; it is
 // not a type a caller handles, so it is left to the flows' owners.
-var internalName = regexp.MustCompile(`internal/|\b(httpx|apiclient|credcheck|psaquery)\.[A-Z]`)
+var internalName = regexp.MustCompile(`(^|[\s"'(` + "`" + `])(github\.com/psabridge/psabridge/)?((connectwise|heimdal|infima|security360|officeprotect)/)?internal/|\b(httpx|apiclient|credcheck|psaquery)\.[A-Z]`)
 
 // TestPublicDocsNameNoInternalType runs go doc -all on every public
 // package (everything outside internal/ and examples/) and fails on any

@@ -48,18 +48,15 @@ func (k *Kit) serve(w http.ResponseWriter, r *http.Request) {
 	exempt := k.vendor.Exempt != nil && k.vendor.Exempt(r)
 	if !exempt {
 		if f := k.takeFault(r); f != nil {
-			if f.DropAfterWrite {
+			if f.DropAfterWrite || f.TruncateBody {
 				bw := &bufferWriter{header: http.Header{}}
 				k.admit(bw, r, false)
 				entry.Dropped = true
 				logOnce(bw.status)
+				if f.TruncateBody {
+					writeTruncated(w, bw)
+				}
 				dropConnection(w)
-				return
-			}
-			if f.TruncateBody {
-				bw := &bufferWriter{header: http.Header{}}
-				k.admit(bw, r, false)
-				writeTruncated(sw, bw)
 				return
 			}
 			if f.RetryAfter != "" {
@@ -107,24 +104,6 @@ func (k *Kit) spend() (time.Duration, bool) {
 		return d, true
 	}
 	return 0, false
-}
-
-// writeTruncated sends a buffered answer with its real status, headers and
-// Content-Length but only half its body. net/http closes a connection
-// whose handler wrote less than it declared, so the client reads an
-// unexpected EOF, as when a proxy or the network fails mid-answer.
-func writeTruncated(w http.ResponseWriter, b *bufferWriter) {
-	for k, v := range b.header {
-		w.Header()[k] = v
-	}
-	full := b.body.Bytes()
-	w.Header().Set("Content-Length", strconv.Itoa(len(full)))
-	status := b.status
-	if status == 0 {
-		status = http.StatusOK
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(full[:len(full)/2])
 }
 
 // dropConnection closes the client's connection without a response, which
@@ -209,4 +188,19 @@ func WriteBody(w http.ResponseWriter, status int, contentType string, body []byt
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// writeTruncated sends a buffered response's status and headers, with a
+// Content-Length promising the whole body, then only its first half.
+func writeTruncated(w http.ResponseWriter, b *bufferWriter) {
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	body := b.body.Bytes()
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(b.status)
+	_, _ = w.Write(body[:len(body)/2])
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
 }

@@ -39,7 +39,7 @@ func (s Settings) String() string {
 	if s.APIKey == "" {
 		key = `""`
 	}
-	return fmt.Sprintf("infimasync.Settings{ServerURL:%q, APIKey:%s}", s.ServerURL, key)
+	return fmt.Sprintf("infimasync.Settings{ServerURL:%q, APIKey:%s}", credcheck.ShowURL(s.ServerURL), key)
 }
 
 // GoString makes %#v as safe as %v.
@@ -57,7 +57,7 @@ func (s Settings) Format(f fmt.State, verb rune) {
 
 // LogValue keeps the key out of structured logs.
 func (s Settings) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("server_url", s.ServerURL), slog.String("api_key", "[REDACTED]"))
+	return slog.GroupValue(slog.String("server_url", credcheck.ShowURL(s.ServerURL)), slog.String("api_key", "[REDACTED]"))
 }
 
 // Option adjusts the flow: how Settings are checked and the INFIMA client
@@ -242,9 +242,10 @@ func checkURL(raw string, o *options) error {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return notExact(fmt.Sprintf("%q is not a URL starting with https://", raw))
+		return notExact("is not a URL starting with https://") // not echoed: it may be a pasted key
 	}
-	display := u.Redacted()
+	// Never the userinfo, path, query or fragment: a pasted key may sit there.
+	display := credcheck.ShowURL(raw)
 	host := strings.ToLower(u.Hostname())
 	loopback := o.loopback && credcheck.IsLoopback(host)
 	switch strings.ToLower(u.Scheme) {

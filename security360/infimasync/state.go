@@ -52,8 +52,11 @@ func escape(id string) string { return strings.ReplaceAll(id, "/", "%2F") }
 // settingsDoc, mappingsDoc, deliveredDoc, failedDoc and runDoc are the
 // stored shapes.
 type settingsDoc struct {
-	Version  int
-	Settings Settings
+	Version int
+	// Settings holds the API key: Settings itself marshals redacted, so
+	// the store gets the explicit persistable form (flow.Encrypt keeps it
+	// unreadable at rest).
+	Settings settingsFields
 }
 
 type mappingsDoc struct {
@@ -125,7 +128,7 @@ func SaveSettings(ctx context.Context, st flow.Store, s Settings, opts ...Option
 	if err := s.validate(o); err != nil {
 		return err
 	}
-	return flow.PutJSON(ctx, st, newKeys(o.instance).settings(), settingsDoc{Version: stateVersion, Settings: s})
+	return flow.PutJSON(ctx, st, newKeys(o.instance).settings(), settingsDoc{Version: stateVersion, Settings: settingsFields(s)})
 }
 
 // LoadSettings returns the settings SaveSettings stored, validated again.
@@ -141,8 +144,9 @@ func LoadSettings(ctx context.Context, st flow.Store, opts ...Option) (Settings,
 	case !found:
 		return Settings{}, fmt.Errorf("infimasync: no settings saved at %s: %w", key, flow.ErrNotFound)
 	}
-	if err := doc.Settings.validate(o); err != nil {
+	saved := Settings(doc.Settings)
+	if err := saved.validate(o); err != nil {
 		return Settings{}, err
 	}
-	return doc.Settings, nil
+	return saved, nil
 }

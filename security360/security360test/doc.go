@@ -10,9 +10,13 @@
 // read the request log (Requests, CountRequests, ResetRequests, and the
 // TokenRequests and APIRequests shorthands), expire every token to force
 // 401s, inject faults (InjectFault, InjectStatus, InjectTokenStatus), add
-// latency, and enforce a rate limit (WithRateLimit) or Asio's fixed-window
-// quota (WithQuota), both answering 429 with Retry-After. These controls
-// have the same names as in the other simulators of this module.
+// latency, and enforce a rate limit (WithRateLimit, 429 with Retry-After,
+// as in the other simulators of this module) or Asio's own per-family
+// quota (WithQuota): every answer carries Limit, Remaining and Reset, and
+// a spent quota answers 429 without Retry-After, as Asio documents.
+// /v1/rate_limits has the documented nested shape, and externalIds entries
+// get a platform id, siteId and backsynced flag; an entry written back
+// without its id counts as new.
 //
 // Wire model: what goes over HTTP is declared in this package (wire
 // structs, or JSON objects held as maps for sites, which JSON Patch edits)

@@ -68,10 +68,11 @@ func WithRateLimit(perSecond float64, burst int) Option {
 	return func(o *options) { o.sim.RatePerSecond, o.sim.Burst = perSecond, max(burst, 1) }
 }
 
-// WithQuota enforces Asio's quota of requests per fixed window on API
-// calls (token requests excluded), answering 429 with Retry-After (the
-// rest of the window) when it is spent. Without it the quota (500 per five
-// minutes) is only reported by /v1/rate_limits.
+// WithQuota enforces Asio's own quota: requests per fixed window for each
+// resource family (token requests excluded), answering 429 without
+// Retry-After when it is spent, as Asio documents; every answer carries
+// Limit, Remaining and Reset. Without it the quota (500 per five minutes)
+// is only reported, in those headers and by /v1/rate_limits (quota.go).
 func WithQuota(requests int, per time.Duration) Option {
 	return func(o *options) { o.quota, o.window, o.enforce = requests, per, true }
 }
@@ -153,8 +154,7 @@ type Server struct {
 	companies   []*simCompany
 	tokens      map[string]issued
 	tokenInject []injection
-	windowStart time.Time
-	windowCount int
+	quotas      map[string]*familyWindow // per-family quota windows (quota.go)
 	nextID      int
 }
 
@@ -495,29 +495,11 @@ func (s *Server) routes() http.Handler {
 // quotaGate enforces Asio's fixed-window quota before routing API calls.
 func (s *Server) quotaGate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if wait, limited := s.spendQuota(); limited {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			writeError(w, http.StatusTooManyRequests, "TooManyRequests", "rate limit exceeded; retry later")
+		if !s.gateQuota(w, r) {
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// spendQuota counts a request against the fixed window and reports how
-// long to wait when the quota is spent (only when enforcing).
-func (s *Server) spendQuota() (time.Duration, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.kit.Now()
-	if s.windowStart.IsZero() || !now.Before(s.windowStart.Add(s.opts.window)) {
-		s.windowStart, s.windowCount = now, 0
-	}
-	if s.opts.enforce && s.windowCount >= s.opts.quota {
-		return s.windowStart.Add(s.opts.window).Sub(now), true
-	}
-	s.windowCount++
-	return 0, false
 }
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
@@ -645,14 +627,7 @@ func (s *Server) handleRateLimits(w http.ResponseWriter, r *http.Request) {
 	if !s.authorize(w, r, "") {
 		return
 	}
-	s.mu.Lock()
-	remaining := max(s.opts.quota-s.windowCount, 0)
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{
-		"limit":         s.opts.quota,
-		"remaining":     remaining,
-		"windowSeconds": int(s.opts.window.Seconds()),
-	})
+	s.writeRateLimits(w)
 }
 
 func (s *Server) handleCompanies(w http.ResponseWriter, r *http.Request) {
@@ -784,6 +759,7 @@ func (s *Server) handlePatchSite(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "InvalidPatch", "the site id cannot be changed")
 		return
 	}
+	s.stampExternalIDs(m, next) // platform-owned id, siteId, backsynced (externalids.go)
 	if msg := validateSite(next); msg != "" {
 		writeError(w, http.StatusBadRequest, "ValidationError", msg)
 		return

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -370,12 +371,16 @@ func TestRateLimitWindow(t *testing.T) {
 	}
 	clk.Advance(20 * time.Second)
 	resp := call(t, srv, "GET", companiesPath, tok, "", "", nil)
-	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "40" {
-		t.Errorf("over quota: %d Retry-After %q, want 429 and 40", resp.StatusCode, resp.Header.Get("Retry-After"))
+	// Asio documents Limit/Remaining/Reset and no Retry-After.
+	reset := strconv.FormatInt(clk.Now().Add(40*time.Second).Unix(), 10)
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "" || resp.Header.Get("Limit") != "2" || resp.Header.Get("Remaining") != "0" || resp.Header.Get("Reset") != reset {
+		t.Errorf("over quota: %d %v, want 429 with Limit 2, Remaining 0, Reset %s", resp.StatusCode, resp.Header, reset)
 	}
 	clk.Advance(40 * time.Second)
-	var rl struct{ Limit, Remaining, WindowSeconds int }
-	if resp := call(t, srv, "GET", "/v1/rate_limits", tok, "", "", &rl); resp.StatusCode != 200 || rl.Limit != 2 || rl.Remaining != 1 || rl.WindowSeconds != 60 {
+	var rl struct {
+		Resources map[string]map[string]struct{ Limit, Remaining int }
+	}
+	if resp := call(t, srv, "GET", "/v1/rate_limits", tok, "", "", &rl); resp.StatusCode != 200 || rl.Resources["partner"]["companies"].Limit != 2 || rl.Resources["partner"]["companies"].Remaining != 2 || rl.Resources["platform"]["rate-limits"].Remaining != 1 {
 		t.Errorf("new window: %d %+v", resp.StatusCode, rl)
 	}
 }

@@ -1,0 +1,96 @@
+package cwsystem_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/cwmodel"
+	"github.com/psabridge/psabridge/connectwise/cwsystem"
+)
+
+const base = "https://api-eu.myconnectwise.net/v2025_1/apis/3.0/"
+
+func setup(t *testing.T) (*cwsystem.Client, *httpmock.MockTransport) {
+	t.Helper()
+	mt := httpmock.NewMockTransport()
+	c, err := connectwise.NewClient(connectwise.Config{
+		Site: "eu.myconnectwise.net", CompanyID: "acme", PublicKey: "PUBKEY12", PrivateKey: "PRIV-KEY-sup3rs3cret",
+		ClientID: "11111111-2222-3333-4444-555555555555", Codebase: "v2025_1/",
+	}, connectwise.WithHTTPClient(&http.Client{Transport: mt}), connectwise.WithRateLimit(0, 1),
+		connectwise.WithRetry(1, time.Millisecond, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cwsystem.New(c), mt
+}
+
+// The spec declares the audit trail's request object as a parameter; it
+// goes out as one query parameter per property, with the list options.
+func TestObjectParameterIsFlattenedIntoTheQuery(t *testing.T) {
+	svc, mt := setup(t)
+	mt.RegisterResponder("GET", base+"system/audittrail", func(r *http.Request) (*http.Response, error) {
+		q := r.URL.Query()
+		if q.Get("type") != "Ticket" || q.Get("id") != "42" || q.Has("deviceIdentifier") || q.Get("pageSize") != "10" {
+			t.Errorf("query = %s", r.URL.RawQuery)
+		}
+		return httpmock.NewStringResponse(200, `[{"text":"Status changed"}]`), nil
+	})
+	typ := cwmodel.AuditTrailEntryGetRequestTypeTicket
+	entries, _, err := svc.Audittrail.List(context.Background(),
+		&cwsystem.AudittrailListParams{GetRequest: &cwmodel.AuditTrailEntryGetRequest{Type: &typ, ID: new(int32(42))}},
+		&connectwise.ListOptions{PageSize: 10})
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("%v, %d entries", err, len(entries))
+	}
+}
+
+func TestOperationParametersRideOnEveryPage(t *testing.T) {
+	svc, mt := setup(t)
+	mt.RegisterResponder("GET", base+"system/documents", func(r *http.Request) (*http.Response, error) {
+		q := r.URL.Query()
+		if q.Get("recordType") != "Ticket" || q.Get("recordId") != "42" {
+			t.Errorf("query = %s", r.URL.RawQuery)
+		}
+		if q.Get("page") == "1" {
+			return httpmock.NewStringResponse(200, `[{"id":1},{"id":2}]`), nil
+		}
+		return httpmock.NewStringResponse(200, `[{"id":3}]`), nil
+	})
+	n := 0
+	for _, err := range svc.Documents.All(context.Background(), &cwsystem.DocumentsListParams{RecordType: new("Ticket"), RecordID: new(42)}, &connectwise.ListOptions{PageSize: 2}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 3 {
+		t.Errorf("walked %d documents, want 3", n)
+	}
+}
+
+func TestDownloadReturnsTheBytes(t *testing.T) {
+	svc, mt := setup(t)
+	png := "\x89PNG\r\n\x1a\n binary"
+	mt.RegisterResponder("GET", base+"system/documents/5/download", httpmock.NewStringResponder(200, png))
+	b, _, err := svc.Documents.GetDownload(context.Background(), 5, nil, nil)
+	if err != nil || string(b) != png {
+		t.Fatalf("%v, %q", err, b)
+	}
+	mt.RegisterResponder("GET", base+"system/documents/6/download", httpmock.NewStringResponder(404, `{"code":"NotFound","message":"no document"}`))
+	if _, _, err := svc.Documents.GetDownload(context.Background(), 6, nil, nil); !connectwise.IsNotFound(err) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestTextualPathParameterIsEscaped(t *testing.T) {
+	svc, mt := setup(t)
+	mt.RegisterResponder("GET", base+"system/members/j%20doe", httpmock.NewStringResponder(200, `{"id":3,"identifier":"j doe"}`))
+	m, _, err := svc.Members.GetByMemberIdentifier(context.Background(), "j doe", nil)
+	if err != nil || m.Identifier == nil || *m.Identifier != "j doe" {
+		t.Fatalf("%v %+v", err, m)
+	}
+}
