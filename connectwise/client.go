@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/psabridge/psabridge/internal/apiclient"
 	"github.com/psabridge/psabridge/internal/httpx"
@@ -25,6 +26,10 @@ type Client struct {
 	mu       sync.Mutex
 	codebase string // "v2025_1/"; fixed when configured, else discovered
 	fixed    bool
+	// fruitless is when a 404 last made discovery ask again and it found
+	// the codebase unchanged.
+	fruitless time.Time
+	now       func() time.Time // time.Now; tests replace it
 
 	common service
 
@@ -74,8 +79,10 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	if cb != "" && !strings.HasSuffix(cb, "/") {
 		cb += "/"
 	}
+	settings := withAPI(httpx.Resolve(defaultSettings, opts...))
+	settings.TransientRead = databaseTimeout
 	c := &Client{
-		hc:     httpx.New(withAPI(httpx.Resolve(defaultSettings, opts...))),
+		hc:     httpx.New(settings),
 		origin: origin,
 		cred: &credentials{
 			companyID:  cfg.CompanyID,
@@ -87,6 +94,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		},
 		codebase: cb,
 		fixed:    cb != "",
+		now:      time.Now,
 	}
 	c.b = &apiclient.Backend{
 		HC:         c.hc,
@@ -144,30 +152,51 @@ type Response struct {
 	FirstPage, PrevPage, NextPage, LastPage int
 	// NextPageID is the pageId of the next forward-only page; 0 on the last.
 	NextPageID int
+
+	next *url.URL // the resolved rel="next" target, nil when none
 }
 
+// newResponse reads the paging links. The Link header is parsed per RFC
+// 8288 (apiclient.ParseLinks: commas inside a URL, any case), targets are
+// resolved against the request URL (a relative link is legal), and page
+// and pageId are read case-insensitively, as the PSA itself reads them.
 func newResponse(r *http.Response) *Response {
 	resp := &Response{Response: r}
+	var base *url.URL
+	if r.Request != nil {
+		base = r.Request.URL
+	}
 	for rel, target := range apiclient.Links(r.Header) {
-		u, err := url.Parse(target)
-		if err != nil {
+		u := apiclient.ResolveLink(base, target)
+		if u == nil {
 			continue
 		}
 		q := u.Query()
-		page, _ := strconv.Atoi(q.Get("page"))
+		page, _ := strconv.Atoi(apiclient.QueryValue(q, "page"))
 		switch rel {
 		case "first":
 			resp.FirstPage = page
 		case "prev":
 			resp.PrevPage = page
 		case "next":
+			resp.next = u
 			resp.NextPage = page
-			resp.NextPageID, _ = strconv.Atoi(q.Get("pageId"))
+			resp.NextPageID, _ = strconv.Atoi(apiclient.QueryValue(q, "pageId"))
 		case "last":
 			resp.LastPage = page
 		}
 	}
 	return resp
+}
+
+// hasLinkHeader reports whether the answer carried a Link header at all,
+// empty included: the PSA ends a forward-only walk with an empty one and
+// sends none where the endpoint ignores forward-only (wire14-facts §1,
+// from christaylorcodes/ConnectWiseManageAPI Invoke-CWMAllResult.ps1
+// L18-23).
+func (r *Response) hasLinkHeader() bool {
+	_, ok := r.Header[http.CanonicalHeaderKey("Link")]
+	return ok
 }
 
 // baseURL returns origin + codebase + "apis/3.0/", discovering the codebase
@@ -225,9 +254,10 @@ func (c *Client) companyInfo(ctx context.Context) (*CompanyInfo, error) {
 	return info, nil
 }
 
-// psaAuth signs requests with the API member's keys, and answers an
-// unexpected 404 with a discovered codebase by discovering it again (a site
-// moved to a new version answers 404 on the old path).
+// psaAuth signs requests with the API member's keys, and answers a 404
+// that looks like a moved codebase by discovering it again (a cloud site
+// moves to a new codebase with its releases, and the old path then
+// answers 404: psa-wire-facts S6, wire14-facts N9).
 type psaAuth struct{ c *Client }
 
 func (a psaAuth) Authorize(_ context.Context, req *http.Request) error {
@@ -236,20 +266,77 @@ func (a psaAuth) Authorize(_ context.Context, req *http.Request) error {
 	return nil
 }
 
-func (a psaAuth) Renew(ctx context.Context, _ *http.Request, status int) string {
+// Renew is never called: psaAuth is an apiclient.BodyRenewer.
+func (a psaAuth) Renew(context.Context, *http.Request, int) string { return "" }
+
+// rediscoverEvery bounds how often 404s that are not the PSA's own trigger
+// a codebase lookup that finds nothing new: a wrong path the caller keeps
+// asking for must not double every request.
+const rediscoverEvery = time.Minute
+
+// RenewBody rediscovers the codebase on a 404 unless the body is the
+// PSA's own "record not found" ({"code":"NotFound","message":"Ticket 5
+// not found"}, wire14-facts §6 from N7/N8): that 404 comes from the
+// codebase in use, so asking /login/companyinfo again would only double
+// the cost of every missing record. Any other 404 (an HTML or empty page
+// from IIS, a proxy) is checked against /login/companyinfo at most once
+// per rediscoverEvery, and the request is sent again only when the
+// codebase changed, as django-connectwise does (api.py L280-312).
+func (a psaAuth) RenewBody(ctx context.Context, _ *http.Request, status int, body []byte) string {
 	c := a.c
-	c.mu.Lock()
-	rediscover := status == http.StatusNotFound && !c.fixed
-	stale := c.codebase
-	c.mu.Unlock()
-	if !rediscover {
+	if status != http.StatusNotFound || recordNotFound(body) {
 		return ""
 	}
-	if cb, err := c.discover(ctx, stale); err == nil && cb != stale {
+	c.mu.Lock()
+	stale, fixed := c.codebase, c.fixed
+	recent := !c.fruitless.IsZero() && c.now().Sub(c.fruitless) < rediscoverEvery
+	c.mu.Unlock()
+	if fixed || recent {
+		return ""
+	}
+	cb, err := c.discover(ctx, stale)
+	if err == nil && cb != stale {
 		return "HTTP 404: codebase rediscovered"
 	}
+	c.mu.Lock()
+	c.fruitless = c.now()
+	c.mu.Unlock()
 	return ""
 }
+
+// recordNotFound reports the PSA's JSON 404 for a record or route that does
+// not exist: {"code":"NotFound","message":...}.
+func recordNotFound(body []byte) bool {
+	var e struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	return json.Unmarshal(body, &e) == nil && strings.EqualFold(e.Code, "NotFound") && e.Message != ""
+}
+
+// databaseTimeout reports the PSA's 500 for a database timeout, which a
+// read may simply ask again. Real bodies, recorded by pyconnectwise's
+// maintainers (wire14-facts §5, N2 tests L35-37, L62-72), are HTTP 500 with
+// code "ConnectWiseApi" and a message such as "A timeout has occured.
+// Please try again." or SqlClient's "Timeout expired.  The timeout period
+// elapsed prior to obtaining a connection from the pool..."; the rule is
+// pyconnectwise's (connectwise_client.py L117-128): "timeout" in the
+// message or the reason phrase, in any case. Other 500s ("Error converting
+// value ...") are not transient. Only reads are ever asked about (see
+// httpx.Settings.TransientRead).
+func databaseTimeout(resp *http.Response, body []byte) bool {
+	if resp.StatusCode != http.StatusInternalServerError {
+		return false
+	}
+	var e struct {
+		Message string `json:"message"`
+	}
+	_ = json.Unmarshal(body, &e)
+	reason := strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)))
+	return containsFold(e.Message, "timeout") || containsFold(reason, "timeout")
+}
+
+func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), sub) }
 
 // request describes one API call before the codebase is known.
 type request struct {
@@ -262,6 +349,9 @@ type request struct {
 	// method: a search POST only reads, a PATCH of replace/remove ops sets
 	// the same values again.
 	idempotent bool
+	// read marks a request that changes nothing (a GET, a search POST):
+	// it may be repeated after a PSA database timeout.
+	read bool
 }
 
 // do sends r and decodes a 2xx body into v (when v is non-nil). An
@@ -281,11 +371,17 @@ func (c *Client) do(ctx context.Context, r request, v any) (*Response, error) {
 	if err := checkNoInvalidConditions(r.query, nil); err != nil {
 		return nil, err
 	}
-	hr, err := c.b.Do(ctx, &apiclient.Request{Method: r.method, Path: r.path, Query: r.query, Body: body, Header: r.header, Idempotent: r.idempotent}, v)
+	hr, err := c.b.Do(ctx, &apiclient.Request{Method: r.method, Path: r.path, Query: r.query, Body: body, Header: r.header, Idempotent: r.idempotent || isSearch(r), Read: r.read || r.method == http.MethodGet || isSearch(r)}, v)
 	if hr == nil {
 		return nil, err
 	}
 	return newResponse(hr), err
+}
+
+// isSearch reports a POST .../search, the PSA's only POST that reads
+// (whoever built it: a list, the generated Collection, Raw).
+func isSearch(r request) bool {
+	return r.method == http.MethodPost && strings.HasSuffix(strings.TrimSuffix(r.path, "/"), "/search")
 }
 
 // Raw sends a request to any API path (relative to apis/3.0/, e.g.

@@ -128,11 +128,12 @@ func TestRediscoveryOnUnexpected404(t *testing.T) {
 	if calls != 2 {
 		t.Fatalf("companyinfo calls = %d, want 2 (one re-discovery)", calls)
 	}
-	// A real 404 on the current codebase does not loop.
-	mt.RegisterResponder("GET", testOrigin+"/v2025_1/apis/3.0/service/tickets/9", httpmock.NewStringResponder(404, `{"code":"NotFound","message":"Ticket not found"}`))
+	// The PSA's own 404 for a missing record costs one request: no
+	// rediscovery (issue 14 item 14).
+	mt.RegisterResponder("GET", testOrigin+"/v2025_1/apis/3.0/service/tickets/9", httpmock.NewStringResponder(404, `{"code":"NotFound","message":"Ticket 9 not found"}`))
 	_, _, err = c.Tickets.Get(context.Background(), 9)
-	if !connectwise.IsNotFound(err) || calls != 3 {
-		t.Fatalf("err=%v calls=%d", err, calls)
+	if !connectwise.IsNotFound(err) || calls != 2 || mt.GetCallCountInfo()["GET "+testOrigin+"/v2025_1/apis/3.0/service/tickets/9"] != 1 {
+		t.Fatalf("err=%v companyinfo calls=%d, want 2 (no rediscovery for a record 404); calls %v", err, calls, mt.GetCallCountInfo())
 	}
 }
 

@@ -25,12 +25,20 @@
 // Requests go through psabridge's shared transport: a client-side rate
 // limiter (about 10 requests/s by default, under the PSA's documented
 // 1,000/minute), retries with backoff for idempotent calls, Retry-After
-// honoured for 429s, and never a blind retry of a POST whose outcome is
-// unknown (see *OutcomeUnknownError and IsOutcomeUnknown).
+// honoured for 429s, reads (GET, POST .../search) retried after the PSA's
+// 500 for a database timeout, and never a blind retry of a write whose
+// outcome is unknown (see *OutcomeUnknownError and IsOutcomeUnknown): a
+// 500, 502 or 504, a dropped connection, or a success status whose body
+// could not be read.
+//
+// Forward-only paging (ListOptions.ForwardOnly) is supported by the PSA
+// per endpoint: All falls back to page numbers where it is not, and List
+// returns *ForwardOnlyUnsupportedError, so a walk never ends early.
 //
 // The codebase segment of the URL ("v2025_1/") is discovered through
 // /login/companyinfo when Config.Codebase is empty, cached, and discovered
-// again once if the server answers an unexpected 404 (hosted codebases move).
+// again on a 404 that is not the PSA's own "record not found" (hosted
+// codebases move); the request is repeated only if the codebase changed.
 //
 // Errors from the server are *Error values; see IsNotFound, IsForbidden,
 // IsUnauthorized and IsRateLimited. The connectwise/cwtest package runs an

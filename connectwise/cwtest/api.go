@@ -106,6 +106,9 @@ type memberKey struct{}
 // API (codebase discovery, unknown URLs) pass unauthenticated, as on the
 // PSA.
 func (s *Server) authenticateRequest(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	if s.goneCodebase(w, r) { // wire.go
+		return r, false
+	}
 	if _, ok := apiPath(r); !ok {
 		return r, true
 	}
@@ -183,7 +186,7 @@ func (s *Server) companyInfo(w http.ResponseWriter, r *http.Request, id string) 
 		writeBytes(w, http.StatusOK, []byte("null"))
 		return
 	}
-	cb := s.opts.codebase
+	cb := s.codebase()
 	version := strings.TrimSuffix(cb, "/")
 	writeJSON(w, http.StatusOK, map[string]any{
 		"CompanyName":   "CW Test MSP",

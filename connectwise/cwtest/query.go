@@ -1,10 +1,7 @@
 package cwtest
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -182,41 +179,10 @@ func parseListParams(r *http.Request, allowBody bool) (listParams, *apiError) {
 		return p, err
 	}
 	if allowBody {
-		// POST .../search carries the same options in a JSON body.
-		var body struct {
-			Conditions            *string `json:"conditions"`
-			ChildConditions       *string `json:"childConditions"`
-			CustomFieldConditions *string `json:"customFieldConditions"`
-			OrderBy               *string `json:"orderBy"`
-			Fields                *string `json:"fields"`
-			Page                  *int    `json:"page"`
-			PageSize              *int    `json:"pageSize"`
-			PageID                *int    `json:"pageId"`
-		}
-		raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if len(bytes.TrimSpace(raw)) > 0 {
-			if e := json.Unmarshal(raw, &body); e != nil {
-				return p, badRequest("The search body is not valid JSON: %v", e)
-			}
-		}
-		set := func(dst *string, src *string) {
-			if src != nil {
-				*dst = *src
-			}
-		}
-		set(&p.conditions, body.Conditions)
-		set(&p.childConditions, body.ChildConditions)
-		set(&p.customFields, body.CustomFieldConditions)
-		set(&p.orderBy, body.OrderBy)
-		set(&p.fields, body.Fields)
-		if body.Page != nil {
-			p.page = *body.Page
-		}
-		if body.PageSize != nil {
-			p.pageSize = *body.PageSize
-		}
-		if body.PageID != nil {
-			p.pageID = *body.PageID
+		// POST .../search carries the PSA's FilterValues in a JSON body
+		// (searchBody, wire.go); paging and fields stay in the query.
+		if e := readSearchBody(r, &p); e != nil {
+			return p, e
 		}
 	}
 	if p.page < 1 {
@@ -441,8 +407,7 @@ func linkTo(c *call, set map[string]string, rel string) string {
 	for k, v := range set {
 		q.Set(k, v)
 	}
-	u := scheme(c.r) + "://" + c.r.Host + c.r.URL.EscapedPath() + "?" + q.Encode()
-	return "<" + u + ">; rel=\"" + rel + "\""
+	return c.s.formatLink(c.r, q, rel) // wire.go
 }
 
 // writeRecords encodes records, pruned to fields when given

@@ -161,11 +161,10 @@ func TestCountAndSearch(t *testing.T) {
 		t.Errorf("count = %d, want 300", n.Count)
 	}
 	var found []Ticket
-	r := c.mustStatus(c.do(http.MethodPost, "service/tickets/search", map[string]any{
+	// Paging goes in the query string of a search, as on the PSA.
+	r := c.mustStatus(c.do(http.MethodPost, "service/tickets/search?page=1&pageSize=2", map[string]any{
 		"conditions": `board/id = 2 and externalXRef in ("hd:1", "hd:3", "hd:5", "hd:6")`,
 		"orderBy":    "id desc",
-		"page":       1,
-		"pageSize":   2,
 	}), 200)
 	r.decode(t, &found)
 	if len(found) != 2 || found[0].ExternalXRef != "hd:5" || found[1].ExternalXRef != "hd:3" {

@@ -46,6 +46,8 @@ type Server struct {
 	st *state
 
 	cb callbackHub // callback deliveries (callbacks.go)
+
+	wire wireState // a moved codebase (wire.go)
 }
 
 // Option configures a Server at construction.
@@ -58,6 +60,7 @@ type options struct {
 	grants        []Grant
 	noForwardOnly map[string]bool // wire_quirks.go
 	rawCommas     bool
+	wire          wireOptions // wire.go
 }
 
 // WithRateLimit makes the server answer 429 with Retry-After once clients
@@ -105,6 +108,7 @@ func NewServer(opts ...Option) *Server {
 // can be set first, or Handler and Transport used without a socket.
 func NewUnstartedServer(opts ...Option) *Server {
 	o := options{codebase: DefaultCodebase, sim: simkit.Config{Clock: time.Now}, grants: DefaultGrants()}
+	WithoutForwardOnly(DefaultNoForwardOnly...)(&o) // wire.go
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)

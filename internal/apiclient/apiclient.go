@@ -125,6 +125,33 @@ type Request struct {
 	// Idempotent marks a request safe to repeat whatever its method: a
 	// search POST only reads, a PATCH of replace ops sets the same values.
 	Idempotent bool
+	// Read marks a request that changes nothing (a GET, a search POST).
+	// A read is idempotent, may be retried after an answer the transport's
+	// Settings.TransientRead calls transient, and a 2xx body it cannot
+	// decode is a *bridge.DecodeError; for a write it is a
+	// *bridge.OutcomeUnknownError, since the write happened but its result
+	// (the created record's id) was never seen. GET, HEAD and OPTIONS are
+	// reads whatever this says.
+	Read bool
+}
+
+// BodyRenewer is an Auth that needs the failed answer's body to decide
+// whether to renew (the PSA rediscovers its codebase on a 404 only when
+// the body is not its own "record not found"). Backend.Do calls
+// RenewBody instead of Renew when the Auth has it, with at most
+// httpx.MaxErrorBody bytes of the body; the body is still reported in
+// full in the error if no renewal happens.
+type BodyRenewer interface {
+	RenewBody(ctx context.Context, req *http.Request, status int, body []byte) string
+}
+
+// isRead reports whether r changes nothing.
+func (r *Request) isRead() bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	return r.Read
 }
 
 // Do sends r and decodes a 2xx body into v (unless v is nil or the status
@@ -141,6 +168,9 @@ func (b *Backend) Do(ctx context.Context, r *Request, v any) (*http.Response, er
 	}
 	if r.Idempotent {
 		ctx = httpx.AsIdempotent(ctx)
+	}
+	if r.Read {
+		ctx = httpx.AsRead(ctx)
 	}
 	if b.HC.Observed() {
 		route := r.Route
@@ -176,7 +206,13 @@ func (b *Backend) Do(ctx context.Context, r *Request, v any) (*http.Response, er
 		}
 		ok := hr.StatusCode >= 200 && hr.StatusCode < 300
 		if !ok && attempt == 0 && b.Auth != nil {
-			if reason := b.Auth.Renew(ctx, req, hr.StatusCode); reason != "" {
+			var reason string
+			if br, ok := b.Auth.(BodyRenewer); ok {
+				reason = br.RenewBody(ctx, req, hr.StatusCode, peekBody(hr))
+			} else {
+				reason = b.Auth.Renew(ctx, req, hr.StatusCode)
+			}
+			if reason != "" {
 				httpx.DrainClose(hr.Body)
 				ctx = httpx.WithRetryReason(ctx, reason)
 				continue
@@ -190,8 +226,26 @@ func (b *Backend) Do(ctx context.Context, r *Request, v any) (*http.Response, er
 		if !ok {
 			return hr, b.check(hr, req.Method, path, r.Idempotent, b.secrets(req))
 		}
-		return hr, b.decode(hr, req.Method+" "+path, v, r.EmptyOK)
+		err = b.decode(hr, req.Method+" "+path, v, r.EmptyOK)
+		if err != nil && !r.isRead() {
+			// The success status proves the write was applied; what it
+			// created (an id) is lost with the body. Reported as a plain
+			// decode error, a caller would write again and duplicate it.
+			return hr, &bridge.OutcomeUnknownError{Method: req.Method, Path: path, StatusCode: hr.StatusCode, Err: err}
+		}
+		return hr, err
 	}
+}
+
+// peekBody reads up to httpx.MaxErrorBody bytes of hr's body and puts them
+// back in front of the rest.
+func peekBody(hr *http.Response) []byte {
+	b, _ := io.ReadAll(io.LimitReader(hr.Body, httpx.MaxErrorBody))
+	hr.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), hr.Body), hr.Body}
+	return b
 }
 
 func (b *Backend) newRequest(ctx context.Context, r *Request, payload []byte) (*http.Request, error) {

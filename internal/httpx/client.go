@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -70,6 +71,13 @@ type Settings struct {
 	// adaptive limiter (RatePerSecond, Burst, Unlimited and NonAdaptive are
 	// then ignored): one budget shared by several clients or processes.
 	Limiter bridge.Limiter
+	// TransientRead, when set, is asked about a 5xx answer to a read (see
+	// AsRead) that the built-in policy would not retry (a 500, say), with
+	// at most MaxErrorBody bytes of its body; true retries it within
+	// MaxRetries. The PSA answers 500 when its database times out, and a
+	// read may simply be asked again. Writes are never asked about: a 500
+	// may follow a partial write.
+	TransientRead func(resp *http.Response, body []byte) bool
 }
 
 // Option changes Settings. Client packages re-export the options that make
@@ -251,6 +259,9 @@ type reqState struct {
 	// idempotent says the request may be repeated: by its method, or
 	// because the caller marked it with AsIdempotent.
 	idempotent bool
+	// read says the request changes nothing: by its method, or because the
+	// caller marked it with AsRead.
+	read bool
 	// src and sensitive are what the request's credential values are
 	// read from, scrubbed from every error and log line it produces. They
 	// are worked out on first need (most requests produce neither), which
@@ -324,7 +335,8 @@ func (st *reqState) secrets() []string {
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	st := &reqState{
 		method: req.Method, path: req.URL.Path,
-		idempotent: idempotent(req.Method) || markedIdempotent(req.Context()),
+		idempotent: idempotent(req.Method) || markedIdempotent(req.Context()) || markedRead(req.Context()),
+		read:       readMethod(req.Method) || markedRead(req.Context()),
 		sensitive:  c.settings.SensitiveHeaders,
 	}
 	if cl, ok := req.Context().Value(callKey{}).(call); ok {
@@ -730,6 +742,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return true, nil
 	}
 	retry := retryStatus(repeatable, resp)
+	if !retry && st != nil && st.read && resp.StatusCode >= 500 && c.settings.TransientRead != nil {
+		retry = c.settings.TransientRead(resp, peekBody(resp))
+	}
 	if retry && st != nil {
 		if resp.StatusCode == http.StatusTooManyRequests {
 			if st.throttles >= c.settings.MaxThrottleRetries {
@@ -799,6 +814,21 @@ func Backoff(minWait, maxWait time.Duration, attempt int) time.Duration {
 	}
 	half := d / 2
 	return half + rand.N(d-half+1)
+}
+
+// peekBody reads up to MaxErrorBody bytes of resp's body and puts them
+// back in front of the rest, so whoever reads the answer next sees all of
+// it.
+func peekBody(resp *http.Response) []byte {
+	if resp.Body == nil {
+		return nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxErrorBody))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
+	return b
 }
 
 // passThrough hands the last response to the caller once retries are spent,
