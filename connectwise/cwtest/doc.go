@@ -28,8 +28,8 @@
 //	defer srv.Close()
 //	cfg := srv.Config() // Site, CompanyID, keys and ClientID of the API member
 //
-// Every other path of the PSA's OpenAPI spec (2,814 operations, kept in
-// connectwise/internal/psaspec) is served by generic collections: records
+// Every other path of the PSA's OpenAPI spec (2,814 operations, the
+// document the generated clients come from) is served by generic collections: records
 // per collection path (sub-resources keyed by their parents' ids, with a
 // 404 when the parent does not exist), ids and _info (dateEntered,
 // lastUpdated, updatedBy), GET, POST, PUT, PATCH, DELETE, /count, /info
