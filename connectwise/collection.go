@@ -60,6 +60,11 @@ func ListAt[T any](ctx context.Context, c *Client, e Endpoint, opts *ListOptions
 	if err != nil {
 		return nil, resp, err
 	}
+	// The same rule as list: a full page without a Link header under
+	// forward-only paging is an endpoint that ignored it, never a whole list.
+	if err := forwardOnlyIgnored(e.Path, opts, resp, len(out)); err != nil {
+		return nil, resp, err
+	}
 	return out, resp, nil
 }
 

@@ -387,3 +387,18 @@ func TestRawSearchIsARead(t *testing.T) {
 		}
 	})
 }
+
+// Item 1 for the generated API: ListAt with operation-specific parameters
+// builds its own request, and must refuse a full page that ignored
+// forward-only paging just as List does.
+func TestListAtWithParamsRefusesIgnoredForwardOnly(t *testing.T) {
+	srv := cwtest.NewServer(cwtest.WithoutForwardOnly("company/companies"))
+	defer srv.Close()
+	c := simClient(t, srv)
+	e := connectwise.Endpoint{Path: "company/companies", Query: url.Values{"extra": {"1"}}}
+	_, _, err := connectwise.ListAt[connectwise.Company](context.Background(), c, e, &connectwise.ListOptions{ForwardOnly: true, PageSize: 3})
+	var fo *connectwise.ForwardOnlyUnsupportedError
+	if !errors.As(err, &fo) || fo.Path != "company/companies" {
+		t.Fatalf("ListAt err = %v, want *ForwardOnlyUnsupportedError", err)
+	}
+}
