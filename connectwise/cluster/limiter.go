@@ -210,11 +210,11 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			return err
 		}
 		l.mu.Lock()
-		pause := time.Until(l.pausedUntil)
-		useLocal := l.degraded && time.Since(l.lastProbe) < probeEvery
+		pause := l.pausedUntil.Sub(l.o.now())
+		useLocal := l.degraded && l.o.now().Sub(l.lastProbe) < probeEvery
 		if l.degraded && !useLocal {
 			// This caller probes; the others keep pacing locally.
-			l.lastProbe = time.Now()
+			l.lastProbe = l.o.now()
 		}
 		l.mu.Unlock()
 		if pause > 0 {
@@ -270,7 +270,7 @@ func (l *Limiter) Throttled(wait time.Duration) {
 	l.throttled.Add(1)
 	if wait > 0 {
 		l.mu.Lock()
-		if until := time.Now().Add(wait); until.After(l.pausedUntil) {
+		if until := l.o.now().Add(wait); until.After(l.pausedUntil) {
 			l.pausedUntil = until
 		}
 		l.mu.Unlock()
@@ -297,7 +297,7 @@ func (l *Limiter) Succeeded() {
 	if l.rate.Load() >= int64(l.max*1000) || l.isDegraded() {
 		return
 	}
-	now := time.Now().UnixNano()
+	now := l.o.now().UnixNano()
 	last := l.lastRecover.Load()
 	if now-last < int64(time.Second) || !l.lastRecover.CompareAndSwap(last, now) {
 		return
@@ -334,7 +334,7 @@ func (l *Limiter) fail(err error) {
 	l.mu.Lock()
 	first := !l.degraded
 	l.degraded = true
-	l.lastProbe = time.Now()
+	l.lastProbe = l.o.now()
 	l.mu.Unlock()
 	if first {
 		l.logger.Warn("cluster: Redis unreachable, pacing this process alone at the fallback rate until it answers",

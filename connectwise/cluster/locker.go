@@ -86,7 +86,7 @@ func (l *Locker) Lock(ctx context.Context, scope ticketsync.Scope) (ticketsync.L
 	le := &Lease{l: l, key: l.key(scope), token: hex.EncodeToString(b[:]), lost: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
 	poll := min(l.o.leaseTTL/10, 250*time.Millisecond)
 	for {
-		sent := time.Now()
+		sent := l.o.now()
 		rctx, cancel := context.WithTimeout(ctx, l.o.timeout)
 		ok, err := l.rdb.SetNX(rctx, le.key, le.token, l.o.leaseTTL).Result()
 		cancel()
@@ -152,7 +152,7 @@ func (le *Lease) renew() {
 			return
 		case <-t.C:
 		}
-		sent := time.Now()
+		sent := le.l.o.now()
 		ctx, cancel := context.WithTimeout(context.Background(), le.l.o.timeout)
 		n, err := renewScript.Run(ctx, le.l.rdb, []string{le.key}, le.token, le.l.o.leaseTTL.Milliseconds()).Int64()
 		cancel()
@@ -167,7 +167,7 @@ func (le *Lease) renew() {
 			return
 		default:
 			le.mu.Lock()
-			stale := time.Since(le.confirmed) > le.trusted()
+			stale := le.l.o.now().Sub(le.confirmed) > le.trusted()
 			le.mu.Unlock()
 			if stale {
 				le.markLost()
@@ -197,7 +197,7 @@ func (le *Lease) Check(ctx context.Context) error {
 		return ctx.Err()
 	}
 	le.mu.Lock()
-	stale := time.Since(le.confirmed) > le.trusted()
+	stale := le.l.o.now().Sub(le.confirmed) > le.trusted()
 	le.mu.Unlock()
 	if stale {
 		le.markLost()

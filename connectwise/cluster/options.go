@@ -22,10 +22,14 @@ type options struct {
 	timeout  time.Duration
 	fallback float64
 	leaseTTL time.Duration
+	// now is this process's clock, used only for its own timers (pauses,
+	// probes, lease trust), never for a decision another worker shares;
+	// tests skew it to prove that (see skew_test.go).
+	now func() time.Time
 }
 
 func resolve(opts []Option) options {
-	o := options{prefix: "psabridge:", logger: slog.Default(), timeout: 250 * time.Millisecond, leaseTTL: 15 * time.Second}
+	o := options{prefix: "psabridge:", logger: slog.Default(), timeout: 250 * time.Millisecond, leaseTTL: 15 * time.Second, now: time.Now}
 	for _, f := range opts {
 		f(&o)
 	}
