@@ -16,8 +16,11 @@
 //     mid-sync frees its scope within the lease time.
 //   - Store is a flow.Store whose Update is atomic across workers.
 //
-// Every time decision is taken on Redis's clock (TIME inside the scripts),
-// never a worker's, so clock skew between machines changes nothing.
+// Every time decision shared by workers is taken on Redis's clock (TIME
+// inside the scripts, key expiry for leases), never a worker's; a worker's
+// own clock only times its own waits, pauses and lease trust, as intervals.
+// So clock skew between machines changes nothing (skew_test.go runs
+// workers five minutes ahead and behind to prove it).
 //
 // Fencing is best effort, and the window is stated plainly: a worker checks
 // its lease before each PSA write and stops its sync as soon as a renewal
