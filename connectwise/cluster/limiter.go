@@ -218,7 +218,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		}
 		l.mu.Unlock()
 		if pause > 0 {
-			if err := sleepCtx(ctx, pause); err != nil {
+			if err := httpx.SleepCtx(ctx, pause); err != nil {
 				return err
 			}
 			continue
@@ -241,7 +241,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			// and book in a burst of round trips.
 			wait += rand.N(horizon / 2)
 		}
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := httpx.SleepCtx(ctx, wait); err != nil {
 			return err
 		}
 		if booked {
@@ -360,23 +360,4 @@ func redactErr(err error) string {
 		return "timeout"
 	}
 	return err.Error()
-}
-
-// sleepCtx waits d, giving up when ctx is done, or at once when ctx's
-// deadline comes first.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		return fmt.Errorf("cluster: rate limiter wait of %s would pass the context deadline: %w", d, context.DeadlineExceeded)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

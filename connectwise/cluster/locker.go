@@ -15,6 +15,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
+	"github.com/psabridge/psabridge/internal/httpx"
 )
 
 // renewScript extends the lease only while it still holds our token.
@@ -101,7 +102,7 @@ func (l *Locker) Lock(ctx context.Context, scope ticketsync.Scope) (ticketsync.L
 		// Held elsewhere, or Redis unreachable: try again, jittered so that
 		// workers waiting together do not poll in step.
 		d := poll/2 + rand.N(poll)
-		if err := sleepCtx(ctx, d); err != nil {
+		if err := httpx.SleepCtx(ctx, d); err != nil {
 			return nil, err
 		}
 	}

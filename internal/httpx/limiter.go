@@ -107,14 +107,14 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		// for Wait, and reading the clock is most of its cost.
 		now := time.Now()
 		if pause := l.pauseEnd().Sub(now); pause > 0 {
-			if err := sleepCtx(ctx, pause); err != nil {
+			if err := SleepCtx(ctx, pause); err != nil {
 				return err
 			}
 			continue
 		}
 		r := l.lim.ReserveN(now, 1) // burst >= 1, so one token is always reservable
 		if d := r.DelayFrom(now); d > 0 {
-			if err := sleepCtx(ctx, d); err != nil {
+			if err := SleepCtx(ctx, d); err != nil {
 				r.Cancel()
 				return err
 			}
@@ -134,14 +134,15 @@ func (l *Limiter) pauseEnd() time.Time {
 	return l.pausedUntil
 }
 
-// sleepCtx waits d, giving up as soon as ctx is done, or at once when ctx's
+// SleepCtx waits d, giving up as soon as ctx is done, or at once when ctx's
 // deadline comes first (waiting would only end in the same error, later).
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Every limiter of the module waits through it, in-process or shared.
+func SleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		return fmt.Errorf("httpx: rate limiter wait of %s would pass the context deadline: %w", d, context.DeadlineExceeded)
+		return fmt.Errorf("rate limiter: a wait of %s would pass the context deadline: %w", d, context.DeadlineExceeded)
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
