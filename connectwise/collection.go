@@ -55,17 +55,7 @@ func ListAt[T any](ctx context.Context, c *Client, e Endpoint, opts *ListOptions
 	if err != nil {
 		return nil, nil, err
 	}
-	var out []T
-	resp, err := c.do(ctx, r, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	// The same rule as list: a full page without a Link header under
-	// forward-only paging is an endpoint that ignored it, never a whole list.
-	if err := forwardOnlyIgnored(e.Path, opts, resp, len(out)); err != nil {
-		return nil, resp, err
-	}
-	return out, resp, nil
+	return sendPage[T](ctx, c, e.Path, opts, r)
 }
 
 // AllAt walks every item of the list at e lazily, one page in memory at a

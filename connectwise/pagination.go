@@ -149,7 +149,19 @@ func (e *ForwardOnlyUnsupportedError) Error() string {
 }
 
 func list[T any](ctx context.Context, c *Client, path string, searchable bool, opts *ListOptions) ([]T, *Response, error) {
-	out, resp, err := fetchPage[T](ctx, c, path, searchable, opts)
+	r, err := c.listRequest(path, searchable, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sendPage[T](ctx, c, path, opts, r)
+}
+
+// sendPage sends one single-page list request r and applies the rule every
+// single-page call shares (forwardOnlyIgnored), whoever built r: List, or
+// the generated ListAt with its operation-specific parameters.
+func sendPage[T any](ctx context.Context, c *Client, path string, opts *ListOptions, r request) ([]T, *Response, error) {
+	var out []T
+	resp, err := c.do(ctx, r, &out)
 	if err != nil {
 		return nil, resp, err
 	}
