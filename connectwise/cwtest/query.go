@@ -346,23 +346,7 @@ func runList[T any, P record[T]](c *call, resource string, p listParams, rows fu
 		}
 		s.mu.RUnlock()
 		q.sort(matched)
-		total := len(matched)
-		lastPage := max(1, (total+p.pageSize-1)/p.pageSize)
-		from := (p.page - 1) * p.pageSize
-		if from < total {
-			page = matched[from:min(total, from+p.pageSize)]
-		}
-		size := strconv.Itoa(p.pageSize)
-		if p.page > 1 {
-			links = append(links,
-				linkTo(c, map[string]string{"page": "1", "pageSize": size}, "first"),
-				linkTo(c, map[string]string{"page": strconv.Itoa(min(p.page-1, lastPage)), "pageSize": size}, "prev"))
-		}
-		if p.page < lastPage {
-			links = append(links,
-				linkTo(c, map[string]string{"page": strconv.Itoa(p.page + 1), "pageSize": size}, "next"),
-				linkTo(c, map[string]string{"page": strconv.Itoa(lastPage), "pageSize": size}, "last"))
-		}
+		page, links = numberedPage(c, p, matched)
 	}
 	c.s.writeLinks(c, p, links, noLinks)
 	if page == nil {
@@ -388,6 +372,28 @@ func runCount[T any](c *call, resource string, p listParams, rows func() []*T, k
 	}
 	c.s.mu.RUnlock()
 	writeJSON(c.w, http.StatusOK, map[string]int{"count": n})
+}
+
+// numberedPage cuts page p.page out of matched for page-number paging and
+// returns the first/prev/next/last links the PSA sends with it.
+func numberedPage[T any](c *call, p listParams, matched []T) (page []T, links []string) {
+	total := len(matched)
+	lastPage := max(1, (total+p.pageSize-1)/p.pageSize)
+	if from := (p.page - 1) * p.pageSize; from < total {
+		page = matched[from:min(total, from+p.pageSize)]
+	}
+	size := strconv.Itoa(p.pageSize)
+	if p.page > 1 {
+		links = append(links,
+			linkTo(c, map[string]string{"page": "1", "pageSize": size}, "first"),
+			linkTo(c, map[string]string{"page": strconv.Itoa(min(p.page-1, lastPage)), "pageSize": size}, "prev"))
+	}
+	if p.page < lastPage {
+		links = append(links,
+			linkTo(c, map[string]string{"page": strconv.Itoa(p.page + 1), "pageSize": size}, "next"),
+			linkTo(c, map[string]string{"page": strconv.Itoa(lastPage), "pageSize": size}, "last"))
+	}
+	return page, links
 }
 
 // linkTo builds an absolute URL for the same request with some query

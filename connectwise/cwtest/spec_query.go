@@ -302,23 +302,7 @@ func (q *specQuery) page(c *call, rows []map[string]any) []map[string]any {
 			}
 		}
 		q.sort(matched)
-		total := len(matched)
-		lastPage := max(1, (total+p.pageSize-1)/p.pageSize)
-		from := (p.page - 1) * p.pageSize
-		if from < total {
-			out = matched[from:min(total, from+p.pageSize)]
-		}
-		size := strconv.Itoa(p.pageSize)
-		if p.page > 1 {
-			links = append(links,
-				linkTo(c, map[string]string{"page": "1", "pageSize": size}, "first"),
-				linkTo(c, map[string]string{"page": strconv.Itoa(min(p.page-1, lastPage)), "pageSize": size}, "prev"))
-		}
-		if p.page < lastPage {
-			links = append(links,
-				linkTo(c, map[string]string{"page": strconv.Itoa(p.page + 1), "pageSize": size}, "next"),
-				linkTo(c, map[string]string{"page": strconv.Itoa(lastPage), "pageSize": size}, "last"))
-		}
+		out, links = numberedPage(c, p, matched)
 	}
 	if len(links) > 0 {
 		c.w.Header().Set("Link", strings.Join(links, ", "))
