@@ -272,9 +272,11 @@ func (q *specQuery) sort(rows []map[string]any) {
 }
 
 // page selects one page of rows (id-sorted) with either paging style and
-// sets the Link header. Caller holds the read lock.
+// sets the Link header as the hand-written routes do (writeLinks: the empty
+// Link on the last forward-only page, WithoutForwardOnly, raw commas).
+// Caller holds the read lock.
 func (q *specQuery) page(c *call, rows []map[string]any) []map[string]any {
-	p := q.p
+	p, noLinks := c.s.pagingQuirks(c, q.p)
 	var out []map[string]any
 	var links []string
 	if p.forwardOnly {
@@ -304,9 +306,7 @@ func (q *specQuery) page(c *call, rows []map[string]any) []map[string]any {
 		q.sort(matched)
 		out, links = numberedPage(c, p, matched)
 	}
-	if len(links) > 0 {
-		c.w.Header().Set("Link", strings.Join(links, ", "))
-	}
+	c.s.writeLinks(c, p, links, noLinks)
 	return out
 }
 

@@ -376,6 +376,24 @@ func TestSpecPaging(t *testing.T) {
 	if err != nil || n != 12 {
 		t.Errorf("count %d %v", n, err)
 	}
+	// A forward-only list that is exactly one full page ends with an empty
+	// Link header, as on the hand-written routes: without it the client
+	// must take the endpoint for one that ignores forward-only paging.
+	whole, _, err := contacts.List(ctx, &connectwise.ListOptions{Conditions: cond, ForwardOnly: true, PageSize: 12})
+	if err != nil || len(whole) != 12 {
+		t.Errorf("forward-only list of one full page: %d items, %v", len(whole), err)
+	}
+}
+
+// WithoutForwardOnly applies to the generic collections too: a full page
+// answered without a Link header, which the client reports.
+func TestSpecWithoutForwardOnly(t *testing.T) {
+	_, c := specClient(t, cwtest.WithoutForwardOnly("company/contacts"))
+	_, _, err := cwcompany.New(c).Contacts.List(context.Background(), &connectwise.ListOptions{ForwardOnly: true, PageSize: 2})
+	var fo *connectwise.ForwardOnlyUnsupportedError
+	if !errors.As(err, &fo) {
+		t.Fatalf("err = %v, want *ForwardOnlyUnsupportedError", err)
+	}
 }
 
 func TestSpecWithoutSeedData(t *testing.T) {
