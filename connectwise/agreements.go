@@ -16,7 +16,7 @@ type Agreement struct {
 	Name     string `json:"name,omitempty"`
 	Type     Ref    `json:"type,omitzero"`
 	Company  Ref    `json:"company,omitzero"`
-	NoEnding bool   `json:"noEndingDateFlag,omitempty"` // the PSA's name (psa-wire-facts #3, wire14-facts §3)
+	NoEnding bool   `json:"noEndingDateFlag,omitempty"` // the PSA's name (psa-wire-facts #3, connectwise/WIREFACTS.md §3)
 	Info     *Info  `json:"_info,omitempty"`
 }
 

@@ -3,7 +3,7 @@ package connectwise
 // A board's location and department are required by the PSA: the
 // ConnectWise-generated model (API 2025.8) has them as non-pointer fields
 // set by NewBoard(name, location, department), "properties required by
-// API" (wire14-facts N6, §2). The PSA's exact 400 text when they are
+// API" (connectwise/WIREFACTS.md N6, §2). The PSA's exact 400 text when they are
 // missing is not public.
 
 // BoardError reports a board that cannot be created, naming the field,

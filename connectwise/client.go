@@ -191,7 +191,7 @@ func newResponse(r *http.Response) *Response {
 
 // hasLinkHeader reports whether the answer carried a Link header at all,
 // empty included: the PSA ends a forward-only walk with an empty one and
-// sends none where the endpoint ignores forward-only (wire14-facts §1,
+// sends none where the endpoint ignores forward-only (connectwise/WIREFACTS.md §1,
 // from christaylorcodes/ConnectWiseManageAPI Invoke-CWMAllResult.ps1
 // L18-23).
 func (r *Response) hasLinkHeader() bool {
@@ -257,7 +257,7 @@ func (c *Client) companyInfo(ctx context.Context) (*CompanyInfo, error) {
 // psaAuth signs requests with the API member's keys, and answers a 404
 // that looks like a moved codebase by discovering it again (a cloud site
 // moves to a new codebase with its releases, and the old path then
-// answers 404: psa-wire-facts S6, wire14-facts N9).
+// answers 404: psa-wire-facts S6, connectwise/WIREFACTS.md N9).
 type psaAuth struct{ c *Client }
 
 func (a psaAuth) Authorize(_ context.Context, req *http.Request) error {
@@ -276,7 +276,7 @@ const rediscoverEvery = time.Minute
 
 // RenewBody rediscovers the codebase on a 404 unless the body is the
 // PSA's own "record not found" ({"code":"NotFound","message":"Ticket 5
-// not found"}, wire14-facts §6 from N7/N8): that 404 comes from the
+// not found"}, connectwise/WIREFACTS.md §6 from N7/N8): that 404 comes from the
 // codebase in use, so asking /login/companyinfo again would only double
 // the cost of every missing record. Any other 404 (an HTML or empty page
 // from IIS, a proxy) is checked against /login/companyinfo at most once
@@ -316,7 +316,7 @@ func recordNotFound(body []byte) bool {
 
 // databaseTimeout reports the PSA's 500 for a database timeout, which a
 // read may simply ask again. Real bodies, recorded by pyconnectwise's
-// maintainers (wire14-facts §5, N2 tests L35-37, L62-72), are HTTP 500 with
+// maintainers (connectwise/WIREFACTS.md §5, N2 tests L35-37, L62-72), are HTTP 500 with
 // code "ConnectWiseApi" and a message such as "A timeout has occured.
 // Please try again." or SqlClient's "Timeout expired.  The timeout period
 // elapsed prior to obtaining a connection from the pool..."; the rule is

@@ -6,10 +6,10 @@ import (
 )
 
 // The PSA is an ASP.NET service on SQL Server (its IIS/ASP.NET headers,
-// wire14-facts N8, and its SqlClient pool-timeout text, N2). Its "Max length"
+// connectwise/WIREFACTS.md N8, and its SqlClient pool-timeout text, N2). Its "Max length"
 // limits are therefore counted as .NET's String.Length and nvarchar(n) count:
 // in UTF-16 code units, so a character outside the Basic Multilingual Plane
-// (most emoji) costs two (wire14-facts §7, N15: "String.Length returns the
+// (most emoji) costs two (connectwise/WIREFACTS.md §7, N15: "String.Length returns the
 // number of Char objects … not the number of Unicode characters";
 // "Supplementary Characters use two byte-pairs"). A summary of 100 emoji is
 // 200 units and is refused.

@@ -112,7 +112,7 @@ func (c *Client) listRequest(path string, searchable bool, opts *ListOptions) (r
 	// The search body is the PSA's FilterValues — conditions, orderBy,
 	// childconditions, customfieldconditions, spelled as the official spec
 	// spells them (as the generated Collection does) — and nothing else
-	// (wire14-facts §4). Projection and paging stay in the query string of
+	// (connectwise/WIREFACTS.md §4). Projection and paging stay in the query string of
 	// the POST, as ConnectWiseManageAPI's Invoke-CWMSearchMaster.ps1
 	// L18-38 and pyconnectwise send them: a "fields" member of the body is
 	// not part of the model and whole records would come back.
@@ -135,7 +135,7 @@ func (c *Client) listRequest(path string, searchable bool, opts *ListOptions) (r
 // forward-only per endpoint (the audit trail does not), and where it does
 // not it serves page 1 of page-number paging instead, so the answer is
 // not the page asked for and must not be read as the last one
-// (wire14-facts §1; christaylorcodes/ConnectWiseManageAPI
+// (connectwise/WIREFACTS.md §1; christaylorcodes/ConnectWiseManageAPI
 // Invoke-CWMAllResult.ps1 L18-20 raises the same). All falls back to page
 // numbers by itself; a caller of List should do the same.
 type ForwardOnlyUnsupportedError struct {

@@ -9,7 +9,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 )
 
-// The PSA names the flag noEndingDateFlag (wire14-facts §3); the seeded
+// The PSA names the flag noEndingDateFlag (connectwise/WIREFACTS.md §3); the seeded
 // agreements have it set, so a wrong tag decodes every agreement as ending.
 func TestAgreementNoEndingDateFlag(t *testing.T) {
 	srv := cwtest.NewServer()

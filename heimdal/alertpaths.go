@@ -11,7 +11,7 @@ import (
 )
 
 // Heimdal's public material (API key article, module list, and the
-// ConnectWise PSA integration article; wire14-facts §9, N12, N13) confirms
+// ConnectWise PSA integration article; connectwise/WIREFACTS.md §9, N12, N13) confirms
 // the API root, Bearer authentication, the customerId parameter and the
 // /2.0/activeclients family. "Heimdal Cyber Alerts" and "Heimdal M365
 // Notifications" are only the names of the PSA boards Heimdal's own

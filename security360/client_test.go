@@ -399,7 +399,7 @@ func TestNotFound(t *testing.T) {
 
 // Asio reports the quota of a family in Limit/Remaining/Reset on every
 // answer; once it is spent the client waits for Reset instead of sending
-// requests into 429s (wire14-facts §8).
+// requests into 429s (connectwise/WIREFACTS.md §8).
 func TestSpentQuotaIsPacedNotSent(t *testing.T) {
 	srv := security360test.NewServer(security360test.WithQuota(1, time.Hour))
 	defer srv.Close()

@@ -7,7 +7,7 @@ import (
 
 // A site's externalIds entries belong to every product integrated with the
 // site, and the platform gives each an id, the siteId and a backsynced flag
-// (partner API 2.2.8 Site.externalIds; wire14-facts N11, §8). What the
+// (partner API 2.2.8 Site.externalIds; connectwise/WIREFACTS.md N11, §8). What the
 // server does when the array is replaced by entries without them is not
 // documented: it may re-create other products' mappings under new ids or
 // reset their backsynced state. Mapping writes therefore touch only this

@@ -17,7 +17,7 @@ import (
 // on every answer: Limit, Remaining, and Reset, the Unix time at which the
 // quota is full again. A 429 means "wait until the quota resets"; no
 // Retry-After is documented. (Official "Rate Limiting APIs" page, updated
-// 2025-09-16, wire14-facts N11 and §8; the header names' exact spelling on
+// 2025-09-16, connectwise/WIREFACTS.md N11 and §8; the header names' exact spelling on
 // the wire, bare or X-RateLimit-/RateLimit- prefixed, is unconfirmed, so all
 // three spellings are read.)
 //

@@ -16,7 +16,7 @@ import (
 //
 //	{"resources": {"alerts": {"create-alert": {"limit": 35, "remaining": 34, "reset": 1603785300}}, ...}}
 //
-// (wire14-facts N11: currentPartnerAPI_228.yaml /v1/rate_limits). Windows
+// (connectwise/WIREFACTS.md N11: currentPartnerAPI_228.yaml /v1/rate_limits). Windows
 // are 10 minutes long and a quota applies to the whole family; the client
 // also paces itself from the Limit/Remaining/Reset headers of every answer.
 type RateLimits struct {

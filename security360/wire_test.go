@@ -144,7 +144,7 @@ func TestWireCustomScopeIsNormalised(t *testing.T) {
 	ts := &tokenServer{}
 	mt.RegisterResponder(http.MethodPost, wireBase+"/v1/token", ts.respond)
 	mt.RegisterResponder(http.MethodGet, wireBase+"/v1/rate_limits", httpmock.NewStringResponder(http.StatusOK,
-		// The documented shape (partner API 2.2.8, wire14-facts N11).
+		// The documented shape (partner API 2.2.8, connectwise/WIREFACTS.md N11).
 		`{"resources":{"alerts":{"create-alert":{"limit":35,"remaining":34,"reset":1603785300}},"service":{"rate-limit":{"limit":"500","remaining":12,"reset":1603785300},"other":{"limit":500,"remaining":40,"reset":1603785300}}}}`))
 	c, err := security360.NewClient(
 		security360.Credentials{ClientID: wireClientID, ClientSecret: wireSecret, Scope: "  platform.companies.read   security.security360.write "},

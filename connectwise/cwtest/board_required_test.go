@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// The PSA requires a board's location and department (wire14-facts §2);
+// The PSA requires a board's location and department (connectwise/WIREFACTS.md §2);
 // the simulator used to fill in defaults, hiding clients that omit them.
 func TestBoardWithoutLocationOrDepartmentIsRefused(t *testing.T) {
 	_, c := newAPI(t)

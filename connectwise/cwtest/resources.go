@@ -30,7 +30,7 @@ func required(field string) fieldError {
 }
 
 // maxLen counts as the PSA (ASP.NET on SQL Server nvarchar) does: in
-// UTF-16 code units, so an emoji costs two (wire14-facts §7).
+// UTF-16 code units, so an emoji costs two (connectwise/WIREFACTS.md §7).
 func maxLen(field string, v string, n int) *fieldError {
 	if len(utf16.Encode([]rune(v))) > n {
 		return &fieldError{Code: "MaxLengthField", Message: fmt.Sprintf("The field %s must be a string with a maximum length of %d.", field, n), Field: field}
@@ -356,7 +356,7 @@ var boards = &kind[Board, *Board]{
 		if e := checkName("board", b.Name, 50, uniqueName(st.boards, b.ID, b.Name, func(x *Board) string { return x.Name }, nil)); e != nil {
 			return e
 		}
-		// The PSA requires both (its generated model, wire14-facts §2);
+		// The PSA requires both (its generated model, connectwise/WIREFACTS.md §2);
 		// the sub-code of its 400 is not public, NullValue is a guess.
 		if isZeroRef(b.Location) {
 			return invalid("board", required("location"))

@@ -13,7 +13,7 @@ import (
 
 // This file holds the behaviours of the real PSA that public sources show
 // and a lenient simulator would hide (issue 14; the sources are in
-// /work/notes/wire14-facts.md and /work/shared/reviews/psa-wire-facts.md):
+// /work/notes/connectwise/WIREFACTS.md and /work/shared/reviews/psa-wire-facts.md):
 // endpoints without forward-only paging, next links written loosely, the
 // search body that carries filters only, the 500 of a database timeout,
 // and a codebase that moves.
@@ -22,7 +22,7 @@ import (
 // ignore "pagination-type: forward-only" in every simulator, in addition
 // to those named with WithoutForwardOnly (wire_quirks.go). The PSA
 // supports forward-only per endpoint and the audit trail is the one
-// reported not to (wire14-facts §1, N10 "Audit trail endpoints do NOT
+// reported not to (connectwise/WIREFACTS.md §1, N10 "Audit trail endpoints do NOT
 // support forward-only pagination"). The simulator serves no audit trail
 // of its own; the entry matters for collections served through the
 // fallback router.
@@ -31,7 +31,7 @@ var DefaultNoForwardOnly = []string{"system/audittrail"}
 // LinkStyle says how the simulator writes the URLs of its Link headers.
 // The zero value writes absolute, fully percent-encoded URLs with the
 // parameter spelled pageId and a quoted rel, as cwtest always did. How the real PSA encodes
-// its forward-only next link is not documented (wire14-facts §1), so a
+// its forward-only next link is not documented (connectwise/WIREFACTS.md §1), so a
 // client must cope with each of these.
 type LinkStyle struct {
 	// RawCommas leaves commas in query values unencoded
@@ -93,7 +93,7 @@ func (s *Server) formatLink(r *http.Request, q url.Values, rel string) string {
 // case; names bind case-insensitively, as ASP.NET binds them). Any other
 // member — fields, page, pageSize, pageId — is ignored, as ASP.NET's JSON
 // binding ignores members the model lacks: projection and paging of a
-// search are read from the query string only (wire14-facts §4; whether
+// search are read from the query string only (connectwise/WIREFACTS.md §4; whether
 // the PSA ignores or refuses such a member is unconfirmed, and ignoring is
 // the framework's default). A client that sends fields in the body gets
 // whole records, as it would from the PSA.
@@ -124,7 +124,7 @@ func readSearchBody(r *http.Request, p *listParams) *apiError {
 
 // DatabaseTimeoutBody is the body the PSA answers with HTTP 500 when its
 // database times out, exactly as pyconnectwise's maintainers recorded it
-// from real servers ("occured" sic; wire14-facts §5, HealthITAU/pyconnectwise
+// from real servers ("occured" sic; connectwise/WIREFACTS.md §5, HealthITAU/pyconnectwise
 // tests/clients/test_connectwise_client.py L35-37).
 const DatabaseTimeoutBody = `{ "code": "ConnectWiseApi", "message": "A timeout has occured. Please try again."}`
 
@@ -147,7 +147,7 @@ func TruncatedSuccess(times int) Fault {
 // PSA does with a release: /login/companyinfo reports it, and API paths
 // under any other codebase answer 404 with a non-PSA HTML page, as a
 // missing virtual directory on IIS would (that body is an assumption: no
-// public capture exists, wire14-facts §6). Before any move, every
+// public capture exists, connectwise/WIREFACTS.md §6). Before any move, every
 // codebase is served.
 func (s *Server) MoveCodebase(codebase string) {
 	if !strings.HasSuffix(codebase, "/") {

@@ -5,7 +5,7 @@ import (
 )
 
 // Real-server behaviours that break naive paging and write handling, each
-// opt-in (wire14-facts §1; issue 14 items 1 and 9):
+// opt-in (connectwise/WIREFACTS.md §1; issue 14 items 1 and 9):
 //
 //   - The PSA supports forward-only paging per endpoint. Where it does
 //     not, a request with "pagination-type: forward-only" is answered

@@ -3,7 +3,7 @@ package heimdaltest
 import "strings"
 
 // The Cyber Alerts and M365 alert endpoints are not documented by Heimdal
-// (wire14-facts §9); the client takes them as a setting. The simulator can
+// (connectwise/WIREFACTS.md §9); the client takes them as a setting. The simulator can
 // serve them elsewhere, or not at all, so that the setting and the
 // "endpoint unavailable" path are tested.
 

@@ -7,7 +7,7 @@ import (
 )
 
 // boardPlacement chooses the location and department of the boards
-// provisioning creates, which the PSA requires (wire14-facts §2): the API
+// provisioning creates, which the PSA requires (connectwise/WIREFACTS.md §2): the API
 // member's service defaults, else its general defaults
 // (Member.BoardDefaults, from system/myMembers), else those of an active
 // existing board. When none is known, creating a board fails with

@@ -18,7 +18,7 @@ type Link struct {
 // ParseLinks reads every link-value of the Link headers in h, per RFC 8288
 // §3: a target is delimited by angle brackets, never by commas, since a
 // URL's query may itself hold them (the PSA's next link can carry
-// "fields=id,summary" unencoded — wire14-facts §1, psa-wire-facts §1 #2);
+// "fields=id,summary" unencoded — connectwise/WIREFACTS.md §1, psa-wire-facts §1 #2);
 // parameter names are case-insensitive; a parameter value is a token or a
 // quoted-string with backslash escapes (so a quoted value may hold ';',
 // ',' or '<'); the rel parameter may name several space-separated

@@ -1,7 +1,7 @@
 package security360test
 
 // The platform owns three members of every site externalIds entry: id,
-// siteId and backsynced (partner API 2.2.8 Site.externalIds; wire14-facts
+// siteId and backsynced (partner API 2.2.8 Site.externalIds; connectwise/WIREFACTS.md
 // N11, §8). What it does when an entry is written back without them is not
 // documented; the simulator takes the strict reading, so that a client
 // which rewrites other products' entries is caught: an entry arriving

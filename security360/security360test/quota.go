@@ -14,7 +14,7 @@ import (
 // 429 once it is spent, with no documented Retry-After ("the application
 // must wait until the quota resets"). GET /v1/rate_limits nests quotas by
 // family and resource name. (Official "Rate Limiting APIs" page and partner
-// API 2.2.8; wire14-facts N11 and §8.) The simulator does the same with the
+// API 2.2.8; connectwise/WIREFACTS.md N11 and §8.) The simulator does the same with the
 // quota set by WithQuota, applied to each family separately.
 
 // familyWindow is one family's current fixed window.
