@@ -16,46 +16,28 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/examples/internal/exampleenv"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Stdout, os.Getenv); err != nil {
-		fmt.Fprintln(os.Stderr, "psa-tour:", err)
-		os.Exit(1)
-	}
-}
-
-// configFromEnv returns the PSA configuration from CW_* variables, or
-// ok=false when none is set.
-func configFromEnv(getenv func(string) string) (connectwise.Config, bool) {
-	cfg := connectwise.Config{
-		Site:       getenv("CW_SITE"),
-		CompanyID:  getenv("CW_COMPANY_ID"),
-		PublicKey:  getenv("CW_PUBLIC_KEY"),
-		PrivateKey: getenv("CW_PRIVATE_KEY"),
-		ClientID:   getenv("CW_CLIENT_ID"),
-	}
-	return cfg, cfg != (connectwise.Config{})
+	exampleenv.Main("psa-tour", func(ctx context.Context) error { return run(ctx, os.Stdout, os.Getenv) })
 }
 
 func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
-	cfg, real := configFromEnv(getenv)
-	if !real {
-		srv := cwtest.NewServer()
-		defer srv.Close()
-		cfg = srv.Config()
-		fmt.Fprintf(out, "No CW_* variables set: using the embedded PSA simulator at %s\n\n", srv.URL)
+	psa, err := exampleenv.PSAConfig(getenv)
+	if err != nil {
+		return err
 	}
-	c, err := connectwise.NewClient(cfg)
+	defer psa.Close()
+	if psa.Simulated() {
+		fmt.Fprintf(out, "No CW_* variables set: using the embedded PSA simulator at %s\n\n", psa.Sim.URL)
+	}
+	c, err := connectwise.NewClient(psa.Config)
 	if err != nil {
 		return err
 	}
