@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -34,6 +33,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/examples/internal/exampleenv"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/security360"
@@ -43,12 +43,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Stdout, os.Getenv); err != nil {
-		fmt.Fprintln(os.Stderr, "infima-security360:", err)
-		os.Exit(1)
-	}
+	exampleenv.Main("infima-security360", func(ctx context.Context) error { return run(ctx, os.Stdout, os.Getenv) })
 }
 
 // simToday fixes the INFIMA simulator's calendar so the output is the same

@@ -1,21 +1,17 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"strings"
 	"testing"
 
+	"github.com/psabridge/psabridge/examples/internal/exampletest"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/security360/security360test"
 )
 
 func TestRunOnSimulators(t *testing.T) {
-	var out bytes.Buffer
-	if err := run(context.Background(), &out, func(string) string { return "" }); err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
-	for _, want := range []string{
+	out := exampletest.Run(t, run, nil)
+	exampletest.Contains(t, out,
 		"embedded simulator",
 		"[url-not-https] ServerURL", "[key-whitespace] APIKey",
 		`connected as partner "Northwind Managed IT"`,
@@ -33,14 +29,7 @@ func TestRunOnSimulators(t *testing.T) {
 		"Delivered twice: 0 of 18 deliveries.",
 		"Summit Family Medicine / Summit North Clinic       20",
 		"0 created, 1 updated, 0 closed, 17 unchanged",
-	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q", want)
-		}
-	}
-	if t.Failed() {
-		t.Log(out.String())
-	}
+	)
 }
 
 // The environment examples/sandbox prints: INFIMA and Asio at loopback
@@ -56,15 +45,9 @@ func TestRunWithSandboxEnvironment(t *testing.T) {
 		"INFIMA_BASE_URL": inf.URL, "INFIMA_API_KEY": inf.APIKey(),
 		"ASIO_BASE_URL": asio.URL, "ASIO_CLIENT_ID": asio.Credentials().ClientID, "ASIO_CLIENT_SECRET": asio.Credentials().ClientSecret,
 	}
-	var out bytes.Buffer
-	if err := run(t.Context(), &out, func(k string) string { return env[k] }); err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
-	for _, want := range []string{"INFIMA: " + inf.URL, "Asio:   " + asio.URL, "Saved 1 mappings in the store", "stopped, 1 clients not attempted", "11 INFIMA clients left unmapped", "resumed, 2 created, 0 updated, 0 closed, 1 unchanged", "Delivered twice: 0 of 3"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
-		}
-	}
+	out := exampletest.Run(t, run, env)
+	exampletest.Contains(t, out, "INFIMA: "+inf.URL, "Asio:   "+asio.URL, "Saved 1 mappings in the store", "stopped, 1 clients not attempted",
+		"11 INFIMA clients left unmapped", "resumed, 2 created, 0 updated, 0 closed, 1 unchanged", "Delivered twice: 0 of 3")
 	if s, _ := asio.Site(co.ID, site.ID); len(s.ExternalIDs) != 0 {
 		t.Errorf("mappings written to Asio: %+v", s.ExternalIDs)
 	}
@@ -74,8 +57,8 @@ func TestRunStopsOnABadConfiguredKey(t *testing.T) {
 	inf := infimatest.NewServer()
 	defer inf.Close()
 	env := map[string]string{"INFIMA_BASE_URL": inf.URL, "INFIMA_API_KEY": inf.APIKey() + " "}
-	err := run(t.Context(), &bytes.Buffer{}, func(k string) string { return env[k] })
-	if err == nil || !strings.Contains(err.Error(), "APIKey: has trailing whitespace (a space)") {
+	_, err := exampletest.Fail(t, run, env)
+	if !strings.Contains(err.Error(), "APIKey: has trailing whitespace (a space)") {
 		t.Fatalf("err = %v", err)
 	}
 	if strings.Contains(err.Error(), inf.APIKey()) {

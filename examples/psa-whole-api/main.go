@@ -26,7 +26,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/signal"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -36,26 +35,11 @@ import (
 	"github.com/psabridge/psabridge/connectwise/cwcompany"
 	"github.com/psabridge/psabridge/connectwise/cwmodel"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/examples/internal/exampleenv"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Stdout, os.Getenv); err != nil {
-		fmt.Fprintln(os.Stderr, "psa-whole-api:", err)
-		os.Exit(1)
-	}
-}
-
-func configFromEnv(getenv func(string) string) (connectwise.Config, bool) {
-	cfg := connectwise.Config{
-		Site:       getenv("CW_SITE"),
-		CompanyID:  getenv("CW_COMPANY_ID"),
-		PublicKey:  getenv("CW_PUBLIC_KEY"),
-		PrivateKey: getenv("CW_PRIVATE_KEY"),
-		ClientID:   getenv("CW_CLIENT_ID"),
-	}
-	return cfg, cfg != (connectwise.Config{})
+	exampleenv.Main("psa-whole-api", func(ctx context.Context) error { return run(ctx, os.Stdout, os.Getenv) })
 }
 
 func orDefault(s, def string) string {
@@ -73,12 +57,13 @@ func text(p *string) string {
 }
 
 func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
-	cfg, real := configFromEnv(getenv)
-	var sim *cwtest.Server
-	if !real {
-		sim = cwtest.NewServer()
-		defer sim.Close()
-		cfg = sim.Config()
+	psa, err := exampleenv.PSAConfig(getenv)
+	if err != nil {
+		return err
+	}
+	defer psa.Close()
+	cfg, sim := psa.Config, psa.Sim
+	if psa.Simulated() {
 		fmt.Fprintf(out, "No CW_* variables set: using the embedded PSA simulator at %s\n", sim.URL)
 	}
 	c, err := connectwise.NewClient(cfg)
@@ -95,7 +80,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 
 	// The company: by identifier, or the first one.
 	ident := getenv("CW_EXAMPLE_COMPANY")
-	if ident == "" && !real {
+	if ident == "" && psa.Simulated() {
 		ident = "AcmeCorp"
 	}
 	opts := &connectwise.ListOptions{OrderBy: "id", PageSize: 1, Conditions: connectwise.Where("deletedFlag = false")}
