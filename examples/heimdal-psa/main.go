@@ -30,7 +30,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -40,6 +39,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/examples/internal/exampleenv"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
@@ -48,12 +48,7 @@ import (
 func main() {
 	flag.StringVar(&statePath, "state", "", "the integration's state file (default: a new file in a temporary directory)")
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Stdout, os.Getenv); err != nil {
-		fmt.Fprintln(os.Stderr, "heimdal-psa:", err)
-		os.Exit(1)
-	}
+	exampleenv.Main("heimdal-psa", func(ctx context.Context) error { return run(ctx, os.Stdout, os.Getenv) })
 }
 
 // statePath is the -state flag; empty means a temporary file.
@@ -79,25 +74,18 @@ func openState() (store flow.Store, path string, done func(), err error) {
 }
 
 // credentialVars select the real services when all are set.
-var credentialVars = []string{"HEIMDAL_API_KEY", "HEIMDAL_CUSTOMER_ID", "CW_SITE", "CW_COMPANY_ID", "CW_PUBLIC_KEY", "CW_PRIVATE_KEY", "CW_CLIENT_ID"}
+var credentialVars = append([]string{"HEIMDAL_API_KEY", "HEIMDAL_CUSTOMER_ID"}, exampleenv.PSAVars...)
 
 // run is the whole program; env replaces os.Getenv so tests choose the mode.
 func run(ctx context.Context, out io.Writer, env func(string) string) error {
-	var missing []string
-	for _, v := range credentialVars {
-		if env(v) == "" {
-			missing = append(missing, v)
-		}
-	}
-	switch len(missing) {
-	case 0:
+	real, err := exampleenv.AllOrNone(env, credentialVars...)
+	switch {
+	case err != nil:
+		return err
+	case real:
 		return runReal(ctx, out, env)
-	case len(credentialVars):
-		return runSimulated(ctx, out)
 	}
-	// Half a configuration is a typo, not a request for the simulators.
-	return fmt.Errorf("set all of %s for the real services, or none for the simulators; missing: %s",
-		strings.Join(credentialVars, ", "), strings.Join(missing, ", "))
+	return runSimulated(ctx, out)
 }
 
 // clock fixes the simulators' timestamps so that every run prints the same.

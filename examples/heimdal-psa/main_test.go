@@ -1,24 +1,17 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"strings"
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/examples/internal/exampletest"
 )
 
-func noEnv(string) string { return "" }
-
 func TestRunSimulatedWholeFlow(t *testing.T) {
-	var out bytes.Buffer
-	if err := run(context.Background(), &out, noEnv); err != nil {
-		t.Fatalf("run: %v\n%s", err, out.String())
-	}
-	got := out.String()
-	for _, want := range []string{
+	got := exampletest.Run(t, run, nil)
+	exampletest.Contains(t, got,
 		"on the embedded simulators",
 		"connected: ConnectWise PSA",
 		"17 rights checked, 0 missing",
@@ -32,11 +25,7 @@ func TestRunSimulatedWholeFlow(t *testing.T) {
 		"3 boards configured, 4 customers mapped",
 		"resumed: 0 created, 0 updated, 0 closed, 6 unchanged: nothing was done twice",
 		`"[DISK] ACME-WS01: Low disk space" is now Closed`,
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("output lacks %q", want)
-		}
-	}
+	)
 	// The first Sync files 3 + 2 + 2 tickets; the second closes the cleared
 	// Operations ticket and leaves Cyber Alerts and M365 alone; the one
 	// after the restart writes nothing.
@@ -91,27 +80,20 @@ func fields(table string) map[string]string {
 }
 
 func TestRunSimulatedIsDeterministic(t *testing.T) {
-	var a, b bytes.Buffer
-	if err := run(context.Background(), &a, noEnv); err != nil {
-		t.Fatal(err)
-	}
-	if err := run(context.Background(), &b, noEnv); err != nil {
-		t.Fatal(err)
-	}
-	if a.String() != b.String() {
-		t.Errorf("two runs printed differently:\n%s\n---\n%s", a.String(), b.String())
+	a, b := exampletest.Run(t, run, nil), exampletest.Run(t, run, nil)
+	if a != b {
+		t.Errorf("two runs printed differently:\n%s\n---\n%s", a, b)
 	}
 }
 
 func TestRunRefusesPartialCredentials(t *testing.T) {
 	env := map[string]string{"HEIMDAL_API_KEY": "k", "CW_SITE": "api-eu.myconnectwise.net"}
-	var out bytes.Buffer
-	err := run(context.Background(), &out, func(k string) string { return env[k] })
-	if err == nil || !strings.Contains(err.Error(), "missing: HEIMDAL_CUSTOMER_ID, CW_COMPANY_ID, CW_PUBLIC_KEY, CW_PRIVATE_KEY, CW_CLIENT_ID") {
+	out, err := exampletest.Fail(t, run, env)
+	if !strings.Contains(err.Error(), "missing: HEIMDAL_CUSTOMER_ID, CW_COMPANY_ID, CW_PUBLIC_KEY, CW_PRIVATE_KEY, CW_CLIENT_ID") {
 		t.Fatalf("run with half the credentials = %v", err)
 	}
-	if out.Len() != 0 {
-		t.Errorf("ran something anyway:\n%s", out.String())
+	if out != "" {
+		t.Errorf("ran something anyway:\n%s", out)
 	}
 }
 
@@ -122,13 +104,12 @@ func TestRunRealChecksSettingsBeforeAnyCall(t *testing.T) {
 		"CW_SITE": "http://psa.example.com", "CW_COMPANY_ID": "acme",
 		"CW_PUBLIC_KEY": "pub", "CW_PRIVATE_KEY": "secret-private", "CW_CLIENT_ID": "cid",
 	}
-	var out bytes.Buffer
-	err := run(context.Background(), &out, func(k string) string { return env[k] })
+	out, err := exampletest.Fail(t, run, env)
 	var ce *connectwise.ConfigError
 	if !errors.As(err, &ce) || ce.Field != "Site" {
 		t.Fatalf("run = %v, want a ConfigError for Site", err)
 	}
-	if !strings.Contains(out.String(), "on the real services") || strings.Contains(out.String()+err.Error(), "secret-private") {
-		t.Errorf("output:\n%s", out.String())
+	if !strings.Contains(out, "on the real services") || strings.Contains(out+err.Error(), "secret-private") {
+		t.Errorf("output:\n%s", out)
 	}
 }
