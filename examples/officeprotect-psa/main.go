@@ -31,7 +31,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -40,6 +39,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/examples/internal/exampleenv"
 	"github.com/psabridge/psabridge/officeprotect"
 	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 )
@@ -48,13 +48,11 @@ func main() {
 	write := flag.Bool("write", false, "with CW_* variables: confirm the setup, creating tickets for the demo events in the real PSA")
 	state := flag.String("state", "", "the integration's state file (default: a new file in a temporary directory)")
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	statePath = *state
-	if _, err := run(ctx, os.Stdout, os.Getenv, *write); err != nil {
-		fmt.Fprintln(os.Stderr, "officeprotect-psa:", err)
-		os.Exit(1)
-	}
+	exampleenv.Main("officeprotect-psa", func(ctx context.Context) error {
+		_, err := run(ctx, os.Stdout, os.Getenv, *write)
+		return err
+	})
 }
 
 // summary is what the walk-through did, for the closing table and for
@@ -135,20 +133,20 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string, allowRe
 	for _, t := range tenants {
 		e.src.AddTenant(t)
 	}
-	cfg := connectwise.Config{
-		Site: getenv("CW_SITE"), CompanyID: getenv("CW_COMPANY_ID"),
-		PublicKey: getenv("CW_PUBLIC_KEY"), PrivateKey: getenv("CW_PRIVATE_KEY"), ClientID: getenv("CW_CLIENT_ID"),
+	pc, err := exampleenv.PSAConfig(getenv)
+	if err != nil {
+		return nil, err
 	}
+	defer pc.Close()
+	cfg := pc.Config
 	opts := []officeprotect.Option{}
 	var cwOpts []connectwise.Option
 	var notifier officeprotect.Notifier
-	if cfg.Site == "" {
+	if pc.Simulated() {
 		e.sum.Simulated = true
-		e.sim = cwtest.NewServer()
-		defer e.sim.Close()
+		e.sim = pc.Sim
 		e.smtp = officeprotecttest.NewSMTPServer(officeprotecttest.WithSMTPAuth("alerts", "example-only-password"))
 		defer e.smtp.Close()
-		cfg = e.sim.Config()
 		// A fixed clock keeps the output the same on every run.
 		e.now = time.Date(2026, 5, 4, 9, 30, 0, 0, time.UTC)
 		smtpN, err := officeprotect.NewSMTPNotifier(officeprotect.SMTPConfig{

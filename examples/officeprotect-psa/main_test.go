@@ -1,26 +1,32 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/examples/internal/exampletest"
 )
 
-func noEnv(string) string { return "" }
+// runWith adapts run to exampletest: write is the -write flag, and the
+// walk-through's summary lands in *sum.
+func runWith(write bool, sum **summary) exampletest.RunFunc {
+	return func(ctx context.Context, out io.Writer, getenv func(string) string) error {
+		s, err := run(ctx, out, getenv, write)
+		*sum = s
+		return err
+	}
+}
 
 func TestWalkThroughOnSimulators(t *testing.T) {
-	var out bytes.Buffer
-	sum, err := run(context.Background(), &out, noEnv, false)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
+	var sum *summary
+	out := exampletest.Run(t, runWith(false, &sum), nil)
 	if !sum.Simulated || sum.Backfilled != 3 || sum.BackfillSkipped != 2 || sum.LiveCreated != 2 || sum.DuplicatesQuiet != 2 ||
 		sum.Alerts != 1 || sum.AlertRuns != 3 || sum.Recovered != 2 || !sum.Resumed {
-		t.Errorf("summary %+v\n%s", sum, out.String())
+		t.Errorf("summary %+v\n%s", sum, out)
 	}
 	want := map[string]int{"t-acme": 4, "t-globex": 3, "t-initech": 0, "t-contoso": 0}
 	for tenant, n := range want {
@@ -28,36 +34,21 @@ func TestWalkThroughOnSimulators(t *testing.T) {
 			t.Errorf("tenant %s: %d tickets, want %d", tenant, sum.TicketsPerTenant[tenant], n)
 		}
 	}
-	for _, s := range []string{
+	exampletest.Contains(t, out,
 		`"Closed" refused`, "closed status", "must be a bare address", "API member's default service board",
 		"evt-0999, 49 h old, is not included", "Subject: Office Protect → ConnectWise integration broken: permission removed",
 		"active failures: 0", "Contoso Ltd          no matching PSA company",
 		"resumed from the stored watermark; nothing was done twice", "(process restarted)\n        run 3 failed: already alerted, no new email",
-	} {
-		if !strings.Contains(out.String(), s) {
-			t.Errorf("output lacks %q", s)
-		}
-	}
+	)
 	// The newcomer review saw a Go struct dump here.
-	if strings.Contains(out.String(), "Integration{") || strings.Contains(out.String(), "Client{") {
-		t.Errorf("output prints a Go struct:\n%s", out.String())
+	if strings.Contains(out, "Integration{") || strings.Contains(out, "Client{") {
+		t.Errorf("output prints a Go struct:\n%s", out)
 	}
 	probe := cwtest.NewServer()
 	defer probe.Close()
-	if strings.Contains(out.String(), "example-only-password") || strings.Contains(out.String(), probe.Config().PrivateKey) {
+	if strings.Contains(out, "example-only-password") || strings.Contains(out, probe.Config().PrivateKey) {
 		t.Error("a secret was printed")
 	}
-}
-
-// envFor points the CW_* variables at a simulator, standing in for a real
-// PSA.
-func envFor(srv *cwtest.Server) func(string) string {
-	cfg := srv.Config()
-	vars := map[string]string{
-		"CW_SITE": cfg.Site, "CW_COMPANY_ID": cfg.CompanyID, "CW_PUBLIC_KEY": cfg.PublicKey,
-		"CW_PRIVATE_KEY": cfg.PrivateKey, "CW_CLIENT_ID": cfg.ClientID,
-	}
-	return func(k string) string { return vars[k] }
 }
 
 func TestRealPSAModeStopsBeforeWritingUnlessAsked(t *testing.T) {
@@ -65,36 +56,25 @@ func TestRealPSAModeStopsBeforeWritingUnlessAsked(t *testing.T) {
 	defer func() { realPSAOptions = nil }()
 	srv := cwtest.NewServer()
 	defer srv.Close()
-	var out bytes.Buffer
-	sum, err := run(context.Background(), &out, envFor(srv), false)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
-	if sum.Simulated || len(srv.Tickets()) != 0 || !strings.Contains(out.String(), "Run again with -write") {
-		t.Fatalf("wrote %d tickets without -write\n%s", len(srv.Tickets()), out.String())
+	var sum *summary
+	out := exampletest.Run(t, runWith(false, &sum), exampletest.PSAEnv(srv, nil))
+	if sum.Simulated || len(srv.Tickets()) != 0 || !strings.Contains(out, "Run again with -write") {
+		t.Fatalf("wrote %d tickets without -write\n%s", len(srv.Tickets()), out)
 	}
 
-	out.Reset()
-	sum, err = run(context.Background(), &out, envFor(srv), true)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
+	out = exampletest.Run(t, runWith(true, &sum), exampletest.PSAEnv(srv, nil))
 	if sum.Backfilled != 3 || sum.LiveCreated != 2 || sum.Alerts != 0 || len(srv.Tickets()) != 5 {
-		t.Fatalf("summary %+v, %d tickets\n%s", sum, len(srv.Tickets()), out.String())
+		t.Fatalf("summary %+v, %d tickets\n%s", sum, len(srv.Tickets()), out)
 	}
 }
 
 func TestBadCredentialsInEnvironmentFail(t *testing.T) {
 	srv := cwtest.NewServer()
 	defer srv.Close()
-	env := envFor(srv)
-	_, err := run(context.Background(), &bytes.Buffer{}, func(k string) string {
-		if k == "CW_PRIVATE_KEY" {
-			return env(k) + " "
-		}
-		return env(k)
-	}, false)
-	if err == nil || !strings.Contains(err.Error(), "PrivateKey") {
+	env := exampletest.PSAEnv(srv, map[string]string{"CW_PRIVATE_KEY": srv.Config().PrivateKey + " "})
+	var sum *summary
+	_, err := exampletest.Fail(t, runWith(false, &sum), env)
+	if !strings.HasPrefix(err.Error(), "CW_PRIVATE_KEY: ") || strings.Contains(err.Error(), srv.Config().PrivateKey) {
 		t.Fatalf("err = %v", err)
 	}
 }
