@@ -30,7 +30,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -54,23 +53,18 @@ func main() {
 // statePath is the -state flag; empty means a temporary file.
 var statePath string
 
-// openState opens the state file, creating a temporary one when -state is
-// not given; done removes that temporary file.
+// openState opens the state file (-state, or a temporary one); done removes
+// a temporary one.
 func openState() (store flow.Store, path string, done func(), err error) {
-	path, done = statePath, func() {}
-	if path == "" {
-		dir, err := os.MkdirTemp("", "heimdal-psa-")
-		if err != nil {
-			return nil, "", nil, err
-		}
-		path, done = filepath.Join(dir, "state.db"), func() { _ = os.RemoveAll(dir) }
-	}
-	store, err = flow.Open(path)
+	path, remove, err := exampleenv.StateFile(statePath, "heimdal-psa")
 	if err != nil {
-		done()
 		return nil, "", nil, err
 	}
-	return store, path, done, nil
+	if store, err = flow.Open(path); err != nil {
+		remove()
+		return nil, "", nil, err
+	}
+	return store, path, remove, nil
 }
 
 // credentialVars select the real services when all are set.
@@ -106,6 +100,7 @@ func runSimulated(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	defer done()
+	// store is opened again after the restart below: close the last one.
 	defer func() { _ = store.Close() }()
 	p := newPrinter(out)
 	// The simulators do not throttle; one write at a time keeps the

@@ -67,12 +67,12 @@ type demo struct {
 
 func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	d := &demo{out: out, training: infimasynctest.NewRecorder()}
-	dir, err := os.MkdirTemp("", "infima-security360-*")
+	path, remove, err := exampleenv.StateFile("", "infima-security360")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	d.path = filepath.Join(dir, "state.db")
+	defer remove()
+	d.path = path
 	// A real host keeps this key in its secrets manager, never in the store.
 	d.key = make([]byte, 32)
 	_, _ = rand.Read(d.key)

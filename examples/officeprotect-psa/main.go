@@ -176,15 +176,12 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string, allowRe
 	}
 	e.psa, e.opts = psa, opts
 	e.printf("        PSA %s, company %q, public key %s…\n", psa.Site(), cfg.CompanyID, cfg.PublicKey[:min(4, len(cfg.PublicKey))])
-	e.path = statePath
-	if e.path == "" {
-		dir, err := os.MkdirTemp("", "officeprotect-psa-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		e.path = filepath.Join(dir, "state.db")
+	path, remove, err := exampleenv.StateFile(statePath, "officeprotect-psa")
+	if err != nil {
+		return nil, err
 	}
+	defer remove()
+	e.path = path
 	if err := e.open(); err != nil {
 		return nil, err
 	}

@@ -24,13 +24,12 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/signal"
 	"strconv"
 	"sync"
-	"syscall"
 
 	"github.com/psabridge/psabridge/connectwise/apitest"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/examples/internal/exampleenv"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/security360/infimasync/infimasynctest"
@@ -41,12 +40,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:18080", "loopback address of the PSA simulator; INFIMA, Heimdal and Asio take the next three ports")
 	verbose := flag.Bool("v", false, "print one line per request: simulator, method, path, status")
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := serve(ctx, *addr, *verbose, os.Stdout, nil); err != nil {
-		fmt.Fprintln(os.Stderr, "sandbox:", err)
-		os.Exit(1)
-	}
+	exampleenv.Main("sandbox", func(ctx context.Context) error { return serve(ctx, *addr, *verbose, os.Stdout, nil) })
 }
 
 // simulator is what every xxxtest server offers the sandbox.
@@ -153,25 +147,20 @@ func serve(ctx context.Context, addr string, verbose bool, out io.Writer, ready 
 
 	cfg := psa.Config()
 	creds := asio.Credentials()
-	fmt.Fprintf(out, `# psabridge sandbox: ConnectWise PSA, INFIMA, Heimdal and Asio simulators.
-# The PSA has %d open tickets on its Service Desk board.
-# Paste these into your shell, then run any example or your own client.
-export CW_SITE=%s
-export CW_COMPANY_ID=%s
-export CW_PUBLIC_KEY=%s
-export CW_PRIVATE_KEY=%s
-export CW_CLIENT_ID=%s
-export INFIMA_BASE_URL=%s
-export INFIMA_API_KEY=%s
-export HEIMDAL_BASE_URL=%s
-export HEIMDAL_API_KEY=%s
-export HEIMDAL_CUSTOMER_ID=%s
-export ASIO_BASE_URL=%s
-export ASIO_CLIENT_ID=%s
-export ASIO_CLIENT_SECRET=%s
-# Serving until Ctrl-C.%s
-`, len(openTickets), cfg.Site, cfg.CompanyID, cfg.PublicKey, cfg.PrivateKey, cfg.ClientID,
-		inf.URL, inf.APIKey(), hd.BaseURL(), hd.APIKey(), hd.ResellerID(), asio.URL, creds.ClientID, creds.ClientSecret, verboseNote(verbose))
+	exports := [][2]string{
+		{"CW_SITE", cfg.Site}, {"CW_COMPANY_ID", cfg.CompanyID}, {"CW_PUBLIC_KEY", cfg.PublicKey},
+		{"CW_PRIVATE_KEY", cfg.PrivateKey}, {"CW_CLIENT_ID", cfg.ClientID},
+		{"INFIMA_BASE_URL", inf.URL}, {"INFIMA_API_KEY", inf.APIKey()},
+		{"HEIMDAL_BASE_URL", hd.BaseURL()}, {"HEIMDAL_API_KEY", hd.APIKey()}, {"HEIMDAL_CUSTOMER_ID", hd.ResellerID()},
+		{"ASIO_BASE_URL", asio.URL}, {"ASIO_CLIENT_ID", creds.ClientID}, {"ASIO_CLIENT_SECRET", creds.ClientSecret},
+	}
+	fmt.Fprintf(out, "# psabridge sandbox: ConnectWise PSA, INFIMA, Heimdal and Asio simulators.\n"+
+		"# The PSA has %d open tickets on its Service Desk board.\n"+
+		"# Paste these into your shell, then run any example or your own client.\n", len(openTickets))
+	for _, e := range exports {
+		fmt.Fprintf(out, "export %s=%s\n", e[0], e[1])
+	}
+	fmt.Fprintf(out, "# Serving until Ctrl-C.%s\n", verboseNote(verbose))
 	if ready != nil {
 		ready <- listeners[0].Addr().String()
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -113,4 +114,19 @@ func PSAConfig(getenv func(string) string, opts ...cwtest.Option) (*PSA, error) 
 		return nil, err
 	}
 	return &PSA{Config: cfg}, nil
+}
+
+// StateFile returns the state file an example keeps its integration in:
+// path when the user named one (-state), else state.db in a new temporary
+// directory named after the example. remove deletes that directory and
+// leaves a named file alone, since the user asked to keep it.
+func StateFile(path, example string) (file string, remove func(), err error) {
+	if path != "" {
+		return path, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", example+"-")
+	if err != nil {
+		return "", nil, err
+	}
+	return filepath.Join(dir, "state.db"), func() { _ = os.RemoveAll(dir) }, nil
 }
