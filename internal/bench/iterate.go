@@ -229,12 +229,17 @@ func rawRequest(ctx context.Context, cfg connectwise.Config, pageID int) (*http.
 	return req, nil
 }
 
-func rawPage(ctx context.Context, hc *http.Client, cfg connectwise.Config, pageID int) ([]byte, error) {
+// rawGet sends rawRequest for one page.
+func rawGet(ctx context.Context, hc *http.Client, cfg connectwise.Config, pageID int) (*http.Response, error) {
 	req, err := rawRequest(ctx, cfg, pageID)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := hc.Do(req)
+	return hc.Do(req)
+}
+
+func rawPage(ctx context.Context, hc *http.Client, cfg connectwise.Config, pageID int) ([]byte, error) {
+	resp, err := rawGet(ctx, hc, cfg, pageID)
 	if err != nil {
 		return nil, err
 	}
@@ -247,11 +252,7 @@ func rawPage(ctx context.Context, hc *http.Client, cfg connectwise.Config, pageI
 func rawRead(ctx context.Context, hc *http.Client, cfg connectwise.Config, n int) (int, error) {
 	count, sum, pageID := 0, 0, 0
 	for count < n {
-		req, err := rawRequest(ctx, cfg, pageID)
-		if err != nil {
-			return count, err
-		}
-		resp, err := hc.Do(req)
+		resp, err := rawGet(ctx, hc, cfg, pageID)
 		if err != nil {
 			return count, err
 		}

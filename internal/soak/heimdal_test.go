@@ -202,28 +202,13 @@ func (f *heimdalFlow) mutate(r *rand.Rand, first bool) {
 		f.h.m.add(k)
 		f.h.res.events["alert-raised"]++
 	}
-	for range r.IntN(4) {
-		k := f.h.m.pickPresent(r)
-		if k == nil {
-			break
-		}
-		f.hd.Clear(k.key)
-		k.present = false
-		f.h.res.events["alert-vanished"]++
-	}
-	for range r.IntN(4) {
-		k := f.h.m.pickPresent(r)
-		if k == nil {
-			break
-		}
-		base, _, _ := cutVersion(k.title)
-		k.title = fmt.Sprintf("%s.v%d.", base, r.IntN(1000)+1)
+	f.h.m.vanish(r, f.h.res, func(k *keyState) { f.hd.Clear(k.key) })
+	f.h.m.retitle(r, f.h.res, func(k *keyState) {
 		f.hd.Update(k.key, k.title, fmt.Sprintf("changed by the soak (%s)", k.title))
 		if r.IntN(3) == 0 {
 			f.hd.SetSeverity(k.key, []string{"Low", "Medium", "High", "Critical"}[r.IntN(4)])
 		}
-		f.h.res.events["alert-changed"]++
-	}
+	})
 }
 
 // cutVersion splits "alert-7.v3." into "alert-7" and "3".

@@ -82,6 +82,37 @@ func (m *model) pickPresent(r *rand.Rand) *keyState {
 	return p[r.IntN(len(p))]
 }
 
+// vanish marks up to three present keys chosen with r as gone from the
+// source, calling gone on each first, and counts them. Both flows drop
+// alerts the same way; only how the source forgets them differs.
+func (m *model) vanish(r *rand.Rand, res *runResult, gone func(k *keyState)) {
+	for range r.IntN(4) {
+		k := m.pickPresent(r)
+		if k == nil {
+			return
+		}
+		gone(k)
+		k.present = false
+		res.events["alert-vanished"]++
+	}
+}
+
+// retitle gives up to three present keys chosen with r a new title
+// version, calling changed on each so the source carries the change, and
+// counts them.
+func (m *model) retitle(r *rand.Rand, res *runResult, changed func(k *keyState)) {
+	for range r.IntN(4) {
+		k := m.pickPresent(r)
+		if k == nil {
+			return
+		}
+		base, _, _ := cutVersion(k.title)
+		k.title = fmt.Sprintf("%s.v%d.", base, r.IntN(1000)+1)
+		changed(k)
+		res.events["alert-changed"]++
+	}
+}
+
 // owner splits a ticket's externalXRef into one of the run's sources and
 // the key.
 func (m *model) owner(xref string) (source, key string, ok bool) {

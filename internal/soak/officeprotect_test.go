@@ -200,27 +200,14 @@ func (f *officeProtectFlow) mutate(r *rand.Rand, first bool) {
 		}
 	}
 	f.raise(r, n)
-	for range r.IntN(4) {
-		k := f.h.m.pickPresent(r)
-		if k == nil {
-			break
-		}
-		k.present = false
-		f.h.res.events["alert-vanished"]++
-	}
-	for range r.IntN(4) {
-		k := f.h.m.pickPresent(r)
-		if k == nil {
-			break
-		}
-		base, _, _ := cutVersion(k.title)
-		k.title = fmt.Sprintf("%s.v%d.", base, r.IntN(1000)+1)
+	// The source keeps history: a vanished event only leaves the live feed.
+	f.h.m.vanish(r, f.h.res, func(*keyState) {})
+	f.h.m.retitle(r, f.h.res, func(k *keyState) {
 		ev := f.events[k.key]
 		ev.Title, ev.Description = k.title, "Changed by the soak: "+k.title
 		f.src.Add(ev)
 		f.events[k.key] = ev
-		f.h.res.events["alert-changed"]++
-	}
+	})
 }
 
 // Variants: the live feed (Process with the present events) most of the
