@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/connectwise/cwtest"
 )
 
 type severity string
@@ -70,9 +69,7 @@ func TestWhereRefusesWhatItCannotQuote(t *testing.T) {
 // Conditions into its query (or body) must get the build error, not a
 // request without a filter that reads every ticket.
 func TestRawRefusesFailedConditions(t *testing.T) {
-	srv := cwtest.NewServer()
-	defer srv.Close()
-	c := simClient(t, srv)
+	srv, c := newSim(t)
 	bad := connectwise.Where("summary = ?", `both " and '`)
 	if bad.String() == "" {
 		t.Fatal("failed Conditions print as the empty string")

@@ -24,6 +24,15 @@ func simClient(t *testing.T, srv *cwtest.Server, opts ...connectwise.Option) *co
 	return c
 }
 
+// newSim starts a simulator built with opts, stopped when the test ends,
+// and a client of it; most tests want both and nothing else.
+func newSim(t *testing.T, opts ...cwtest.Option) (*cwtest.Server, *connectwise.Client) {
+	t.Helper()
+	srv := cwtest.NewServer(opts...)
+	t.Cleanup(srv.Close)
+	return srv, simClient(t, srv)
+}
+
 func TestPaging2500TicketsBothStyles(t *testing.T) {
 	srv := cwtest.NewServer()
 	defer srv.Close()
@@ -87,9 +96,7 @@ func TestPaging2500TicketsBothStyles(t *testing.T) {
 }
 
 func TestQuotedValuesRoundTripThroughSimulator(t *testing.T) {
-	srv := cwtest.NewServer()
-	defer srv.Close()
-	c := simClient(t, srv)
+	srv, c := newSim(t)
 	ctx := context.Background()
 	board, _ := srv.BoardByName("Service Desk")
 	co := srv.Companies()[0]
@@ -112,9 +119,7 @@ func TestQuotedValuesRoundTripThroughSimulator(t *testing.T) {
 }
 
 func TestTicketLifecycleOnSimulator(t *testing.T) {
-	srv := cwtest.NewServer()
-	defer srv.Close()
-	c := simClient(t, srv)
+	srv, c := newSim(t)
 	ctx := context.Background()
 	board, _ := srv.BoardByName("Service Desk")
 	var closed, open cwtest.BoardStatus
@@ -165,9 +170,7 @@ func TestTicketLifecycleOnSimulator(t *testing.T) {
 }
 
 func TestCheckAccess(t *testing.T) {
-	srv := cwtest.NewServer()
-	defer srv.Close()
-	c := simClient(t, srv)
+	srv, c := newSim(t)
 	req := []connectwise.Requirement{
 		{Module: "Companies", Function: "Company Maintenance", Rights: []connectwise.Right{connectwise.RightInquire}},
 		{Module: "Service Desk", Function: "Service Tickets", Rights: []connectwise.Right{connectwise.RightAdd, connectwise.RightEdit, connectwise.RightInquire}},
@@ -216,9 +219,7 @@ func TestCheckAccess(t *testing.T) {
 }
 
 func TestServicesAgainstSimulator(t *testing.T) {
-	srv := cwtest.NewServer()
-	defer srv.Close()
-	c := simClient(t, srv)
+	_, c := newSim(t)
 	ctx := context.Background()
 	me, _, err := c.System.Me(ctx)
 	if err != nil || me.ServiceDefaultBoard.ID == 0 {
@@ -292,9 +293,7 @@ func TestServicesAgainstSimulator(t *testing.T) {
 }
 
 func TestCancelledContextStopsIteration(t *testing.T) {
-	srv := cwtest.NewServer()
-	defer srv.Close()
-	c := simClient(t, srv)
+	_, c := newSim(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for _, err := range c.Companies.All(ctx, nil) {

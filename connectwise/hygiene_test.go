@@ -105,13 +105,9 @@ func (tr *hygTracker) check(t *testing.T) {
 func hygMemClient(t *testing.T, srv *cwtest.Server) (*connectwise.Client, *hygTracker) {
 	t.Helper()
 	tr := &hygTracker{base: hygCtxAware{srv.Transport()}}
-	cfg := srv.Config()
-	cfg.Site = "http://127.0.0.1" // never dialled: the transport calls the handler
-	c, err := connectwise.NewClient(cfg, connectwise.WithHTTPClient(&http.Client{Transport: tr}),
+	// The later WithHTTPClient wins: requests go through the tracker.
+	c := memClient(t, srv, connectwise.WithHTTPClient(&http.Client{Transport: tr}),
 		connectwise.WithRateLimit(0, 1), connectwise.WithRetry(2, time.Millisecond, 2*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
 	return c, tr
 }
 

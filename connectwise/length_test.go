@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/connectwise/cwtest"
 )
 
 func utf16Units(s string) int { return len(utf16.Encode([]rune(s))) }
@@ -81,9 +80,7 @@ func TestTruncateKeepsClustersWhole(t *testing.T) {
 // client's check and was refused by the PSA on every sync; the simulator now
 // counts as the PSA does.
 func TestEmojiSummaryAgainstSimulator(t *testing.T) {
-	srv := cwtest.NewServer()
-	defer srv.Close()
-	c := simClient(t, srv)
+	srv, c := newSim(t)
 	ctx := context.Background()
 	co := srv.Companies()[1]
 	emoji := strings.Repeat("🔥", 100)

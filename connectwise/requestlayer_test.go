@@ -51,9 +51,7 @@ func companyIDs(t *testing.T, seq func(func(connectwise.Company, error) bool)) [
 // Link header. The walk must not end there: it starts over with page
 // numbers before yielding anything, so nothing is lost or repeated.
 func TestForwardOnlyUnsupportedFallsBackToPageNumbers(t *testing.T) {
-	srv := cwtest.NewServer(cwtest.WithoutForwardOnly("company/companies"))
-	defer srv.Close()
-	c := simClient(t, srv)
+	srv, c := newSim(t, cwtest.WithoutForwardOnly("company/companies"))
 	ctx := context.Background()
 
 	want := companyIDs(t, c.Companies.All(ctx, &connectwise.ListOptions{PageSize: 3}))
@@ -96,10 +94,8 @@ func TestForwardOnlyUnsupportedFallsBackToPageNumbers(t *testing.T) {
 // Item 1: endpoints that do forward-only end the walk with an empty Link
 // header, and a walk that is complete on a page boundary still ends.
 func TestForwardOnlyExactMultipleOfPageSize(t *testing.T) {
-	srv := cwtest.NewServer(cwtest.WithoutSeedData())
-	defer srv.Close()
+	srv, c := newSim(t, cwtest.WithoutSeedData())
 	srv.AddTickets(6, nil)
-	c := simClient(t, srv)
 	n := 0
 	for _, err := range c.Tickets.All(context.Background(), &connectwise.ListOptions{ForwardOnly: true, PageSize: 3}) {
 		if err != nil {
@@ -115,10 +111,8 @@ func TestForwardOnlyExactMultipleOfPageSize(t *testing.T) {
 // Item 1: next links written loosely — commas unencoded, "PageId",
 // relative, bare rel — are still followed to the end.
 func TestForwardOnlyLooseNextLinks(t *testing.T) {
-	srv := cwtest.NewServer(cwtest.WithoutSeedData(), cwtest.WithLinkStyle(cwtest.LinkStyle{RawCommas: true, PageIDCase: "PageId", Relative: true, BareRel: true}))
-	defer srv.Close()
+	srv, c := newSim(t, cwtest.WithoutSeedData(), cwtest.WithLinkStyle(cwtest.LinkStyle{RawCommas: true, PageIDCase: "PageId", Relative: true, BareRel: true}))
 	srv.AddTickets(7, nil)
-	c := simClient(t, srv)
 	var ids []int
 	for tk, err := range c.Tickets.All(context.Background(), &connectwise.ListOptions{ForwardOnly: true, PageSize: 2, Fields: "id,summary"}) {
 		if err != nil {
@@ -272,9 +266,7 @@ func TestDatabaseTimeoutRetriedForReadsOnly(t *testing.T) {
 // Item 9: a create answered 201 whose body is cut off was applied; the
 // caller must look it up, not create it again.
 func TestTruncatedCreateIsOutcomeUnknown(t *testing.T) {
-	srv := cwtest.NewServer()
-	defer srv.Close()
-	c := simClient(t, srv)
+	srv, c := newSim(t)
 	ctx := context.Background()
 	srv.AddTickets(1, nil)
 	before := len(srv.Tickets())
@@ -321,9 +313,7 @@ func (errReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
 // Item 14: the PSA's own 404 for a missing record costs one request; a
 // moved codebase is found again and the request repeated there.
 func TestNotFoundRediscoversOnlyForMovedCodebase(t *testing.T) {
-	srv := cwtest.NewServer()
-	defer srv.Close()
-	c := simClient(t, srv)
+	srv, c := newSim(t)
 	ctx := context.Background()
 	srv.AddTickets(1, nil)
 	if _, _, err := c.System.Info(ctx); err != nil {
@@ -392,9 +382,7 @@ func TestRawSearchIsARead(t *testing.T) {
 // builds its own request, and must refuse a full page that ignored
 // forward-only paging just as List does.
 func TestListAtWithParamsRefusesIgnoredForwardOnly(t *testing.T) {
-	srv := cwtest.NewServer(cwtest.WithoutForwardOnly("company/companies"))
-	defer srv.Close()
-	c := simClient(t, srv)
+	_, c := newSim(t, cwtest.WithoutForwardOnly("company/companies"))
 	e := connectwise.Endpoint{Path: "company/companies", Query: url.Values{"extra": {"1"}}}
 	_, _, err := connectwise.ListAt[connectwise.Company](context.Background(), c, e, &connectwise.ListOptions{ForwardOnly: true, PageSize: 3})
 	var fo *connectwise.ForwardOnlyUnsupportedError

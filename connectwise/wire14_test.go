@@ -6,15 +6,12 @@ import (
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/connectwise/cwtest"
 )
 
 // The PSA names the flag noEndingDateFlag (connectwise/WIREFACTS.md §3); the seeded
 // agreements have it set, so a wrong tag decodes every agreement as ending.
 func TestAgreementNoEndingDateFlag(t *testing.T) {
-	srv := cwtest.NewServer()
-	defer srv.Close()
-	c := simClient(t, srv)
+	_, c := newSim(t)
 	ags, _, err := c.Agreements.List(context.Background(), nil)
 	if err != nil || len(ags) == 0 {
 		t.Fatalf("list: %d %v", len(ags), err)
@@ -29,9 +26,7 @@ func TestAgreementNoEndingDateFlag(t *testing.T) {
 // Boards.Create refuses a board the PSA would refuse, before sending it;
 // Member.BoardDefaults gives what to use.
 func TestBoardCreateNeedsLocationAndDepartment(t *testing.T) {
-	srv := cwtest.NewServer()
-	defer srv.Close()
-	c := simClient(t, srv)
+	srv, c := newSim(t)
 	ctx := context.Background()
 	srv.ResetRequests()
 	for _, b := range []*connectwise.Board{nil, {Name: "x"}, {Name: "x", Location: connectwise.Ref{ID: 1}}} {
