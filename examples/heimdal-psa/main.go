@@ -39,6 +39,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/examples/internal/exampleenv"
+	"github.com/psabridge/psabridge/examples/internal/psaenv"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
@@ -68,7 +69,7 @@ func openState() (store flow.Store, path string, done func(), err error) {
 }
 
 // credentialVars select the real services when all are set.
-var credentialVars = append([]string{"HEIMDAL_API_KEY", "HEIMDAL_CUSTOMER_ID"}, exampleenv.PSAVars...)
+var credentialVars = append([]string{"HEIMDAL_API_KEY", "HEIMDAL_CUSTOMER_ID"}, psaenv.Vars...)
 
 // run is the whole program; env replaces os.Getenv so tests choose the mode.
 func run(ctx context.Context, out io.Writer, env func(string) string) error {

@@ -40,6 +40,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/examples/internal/exampleenv"
+	"github.com/psabridge/psabridge/examples/internal/psaenv"
 	"github.com/psabridge/psabridge/officeprotect"
 	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 )
@@ -133,7 +134,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string, allowRe
 	for _, t := range tenants {
 		e.src.AddTenant(t)
 	}
-	pc, err := exampleenv.PSAConfig(getenv)
+	pc, err := psaenv.Config(getenv)
 	if err != nil {
 		return nil, err
 	}

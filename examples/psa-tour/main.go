@@ -22,6 +22,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/examples/internal/exampleenv"
+	"github.com/psabridge/psabridge/examples/internal/psaenv"
 )
 
 func main() {
@@ -29,7 +30,7 @@ func main() {
 }
 
 func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
-	psa, err := exampleenv.PSAConfig(getenv)
+	psa, err := psaenv.Config(getenv)
 	if err != nil {
 		return err
 	}

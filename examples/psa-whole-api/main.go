@@ -36,6 +36,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise/cwmodel"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/examples/internal/exampleenv"
+	"github.com/psabridge/psabridge/examples/internal/psaenv"
 )
 
 func main() {
@@ -57,7 +58,7 @@ func text(p *string) string {
 }
 
 func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
-	psa, err := exampleenv.PSAConfig(getenv)
+	psa, err := psaenv.Config(getenv)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/psabridge/psabridge/examples/internal/exampleenv"
@@ -62,11 +63,17 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 	if *perProcess {
 		mode = "one limiter per process"
 	}
+	var mu sync.Mutex
 	fmt.Fprintf(out, "%d workers, PSA limit %g req/s, %s (Redis %s)\n", *workers, *rate, mode, addr)
 	res, err := scaleout.Run(ctx, scaleout.Config{
 		Workers: *workers, Shared: !*perProcess, Rate: *rate, Burst: max(2, int(*rate/10)),
 		Latency: 40 * time.Millisecond, Alerts: *alerts, RedisAddr: addr,
-	}, func(line string) { fmt.Fprintln(out, "  "+line) })
+	}, func(line string) {
+		// scaleout reports from one goroutine per worker.
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintln(out, "  "+line)
+	})
 	if err != nil {
 		return err
 	}
