@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	"github.com/psabridge/psabridge/examples/internal/exampletest"
+)
 
 func TestAllOrNone(t *testing.T) {
 	for _, tc := range []struct {
@@ -19,7 +19,7 @@ func TestAllOrNone(t *testing.T) {
 		{map[string]string{"A": "1", "B": "2"}, true, ""},
 		{map[string]string{"B": "2"}, false, "set all of A, B for the real services, or none for the simulators; missing: A"},
 	} {
-		all, err := AllOrNone(env(tc.vars), "A", "B")
+		all, err := AllOrNone(exampletest.Env(tc.vars), "A", "B")
 		if all != tc.all || (err == nil) != (tc.wantErr == "") || err != nil && err.Error() != tc.wantErr {
 			t.Errorf("AllOrNone(%v) = %v, %v; want %v, %q", tc.vars, all, err, tc.all, tc.wantErr)
 		}

@@ -6,12 +6,11 @@ import (
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/examples/internal/exampletest"
 )
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-
 func TestConfigWithoutVariablesStartsTheSimulator(t *testing.T) {
-	psa, err := Config(env(nil))
+	psa, err := Config(exampletest.Env(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +26,7 @@ func TestConfigWithoutVariablesStartsTheSimulator(t *testing.T) {
 func TestConfigReadsEveryVariable(t *testing.T) {
 	vars := map[string]string{"CW_SITE": "api-eu.myconnectwise.net", "CW_COMPANY_ID": "acme", "CW_PUBLIC_KEY": "pub",
 		"CW_PRIVATE_KEY": "priv", "CW_CLIENT_ID": "cid"}
-	psa, err := Config(env(vars))
+	psa, err := Config(exampletest.Env(vars))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +38,7 @@ func TestConfigReadsEveryVariable(t *testing.T) {
 }
 
 func TestConfigNamesTheMissingVariables(t *testing.T) {
-	_, err := Config(env(map[string]string{"CW_SITE": "api-eu.myconnectwise.net", "CW_PRIVATE_KEY": "priv"}))
+	_, err := Config(exampletest.Env(map[string]string{"CW_SITE": "api-eu.myconnectwise.net", "CW_PRIVATE_KEY": "priv"}))
 	if err == nil || !strings.HasSuffix(err.Error(), "missing: CW_COMPANY_ID, CW_PUBLIC_KEY, CW_CLIENT_ID") {
 		t.Fatalf("err = %v", err)
 	}
@@ -51,7 +50,7 @@ func TestConfigNamesTheMissingVariables(t *testing.T) {
 func TestConfigNamesTheBadVariableWithoutItsValue(t *testing.T) {
 	vars := map[string]string{"CW_SITE": "api-eu.myconnectwise.net", "CW_COMPANY_ID": "acme", "CW_PUBLIC_KEY": "pub",
 		"CW_PRIVATE_KEY": "secret-with-newline\n", "CW_CLIENT_ID": "cid"}
-	_, err := Config(env(vars))
+	_, err := Config(exampletest.Env(vars))
 	var ce *connectwise.ConfigError
 	if !errors.As(err, &ce) || ce.Field != "PrivateKey" || !strings.HasPrefix(err.Error(), "CW_PRIVATE_KEY: ") {
 		t.Fatalf("err = %v, want a ConfigError for PrivateKey named as CW_PRIVATE_KEY", err)
