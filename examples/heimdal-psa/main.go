@@ -54,18 +54,45 @@ func main() {
 // statePath is the -state flag; empty means a temporary file.
 var statePath string
 
-// openState opens the state file (-state, or a temporary one); done removes
-// a temporary one.
-func openState() (store flow.Store, path string, done func(), err error) {
+// state is the integration's state file; the simulated restart closes
+// and opens it again, as a new process would.
+type state struct {
+	store  flow.Store
+	path   string
+	remove func()
+}
+
+// openState opens the state file: -state, or a temporary one.
+func openState() (*state, error) {
 	path, remove, err := exampleenv.StateFile(statePath, "heimdal-psa")
 	if err != nil {
-		return nil, "", nil, err
+		return nil, err
 	}
-	if store, err = flow.Open(path); err != nil {
+	store, err := flow.Open(path)
+	if err != nil {
 		remove()
-		return nil, "", nil, err
+		return nil, err
 	}
-	return store, path, remove, nil
+	return &state{store: store, path: path, remove: remove}, nil
+}
+
+// reopen closes the file and opens it again.
+func (s *state) reopen() error {
+	if err := s.store.Close(); err != nil {
+		return err
+	}
+	store, err := flow.Open(s.path)
+	if err != nil {
+		return err
+	}
+	s.store = store
+	return nil
+}
+
+// close closes the file that is open now and removes a temporary one.
+func (s *state) close() {
+	_ = s.store.Close()
+	s.remove()
 }
 
 // credentialVars select the real services when all are set.
@@ -96,13 +123,11 @@ func runSimulated(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	store, path, done, err := openState()
+	st, err := openState()
 	if err != nil {
 		return err
 	}
-	defer done()
-	// store is opened again after the restart below: close the last one.
-	defer func() { _ = store.Close() }()
+	defer st.close()
 	p := newPrinter(out)
 	// The simulators do not throttle; one write at a time keeps the
 	// progress lines in the same order on every run.
@@ -112,7 +137,7 @@ func runSimulated(ctx context.Context, out io.Writer) error {
 	settings := psasync.Settings{CompanyID: c.CompanyID, Site: c.Site, PublicKey: c.PublicKey, PrivateKey: c.PrivateKey, ClientID: c.ClientID}
 
 	fmt.Fprintln(out, "Heimdal → ConnectWise PSA, on the embedded simulators")
-	in, err := setup(ctx, p, hc, store, hd.ResellerID(), settings, cwOpts, opts)
+	in, err := setup(ctx, p, hc, st.store, hd.ResellerID(), settings, cwOpts, opts)
 	if err != nil {
 		return err
 	}
@@ -154,13 +179,10 @@ func runSimulated(ctx context.Context, out io.Writer) error {
 	// A restart: the process stops, and a new one builds everything again
 	// from the state file alone.
 	p.step("Restart: open the state file again")
-	if err := store.Close(); err != nil {
+	if err := st.reopen(); err != nil {
 		return err
 	}
-	if store, err = flow.Open(path); err != nil {
-		return err
-	}
-	saved, err := psasync.LoadSettings(ctx, store, hd.ResellerID())
+	saved, err := psasync.LoadSettings(ctx, st.store, hd.ResellerID())
 	if err != nil {
 		return err
 	}
@@ -168,7 +190,7 @@ func runSimulated(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if in, err = psasync.New(hc, pc, store, hd.ResellerID(), opts...); err != nil {
+	if in, err = psasync.New(hc, pc, st.store, hd.ResellerID(), opts...); err != nil {
 		return err
 	}
 	ms, err := in.Mappings(ctx)
@@ -213,13 +235,12 @@ func runReal(ctx context.Context, out io.Writer, env func(string) string) error 
 	if err := settings.Validate(); err != nil {
 		return err
 	}
-	store, _, done, err := openState()
+	st, err := openState()
 	if err != nil {
 		return err
 	}
-	defer done()
-	defer func() { _ = store.Close() }()
-	in, err := setup(ctx, p, hc, store, env("HEIMDAL_CUSTOMER_ID"), settings, nil, []psasync.Option{psasync.WithProgress(p.progress)})
+	defer st.close()
+	in, err := setup(ctx, p, hc, st.store, env("HEIMDAL_CUSTOMER_ID"), settings, nil, []psasync.Option{psasync.WithProgress(p.progress)})
 	if err != nil {
 		return err
 	}
