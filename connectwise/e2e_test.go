@@ -34,8 +34,7 @@ func newSim(t *testing.T, opts ...cwtest.Option) (*cwtest.Server, *connectwise.C
 }
 
 func TestPaging2500TicketsBothStyles(t *testing.T) {
-	srv := cwtest.NewServer()
-	defer srv.Close()
+	srv, c := newSim(t)
 	board, _ := srv.BoardByName("Service Desk")
 	co := srv.Companies()[0]
 	srv.AddTickets(2500, func(i int, tk *cwtest.Ticket) {
@@ -44,7 +43,6 @@ func TestPaging2500TicketsBothStyles(t *testing.T) {
 		tk.Company = &cwtest.Ref{ID: co.ID}
 		tk.ExternalXRef = fmt.Sprintf("bulk:%d", i)
 	})
-	c := simClient(t, srv)
 	ctx := context.Background()
 	cond := connectwise.Where("externalXRef like ?", "bulk:%")
 	n, _, err := c.Tickets.Count(ctx, cond)

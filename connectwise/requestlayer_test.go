@@ -188,10 +188,8 @@ func TestSearchKeepsFieldsAndPagingInQuery(t *testing.T) {
 // the PSA's model binding does: a long-conditions list still comes back
 // projected.
 func TestSearchFieldsHonouredBySimulator(t *testing.T) {
-	srv := cwtest.NewServer(cwtest.WithoutSeedData())
-	defer srv.Close()
+	srv, c := newSim(t, cwtest.WithoutSeedData())
 	first := srv.AddTickets(3, func(i int, tk *cwtest.Ticket) { tk.ExternalXRef = fmt.Sprintf("k:%d", i) })
-	c := simClient(t, srv)
 	keys := make([]string, 150)
 	for i := range keys {
 		keys[i] = fmt.Sprintf("k:%d", i)
