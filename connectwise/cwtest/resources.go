@@ -492,10 +492,8 @@ var companies = &kind[Company, *Company]{
 		if fe := maxLen("identifier", co.Identifier, 25); fe != nil {
 			return invalid("company", *fe)
 		}
-		for _, o := range st.companies.rows {
-			if o.ID != co.ID && strings.EqualFold(o.Identifier, co.Identifier) {
-				return invalid("company", fieldError{Code: "ObjectExists", Message: "The identifier is already in use.", Field: "identifier"})
-			}
+		if fe := uniqueIdentifier(st.companies, co.ID, co.Identifier, func(x *Company) string { return x.Identifier }); fe != nil {
+			return invalid("company", *fe)
 		}
 		if e := checkName("company", co.Name, 50, nil); e != nil {
 			return e
@@ -544,19 +542,125 @@ var sites = &kind[Site, *Site]{
 	prepare: func(c *call, st *state, s, old *Site) *apiError { return checkName("site", s.Name, 50, nil) },
 }
 
+// checkText collects the PSA's required-field and maximum-length errors
+// for the text fields of a hand-written record. required lists the
+// fields that may not be blank; every field is bounded by its limit.
+func checkText(resource string, fields []textField) *apiError {
+	var errs []fieldError
+	for _, f := range fields {
+		switch {
+		case f.required && strings.TrimSpace(f.value) == "":
+			errs = append(errs, required(f.name))
+		case f.limit > 0:
+			if fe := maxLen(f.name, f.value, f.limit); fe != nil {
+				errs = append(errs, *fe)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return invalid(resource, errs...)
+	}
+	return nil
+}
+
+// textField is one text field checkText checks, with the spec's limit.
+type textField struct {
+	name, value string
+	required    bool
+	limit       int
+}
+
 var members = &kind[Member, *Member]{
 	resource: "member", perm: fnMemberMaint,
 	tab: func(st *state) *table[Member, *Member] { return st.members },
+	// The spec requires more (licenseClass, hireDate, email and phone
+	// defaults) than Member models; the identifier and the names are
+	// what the other routes rely on.
+	prepare: func(c *call, st *state, m, old *Member) *apiError {
+		if e := checkText("member", []textField{{"identifier", m.Identifier, true, 15}, {"firstName", m.FirstName, true, 30}, {"lastName", m.LastName, true, 30}}); e != nil {
+			return e
+		}
+		if strings.ContainsAny(m.Identifier, " \t") {
+			return invalid("member", fieldError{Code: "InvalidField", Message: "The identifier may not contain spaces.", Field: "identifier"})
+		}
+		if fe := uniqueIdentifier(st.members, m.ID, m.Identifier, func(x *Member) string { return x.Identifier }); fe != nil {
+			return invalid("member", *fe)
+		}
+		if !isZeroRef(m.SecurityRole) {
+			r := findIn(st.roles, m.SecurityRole, func(r *SecurityRole) string { return r.Name }, nil)
+			if r == nil {
+				return invalid("member", fieldError{Code: "NotFound", Message: fmt.Sprintf("Security Role %s not found", refLabel(m.SecurityRole)), Field: "securityRole/id"})
+			}
+			m.SecurityRole = ref(r.ID, r.Name)
+		}
+		if !isZeroRef(m.ServiceDefaultBoard) {
+			b := findIn(st.boards, m.ServiceDefaultBoard, func(b *Board) string { return b.Name }, nil)
+			if b == nil {
+				return invalid("member", fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Board %s not found", refLabel(m.ServiceDefaultBoard)), Field: "serviceDefaultBoard/id"})
+			}
+			m.ServiceDefaultBoard = ref(b.ID, b.Name)
+		}
+		return nil
+	},
+}
+
+// uniqueIdentifier reports ObjectExists when another record of tab has
+// identifier (case-insensitive, as the PSA's collation compares).
+func uniqueIdentifier[T any, P record[T]](tab *table[T, P], self int, identifier string, of func(P) string) *fieldError {
+	for _, row := range tab.rows {
+		if p := P(row); p.recID() != self && strings.EqualFold(of(p), identifier) {
+			return &fieldError{Code: "ObjectExists", Message: "The identifier is already in use.", Field: "identifier"}
+		}
+	}
+	return nil
 }
 
 var roles = &kind[SecurityRole, *SecurityRole]{
 	resource: "securityRole", perm: fnSecurityRoles,
 	tab: func(st *state) *table[SecurityRole, *SecurityRole] { return st.roles },
+	prepare: func(c *call, st *state, r, old *SecurityRole) *apiError {
+		if r.RoleType == "" {
+			r.RoleType = "Member"
+		}
+		return checkName("securityRole", r.Name, 30, uniqueName(st.roles, r.ID, r.Name, func(x *SecurityRole) string { return x.Name }, nil))
+	},
+	// A role that members hold stays: deleting it would leave them
+	// without permissions, which the PSA refuses.
+	remove: func(c *call, st *state, r *SecurityRole) *apiError {
+		for _, m := range st.members.rows {
+			if m.SecurityRole != nil && m.SecurityRole.ID == r.ID {
+				return invalid("securityRole", fieldError{Code: "InUse", Message: fmt.Sprintf("Security Role '%s' is assigned to member %s.", r.Name, m.Identifier), Field: "id"})
+			}
+		}
+		st.roles.remove(r.ID)
+		delete(st.permissions, r.ID)
+		return nil
+	},
 }
 
 var agreements = &kind[Agreement, *Agreement]{
 	resource: "agreement", perm: fnAgreements,
 	tab: func(st *state) *table[Agreement, *Agreement] { return st.agreements },
+	prepare: func(c *call, st *state, a, old *Agreement) *apiError {
+		if e := checkText("agreement", []textField{{"name", a.Name, true, 100}}); e != nil {
+			return e
+		}
+		if !isZeroRef(a.Company) {
+			co := findIn(st.companies, a.Company, func(c *Company) string { return c.Identifier }, nil)
+			if co == nil || co.DeletedFlag {
+				return invalid("agreement", fieldError{Code: "NotFound", Message: fmt.Sprintf("Company %s not found", refLabel(a.Company)), Field: "company/id"})
+			}
+			a.Company = companyRef(co)
+		}
+		a.StartDate = normTime(a.StartDate)
+		return nil
+	},
+	// Additions belong to their agreement and go with it.
+	remove: func(c *call, st *state, a *Agreement) *apiError {
+		st.agreements.remove(a.ID)
+		st.additions.rows = slices.DeleteFunc(st.additions.rows, func(x *Addition) bool { return x.AgreementID == a.ID })
+		return nil
+	},
 }
 
 var additions = &kind[Addition, *Addition]{
@@ -596,8 +700,8 @@ func buildRoutes() []route {
 		route{http.MethodGet, []string{"system", "securityroles", "#", "settings"}, fnSecurityRoles, levelInquire, roleSettingsList(false)},
 		route{http.MethodGet, []string{"system", "securityroles", "#", "settings", "count"}, fnSecurityRoles, levelInquire, roleSettingsList(true)},
 	)
-	add(routesFor(members, "system/members", ops{})...)
-	add(routesFor(roles, "system/securityroles", ops{})...)
+	add(routesFor(members, "system/members", ops{create: true, update: true})...)
+	add(routesFor(roles, "system/securityroles", ops{create: true, delete: true})...)
 	add(routesFor(boards, "service/boards", ops{create: true, update: true, delete: true})...)
 	add(routesFor(statuses, "service/boards/#/statuses", ops{create: true, update: true, delete: true})...)
 	add(routesFor(types, "service/boards/#/types", ops{create: true, update: true, delete: true})...)
@@ -605,11 +709,11 @@ func buildRoutes() []route {
 	add(routesFor(items, "service/boards/#/items", ops{create: true, update: true, delete: true})...)
 	add(routesFor(priorities, "service/priorities", ops{create: true, update: true, delete: true})...)
 	add(routesFor(tickets, "service/tickets", ops{create: true, search: true, update: true, delete: true})...)
-	add(routesFor(notes, "service/tickets/#/notes", ops{create: true})...)
+	add(routesFor(notes, "service/tickets/#/notes", ops{create: true, update: true, delete: true})...)
 	add(routesFor(companies, "company/companies", ops{create: true, search: true, update: true, delete: true})...)
-	add(routesFor(sites, "company/companies/#/sites", ops{create: true, update: true})...)
-	add(routesFor(agreements, "finance/agreements", ops{})...)
-	add(routesFor(additions, "finance/agreements/#/additions", ops{update: true})...)
+	add(routesFor(sites, "company/companies/#/sites", ops{create: true, update: true, delete: true})...)
+	add(routesFor(agreements, "finance/agreements", ops{create: true, update: true, delete: true})...)
+	add(routesFor(additions, "finance/agreements/#/additions", ops{create: true, update: true, delete: true})...)
 	add(routesFor(callbackEntries, "system/callbacks", ops{create: true, update: true, delete: true})...)
 	return rs
 }
