@@ -70,9 +70,9 @@
 //
 // Where the simulator is knowingly simpler than the PSA: "My" permission
 // levels count as "All"; a generic path is guarded by one module function
-// of its area rather than by the PSA's per-screen functions; conditions cannot test collection fields, and the hand-written routes
-// (tickets, companies, boards...) check childConditions without applying
-// them; text fields accept literals of any type.
+// of its area rather than by the PSA's per-screen functions; conditions
+// cannot test collection fields (childConditions can, on hand-written
+// and generic records alike); text fields accept literals of any type.
 //
 // As the PSA does, a board needs a location and a department (400
 // NullValue otherwise; the API member carries default ones), length limits

@@ -100,3 +100,45 @@ func TestSiteDelete(t *testing.T) {
 		t.Errorf("site after DELETE: %d", r.status)
 	}
 }
+
+// Hand-written lists apply childConditions and customFieldConditions
+// with the evaluator the generic collections use: one element of the
+// array must satisfy the whole expression.
+func TestHandWrittenChildAndCustomFieldConditions(t *testing.T) {
+	srv, c := newAPI(t, WithAPIMemberGrants(adminGrants()...))
+	var owners []Company
+	c.get("company/companies?childConditions="+urlq("types/name = 'Owner'"), &owners)
+	if len(owners) != 1 || owners[0].Identifier != "CWTestMSP" {
+		t.Errorf("childConditions types/name = 'Owner': %+v", owners)
+	}
+	var n struct{ Count int }
+	c.get("company/companies/count?childConditions="+urlq("types/id = 1 and types/name = 'Client'"), &n)
+	if n.Count != 7 {
+		t.Errorf("count of client companies: %d, want 7", n.Count)
+	}
+	for _, bad := range []string{"types/nosuch = 1", "types = 1", "status/name = 'x'", "types/name = 'x' and customFields/id = 1"} {
+		r := c.do(http.MethodGet, "company/companies?childConditions="+urlq(bad), nil)
+		if r.status != http.StatusBadRequest || r.err(t).Errors[0].Field == "" {
+			t.Errorf("childConditions %q: %d %s", bad, r.status, r.body)
+		}
+	}
+
+	var tagged []Company
+	c.get("company/companies?customFieldConditions="+urlq("caption = 'Security Tier' and value != null"), &tagged)
+	var want int
+	for _, co := range srv.Companies() {
+		for _, f := range co.CustomFields {
+			if f.Caption == "Security Tier" && f.Value != nil {
+				want++
+			}
+		}
+	}
+	if len(tagged) != want || want == 0 {
+		t.Errorf("customFieldConditions: %d companies, want %d", len(tagged), want)
+	}
+	var none []Board
+	c.get("service/boards?customFieldConditions="+urlq("caption = 'x'"), &none)
+	if len(none) != 0 {
+		t.Errorf("boards have no custom fields, yet %d matched", len(none))
+	}
+}
