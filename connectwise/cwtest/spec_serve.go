@@ -2,7 +2,6 @@ package cwtest
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -533,8 +532,7 @@ func (r *specRequest) item(n int) {
 			notifySpec(r.c, st, col.template, "deleted", old)
 		}
 		s.mu.Unlock()
-		r.c.w.Header().Set("api-current-version", APIVersion)
-		r.c.w.WriteHeader(http.StatusNoContent)
+		writeEmpty(r.c.w, http.StatusNoContent)
 		return
 	case http.MethodPut:
 		var e *apiError
@@ -543,32 +541,8 @@ func (r *specRequest) item(n int) {
 			return
 		}
 	case http.MethodPatch:
-		raw, err := io.ReadAll(io.LimitReader(r.c.r.Body, 4<<20))
-		if err != nil {
-			writeError(r.c.w, badRequest("could not read the request body: %v", err))
-			return
-		}
-		var ops []patchOp
-		if err := json.Unmarshal(raw, &ops); err != nil {
-			writeError(r.c.w, badRequest("The patch body must be a JSON Patch array like [{\"op\":\"replace\",\"path\":\"name\",\"value\":\"...\"}]: %v", err))
-			return
-		}
-		doc, _ := json.Marshal(old)
-		var m map[string]any
-		_ = json.Unmarshal(doc, &m)
-		names := map[string]bool{}
-		for _, p := range col.schema.Properties {
-			names[p.Name] = true
-		}
-		for _, op := range ops {
-			if e := applyPatch(m, op, names, col.resource); e != nil {
-				writeError(r.c.w, e)
-				return
-			}
-		}
-		patched, _ := json.Marshal(m)
 		var e *apiError
-		if body, e = decodeSpecJSON(patched, col.resource); e != nil {
+		if body, e = specPatch(r.c.r, old, col.schema, col.resource); e != nil {
 			writeError(r.c.w, e)
 			return
 		}
@@ -600,6 +574,26 @@ func (r *specRequest) item(n int) {
 	r.write(http.StatusOK, rec)
 }
 
+// specPatch reads a JSON Patch body and applies it to old, a generic
+// record of schema (nil: no field may be patched), for prepare to check.
+func specPatch(req *http.Request, old map[string]any, schema *psaspec.Schema, resource string) (map[string]any, *apiError) {
+	ops, e := readPatch(req)
+	if e != nil {
+		return nil, e
+	}
+	names := map[string]bool{}
+	if schema != nil {
+		for _, p := range schema.Properties {
+			names[p.Name] = true
+		}
+	}
+	patched, e := patchDocument(old, ops, names, resource)
+	if e != nil {
+		return nil, e
+	}
+	return decodeSpecJSON(patched, resource)
+}
+
 // singleton serves objects that exist once per path (settings, a
 // member's defaults): GET answers what was last PUT or PATCHed, or an
 // empty object.
@@ -628,41 +622,16 @@ func (r *specRequest) singleton() {
 		s.mu.Lock()
 		delete(s.st.specStoreOf().singles, key)
 		s.mu.Unlock()
-		r.c.w.Header().Set("api-current-version", APIVersion)
-		r.c.w.WriteHeader(http.StatusNoContent)
+		writeEmpty(r.c.w, http.StatusNoContent)
 		return
 	}
 	var body map[string]any
 	var e *apiError
 	if r.op.Method == http.MethodPatch {
-		raw, _ := io.ReadAll(io.LimitReader(r.c.r.Body, 4<<20))
-		var ops []patchOp
-		if err := json.Unmarshal(raw, &ops); err != nil {
-			writeError(r.c.w, badRequest("The patch body must be a JSON Patch array: %v", err))
-			return
-		}
 		s.mu.RLock()
-		doc, _ := json.Marshal(s.st.specStoreOf().singles[key])
+		old := s.st.specStoreOf().singles[key]
 		s.mu.RUnlock()
-		m := map[string]any{}
-		_ = json.Unmarshal(doc, &m)
-		if m == nil {
-			m = map[string]any{}
-		}
-		names := map[string]bool{}
-		if schema != nil {
-			for _, p := range schema.Properties {
-				names[p.Name] = true
-			}
-		}
-		for _, op := range ops {
-			if e := applyPatch(m, op, names, resource); e != nil {
-				writeError(r.c.w, e)
-				return
-			}
-		}
-		patched, _ := json.Marshal(m)
-		body, e = decodeSpecJSON(patched, resource)
+		body, e = specPatch(r.c.r, old, schema, resource)
 	} else {
 		body, e = decodeSpecBody(r.c.r, resource)
 	}
@@ -710,8 +679,7 @@ func (r *specRequest) action() {
 	}
 	switch {
 	case status == http.StatusNoContent || r.op.Response == "":
-		r.c.w.Header().Set("api-current-version", APIVersion)
-		r.c.w.WriteHeader(status)
+		writeEmpty(r.c.w, status)
 	case r.op.ResponseArray:
 		writeJSON(r.c.w, status, []any{})
 	case r.op.Response == "SuccessResponse":
