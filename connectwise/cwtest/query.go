@@ -341,11 +341,7 @@ func runList[T any, P record[T]](c *call, resource string, p listParams, rows fu
 		func(rs []*T) { sortRows(rs, q.order, func(r *T, a *accessor) any { return a.get(reflect.ValueOf(r)) }) })
 	c.s.mu.RUnlock()
 	c.s.writeLinks(c, p, links, noLinks)
-	recs := make([]any, len(page))
-	for i, r := range page {
-		recs[i] = r
-	}
-	writeRecords(c.w, http.StatusOK, recs, p.fields)
+	writeRecords(c.w, http.StatusOK, page, requested(p.fields, nil))
 }
 
 // runCount answers GET .../count.
@@ -409,26 +405,36 @@ func linkTo(c *call, set map[string]string, rel string) string {
 	return c.s.formatLink(c.r, q, rel) // wire.go
 }
 
-// writeRecords encodes records, pruned to fields when given
-// ("id,summary,status/id").
-func writeRecords(w http.ResponseWriter, status int, recs []any, fields string) {
-	if strings.TrimSpace(fields) != "" {
-		tree := parseFields(fields)
-		pruned := make([]any, len(recs))
-		for i, r := range recs {
-			pruned[i] = pruneValue(reflect.ValueOf(r), tree)
-		}
-		recs = pruned
+// writeRecords encodes records, each pruned to tree (nil: whole).
+func writeRecords[R any](w http.ResponseWriter, status int, recs []R, tree fieldTree) {
+	out := make([]any, len(recs))
+	for i, r := range recs {
+		out[i] = prune(r, tree)
 	}
-	writeJSON(w, status, recs)
+	writeJSON(w, status, out)
 }
 
 // writeRecord encodes one record, honouring ?fields=.
 func writeRecord(c *call, status int, rec any) {
-	if f := queryValue(c.r.URL.Query(), "fields"); strings.TrimSpace(f) != "" {
-		rec = pruneValue(reflect.ValueOf(rec), parseFields(f))
+	writeJSON(c.w, status, prune(rec, requested(queryValue(c.r.URL.Query(), "fields"), nil)))
+}
+
+// requested is the projection ?fields= asks for ("id,summary,status/id"),
+// or def when it asks for none.
+func requested(fields string, def fieldTree) fieldTree {
+	if strings.TrimSpace(fields) == "" {
+		return def
 	}
-	writeJSON(c.w, status, rec)
+	return parseFields(fields)
+}
+
+// prune keeps the parts of a record (a struct, a JSON map, or a list of
+// either) that tree names, case-insensitively; nil keeps everything.
+func prune(v any, tree fieldTree) any {
+	if tree == nil {
+		return v
+	}
+	return pruneValue(reflect.ValueOf(v), tree)
 }
 
 type fieldTree map[string]fieldTree // lower-case name -> children (nil: whole value)
@@ -489,6 +495,17 @@ func pruneValue(v reflect.Value, tree fieldTree) any {
 				continue
 			}
 			out[name] = pruneValue(fv, sub)
+		}
+		return out
+	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() != reflect.Uint8:
+		// A projection into an array ("types/name") applies to each
+		// element.
+		if v.IsNil() {
+			return nil
+		}
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = pruneValue(v.Index(i), tree)
 		}
 		return out
 	case v.Kind() == reflect.Map && v.Type().Key().Kind() == reflect.String:

@@ -233,30 +233,6 @@ func (q *specQuery) page(c *call, rows []map[string]any) []map[string]any {
 	return out
 }
 
-// pruneMap keeps the parts of a record that tree names (case-insensitive).
-func pruneMap(v any, tree fieldTree) any {
-	if tree == nil {
-		return v
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(tree))
-		for k, e := range x {
-			if sub, ok := tree[strings.ToLower(k)]; ok {
-				out[k] = pruneMap(e, sub)
-			}
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i := range x {
-			out[i] = pruneMap(x[i], tree)
-		}
-		return out
-	}
-	return v
-}
-
 // schemaTree is a fields tree naming a schema's properties: the /info
 // lists answer with the Info schema's subset of each record.
 func schemaTree(schema *psaspec.Schema) fieldTree {
