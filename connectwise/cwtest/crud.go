@@ -65,33 +65,28 @@ func (k *kind[T, P]) keep(c *call) (func(*T) bool, *apiError) {
 }
 
 func (k *kind[T, P]) list(search bool) func(*call) {
-	return func(c *call) {
-		p, e := parseListParams(c.r, search)
-		if e != nil {
-			writeError(c.w, e)
-			return
-		}
-		keep, e := k.keep(c)
-		if e != nil {
-			writeError(c.w, e)
-			return
-		}
-		runList[T, P](c, k.resource, p, func() []*T { return k.tab(c.s.st).rows }, keep)
-	}
+	return func(c *call) { k.query(c, search, false) }
 }
 
-func (k *kind[T, P]) count(c *call) {
-	p, e := parseListParams(c.r, false)
+func (k *kind[T, P]) count(c *call) { k.query(c, false, true) }
+
+// query answers a list, a /search or a /count of the kind's records.
+func (k *kind[T, P]) query(c *call, search, counting bool) {
+	p, e := parseListParams(c.r, search)
+	var keep func(*T) bool
+	if e == nil {
+		keep, e = k.keep(c)
+	}
 	if e != nil {
 		writeError(c.w, e)
 		return
 	}
-	keep, e := k.keep(c)
-	if e != nil {
-		writeError(c.w, e)
+	rows := func() []*T { return k.tab(c.s.st).rows }
+	if counting {
+		runCount[T](c, k.resource, p, rows, keep)
 		return
 	}
-	runCount[T](c, k.resource, p, func() []*T { return k.tab(c.s.st).rows }, keep)
+	runList[T, P](c, k.resource, p, rows, keep)
 }
 
 func (k *kind[T, P]) get(c *call) {
