@@ -34,6 +34,12 @@ type kind[T any, P stampedRecord[T]] struct {
 
 func (k *kind[T, P]) scoped() bool { return k.parentOf != nil }
 
+// withAfter sets after and returns k, for kinds built by a constructor.
+func (k *kind[T, P]) withAfter(after func(c *call, st *state, r, old P)) *kind[T, P] {
+	k.after = after
+	return k
+}
+
 // lookup finds the record addressed by the call's ids, checking that it
 // belongs to the parent in the path. Caller holds the lock.
 func (k *kind[T, P]) lookup(c *call, st *state) (P, *apiError) {

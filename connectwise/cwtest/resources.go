@@ -117,14 +117,44 @@ func (st *state) defaultPriority() *Priority {
 	return nil
 }
 
-func onBoard[P interface{ board() *Ref }](boardID int) func(P) bool {
-	return func(p P) bool { b := p.board(); return b != nil && b.ID == boardID }
+// boardRecord is a board's status, type, subtype or item.
+type boardRecord[T any] interface {
+	stampedRecord[T]
+	boardSlot() **Ref
+	label() string
 }
 
-func (s *BoardStatus) board() *Ref  { return s.Board }
-func (s *BoardType) board() *Ref    { return s.Board }
-func (s *BoardSubType) board() *Ref { return s.Board }
-func (s *BoardItem) board() *Ref    { return s.Board }
+func onBoard[P interface{ boardSlot() **Ref }](boardID int) func(P) bool {
+	return func(p P) bool { b := *p.boardSlot(); return b != nil && b.ID == boardID }
+}
+
+func (s *BoardStatus) boardSlot() **Ref  { return &s.Board }
+func (s *BoardType) boardSlot() **Ref    { return &s.Board }
+func (s *BoardSubType) boardSlot() **Ref { return &s.Board }
+func (s *BoardItem) boardSlot() **Ref    { return &s.Board }
+func (s *BoardStatus) label() string     { return s.Name }
+func (s *BoardType) label() string       { return s.Name }
+func (s *BoardSubType) label() string    { return s.Name }
+func (s *BoardItem) label() string       { return s.Name }
+
+// boardChild builds the kind of a board's statuses, types, subtypes or
+// items: kept under the board in the path, named uniquely on it (at most
+// 50 characters), checked further by check when it is not nil.
+func boardChild[T any, P boardRecord[T]](resource string, tab func(*state) *table[T, P], check func(st *state, r P) *apiError) *kind[T, P] {
+	return &kind[T, P]{
+		resource: resource, perm: fnTableSetup, tab: tab,
+		parentOf:  func(r P) int { return (*r.boardSlot()).ID },
+		setParent: func(st *state, r P, id int) { *r.boardSlot() = setBoardRef(st, &Ref{ID: id}) },
+		parentErr: boardExists,
+		prepare: func(c *call, st *state, r, old P) *apiError {
+			dup := uniqueName(tab(st), r.recID(), r.label(), P.label, onBoard[P]((*r.boardSlot()).ID))
+			if e := checkName(resource, r.label(), 50, dup); e != nil || check == nil {
+				return e
+			}
+			return check(st, r)
+		},
+	}
+}
 
 // prepareTicket applies the PSA's ticket rules: required fields, defaults,
 // references resolved by id (names filled in) and checked against the
@@ -185,7 +215,7 @@ func prepareTicket(c *call, st *state, t, old *Ticket) *apiError {
 			} else {
 				errs = append(errs, fieldError{Code: "NullValue", Message: fmt.Sprintf("Service Board '%s' has no statuses", board.Name), Field: "status"})
 			}
-		} else if s := findIn(st.statuses, t.Status, func(s *BoardStatus) string { return s.Name }, onBoard[*BoardStatus](board.ID)); s == nil {
+		} else if s := findIn(st.statuses, t.Status, (*BoardStatus).label, onBoard[*BoardStatus](board.ID)); s == nil {
 			errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Status %s not found for Service Board %d", refLabel(t.Status), board.ID), Field: "status/id"})
 		} else if s.Inactive && (old == nil || old.Status == nil || old.Status.ID != s.ID) {
 			errs = append(errs, fieldError{Code: "InvalidField", Message: fmt.Sprintf("Service Status '%s' is inactive", s.Name), Field: "status/id"})
@@ -194,7 +224,7 @@ func prepareTicket(c *call, st *state, t, old *Ticket) *apiError {
 		}
 		var typ *BoardType
 		if !isZeroRef(t.Type) {
-			if typ = findIn(st.types, t.Type, func(s *BoardType) string { return s.Name }, onBoard[*BoardType](board.ID)); typ == nil {
+			if typ = findIn(st.types, t.Type, (*BoardType).label, onBoard[*BoardType](board.ID)); typ == nil {
 				errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Type %s not found for Service Board %d", refLabel(t.Type), board.ID), Field: "type/id"})
 			} else {
 				t.Type = ref(typ.ID, typ.Name)
@@ -203,7 +233,7 @@ func prepareTicket(c *call, st *state, t, old *Ticket) *apiError {
 			t.Type = nil
 		}
 		if !isZeroRef(t.SubType) {
-			if sub := findIn(st.subtypes, t.SubType, func(s *BoardSubType) string { return s.Name }, onBoard[*BoardSubType](board.ID)); sub == nil {
+			if sub := findIn(st.subtypes, t.SubType, (*BoardSubType).label, onBoard[*BoardSubType](board.ID)); sub == nil {
 				errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Service SubType %s not found for Service Board %d", refLabel(t.SubType), board.ID), Field: "subType/id"})
 			} else if typ != nil && len(sub.TypeAssociationIds) > 0 && !slices.Contains(sub.TypeAssociationIds, typ.ID) {
 				errs = append(errs, fieldError{Code: "InvalidField", Message: fmt.Sprintf("Service SubType '%s' is not associated with Service Type '%s'", sub.Name, typ.Name), Field: "subType/id"})
@@ -214,7 +244,7 @@ func prepareTicket(c *call, st *state, t, old *Ticket) *apiError {
 			t.SubType = nil
 		}
 		if !isZeroRef(t.Item) {
-			if it := findIn(st.items, t.Item, func(s *BoardItem) string { return s.Name }, onBoard[*BoardItem](board.ID)); it == nil {
+			if it := findIn(st.items, t.Item, (*BoardItem).label, onBoard[*BoardItem](board.ID)); it == nil {
 				errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Item %s not found for Service Board %d", refLabel(t.Item), board.ID), Field: "item/id"})
 			} else {
 				t.Item = ref(it.ID, it.Name)
@@ -405,16 +435,9 @@ func setBoardRef(st *state, r *Ref) *Ref {
 	return r
 }
 
-var statuses = &kind[BoardStatus, *BoardStatus]{
-	resource: "status", perm: fnTableSetup,
-	tab:       func(st *state) *table[BoardStatus, *BoardStatus] { return st.statuses },
-	parentOf:  func(s *BoardStatus) int { return s.Board.ID },
-	setParent: func(st *state, s *BoardStatus, id int) { s.Board = setBoardRef(st, &Ref{ID: id}) },
-	parentErr: boardExists,
-	prepare: func(c *call, st *state, s, old *BoardStatus) *apiError {
-		return checkName("status", s.Name, 50, uniqueName(st.statuses, s.ID, s.Name, func(x *BoardStatus) string { return x.Name }, onBoard[*BoardStatus](s.Board.ID)))
-	},
-	after: func(c *call, st *state, s, old *BoardStatus) {
+var statuses = boardChild("status", func(st *state) *table[BoardStatus, *BoardStatus] { return st.statuses }, nil).
+	withAfter(func(c *call, st *state, s, old *BoardStatus) {
+		// One default status a board: a new default demotes the old one.
 		if !s.DefaultFlag {
 			return
 		}
@@ -425,49 +448,21 @@ var statuses = &kind[BoardStatus, *BoardStatus]{
 				st.statuses.rows[i] = &cp
 			}
 		}
-	},
-}
+	})
 
-var types = &kind[BoardType, *BoardType]{
-	resource: "type", perm: fnTableSetup,
-	tab:       func(st *state) *table[BoardType, *BoardType] { return st.types },
-	parentOf:  func(s *BoardType) int { return s.Board.ID },
-	setParent: func(st *state, s *BoardType, id int) { s.Board = setBoardRef(st, &Ref{ID: id}) },
-	parentErr: boardExists,
-	prepare: func(c *call, st *state, s, old *BoardType) *apiError {
-		return checkName("type", s.Name, 50, uniqueName(st.types, s.ID, s.Name, func(x *BoardType) string { return x.Name }, onBoard[*BoardType](s.Board.ID)))
-	},
-}
+var types = boardChild("type", func(st *state) *table[BoardType, *BoardType] { return st.types }, nil)
 
-var subtypes = &kind[BoardSubType, *BoardSubType]{
-	resource: "subType", perm: fnTableSetup,
-	tab:       func(st *state) *table[BoardSubType, *BoardSubType] { return st.subtypes },
-	parentOf:  func(s *BoardSubType) int { return s.Board.ID },
-	setParent: func(st *state, s *BoardSubType, id int) { s.Board = setBoardRef(st, &Ref{ID: id}) },
-	parentErr: boardExists,
-	prepare: func(c *call, st *state, s, old *BoardSubType) *apiError {
-		if e := checkName("subType", s.Name, 50, uniqueName(st.subtypes, s.ID, s.Name, func(x *BoardSubType) string { return x.Name }, onBoard[*BoardSubType](s.Board.ID))); e != nil {
-			return e
-		}
+var subtypes = boardChild("subType", func(st *state) *table[BoardSubType, *BoardSubType] { return st.subtypes },
+	func(st *state, s *BoardSubType) *apiError {
 		for _, id := range s.TypeAssociationIds {
 			if t := st.types.get(id); t == nil || t.Board.ID != s.Board.ID {
 				return invalid("subType", fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Type %d not found for Service Board %d", id, s.Board.ID), Field: "typeAssociationIds"})
 			}
 		}
 		return nil
-	},
-}
+	})
 
-var items = &kind[BoardItem, *BoardItem]{
-	resource: "item", perm: fnTableSetup,
-	tab:       func(st *state) *table[BoardItem, *BoardItem] { return st.items },
-	parentOf:  func(s *BoardItem) int { return s.Board.ID },
-	setParent: func(st *state, s *BoardItem, id int) { s.Board = setBoardRef(st, &Ref{ID: id}) },
-	parentErr: boardExists,
-	prepare: func(c *call, st *state, s, old *BoardItem) *apiError {
-		return checkName("item", s.Name, 50, uniqueName(st.items, s.ID, s.Name, func(x *BoardItem) string { return x.Name }, onBoard[*BoardItem](s.Board.ID)))
-	},
-}
+var items = boardChild("item", func(st *state) *table[BoardItem, *BoardItem] { return st.items }, nil)
 
 var priorities = &kind[Priority, *Priority]{
 	resource: "priority", perm: fnTableSetup,
