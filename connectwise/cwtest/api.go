@@ -72,6 +72,12 @@ func writeBytes(w http.ResponseWriter, status int, b []byte) {
 	simkit.WriteBody(w, status, "application/json; charset=utf-8", b)
 }
 
+// writeEmpty answers with a status and no body (204 on a DELETE).
+func writeEmpty(w http.ResponseWriter, status int) {
+	w.Header().Set("api-current-version", APIVersion)
+	w.WriteHeader(status)
+}
+
 func writeError(w http.ResponseWriter, e *apiError) {
 	b, _ := json.Marshal(e)
 	writeBytes(w, e.status, b)

@@ -239,11 +239,9 @@ func TestHundredThousandTickets(t *testing.T) {
 	if raceEnabled {
 		n = 20000 // the race detector makes encoding ten times slower
 	}
-	start := time.Now()
+	// How fast AddTickets is, BenchmarkAddTickets measures: a wall-clock
+	// bound here failed on a busy machine without a slower simulator.
 	first := srv.AddTickets(n, func(i int, t *Ticket) { t.ExternalXRef = "k" + strconv.Itoa(i) })
-	if d := time.Since(start); d > time.Second && !raceEnabled {
-		t.Errorf("AddTickets(%d) took %v", n, d)
-	}
 	if first != 1 {
 		t.Errorf("first id %d", first)
 	}

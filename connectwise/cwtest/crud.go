@@ -34,6 +34,12 @@ type kind[T any, P stampedRecord[T]] struct {
 
 func (k *kind[T, P]) scoped() bool { return k.parentOf != nil }
 
+// withAfter sets after and returns k, for kinds built by a constructor.
+func (k *kind[T, P]) withAfter(after func(c *call, st *state, r, old P)) *kind[T, P] {
+	k.after = after
+	return k
+}
+
 // lookup finds the record addressed by the call's ids, checking that it
 // belongs to the parent in the path. Caller holds the lock.
 func (k *kind[T, P]) lookup(c *call, st *state) (P, *apiError) {
@@ -65,33 +71,28 @@ func (k *kind[T, P]) keep(c *call) (func(*T) bool, *apiError) {
 }
 
 func (k *kind[T, P]) list(search bool) func(*call) {
-	return func(c *call) {
-		p, e := parseListParams(c.r, search)
-		if e != nil {
-			writeError(c.w, e)
-			return
-		}
-		keep, e := k.keep(c)
-		if e != nil {
-			writeError(c.w, e)
-			return
-		}
-		runList[T, P](c, k.resource, p, func() []*T { return k.tab(c.s.st).rows }, keep)
-	}
+	return func(c *call) { k.query(c, search, false) }
 }
 
-func (k *kind[T, P]) count(c *call) {
-	p, e := parseListParams(c.r, false)
+func (k *kind[T, P]) count(c *call) { k.query(c, false, true) }
+
+// query answers a list, a /search or a /count of the kind's records.
+func (k *kind[T, P]) query(c *call, search, counting bool) {
+	p, e := parseListParams(c.r, search)
+	var keep func(*T) bool
+	if e == nil {
+		keep, e = k.keep(c)
+	}
 	if e != nil {
 		writeError(c.w, e)
 		return
 	}
-	keep, e := k.keep(c)
-	if e != nil {
-		writeError(c.w, e)
+	rows := func() []*T { return k.tab(c.s.st).rows }
+	if counting {
+		runCount[T](c, k.resource, p, rows, keep)
 		return
 	}
-	runCount[T](c, k.resource, p, func() []*T { return k.tab(c.s.st).rows }, keep)
+	runList[T, P](c, k.resource, p, rows, keep)
 }
 
 func (k *kind[T, P]) get(c *call) {
@@ -128,7 +129,13 @@ func decodeJSON(raw []byte, resource string, v any) *apiError {
 	return nil
 }
 
-func (k *kind[T, P]) create(c *call) {
+func (k *kind[T, P]) create(c *call) { k.save(c, false) }
+
+func (k *kind[T, P]) put(c *call) { k.save(c, true) }
+
+// save serves POST (a new record) and PUT (a whole new version of the
+// record the path names).
+func (k *kind[T, P]) save(c *call, replace bool) {
 	r := P(new(T))
 	if e := decodeBody(c.r, k.resource, r); e != nil {
 		writeError(c.w, e)
@@ -136,13 +143,24 @@ func (k *kind[T, P]) create(c *call) {
 	}
 	c.s.mu.Lock()
 	st := c.s.st
-	e := k.store(c, st, r, nil)
+	var old P
+	var e *apiError
+	if replace {
+		old, e = k.lookup(c, st)
+	}
+	if e == nil {
+		e = k.store(c, st, r, old)
+	}
 	c.s.mu.Unlock()
 	if e != nil {
 		writeError(c.w, e)
 		return
 	}
-	writeRecord(c, http.StatusCreated, r)
+	status := http.StatusOK
+	if !replace {
+		status = http.StatusCreated
+	}
+	writeRecord(c, status, r)
 }
 
 // store validates r (a new version of old, or a new record) and saves it.
@@ -180,26 +198,6 @@ func (k *kind[T, P]) store(c *call, st *state, r, old P) *apiError {
 	return nil
 }
 
-func (k *kind[T, P]) put(c *call) {
-	r := P(new(T))
-	if e := decodeBody(c.r, k.resource, r); e != nil {
-		writeError(c.w, e)
-		return
-	}
-	c.s.mu.Lock()
-	st := c.s.st
-	old, e := k.lookup(c, st)
-	if e == nil {
-		e = k.store(c, st, r, old)
-	}
-	c.s.mu.Unlock()
-	if e != nil {
-		writeError(c.w, e)
-		return
-	}
-	writeRecord(c, http.StatusOK, r)
-}
-
 // patchOp is one JSON Patch operation as the PSA accepts it.
 type patchOp struct {
 	Op    string          `json:"op"`
@@ -208,14 +206,9 @@ type patchOp struct {
 }
 
 func (k *kind[T, P]) patch(c *call) {
-	raw, err := io.ReadAll(io.LimitReader(c.r.Body, 4<<20))
-	if err != nil {
-		writeError(c.w, badRequest("could not read the request body: %v", err))
-		return
-	}
-	var ops []patchOp
-	if err := json.Unmarshal(raw, &ops); err != nil {
-		writeError(c.w, badRequest("The patch body must be a JSON Patch array like [{\"op\":\"replace\",\"path\":\"summary\",\"value\":\"...\"}]: %v", err))
+	ops, e := readPatch(c.r)
+	if e != nil {
+		writeError(c.w, e)
 		return
 	}
 	c.s.mu.Lock()
@@ -226,17 +219,11 @@ func (k *kind[T, P]) patch(c *call) {
 		writeError(c.w, e)
 		return
 	}
-	doc, _ := json.Marshal(old)
-	var m map[string]any
-	_ = json.Unmarshal(doc, &m)
-	names := jsonNames(reflect.TypeFor[T]())
-	for _, op := range ops {
-		if e := applyPatch(m, op, names, k.resource); e != nil {
-			writeError(c.w, e)
-			return
-		}
+	patched, e := patchDocument(old, ops, jsonNames(reflect.TypeFor[T]()), k.resource)
+	if e != nil {
+		writeError(c.w, e)
+		return
 	}
-	patched, _ := json.Marshal(m)
 	r := P(new(T))
 	if e := decodeJSON(patched, k.resource, r); e != nil {
 		writeError(c.w, e)
@@ -247,6 +234,38 @@ func (k *kind[T, P]) patch(c *call) {
 		return
 	}
 	writeRecord(c, http.StatusOK, r)
+}
+
+// readPatch reads a JSON Patch body.
+func readPatch(r *http.Request) ([]patchOp, *apiError) {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if err != nil {
+		return nil, badRequest("could not read the request body: %v", err)
+	}
+	var ops []patchOp
+	if err := json.Unmarshal(raw, &ops); err != nil {
+		return nil, badRequest("The patch body must be a JSON Patch array like [{\"op\":\"replace\",\"path\":\"name\",\"value\":\"...\"}]: %v", err)
+	}
+	return ops, nil
+}
+
+// patchDocument applies ops to the JSON form of old (a record, or nil for
+// an empty object) and returns the patched JSON. names are the fields a
+// path may start with, spelled as the PSA spells them.
+func patchDocument(old any, ops []patchOp, names map[string]bool, resource string) ([]byte, *apiError) {
+	doc, _ := json.Marshal(old)
+	var m map[string]any
+	_ = json.Unmarshal(doc, &m)
+	if m == nil {
+		m = map[string]any{}
+	}
+	for _, op := range ops {
+		if e := applyPatch(m, op, names, resource); e != nil {
+			return nil, e
+		}
+	}
+	patched, _ := json.Marshal(m)
+	return patched, nil
 }
 
 // jsonNames lists a struct's JSON field names (case-sensitive, as the PSA
@@ -328,8 +347,7 @@ func (k *kind[T, P]) del(c *call) {
 		writeError(c.w, e)
 		return
 	}
-	c.w.Header().Set("api-current-version", APIVersion)
-	c.w.WriteHeader(http.StatusNoContent)
+	writeEmpty(c.w, http.StatusNoContent)
 }
 
 // ops selects which endpoints routesFor registers.

@@ -62,11 +62,17 @@
 // seeded: creating them is the integration's job. WithoutSeedData keeps
 // only the API member, its role and the Service Desk board.
 //
+// The generic collections check the member's role too: each path maps to
+// one module function by its area (company/contacts to Contacts, time to
+// Time Entry, sales to Opportunities...; Table Setup where no area fits;
+// the table is in spec_security.go), at the level its verb needs, and
+// DefaultGrants grants every function of that table.
+//
 // Where the simulator is knowingly simpler than the PSA: "My" permission
-// levels count as "All"; the generic collections check no permission;
-// conditions cannot test collection fields, and the hand-written routes
-// (tickets, companies, boards...) check childConditions without applying
-// them; text fields accept literals of any type.
+// levels count as "All"; a generic path is guarded by one module function
+// of its area rather than by the PSA's per-screen functions; conditions
+// cannot test collection fields (childConditions can, on hand-written
+// and generic records alike); text fields accept literals of any type.
 //
 // As the PSA does, a board needs a location and a department (400
 // NullValue otherwise; the API member carries default ones), length limits

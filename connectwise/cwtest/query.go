@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -136,15 +135,17 @@ type listParams struct {
 	forwardOnly     bool
 }
 
-// query holds a parsed listParams ready to run against records of one type.
+// query holds a parsed listParams ready to run against records of one
+// type.
 type query struct {
-	p      listParams
-	typ    reflect.Type
-	expr   *psaquery.Expr
-	get    map[string]*accessor
-	order  []psaquery.OrderKey
-	orderA []*accessor
-	custom *psaquery.Expr // customFieldConditions (spec_seed.go)
+	typ       reflect.Type
+	expr      *psaquery.Expr
+	get       map[string]*accessor
+	order     ordering[*accessor]
+	child     *elementCond[*accessor]
+	childArr  int // field index of the array childConditions walk
+	custom    *elementCond[*accessor]
+	customArr int // field index of customFields; -1 when the type has none
 }
 
 // queryValues reads query parameters case-insensitively, as the PSA's
@@ -208,15 +209,15 @@ func intParam(v, name string, def int) (int, *apiError) {
 	return n, nil
 }
 
-// compile parses conditions and orderBy for records of type T and checks
-// that every field they name exists.
+// compile parses conditions, childConditions, customFieldConditions and
+// orderBy for records of type T and checks that every field they name
+// exists.
 func compile[T any](p listParams, resource string) (*query, *apiError) {
-	q := &query{p: p, typ: reflect.TypeFor[*T](), get: map[string]*accessor{}}
+	q := &query{typ: reflect.TypeFor[*T](), get: map[string]*accessor{}, childArr: -1, customArr: -1}
 	if strings.TrimSpace(p.conditions) != "" {
 		e, err := psaquery.Parse(p.conditions)
 		if err != nil {
-			return nil, &apiError{status: http.StatusBadRequest, Code: "InvalidObject", Message: "conditions: " + err.Error(),
-				Errors: []fieldError{{Code: "InvalidConditions", Message: err.Error(), Resource: resource, Field: "conditions"}}}
+			return nil, conditionsError(resource, "conditions", err)
 		}
 		for _, f := range e.Fields() {
 			a := resolveOrAlias(q.typ, f)
@@ -227,37 +228,61 @@ func compile[T any](p listParams, resource string) (*query, *apiError) {
 		}
 		q.expr = e
 	}
-	if strings.TrimSpace(p.childConditions) != "" {
-		// Child collections are not modelled; the syntax is still checked.
-		if _, err := psaquery.Parse(p.childConditions); err != nil {
-			return nil, badRequest("childConditions: %v", err)
+	var e *apiError
+	// childConditions name "array/field": every field must walk the same
+	// array, whose elements are then read like records.
+	q.child, e = parseElementCond(resource, "childConditions", p.childConditions, func(f string) (*accessor, bool) {
+		arr, rest, _ := strings.Cut(f, "/")
+		index, elem, ok := sliceField(q.typ, arr)
+		if !ok || rest == "" || (q.childArr >= 0 && q.childArr != index) {
+			return nil, false
 		}
+		q.childArr = index
+		a := resolve(elem, rest)
+		return a, a != nil
+	})
+	if e != nil {
+		return nil, e
 	}
-	if strings.TrimSpace(p.customFields) != "" {
-		e, err := psaquery.Parse(p.customFields)
-		if err != nil {
-			return nil, badRequest("customFieldConditions: %v", err)
-		}
-		q.custom = e
+	// Custom fields are named by the properties of one entry (caption,
+	// value...); an unknown one reads as null, as on the generic records.
+	index, elem, hasCustom := sliceField(q.typ, "customFields")
+	if hasCustom {
+		q.customArr = index
 	}
-	if strings.TrimSpace(p.orderBy) != "" {
-		if p.forwardOnly {
-			return nil, badRequest("orderBy is not supported with forward-only pagination; results are always in id order")
+	q.custom, e = parseElementCond(resource, "customFieldConditions", p.customFields, func(f string) (*accessor, bool) {
+		if !hasCustom {
+			return nil, true
 		}
-		keys, err := psaquery.ParseOrderBy(p.orderBy)
-		if err != nil {
-			return nil, badRequest("orderBy: %v", err)
-		}
-		for _, k := range keys {
-			a := resolveOrAlias(q.typ, k.Field)
-			if a == nil {
-				return nil, unknownField(resource, k.Field, "orderBy")
-			}
-			q.order = append(q.order, k)
-			q.orderA = append(q.orderA, a)
-		}
+		return resolve(elem, f), true
+	})
+	if e != nil {
+		return nil, e
+	}
+	q.order, e = parseOrdering(p, resource, func(f string) (*accessor, bool) {
+		a := resolveOrAlias(q.typ, f)
+		return a, a != nil
+	})
+	if e != nil {
+		return nil, e
 	}
 	return q, nil
+}
+
+// sliceField finds the slice field whose JSON name is name
+// (case-insensitive) in the struct t points to, with its element type.
+func sliceField(t reflect.Type, name string) (int, reflect.Type, bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		json, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Type.Kind() == reflect.Slice && strings.EqualFold(json, name) {
+			return i, f.Type.Elem(), true
+		}
+	}
+	return -1, nil, false
 }
 
 func unknownField(resource, field, param string) *apiError {
@@ -268,39 +293,36 @@ func unknownField(resource, field, param string) *apiError {
 
 // match evaluates the conditions against one record.
 func (q *query) match(rec any) bool {
-	if q.custom != nil && !matchCustomFields(rec, q.custom) {
-		return false
-	}
-	if q.expr == nil {
-		return true
-	}
 	v := reflect.ValueOf(rec)
-	return q.expr.Eval(func(path string) (any, bool) {
+	if q.expr != nil && !q.expr.Eval(func(path string) (any, bool) {
 		a := q.get[strings.ToLower(path)]
 		if a == nil {
 			return nil, false
 		}
 		return a.get(v), true
-	})
+	}) {
+		return false
+	}
+	if q.child != nil && !q.child.any(elements(v, q.childArr)) {
+		return false
+	}
+	return q.custom == nil || q.custom.any(elements(v, q.customArr))
 }
 
-func (q *query) sort(rows []any) {
-	if len(q.order) == 0 {
-		return
+// elements returns the length of the slice field at index of the record
+// v points to, and a reader of its elements' fields; no elements when
+// index is negative.
+func elements(v reflect.Value, index int) (int, func(int, *accessor) any) {
+	if index < 0 {
+		return 0, nil
 	}
-	slices.SortStableFunc(rows, func(x, y any) int {
-		vx, vy := reflect.ValueOf(x), reflect.ValueOf(y)
-		for i, k := range q.order {
-			c := psaquery.CompareValues(q.orderA[i].get(vx), q.orderA[i].get(vy))
-			if k.Desc {
-				c = -c
-			}
-			if c != 0 {
-				return c
-			}
+	s := reflect.Indirect(v).Field(index)
+	return s.Len(), func(i int, a *accessor) any {
+		if a == nil {
+			return nil
 		}
-		return 0 // stable: id order breaks ties
-	})
+		return a.get(s.Index(i))
+	}
 }
 
 // runList answers a list request over rows (id-sorted, read under the
@@ -313,46 +335,13 @@ func runList[T any, P record[T]](c *call, resource string, p listParams, rows fu
 		writeError(c.w, e)
 		return
 	}
-	var page []any
-	var links []string
-	s := c.s
-	if p.forwardOnly {
-		s.mu.RLock()
-		all := rows()
-		start, _ := slices.BinarySearchFunc(all, p.pageID+1, func(r *T, id int) int { return P(r).recID() - id })
-		more := false
-		for _, r := range all[start:] {
-			if (keep != nil && !keep(r)) || !q.match(r) {
-				continue
-			}
-			if len(page) == p.pageSize {
-				more = true
-				break
-			}
-			page = append(page, r)
-		}
-		s.mu.RUnlock()
-		if more {
-			last := P(page[len(page)-1].(*T)).recID()
-			links = append(links, linkTo(c, map[string]string{"pageId": strconv.Itoa(last), "pageSize": strconv.Itoa(p.pageSize)}, "next"))
-		}
-	} else {
-		var matched []any
-		s.mu.RLock()
-		for _, r := range rows() {
-			if (keep == nil || keep(r)) && q.match(r) {
-				matched = append(matched, r)
-			}
-		}
-		s.mu.RUnlock()
-		q.sort(matched)
-		page, links = numberedPage(c, p, matched)
-	}
+	c.s.mu.RLock()
+	page, links := pageRows(c, p, rows(), func(r *T) int { return P(r).recID() },
+		func(r *T) bool { return (keep == nil || keep(r)) && q.match(r) },
+		func(rs []*T) { sortRows(rs, q.order, func(r *T, a *accessor) any { return a.get(reflect.ValueOf(r)) }) })
+	c.s.mu.RUnlock()
 	c.s.writeLinks(c, p, links, noLinks)
-	if page == nil {
-		page = []any{}
-	}
-	writeRecords(c.w, http.StatusOK, page, p.fields)
+	writeRecords(c.w, http.StatusOK, page, requested(p.fields, nil))
 }
 
 // runCount answers GET .../count.
@@ -416,26 +405,36 @@ func linkTo(c *call, set map[string]string, rel string) string {
 	return c.s.formatLink(c.r, q, rel) // wire.go
 }
 
-// writeRecords encodes records, pruned to fields when given
-// ("id,summary,status/id").
-func writeRecords(w http.ResponseWriter, status int, recs []any, fields string) {
-	if strings.TrimSpace(fields) != "" {
-		tree := parseFields(fields)
-		pruned := make([]any, len(recs))
-		for i, r := range recs {
-			pruned[i] = pruneValue(reflect.ValueOf(r), tree)
-		}
-		recs = pruned
+// writeRecords encodes records, each pruned to tree (nil: whole).
+func writeRecords[R any](w http.ResponseWriter, status int, recs []R, tree fieldTree) {
+	out := make([]any, len(recs))
+	for i, r := range recs {
+		out[i] = prune(r, tree)
 	}
-	writeJSON(w, status, recs)
+	writeJSON(w, status, out)
 }
 
 // writeRecord encodes one record, honouring ?fields=.
 func writeRecord(c *call, status int, rec any) {
-	if f := queryValue(c.r.URL.Query(), "fields"); strings.TrimSpace(f) != "" {
-		rec = pruneValue(reflect.ValueOf(rec), parseFields(f))
+	writeJSON(c.w, status, prune(rec, requested(queryValue(c.r.URL.Query(), "fields"), nil)))
+}
+
+// requested is the projection ?fields= asks for ("id,summary,status/id"),
+// or def when it asks for none.
+func requested(fields string, def fieldTree) fieldTree {
+	if strings.TrimSpace(fields) == "" {
+		return def
 	}
-	writeJSON(c.w, status, rec)
+	return parseFields(fields)
+}
+
+// prune keeps the parts of a record (a struct, a JSON map, or a list of
+// either) that tree names, case-insensitively; nil keeps everything.
+func prune(v any, tree fieldTree) any {
+	if tree == nil {
+		return v
+	}
+	return pruneValue(reflect.ValueOf(v), tree)
 }
 
 type fieldTree map[string]fieldTree // lower-case name -> children (nil: whole value)
@@ -496,6 +495,17 @@ func pruneValue(v reflect.Value, tree fieldTree) any {
 				continue
 			}
 			out[name] = pruneValue(fv, sub)
+		}
+		return out
+	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() != reflect.Uint8:
+		// A projection into an array ("types/name") applies to each
+		// element.
+		if v.IsNil() {
+			return nil
+		}
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = pruneValue(v.Index(i), tree)
 		}
 		return out
 	case v.Kind() == reflect.Map && v.Type().Key().Kind() == reflect.String:

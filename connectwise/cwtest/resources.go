@@ -117,14 +117,44 @@ func (st *state) defaultPriority() *Priority {
 	return nil
 }
 
-func onBoard[P interface{ board() *Ref }](boardID int) func(P) bool {
-	return func(p P) bool { b := p.board(); return b != nil && b.ID == boardID }
+// boardRecord is a board's status, type, subtype or item.
+type boardRecord[T any] interface {
+	stampedRecord[T]
+	boardSlot() **Ref
+	label() string
 }
 
-func (s *BoardStatus) board() *Ref  { return s.Board }
-func (s *BoardType) board() *Ref    { return s.Board }
-func (s *BoardSubType) board() *Ref { return s.Board }
-func (s *BoardItem) board() *Ref    { return s.Board }
+func onBoard[P interface{ boardSlot() **Ref }](boardID int) func(P) bool {
+	return func(p P) bool { b := *p.boardSlot(); return b != nil && b.ID == boardID }
+}
+
+func (s *BoardStatus) boardSlot() **Ref  { return &s.Board }
+func (s *BoardType) boardSlot() **Ref    { return &s.Board }
+func (s *BoardSubType) boardSlot() **Ref { return &s.Board }
+func (s *BoardItem) boardSlot() **Ref    { return &s.Board }
+func (s *BoardStatus) label() string     { return s.Name }
+func (s *BoardType) label() string       { return s.Name }
+func (s *BoardSubType) label() string    { return s.Name }
+func (s *BoardItem) label() string       { return s.Name }
+
+// boardChild builds the kind of a board's statuses, types, subtypes or
+// items: kept under the board in the path, named uniquely on it (at most
+// 50 characters), checked further by check when it is not nil.
+func boardChild[T any, P boardRecord[T]](resource string, tab func(*state) *table[T, P], check func(st *state, r P) *apiError) *kind[T, P] {
+	return &kind[T, P]{
+		resource: resource, perm: fnTableSetup, tab: tab,
+		parentOf:  func(r P) int { return (*r.boardSlot()).ID },
+		setParent: func(st *state, r P, id int) { *r.boardSlot() = setBoardRef(st, &Ref{ID: id}) },
+		parentErr: boardExists,
+		prepare: func(c *call, st *state, r, old P) *apiError {
+			dup := uniqueName(tab(st), r.recID(), r.label(), P.label, onBoard[P]((*r.boardSlot()).ID))
+			if e := checkName(resource, r.label(), 50, dup); e != nil || check == nil {
+				return e
+			}
+			return check(st, r)
+		},
+	}
+}
 
 // prepareTicket applies the PSA's ticket rules: required fields, defaults,
 // references resolved by id (names filled in) and checked against the
@@ -185,7 +215,7 @@ func prepareTicket(c *call, st *state, t, old *Ticket) *apiError {
 			} else {
 				errs = append(errs, fieldError{Code: "NullValue", Message: fmt.Sprintf("Service Board '%s' has no statuses", board.Name), Field: "status"})
 			}
-		} else if s := findIn(st.statuses, t.Status, func(s *BoardStatus) string { return s.Name }, onBoard[*BoardStatus](board.ID)); s == nil {
+		} else if s := findIn(st.statuses, t.Status, (*BoardStatus).label, onBoard[*BoardStatus](board.ID)); s == nil {
 			errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Status %s not found for Service Board %d", refLabel(t.Status), board.ID), Field: "status/id"})
 		} else if s.Inactive && (old == nil || old.Status == nil || old.Status.ID != s.ID) {
 			errs = append(errs, fieldError{Code: "InvalidField", Message: fmt.Sprintf("Service Status '%s' is inactive", s.Name), Field: "status/id"})
@@ -194,7 +224,7 @@ func prepareTicket(c *call, st *state, t, old *Ticket) *apiError {
 		}
 		var typ *BoardType
 		if !isZeroRef(t.Type) {
-			if typ = findIn(st.types, t.Type, func(s *BoardType) string { return s.Name }, onBoard[*BoardType](board.ID)); typ == nil {
+			if typ = findIn(st.types, t.Type, (*BoardType).label, onBoard[*BoardType](board.ID)); typ == nil {
 				errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Type %s not found for Service Board %d", refLabel(t.Type), board.ID), Field: "type/id"})
 			} else {
 				t.Type = ref(typ.ID, typ.Name)
@@ -203,7 +233,7 @@ func prepareTicket(c *call, st *state, t, old *Ticket) *apiError {
 			t.Type = nil
 		}
 		if !isZeroRef(t.SubType) {
-			if sub := findIn(st.subtypes, t.SubType, func(s *BoardSubType) string { return s.Name }, onBoard[*BoardSubType](board.ID)); sub == nil {
+			if sub := findIn(st.subtypes, t.SubType, (*BoardSubType).label, onBoard[*BoardSubType](board.ID)); sub == nil {
 				errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Service SubType %s not found for Service Board %d", refLabel(t.SubType), board.ID), Field: "subType/id"})
 			} else if typ != nil && len(sub.TypeAssociationIds) > 0 && !slices.Contains(sub.TypeAssociationIds, typ.ID) {
 				errs = append(errs, fieldError{Code: "InvalidField", Message: fmt.Sprintf("Service SubType '%s' is not associated with Service Type '%s'", sub.Name, typ.Name), Field: "subType/id"})
@@ -214,7 +244,7 @@ func prepareTicket(c *call, st *state, t, old *Ticket) *apiError {
 			t.SubType = nil
 		}
 		if !isZeroRef(t.Item) {
-			if it := findIn(st.items, t.Item, func(s *BoardItem) string { return s.Name }, onBoard[*BoardItem](board.ID)); it == nil {
+			if it := findIn(st.items, t.Item, (*BoardItem).label, onBoard[*BoardItem](board.ID)); it == nil {
 				errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Item %s not found for Service Board %d", refLabel(t.Item), board.ID), Field: "item/id"})
 			} else {
 				t.Item = ref(it.ID, it.Name)
@@ -405,16 +435,9 @@ func setBoardRef(st *state, r *Ref) *Ref {
 	return r
 }
 
-var statuses = &kind[BoardStatus, *BoardStatus]{
-	resource: "status", perm: fnTableSetup,
-	tab:       func(st *state) *table[BoardStatus, *BoardStatus] { return st.statuses },
-	parentOf:  func(s *BoardStatus) int { return s.Board.ID },
-	setParent: func(st *state, s *BoardStatus, id int) { s.Board = setBoardRef(st, &Ref{ID: id}) },
-	parentErr: boardExists,
-	prepare: func(c *call, st *state, s, old *BoardStatus) *apiError {
-		return checkName("status", s.Name, 50, uniqueName(st.statuses, s.ID, s.Name, func(x *BoardStatus) string { return x.Name }, onBoard[*BoardStatus](s.Board.ID)))
-	},
-	after: func(c *call, st *state, s, old *BoardStatus) {
+var statuses = boardChild("status", func(st *state) *table[BoardStatus, *BoardStatus] { return st.statuses }, nil).
+	withAfter(func(c *call, st *state, s, old *BoardStatus) {
+		// One default status a board: a new default demotes the old one.
 		if !s.DefaultFlag {
 			return
 		}
@@ -425,49 +448,21 @@ var statuses = &kind[BoardStatus, *BoardStatus]{
 				st.statuses.rows[i] = &cp
 			}
 		}
-	},
-}
+	})
 
-var types = &kind[BoardType, *BoardType]{
-	resource: "type", perm: fnTableSetup,
-	tab:       func(st *state) *table[BoardType, *BoardType] { return st.types },
-	parentOf:  func(s *BoardType) int { return s.Board.ID },
-	setParent: func(st *state, s *BoardType, id int) { s.Board = setBoardRef(st, &Ref{ID: id}) },
-	parentErr: boardExists,
-	prepare: func(c *call, st *state, s, old *BoardType) *apiError {
-		return checkName("type", s.Name, 50, uniqueName(st.types, s.ID, s.Name, func(x *BoardType) string { return x.Name }, onBoard[*BoardType](s.Board.ID)))
-	},
-}
+var types = boardChild("type", func(st *state) *table[BoardType, *BoardType] { return st.types }, nil)
 
-var subtypes = &kind[BoardSubType, *BoardSubType]{
-	resource: "subType", perm: fnTableSetup,
-	tab:       func(st *state) *table[BoardSubType, *BoardSubType] { return st.subtypes },
-	parentOf:  func(s *BoardSubType) int { return s.Board.ID },
-	setParent: func(st *state, s *BoardSubType, id int) { s.Board = setBoardRef(st, &Ref{ID: id}) },
-	parentErr: boardExists,
-	prepare: func(c *call, st *state, s, old *BoardSubType) *apiError {
-		if e := checkName("subType", s.Name, 50, uniqueName(st.subtypes, s.ID, s.Name, func(x *BoardSubType) string { return x.Name }, onBoard[*BoardSubType](s.Board.ID))); e != nil {
-			return e
-		}
+var subtypes = boardChild("subType", func(st *state) *table[BoardSubType, *BoardSubType] { return st.subtypes },
+	func(st *state, s *BoardSubType) *apiError {
 		for _, id := range s.TypeAssociationIds {
 			if t := st.types.get(id); t == nil || t.Board.ID != s.Board.ID {
 				return invalid("subType", fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Type %d not found for Service Board %d", id, s.Board.ID), Field: "typeAssociationIds"})
 			}
 		}
 		return nil
-	},
-}
+	})
 
-var items = &kind[BoardItem, *BoardItem]{
-	resource: "item", perm: fnTableSetup,
-	tab:       func(st *state) *table[BoardItem, *BoardItem] { return st.items },
-	parentOf:  func(s *BoardItem) int { return s.Board.ID },
-	setParent: func(st *state, s *BoardItem, id int) { s.Board = setBoardRef(st, &Ref{ID: id}) },
-	parentErr: boardExists,
-	prepare: func(c *call, st *state, s, old *BoardItem) *apiError {
-		return checkName("item", s.Name, 50, uniqueName(st.items, s.ID, s.Name, func(x *BoardItem) string { return x.Name }, onBoard[*BoardItem](s.Board.ID)))
-	},
-}
+var items = boardChild("item", func(st *state) *table[BoardItem, *BoardItem] { return st.items }, nil)
 
 var priorities = &kind[Priority, *Priority]{
 	resource: "priority", perm: fnTableSetup,
@@ -492,10 +487,8 @@ var companies = &kind[Company, *Company]{
 		if fe := maxLen("identifier", co.Identifier, 25); fe != nil {
 			return invalid("company", *fe)
 		}
-		for _, o := range st.companies.rows {
-			if o.ID != co.ID && strings.EqualFold(o.Identifier, co.Identifier) {
-				return invalid("company", fieldError{Code: "ObjectExists", Message: "The identifier is already in use.", Field: "identifier"})
-			}
+		if fe := uniqueIdentifier(st.companies, co.ID, co.Identifier, func(x *Company) string { return x.Identifier }); fe != nil {
+			return invalid("company", *fe)
 		}
 		if e := checkName("company", co.Name, 50, nil); e != nil {
 			return e
@@ -544,19 +537,125 @@ var sites = &kind[Site, *Site]{
 	prepare: func(c *call, st *state, s, old *Site) *apiError { return checkName("site", s.Name, 50, nil) },
 }
 
+// checkText collects the PSA's required-field and maximum-length errors
+// for the text fields of a hand-written record. required lists the
+// fields that may not be blank; every field is bounded by its limit.
+func checkText(resource string, fields []textField) *apiError {
+	var errs []fieldError
+	for _, f := range fields {
+		switch {
+		case f.required && strings.TrimSpace(f.value) == "":
+			errs = append(errs, required(f.name))
+		case f.limit > 0:
+			if fe := maxLen(f.name, f.value, f.limit); fe != nil {
+				errs = append(errs, *fe)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return invalid(resource, errs...)
+	}
+	return nil
+}
+
+// textField is one text field checkText checks, with the spec's limit.
+type textField struct {
+	name, value string
+	required    bool
+	limit       int
+}
+
 var members = &kind[Member, *Member]{
 	resource: "member", perm: fnMemberMaint,
 	tab: func(st *state) *table[Member, *Member] { return st.members },
+	// The spec requires more (licenseClass, hireDate, email and phone
+	// defaults) than Member models; the identifier and the names are
+	// what the other routes rely on.
+	prepare: func(c *call, st *state, m, old *Member) *apiError {
+		if e := checkText("member", []textField{{"identifier", m.Identifier, true, 15}, {"firstName", m.FirstName, true, 30}, {"lastName", m.LastName, true, 30}}); e != nil {
+			return e
+		}
+		if strings.ContainsAny(m.Identifier, " \t") {
+			return invalid("member", fieldError{Code: "InvalidField", Message: "The identifier may not contain spaces.", Field: "identifier"})
+		}
+		if fe := uniqueIdentifier(st.members, m.ID, m.Identifier, func(x *Member) string { return x.Identifier }); fe != nil {
+			return invalid("member", *fe)
+		}
+		if !isZeroRef(m.SecurityRole) {
+			r := findIn(st.roles, m.SecurityRole, func(r *SecurityRole) string { return r.Name }, nil)
+			if r == nil {
+				return invalid("member", fieldError{Code: "NotFound", Message: fmt.Sprintf("Security Role %s not found", refLabel(m.SecurityRole)), Field: "securityRole/id"})
+			}
+			m.SecurityRole = ref(r.ID, r.Name)
+		}
+		if !isZeroRef(m.ServiceDefaultBoard) {
+			b := findIn(st.boards, m.ServiceDefaultBoard, func(b *Board) string { return b.Name }, nil)
+			if b == nil {
+				return invalid("member", fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Board %s not found", refLabel(m.ServiceDefaultBoard)), Field: "serviceDefaultBoard/id"})
+			}
+			m.ServiceDefaultBoard = ref(b.ID, b.Name)
+		}
+		return nil
+	},
+}
+
+// uniqueIdentifier reports ObjectExists when another record of tab has
+// identifier (case-insensitive, as the PSA's collation compares).
+func uniqueIdentifier[T any, P record[T]](tab *table[T, P], self int, identifier string, of func(P) string) *fieldError {
+	for _, row := range tab.rows {
+		if p := P(row); p.recID() != self && strings.EqualFold(of(p), identifier) {
+			return &fieldError{Code: "ObjectExists", Message: "The identifier is already in use.", Field: "identifier"}
+		}
+	}
+	return nil
 }
 
 var roles = &kind[SecurityRole, *SecurityRole]{
 	resource: "securityRole", perm: fnSecurityRoles,
 	tab: func(st *state) *table[SecurityRole, *SecurityRole] { return st.roles },
+	prepare: func(c *call, st *state, r, old *SecurityRole) *apiError {
+		if r.RoleType == "" {
+			r.RoleType = "Member"
+		}
+		return checkName("securityRole", r.Name, 30, uniqueName(st.roles, r.ID, r.Name, func(x *SecurityRole) string { return x.Name }, nil))
+	},
+	// A role that members hold stays: deleting it would leave them
+	// without permissions, which the PSA refuses.
+	remove: func(c *call, st *state, r *SecurityRole) *apiError {
+		for _, m := range st.members.rows {
+			if m.SecurityRole != nil && m.SecurityRole.ID == r.ID {
+				return invalid("securityRole", fieldError{Code: "InUse", Message: fmt.Sprintf("Security Role '%s' is assigned to member %s.", r.Name, m.Identifier), Field: "id"})
+			}
+		}
+		st.roles.remove(r.ID)
+		delete(st.permissions, r.ID)
+		return nil
+	},
 }
 
 var agreements = &kind[Agreement, *Agreement]{
 	resource: "agreement", perm: fnAgreements,
 	tab: func(st *state) *table[Agreement, *Agreement] { return st.agreements },
+	prepare: func(c *call, st *state, a, old *Agreement) *apiError {
+		if e := checkText("agreement", []textField{{"name", a.Name, true, 100}}); e != nil {
+			return e
+		}
+		if !isZeroRef(a.Company) {
+			co := findIn(st.companies, a.Company, func(c *Company) string { return c.Identifier }, nil)
+			if co == nil || co.DeletedFlag {
+				return invalid("agreement", fieldError{Code: "NotFound", Message: fmt.Sprintf("Company %s not found", refLabel(a.Company)), Field: "company/id"})
+			}
+			a.Company = companyRef(co)
+		}
+		a.StartDate = normTime(a.StartDate)
+		return nil
+	},
+	// Additions belong to their agreement and go with it.
+	remove: func(c *call, st *state, a *Agreement) *apiError {
+		st.agreements.remove(a.ID)
+		st.additions.rows = slices.DeleteFunc(st.additions.rows, func(x *Addition) bool { return x.AgreementID == a.ID })
+		return nil
+	},
 }
 
 var additions = &kind[Addition, *Addition]{
@@ -596,8 +695,8 @@ func buildRoutes() []route {
 		route{http.MethodGet, []string{"system", "securityroles", "#", "settings"}, fnSecurityRoles, levelInquire, roleSettingsList(false)},
 		route{http.MethodGet, []string{"system", "securityroles", "#", "settings", "count"}, fnSecurityRoles, levelInquire, roleSettingsList(true)},
 	)
-	add(routesFor(members, "system/members", ops{})...)
-	add(routesFor(roles, "system/securityroles", ops{})...)
+	add(routesFor(members, "system/members", ops{create: true, update: true})...)
+	add(routesFor(roles, "system/securityroles", ops{create: true, delete: true})...)
 	add(routesFor(boards, "service/boards", ops{create: true, update: true, delete: true})...)
 	add(routesFor(statuses, "service/boards/#/statuses", ops{create: true, update: true, delete: true})...)
 	add(routesFor(types, "service/boards/#/types", ops{create: true, update: true, delete: true})...)
@@ -605,11 +704,11 @@ func buildRoutes() []route {
 	add(routesFor(items, "service/boards/#/items", ops{create: true, update: true, delete: true})...)
 	add(routesFor(priorities, "service/priorities", ops{create: true, update: true, delete: true})...)
 	add(routesFor(tickets, "service/tickets", ops{create: true, search: true, update: true, delete: true})...)
-	add(routesFor(notes, "service/tickets/#/notes", ops{create: true})...)
+	add(routesFor(notes, "service/tickets/#/notes", ops{create: true, update: true, delete: true})...)
 	add(routesFor(companies, "company/companies", ops{create: true, search: true, update: true, delete: true})...)
-	add(routesFor(sites, "company/companies/#/sites", ops{create: true, update: true})...)
-	add(routesFor(agreements, "finance/agreements", ops{})...)
-	add(routesFor(additions, "finance/agreements/#/additions", ops{update: true})...)
+	add(routesFor(sites, "company/companies/#/sites", ops{create: true, update: true, delete: true})...)
+	add(routesFor(agreements, "finance/agreements", ops{create: true, update: true, delete: true})...)
+	add(routesFor(additions, "finance/agreements/#/additions", ops{create: true, update: true, delete: true})...)
 	add(routesFor(callbackEntries, "system/callbacks", ops{create: true, update: true, delete: true})...)
 	return rs
 }

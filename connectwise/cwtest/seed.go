@@ -21,6 +21,20 @@ var catalogue = []moduleFunction{
 	{"System", "System", "Table_Setup", fnTableSetup},
 	{"System", "System", "Security_Roles", fnSecurityRoles},
 	{"Finance", "Finance", "Agreements", fnAgreements},
+	// The functions guarding the generic collections (spec_security.go).
+	{"Company", "Companies", "Contacts", fnContacts},
+	{"Company", "Companies", "Configurations", fnConfigurations},
+	{"Finance", "Finance", "Invoicing", fnInvoicing},
+	{"Project", "Project", "Project_Headers", fnProjectHeaders},
+	{"Project", "Project", "Project_Tickets", fnProjectTickets},
+	{"TimeExpense", "Time & Expense", "Time_Entry", fnTimeEntry},
+	{"TimeExpense", "Time & Expense", "Expense_Entry", fnExpenseEntry},
+	{"Procurement", "Procurement", "Product_Catalog", fnProductCatalog},
+	{"Procurement", "Procurement", "Purchasing", fnPurchasing},
+	{"Sales", "Sales", "Sales_Activities", fnSalesActivities},
+	{"Sales", "Sales", "Opportunities", fnOpportunities},
+	{"Marketing", "Marketing", "Campaigns", fnCampaigns},
+	{"Schedule", "Schedule", "Schedule_Entries", fnScheduleEntries},
 }
 
 // Grant is one row of the API member's security role: the levels ("All",
@@ -45,8 +59,13 @@ func WithAPIMemberGrants(grants ...Grant) Option {
 // on closing tickets, resource scheduling, table setup and agreements.
 // That covers a security integration that sets up boards and files and
 // closes tickets, and a billing integration that edits agreement
-// additions.
+// additions. The functions that only guard generic collections
+// (spec_security.go: Contacts, Configurations, Invoicing, Project
+// Headers, Project Tickets, Time Entry, Expense Entry, Product Catalog,
+// Purchasing, Sales Activities, Opportunities, Campaigns, Schedule
+// Entries) are granted in full, so every such path works by default.
 func DefaultGrants() []Grant {
+	full := func(function string) Grant { return Grant{function, "All", "All", "All", "All"} }
 	return []Grant{
 		{fnCompanyMaint, "None", "None", "None", "All"},
 		{"Company Finance", "None", "None", "None", "None"},
@@ -59,6 +78,10 @@ func DefaultGrants() []Grant {
 		{fnTableSetup, "All", "All", "None", "All"},
 		{fnSecurityRoles, "None", "None", "None", "All"},
 		{fnAgreements, "All", "All", "None", "All"},
+		full(fnContacts), full(fnConfigurations), full(fnInvoicing),
+		full(fnProjectHeaders), full(fnProjectTickets), full(fnTimeEntry), full(fnExpenseEntry),
+		full(fnProductCatalog), full(fnPurchasing), full(fnSalesActivities), full(fnOpportunities),
+		full(fnCampaigns), full(fnScheduleEntries),
 	}
 }
 

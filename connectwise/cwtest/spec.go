@@ -170,6 +170,11 @@ func serveSpec(c *call, rest string) bool {
 		writeError(c.w, errorf(http.StatusMethodNotAllowed, "MethodNotAllowed", "The requested resource does not support http method '%s'.", method))
 		return true
 	}
+	function, lv := specPermission(method, segs)
+	if e := c.s.authorize(c.member, function, lv); e != nil {
+		writeError(c.w, e)
+		return true
+	}
 	r := &specRequest{c: c, ix: ix, path: p, op: op, segs: segs}
 	r.serve()
 	return true

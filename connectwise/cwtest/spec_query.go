@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/psabridge/psabridge/connectwise/internal/psaspec"
@@ -17,12 +15,10 @@ type specQuery struct {
 	p        listParams
 	expr     *psaquery.Expr
 	paths    map[string][]string // condition field (lower case) -> canonical path
-	child    *psaquery.Expr
-	childArr string              // the array childConditions walk
-	childRel map[string][]string // field (lower case) -> path inside an element
-	custom   *psaquery.Expr
-	order    []psaquery.OrderKey
-	orderP   [][]string
+	child    *elementCond[[]string]
+	childArr string // the array childConditions walk
+	custom   *elementCond[[]string]
+	order    ordering[[]string]
 }
 
 // infoAliases are the condition and orderBy names the PSA accepts for the
@@ -142,54 +138,37 @@ func compileSpec(p listParams, schema *psaspec.Schema, resource string) (*specQu
 		}
 		q.expr = e
 	}
-	if strings.TrimSpace(p.childConditions) != "" {
-		e, err := psaquery.Parse(p.childConditions)
-		if err != nil {
-			return nil, conditionsError(resource, "childConditions", err)
+	var e *apiError
+	// childConditions name "array/field": every field must walk the same
+	// array, whose elements are read by path.
+	q.child, e = parseElementCond(resource, "childConditions", p.childConditions, func(f string) ([]string, bool) {
+		arr, rest, _ := strings.Cut(f, "/")
+		prop, ok := propertyFold(schema, arr)
+		if !ok || !prop.Array || rest == "" || (q.childArr != "" && q.childArr != prop.Name) {
+			return nil, false
 		}
-		q.childRel = map[string][]string{}
-		for _, f := range e.Fields() {
-			arr, rest, _ := strings.Cut(f, "/")
-			prop, ok := propertyFold(schema, arr)
-			if !ok || !prop.Array || rest == "" || (q.childArr != "" && q.childArr != prop.Name) {
-				return nil, unknownField(resource, f, "childConditions")
-			}
-			q.childArr = prop.Name
-			var path []string
-			if sub, ok := psaspec.LookupSchema(prop.Ref); ok {
-				if path, _, ok = fieldPath(sub, rest); !ok {
-					return nil, unknownField(resource, f, "childConditions")
-				}
-			} else {
-				path = strings.Split(rest, "/")
-			}
-			q.childRel[strings.ToLower(f)] = path
+		q.childArr = prop.Name
+		if sub, ok := psaspec.LookupSchema(prop.Ref); ok {
+			path, _, ok := fieldPath(sub, rest)
+			return path, ok
 		}
-		q.child = e
+		return strings.Split(rest, "/"), true
+	})
+	if e != nil {
+		return nil, e
 	}
-	if strings.TrimSpace(p.customFields) != "" {
-		e, err := psaquery.Parse(p.customFields)
-		if err != nil {
-			return nil, conditionsError(resource, "customFieldConditions", err)
-		}
-		q.custom = e
+	q.custom, e = parseElementCond(resource, "customFieldConditions", p.customFields, func(f string) ([]string, bool) {
+		return []string{f}, true
+	})
+	if e != nil {
+		return nil, e
 	}
-	if strings.TrimSpace(p.orderBy) != "" {
-		if p.forwardOnly {
-			return nil, badRequest("orderBy is not supported with forward-only pagination; results are always in id order")
-		}
-		keys, err := psaquery.ParseOrderBy(p.orderBy)
-		if err != nil {
-			return nil, badRequest("orderBy: %v", err)
-		}
-		for _, k := range keys {
-			path, _, ok := fieldPath(schema, k.Field)
-			if !ok {
-				return nil, unknownField(resource, k.Field, "orderBy")
-			}
-			q.order = append(q.order, k)
-			q.orderP = append(q.orderP, path)
-		}
+	q.order, e = parseOrdering(p, resource, func(f string) ([]string, bool) {
+		path, _, ok := fieldPath(schema, f)
+		return path, ok
+	})
+	if e != nil {
+		return nil, e
 	}
 	return q, nil
 }
@@ -228,47 +207,17 @@ func (q *specQuery) match(rec map[string]any) bool {
 	}) {
 		return false
 	}
-	if q.child != nil && !anyElement(rec[q.childArr], q.child, func(el any, f string) any {
-		return lookupPath(el, q.childRel[strings.ToLower(f)])
-	}) {
+	if q.child != nil && !q.child.any(mapElements(rec[q.childArr])) {
 		return false
 	}
-	if q.custom != nil && !anyElement(rec["customFields"], q.custom, func(el any, f string) any {
-		return lookupPath(el, []string{f})
-	}) {
-		return false
-	}
-	return true
+	return q.custom == nil || q.custom.any(mapElements(rec["customFields"]))
 }
 
-// anyElement reports whether one element of arr satisfies e: that is how
-// the PSA applies childConditions and customFieldConditions.
-func anyElement(arr any, e *psaquery.Expr, get func(el any, field string) any) bool {
+// mapElements returns the length of a generic record's array and a
+// reader of its elements' fields.
+func mapElements(arr any) (int, func(int, []string) any) {
 	list, _ := arr.([]any)
-	for _, el := range list {
-		if e.Eval(func(f string) (any, bool) { return get(el, f), true }) {
-			return true
-		}
-	}
-	return false
-}
-
-func (q *specQuery) sort(rows []map[string]any) {
-	if len(q.order) == 0 {
-		return
-	}
-	slices.SortStableFunc(rows, func(x, y map[string]any) int {
-		for i, k := range q.order {
-			c := psaquery.CompareValues(lookupPath(x, q.orderP[i]), lookupPath(y, q.orderP[i]))
-			if k.Desc {
-				c = -c
-			}
-			if c != 0 {
-				return c
-			}
-		}
-		return 0
-	})
+	return len(list), func(i int, path []string) any { return lookupPath(list[i], path) }
 }
 
 // page selects one page of rows (id-sorted) with either paging style and
@@ -277,61 +226,11 @@ func (q *specQuery) sort(rows []map[string]any) {
 // Caller holds the read lock.
 func (q *specQuery) page(c *call, rows []map[string]any) []map[string]any {
 	p, noLinks := c.s.pagingQuirks(c, q.p)
-	var out []map[string]any
-	var links []string
-	if p.forwardOnly {
-		start, _ := slices.BinarySearchFunc(rows, p.pageID+1, func(r map[string]any, id int) int { return recordID(r) - id })
-		more := false
-		for _, r := range rows[start:] {
-			if !q.match(r) {
-				continue
-			}
-			if len(out) == p.pageSize {
-				more = true
-				break
-			}
-			out = append(out, r)
-		}
-		if more {
-			last := recordID(out[len(out)-1])
-			links = append(links, linkTo(c, map[string]string{"pageId": strconv.Itoa(last), "pageSize": strconv.Itoa(p.pageSize)}, "next"))
-		}
-	} else {
-		var matched []map[string]any
-		for _, r := range rows {
-			if q.match(r) {
-				matched = append(matched, r)
-			}
-		}
-		q.sort(matched)
-		out, links = numberedPage(c, p, matched)
-	}
+	out, links := pageRows(c, p, rows, recordID, q.match, func(rs []map[string]any) {
+		sortRows(rs, q.order, func(r map[string]any, path []string) any { return lookupPath(r, path) })
+	})
 	c.s.writeLinks(c, p, links, noLinks)
 	return out
-}
-
-// pruneMap keeps the parts of a record that tree names (case-insensitive).
-func pruneMap(v any, tree fieldTree) any {
-	if tree == nil {
-		return v
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(tree))
-		for k, e := range x {
-			if sub, ok := tree[strings.ToLower(k)]; ok {
-				out[k] = pruneMap(e, sub)
-			}
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i := range x {
-			out[i] = pruneMap(x[i], tree)
-		}
-		return out
-	}
-	return v
 }
 
 // schemaTree is a fields tree naming a schema's properties: the /info

@@ -361,22 +361,3 @@ func toJSONArray(v any) []any {
 	}
 	return out
 }
-
-// matchCustomFields applies customFieldConditions to a hand-written
-// record (a *Ticket or *Company): one of its custom fields must match.
-func matchCustomFields(rec any, e *psaquery.Expr) bool {
-	var fields []CustomField
-	switch r := rec.(type) {
-	case *Ticket:
-		fields = r.CustomFields
-	case *Company:
-		fields = r.CustomFields
-	}
-	for _, f := range fields {
-		m := map[string]any{"id": f.ID, "caption": f.Caption, "type": f.Type, "entryMethod": f.EntryMethod, "numberOfDecimals": f.NumberOfDecimals, "value": f.Value}
-		if e.Eval(func(name string) (any, bool) { return lookupPath(m, []string{name}), true }) {
-			return true
-		}
-	}
-	return false
-}

@@ -2,7 +2,6 @@ package cwtest
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -148,7 +147,7 @@ func (r *specRequest) relay(rec *httptest.ResponseRecorder, tree fieldTree) {
 		writeBytes(r.c.w, rec.Code, rec.Body.Bytes())
 		return
 	}
-	writeJSON(r.c.w, rec.Code, pruneMap(v, tree))
+	writeJSON(r.c.w, rec.Code, prune(v, tree))
 }
 
 // parents checks that every record a path names before segment n exists,
@@ -185,13 +184,39 @@ func (r *specRequest) parents(n int) bool {
 	return true
 }
 
-func (r *specRequest) list(n int, infoSchema string, search bool) {
-	var tree fieldTree
-	if infoSchema != "" {
-		if sc, ok := psaspec.LookupSchema(infoSchema); ok {
-			tree = schemaTree(sc)
-		}
+// infoTree is the projection of an /info form (its schema's properties),
+// or nil for the whole record.
+func infoTree(infoSchema string) fieldTree {
+	if infoSchema == "" {
+		return nil
 	}
+	if sc, ok := psaspec.LookupSchema(infoSchema); ok {
+		return schemaTree(sc)
+	}
+	return nil
+}
+
+// compile parses and compiles the list options of a request on the
+// collection of the first n segments and checks its parents; false when
+// it has answered already.
+func (r *specRequest) compile(n int, col collection, search, counting bool) (*specQuery, bool) {
+	p, e := parseListParams(r.c.r, search)
+	if e == nil && counting {
+		p.orderBy, p.forwardOnly = "", false
+	}
+	var q *specQuery
+	if e == nil {
+		q, e = compileSpec(p, col.schema, col.resource)
+	}
+	if e != nil {
+		writeError(r.c.w, e)
+		return nil, false
+	}
+	return q, r.parents(n)
+}
+
+func (r *specRequest) list(n int, infoSchema string, search bool) {
+	tree := infoTree(infoSchema)
 	base := strings.Join(r.segs[:n], "/")
 	if r.hand(base) {
 		r.relay(r.internalGet(base, r.c.r.URL.RawQuery), tree)
@@ -202,34 +227,14 @@ func (r *specRequest) list(n int, infoSchema string, search bool) {
 		writeJSON(r.c.w, http.StatusOK, []any{})
 		return
 	}
-	p, e := parseListParams(r.c.r, search)
-	if e != nil {
-		writeError(r.c.w, e)
-		return
-	}
-	q, e := compileSpec(p, col.schema, col.resource)
-	if e != nil {
-		writeError(r.c.w, e)
-		return
-	}
-	if !r.parents(n) {
+	q, ok := r.compile(n, col, search, false)
+	if !ok {
 		return
 	}
 	r.c.s.mu.RLock()
-	var rows []map[string]any
-	if cl := r.c.s.st.specStoreOf().colls[col.path]; cl != nil {
-		rows = cl.rows
-	}
-	page := q.page(r.c, rows)
+	page := q.page(r.c, r.c.s.st.specStoreOf().colls[col.path].rowsOrNil())
 	r.c.s.mu.RUnlock()
-	out := make([]any, len(page))
-	if strings.TrimSpace(p.fields) != "" {
-		tree = parseFields(p.fields)
-	}
-	for i, rec := range page {
-		out[i] = pruneMap(rec, tree)
-	}
-	writeJSON(r.c.w, http.StatusOK, out)
+	writeRecords(r.c.w, http.StatusOK, page, requested(q.p.fields, tree))
 }
 
 func (r *specRequest) count(n int) {
@@ -243,27 +248,15 @@ func (r *specRequest) count(n int) {
 		writeJSON(r.c.w, http.StatusOK, map[string]int{"count": 0})
 		return
 	}
-	p, e := parseListParams(r.c.r, false)
-	if e != nil {
-		writeError(r.c.w, e)
-		return
-	}
-	p.orderBy, p.forwardOnly = "", false
-	q, e := compileSpec(p, col.schema, col.resource)
-	if e != nil {
-		writeError(r.c.w, e)
-		return
-	}
-	if !r.parents(n) {
+	q, ok := r.compile(n, col, false, true)
+	if !ok {
 		return
 	}
 	count := 0
 	r.c.s.mu.RLock()
-	if cl := r.c.s.st.specStoreOf().colls[col.path]; cl != nil {
-		for _, rec := range cl.rows {
-			if q.match(rec) {
-				count++
-			}
+	for _, rec := range r.c.s.st.specStoreOf().colls[col.path].rowsOrNil() {
+		if q.match(rec) {
+			count++
 		}
 	}
 	r.c.s.mu.RUnlock()
@@ -271,12 +264,7 @@ func (r *specRequest) count(n int) {
 }
 
 func (r *specRequest) getOne(n int, infoSchema string) {
-	var tree fieldTree
-	if infoSchema != "" {
-		if sc, ok := psaspec.LookupSchema(infoSchema); ok {
-			tree = schemaTree(sc)
-		}
-	}
+	tree := infoTree(infoSchema)
 	item := strings.Join(r.segs[:n+1], "/")
 	if r.hand(item) {
 		r.relay(r.internalGet(item, r.c.r.URL.RawQuery), tree)
@@ -298,10 +286,7 @@ func (r *specRequest) getOne(n int, infoSchema string) {
 		writeError(r.c.w, notFound(col.resource, id))
 		return
 	}
-	if f := queryValue(r.c.r.URL.Query(), "fields"); strings.TrimSpace(f) != "" {
-		tree = parseFields(f)
-	}
-	writeJSON(r.c.w, http.StatusOK, pruneMap(rec, tree))
+	writeJSON(r.c.w, http.StatusOK, prune(rec, requested(queryValue(r.c.r.URL.Query(), "fields"), tree)))
 }
 
 // prepare turns a body into a record of col: converted, references
@@ -493,13 +478,7 @@ func (r *specRequest) create(n int) {
 }
 
 // write answers with one record, honouring ?fields=.
-func (r *specRequest) write(status int, rec map[string]any) {
-	var out any = rec
-	if f := queryValue(r.c.r.URL.Query(), "fields"); strings.TrimSpace(f) != "" {
-		out = pruneMap(rec, parseFields(f))
-	}
-	writeJSON(r.c.w, status, out)
-}
+func (r *specRequest) write(status int, rec map[string]any) { writeRecord(r.c, status, rec) }
 
 // item serves PUT, PATCH and DELETE on record segs[n] of the collection
 // of the first n segments.
@@ -533,8 +512,7 @@ func (r *specRequest) item(n int) {
 			notifySpec(r.c, st, col.template, "deleted", old)
 		}
 		s.mu.Unlock()
-		r.c.w.Header().Set("api-current-version", APIVersion)
-		r.c.w.WriteHeader(http.StatusNoContent)
+		writeEmpty(r.c.w, http.StatusNoContent)
 		return
 	case http.MethodPut:
 		var e *apiError
@@ -543,32 +521,8 @@ func (r *specRequest) item(n int) {
 			return
 		}
 	case http.MethodPatch:
-		raw, err := io.ReadAll(io.LimitReader(r.c.r.Body, 4<<20))
-		if err != nil {
-			writeError(r.c.w, badRequest("could not read the request body: %v", err))
-			return
-		}
-		var ops []patchOp
-		if err := json.Unmarshal(raw, &ops); err != nil {
-			writeError(r.c.w, badRequest("The patch body must be a JSON Patch array like [{\"op\":\"replace\",\"path\":\"name\",\"value\":\"...\"}]: %v", err))
-			return
-		}
-		doc, _ := json.Marshal(old)
-		var m map[string]any
-		_ = json.Unmarshal(doc, &m)
-		names := map[string]bool{}
-		for _, p := range col.schema.Properties {
-			names[p.Name] = true
-		}
-		for _, op := range ops {
-			if e := applyPatch(m, op, names, col.resource); e != nil {
-				writeError(r.c.w, e)
-				return
-			}
-		}
-		patched, _ := json.Marshal(m)
 		var e *apiError
-		if body, e = decodeSpecJSON(patched, col.resource); e != nil {
+		if body, e = specPatch(r.c.r, old, col.schema, col.resource); e != nil {
 			writeError(r.c.w, e)
 			return
 		}
@@ -600,6 +554,26 @@ func (r *specRequest) item(n int) {
 	r.write(http.StatusOK, rec)
 }
 
+// specPatch reads a JSON Patch body and applies it to old, a generic
+// record of schema (nil: no field may be patched), for prepare to check.
+func specPatch(req *http.Request, old map[string]any, schema *psaspec.Schema, resource string) (map[string]any, *apiError) {
+	ops, e := readPatch(req)
+	if e != nil {
+		return nil, e
+	}
+	names := map[string]bool{}
+	if schema != nil {
+		for _, p := range schema.Properties {
+			names[p.Name] = true
+		}
+	}
+	patched, e := patchDocument(old, ops, names, resource)
+	if e != nil {
+		return nil, e
+	}
+	return decodeSpecJSON(patched, resource)
+}
+
 // singleton serves objects that exist once per path (settings, a
 // member's defaults): GET answers what was last PUT or PATCHed, or an
 // empty object.
@@ -628,41 +602,16 @@ func (r *specRequest) singleton() {
 		s.mu.Lock()
 		delete(s.st.specStoreOf().singles, key)
 		s.mu.Unlock()
-		r.c.w.Header().Set("api-current-version", APIVersion)
-		r.c.w.WriteHeader(http.StatusNoContent)
+		writeEmpty(r.c.w, http.StatusNoContent)
 		return
 	}
 	var body map[string]any
 	var e *apiError
 	if r.op.Method == http.MethodPatch {
-		raw, _ := io.ReadAll(io.LimitReader(r.c.r.Body, 4<<20))
-		var ops []patchOp
-		if err := json.Unmarshal(raw, &ops); err != nil {
-			writeError(r.c.w, badRequest("The patch body must be a JSON Patch array: %v", err))
-			return
-		}
 		s.mu.RLock()
-		doc, _ := json.Marshal(s.st.specStoreOf().singles[key])
+		old := s.st.specStoreOf().singles[key]
 		s.mu.RUnlock()
-		m := map[string]any{}
-		_ = json.Unmarshal(doc, &m)
-		if m == nil {
-			m = map[string]any{}
-		}
-		names := map[string]bool{}
-		if schema != nil {
-			for _, p := range schema.Properties {
-				names[p.Name] = true
-			}
-		}
-		for _, op := range ops {
-			if e := applyPatch(m, op, names, resource); e != nil {
-				writeError(r.c.w, e)
-				return
-			}
-		}
-		patched, _ := json.Marshal(m)
-		body, e = decodeSpecJSON(patched, resource)
+		body, e = specPatch(r.c.r, old, schema, resource)
 	} else {
 		body, e = decodeSpecBody(r.c.r, resource)
 	}
@@ -710,8 +659,7 @@ func (r *specRequest) action() {
 	}
 	switch {
 	case status == http.StatusNoContent || r.op.Response == "":
-		r.c.w.Header().Set("api-current-version", APIVersion)
-		r.c.w.WriteHeader(status)
+		writeEmpty(r.c.w, status)
 	case r.op.ResponseArray:
 		writeJSON(r.c.w, status, []any{})
 	case r.op.Response == "SuccessResponse":

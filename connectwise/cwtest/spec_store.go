@@ -168,7 +168,10 @@ func decodeSpecJSON(raw []byte, resource string) (map[string]any, *apiError) {
 // coerceObject converts a decoded body to schema: property names matched
 // case-insensitively (as the PSA's JSON reader does) and stored with the
 // spec's spelling, values converted to their types, unknown and read-only
-// properties dropped. Type mismatches become field errors.
+// properties dropped. Type mismatches become field errors. prefix is ""
+// for a record, whose id and _info are the server's, and "field/" for an
+// embedded object, which keeps both (a reference's id is what it points
+// at).
 func coerceObject(schema *psaspec.Schema, in map[string]any, prefix string, errs *[]fieldError) map[string]any {
 	out := map[string]any{}
 	for k, v := range in {
@@ -176,10 +179,14 @@ func coerceObject(schema *psaspec.Schema, in map[string]any, prefix string, errs
 		if !ok {
 			continue
 		}
-		if prefix == "" && (prop.Name == "id" || prop.Name == "_info") {
+		switch {
+		case prop.Name == "_info":
+			// Read-only on a record; an embedded reference keeps its own.
+			if m, ok := v.(map[string]any); ok && prefix != "" {
+				out["_info"] = m
+			}
 			continue
-		}
-		if prop.Name == "_info" {
+		case prop.Name == "id" && prefix == "":
 			continue
 		}
 		if cv, ok := coerceValue(prop, v, prefix+prop.Name, errs); ok {
@@ -307,31 +314,9 @@ func coerceValue(prop psaspec.Property, v any, field string, errs *[]fieldError)
 		if !ok {
 			return m, true
 		}
-		return coerceNested(sub, m, field+"/", errs), true
+		return coerceObject(sub, m, field+"/", errs), true
 	}
 	return normalizeJSON(v), true
-}
-
-// coerceNested is coerceObject for an embedded object, which keeps its id
-// and _info (a reference's id is what it points at).
-func coerceNested(schema *psaspec.Schema, in map[string]any, prefix string, errs *[]fieldError) map[string]any {
-	out := map[string]any{}
-	for k, v := range in {
-		prop, ok := propertyFold(schema, k)
-		if !ok {
-			continue
-		}
-		if prop.Name == "_info" {
-			if m, ok := v.(map[string]any); ok {
-				out["_info"] = m
-			}
-			continue
-		}
-		if cv, ok := coerceValue(prop, v, prefix+prop.Name, errs); ok {
-			out[prop.Name] = cv
-		}
-	}
-	return out
 }
 
 func number(v any) (float64, bool) {

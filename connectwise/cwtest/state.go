@@ -286,70 +286,50 @@ func (s *Server) boardRef(id int) *Ref {
 }
 
 // Statuses returns a board's statuses.
-func (s *Server) Statuses(boardID int) []BoardStatus {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.st.statuses.snapshot(func(x *BoardStatus) bool { return x.Board.ID == boardID })
-}
+func (s *Server) Statuses(boardID int) []BoardStatus { return onBoardOf(s, statuses, boardID) }
 
 // AddStatus adds a status to a board and returns it.
 func (s *Server) AddStatus(boardID int, x BoardStatus) BoardStatus {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	x.ID, x.Board = 0, s.boardRef(boardID)
-	stamp(&x, nil, s.now(), "jsmith")
-	s.st.statuses.insert(&x)
-	return x
+	return addOnBoard(s, statuses, boardID, x)
 }
 
 // Types returns a board's ticket types.
-func (s *Server) Types(boardID int) []BoardType {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.st.types.snapshot(func(x *BoardType) bool { return x.Board.ID == boardID })
-}
+func (s *Server) Types(boardID int) []BoardType { return onBoardOf(s, types, boardID) }
 
 // AddType adds a ticket type to a board and returns it.
-func (s *Server) AddType(boardID int, x BoardType) BoardType {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	x.ID, x.Board = 0, s.boardRef(boardID)
-	stamp(&x, nil, s.now(), "jsmith")
-	s.st.types.insert(&x)
-	return x
-}
+func (s *Server) AddType(boardID int, x BoardType) BoardType { return addOnBoard(s, types, boardID, x) }
 
 // SubTypes returns a board's ticket subtypes.
-func (s *Server) SubTypes(boardID int) []BoardSubType {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.st.subtypes.snapshot(func(x *BoardSubType) bool { return x.Board.ID == boardID })
-}
+func (s *Server) SubTypes(boardID int) []BoardSubType { return onBoardOf(s, subtypes, boardID) }
 
 // AddSubType adds a ticket subtype to a board and returns it.
 func (s *Server) AddSubType(boardID int, x BoardSubType) BoardSubType {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	x.ID, x.Board = 0, s.boardRef(boardID)
-	stamp(&x, nil, s.now(), "jsmith")
-	s.st.subtypes.insert(&x)
-	return x
+	return addOnBoard(s, subtypes, boardID, x)
 }
 
 // Items returns a board's ticket items.
-func (s *Server) Items(boardID int) []BoardItem {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.st.items.snapshot(func(x *BoardItem) bool { return x.Board.ID == boardID })
-}
+func (s *Server) Items(boardID int) []BoardItem { return onBoardOf(s, items, boardID) }
 
 // AddItem adds a ticket item to a board and returns it.
-func (s *Server) AddItem(boardID int, x BoardItem) BoardItem {
+func (s *Server) AddItem(boardID int, x BoardItem) BoardItem { return addOnBoard(s, items, boardID, x) }
+
+// onBoardOf snapshots the records of kind k on a board.
+func onBoardOf[T any, P boardRecord[T]](s *Server, k *kind[T, P], boardID int) []T {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return k.tab(s.st).snapshot(func(x *T) bool { return k.parentOf(P(x)) == boardID })
+}
+
+// addOnBoard stores x (id assigned) on a board, without the API's
+// validation, and returns it.
+func addOnBoard[T any, P boardRecord[T]](s *Server, k *kind[T, P], boardID int, x T) T {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	x.ID, x.Board = 0, s.boardRef(boardID)
-	stamp(&x, nil, s.now(), "jsmith")
-	s.st.items.insert(&x)
+	p := P(&x)
+	p.setRecID(0)
+	*p.boardSlot() = s.boardRef(boardID)
+	stamp(p, nil, s.now(), "jsmith")
+	k.tab(s.st).insert(&x)
 	return x
 }
 
