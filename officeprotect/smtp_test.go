@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/officeprotect"
 	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 )
@@ -122,8 +123,8 @@ func TestSMTPConfigValidateAndRedaction(t *testing.T) {
 		c := good
 		tc.edit(&c)
 		err := c.Validate()
-		var se *officeprotect.SettingError
-		if !errors.As(err, &se) || se.Setting != tc.field {
+		var se *bridge.ConfigError
+		if !errors.As(err, &se) || se.Field != tc.field {
 			t.Errorf("%+v: err = %v, want %s", c, err, tc.field)
 		}
 		if err != nil && strings.Contains(err.Error(), smtpPassword) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 )
@@ -492,5 +493,38 @@ func TestCloseStatusIsReadOncePerBoard(t *testing.T) {
 	}
 	if n := f.srv.CountRequests("GET", "/statuses"); n != 1 {
 		t.Fatalf("the board's statuses were read %d times for 20 concurrent closes, want 1", n)
+	}
+}
+
+// Every refusal of Resolve reaches the configuration-error shape every
+// package shares, naming the BoardSettings field the caller filled in.
+func TestResolveNamesTheFieldAsABridgeConfigError(t *testing.T) {
+	f := newFixture(t)
+	var closed cwtest.BoardStatus
+	for _, st := range f.srv.Statuses(f.board.ID) {
+		if st.ClosedStatus {
+			closed = st
+		}
+	}
+	board := connectwise.Ref{ID: f.board.ID}
+	for _, tc := range []struct {
+		field string
+		s     ticketsync.BoardSettings
+	}{
+		{"Board", ticketsync.BoardSettings{Board: connectwise.Ref{ID: 99999}}},
+		{"Status", ticketsync.BoardSettings{Board: board, Status: connectwise.Ref{ID: closed.ID}}},
+		{"UpdateStatus", ticketsync.BoardSettings{Board: board, UpdateStatus: connectwise.Ref{ID: closed.ID}}},
+		{"Type", ticketsync.BoardSettings{Board: board, Type: connectwise.Ref{Name: "No Such Type"}}},
+		{"Priority", ticketsync.BoardSettings{Board: board, Priority: connectwise.Ref{ID: 99999}}},
+	} {
+		_, err := ticketsync.Resolve(context.Background(), f.client, tc.s)
+		var ce *bridge.ConfigError
+		if !errors.As(err, &ce) || ce.API != "ticketsync" || ce.Field != tc.field {
+			t.Errorf("%s: Resolve = %v, want a *bridge.ConfigError naming %s", tc.field, err, tc.field)
+			continue
+		}
+		if tc.field != "Board" && tc.field != "Priority" && !strings.Contains(ce.Problem, f.board.Name) {
+			t.Errorf("%s: Problem %q does not name board %q", tc.field, ce.Problem, f.board.Name)
+		}
 	}
 }
