@@ -196,7 +196,8 @@ func (in *Integration) RemoveMapping(ctx context.Context, tenantID string) error
 	return nil
 }
 
-// Mappings returns the current mappings, ordered by tenant id. They are
+// Mappings returns the current mappings, ordered by tenant id (an empty
+// slice, never nil, when there are none). They are
 // read from the store; a mapping that does not decode is a
 // *flow.StateError naming its key.
 func (in *Integration) Mappings(ctx context.Context) ([]Mapping, error) {

@@ -147,16 +147,13 @@ func (in *Integration) mappingKey(customerID string) string {
 
 // mappings reads every customer mapping from the store.
 func (in *Integration) mappings(ctx context.Context) (map[string]Mapping, error) {
-	es, err := in.store.List(ctx, in.key("mappings")+"/")
+	es, err := flow.ListJSON[Mapping](ctx, in.store, in.key("mappings")+"/")
 	if err != nil {
 		return nil, fmt.Errorf("psasync: reading the customer mappings: %w", err)
 	}
 	out := make(map[string]Mapping, len(es))
 	for _, e := range es {
-		m, err := flow.GetJSON[Mapping](ctx, in.store, e.Key)
-		if err != nil {
-			return nil, fmt.Errorf("psasync: reading the customer mappings: %w", err)
-		}
+		m := e.Value
 		if m.CustomerID == "" || m.Company.ID <= 0 {
 			return nil, &flow.StateError{Key: e.Key, Err: flow.ErrCorrupt, Problem: "mapping has no Heimdal customer or no PSA company"}
 		}

@@ -206,7 +206,8 @@ func (s *Syncer) SaveMappings(ctx context.Context, ms []Mapping) error {
 	return flow.PutJSON(ctx, s.store, s.keys+"mappings", mappingsDoc{Version: stateVersion, Mappings: ms})
 }
 
-// Mappings returns the stored mappings (none before SaveMappings). A stored
+// Mappings returns the stored mappings: an empty slice, never nil, before
+// SaveMappings, as every flow's Mappings does. A stored
 // set that does not decode, is from another version or does not validate
 // gives a *flow.StateError matching flow.ErrCorrupt: nothing is planned or
 // written from it.
@@ -215,7 +216,7 @@ func (s *Syncer) Mappings(ctx context.Context) ([]Mapping, error) {
 	doc, err := flow.GetJSON[mappingsDoc](ctx, s.store, key)
 	switch {
 	case errors.Is(err, flow.ErrNotFound):
-		return nil, nil
+		return []Mapping{}, nil
 	case err != nil:
 		return nil, fmt.Errorf("psabilling: reading mappings: %w", err)
 	case doc.Version != stateVersion:
@@ -224,7 +225,7 @@ func (s *Syncer) Mappings(ctx context.Context) ([]Mapping, error) {
 	if err := ValidateMappings(doc.Mappings); err != nil {
 		return nil, &flow.StateError{Key: key, Problem: "stored mappings are invalid: " + err.Error(), Err: flow.ErrCorrupt}
 	}
-	return doc.Mappings, nil
+	return append([]Mapping{}, doc.Mappings...), nil
 }
 
 // Check reports, item by item, whether the flow can run: the PSA
@@ -562,7 +563,7 @@ func (s *Syncer) clearFailure(ctx context.Context, m Mapping) {
 // Failures returns the additions whose last write failed, by mapping, with
 // the reason and since when; a later success clears them.
 func (s *Syncer) Failures(ctx context.Context) (map[Mapping]string, error) {
-	entries, err := s.store.List(ctx, s.keys+"failed/")
+	entries, err := flow.ListJSON[failedDoc](ctx, s.store, s.keys+"failed/")
 	if err != nil {
 		return nil, err
 	}
@@ -572,10 +573,7 @@ func (s *Syncer) Failures(ctx context.Context) (map[Mapping]string, error) {
 		return nil, err
 	}
 	for _, e := range entries {
-		d, err := flow.DecodeJSON[failedDoc](e.Key, e.Value)
-		if err != nil {
-			return nil, err
-		}
+		d := e.Value
 		for _, m := range ms {
 			if s.failedKey(m) == e.Key {
 				out[m] = fmt.Sprintf("%s (since %s, %d times)", d.Reason, d.Since.Format(time.RFC3339), d.Count)

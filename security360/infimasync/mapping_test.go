@@ -157,6 +157,9 @@ func TestSaveMappingsRefusesBrokenMappings(t *testing.T) {
 	w := newMappingWorld(t)
 	one := w.mapping("Blue Ridge Logistics", "Blue Ridge Logistics")
 	other := w.mapping("Cedar Creek Accounting", "Main Office")
+	if got, err := w.s.Mappings(t.Context()); err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("Mappings before any save = %#v, %v; want empty, not nil", got, err)
+	}
 	if err := w.s.SaveMappings(t.Context(), []infimasync.Mapping{other}); err != nil {
 		t.Fatal(err)
 	}
