@@ -129,13 +129,9 @@ func (in *Integration) Run(ctx context.Context) (*Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	ms, err := in.mappings(ctx)
+	mappings, err := in.Mappings(ctx)
 	if err != nil {
 		return rep, err
-	}
-	mappings := make([]Mapping, 0, len(ms))
-	for _, m := range ms {
-		mappings = append(mappings, m)
 	}
 	if len(boards) == 0 {
 		return rep, &StateError{Op: "Run", Err: ErrNoBoards}

@@ -234,9 +234,7 @@ func (s *Syncer) Mappings(ctx context.Context) ([]Mapping, error) {
 // is non-nil only when ctx ended.
 func (s *Syncer) Check(ctx context.Context) (*flow.CheckReport, error) {
 	rep := &flow.CheckReport{Flow: FlowName}
-	add := func(name string, st flow.Status, detail, lost string) {
-		rep.Items = append(rep.Items, flow.CheckItem{Name: name, Status: st, Detail: detail, Lost: lost})
-	}
+	add := rep.Add
 	if info, _, err := s.cw.System.Info(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
