@@ -15,8 +15,7 @@ import (
 )
 
 func TestCheckAccessReportsWhatIsMissing(t *testing.T) {
-	e := newEnv(t)
-	e.save(t)
+	e := newSavedEnv(t)
 	ctx := context.Background()
 	rep, err := e.in.CheckAccess(ctx)
 	if err != nil {
@@ -85,8 +84,7 @@ func TestRequirementsMatchSetupGuide(t *testing.T) {
 }
 
 func TestProvisionBoardsCreatesOnceAndIsIdempotent(t *testing.T) {
-	e := newEnv(t)
-	e.save(t)
+	e := newSavedEnv(t)
 	ctx := context.Background()
 	p, err := e.in.ProvisionBoards(ctx)
 	if err != nil {
@@ -151,8 +149,7 @@ func TestProvisionBoardsCreatesOnceAndIsIdempotent(t *testing.T) {
 }
 
 func TestProvisionBoardsConcurrentRunsMakeOneSet(t *testing.T) {
-	e := newEnv(t)
-	e.save(t)
+	e := newSavedEnv(t)
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
 	for i := range errs {
@@ -177,8 +174,7 @@ func TestProvisionBoardsConcurrentRunsMakeOneSet(t *testing.T) {
 }
 
 func TestProvisionBoardsKeepsExistingObjects(t *testing.T) {
-	e := newEnv(t)
-	e.save(t)
+	e := newSavedEnv(t)
 	// An administrator made the Cyber board by hand, spelling a type the way
 	// Heimdal's documentation does.
 	b := e.cw.AddBoard(cwBoard("Heimdal Cyber Alerts"))
@@ -198,8 +194,7 @@ func TestProvisionBoardsKeepsExistingObjects(t *testing.T) {
 }
 
 func TestConfigureBoardValidatesAgainstPSA(t *testing.T) {
-	e := newEnv(t)
-	e.save(t)
+	e := newSavedEnv(t)
 	ctx := context.Background()
 	if _, err := e.in.ProvisionBoards(ctx); err != nil {
 		t.Fatal(err)
@@ -278,8 +273,7 @@ func TestConfigureBoardValidatesAgainstPSA(t *testing.T) {
 }
 
 func TestConfigureBoardOnAnyBoardFallsBackToConfiguredType(t *testing.T) {
-	e := newEnv(t)
-	e.save(t)
+	e := newSavedEnv(t)
 	// A board without Heimdal types: every module uses the configured ones.
 	bc, err := e.in.ConfigureBoard(context.Background(), psasync.BoardCyberAlerts, ticketsync.BoardSettings{
 		Board: connectwise.Ref{Name: "Service Desk"}, Type: connectwise.Ref{Name: "Incident"}, SubType: connectwise.Ref{Name: "Network"}, Item: connectwise.Ref{Name: "Server"},
