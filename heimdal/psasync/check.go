@@ -20,11 +20,7 @@ import (
 func (in *Integration) Check(ctx context.Context) (*flow.CheckReport, error) {
 	rep := &flow.CheckReport{Flow: Flow}
 	add := rep.Add
-	boards, err := in.boards(ctx)
-	if err != nil {
-		return nil, err
-	}
-	mappings, err := in.Mappings(ctx)
+	boards, mappings, err := in.configured(ctx)
 	if err != nil {
 		return nil, err
 	}

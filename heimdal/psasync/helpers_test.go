@@ -39,6 +39,14 @@ func newSavedEnv(t *testing.T, opts ...psasync.Option) *env {
 	return e
 }
 
+// newReadyEnv is newEnv made ready (see ready), as the sync tests start.
+func newReadyEnv(t *testing.T, opts ...psasync.Option) *env {
+	t.Helper()
+	e := newEnv(t, opts...)
+	e.ready(t)
+	return e
+}
+
 func newEnv(t *testing.T, opts ...psasync.Option) *env {
 	t.Helper()
 	cw := cwtest.NewServer()

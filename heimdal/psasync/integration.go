@@ -124,6 +124,17 @@ func (in *Integration) key(parts ...string) string { return storeKey(in.customer
 func (in *Integration) boardKey(b Board) string { return in.key("boards", fmt.Sprint(int(b))) }
 
 // boards reads every configured board from the store.
+// configured reads what the setup stored: the board configurations and the
+// customer mappings, which Run and Check both start from.
+func (in *Integration) configured(ctx context.Context) (map[Board]*BoardConfig, []Mapping, error) {
+	boards, err := in.boards(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	mappings, err := in.Mappings(ctx)
+	return boards, mappings, err
+}
+
 func (in *Integration) boards(ctx context.Context) (map[Board]*BoardConfig, error) {
 	out := map[Board]*BoardConfig{}
 	for _, b := range Boards() {

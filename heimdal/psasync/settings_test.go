@@ -181,8 +181,7 @@ func TestSetupCheckAccessNeedsASuccessfulTest(t *testing.T) {
 }
 
 func TestChangingSavedSettingsRetainsByDefault(t *testing.T) {
-	e := newEnv(t)
-	e.ready(t)
+	e := newReadyEnv(t)
 	ctx := context.Background()
 	su, save := e.setup(t)
 	rotated := settingsOf(e.cw)

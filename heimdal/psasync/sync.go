@@ -125,11 +125,7 @@ func (in *Integration) Run(ctx context.Context) (*Report, error) {
 		rep.sum()
 		rep.Duration = time.Since(started)
 	}()
-	boards, err := in.boards(ctx)
-	if err != nil {
-		return rep, err
-	}
-	mappings, err := in.Mappings(ctx)
+	boards, mappings, err := in.configured(ctx)
 	if err != nil {
 		return rep, err
 	}
