@@ -161,6 +161,22 @@ func (f *fixture) tickets() map[string][]cwtest.Ticket {
 	return out
 }
 
+// wantFailures fails the test unless n failures are current.
+func (f *fixture) wantFailures(n int, when string) {
+	f.t.Helper()
+	if got := f.failures(); len(got) != n {
+		f.t.Fatalf("%d failures %s, want %d: %+v", len(got), when, n, got)
+	}
+}
+
+// wantAlerts fails the test unless n alerts were sent.
+func (f *fixture) wantAlerts(n int, when string) {
+	f.t.Helper()
+	if got := f.rec.Alerts(); len(got) != n {
+		f.t.Fatalf("%d alerts %s, want %d: %s", len(got), when, n, kinds(got))
+	}
+}
+
 // ticketCount counts every ticket in the simulator.
 func (f *fixture) ticketCount() int { return len(f.psa.Tickets()) }
 
