@@ -19,9 +19,7 @@ import (
 // non-nil only when the stored state cannot be read.
 func (in *Integration) Check(ctx context.Context) (*flow.CheckReport, error) {
 	rep := &flow.CheckReport{Flow: Source}
-	add := func(name string, st flow.Status, detail, lost string) {
-		rep.Items = append(rep.Items, flow.CheckItem{Name: name, Status: st, Detail: detail, Lost: lost})
-	}
+	add := rep.Add
 	cfg, err := in.loadConfig(ctx)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 	"github.com/psabridge/psabridge/officeprotect"
 )
@@ -91,9 +92,9 @@ func TestSetMappingValidates(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := f.in.SetMapping(f.ctx, tc.tenant, tc.company, tc.enabled)
-			var se *officeprotect.SettingError
-			if !errors.As(err, &se) || se.Setting != "Mapping" || !strings.Contains(se.Problem, tc.problem) {
-				t.Fatalf("err = %v, want a Mapping SettingError saying %q", err, tc.problem)
+			var se *bridge.ConfigError
+			if !errors.As(err, &se) || se.Field != "Mapping" || !strings.Contains(se.Problem, tc.problem) {
+				t.Fatalf("err = %v, want a Mapping ConfigError saying %q", err, tc.problem)
 			}
 		})
 	}
@@ -146,11 +147,17 @@ func TestSetTicketStatusRejectsClosedAndForeignStatuses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := f.in.SetTicketStatus(f.ctx, tc.status)
-			var se *officeprotect.SettingError
+			var se *bridge.ConfigError
 			var tse *ticketsync.SettingError
-			if !errors.As(err, &se) || se.Setting != "TicketStatus" || !strings.Contains(se.Problem, tc.problem) ||
+			if !errors.As(err, &se) || se.API != "officeprotect" || se.Field != "TicketStatus" || !strings.Contains(se.Problem, tc.problem) ||
 				!strings.Contains(se.Problem, "Service Desk") || !errors.As(err, &tse) {
 				t.Fatalf("err = %v, want a TicketStatus error saying %q on board Service Desk", err, tc.problem)
+			}
+			// Callers written against the older type (the example
+			// program) still find it, with the same setting and problem.
+			var old *officeprotect.SettingError
+			if !errors.As(err, &old) || old.Setting != se.Field || old.Problem != se.Problem {
+				t.Fatalf("err = %v, want the deprecated SettingError alongside", err)
 			}
 		})
 	}
@@ -195,8 +202,8 @@ func TestSetEmergencyContact(t *testing.T) {
 	f := newFixture(t)
 	for _, bad := range []string{"", "   ", "soc", "soc@", "@msp.example.com", "soc@localhost", "soc@msp.", "SOC <soc@msp.example.com>", "<soc@msp.example.com>", "soc@msp.example.com, noc@msp.example.com", "soc@@msp.example.com", "soc @msp.example.com"} {
 		err := f.in.SetEmergencyContact(f.ctx, bad)
-		var se *officeprotect.SettingError
-		if !errors.As(err, &se) || se.Setting != "EmergencyContact" {
+		var se *bridge.ConfigError
+		if !errors.As(err, &se) || se.Field != "EmergencyContact" {
 			t.Errorf("SetEmergencyContact(%q) = %v, want an EmergencyContact error", bad, err)
 		}
 	}

@@ -53,14 +53,10 @@ func TestRevokedCredentialsAlertOncePerFailure(t *testing.T) {
 	if rep := f.process(batch("ok", "t-acme", 1)...); rep.Created != 1 {
 		t.Fatalf("after restore: %v", rep)
 	}
-	if len(f.failures()) != 0 {
-		t.Fatalf("failure did not clear: %+v", f.failures())
-	}
+	f.wantFailures(0, "after the fix")
 	f.psa.RevokeCredentials()
 	_, _ = f.in.Process(f.ctx, batch("again", "t-acme", 1))
-	if got := f.rec.Alerts(); len(got) != 2 {
-		t.Fatalf("%d alerts after the failure came back, want 2", len(got))
-	}
+	f.wantAlerts(2, "after the failure came back")
 }
 
 func TestRemovedPermissionAlertsOnceAndNamesTheRight(t *testing.T) {
@@ -93,9 +89,7 @@ func TestRemovedPermissionAlertsOnceAndNamesTheRight(t *testing.T) {
 	if rep := f.process(batch("fixed", "t-globex", 1)...); rep.Created != 1 {
 		t.Fatalf("after re-granting: %v", rep)
 	}
-	if len(f.failures()) != 0 {
-		t.Fatalf("failures did not clear: %+v", f.failures())
-	}
+	f.wantFailures(0, "after the fix")
 }
 
 func TestPermissionFailureClearsOnlyWhenTheRightIsBack(t *testing.T) {
@@ -109,13 +103,9 @@ func TestPermissionFailureClearsOnlyWhenTheRightIsBack(t *testing.T) {
 	if rep := f.process(event("seen", "t-acme", ago(time.Hour))); rep.Unchanged != 1 {
 		t.Fatalf("%v", rep)
 	}
-	if len(f.failures()) != 1 {
-		t.Fatalf("failure cleared while the right is still missing: %+v", f.failures())
-	}
+	f.wantFailures(1, "while the right is still missing")
 	_, _ = f.in.Process(f.ctx, batch("y", "t-acme", 1))
-	if got := f.rec.Alerts(); len(got) != 1 {
-		t.Fatalf("%d alerts, want 1", len(got))
-	}
+	f.wantAlerts(1, "for one failure that never cleared")
 }
 
 func TestDeletedCompanyAlertsOncePerCompany(t *testing.T) {

@@ -70,26 +70,18 @@ func newFixture(t *testing.T, opts ...officeprotect.Option) *fixture {
 	} {
 		f.src.AddTenant(tn)
 	}
-	must := func(ok bool, what string) {
-		if !ok {
-			t.Fatalf("seed data has no %s", what)
+	for id, c := range map[string]*cwtest.Company{"AcmeCorp": &f.acme, "Globex": &f.globex, "Initech": &f.initech, "Hooli": &f.hooli, "OldCo": &f.oldco} {
+		var ok bool
+		if *c, ok = f.psa.CompanyByIdentifier(id); !ok {
+			t.Fatalf("seed data has no company %s", id)
 		}
 	}
-	var ok bool
-	f.acme, ok = f.psa.CompanyByIdentifier("AcmeCorp")
-	must(ok, "AcmeCorp")
-	f.globex, ok = f.psa.CompanyByIdentifier("Globex")
-	must(ok, "Globex")
-	f.initech, ok = f.psa.CompanyByIdentifier("Initech")
-	must(ok, "Initech")
-	f.hooli, ok = f.psa.CompanyByIdentifier("Hooli")
-	must(ok, "Hooli")
-	f.oldco, ok = f.psa.CompanyByIdentifier("OldCo")
-	must(ok, "OldCo")
-	f.serviceDesk, ok = f.psa.BoardByName("Service Desk")
-	must(ok, "Service Desk board")
-	f.helpDesk, ok = f.psa.BoardByName("Help Desk")
-	must(ok, "Help Desk board")
+	for name, b := range map[string]*cwtest.Board{"Service Desk": &f.serviceDesk, "Help Desk": &f.helpDesk} {
+		var ok bool
+		if *b, ok = f.psa.BoardByName(name); !ok {
+			t.Fatalf("seed data has no board %s", name)
+		}
+	}
 
 	f.store = flow.NewMemoryStore()
 	f.opts = append([]officeprotect.Option{
@@ -158,20 +150,31 @@ func event(id, tenant string, at time.Time) officeprotect.Event {
 // tickets returns the simulator's Office Protect tickets by event id.
 func (f *fixture) tickets() map[string][]cwtest.Ticket {
 	out := map[string][]cwtest.Ticket{}
-	for _, t := range f.psa.Tickets() {
-		rest, ok := strings.CutPrefix(t.ExternalXRef, officeprotect.Source+":")
-		if !ok {
-			continue
-		}
-		key, _, _ := strings.Cut(rest, "#")
+	for key, ts := range f.byKey() {
 		// Keys are "<tenant>/<event>": the tests' event ids are unique
 		// across tenants unless a test says otherwise.
 		if i := strings.LastIndexByte(key, '/'); i >= 0 {
 			key = key[i+1:]
 		}
-		out[key] = append(out[key], t)
+		out[key] = append(out[key], ts...)
 	}
 	return out
+}
+
+// wantFailures fails the test unless n failures are current.
+func (f *fixture) wantFailures(n int, when string) {
+	f.t.Helper()
+	if got := f.failures(); len(got) != n {
+		f.t.Fatalf("%d failures %s, want %d: %+v", len(got), when, n, got)
+	}
+}
+
+// wantAlerts fails the test unless n alerts were sent.
+func (f *fixture) wantAlerts(n int, when string) {
+	f.t.Helper()
+	if got := f.rec.Alerts(); len(got) != n {
+		f.t.Fatalf("%d alerts %s, want %d: %s", len(got), when, n, kinds(got))
+	}
 }
 
 // ticketCount counts every ticket in the simulator.

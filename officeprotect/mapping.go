@@ -3,7 +3,8 @@ package officeprotect
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/psabridge/psabridge/connectwise"
@@ -196,7 +197,8 @@ func (in *Integration) RemoveMapping(ctx context.Context, tenantID string) error
 	return nil
 }
 
-// Mappings returns the current mappings, ordered by tenant id. They are
+// Mappings returns the current mappings, ordered by tenant id (an empty
+// slice, never nil, when there are none). They are
 // read from the store; a mapping that does not decode is a
 // *flow.StateError naming its key.
 func (in *Integration) Mappings(ctx context.Context) ([]Mapping, error) {
@@ -204,10 +206,7 @@ func (in *Integration) Mappings(ctx context.Context) ([]Mapping, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Mapping, 0, len(ms))
-	for _, m := range ms {
-		out = append(out, m)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].TenantID < out[j].TenantID })
+	out := slices.AppendSeq(make([]Mapping, 0, len(ms)), maps.Values(ms))
+	slices.SortFunc(out, func(a, b Mapping) int { return strings.Compare(a.TenantID, b.TenantID) })
 	return out, nil
 }

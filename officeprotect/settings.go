@@ -8,10 +8,17 @@ import (
 	"strings"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 )
 
-// SettingError reports a setting that cannot work, naming it.
+// SettingError reports a setting that cannot work, naming it. errors.As
+// also reaches a *bridge.ConfigError from it (see As), the shape every
+// client and flow shares.
+//
+// Deprecated: match *bridge.ConfigError with errors.As; its Field is
+// Setting. SettingError stays only so that callers written against it keep
+// working.
 type SettingError struct {
 	// Setting is "Mapping", "TicketStatus", "Board" or "EmergencyContact".
 	Setting string
@@ -34,6 +41,22 @@ func (e *SettingError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *SettingError) Unwrap() error { return e.Err }
+
+// As lets errors.As reach a *bridge.ConfigError whose Field is Setting and
+// whose Problem names the tenant of a mapping. It answers before the
+// wrapped error, so a ticket status refused by ticketsync is reported as
+// "TicketStatus", the setting the caller chose.
+func (e *SettingError) As(target any) bool {
+	t, ok := target.(**bridge.ConfigError)
+	if ok {
+		problem := e.Problem
+		if e.Subject != "" {
+			problem = fmt.Sprintf("tenant %q: %s", e.Subject, problem)
+		}
+		*t = &bridge.ConfigError{API: "officeprotect", Field: e.Setting, Problem: problem}
+	}
+	return ok
+}
 
 // BoardSource says which rule of the setup guide chose the board.
 type BoardSource string

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/officeprotect"
 )
@@ -21,8 +22,8 @@ func TestConfirmSetupRefusesUntilCheckedAndContactSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := f.in.ConfirmSetup(f.ctx)
-	var se *officeprotect.SettingError
-	if !errors.As(err, &se) || se.Setting != "EmergencyContact" {
+	var se *bridge.ConfigError
+	if !errors.As(err, &se) || se.Field != "EmergencyContact" {
 		t.Fatalf("without a contact: %v", err)
 	}
 	if _, err := f.in.Process(f.ctx, []officeprotect.Event{event("e1", "t-acme", ago(time.Hour))}); !errors.Is(err, officeprotect.ErrNotConfirmed) {
@@ -230,9 +231,9 @@ func TestConfirmSetupRejectsUnavailableMappedCompanies(t *testing.T) {
 	if strings.Contains(err.Error(), "t-initech") {
 		t.Errorf("a disabled mapping failed the setup: %v", err)
 	}
-	var se *officeprotect.SettingError
-	if !errors.As(err, &se) || se.Setting != "Mapping" {
-		t.Errorf("not a Mapping SettingError: %v", err)
+	var se *bridge.ConfigError
+	if !errors.As(err, &se) || se.Field != "Mapping" {
+		t.Errorf("not a Mapping ConfigError: %v", err)
 	}
 	if f.ticketCount() != 0 {
 		t.Fatal("backfill ran although validation failed")
@@ -262,8 +263,8 @@ func TestConfirmSetupRechecksTheStatusOnTheLiveBoard(t *testing.T) {
 	f.psa.DeleteBoard(f.serviceDesk.ID)
 	f.psa.SetMemberDefaultBoard(f.psa.APIMember().ID, f.helpDesk.ID)
 	_, err := f.in.ConfirmSetup(f.ctx)
-	var se *officeprotect.SettingError
-	if !errors.As(err, &se) || se.Setting != "TicketStatus" || !strings.Contains(se.Problem, "Help Desk") {
+	var se *bridge.ConfigError
+	if !errors.As(err, &se) || se.Field != "TicketStatus" || !strings.Contains(se.Problem, "Help Desk") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -274,8 +275,8 @@ func TestWithoutTableSetupTheStatusMustBeGivenByID(t *testing.T) {
 	f.psa.RevokePermission("Table Setup")
 	f.configure()
 	_, err := f.in.ConfirmSetup(f.ctx)
-	var se *officeprotect.SettingError
-	if !errors.As(err, &se) || se.Setting != "TicketStatus" || !strings.Contains(se.Problem, "Table Setup") {
+	var se *bridge.ConfigError
+	if !errors.As(err, &se) || se.Field != "TicketStatus" || !strings.Contains(se.Problem, "Table Setup") {
 		t.Fatalf("err = %v", err)
 	}
 	if err := f.in.SetTicketStatus(f.ctx, connectwise.Ref{ID: waiting}); err != nil {
@@ -299,7 +300,7 @@ func TestWithoutTableSetupTheStatusMustBeGivenByID(t *testing.T) {
 	// be found at all.
 	f.psa.SetMemberDefaultBoard(f.psa.APIMember().ID, 0)
 	_, err = f.in.ConfirmSetup(f.ctx)
-	if !errors.As(err, &se) || se.Setting != "Board" || !strings.Contains(se.Problem, "Table Setup") {
+	if !errors.As(err, &se) || se.Field != "Board" || !strings.Contains(se.Problem, "Table Setup") {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/officeprotect"
 	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 )
@@ -19,13 +20,21 @@ func smtpConfig(srv *officeprotecttest.SMTPServer) officeprotect.SMTPConfig {
 	return officeprotect.SMTPConfig{Host: srv.Host, Port: srv.Port, From: "alerts@psabridge.example.com", Username: "alerts", Password: smtpPassword}
 }
 
-func TestSMTPNotifierDeliversOverSMTP(t *testing.T) {
-	srv := officeprotecttest.NewSMTPServer(officeprotecttest.WithSMTPAuth("alerts", smtpPassword))
-	defer srv.Close()
+// smtpNotifier starts a mail server that accepts user "alerts" with
+// password, and a notifier configured for it with smtpPassword.
+func smtpNotifier(t *testing.T, password string) (*officeprotecttest.SMTPServer, *officeprotect.SMTPNotifier) {
+	t.Helper()
+	srv := officeprotecttest.NewSMTPServer(officeprotecttest.WithSMTPAuth("alerts", password))
+	t.Cleanup(srv.Close)
 	n, err := officeprotect.NewSMTPNotifier(smtpConfig(srv))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return srv, n
+}
+
+func TestSMTPNotifierDeliversOverSMTP(t *testing.T) {
+	srv, n := smtpNotifier(t, smtpPassword)
 	a := officeprotect.Alert{
 		To:      "soc@msp.example.com",
 		Subject: "Office Protect → ConnectWise integration broken: API keys rejected\r\nBcc: evil@example.com",
@@ -54,13 +63,8 @@ func TestSMTPNotifierDeliversOverSMTP(t *testing.T) {
 }
 
 func TestSMTPNotifierRejectsWrongPassword(t *testing.T) {
-	srv := officeprotecttest.NewSMTPServer(officeprotecttest.WithSMTPAuth("alerts", "other"))
-	defer srv.Close()
-	n, err := officeprotect.NewSMTPNotifier(smtpConfig(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = n.Notify(context.Background(), officeprotect.Alert{To: "soc@msp.example.com", Subject: "s", Body: "b"})
+	srv, n := smtpNotifier(t, "other")
+	err := n.Notify(context.Background(), officeprotect.Alert{To: "soc@msp.example.com", Subject: "s", Body: "b"})
 	if err == nil || !strings.Contains(err.Error(), "authenticating") || strings.Contains(err.Error(), smtpPassword) {
 		t.Fatalf("err = %v", err)
 	}
@@ -122,8 +126,8 @@ func TestSMTPConfigValidateAndRedaction(t *testing.T) {
 		c := good
 		tc.edit(&c)
 		err := c.Validate()
-		var se *officeprotect.SettingError
-		if !errors.As(err, &se) || se.Setting != tc.field {
+		var se *bridge.ConfigError
+		if !errors.As(err, &se) || se.Field != tc.field {
 			t.Errorf("%+v: err = %v, want %s", c, err, tc.field)
 		}
 		if err != nil && strings.Contains(err.Error(), smtpPassword) {
@@ -147,12 +151,7 @@ func TestSMTPConfigValidateAndRedaction(t *testing.T) {
 }
 
 func TestEmergencyAlertByEmailEndToEnd(t *testing.T) {
-	srv := officeprotecttest.NewSMTPServer(officeprotecttest.WithSMTPAuth("alerts", smtpPassword))
-	defer srv.Close()
-	n, err := officeprotect.NewSMTPNotifier(smtpConfig(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, n := smtpNotifier(t, smtpPassword)
 	f := newFixture(t, officeprotect.WithNotifier(n))
 	f.confirm()
 	f.psa.RevokePermission("Service Tickets")
@@ -173,12 +172,7 @@ func TestEmergencyAlertByEmailEndToEnd(t *testing.T) {
 // server accepting it and the store recording it) is the same message to
 // mail systems: same Message-ID. Another failure gets another one.
 func TestAlertResendKeepsItsMessageID(t *testing.T) {
-	srv := officeprotecttest.NewSMTPServer(officeprotecttest.WithSMTPAuth("alerts", smtpPassword))
-	defer srv.Close()
-	n, err := officeprotect.NewSMTPNotifier(smtpConfig(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, n := smtpNotifier(t, smtpPassword)
 	f := newFixture(t)
 	f.confirm()
 	f.psa.RevokePermission("Service Tickets")

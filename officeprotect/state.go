@@ -100,16 +100,13 @@ func (in *Integration) mappingKey(tenantID string) string {
 }
 
 func (in *Integration) loadMappings(ctx context.Context) (map[string]Mapping, error) {
-	es, err := in.store.List(ctx, in.key("mappings")+"/")
+	es, err := flow.ListJSON[Mapping](ctx, in.store, in.key("mappings")+"/")
 	if err != nil {
 		return nil, fmt.Errorf("officeprotect: reading the mappings: %w", err)
 	}
 	out := make(map[string]Mapping, len(es))
 	for _, e := range es {
-		m, err := flow.GetJSON[Mapping](ctx, in.store, e.Key)
-		if err != nil {
-			return nil, fmt.Errorf("officeprotect: reading the mappings: %w", err)
-		}
+		m := e.Value
 		if m.TenantID == "" || m.Company.ID <= 0 {
 			return nil, &flow.StateError{Key: e.Key, Err: flow.ErrCorrupt, Problem: "mapping has no tenant or no PSA company"}
 		}
@@ -123,17 +120,13 @@ func (in *Integration) failureKey(f Failure) string {
 }
 
 func (in *Integration) loadFailures(ctx context.Context) ([]storedFailure, error) {
-	es, err := in.store.List(ctx, in.key("failures")+"/")
+	es, err := flow.ListJSON[storedFailure](ctx, in.store, in.key("failures")+"/")
 	if err != nil {
 		return nil, fmt.Errorf("officeprotect: reading the failures: %w", err)
 	}
 	out := make([]storedFailure, 0, len(es))
 	for _, e := range es {
-		sf, err := flow.GetJSON[storedFailure](ctx, in.store, e.Key)
-		if err != nil {
-			return nil, fmt.Errorf("officeprotect: reading the failures: %w", err)
-		}
-		out = append(out, sf)
+		out = append(out, e.Value)
 	}
 	slices.SortFunc(out, func(a, b storedFailure) int { return strings.Compare(a.Failure.Key(), b.Failure.Key()) })
 	return out, nil

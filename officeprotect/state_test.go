@@ -66,22 +66,35 @@ func TestCheckReportsItemByItem(t *testing.T) {
 }
 
 func TestRunResumesFromTheStoredWatermark(t *testing.T) {
-	f := newFixture(t)
-	f.src.Add(event("old", "t-acme", ago(time.Hour)))
-	f.confirm()
-	f.clock = f.clock.Add(time.Hour)
-	f.src.Add(event("new", "t-globex", f.clock.Add(-time.Minute)))
-	f.restart()
-	rep, err := f.in.Run(f.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Only what came after the backfill (less the overlap) is read again.
-	if !rep.Resumed || rep.Backfill || rep.Events != 1 || rep.Created != 1 {
-		t.Fatalf("run after restart: %v (events %d, backfill %v)", rep, rep.Events, rep.Backfill)
-	}
-	if !rep.Since.Equal(now.Add(-officeprotect.DefaultOverlap)) {
-		t.Errorf("read since %v, want the backfill's start less the overlap", rep.Since)
+	for _, tc := range []struct {
+		name    string
+		opts    []officeprotect.Option
+		overlap time.Duration
+	}{
+		{"default overlap", nil, officeprotect.DefaultOverlap},
+		{"WithOverlap", []officeprotect.Option{officeprotect.WithOverlap(30 * time.Minute)}, 30 * time.Minute},
+		{"no overlap", []officeprotect.Option{officeprotect.WithOverlap(0)}, 0},
+		{"negative overlap ignored", []officeprotect.Option{officeprotect.WithOverlap(-time.Minute)}, officeprotect.DefaultOverlap},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, tc.opts...)
+			f.src.Add(event("old", "t-acme", ago(time.Hour)))
+			f.confirm()
+			f.clock = f.clock.Add(time.Hour)
+			f.src.Add(event("new", "t-globex", f.clock.Add(-time.Minute)))
+			f.restart()
+			rep, err := f.in.Run(f.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Only what came after the backfill (less the overlap) is read again.
+			if !rep.Resumed || rep.Backfill || rep.Events != 1 || rep.Created != 1 {
+				t.Fatalf("run after restart: %v (events %d, backfill %v)", rep, rep.Events, rep.Backfill)
+			}
+			if !rep.Since.Equal(now.Add(-tc.overlap)) {
+				t.Errorf("read since %v, want the backfill's start less %v", rep.Since, tc.overlap)
+			}
+		})
 	}
 }
 

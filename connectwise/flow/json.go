@@ -34,6 +34,33 @@ func DecodeJSON[T any](key string, raw []byte) (T, error) {
 	return v, nil
 }
 
+// Keyed is a value read by ListJSON and the key it is stored at, which
+// errors about the value name.
+type Keyed[T any] struct {
+	Key   string
+	Value T
+}
+
+// ListJSON reads every value under prefix as JSON, in key order, by the
+// rules of GetJSON: the first value that does not decode ends the listing
+// with a *StateError naming its key, so a flow never acts on part of its
+// state. With nothing under prefix the slice is empty, not nil.
+func ListJSON[T any](ctx context.Context, s Store, prefix string) ([]Keyed[T], error) {
+	es, err := s.List(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Keyed[T], 0, len(es))
+	for _, e := range es {
+		v, err := DecodeJSON[T](e.Key, e.Value)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Keyed[T]{Key: e.Key, Value: v})
+	}
+	return out, nil
+}
+
 // PutJSON stores v as JSON at key.
 func PutJSON[T any](ctx context.Context, s Store, key string, v T) error {
 	raw, err := json.Marshal(v)

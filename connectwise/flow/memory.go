@@ -47,35 +47,45 @@ func (m *MemoryStore) Get(ctx context.Context, key string) ([]byte, error) {
 
 // Put implements Store.
 func (m *MemoryStore) Put(ctx context.Context, key string, value []byte) error {
-	if err := checkCall(ctx, key); err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return errClosed
-	}
-	m.values[key] = cloneNonNil(value)
-	return nil
+	return m.write(ctx, key, func() error {
+		m.values[key] = cloneNonNil(value)
+		return nil
+	})
 }
 
 // Delete implements Store.
 func (m *MemoryStore) Delete(ctx context.Context, key string) error {
-	if err := checkCall(ctx, key); err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return errClosed
-	}
-	delete(m.values, key)
-	return nil
+	return m.write(ctx, key, func() error {
+		delete(m.values, key)
+		return nil
+	})
 }
 
 // Update implements Store. fn runs under the store's lock, so it is called
 // exactly once; it must not call back into the store.
 func (m *MemoryStore) Update(ctx context.Context, key string, fn func(old []byte) ([]byte, error)) error {
+	return m.write(ctx, key, func() error {
+		var old []byte
+		if v, ok := m.values[key]; ok {
+			old = cloneNonNil(v)
+		}
+		nv, err := fn(old)
+		switch {
+		case err != nil:
+			return err
+		case nv == nil:
+			delete(m.values, key)
+		default:
+			m.values[key] = bytes.Clone(nv)
+		}
+		return nil
+	})
+}
+
+// write runs fn under the write lock once the checks every write makes
+// have passed, so a write to a closed store or with a bad key changes
+// nothing.
+func (m *MemoryStore) write(ctx context.Context, key string, fn func() error) error {
 	if err := checkCall(ctx, key); err != nil {
 		return err
 	}
@@ -84,20 +94,7 @@ func (m *MemoryStore) Update(ctx context.Context, key string, fn func(old []byte
 	if m.closed {
 		return errClosed
 	}
-	var old []byte
-	if v, ok := m.values[key]; ok {
-		old = cloneNonNil(v)
-	}
-	nv, err := fn(old)
-	if err != nil {
-		return err
-	}
-	if nv == nil {
-		delete(m.values, key)
-		return nil
-	}
-	m.values[key] = bytes.Clone(nv)
-	return nil
+	return fn()
 }
 
 // List implements Store.

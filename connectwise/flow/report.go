@@ -38,6 +38,11 @@ type CheckReport struct {
 	Items []CheckItem
 }
 
+// Add appends an item: every flow's Check builds its report with it.
+func (r *CheckReport) Add(name string, st Status, detail, lost string) {
+	r.Items = append(r.Items, CheckItem{Name: name, Status: st, Detail: detail, Lost: lost})
+}
+
 // OK reports whether nothing is missing or unknown (warnings allowed).
 func (r *CheckReport) OK() bool {
 	for _, it := range r.Items {

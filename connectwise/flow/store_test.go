@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -270,6 +271,32 @@ func TestJSONHelpers(t *testing.T) {
 	err = flow.UpdateJSON(ctx, s, "old", func(v settings, _ bool) (settings, error) { called = true; return v, nil })
 	if !errors.Is(err, flow.ErrCorrupt) || called {
 		t.Fatalf("UpdateJSON over a value of another shape: err = %v, fn called = %v", err, called)
+	}
+}
+
+func TestListJSON(t *testing.T) {
+	ctx := context.Background()
+	s := flow.NewMemoryStore()
+	none, err := flow.ListJSON[settings](ctx, s, "m/")
+	if err != nil || none == nil || len(none) != 0 {
+		t.Fatalf("ListJSON(nothing stored) = %#v, %v; want an empty, non-nil slice", none, err)
+	}
+	for _, v := range []settings{{Name: "b", Count: 2}, {Name: "a", Count: 1}} {
+		if err := flow.PutJSON(ctx, s, "m/"+v.Name, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = s.Put(ctx, "other", []byte(`not json`))
+	got, err := flow.ListJSON[settings](ctx, s, "m/")
+	want := []flow.Keyed[settings]{{Key: "m/a", Value: settings{Name: "a", Count: 1}}, {Key: "m/b", Value: settings{Name: "b", Count: 2}}}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("ListJSON = %+v, %v; want %+v in key order", got, err, want)
+	}
+	_ = s.Put(ctx, "m/c", []byte(`{"Name":"secret-value`))
+	_, err = flow.ListJSON[settings](ctx, s, "m/")
+	var se *flow.StateError
+	if !errors.Is(err, flow.ErrCorrupt) || !errors.As(err, &se) || se.Key != "m/c" || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("ListJSON over a damaged value: %v, want ErrCorrupt naming m/c without the value", err)
 	}
 }
 

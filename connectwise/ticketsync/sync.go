@@ -90,12 +90,7 @@ func (s *Syncer) Sync(ctx context.Context, alerts []Alert) (*Report, error) {
 		if err != nil {
 			return rep, err
 		}
-		var repairs []job
-		for wk, ts := range open {
-			for _, t := range ts[min(1, len(ts)):] {
-				repairs = append(repairs, job{action: ActionRepaired, ticket: t, key: wk})
-			}
-		}
+		repairs := surplus(open)
 		r.total += len(repairs)
 		r.execute(ctx, repairs)
 	}
@@ -186,12 +181,7 @@ func (s *Syncer) Audit(ctx context.Context) (*Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	var repairs []job
-	for wk, ts := range every {
-		for _, t := range ts[min(1, len(ts)):] {
-			repairs = append(repairs, job{action: ActionRepaired, ticket: t, key: wk})
-		}
-	}
+	repairs := surplus(every)
 	r.total = len(repairs)
 	r.execute(ctx, repairs)
 	if err := r.fatalErr(); err != nil {
@@ -263,6 +253,18 @@ func (r *run) planCreate(a *Alert, found []connectwise.Ticket) []job {
 }
 
 // listOpen returns the source's open tickets by wire key, lowest id first.
+// surplus returns a repair for every ticket of a key but its first: the
+// duplicates a concurrent create or an older process left behind.
+func surplus(byKey map[string][]connectwise.Ticket) []job {
+	var repairs []job
+	for wk, ts := range byKey {
+		for _, t := range ts[min(1, len(ts)):] {
+			repairs = append(repairs, job{action: ActionRepaired, ticket: t, key: wk})
+		}
+	}
+	return repairs
+}
+
 func (r *run) listOpen(ctx context.Context) (map[string][]connectwise.Ticket, error) {
 	cond := connectwise.Where("externalXRef like ? and closedFlag = ?", r.s.policy.Source+":%", false)
 	return r.collect(ctx, cond, nil)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 )
@@ -102,6 +103,20 @@ func (f *fixture) sourceTickets(source string) map[string][]cwtest.Ticket {
 		out[key] = append(out[key], t)
 	}
 	return out
+}
+
+// syncAll syncs alerts, each new, with a Syncer of policy p and asserts that every one got exactly
+// one ticket.
+func (f *fixture) syncAll(t *testing.T, p ticketsync.Policy, alerts []ticketsync.Alert) {
+	t.Helper()
+	rep, err := f.syncer(t, p).Sync(context.Background(), alerts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Created != len(alerts) || len(rep.Failed) != 0 {
+		t.Fatalf("report %s failed %v", rep, rep.Failed)
+	}
+	f.checkOnePerKey(t, p.Source, alerts)
 }
 
 // checkOnePerKey asserts exactly one ticket per key, open unless closed is set.
@@ -211,21 +226,30 @@ func TestNoAutoCloseLeavesTicketsOpen(t *testing.T) {
 	f.checkOnePerKey(t, "cyber", alerts)
 }
 
-func TestDroppedCreateMakesExactlyOneTicket(t *testing.T) {
-	f := newFixture(t)
-	f.srv.InjectFault(cwtest.Fault{Method: "POST", PathContains: "/service/tickets", DropAfterWrite: true, Times: 3})
-	s := f.syncer(t, ticketsync.Policy{Source: "drop", Concurrency: 1})
-	alerts := f.alerts(5, "Firewall off")
-	rep, err := s.Sync(context.Background(), alerts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Created != 5 || len(rep.Failed) != 0 {
-		t.Fatalf("report %s failed %v", rep, rep.Failed)
-	}
-	f.checkOnePerKey(t, "drop", alerts)
-	if n := f.srv.CountRequests("POST", "/service/tickets"); n != 5 {
-		t.Errorf("POSTs = %d, want 5 (a dropped write is looked up, not re-sent)", n)
+// A create whose answer never arrives (the connection dropped after the
+// write) or arrives cut off (a 201 whose body is truncated, issue 14 item
+// 9) happened on the PSA, but its id was never seen. The client reports it
+// as outcome-unknown, so the create path looks the key up and adopts the
+// ticket instead of creating it again.
+func TestUnseenCreateMakesExactlyOneTicket(t *testing.T) {
+	truncated := cwtest.TruncatedSuccess(3)
+	truncated.Method, truncated.PathContains = "POST", "/service/tickets"
+	for _, tc := range []struct {
+		source string
+		fault  cwtest.Fault
+	}{
+		{"drop", cwtest.Fault{Method: "POST", PathContains: "/service/tickets", DropAfterWrite: true, Times: 3}},
+		{"cut", truncated},
+	} {
+		t.Run(tc.source, func(t *testing.T) {
+			f := newFixture(t)
+			f.srv.InjectFault(tc.fault)
+			alerts := f.alerts(5, "Disk failing")
+			f.syncAll(t, ticketsync.Policy{Source: tc.source, Concurrency: 1}, alerts)
+			if n := f.srv.CountRequests("POST", "/service/tickets"); n != 5 {
+				t.Errorf("POSTs = %d, want 5 (a create whose answer was not seen is looked up, not re-sent)", n)
+			}
+		})
 	}
 }
 
@@ -235,16 +259,7 @@ func TestRateLimitStormAllLand(t *testing.T) {
 	// the separate throttle budget (32).
 	f.srv.InjectFault(cwtest.Fault{Status: 429, RetryAfter: "0", Times: 30})
 	f.srv.InjectFault(cwtest.Fault{Status: 503, Method: "GET", Times: 3})
-	s := f.syncer(t, ticketsync.Policy{Source: "storm"})
-	alerts := f.alerts(25, "AV alert")
-	rep, err := s.Sync(context.Background(), alerts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Created != 25 || len(rep.Failed) != 0 {
-		t.Fatalf("report %s failed %v", rep, rep.Failed)
-	}
-	f.checkOnePerKey(t, "storm", alerts)
+	f.syncAll(t, ticketsync.Policy{Source: "storm"}, f.alerts(25, "AV alert"))
 }
 
 func TestParallelSyncsNeverDuplicate(t *testing.T) {
@@ -492,5 +507,38 @@ func TestCloseStatusIsReadOncePerBoard(t *testing.T) {
 	}
 	if n := f.srv.CountRequests("GET", "/statuses"); n != 1 {
 		t.Fatalf("the board's statuses were read %d times for 20 concurrent closes, want 1", n)
+	}
+}
+
+// Every refusal of Resolve reaches the configuration-error shape every
+// package shares, naming the BoardSettings field the caller filled in.
+func TestResolveNamesTheFieldAsABridgeConfigError(t *testing.T) {
+	f := newFixture(t)
+	var closed cwtest.BoardStatus
+	for _, st := range f.srv.Statuses(f.board.ID) {
+		if st.ClosedStatus {
+			closed = st
+		}
+	}
+	board := connectwise.Ref{ID: f.board.ID}
+	for _, tc := range []struct {
+		field string
+		s     ticketsync.BoardSettings
+	}{
+		{"Board", ticketsync.BoardSettings{Board: connectwise.Ref{ID: 99999}}},
+		{"Status", ticketsync.BoardSettings{Board: board, Status: connectwise.Ref{ID: closed.ID}}},
+		{"UpdateStatus", ticketsync.BoardSettings{Board: board, UpdateStatus: connectwise.Ref{ID: closed.ID}}},
+		{"Type", ticketsync.BoardSettings{Board: board, Type: connectwise.Ref{Name: "No Such Type"}}},
+		{"Priority", ticketsync.BoardSettings{Board: board, Priority: connectwise.Ref{ID: 99999}}},
+	} {
+		_, err := ticketsync.Resolve(context.Background(), f.client, tc.s)
+		var ce *bridge.ConfigError
+		if !errors.As(err, &ce) || ce.API != "ticketsync" || ce.Field != tc.field {
+			t.Errorf("%s: Resolve = %v, want a *bridge.ConfigError naming %s", tc.field, err, tc.field)
+			continue
+		}
+		if tc.field != "Board" && tc.field != "Priority" && !strings.Contains(ce.Problem, f.board.Name) {
+			t.Errorf("%s: Problem %q does not name board %q", tc.field, ce.Problem, f.board.Name)
+		}
 	}
 }

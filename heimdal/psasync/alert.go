@@ -179,23 +179,16 @@ func operationsAlerts(ctx context.Context, c *heimdal.Client, customerID string,
 			yield(Alert{}, err)
 			return false
 		}
-		for n, err := range c.Devices.AllNotifications(ctx, customerID, string(d.ClientInfoID), nil) {
-			if err != nil {
-				yield(Alert{}, err)
-				return false
-			}
-			// The device list is authoritative for the device's identity.
+		// The device list is authoritative for the device's identity.
+		withDevice := func(customerID string, n heimdal.DeviceNotification) (Alert, bool) {
 			n.ClientInfoID = d.ClientInfoID
 			if n.Hostname == "" {
 				n.Hostname = d.Hostname
 			}
-			a, ok := NotificationAlert(customerID, n)
-			if !ok {
-				continue
-			}
-			if !yield(a, nil) {
-				return false
-			}
+			return NotificationAlert(customerID, n)
+		}
+		if !convert(c.Devices.AllNotifications(ctx, customerID, string(d.ClientInfoID), nil), customerID, withDevice, yield) {
+			return false
 		}
 	}
 	return true

@@ -19,14 +19,8 @@ import (
 // non-nil only when the stored state cannot be read.
 func (in *Integration) Check(ctx context.Context) (*flow.CheckReport, error) {
 	rep := &flow.CheckReport{Flow: Flow}
-	add := func(name string, st flow.Status, detail, lost string) {
-		rep.Items = append(rep.Items, flow.CheckItem{Name: name, Status: st, Detail: detail, Lost: lost})
-	}
-	boards, err := in.boards(ctx)
-	if err != nil {
-		return nil, err
-	}
-	mappings, err := in.Mappings(ctx)
+	add := rep.Add
+	boards, mappings, err := in.configured(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -88,8 +88,7 @@ func TestCheckRevokedPSAKeysIsMissingNotAnError(t *testing.T) {
 }
 
 func TestBadStoredStateIsTypedAndWritesNothing(t *testing.T) {
-	e := newEnv(t)
-	e.ready(t)
+	e := newReadyEnv(t)
 	ctx := context.Background()
 	e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleDisk, "ACME-WS01", "Low disk space", "")
 	// A truncated mapping, as a crash of a non-atomic store would leave.

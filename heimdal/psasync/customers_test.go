@@ -11,8 +11,7 @@ import (
 )
 
 func TestSyncCustomersProposesByNameAndIdentifier(t *testing.T) {
-	e := newEnv(t)
-	e.save(t)
+	e := newSavedEnv(t)
 	ctx := context.Background()
 	cs, err := e.in.SyncCustomers(ctx)
 	if err != nil {
@@ -71,8 +70,7 @@ func TestSyncCustomersProposesByNameAndIdentifier(t *testing.T) {
 }
 
 func TestSyncCustomersNeverProposesDeletedOrInactiveCompanies(t *testing.T) {
-	e := newEnv(t)
-	e.save(t)
+	e := newSavedEnv(t)
 	e.cw.SetCompanyInactive(e.company(t, "Globex").ID, true)
 	e.cw.DeleteCompany(e.company(t, "Initech").ID)
 	cs, err := e.in.SyncCustomers(context.Background())
@@ -105,8 +103,7 @@ func TestSyncCustomersIsResellerLevelOnly(t *testing.T) {
 }
 
 func TestMapCustomerRefusesUnusableCompanies(t *testing.T) {
-	e := newEnv(t)
-	e.save(t)
+	e := newSavedEnv(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
 		company int

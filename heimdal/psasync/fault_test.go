@@ -52,8 +52,7 @@ func (e *env) exactlyOne(t *testing.T, keys map[psasync.Board][]string) {
 }
 
 func TestFaultCreateDroppedAfterWriteMakesOneTicket(t *testing.T) {
-	e := newEnv(t)
-	e.ready(t)
+	e := newReadyEnv(t)
 	key := e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleDisk, "ACME-WS01", "Low disk space", "")
 	e.cw.InjectFault(cwtest.Fault{Method: "POST", PathContains: "/service/tickets", DropAfterWrite: true, Times: 1})
 	rep := e.sync(t)
@@ -73,8 +72,7 @@ func TestFaultCreateDroppedAfterWriteMakesOneTicket(t *testing.T) {
 }
 
 func TestFault429StormEveryAlertLands(t *testing.T) {
-	e := newEnv(t)
-	e.ready(t)
+	e := newReadyEnv(t)
 	keys := e.raiseMany(6)
 	e.cw.InjectFault(cwtest.Fault{Status: 429, RetryAfter: "0", Times: 5})
 	// Heimdal throttles too; its Retry-After is capped for the test.
@@ -98,8 +96,7 @@ func TestFault429StormEveryAlertLands(t *testing.T) {
 }
 
 func TestFaultParallelSyncsMakeNoDuplicates(t *testing.T) {
-	e := newEnv(t)
-	e.ready(t)
+	e := newReadyEnv(t)
 	keys := e.raiseMany(10)
 	// Two Syncs of the same Integration, and one of a twin Integration with
 	// the same settings and mappings (another worker of the same account).
@@ -140,8 +137,7 @@ func TestFaultParallelSyncsMakeNoDuplicates(t *testing.T) {
 }
 
 func TestFaultCancelledSyncStops(t *testing.T) {
-	e := newEnv(t)
-	e.ready(t)
+	e := newReadyEnv(t)
 	e.raiseMany(2)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -155,8 +151,7 @@ func TestFaultCancelledSyncStops(t *testing.T) {
 }
 
 func TestFaultRevokedCredentialsStopSync(t *testing.T) {
-	e := newEnv(t)
-	e.ready(t)
+	e := newReadyEnv(t)
 	e.raiseMany(1)
 	e.cw.RevokeCredentials()
 	rep, err := e.in.Run(context.Background())

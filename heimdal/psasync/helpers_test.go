@@ -31,6 +31,22 @@ var fastPSA = []connectwise.Option{
 	connectwise.WithMaxRetryAfter(5 * time.Millisecond),
 }
 
+// newSavedEnv is newEnv with the settings saved, as most steps need.
+func newSavedEnv(t *testing.T, opts ...psasync.Option) *env {
+	t.Helper()
+	e := newEnv(t, opts...)
+	e.save(t)
+	return e
+}
+
+// newReadyEnv is newEnv made ready (see ready), as the sync tests start.
+func newReadyEnv(t *testing.T, opts ...psasync.Option) *env {
+	t.Helper()
+	e := newEnv(t, opts...)
+	e.ready(t)
+	return e
+}
+
 func newEnv(t *testing.T, opts ...psasync.Option) *env {
 	t.Helper()
 	cw := cwtest.NewServer()
@@ -179,20 +195,24 @@ func (e *env) one(t *testing.T, b psasync.Board, key string) cwtest.Ticket {
 
 func (e *env) company(t *testing.T, identifier string) cwtest.Company {
 	t.Helper()
-	co, ok := e.cw.CompanyByIdentifier(identifier)
-	if !ok {
-		t.Fatalf("no company %s in the PSA seed", identifier)
-	}
-	return co
+	return seeded(t, "company "+identifier, e.cw.CompanyByIdentifier)(identifier)
 }
 
 func (e *env) board(t *testing.T, name string) cwtest.Board {
 	t.Helper()
-	b, ok := e.cw.BoardByName(name)
-	if !ok {
-		t.Fatalf("no board %q", name)
+	return seeded(t, "board "+name, e.cw.BoardByName)(name)
+}
+
+// seeded wraps a simulator look-up so that a miss fails the test.
+func seeded[T any](t *testing.T, what string, find func(string) (T, bool)) func(string) T {
+	return func(key string) T {
+		t.Helper()
+		v, ok := find(key)
+		if !ok {
+			t.Fatalf("no %s in the PSA seed", what)
+		}
+		return v
 	}
-	return b
 }
 
 func refName(r *cwtest.Ref) string {

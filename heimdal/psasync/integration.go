@@ -124,6 +124,17 @@ func (in *Integration) key(parts ...string) string { return storeKey(in.customer
 func (in *Integration) boardKey(b Board) string { return in.key("boards", fmt.Sprint(int(b))) }
 
 // boards reads every configured board from the store.
+// configured reads what the setup stored: the board configurations and the
+// customer mappings, which Run and Check both start from.
+func (in *Integration) configured(ctx context.Context) (map[Board]*BoardConfig, []Mapping, error) {
+	boards, err := in.boards(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	mappings, err := in.Mappings(ctx)
+	return boards, mappings, err
+}
+
 func (in *Integration) boards(ctx context.Context) (map[Board]*BoardConfig, error) {
 	out := map[Board]*BoardConfig{}
 	for _, b := range Boards() {
@@ -147,16 +158,13 @@ func (in *Integration) mappingKey(customerID string) string {
 
 // mappings reads every customer mapping from the store.
 func (in *Integration) mappings(ctx context.Context) (map[string]Mapping, error) {
-	es, err := in.store.List(ctx, in.key("mappings")+"/")
+	es, err := flow.ListJSON[Mapping](ctx, in.store, in.key("mappings")+"/")
 	if err != nil {
 		return nil, fmt.Errorf("psasync: reading the customer mappings: %w", err)
 	}
 	out := make(map[string]Mapping, len(es))
 	for _, e := range es {
-		m, err := flow.GetJSON[Mapping](ctx, in.store, e.Key)
-		if err != nil {
-			return nil, fmt.Errorf("psasync: reading the customer mappings: %w", err)
-		}
+		m := e.Value
 		if m.CustomerID == "" || m.Company.ID <= 0 {
 			return nil, &flow.StateError{Key: e.Key, Err: flow.ErrCorrupt, Problem: "mapping has no Heimdal customer or no PSA company"}
 		}

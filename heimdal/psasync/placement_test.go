@@ -12,8 +12,7 @@ import (
 // existing board uses, so a board placed like an existing one would be in
 // department 1.
 func TestProvisionedBoardsUseTheMembersDefaults(t *testing.T) {
-	e := newEnv(t)
-	e.save(t)
+	e := newSavedEnv(t)
 	if _, err := e.in.ProvisionBoards(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -102,7 +102,7 @@ func provisionBoard(ctx context.Context, c *connectwise.Client, hb Board, boards
 		return fmt.Errorf("psasync: provisioning board %q: %s: %w", name, what, err)
 	}
 	board, created, err := ensure(boards, func() iter.Seq2[connectwise.Board, error] { return c.Boards.All(ctx, nil) },
-		func(b connectwise.Board) bool { return sameName(b.Name, name) },
+		byName("board", name, func(b connectwise.Board) (int, string) { return b.ID, b.Name }),
 		func() (*connectwise.Board, error) {
 			b, _, err := c.Boards.Create(ctx, &connectwise.Board{Name: name, Location: ref(tmpl.Location), Department: ref(tmpl.Department)})
 			return b, err
@@ -131,7 +131,7 @@ func provisionBoard(ctx context.Context, c *connectwise.Client, hb Board, boards
 	want = append(want, connectwise.BoardStatus{Name: StatusClosed, SortOrder: 9, ClosedStatus: true, EscalationStatus: "Resolved"})
 	for _, w := range want {
 		_, created, err := ensure(statuses, func() iter.Seq2[connectwise.BoardStatus, error] { return c.Boards.AllStatuses(ctx, board.ID, nil) },
-			func(s connectwise.BoardStatus) bool { return sameName(s.Name, w.Name) },
+			byName("status on board "+name, w.Name, func(s connectwise.BoardStatus) (int, string) { return s.ID, s.Name }),
 			func() (*connectwise.BoardStatus, error) {
 				s, _, err := c.Boards.CreateStatus(ctx, board.ID, &w)
 				return s, err
@@ -151,7 +151,7 @@ func provisionBoard(ctx context.Context, c *connectwise.Client, hb Board, boards
 	typeIDs := map[heimdal.Module]int{}
 	for _, m := range ModulesFor(hb) {
 		t, created, err := ensure(types, func() iter.Seq2[connectwise.BoardType, error] { return c.Boards.AllTypes(ctx, board.ID, nil) },
-			func(t connectwise.BoardType) bool { return !t.InactiveFlag && moduleNamed(hb, t.Name) == m },
+			firstWhere(func(t connectwise.BoardType) bool { return !t.InactiveFlag && moduleNamed(hb, t.Name) == m }),
 			func() (*connectwise.BoardType, error) {
 				t, _, err := c.Boards.CreateType(ctx, board.ID, &connectwise.BoardType{Name: TypeName(m)})
 				return t, err
@@ -171,7 +171,7 @@ func provisionBoard(ctx context.Context, c *connectwise.Client, hb Board, boards
 	}
 	for _, m := range ModulesFor(hb) {
 		_, created, err := ensure(subtypes, func() iter.Seq2[connectwise.BoardSubType, error] { return c.Boards.AllSubTypes(ctx, board.ID, nil) },
-			func(s connectwise.BoardSubType) bool { return !s.InactiveFlag && moduleNamed(hb, s.Name) == m },
+			firstWhere(func(s connectwise.BoardSubType) bool { return !s.InactiveFlag && moduleNamed(hb, s.Name) == m }),
 			func() (*connectwise.BoardSubType, error) {
 				s, _, err := c.Boards.CreateSubType(ctx, board.ID, &connectwise.BoardSubType{Name: SubTypeName(m), TypeAssociationIDs: []int{typeIDs[m]}})
 				return s, err
@@ -186,16 +186,14 @@ func provisionBoard(ctx context.Context, c *connectwise.Client, hb Board, boards
 	return pb, nil
 }
 
-// ensure returns the first of existing that matches, or creates it. A create
-// that failed because an identical object appeared meanwhile (a concurrent
-// run), or whose outcome is unknown, is settled by listing again: the
-// object found then is used instead of failing or creating twice.
-func ensure[T any](existing []T, list func() iter.Seq2[T, error], match func(T) bool, create func() (*T, error)) (T, bool, error) {
+// ensure returns what find finds in existing, or creates it. A create that
+// failed because an identical object appeared meanwhile (a concurrent run),
+// or whose outcome is unknown, is settled by listing again: the object found
+// then is used instead of failing or creating twice.
+func ensure[T any](existing []T, list func() iter.Seq2[T, error], find finder[T], create func() (*T, error)) (T, bool, error) {
 	var zero T
-	for _, v := range existing {
-		if match(v) {
-			return v, false, nil
-		}
+	if v, ok, err := find(values(existing)); ok || err != nil {
+		return v, false, err
 	}
 	got, err := create()
 	if err == nil {
@@ -205,15 +203,56 @@ func ensure[T any](existing []T, list func() iter.Seq2[T, error], match func(T) 
 	if !unknown && !isObjectExists(err) {
 		return zero, false, err
 	}
-	for v, lerr := range list() {
-		if lerr != nil {
-			return zero, false, errors.Join(err, lerr)
-		}
-		if match(v) {
-			return v, unknown, nil
-		}
+	v, ok, lerr := find(list())
+	switch {
+	case lerr != nil:
+		return zero, false, errors.Join(err, lerr)
+	case ok:
+		return v, unknown, nil
 	}
 	return zero, false, err
+}
+
+// finder looks an object up in a listing: found, absent (false, nil), or an
+// error (the listing's, or a name that matches several objects).
+type finder[T any] func(iter.Seq2[T, error]) (T, bool, error)
+
+// byName matches by name as the PSA's screens do, through
+// connectwise.FindOne, so that two objects answering to the name are an
+// error rather than a silent pick.
+func byName[T any](what, name string, key func(T) (int, string)) finder[T] {
+	return func(seq iter.Seq2[T, error]) (T, bool, error) {
+		v, err := connectwise.FindOne(seq, what, name, key)
+		var le *connectwise.LookupError
+		if errors.As(err, &le) && len(le.Matches) == 0 {
+			return v, false, nil
+		}
+		return v, err == nil, err
+	}
+}
+
+// firstWhere matches the first object match accepts: types and subtypes
+// are matched by module, which several spellings stand for.
+func firstWhere[T any](match func(T) bool) finder[T] {
+	return func(seq iter.Seq2[T, error]) (T, bool, error) {
+		var zero T
+		for v, err := range seq {
+			if err != nil || match(v) {
+				return v, err == nil, err
+			}
+		}
+		return zero, false, nil
+	}
+}
+
+func values[T any](s []T) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for _, v := range s {
+			if !yield(v, nil) {
+				return
+			}
+		}
+	}
 }
 
 // isObjectExists reports the PSA's "name already in use" validation error.
@@ -236,15 +275,14 @@ func moduleNamed(b Board, name string) heimdal.Module {
 	if m, ok := b.Section().LookupModule(name); ok {
 		return m
 	}
-	for _, m := range ModulesFor(b) {
-		if sameName(TypeName(m), name) || sameName(SubTypeName(m), name) {
+	for _, spelled := range []func(heimdal.Module) string{TypeName, SubTypeName} {
+		m, err := connectwise.FindOne(values(ModulesFor(b)), "module", name, func(m heimdal.Module) (int, string) { return 0, spelled(m) })
+		if err == nil {
 			return m
 		}
 	}
 	return ""
 }
-
-func sameName(a, b string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b)) }
 
 func ref(r connectwise.Ref) connectwise.Ref { return connectwise.Ref{ID: r.ID} }
 

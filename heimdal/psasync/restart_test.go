@@ -59,8 +59,7 @@ func TestRestartAnywhere(t *testing.T) {
 	total, violations := 0, 0
 	for seed := range uint64(rounds) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
-			e := newEnv(t)
-			e.save(t)
+			e := newSavedEnv(t)
 			r := &restartRig{env: e, t: t, Restarts: crashtest.Restarts{Rand: rand.New(rand.NewPCG(seed, 11)),
 				MaxRequests: 40, MaxWrites: 6, LostAnswers: true, MaxProcesses: 80}}
 			ctx := context.Background()

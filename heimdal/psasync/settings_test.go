@@ -151,18 +151,7 @@ func TestSaveRequiresSuccessfulTestOfTheseSettings(t *testing.T) {
 		t.Fatal("settings saved although Save was refused")
 	}
 	// Back to the tested settings: the earlier test was withdrawn.
-	if err := su.UpdateSettings(good); err != nil {
-		t.Fatal(err)
-	}
-	if err := save(); !errors.Is(err, psasync.ErrNotTested) {
-		t.Fatalf("Save after the test was withdrawn = %v", err)
-	}
-	if _, err := su.TestConnection(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := save(); err != nil {
-		t.Fatalf("Save after a successful test: %v", err)
-	}
+	retestAndSave(t, su, save, good)
 	if s, err := psasync.LoadSettings(ctx, e.store, heimdaltest.ResellerID); err != nil || s != good {
 		t.Fatalf("LoadSettings = %v, %v", s, err)
 	}
@@ -192,26 +181,14 @@ func TestSetupCheckAccessNeedsASuccessfulTest(t *testing.T) {
 }
 
 func TestChangingSavedSettingsRetainsByDefault(t *testing.T) {
-	e := newEnv(t)
-	e.ready(t)
+	e := newReadyEnv(t)
 	ctx := context.Background()
 	su, save := e.setup(t)
 	rotated := settingsOf(e.cw)
 	// The simulator accepts any client id, so changing it stands for a key
 	// rotation: same PSA, new settings.
 	rotated.ClientID = "11111111-2222-4333-8444-555555555555"
-	if err := su.UpdateSettings(rotated); err != nil {
-		t.Fatal(err)
-	}
-	if err := save(); !errors.Is(err, psasync.ErrNotTested) {
-		t.Fatalf("Save of changed settings without a new test = %v", err)
-	}
-	if _, err := su.TestConnection(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := save(); err != nil {
-		t.Fatal(err)
-	}
+	retestAndSave(t, su, save, rotated)
 	if bc, err := e.in.BoardConfig(ctx, psasync.BoardOperations); err != nil || bc == nil || len(e.mappings(t)) != 4 {
 		t.Fatalf("default Save dropped the ticket or customer settings: board %v %v, %d mappings", bc, err, len(e.mappings(t)))
 	}
@@ -250,6 +227,24 @@ func (e *env) setup(t *testing.T) (*psasync.Setup, func(...psasync.SaveOption) e
 	return su, func(opts ...psasync.SaveOption) error {
 		_, err := su.Save(context.Background(), opts...)
 		return err
+	}
+}
+
+// retestAndSave enters s, which Save refuses until a new connection test
+// passes, then tests and saves it.
+func retestAndSave(t *testing.T, su *psasync.Setup, save func(...psasync.SaveOption) error, s psasync.Settings) {
+	t.Helper()
+	if err := su.UpdateSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := save(); !errors.Is(err, psasync.ErrNotTested) {
+		t.Fatalf("Save of settings not tested since they were entered = %v", err)
+	}
+	if _, err := su.TestConnection(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := save(); err != nil {
+		t.Fatalf("Save after a successful test: %v", err)
 	}
 }
 

@@ -9,13 +9,13 @@ import (
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 	"github.com/psabridge/psabridge/heimdal/psasync"
 )
 
 func TestCheckAccessReportsWhatIsMissing(t *testing.T) {
-	e := newEnv(t)
-	e.save(t)
+	e := newSavedEnv(t)
 	ctx := context.Background()
 	rep, err := e.in.CheckAccess(ctx)
 	if err != nil {
@@ -84,8 +84,7 @@ func TestRequirementsMatchSetupGuide(t *testing.T) {
 }
 
 func TestProvisionBoardsCreatesOnceAndIsIdempotent(t *testing.T) {
-	e := newEnv(t)
-	e.save(t)
+	e := newSavedEnv(t)
 	ctx := context.Background()
 	p, err := e.in.ProvisionBoards(ctx)
 	if err != nil {
@@ -150,8 +149,7 @@ func TestProvisionBoardsCreatesOnceAndIsIdempotent(t *testing.T) {
 }
 
 func TestProvisionBoardsConcurrentRunsMakeOneSet(t *testing.T) {
-	e := newEnv(t)
-	e.save(t)
+	e := newSavedEnv(t)
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
 	for i := range errs {
@@ -176,8 +174,7 @@ func TestProvisionBoardsConcurrentRunsMakeOneSet(t *testing.T) {
 }
 
 func TestProvisionBoardsKeepsExistingObjects(t *testing.T) {
-	e := newEnv(t)
-	e.save(t)
+	e := newSavedEnv(t)
 	// An administrator made the Cyber board by hand, spelling a type the way
 	// Heimdal's documentation does.
 	b := e.cw.AddBoard(cwBoard("Heimdal Cyber Alerts"))
@@ -197,8 +194,7 @@ func TestProvisionBoardsKeepsExistingObjects(t *testing.T) {
 }
 
 func TestConfigureBoardValidatesAgainstPSA(t *testing.T) {
-	e := newEnv(t)
-	e.save(t)
+	e := newSavedEnv(t)
 	ctx := context.Background()
 	if _, err := e.in.ProvisionBoards(ctx); err != nil {
 		t.Fatal(err)
@@ -216,35 +212,35 @@ func TestConfigureBoardValidatesAgainstPSA(t *testing.T) {
 	}{
 		{"update status on Cyber Alerts", psasync.BoardCyberAlerts,
 			withRef(psasync.DefaultBoardSettings(psasync.BoardCyberAlerts), func(s *ticketsync.BoardSettings) { s.UpdateStatus = connectwise.Ref{Name: "New"} }),
-			"status on update", "Heimdal Cyber Alerts"},
+			"UpdateStatus", "Heimdal Cyber Alerts"},
 		{"update status on M365", psasync.BoardM365,
 			withRef(psasync.DefaultBoardSettings(psasync.BoardM365), func(s *ticketsync.BoardSettings) { s.UpdateStatus = connectwise.Ref{Name: "New"} }),
-			"status on update", "Heimdal M365 Notifications"},
+			"UpdateStatus", "Heimdal M365 Notifications"},
 		{"closed status on creation", psasync.BoardOperations,
-			withRef(ops, func(s *ticketsync.BoardSettings) { s.Status = connectwise.Ref{Name: "Closed"} }), "status", "Heimdal Operations"},
+			withRef(ops, func(s *ticketsync.BoardSettings) { s.Status = connectwise.Ref{Name: "Closed"} }), "Status", "Heimdal Operations"},
 		{"closed status on update", psasync.BoardOperations,
-			withRef(ops, func(s *ticketsync.BoardSettings) { s.UpdateStatus = connectwise.Ref{Name: "Closed"} }), "status on update", "Heimdal Operations"},
+			withRef(ops, func(s *ticketsync.BoardSettings) { s.UpdateStatus = connectwise.Ref{Name: "Closed"} }), "UpdateStatus", "Heimdal Operations"},
 		{"type of another board", psasync.BoardOperations,
-			withRef(ops, func(s *ticketsync.BoardSettings) { s.Type = connectwise.Ref{Name: "Incident"} }), "type", "Heimdal Operations"},
+			withRef(ops, func(s *ticketsync.BoardSettings) { s.Type = connectwise.Ref{Name: "Incident"} }), "Type", "Heimdal Operations"},
 		{"subtype of another board", psasync.BoardCyberAlerts,
 			withRef(psasync.DefaultBoardSettings(psasync.BoardCyberAlerts), func(s *ticketsync.BoardSettings) { s.SubType = connectwise.Ref{Name: "CPU"} }),
-			"subtype", "Heimdal Cyber Alerts"},
+			"SubType", "Heimdal Cyber Alerts"},
 		{"item of another board", psasync.BoardOperations,
-			withRef(ops, func(s *ticketsync.BoardSettings) { s.Item = connectwise.Ref{Name: "Workstation"} }), "item", "Heimdal Operations"},
+			withRef(ops, func(s *ticketsync.BoardSettings) { s.Item = connectwise.Ref{Name: "Workstation"} }), "Item", "Heimdal Operations"},
 		{"status of another board", psasync.BoardM365,
 			withRef(psasync.DefaultBoardSettings(psasync.BoardM365), func(s *ticketsync.BoardSettings) { s.Status = connectwise.Ref{Name: "In Progress"} }),
-			"status", "Heimdal M365 Notifications"},
+			"Status", "Heimdal M365 Notifications"},
 		{"unknown priority", psasync.BoardOperations,
-			withRef(ops, func(s *ticketsync.BoardSettings) { s.Priority = connectwise.Ref{Name: "Whenever"} }), "priority", ""},
+			withRef(ops, func(s *ticketsync.BoardSettings) { s.Priority = connectwise.Ref{Name: "Whenever"} }), "Priority", ""},
 		{"unknown board", psasync.BoardOperations,
-			withRef(ops, func(s *ticketsync.BoardSettings) { s.Board = connectwise.Ref{Name: "Heimdal Ops"} }), "board", ""},
-		{"not a Heimdal board", psasync.Board(9), ops, "board", ""},
+			withRef(ops, func(s *ticketsync.BoardSettings) { s.Board = connectwise.Ref{Name: "Heimdal Ops"} }), "Board", ""},
+		{"not a Heimdal board", psasync.Board(9), ops, "Board", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := e.in.ConfigureBoard(ctx, tc.board, tc.settings)
-			var se *ticketsync.SettingError
-			if !errors.As(err, &se) || se.Field != tc.field || se.Board != tc.psa {
-				t.Fatalf("ConfigureBoard = %v (%#v), want a SettingError for field %q on board %q", err, se, tc.field, tc.psa)
+			var ce *bridge.ConfigError
+			if !errors.As(err, &ce) || ce.Field != tc.field {
+				t.Fatalf("ConfigureBoard = %v, want a ConfigError for field %q", err, tc.field)
 			}
 			if tc.psa != "" && !strings.Contains(err.Error(), tc.psa) {
 				t.Errorf("message does not name the board: %v", err)
@@ -277,8 +273,7 @@ func TestConfigureBoardValidatesAgainstPSA(t *testing.T) {
 }
 
 func TestConfigureBoardOnAnyBoardFallsBackToConfiguredType(t *testing.T) {
-	e := newEnv(t)
-	e.save(t)
+	e := newSavedEnv(t)
 	// A board without Heimdal types: every module uses the configured ones.
 	bc, err := e.in.ConfigureBoard(context.Background(), psasync.BoardCyberAlerts, ticketsync.BoardSettings{
 		Board: connectwise.Ref{Name: "Service Desk"}, Type: connectwise.Ref{Name: "Incident"}, SubType: connectwise.Ref{Name: "Network"}, Item: connectwise.Ref{Name: "Server"},

@@ -125,17 +125,9 @@ func (in *Integration) Run(ctx context.Context) (*Report, error) {
 		rep.sum()
 		rep.Duration = time.Since(started)
 	}()
-	boards, err := in.boards(ctx)
+	boards, mappings, err := in.configured(ctx)
 	if err != nil {
 		return rep, err
-	}
-	ms, err := in.mappings(ctx)
-	if err != nil {
-		return rep, err
-	}
-	mappings := make([]Mapping, 0, len(ms))
-	for _, m := range ms {
-		mappings = append(mappings, m)
 	}
 	if len(boards) == 0 {
 		return rep, &StateError{Op: "Run", Err: ErrNoBoards}

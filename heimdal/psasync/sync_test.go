@@ -25,8 +25,7 @@ func (e *env) onlyReads(t *testing.T) {
 }
 
 func TestSyncFilesEachModuleOnItsBoard(t *testing.T) {
-	e := newEnv(t)
-	e.ready(t)
+	e := newReadyEnv(t)
 	type want struct {
 		board   psasync.Board
 		module  heimdal.Module
@@ -97,8 +96,7 @@ func TestSyncFilesEachModuleOnItsBoard(t *testing.T) {
 }
 
 func TestSyncOperationsTicketsFollowTheirNotification(t *testing.T) {
-	e := newEnv(t)
-	e.ready(t)
+	e := newReadyEnv(t)
 	opsA := e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleDisk, "ACME-WS01", "Low disk space", "C: is 90% full")
 	opsB := e.hd.Raise(heimdaltest.GlobexID, heimdal.ModuleMemory, "GLOBEX-WS01", "Memory pressure", "RAM 93%")
 	cyber := e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleZeroTrust, "ACME-WS02", "Unknown process blocked", "evil.exe")
@@ -157,8 +155,7 @@ func TestSyncOperationsTicketsFollowTheirNotification(t *testing.T) {
 }
 
 func TestSyncLeavesTechnicianClosedCyberTicketsClosed(t *testing.T) {
-	e := newEnv(t)
-	e.ready(t)
+	e := newReadyEnv(t)
 	cyber := e.hd.Raise(heimdaltest.AcmeID, heimdal.ModulePrivilegedAccess, "ACME-WS01", "Elevation granted", "admin rights for 1h")
 	m365 := e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleREPCloud, "alice@acme.example", "Mass download", "1,200 files")
 	ops := e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleFirewall, "ACME-WS01", "Firewall off", "")
@@ -204,8 +201,7 @@ func statusID(t *testing.T, cw *cwtest.Server, boardID int, name string) int {
 }
 
 func TestSyncDoesNotCloseAfterHeimdalError(t *testing.T) {
-	e := newEnv(t)
-	e.ready(t)
+	e := newReadyEnv(t)
 	acme := e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleCPU, "ACME-DC01", "CPU above 95%", "")
 	globex := e.hd.Raise(heimdaltest.GlobexID, heimdal.ModuleCPU, "GLOBEX-DC01", "CPU above 95%", "")
 	e.sync(t)
@@ -245,8 +241,7 @@ func TestSyncDoesNotCloseAfterHeimdalError(t *testing.T) {
 }
 
 func TestSyncUnusableCompanyNamedAndNothingClosed(t *testing.T) {
-	e := newEnv(t)
-	e.ready(t)
+	e := newReadyEnv(t)
 	acme := e.hd.Raise(heimdaltest.AcmeID, heimdal.ModuleCPU, "ACME-DC01", "CPU above 95%", "")
 	globex := e.hd.Raise(heimdaltest.GlobexID, heimdal.ModuleCPU, "GLOBEX-DC01", "CPU above 95%", "")
 	e.sync(t)
@@ -286,8 +281,7 @@ func TestSyncUnusableCompanyNamedAndNothingClosed(t *testing.T) {
 }
 
 func TestSyncDeletedCompany(t *testing.T) {
-	e := newEnv(t)
-	e.ready(t)
+	e := newReadyEnv(t)
 	e.hd.Raise(heimdaltest.InitechID, heimdal.ModuleCPU, "INITECH-DC01", "CPU above 95%", "")
 	e.cw.DeleteCompany(e.company(t, "Initech").ID)
 	_, err := e.in.Run(context.Background())
@@ -301,8 +295,7 @@ func TestSyncDeletedCompany(t *testing.T) {
 }
 
 func TestSyncSourcesNeverTouchOtherTickets(t *testing.T) {
-	e := newEnv(t)
-	e.ready(t)
+	e := newReadyEnv(t)
 	opsBoard := e.board(t, "Heimdal Operations")
 	newStatus := statusID(t, e.cw, opsBoard.ID, "New")
 	// fill runs under the simulator's lock: no server calls inside.

@@ -206,7 +206,8 @@ func (s *Syncer) SaveMappings(ctx context.Context, ms []Mapping) error {
 	return flow.PutJSON(ctx, s.store, s.keys+"mappings", mappingsDoc{Version: stateVersion, Mappings: ms})
 }
 
-// Mappings returns the stored mappings (none before SaveMappings). A stored
+// Mappings returns the stored mappings: an empty slice, never nil, before
+// SaveMappings, as every flow's Mappings does. A stored
 // set that does not decode, is from another version or does not validate
 // gives a *flow.StateError matching flow.ErrCorrupt: nothing is planned or
 // written from it.
@@ -215,7 +216,7 @@ func (s *Syncer) Mappings(ctx context.Context) ([]Mapping, error) {
 	doc, err := flow.GetJSON[mappingsDoc](ctx, s.store, key)
 	switch {
 	case errors.Is(err, flow.ErrNotFound):
-		return nil, nil
+		return []Mapping{}, nil
 	case err != nil:
 		return nil, fmt.Errorf("psabilling: reading mappings: %w", err)
 	case doc.Version != stateVersion:
@@ -224,7 +225,7 @@ func (s *Syncer) Mappings(ctx context.Context) ([]Mapping, error) {
 	if err := ValidateMappings(doc.Mappings); err != nil {
 		return nil, &flow.StateError{Key: key, Problem: "stored mappings are invalid: " + err.Error(), Err: flow.ErrCorrupt}
 	}
-	return doc.Mappings, nil
+	return append([]Mapping{}, doc.Mappings...), nil
 }
 
 // Check reports, item by item, whether the flow can run: the PSA
@@ -233,24 +234,27 @@ func (s *Syncer) Mappings(ctx context.Context) ([]Mapping, error) {
 // is non-nil only when ctx ended.
 func (s *Syncer) Check(ctx context.Context) (*flow.CheckReport, error) {
 	rep := &flow.CheckReport{Flow: FlowName}
-	add := func(name string, st flow.Status, detail, lost string) {
-		rep.Items = append(rep.Items, flow.CheckItem{Name: name, Status: st, Detail: detail, Lost: lost})
-	}
-	if info, _, err := s.cw.System.Info(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+	add := rep.Add
+	// connection adds one end's test; a call cut short by ctx is not a
+	// diagnosis, so it reports false and the check stops.
+	connection := func(name string, err error, granted func() string, lost string) bool {
+		switch {
+		case err == nil:
+			add(name, flow.Granted, granted(), "")
+		case ctx.Err() != nil:
+			return false
+		default:
+			add(name, flow.Missing, err.Error(), lost)
 		}
-		add("PSA connection", flow.Missing, err.Error(), "no quantity can be read or written")
-	} else {
-		add("PSA connection", flow.Granted, "ConnectWise PSA "+info.Version, "")
+		return true
 	}
-	if p, _, err := s.in.Partner.Get(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		add("Test Connection", flow.Missing, err.Error(), "no user can be counted")
-	} else {
-		add("Test Connection", flow.Granted, "INFIMA partner "+p.Name, "")
+	info, _, err := s.cw.System.Info(ctx)
+	if !connection("PSA connection", err, func() string { return "ConnectWise PSA " + info.Version }, "no quantity can be read or written") {
+		return nil, ctx.Err()
+	}
+	p, _, err := s.in.Partner.Get(ctx)
+	if !connection("Test Connection", err, func() string { return "INFIMA partner " + p.Name }, "no user can be counted") {
+		return nil, ctx.Err()
 	}
 	ms, err := s.Mappings(ctx)
 	switch {
@@ -562,7 +566,7 @@ func (s *Syncer) clearFailure(ctx context.Context, m Mapping) {
 // Failures returns the additions whose last write failed, by mapping, with
 // the reason and since when; a later success clears them.
 func (s *Syncer) Failures(ctx context.Context) (map[Mapping]string, error) {
-	entries, err := s.store.List(ctx, s.keys+"failed/")
+	entries, err := flow.ListJSON[failedDoc](ctx, s.store, s.keys+"failed/")
 	if err != nil {
 		return nil, err
 	}
@@ -572,10 +576,7 @@ func (s *Syncer) Failures(ctx context.Context) (map[Mapping]string, error) {
 		return nil, err
 	}
 	for _, e := range entries {
-		d, err := flow.DecodeJSON[failedDoc](e.Key, e.Value)
-		if err != nil {
-			return nil, err
-		}
+		d := e.Value
 		for _, m := range ms {
 			if s.failedKey(m) == e.Key {
 				out[m] = fmt.Sprintf("%s (since %s, %d times)", d.Reason, d.Since.Format(time.RFC3339), d.Count)

@@ -336,3 +336,37 @@ func TestCheckAndBadStoredMappings(t *testing.T) {
 		}
 	}
 }
+
+// Two instances share one store without seeing each other's mappings, and
+// a flow with none answers an empty list, not nil.
+func TestWithInstanceKeepsStateApart(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	second, err := psabilling.New(w.cw, w.in, w.store, psabilling.WithInstance("second"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.s.SaveMappings(ctx, w.mappings[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := second.Mappings(ctx); err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("second instance's Mappings = %#v, %v; want empty, not nil", got, err)
+	}
+	if err := second.SaveMappings(ctx, w.mappings[1:]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.Get(ctx, "infima-psa-billing/second/mappings"); err != nil {
+		t.Fatalf("second instance's mappings not under its own key: %v", err)
+	}
+	for s, want := range map[*psabilling.Syncer][]psabilling.Mapping{w.s: w.mappings[:1], second: w.mappings[1:]} {
+		if got, err := s.Mappings(ctx); err != nil || !slices.Equal(got, want) {
+			t.Errorf("Mappings = %+v, %v; want %+v", got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "a/b"} {
+		var ce *bridge.ConfigError
+		if _, err := psabilling.New(w.cw, w.in, w.store, psabilling.WithInstance(bad)); !errors.As(err, &ce) || ce.Field != "Instance" {
+			t.Errorf("WithInstance(%q): err = %v, want a ConfigError on Instance", bad, err)
+		}
+	}
+}

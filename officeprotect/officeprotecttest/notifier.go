@@ -2,7 +2,6 @@ package officeprotecttest
 
 import (
 	"context"
-	"slices"
 	"sync"
 
 	"github.com/psabridge/psabridge/officeprotect"
@@ -42,9 +41,10 @@ func (r *Recorder) InjectFault(err error) {
 // ClearFaults restores delivery.
 func (r *Recorder) ClearFaults() { r.InjectFault(nil) }
 
-// Alerts returns the alerts delivered so far, oldest first.
+// Alerts returns the alerts delivered so far, oldest first: empty, never
+// nil, before the first, as Messages is.
 func (r *Recorder) Alerts() []officeprotect.Alert {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return slices.Clone(r.alerts)
+	return append([]officeprotect.Alert{}, r.alerts...)
 }

@@ -60,6 +60,14 @@ func TestSourceTenants(t *testing.T) {
 func TestRecorder(t *testing.T) {
 	var r officeprotecttest.Recorder
 	ctx := context.Background()
+	if a := r.Alerts(); a == nil || len(a) != 0 {
+		t.Fatalf("Alerts before any = %#v, want empty, not nil", a)
+	}
+	srv := officeprotecttest.NewSMTPServer()
+	defer srv.Close()
+	if m := srv.Messages(); m == nil || len(m) != 0 {
+		t.Fatalf("Messages before any = %#v, want empty, not nil", m)
+	}
 	if err := r.Notify(ctx, officeprotect.Alert{Subject: "one"}); err != nil {
 		t.Fatal(err)
 	}

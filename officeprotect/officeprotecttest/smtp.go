@@ -98,7 +98,8 @@ func NewSMTPServer(opts ...SMTPOption) *SMTPServer {
 // Addr returns "host:port".
 func (s *SMTPServer) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
 
-// Messages returns the accepted messages, oldest first.
+// Messages returns the accepted messages, oldest first: empty, never nil,
+// before the first.
 func (s *SMTPServer) Messages() []SMTPMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -86,16 +86,22 @@ func (s *Source) Calls() int {
 	return s.calls
 }
 
+// call counts a call and answers the error it must fail with, if any. The
+// caller holds s.mu.
+func (s *Source) call(ctx context.Context) error {
+	s.calls++
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.err
+}
+
 // Tenants returns every tenant, inactive ones included.
 func (s *Source) Tenants(ctx context.Context) ([]officeprotect.Tenant, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls++
-	if err := ctx.Err(); err != nil {
+	if err := s.call(ctx); err != nil {
 		return nil, err
-	}
-	if s.err != nil {
-		return nil, s.err
 	}
 	return slices.Clone(s.tenants), nil
 }
@@ -104,12 +110,8 @@ func (s *Source) Tenants(ctx context.Context) ([]officeprotect.Tenant, error) {
 func (s *Source) Events(ctx context.Context, since time.Time) ([]officeprotect.Event, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls++
-	if err := ctx.Err(); err != nil {
+	if err := s.call(ctx); err != nil {
 		return nil, err
-	}
-	if s.err != nil {
-		return nil, s.err
 	}
 	var out []officeprotect.Event
 	for _, e := range s.events {

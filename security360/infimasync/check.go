@@ -16,9 +16,7 @@ import (
 // an item.
 func (s *Syncer) Check(ctx context.Context) (*flow.CheckReport, error) {
 	rep := &flow.CheckReport{Flow: FlowName}
-	add := func(name string, st flow.Status, detail, lost string) {
-		rep.Items = append(rep.Items, flow.CheckItem{Name: name, Status: st, Detail: detail, Lost: lost})
-	}
+	add := rep.Add
 
 	switch set, err := LoadSettings(ctx, s.store, s.optionsForSettings()...); {
 	case errors.Is(err, flow.ErrNotFound):

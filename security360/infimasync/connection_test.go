@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/internal/testnet"
@@ -87,6 +88,12 @@ func TestConnectionOfflineDiagnoses(t *testing.T) {
 			}
 			if strings.Contains(ce.Error(), goodKey) {
 				t.Errorf("message leaks the key: %q", ce.Error())
+			}
+			// An offline diagnosis is a setting to fix, in the shape
+			// every package shares.
+			var cfg *bridge.ConfigError
+			if !errors.As(err, &cfg) || cfg.API != "infimasync" || cfg.Field != tc.field || cfg.Problem != ce.Advice {
+				t.Errorf("errors.As(*bridge.ConfigError) = %+v, want Field %s", cfg, tc.field)
 			}
 		})
 	}
@@ -167,6 +174,10 @@ func TestConnectionKeyRejectedAfterRotation(t *testing.T) {
 	ce := diagnosis(t, err, infimasync.CauseKeyRejected, "APIKey")
 	if !errors.Is(err, infima.ErrKeyRejected) || !strings.Contains(ce.Advice, "regenerated") {
 		t.Errorf("err = %v", err)
+	}
+	// A refused key is the server's verdict, not a malformed setting.
+	if cfg := (*bridge.ConfigError)(nil); errors.As(err, &cfg) {
+		t.Errorf("a rejected key reads as a ConfigError: %v", cfg)
 	}
 	if strings.Contains(err.Error(), old) {
 		t.Error("diagnosis leaks the old key")

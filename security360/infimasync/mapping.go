@@ -60,8 +60,8 @@ func ValidateMappings(ms []Mapping) error {
 	return nil
 }
 
-// Mappings returns the confirmed mappings from the store (none before the
-// first SaveMappings). A stored set that does not decode or validate gives
+// Mappings returns the confirmed mappings from the store: an empty slice,
+// never nil, before the first SaveMappings, as every flow's Mappings does. A stored set that does not decode or validate gives
 // an error naming what is wrong; Run refuses to deliver from it.
 func (s *Syncer) Mappings(ctx context.Context) ([]Mapping, error) {
 	doc, _, err := load[mappingsDoc](ctx, s.store, s.keys.mappings())
@@ -71,7 +71,7 @@ func (s *Syncer) Mappings(ctx context.Context) ([]Mapping, error) {
 	if err := ValidateMappings(doc.Mappings); err != nil {
 		return nil, &flow.StateError{Key: s.keys.mappings(), Problem: "stored mappings are invalid: " + err.Error(), Err: flow.ErrCorrupt}
 	}
-	return doc.Mappings, nil
+	return append([]Mapping{}, doc.Mappings...), nil
 }
 
 // SaveMappings validates ms (ValidateMappings), checks that every site
@@ -183,9 +183,9 @@ type MappingProposal struct {
 }
 
 // Mappings returns Existing followed by every suggestion: the set to save
-// when a person accepts the proposal as it stands.
+// when a person accepts the proposal as it stands (empty, never nil).
 func (p *MappingProposal) Mappings() []Mapping {
-	out := slices.Clone(p.Existing)
+	out := append(make([]Mapping, 0, len(p.Existing)+len(p.Matches)), p.Existing...)
 	for _, s := range p.Matches {
 		out = append(out, s.Mapping())
 	}

@@ -120,29 +120,15 @@ func TestSuggestMappings(t *testing.T) {
 	if len(p.Stale) != 1 || p.Stale[0].InfimaClientID != 9999 {
 		t.Errorf("stale = %+v", p.Stale)
 	}
-	var unmapped []string
-	for _, c := range p.UnmappedClients {
-		unmapped = append(unmapped, c.Name)
-	}
+	unmapped := namesOf(p.UnmappedClients, func(c infima.Company) string { return c.Name })
 	// Summit ties between its two clinics; Holdings lost Lakeside's site
 	// to the exact name and nothing else fits it.
-	for _, name := range []string{"Summit Family Medicine", "Lakeside Credit Union Holdings", "Harbor Point Bakery", "Acme Dental Group"} {
-		if !slices.Contains(unmapped, name) {
-			t.Errorf("unmapped clients %v lack %q", unmapped, name)
-		}
-	}
+	wantAll(t, "unmapped clients", unmapped, "Summit Family Medicine", "Lakeside Credit Union Holdings", "Harbor Point Bakery", "Acme Dental Group")
 	if len(unmapped) != 13-3-1 {
 		t.Errorf("%d unmapped clients, want 9: %v", len(unmapped), unmapped)
 	}
-	var sites []string
-	for _, s := range p.UnmappedSites {
-		sites = append(sites, s.SiteName)
-	}
-	for _, name := range []string{"Summit North Clinic", "Summit South Clinic", "Acme Corp Warehouse", "Globex Corporation"} {
-		if !slices.Contains(sites, name) {
-			t.Errorf("unmapped sites %v lack %q", sites, name)
-		}
-	}
+	sites := namesOf(p.UnmappedSites, func(s infimasync.SiteRef) string { return s.SiteName })
+	wantAll(t, "unmapped sites", sites, "Summit North Clinic", "Summit South Clinic", "Acme Corp Warehouse", "Globex Corporation")
 	for _, name := range []string{"Acme Corp HQ", "Main Office", "Blue Ridge Logistics"} {
 		if slices.Contains(sites, name) {
 			t.Errorf("mapped site %q reported unmapped", name)
@@ -157,6 +143,9 @@ func TestSaveMappingsRefusesBrokenMappings(t *testing.T) {
 	w := newMappingWorld(t)
 	one := w.mapping("Blue Ridge Logistics", "Blue Ridge Logistics")
 	other := w.mapping("Cedar Creek Accounting", "Main Office")
+	if got, err := w.s.Mappings(t.Context()); err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("Mappings before any save = %#v, %v; want empty, not nil", got, err)
+	}
 	if err := w.s.SaveMappings(t.Context(), []infimasync.Mapping{other}); err != nil {
 		t.Fatal(err)
 	}
@@ -249,5 +238,22 @@ func TestCheck(t *testing.T) {
 	var se *flow.StateError
 	if !errors.Is(err, flow.ErrCorrupt) || !errors.As(err, &se) || !strings.Contains(se.Key, "delivered/1/") || !run.Stopped || len(w.inf.Requests()) != 0 {
 		t.Errorf("Run over damaged state: %v (stopped %v, %d INFIMA requests)", err, run.Stopped, len(w.inf.Requests()))
+	}
+}
+
+func namesOf[T any](xs []T, name func(T) string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = name(x)
+	}
+	return out
+}
+
+func wantAll(t *testing.T, what string, got []string, want ...string) {
+	t.Helper()
+	for _, name := range want {
+		if !slices.Contains(got, name) {
+			t.Errorf("%s %v lack %q", what, got, name)
+		}
 	}
 }

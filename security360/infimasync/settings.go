@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/internal/credcheck"
@@ -206,6 +207,19 @@ func (e *ConnectionError) Error() string {
 // Unwrap returns the underlying error, so errors.Is(err,
 // infima.ErrKeyRejected) works on a diagnosis.
 func (e *ConnectionError) Unwrap() error { return e.Err }
+
+// As lets errors.As reach a *bridge.ConfigError, the configuration-error
+// shape every client and flow shares, from a diagnosis made without the
+// network (a bad server URL or key): those are settings to fix, whereas a
+// refused key or an unreachable server is not a malformed setting.
+func (e *ConnectionError) As(target any) bool {
+	t, ok := target.(**bridge.ConfigError)
+	if !ok || e.Err != nil || e.Field == "" {
+		return false
+	}
+	*t = &bridge.ConfigError{API: "infimasync", Field: e.Field, Problem: e.Advice}
+	return true
+}
 
 func newConnErr(c Cause, advice string, err error) *ConnectionError {
 	return &ConnectionError{Cause: c, Field: c.Field(), Advice: advice, Err: err}

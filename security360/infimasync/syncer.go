@@ -285,42 +285,36 @@ feed:
 // when any record does not decode.
 func (s *Syncer) readState(ctx context.Context) (*runState, error) {
 	st := &runState{delivered: map[string]string{}, failed: map[string]failedDoc{}}
-	entries, err := s.store.List(ctx, s.keys.delivered())
+	delivered, err := listVersioned[deliveredDoc](ctx, s.store, s.keys.delivered())
 	if err != nil {
 		return nil, fmt.Errorf("infimasync: reading delivery state: %w", err)
 	}
-	for _, e := range entries {
-		var doc deliveredDoc
-		if err := decodeEntry(e, &doc); err != nil {
-			return nil, err
-		}
-		st.delivered[e.Key] = doc.Fingerprint
+	for _, e := range delivered {
+		st.delivered[e.Key] = e.Value.Fingerprint
 	}
-	if entries, err = s.store.List(ctx, s.keys.failed()); err != nil {
+	failed, err := listVersioned[failedDoc](ctx, s.store, s.keys.failed())
+	if err != nil {
 		return nil, fmt.Errorf("infimasync: reading failure state: %w", err)
 	}
-	for _, e := range entries {
-		var doc failedDoc
-		if err := decodeEntry(e, &doc); err != nil {
-			return nil, err
-		}
-		st.failed[e.Key] = doc
+	for _, e := range failed {
+		st.failed[e.Key] = e.Value
 	}
 	return st, nil
 }
 
-// decodeEntry decodes one listed record (a *flow.StateError naming the
-// key when it does not) and checks its version.
-func decodeEntry[T versioned](e flow.Entry, doc *T) error {
-	v, err := flow.DecodeJSON[T](e.Key, e.Value)
+// listVersioned reads the records under prefix (a *flow.StateError naming
+// the key of one that does not decode) and checks their versions.
+func listVersioned[T versioned](ctx context.Context, store flow.Store, prefix string) ([]flow.Keyed[T], error) {
+	es, err := flow.ListJSON[T](ctx, store, prefix)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := checkVersion(e.Key, v.version()); err != nil {
-		return err
+	for _, e := range es {
+		if err := checkVersion(e.Key, e.Value.version()); err != nil {
+			return nil, err
+		}
 	}
-	*doc = v
-	return nil
+	return es, nil
 }
 
 // listClients reads every INFIMA client, a full page at a time.

@@ -97,7 +97,9 @@ func (r *Recorder) AfterDeliver(fn func(infimasync.Delivery)) {
 	r.after = fn
 }
 
-// Deliveries returns every delivery in arrival order.
+// Deliveries returns every delivery in arrival order. Like every list a
+// test server of this module returns, it is empty, never nil, when there
+// is nothing, so tests compare it without a nil case.
 func (r *Recorder) Deliveries() []Delivery {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -106,11 +108,12 @@ func (r *Recorder) Deliveries() []Delivery {
 	return out
 }
 
-// For returns the deliveries to one site, in arrival order.
+// For returns the deliveries to one site, in arrival order (empty, never
+// nil).
 func (r *Recorder) For(siteKey string) []Delivery {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []Delivery
+	out := []Delivery{}
 	for _, d := range r.deliveries {
 		if d.SiteKey == siteKey {
 			out = append(out, d)
@@ -141,7 +144,8 @@ func (r *Recorder) Len() int {
 
 // Duplicates returns the deliveries that repeat an earlier one exactly
 // (same site, kind and fingerprint, with nothing else of that kind in
-// between): data the flow delivered twice.
+// between): data the flow delivered twice. Empty, never nil, when there
+// are none.
 func (r *Recorder) Duplicates() []Delivery {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -150,7 +154,7 @@ func (r *Recorder) Duplicates() []Delivery {
 		kind infimasync.Kind
 	}
 	last := map[slot]string{}
-	var dups []Delivery
+	dups := []Delivery{}
 	for _, d := range r.deliveries {
 		k := slot{d.SiteKey, d.Kind}
 		if fp, ok := last[k]; ok && fp == d.Fingerprint {

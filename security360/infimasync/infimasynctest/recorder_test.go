@@ -15,6 +15,11 @@ import (
 func TestRecorder(t *testing.T) {
 	r := infimasynctest.NewRecorder()
 	ctx := context.Background()
+	for name, got := range map[string][]infimasynctest.Delivery{"Deliveries": r.Deliveries(), "For": r.For("c1/s1"), "Duplicates": r.Duplicates()} {
+		if got == nil || len(got) != 0 {
+			t.Fatalf("%s before any delivery = %#v, want empty, not nil", name, got)
+		}
+	}
 	stats := map[string]any{"completion": 0.8}
 	d := infimasync.Delivery{CompanyID: "c1", SiteID: "s1", InfimaClientID: 7, Kind: infimasync.KindTrainingStats, Payload: stats, Fingerprint: "a"}
 	if err := r.Deliver(ctx, d); err != nil {
