@@ -72,6 +72,9 @@ func run(specPath, out string) error {
 			return err
 		}
 	}
+	if err := generateViews(s, out, header); err != nil {
+		return err
+	}
 	tbl, err := emitTable(s, ops, m)
 	if err != nil {
 		return err
