@@ -17,18 +17,20 @@ func TestViewsRefuseWhatTheSpecDoesNotSupport(t *testing.T) {
 	if err := checkViews(s, coreServices, views); err != nil {
 		t.Fatalf("the committed table is refused: %v", err)
 	}
-	field := func(vs []view, name, goName string) *viewField {
-		for i := range vs {
-			if vs[i].Name == name {
+	// set edits one field of the table's copy.
+	set := func(name, goName string, edit func(*viewField)) func([]coreService, []view) []view {
+		return func(_ []coreService, vs []view) []view {
+			for i := range vs {
 				for j := range vs[i].Fields {
-					if vs[i].Fields[j].Go == goName {
-						return &vs[i].Fields[j]
+					if vs[i].Name == name && vs[i].Fields[j].Go == goName {
+						edit(&vs[i].Fields[j])
+						return vs
 					}
 				}
 			}
+			t.Fatalf("no %s.%s in the table", name, goName)
+			return nil
 		}
-		t.Fatalf("no %s.%s in the table", name, goName)
-		return nil
 	}
 	for _, tc := range []struct {
 		name string
@@ -40,26 +42,16 @@ func TestViewsRefuseWhatTheSpecDoesNotSupport(t *testing.T) {
 			v[0].Fields = append(slices.Clone(v[0].Fields), viewField{Go: "Colour", JSON: "colour", Type: "string"})
 			return v
 		}, `Ticket.Colour: schema Ticket has no property "colour"`},
-		{"json name in the wrong case", func(_ []coreService, vs []view) []view {
-			field(vs, "Ticket", "ExternalXRef").JSON = "externalXref"
-			return vs
-		}, `schema Ticket has no property "externalXref"`},
-		{"incompatible type", func(_ []coreService, vs []view) []view {
-			field(vs, "Ticket", "ClosedFlag").Type = "string"
-			return vs
-		}, "Ticket.ClosedFlag: Go type string does not hold Ticket.closedFlag (boolean)"},
-		{"looser type without a reason", func(_ []coreService, vs []view) []view {
-			field(vs, "Note", "DateCreated").Loose = ""
-			return vs
-		}, "Note.DateCreated: Go type time.Time differs from ServiceNote.dateCreated (string): say why in Loose"},
-		{"a reason where none is needed", func(_ []coreService, vs []view) []view {
-			field(vs, "Board", "Name").Loose = "no reason"
-			return vs
-		}, "Board.Name: Go type string matches Board.name: drop Loose"},
-		{"beyond the spec but in it", func(_ []coreService, vs []view) []view {
-			field(vs, "Priority", "Color").Beyond = "seen on a server"
-			return vs
-		}, `Priority.Color: Priority "color" is in the spec now: drop Beyond`},
+		{"json name in the wrong case", set("Ticket", "ExternalXRef", func(f *viewField) { f.JSON = "externalXref" }),
+			`schema Ticket has no property "externalXref"`},
+		{"incompatible type", set("Ticket", "ClosedFlag", func(f *viewField) { f.Type = "string" }),
+			"Ticket.ClosedFlag: Go type string does not hold Ticket.closedFlag (boolean)"},
+		{"looser type without a reason", set("Note", "DateCreated", func(f *viewField) { f.Loose = "" }),
+			"Note.DateCreated: Go type time.Time differs from ServiceNote.dateCreated (string): say why in Loose"},
+		{"a reason where none is needed", set("Board", "Name", func(f *viewField) { f.Loose = "no reason" }),
+			"Board.Name: Go type string matches Board.name: drop Loose"},
+		{"beyond the spec but in it", set("Priority", "Color", func(f *viewField) { f.Beyond = "seen on a server" }),
+			`Priority.Color: Priority "color" is in the spec now: drop Beyond`},
 		{"operation not in the spec", func(svcs []coreService, vs []view) []view {
 			svcs[0].Methods[0].Path = "/service/tickets/archive"
 			return vs
