@@ -129,12 +129,13 @@ type Priority struct {
 //
 // It is a view of the spec's Agreement.
 type Agreement struct {
-	ID       int    `json:"id,omitempty"`
-	Name     string `json:"name,omitempty"`
-	Type     Ref    `json:"type,omitzero"`
-	Company  Ref    `json:"company,omitzero"`
-	NoEnding bool   `json:"noEndingDateFlag,omitempty"`
-	Info     *Info  `json:"_info,omitempty"`
+	ID      int    `json:"id,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Type    Ref    `json:"type,omitzero"`
+	Company Ref    `json:"company,omitzero"`
+	// The PSA's name is noEndingDateFlag (psa-wire-facts #3, connectwise/WIREFACTS.md §3).
+	NoEnding bool  `json:"noEndingDateFlag,omitempty"`
+	Info     *Info `json:"_info,omitempty"`
 }
 
 // Addition is a product line on an agreement; Quantity is what gets billed.

@@ -213,7 +213,7 @@ var views = []view{
 		{Go: "Name", JSON: "name", Type: "string", Tag: "omitempty"},
 		{Go: "Type", JSON: "type", Type: "Ref", Tag: "omitzero"},
 		{Go: "Company", JSON: "company", Type: "Ref", Tag: "omitzero"},
-		{Go: "NoEnding", JSON: "noEndingDateFlag", Type: "bool", Tag: "omitempty"},
+		{Go: "NoEnding", JSON: "noEndingDateFlag", Type: "bool", Tag: "omitempty", Doc: "The PSA's name is noEndingDateFlag (psa-wire-facts #3, connectwise/WIREFACTS.md §3)."},
 		{Go: "Info", JSON: "_info", Type: "*Info", Tag: "omitempty"},
 	}},
 	{Name: "Addition", Schema: "Addition", Doc: "is a product line on an agreement; Quantity is what gets billed.", Fields: []viewField{
