@@ -262,15 +262,22 @@ func TestCoreServicesSendTheirSpecOperations(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, mt := setup(t)
+			mt := httpmock.NewMockTransport()
 			var sent []string
 			mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
 				sent = append(sent, r.Method+" "+r.URL.Path)
 				if tc.answer == "" {
 					return httpmock.NewStringResponse(http.StatusNoContent, ""), nil
 				}
-				return jsonResponder(http.StatusOK, tc.answer)(r)
+				resp := httpmock.NewStringResponse(http.StatusOK, tc.answer)
+				resp.Header.Set("Content-Type", "application/json")
+				return resp, nil
 			})
+			c, err := connectwise.NewClient(connectwise.Config{Site: "eu.myconnectwise.net", CompanyID: "acme", PublicKey: "pub", PrivateKey: "test-private", ClientID: "11111111-2222-3333-4444-555555555555", Codebase: "v2025_1/"},
+				connectwise.WithHTTPClient(&http.Client{Transport: mt}), connectwise.WithRateLimit(0, 1))
+			if err != nil {
+				t.Fatal(err)
+			}
 			if err := tc.call(c); err != nil {
 				t.Fatal(err)
 			}

@@ -351,8 +351,27 @@ func emitCoreTest(s *spec, svcs []coreService) string {
 				field+"."+mt.Name, strings.ToUpper(mt.Verb), "/v2025_1/apis/3.0"+want, answer, call)
 		}
 	}
-	w.WriteString("\t} {\n\t\tt.Run(tc.name, func(t *testing.T) {\n\t\t\tc, mt := setup(t)\n\t\t\tvar sent []string\n")
-	w.WriteString("\t\t\tmt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {\n\t\t\t\tsent = append(sent, r.Method+\" \"+r.URL.Path)\n\t\t\t\tif tc.answer == \"\" {\n\t\t\t\t\treturn httpmock.NewStringResponse(http.StatusNoContent, \"\"), nil\n\t\t\t\t}\n\t\t\t\treturn jsonResponder(http.StatusOK, tc.answer)(r)\n\t\t\t})\n")
+	// The test builds its own client (codebase fixed, so nothing but the
+	// call is sent) to depend on no other test file of the package.
+	w.WriteString(`	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mt := httpmock.NewMockTransport()
+			var sent []string
+			mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+				sent = append(sent, r.Method+" "+r.URL.Path)
+				if tc.answer == "" {
+					return httpmock.NewStringResponse(http.StatusNoContent, ""), nil
+				}
+				resp := httpmock.NewStringResponse(http.StatusOK, tc.answer)
+				resp.Header.Set("Content-Type", "application/json")
+				return resp, nil
+			})
+			c, err := connectwise.NewClient(connectwise.Config{Site: "eu.myconnectwise.net", CompanyID: "acme", PublicKey: "pub", PrivateKey: "test-private", ClientID: "11111111-2222-3333-4444-555555555555", Codebase: "v2025_1/"},
+				connectwise.WithHTTPClient(&http.Client{Transport: mt}), connectwise.WithRateLimit(0, 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+`)
 	w.WriteString("\t\t\tif err := tc.call(c); err != nil {\n\t\t\t\tt.Fatal(err)\n\t\t\t}\n\t\t\tif len(sent) != 1 || !strings.EqualFold(sent[0], tc.method+\" \"+tc.path) {\n\t\t\t\tt.Errorf(\"sent %q, want the spec's %s %s\", sent, tc.method, tc.path)\n\t\t\t}\n\t\t})\n\t}\n}\n")
 	return w.String()
 }
