@@ -128,11 +128,7 @@ func CountAt(ctx context.Context, c *Client, e Endpoint, opts *ListOptions) (int
 	if err != nil {
 		return 0, nil, err
 	}
-	var out struct {
-		Count int `json:"count"`
-	}
-	resp, err := c.do(ctx, r, &out)
-	return out.Count, resp, err
+	return sendCount(ctx, c, r)
 }
 
 // SendAt sends body (JSON-encoded; nil sends no body) with method to e and
@@ -298,32 +294,20 @@ func (c *Client) endpointRequest(method string, e Endpoint, opts *ListOptions) (
 // trail's request) flattened into one parameter per JSON property, as the
 // PSA's ASP.NET model binding expects. A nil pointer adds nothing.
 func QueryValue(q url.Values, name string, v any) error {
-	switch x := v.(type) {
-	case nil:
+	if rv := reflect.ValueOf(v); !rv.IsValid() || (rv.Kind() == reflect.Pointer && rv.IsNil()) {
 		return nil
+	} else if rv.Kind() == reflect.Pointer {
+		v = rv.Elem().Interface()
+	}
+	switch x := v.(type) {
 	case string:
 		q.Set(name, x)
-		return nil
-	case *string:
-		if x != nil {
-			q.Set(name, *x)
-		}
 		return nil
 	case int:
 		q.Set(name, strconv.Itoa(x))
 		return nil
-	case *int:
-		if x != nil {
-			q.Set(name, strconv.Itoa(*x))
-		}
-		return nil
 	case bool:
 		q.Set(name, strconv.FormatBool(x))
-		return nil
-	case *bool:
-		if x != nil {
-			q.Set(name, strconv.FormatBool(*x))
-		}
 		return nil
 	}
 	b, err := json.Marshal(v)

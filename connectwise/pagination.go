@@ -379,6 +379,12 @@ func count(ctx context.Context, c *Client, path string, cond Conditions) (int, *
 	if err != nil {
 		return 0, nil, err
 	}
+	return sendCount(ctx, c, r)
+}
+
+// sendCount sends r, a request to a /count endpoint, and reads the
+// PSA's {"count": n}.
+func sendCount(ctx context.Context, c *Client, r request) (int, *Response, error) {
 	var out struct {
 		Count int `json:"count"`
 	}

@@ -8,17 +8,10 @@ import (
 	"strings"
 )
 
-// SystemService reads system information and what the API member itself
-// may do.
-type SystemService service
-
-// SystemInfo is the answer of /system/info.
-type SystemInfo struct {
-	Version        string `json:"version"`
-	IsCloud        bool   `json:"isCloud"`
-	ServerTimeZone string `json:"serverTimeZone"`
-	CloudRegion    string `json:"cloudRegion,omitempty"`
-}
+// The system service's spec operations are generated (services_gen.go);
+// these are what the spec does not describe: the unauthenticated
+// company information, and the two calls whose answers need more than
+// one call of the request layer.
 
 // CompanyInfo is the unauthenticated /login/companyinfo/{companyId} answer
 // used to discover the codebase.
@@ -47,25 +40,6 @@ func (b *FlexBool) UnmarshalJSON(data []byte) error {
 		return fmt.Errorf("connectwise: %s is not a boolean", data)
 	}
 	return nil
-}
-
-// Permission is one row of /system/mySecurity: the caller's levels for one
-// module function.
-type Permission struct {
-	ModuleIdentifier         string `json:"moduleIdentifier"`
-	ModuleName               string `json:"moduleName"`
-	ModuleFunctionIdentifier string `json:"moduleFunctionIdentifier"`
-	ModuleFunctionName       string `json:"moduleFunctionName"`
-	AddLevel                 Level  `json:"addLevel"`
-	EditLevel                Level  `json:"editLevel"`
-	DeleteLevel              Level  `json:"deleteLevel"`
-	InquireLevel             Level  `json:"inquireLevel"`
-}
-
-// Info returns /system/info. It is the cheapest authenticated call, which
-// makes it the connection test.
-func (s *SystemService) Info(ctx context.Context) (*SystemInfo, *Response, error) {
-	return get[SystemInfo](ctx, s.client, "system/info")
 }
 
 // CompanyInfo returns the site's unauthenticated company information

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"strconv"
 	"strings"
 
 	"github.com/psabridge/psabridge/connectwise"
@@ -181,32 +182,45 @@ func collectAll[T any](it iter.Seq2[T, error]) ([]T, error) {
 // findOne picks the object a reference names: by ID when set, else by
 // name. It fails with a SettingError naming field when the reference
 // matches nothing, matches an inactive object, or is ambiguous by name.
+// The matching is connectwise.FindOne's, the library's one look-up by
+// name; an ID is looked up the same way, as a name no two objects share.
 func findOne[T any](it iter.Seq2[T, error], ref connectwise.Ref, field, board string, key func(T) (id int, name string, inactive bool)) (T, error) {
-	var zero, hit T
-	found := 0
-	for v, err := range it {
-		if err != nil {
-			return zero, fmt.Errorf("ticket settings: reading %ss: %w", field, err)
+	var zero T
+	reading := func(yield func(T, error) bool) {
+		for v, err := range it {
+			if err != nil {
+				err = fmt.Errorf("ticket settings: reading %ss: %w", field, err)
+			}
+			if !yield(v, err) {
+				return
+			}
 		}
+	}
+	want, what := ref.Name, ref.Name
+	byName := func(v T) (int, string) {
 		id, name, _ := key(v)
-		if (ref.ID != 0 && id == ref.ID) || (ref.ID == 0 && strings.EqualFold(strings.TrimSpace(name), strings.TrimSpace(ref.Name))) {
-			hit = v
-			found++
+		return id, name
+	}
+	if ref.ID != 0 {
+		want, what = strconv.Itoa(ref.ID), fmt.Sprintf("id %d", ref.ID)
+		byName = func(v T) (int, string) {
+			id, _, _ := key(v)
+			return id, strconv.Itoa(id)
 		}
 	}
-	what := ref.Name
-	if ref.ID != 0 {
-		what = fmt.Sprintf("id %d", ref.ID)
+	hit, err := connectwise.FindOne(reading, field, want, byName)
+	if le, ok := err.(*connectwise.LookupError); ok {
+		where := "this board"
+		if board == "" {
+			where = "the PSA"
+		}
+		if len(le.Matches) == 0 {
+			return zero, &SettingError{field, board, fmt.Sprintf("%s does not exist on %s", what, where)}
+		}
+		return zero, &SettingError{field, board, fmt.Sprintf("%q matches %d %ss; choose by id", ref.Name, len(le.Matches), field)}
 	}
-	where := "this board"
-	if board == "" {
-		where = "the PSA"
-	}
-	switch {
-	case found == 0:
-		return zero, &SettingError{field, board, fmt.Sprintf("%s does not exist on %s", what, where)}
-	case found > 1:
-		return zero, &SettingError{field, board, fmt.Sprintf("%q matches %d %ss; choose by id", ref.Name, found, field)}
+	if err != nil {
+		return zero, err
 	}
 	if _, name, inactive := key(hit); inactive {
 		return zero, &SettingError{field, board, fmt.Sprintf("%q is inactive", name)}

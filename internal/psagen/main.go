@@ -72,6 +72,9 @@ func run(specPath, out string) error {
 			return err
 		}
 	}
+	if err := generateViews(s, out, header); err != nil {
+		return err
+	}
 	tbl, err := emitTable(s, ops, m)
 	if err != nil {
 		return err
@@ -193,34 +196,34 @@ func emitTable(s *spec, ops []*op, m *models) (string, error) {
 	// One record per line keeps diffs of a regenerated table readable.
 	var b bytes.Buffer
 	b.WriteString("{\"operations\": [\n")
-	for i, o := range t.Operations {
-		j, err := json.Marshal(o)
-		if err != nil {
-			return "", err
-		}
-		b.Write(j)
-		if i < len(t.Operations)-1 {
-			b.WriteString(",")
-		}
-		b.WriteString("\n")
+	if err := jsonLines(&b, t.Operations); err != nil {
+		return "", err
 	}
 	b.WriteString("],\n\"schemas\": [\n")
-	for i, sc := range t.Schemas {
-		j, err := json.Marshal(sc)
-		if err != nil {
-			return "", err
-		}
-		b.Write(j)
-		if i < len(t.Schemas)-1 {
-			b.WriteString(",")
-		}
-		b.WriteString("\n")
+	if err := jsonLines(&b, t.Schemas); err != nil {
+		return "", err
 	}
 	b.WriteString("]}\n")
 	if bytes.ContainsRune(b.Bytes(), '`') {
 		return "", fmt.Errorf("table contains a backquote")
 	}
 	return "package psaspec\n\n// table is the spec as JSON, one operation or schema per line: see\n// Operations and Schemas.\nconst table = `" + b.String() + "`\n", nil
+}
+
+// jsonLines writes the items as JSON, one per line, comma-separated.
+func jsonLines[T any](b *bytes.Buffer, items []T) error {
+	for i, it := range items {
+		j, err := json.Marshal(it)
+		if err != nil {
+			return err
+		}
+		b.Write(j)
+		if i < len(items)-1 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n")
+	}
+	return nil
 }
 
 func schemaRef(s *schema) (string, bool) {
