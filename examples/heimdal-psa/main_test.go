@@ -9,9 +9,10 @@ import (
 	"github.com/psabridge/psabridge/examples/internal/exampletest"
 )
 
+// On the simulators the example walks setup, three syncs and a restart,
+// and prints each step's result.
 func TestRunSimulatedWholeFlow(t *testing.T) {
-	got := exampletest.Run(t, run, nil)
-	exampletest.Contains(t, got,
+	got := exampletest.Prints(t, run, nil,
 		"on the embedded simulators",
 		"connected: ConnectWise PSA",
 		"17 rights checked, 0 missing",

@@ -50,6 +50,15 @@ func Run(t testing.TB, run RunFunc, env map[string]string) string {
 	return out.String()
 }
 
+// Prints runs run with env, checks that its output holds every one of
+// wants, and returns the output for further checks.
+func Prints(t testing.TB, run RunFunc, env map[string]string, wants ...string) string {
+	t.Helper()
+	out := Run(t, run, env)
+	Contains(t, out, wants...)
+	return out
+}
+
 // Fail runs run with env, which must fail, and returns the output and
 // the error.
 func Fail(t testing.TB, run RunFunc, env map[string]string) (string, error) {
