@@ -260,7 +260,7 @@ func TestSkewLimitersShareBudget(t *testing.T) {
 	most := maxInWindow(grants, 500*time.Millisecond)
 	span := grants[len(grants)-1].Sub(start)
 	t.Logf("%d grants (ahead %d, behind %d) in %s; at most %d in any half second", total, per[0], per[1], span.Round(time.Millisecond), most)
-	if limit := rate/2 + burst + 2; most > limit {
+	if limit := halfSecondLimit(rate, burst); most > limit {
 		t.Fatalf("%d grants in one half second, budget allows %d", most, limit)
 	}
 	// The first burst goes at once, the rest one per 1/rate: a lower bound
