@@ -12,6 +12,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 )
 
@@ -28,7 +29,7 @@ func newFixture(t *testing.T, opts ...cwtest.Option) *fixture {
 	t.Helper()
 	srv := cwtest.NewServer(opts...)
 	t.Cleanup(srv.Close)
-	f := &fixture{srv: srv, client: newClient(t, srv)}
+	f := &fixture{srv: srv, client: flowtest.PSAClient(t, srv)}
 	var ok bool
 	if f.board, ok = srv.BoardByName("Service Desk"); !ok {
 		t.Fatal("seed has no Service Desk board")
@@ -51,18 +52,6 @@ func newFixture(t *testing.T, opts ...cwtest.Option) *fixture {
 		}
 	}
 	return f
-}
-
-func newClient(t *testing.T, srv *cwtest.Server) *connectwise.Client {
-	t.Helper()
-	c, err := connectwise.NewClient(srv.Config(),
-		connectwise.WithRateLimit(0, 1),
-		connectwise.WithRetry(8, time.Millisecond, 4*time.Millisecond),
-		connectwise.WithMaxRetryAfter(5*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 func (f *fixture) alerts(n int, summary string) []ticketsync.Alert {
@@ -275,7 +264,7 @@ func TestParallelSyncsNeverDuplicate(t *testing.T) {
 				if !lock {
 					newSyncer = ticketsync.NewUnlocked
 				}
-				s, err := newSyncer(newClient(t, f.srv), ticketsync.Policy{Source: "race", AutoClose: true})
+				s, err := newSyncer(flowtest.PSAClient(t, f.srv), ticketsync.Policy{Source: "race", AutoClose: true})
 				if err != nil {
 					t.Fatal(err)
 				}
