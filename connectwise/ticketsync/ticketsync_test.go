@@ -330,8 +330,11 @@ func TestInvalidAlertsWriteNothing(t *testing.T) {
 			t.Errorf("failure %v is not an AlertError", fl.Err)
 		}
 	}
-	if _, err := ticketsync.New(f.client, ticketsync.Policy{Source: "Bad Source!"}); err == nil {
-		t.Error("invalid source accepted")
+	for _, source := range []string{"Bad Source!", "dup-retired", ""} {
+		var ce *bridge.ConfigError
+		if _, err := ticketsync.New(f.client, ticketsync.Policy{Source: source}); !errors.As(err, &ce) || ce.Field != "Source" {
+			t.Errorf("source %q: err = %v, want a ConfigError on Source", source, err)
+		}
 	}
 }
 
