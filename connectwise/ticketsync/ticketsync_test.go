@@ -82,16 +82,7 @@ func (f *fixture) syncer(t *testing.T, p ticketsync.Policy) *ticketsync.Syncer {
 
 // sourceTickets returns the simulator's tickets of a source by key.
 func (f *fixture) sourceTickets(source string) map[string][]cwtest.Ticket {
-	out := map[string][]cwtest.Ticket{}
-	for _, t := range f.srv.Tickets() {
-		rest, ok := strings.CutPrefix(t.ExternalXRef, source+":")
-		if !ok {
-			continue
-		}
-		key := rest[:strings.LastIndexByte(rest, '#')]
-		out[key] = append(out[key], t)
-	}
-	return out
+	return flowtest.Tickets(f.srv, source)
 }
 
 // syncAll syncs alerts, each new, with a Syncer of policy p and asserts that every one got exactly

@@ -158,17 +158,7 @@ func (e *env) sync(t *testing.T) *psasync.Report {
 // by Heimdal key.
 func (e *env) tickets(t *testing.T, b psasync.Board) map[string][]cwtest.Ticket {
 	t.Helper()
-	src := e.in.Source(b) + ":"
-	out := map[string][]cwtest.Ticket{}
-	for _, tk := range e.cw.Tickets() {
-		rest, ok := strings.CutPrefix(tk.ExternalXRef, src)
-		if !ok {
-			continue
-		}
-		key := rest[:strings.LastIndexByte(rest, '#')]
-		out[key] = append(out[key], tk)
-	}
-	return out
+	return flowtest.Tickets(e.cw, e.in.Source(b))
 }
 
 // one returns the only ticket of key on board b, failing otherwise.

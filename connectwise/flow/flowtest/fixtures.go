@@ -1,6 +1,7 @@
 package flowtest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -52,4 +53,19 @@ func WantStatus(t testing.TB, rep *flow.CheckReport, name string, st flow.Status
 		t.Errorf("check item %q is %s (%s), want %s", name, it.Status, it.Detail, st)
 	}
 	return it
+}
+
+// Tickets returns the simulator's tickets of one ticketsync source by
+// alert key: the part of externalXRef between "<source>:" and the last
+// "#" (after which ticketsync writes the alert's fingerprint). Tests
+// assert "exactly one ticket per key" on it.
+func Tickets(srv *cwtest.Server, source string) map[string][]cwtest.Ticket {
+	out := map[string][]cwtest.Ticket{}
+	for _, t := range srv.Tickets() {
+		rest, ok := strings.CutPrefix(t.ExternalXRef, source+":")
+		if i := strings.LastIndexByte(rest, '#'); ok && i >= 0 {
+			out[rest[:i]] = append(out[rest[:i]], t)
+		}
+	}
+	return out
 }
