@@ -10,6 +10,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/officeprotect"
 	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 )
@@ -37,22 +38,21 @@ type fixture struct {
 	serviceDesk, helpDesk               cwtest.Board
 }
 
-// fastPSA keeps retries and rate limiting from slowing tests down.
-var fastPSA = []connectwise.Option{
-	connectwise.WithRateLimit(0, 1),
+// shortRetry keeps the fewer, shorter retries these tests were written
+// against, over flowtest's defaults.
+var shortRetry = []connectwise.Option{
 	connectwise.WithRetry(2, time.Millisecond, 2*time.Millisecond),
 	connectwise.WithMaxRetryAfter(2 * time.Millisecond),
 }
+
+// fastPSA keeps retries and rate limiting from slowing tests down.
+var fastPSA = flowtest.FastPSA(shortRetry...)
 
 // psaClient is a PSA client of the simulator, as a host application
 // builds one and passes it to the flow.
 func psaClient(t *testing.T, psa *cwtest.Server) *connectwise.Client {
 	t.Helper()
-	c, err := connectwise.NewClient(psa.Config(), fastPSA...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return flowtest.PSAClient(t, psa, shortRetry...)
 }
 
 // newFixture starts a PSA simulator and an event source with four active

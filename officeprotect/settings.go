@@ -83,7 +83,8 @@ type BoardChoice struct {
 // id or by name and must belong to the board tickets go to (see
 // TicketStatuses) and be active. A closed status is refused: every ticket
 // would be closed as it is created, so the integration would not work.
-// Problems are *SettingError values with Setting "TicketStatus".
+// Problems are *bridge.ConfigError values (through errors.As) with Field
+// "TicketStatus".
 func (in *Integration) SetTicketStatus(ctx context.Context, status connectwise.Ref) error {
 	def, warn := in.memberDefaultBoard(ctx)
 	tg, _, err := in.resolveTarget(ctx, def, warn, status)
@@ -249,7 +250,8 @@ func (in *Integration) EmergencyContact(ctx context.Context) (string, error) {
 }
 
 // ValidateEmail checks an emergency contact address as SetEmergencyContact
-// does and returns it trimmed, or a *SettingError naming EmergencyContact.
+// does and returns it trimmed, or a *bridge.ConfigError (through errors.As)
+// naming EmergencyContact.
 func ValidateEmail(email string) (string, error) {
 	fail := func(problem string) (string, error) {
 		return "", &SettingError{Setting: "EmergencyContact", Problem: problem}

@@ -55,8 +55,9 @@ type SetupResult struct {
 // in the last 48 hours (BackfillWindow, inclusive) are filed as tickets,
 // reporting progress to the WithProgress function.
 //
-// A validation problem returns a nil result and a *SettingError (several
-// joined with errors.Join for mappings), or a *connectwise.AccessError.
+// A validation problem returns a nil result and a *bridge.ConfigError
+// (through errors.As; several joined with errors.Join for mappings), or a
+// *connectwise.AccessError.
 // If the backfill itself fails, the setup stays confirmed and the result
 // comes back with the error: re-running ConfirmSetup or ProcessSince is
 // safe. The confirmed setup, and how far the backfill got, are kept in the

@@ -46,7 +46,8 @@ type SMTPConfig struct {
 }
 
 // Validate checks the configuration without touching the network and
-// returns the first problem as a *SettingError naming the field.
+// returns the first problem as a *bridge.ConfigError (through errors.As)
+// naming the field ("SMTP.Host").
 func (c SMTPConfig) Validate() error {
 	fail := func(field, problem string) error {
 		return &SettingError{Setting: "SMTP." + field, Problem: problem}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/officeprotect"
 )
 
@@ -17,14 +18,7 @@ var (
 	_ flow.Auditor[*officeprotect.Report] = (*officeprotect.Integration)(nil)
 )
 
-func checkItem(t *testing.T, rep *flow.CheckReport, name string) flow.CheckItem {
-	t.Helper()
-	it, ok := rep.Item(name)
-	if !ok {
-		t.Fatalf("check has no item %q: %+v", name, rep.Items)
-	}
-	return it
-}
+var checkItem = flowtest.Item
 
 func TestCheckReportsItemByItem(t *testing.T) {
 	f := newFixture(t)

@@ -6,21 +6,13 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/officeprotect"
 )
 
 // byKey returns the simulator's Office Protect tickets by full ticket key.
 func (f *fixture) byKey() map[string][]cwtest.Ticket {
-	out := map[string][]cwtest.Ticket{}
-	for _, t := range f.psa.Tickets() {
-		rest, ok := strings.CutPrefix(t.ExternalXRef, officeprotect.Source+":")
-		if !ok {
-			continue
-		}
-		key, _, _ := strings.Cut(rest, "#")
-		out[key] = append(out[key], t)
-	}
-	return out
+	return flowtest.Tickets(f.psa, officeprotect.Source)
 }
 
 // expectPerTenant checks that event id's tickets are exactly one per

@@ -3,7 +3,6 @@ package ticketsync
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
 )
 
 // Alert is the ticket one alert should be, keyed by a key that is stable
@@ -158,13 +158,15 @@ var sourceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,23}$`)
 // start with it, so retired tickets never match a source's lookups.
 const retiredPrefix = "dup-"
 
-// New validates the policy and returns a Syncer.
+// New validates the policy and returns a Syncer. A bad argument is a
+// *bridge.ConfigError naming it, before anything is sent.
 func New(client *connectwise.Client, p Policy) (*Syncer, error) {
 	if client == nil {
-		return nil, errors.New("ticketsync: nil client")
+		return nil, &bridge.ConfigError{API: "ticketsync", Field: "client", Problem: "is nil"}
 	}
 	if !sourceRE.MatchString(p.Source) || strings.HasPrefix(p.Source, retiredPrefix) {
-		return nil, fmt.Errorf("ticketsync: Source %q must be 1-24 lower-case letters, digits or dashes", p.Source)
+		return nil, &bridge.ConfigError{API: "ticketsync", Field: "Source",
+			Problem: fmt.Sprintf("%q must be 1-24 lower-case letters, digits or dashes, not starting with %q", p.Source, retiredPrefix)}
 	}
 	if p.Concurrency <= 0 {
 		p.Concurrency = 8

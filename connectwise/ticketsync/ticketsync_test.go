@@ -12,6 +12,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 )
 
@@ -28,7 +29,7 @@ func newFixture(t *testing.T, opts ...cwtest.Option) *fixture {
 	t.Helper()
 	srv := cwtest.NewServer(opts...)
 	t.Cleanup(srv.Close)
-	f := &fixture{srv: srv, client: newClient(t, srv)}
+	f := &fixture{srv: srv, client: flowtest.PSAClient(t, srv)}
 	var ok bool
 	if f.board, ok = srv.BoardByName("Service Desk"); !ok {
 		t.Fatal("seed has no Service Desk board")
@@ -51,18 +52,6 @@ func newFixture(t *testing.T, opts ...cwtest.Option) *fixture {
 		}
 	}
 	return f
-}
-
-func newClient(t *testing.T, srv *cwtest.Server) *connectwise.Client {
-	t.Helper()
-	c, err := connectwise.NewClient(srv.Config(),
-		connectwise.WithRateLimit(0, 1),
-		connectwise.WithRetry(8, time.Millisecond, 4*time.Millisecond),
-		connectwise.WithMaxRetryAfter(5*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 func (f *fixture) alerts(n int, summary string) []ticketsync.Alert {
@@ -93,16 +82,7 @@ func (f *fixture) syncer(t *testing.T, p ticketsync.Policy) *ticketsync.Syncer {
 
 // sourceTickets returns the simulator's tickets of a source by key.
 func (f *fixture) sourceTickets(source string) map[string][]cwtest.Ticket {
-	out := map[string][]cwtest.Ticket{}
-	for _, t := range f.srv.Tickets() {
-		rest, ok := strings.CutPrefix(t.ExternalXRef, source+":")
-		if !ok {
-			continue
-		}
-		key := rest[:strings.LastIndexByte(rest, '#')]
-		out[key] = append(out[key], t)
-	}
-	return out
+	return flowtest.Tickets(f.srv, source)
 }
 
 // syncAll syncs alerts, each new, with a Syncer of policy p and asserts that every one got exactly
@@ -275,7 +255,7 @@ func TestParallelSyncsNeverDuplicate(t *testing.T) {
 				if !lock {
 					newSyncer = ticketsync.NewUnlocked
 				}
-				s, err := newSyncer(newClient(t, f.srv), ticketsync.Policy{Source: "race", AutoClose: true})
+				s, err := newSyncer(flowtest.PSAClient(t, f.srv), ticketsync.Policy{Source: "race", AutoClose: true})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -341,8 +321,11 @@ func TestInvalidAlertsWriteNothing(t *testing.T) {
 			t.Errorf("failure %v is not an AlertError", fl.Err)
 		}
 	}
-	if _, err := ticketsync.New(f.client, ticketsync.Policy{Source: "Bad Source!"}); err == nil {
-		t.Error("invalid source accepted")
+	for _, source := range []string{"Bad Source!", "dup-retired", ""} {
+		var ce *bridge.ConfigError
+		if _, err := ticketsync.New(f.client, ticketsync.Policy{Source: source}); !errors.As(err, &ce) || ce.Field != "Source" {
+			t.Errorf("source %q: err = %v, want a ConfigError on Source", source, err)
+		}
 	}
 }
 

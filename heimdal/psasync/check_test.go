@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
@@ -17,15 +18,6 @@ var (
 	_ flow.Runner[*psasync.Report]  = (*psasync.Integration)(nil)
 	_ flow.Auditor[*psasync.Report] = (*psasync.Integration)(nil)
 )
-
-func item(t *testing.T, rep *flow.CheckReport, name string) flow.CheckItem {
-	t.Helper()
-	it, ok := rep.Item(name)
-	if !ok {
-		t.Fatalf("check has no item %q: %+v", name, rep.Items)
-	}
-	return it
-}
 
 func TestCheckReportsItemByItem(t *testing.T) {
 	e := newEnv(t)
@@ -44,7 +36,7 @@ func TestCheckReportsItemByItem(t *testing.T) {
 		"Heimdal M365 Notifications":          flow.Missing,
 		"customer mappings":                   flow.Missing,
 	} {
-		if it := item(t, rep, name); it.Status != want || (want != flow.Granted && it.Lost == "") {
+		if it := flowtest.Item(t, rep, name); it.Status != want || (want != flow.Granted && it.Lost == "") {
 			t.Errorf("%s: %+v, want %s with what is lost", name, it, want)
 		}
 	}
@@ -61,7 +53,7 @@ func TestCheckReportsItemByItem(t *testing.T) {
 	if err != nil || rep.OK() {
 		t.Fatalf("broken integration passes: %+v %v", rep, err)
 	}
-	if it := item(t, rep, "Service Desk / Close Service Tickets: Add"); it.Status != flow.Missing || !strings.Contains(it.Lost, "closed") {
+	if it := flowtest.Item(t, rep, "Service Desk / Close Service Tickets: Add"); it.Status != flow.Missing || !strings.Contains(it.Lost, "closed") {
 		t.Errorf("revoked right: %+v", it)
 	}
 	found := false
@@ -82,7 +74,7 @@ func TestCheckRevokedPSAKeysIsMissingNotAnError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if it := item(t, rep, "PSA connection"); it.Status != flow.Missing || strings.Contains(it.Detail, settingsOf(e.cw).PrivateKey) {
+	if it := flowtest.Item(t, rep, "PSA connection"); it.Status != flow.Missing || strings.Contains(it.Detail, settingsOf(e.cw).PrivateKey) {
 		t.Errorf("revoked keys: %+v", it)
 	}
 }
@@ -112,7 +104,7 @@ func TestCheckRejectedHeimdalKeyIsMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := psasync.New(hc, psaClient(t, e.cw), e.store, heimdaltest.ResellerID)
+	in, err := psasync.New(hc, flowtest.PSAClient(t, e.cw), e.store, heimdaltest.ResellerID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +112,7 @@ func TestCheckRejectedHeimdalKeyIsMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if it := item(t, rep, "Heimdal connection"); it.Status != flow.Missing || it.Lost == "" || strings.Contains(it.Detail, e.hd.APIKey()) {
+	if it := flowtest.Item(t, rep, "Heimdal connection"); it.Status != flow.Missing || it.Lost == "" || strings.Contains(it.Detail, e.hd.APIKey()) {
 		t.Errorf("rejected Heimdal key: %+v", it)
 	}
 }

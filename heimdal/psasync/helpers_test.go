@@ -9,6 +9,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
@@ -25,11 +26,7 @@ type env struct {
 }
 
 // fastPSA makes retries and Retry-After waits take milliseconds.
-var fastPSA = []connectwise.Option{
-	connectwise.WithRateLimit(0, 1),
-	connectwise.WithRetry(8, time.Millisecond, 4*time.Millisecond),
-	connectwise.WithMaxRetryAfter(5 * time.Millisecond),
-}
+var fastPSA = flowtest.FastPSA()
 
 // newSavedEnv is newEnv with the settings saved, as most steps need.
 func newSavedEnv(t *testing.T, opts ...psasync.Option) *env {
@@ -65,15 +62,6 @@ func (e *env) restart(t *testing.T) {
 	e.in = newIntegration(t, e.hd, e.cw, e.store, heimdaltest.ResellerID, e.opts...)
 }
 
-func psaClient(t *testing.T, cw *cwtest.Server) *connectwise.Client {
-	t.Helper()
-	c, err := connectwise.NewClient(cw.Config(), fastPSA...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 func heimdalClient(t *testing.T, hd *heimdaltest.Server) *heimdal.Client {
 	t.Helper()
 	hc, err := heimdal.NewClient(hd.APIKey(), append(hd.ClientOptions(), heimdal.WithMaxRetryAfter(5*time.Millisecond))...)
@@ -85,7 +73,7 @@ func heimdalClient(t *testing.T, hd *heimdaltest.Server) *heimdal.Client {
 
 func newIntegration(t *testing.T, hd *heimdaltest.Server, cw *cwtest.Server, store flow.Store, customerID string, opts ...psasync.Option) *psasync.Integration {
 	t.Helper()
-	in, err := psasync.New(heimdalClient(t, hd), psaClient(t, cw), store, customerID, opts...)
+	in, err := psasync.New(heimdalClient(t, hd), flowtest.PSAClient(t, cw), store, customerID, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,17 +158,7 @@ func (e *env) sync(t *testing.T) *psasync.Report {
 // by Heimdal key.
 func (e *env) tickets(t *testing.T, b psasync.Board) map[string][]cwtest.Ticket {
 	t.Helper()
-	src := e.in.Source(b) + ":"
-	out := map[string][]cwtest.Ticket{}
-	for _, tk := range e.cw.Tickets() {
-		rest, ok := strings.CutPrefix(tk.ExternalXRef, src)
-		if !ok {
-			continue
-		}
-		key := rest[:strings.LastIndexByte(rest, '#')]
-		out[key] = append(out[key], tk)
-	}
-	return out
+	return flowtest.Tickets(e.cw, e.in.Source(b))
 }
 
 // one returns the only ticket of key on board b, failing otherwise.

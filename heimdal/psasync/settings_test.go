@@ -11,6 +11,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
 )
@@ -69,7 +70,7 @@ func TestSettingsNeverPrintPrivateKey(t *testing.T) {
 
 func TestNewRequiresClientsStoreAndCustomer(t *testing.T) {
 	e := newEnv(t)
-	hc, psa, store := heimdalClient(t, e.hd), psaClient(t, e.cw), flow.NewMemoryStore()
+	hc, psa, store := heimdalClient(t, e.hd), flowtest.PSAClient(t, e.cw), flow.NewMemoryStore()
 	for _, tc := range []struct {
 		field string
 		new   func() (*psasync.Integration, error)

@@ -204,40 +204,30 @@ func TestConfigureBoardValidatesAgainstPSA(t *testing.T) {
 		f(&s)
 		return s
 	}
+	ref := func(name string) connectwise.Ref { return connectwise.Ref{Name: name} }
+	// Each case edits the board's default settings; the PSA board is named
+	// in the message when the problem is on one.
 	for _, tc := range []struct {
 		name       string
 		board      psasync.Board
-		settings   ticketsync.BoardSettings
+		edit       func(*ticketsync.BoardSettings)
 		field, psa string
 	}{
-		{"update status on Cyber Alerts", psasync.BoardCyberAlerts,
-			withRef(psasync.DefaultBoardSettings(psasync.BoardCyberAlerts), func(s *ticketsync.BoardSettings) { s.UpdateStatus = connectwise.Ref{Name: "New"} }),
-			"UpdateStatus", "Heimdal Cyber Alerts"},
-		{"update status on M365", psasync.BoardM365,
-			withRef(psasync.DefaultBoardSettings(psasync.BoardM365), func(s *ticketsync.BoardSettings) { s.UpdateStatus = connectwise.Ref{Name: "New"} }),
-			"UpdateStatus", "Heimdal M365 Notifications"},
-		{"closed status on creation", psasync.BoardOperations,
-			withRef(ops, func(s *ticketsync.BoardSettings) { s.Status = connectwise.Ref{Name: "Closed"} }), "Status", "Heimdal Operations"},
-		{"closed status on update", psasync.BoardOperations,
-			withRef(ops, func(s *ticketsync.BoardSettings) { s.UpdateStatus = connectwise.Ref{Name: "Closed"} }), "UpdateStatus", "Heimdal Operations"},
-		{"type of another board", psasync.BoardOperations,
-			withRef(ops, func(s *ticketsync.BoardSettings) { s.Type = connectwise.Ref{Name: "Incident"} }), "Type", "Heimdal Operations"},
-		{"subtype of another board", psasync.BoardCyberAlerts,
-			withRef(psasync.DefaultBoardSettings(psasync.BoardCyberAlerts), func(s *ticketsync.BoardSettings) { s.SubType = connectwise.Ref{Name: "CPU"} }),
-			"SubType", "Heimdal Cyber Alerts"},
-		{"item of another board", psasync.BoardOperations,
-			withRef(ops, func(s *ticketsync.BoardSettings) { s.Item = connectwise.Ref{Name: "Workstation"} }), "Item", "Heimdal Operations"},
-		{"status of another board", psasync.BoardM365,
-			withRef(psasync.DefaultBoardSettings(psasync.BoardM365), func(s *ticketsync.BoardSettings) { s.Status = connectwise.Ref{Name: "In Progress"} }),
-			"Status", "Heimdal M365 Notifications"},
-		{"unknown priority", psasync.BoardOperations,
-			withRef(ops, func(s *ticketsync.BoardSettings) { s.Priority = connectwise.Ref{Name: "Whenever"} }), "Priority", ""},
-		{"unknown board", psasync.BoardOperations,
-			withRef(ops, func(s *ticketsync.BoardSettings) { s.Board = connectwise.Ref{Name: "Heimdal Ops"} }), "Board", ""},
-		{"not a Heimdal board", psasync.Board(9), ops, "Board", ""},
+		{"update status on Cyber Alerts", psasync.BoardCyberAlerts, func(s *ticketsync.BoardSettings) { s.UpdateStatus = ref("New") }, "UpdateStatus", "Heimdal Cyber Alerts"},
+		{"update status on M365", psasync.BoardM365, func(s *ticketsync.BoardSettings) { s.UpdateStatus = ref("New") }, "UpdateStatus", "Heimdal M365 Notifications"},
+		{"closed status on creation", psasync.BoardOperations, func(s *ticketsync.BoardSettings) { s.Status = ref("Closed") }, "Status", "Heimdal Operations"},
+		{"closed status on update", psasync.BoardOperations, func(s *ticketsync.BoardSettings) { s.UpdateStatus = ref("Closed") }, "UpdateStatus", "Heimdal Operations"},
+		{"type of another board", psasync.BoardOperations, func(s *ticketsync.BoardSettings) { s.Type = ref("Incident") }, "Type", "Heimdal Operations"},
+		{"subtype of another board", psasync.BoardCyberAlerts, func(s *ticketsync.BoardSettings) { s.SubType = ref("CPU") }, "SubType", "Heimdal Cyber Alerts"},
+		{"item of another board", psasync.BoardOperations, func(s *ticketsync.BoardSettings) { s.Item = ref("Workstation") }, "Item", "Heimdal Operations"},
+		{"status of another board", psasync.BoardM365, func(s *ticketsync.BoardSettings) { s.Status = ref("In Progress") }, "Status", "Heimdal M365 Notifications"},
+		{"unknown priority", psasync.BoardOperations, func(s *ticketsync.BoardSettings) { s.Priority = ref("Whenever") }, "Priority", ""},
+		{"unknown board", psasync.BoardOperations, func(s *ticketsync.BoardSettings) { s.Board = ref("Heimdal Ops") }, "Board", ""},
+		{"not a Heimdal board", psasync.Board(9), func(s *ticketsync.BoardSettings) { *s = ops }, "Board", ""},
 	} {
+		settings := withRef(psasync.DefaultBoardSettings(tc.board), tc.edit)
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := e.in.ConfigureBoard(ctx, tc.board, tc.settings)
+			_, err := e.in.ConfigureBoard(ctx, tc.board, settings)
 			var ce *bridge.ConfigError
 			if !errors.As(err, &ce) || ce.Field != tc.field {
 				t.Fatalf("ConfigureBoard = %v, want a ConfigError for field %q", err, tc.field)

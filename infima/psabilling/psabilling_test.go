@@ -11,6 +11,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/infima/psabilling"
@@ -33,11 +34,8 @@ func newWorld(t *testing.T) *world {
 	w := &world{psa: cwtest.NewServer(), inf: infimatest.NewServer()}
 	t.Cleanup(w.psa.Close)
 	t.Cleanup(w.inf.Close)
+	w.cw = flowtest.PSAClient(t, w.psa, connectwise.WithRetry(3, time.Millisecond, 2*time.Millisecond))
 	var err error
-	w.cw, err = connectwise.NewClient(w.psa.Config(), connectwise.WithRateLimit(0, 1), connectwise.WithRetry(3, time.Millisecond, 2*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
 	w.in, err = infima.NewClient(w.inf.APIKey(), w.inf.ClientOptions()...)
 	if err != nil {
 		t.Fatal(err)
@@ -309,16 +307,19 @@ func TestCheckAndBadStoredMappings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.OK() || rep.Items[0].Status != flow.Granted || rep.Items[1].Status != flow.Granted || rep.Items[2].Status != flow.Missing {
-		t.Fatalf("unmapped flow: %+v", rep.Items)
+	if rep.OK() {
+		t.Fatalf("unmapped flow passes: %+v", rep.Items)
 	}
+	flowtest.WantStatus(t, rep, "PSA connection", flow.Granted)
+	flowtest.WantStatus(t, rep, "Test Connection", flow.Granted)
+	flowtest.WantStatus(t, rep, "Mappings", flow.Missing)
 	ms := append(slices.Clone(w.mappings), psabilling.Mapping{InfimaClientID: w.mappings[0].InfimaClientID, AgreementID: 987654, AdditionID: 1})
 	if err := w.s.SaveMappings(ctx, ms); err != nil {
 		t.Fatal(err)
 	}
 	rep, _ = w.s.Check(ctx)
-	last := rep.Items[len(rep.Items)-1]
-	if !rep.OK() || last.Name != "Mappings[3]" || last.Status != flow.Warning || !strings.Contains(last.Detail, "no agreement 987654") {
+	last := flowtest.WantStatus(t, rep, "Mappings[3]", flow.Warning)
+	if !rep.OK() || !strings.Contains(last.Detail, "no agreement 987654") {
 		t.Fatalf("stale mapping: %+v", rep.Items)
 	}
 

@@ -1,0 +1,71 @@
+package flowtest
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/flow"
+)
+
+// FastPSA returns client options for tests against the PSA simulator:
+// no client-side rate limit, and retries and Retry-After waits of a few
+// milliseconds, so fault and 429 scenarios run at test speed. extra come
+// last and so win over the defaults.
+func FastPSA(extra ...connectwise.Option) []connectwise.Option {
+	return append([]connectwise.Option{
+		connectwise.WithRateLimit(0, 1),
+		connectwise.WithRetry(8, time.Millisecond, 4*time.Millisecond),
+		connectwise.WithMaxRetryAfter(5 * time.Millisecond),
+	}, extra...)
+}
+
+// PSAClient returns a client of srv built with FastPSA(extra...), as a
+// host application builds the client it hands a flow.
+func PSAClient(t testing.TB, srv *cwtest.Server, extra ...connectwise.Option) *connectwise.Client {
+	t.Helper()
+	c, err := connectwise.NewClient(srv.Config(), FastPSA(extra...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Item returns the item of rep named name, failing the test when rep has
+// none: a check that silently dropped an item would otherwise pass.
+func Item(t testing.TB, rep *flow.CheckReport, name string) flow.CheckItem {
+	t.Helper()
+	it, ok := rep.Item(name)
+	if !ok {
+		t.Fatalf("check has no item %q: %+v", name, rep.Items)
+	}
+	return it
+}
+
+// WantStatus returns the item of rep named name, failing the test unless
+// its status is st.
+func WantStatus(t testing.TB, rep *flow.CheckReport, name string, st flow.Status) flow.CheckItem {
+	t.Helper()
+	it := Item(t, rep, name)
+	if it.Status != st {
+		t.Errorf("check item %q is %s (%s), want %s", name, it.Status, it.Detail, st)
+	}
+	return it
+}
+
+// Tickets returns the simulator's tickets of one ticketsync source by
+// alert key: the part of externalXRef between "<source>:" and the last
+// "#" (after which ticketsync writes the alert's fingerprint). Tests
+// assert "exactly one ticket per key" on it.
+func Tickets(srv *cwtest.Server, source string) map[string][]cwtest.Ticket {
+	out := map[string][]cwtest.Ticket{}
+	for _, t := range srv.Tickets() {
+		rest, ok := strings.CutPrefix(t.ExternalXRef, source+":")
+		if i := strings.LastIndexByte(rest, '#'); ok && i >= 0 {
+			out[rest[:i]] = append(out[rest[:i]], t)
+		}
+	}
+	return out
+}
