@@ -1,0 +1,99 @@
+package main
+
+import "time"
+
+// client is what differs between the API clients' shared plumbing.
+type client struct {
+	Package string
+	// API names the client in observers and errors.
+	API string
+	// Name is how the godoc names the service ("the PSA", "Heimdal").
+	Name string
+	// OwnSettings is true when the package declares its settings struct
+	// itself, for fields only its API has.
+	OwnSettings bool
+	// BaseURL is true for clients with a WithBaseURL option and a
+	// DefaultBaseURL constant; Simulator names the test server package.
+	BaseURL   bool
+	Simulator string
+	// BaseURLDoc adds to WithBaseURL's godoc.
+	BaseURLDoc string
+	// DefaultsDoc says why the defaults are what they are.
+	DefaultsDoc string
+	// The default transport settings.
+	Rate          float64
+	Burst         int
+	MaxRetries    int
+	RetryWaitMin  time.Duration
+	RetryWaitMax  time.Duration
+	MaxRetryAfter time.Duration
+	Timeout       time.Duration
+	// ErrorDoc is the godoc of the Error alias after "Error is".
+	ErrorDoc string
+	// Unauthorized and Forbidden say what a 401 and a 403 mean here.
+	Unauthorized, Forbidden string
+	// Own lists the error helpers the package writes itself.
+	Own []string
+}
+
+var clients = map[string]client{
+	"connectwise": {
+		API:  "connectwise",
+		Name: "the PSA",
+		DefaultsDoc: "keep well under the PSA's documented ~1,000 requests per minute,\n" +
+			"// leaving headroom for other integrations on the same site",
+		Rate: 10, Burst: 5, MaxRetries: 5,
+		RetryWaitMin: 500 * time.Millisecond, RetryWaitMax: 30 * time.Second,
+		ErrorDoc: "an error answered by the PSA, decoded from its JSON error\n" +
+			"\t// body {\"code\",\"message\",\"errors\":[...]} (or, for 429, {\"error\",\"message\"})",
+		Unauthorized: "wrong company id, public or private key",
+		Forbidden:    "the API member's security role lacks a permission",
+	},
+	"heimdal": {
+		API: "heimdal", Name: "Heimdal", OwnSettings: true,
+		BaseURL: true, Simulator: "heimdaltest",
+		DefaultsDoc: "are conservative because Heimdal answers 429 when called too\n" +
+			"// fast and publishes no limit; community tooling backs off for a full minute",
+		Rate: 2, Burst: 2, MaxRetries: 5,
+		RetryWaitMin: time.Second, RetryWaitMax: 30 * time.Second,
+		MaxRetryAfter: 2 * time.Minute, Timeout: 60 * time.Second,
+		ErrorDoc: "an error answer from the Heimdal API. Its StatusCode is 200\n" +
+			"\t// for the \"message instead of items\" answer Heimdal gives some\n" +
+			"\t// failures with a success status",
+		Unauthorized: "the API key was refused",
+		Forbidden:    "the key may not read this customer",
+	},
+	"infima": {
+		API: "infima", Name: "INFIMA",
+		BaseURL: true, Simulator: "infimatest",
+		DefaultsDoc: "are deliberately gentle: INFIMA publishes no rate limit,\n" +
+			"// and a Security 360 sync has minutes, not seconds, to finish",
+		Rate: 5, Burst: 5, MaxRetries: 4,
+		RetryWaitMin: 500 * time.Millisecond, RetryWaitMax: 30 * time.Second,
+		MaxRetryAfter: 60 * time.Second, Timeout: 30 * time.Second,
+		ErrorDoc: "an error status returned by the Reporting API. For 401 and\n" +
+			"\t// 403 its Message says what to do instead of repeating the server's\n" +
+			"\t// terse text",
+		Unauthorized: "the key is wrong, revoked or was replaced by a newer one",
+		Forbidden:    "the key's scope does not cover the data asked for",
+		Own:          []string{"IsNotFound"},
+	},
+	"security360": {
+		API: "security360", Name: "the Asio platform",
+		BaseURL: true, Simulator: "security360test",
+		BaseURLDoc: "or a regional server (BaseURLEurope)",
+		DefaultsDoc: "are deliberately conservative: the only figure found for the\n" +
+			"// platform API is a quota of about 500 requests per five minutes (≈1.7/s),\n" +
+			"// and a key that asks for many tokens at once is reported to be locked\n" +
+			"// (HTTP 423)",
+		Rate: 1.5, Burst: 5, MaxRetries: 3,
+		RetryWaitMin: time.Second, RetryWaitMax: 30 * time.Second,
+		MaxRetryAfter: 60 * time.Second, Timeout: 60 * time.Second,
+		ErrorDoc: "an error answer of the Asio platform API. A 429 that\n" +
+			"\t// outlived the retries arrives wrapped in a *RateLimitError (see\n" +
+			"\t// RetryAfter), and a failed write whose outcome is unknown in an\n" +
+			"\t// *OutcomeUnknownError",
+		Unauthorized: "a 401 that a fresh token did not cure",
+		Forbidden:    "the API key lacks a scope",
+	},
+}
