@@ -8,10 +8,13 @@ import (
 
 // dirs are where go generate runs for each package clientgen knows.
 var dirs = map[string]string{
-	"connectwise": "connectwise",
-	"heimdal":     "heimdal",
-	"infima":      "infima",
-	"security360": "security360",
+	"connectwise":     "connectwise",
+	"heimdal":         "heimdal",
+	"infima":          "infima",
+	"security360":     "security360",
+	"heimdaltest":     "heimdal/heimdaltest",
+	"infimatest":      "infima/infimatest",
+	"security360test": "security360/security360test",
 }
 
 // TestCommittedOutputIsCurrent fails when a generated file was edited by
