@@ -4,22 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-
-	"github.com/psabridge/psabridge/internal/apiclient"
 )
-
-// CheckResponse returns nil for a 2xx response and an *Error otherwise,
-// reading at most a bounded amount of the body. secrets are scrubbed from
-// the server's text.
-func CheckResponse(r *http.Response, secrets ...string) error {
-	if r.StatusCode >= 200 && r.StatusCode < 300 {
-		return nil
-	}
-	return psaErrors.Check(r, secrets...)
-}
-
-// psaErrors reads PSA error bodies outside a client (CheckResponse).
-var psaErrors = &apiclient.Backend{API: "connectwise", ParseError: parseError}
 
 // parseError reads the PSA's error body and adds a hint for 401 and 403.
 func parseError(e *Error, body []byte) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/internal/apiclient"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
@@ -113,6 +114,22 @@ type (
 	// OutcomeUnknownError is a write that may or may not have been applied.
 	OutcomeUnknownError = bridge.OutcomeUnknownError
 )
+
+// CheckResponse returns nil for a 2xx response. Otherwise it reads a
+// bounded part of the body, closes it, and returns an *Error (wrapped in
+// *RateLimitError for a 429) read from the .NET {"Message"} shape, {"error"} or the start of a
+// text body; a 401 gets a message that names the key.
+// secrets (a client passes its own) are scrubbed from the server's text
+// before anything is cut, in case a server echoes them.
+func CheckResponse(r *http.Response, secrets ...string) error {
+	if r.StatusCode >= 200 && r.StatusCode < 300 {
+		return nil
+	}
+	return errorBodies.Check(r, secrets...)
+}
+
+// errorBodies reads error answers outside a client (CheckResponse).
+var errorBodies = &apiclient.Backend{API: "heimdal", ParseError: parseError, RelativePaths: true}
 
 // IsNotFound reports a 404 from Heimdal.
 func IsNotFound(err error) bool { return bridge.IsNotFound(err) }

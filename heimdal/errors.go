@@ -4,26 +4,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-
-	"github.com/psabridge/psabridge/internal/apiclient"
 )
 
 // MessageKeyRejected is the Message of a 401: Heimdal's own text is a
 // generic framework message that does not say which credential failed.
 const MessageKeyRejected = "Heimdal API key rejected (check the key in the Heimdal Dashboard and that it is still active)"
-
-// CheckResponse returns nil for a 2xx response and otherwise reads the body
-// (size-limited, then closed) into an *Error. secrets (the client passes
-// its own) are scrubbed from the server's text before anything is cut, in
-// case a server echoes them.
-func CheckResponse(r *http.Response, secrets ...string) error {
-	if r.StatusCode >= 200 && r.StatusCode < 300 {
-		return nil
-	}
-	return heimdalErrors.Check(r, secrets...)
-}
-
-var heimdalErrors = &apiclient.Backend{API: "heimdal", ParseError: parseError, RelativePaths: true}
 
 // parseError reads the .NET {"Message": ...} shape, {"error": ...}, or the
 // start of a text body; a 401 gets a message that names the key.

@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/psabridge/psabridge/connectwise/bridge"
-	"github.com/psabridge/psabridge/internal/apiclient"
 )
 
 // MessageKeyRejected is what a 401 says. Rotation is the usual cause: the
@@ -41,23 +40,6 @@ func IsKeyRejected(err error) bool { return errors.Is(err, ErrKeyRejected) }
 
 // IsNotFound reports a 404, or a client Get found no client with the id.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
-
-// CheckResponse returns nil for a 2xx response. Otherwise it reads the body
-// (bounded), closes it and returns an *Error (wrapped in *RateLimitError
-// for a 429). The Reporting API documents no error schema, so the message
-// is taken from the usual JSON shapes ({"message"}, {"error"}, {"detail"})
-// or from short plain text.
-//
-// secrets (the client passes its API key) are scrubbed from the server's
-// text before it is cut to an excerpt, in case a server echoes them.
-func CheckResponse(r *http.Response, secrets ...string) error {
-	if r.StatusCode >= 200 && r.StatusCode < 300 {
-		return nil
-	}
-	return infimaErrors.Check(r, secrets...)
-}
-
-var infimaErrors = &apiclient.Backend{API: "infima", ParseError: parseError}
 
 // parseError reads the server's message; for 401 and 403, whose server
 // text is terse, the message says what to do about the key instead.

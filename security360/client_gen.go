@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/internal/apiclient"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
@@ -120,6 +121,23 @@ type (
 	// OutcomeUnknownError is a write that may or may not have been applied.
 	OutcomeUnknownError = bridge.OutcomeUnknownError
 )
+
+// CheckResponse returns nil for a 2xx response. Otherwise it reads a
+// bounded part of the body, closes it, and returns an *Error (wrapped in
+// *RateLimitError for a 429) read from the platform's {"code","message"} or OAuth's
+// {"error","error_description"}; a write that a 500, 502 or 504 left in doubt
+// is wrapped in *OutcomeUnknownError.
+// secrets (a client passes its own) are scrubbed from the server's text
+// before anything is cut, in case a server echoes them.
+func CheckResponse(r *http.Response, secrets ...string) error {
+	if r.StatusCode >= 200 && r.StatusCode < 300 {
+		return nil
+	}
+	return errorBodies.Check(r, secrets...)
+}
+
+// errorBodies reads error answers outside a client (CheckResponse).
+var errorBodies = &apiclient.Backend{API: "security360", ParseError: parseError}
 
 // IsNotFound reports a 404 from the Asio platform.
 func IsNotFound(err error) bool { return bridge.IsNotFound(err) }

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/psabridge/psabridge/internal/apiclient"
 )
 
 // statusHint says what to do about the statuses users can fix themselves.
@@ -22,22 +20,6 @@ func statusHint(status int) string {
 	}
 	return ""
 }
-
-// CheckResponse returns nil for a 2xx response. Otherwise it reads a bounded
-// part of the body, closes it, and returns an *Error built from the API's
-// error body (either the platform's {"code","message"} or OAuth's
-// {"error","error_description"}), wrapped in *RateLimitError for a 429 and
-// in *OutcomeUnknownError for a write a 500, 502 or 504 left in doubt.
-// secrets (the client passes its own) are scrubbed from the server's text
-// before anything is cut, in case a server echoes them.
-func CheckResponse(r *http.Response, secrets ...string) error {
-	if r.StatusCode >= 200 && r.StatusCode < 300 {
-		return nil
-	}
-	return asioErrors.Check(r, secrets...)
-}
-
-var asioErrors = &apiclient.Backend{API: "security360", ParseError: parseError}
 
 // parseError reads the platform's or OAuth's error body and adds a hint
 // for 401 and 403.

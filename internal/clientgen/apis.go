@@ -32,12 +32,19 @@ type client struct {
 	ErrorDoc string
 	// Unauthorized and Forbidden say what a 401 and a 403 mean here.
 	Unauthorized, Forbidden string
+	// ErrorBody says how CheckResponse reads the API's error body.
+	ErrorBody string
+	// RelativePaths is apiclient.Backend's setting of the same name.
+	RelativePaths bool
 	// Own lists the error helpers the package writes itself.
 	Own []string
 }
 
 var clients = map[string]client{
 	"connectwise": {
+		ErrorBody: "{\"code\",\"message\",\"errors\"} (or, for 429, {\"error\",\"message\"}),\n" +
+			"// with a hint for 401 and 403",
+
 		API:  "connectwise",
 		Name: "the PSA",
 		DefaultsDoc: "keep well under the PSA's documented ~1,000 requests per minute,\n" +
@@ -50,6 +57,10 @@ var clients = map[string]client{
 		Forbidden:    "the API member's security role lacks a permission",
 	},
 	"heimdal": {
+		ErrorBody: "the .NET {\"Message\"} shape, {\"error\"} or the start of a\n" +
+			"// text body; a 401 gets a message that names the key",
+		RelativePaths: true,
+
 		API: "heimdal", Name: "Heimdal", OwnSettings: true,
 		BaseURL: true, Simulator: "heimdaltest",
 		DefaultsDoc: "are conservative because Heimdal answers 429 when called too\n" +
@@ -64,6 +75,9 @@ var clients = map[string]client{
 		Forbidden:    "the key may not read this customer",
 	},
 	"infima": {
+		ErrorBody: "the usual JSON shapes ({\"message\"}, {\"error\"},\n" +
+			"// {\"detail\"}) or short plain text: the Reporting API documents no error schema",
+
 		API: "infima", Name: "INFIMA",
 		BaseURL: true, Simulator: "infimatest",
 		DefaultsDoc: "are deliberately gentle: INFIMA publishes no rate limit,\n" +
@@ -79,6 +93,10 @@ var clients = map[string]client{
 		Own:          []string{"IsNotFound"},
 	},
 	"security360": {
+		ErrorBody: "the platform's {\"code\",\"message\"} or OAuth's\n" +
+			"// {\"error\",\"error_description\"}; a write that a 500, 502 or 504 left in doubt\n" +
+			"// is wrapped in *OutcomeUnknownError",
+
 		API: "security360", Name: "the Asio platform",
 		BaseURL: true, Simulator: "security360test",
 		BaseURLDoc: "or a regional server (BaseURLEurope)",
