@@ -639,30 +639,27 @@ func heimdalAsioRows() []row {
 	return rows
 }
 
+// skippedRow is an Office Protect event of a tenant whose mapping makes
+// Process skip it (not an error): no ticket, and the report says why.
+func skippedRow(eventID, tenant, tenantID string, reason officeprotect.SkipReason) row {
+	return row{flow: "officeprotect.Process", setting: "Mapping", value: "event of " + tenant + " tenant (accepted: skipped, reported)", run: func(e *env) error {
+		rep, err := e.op.Process(e.ctx, []officeprotect.Event{{ID: eventID, TenantID: tenantID, Title: "x"}})
+		if err != nil {
+			return err
+		}
+		if rep.Created != 0 || rep.SkippedFor(reason) != 1 {
+			return fmt.Errorf("report %s: want the event skipped as %s", rep, reason)
+		}
+		return nil
+	}}
+}
+
 // unmappedRows are tenants and customers without a mapping: not an error,
 // but they must get no ticket, and the report must say so.
 func unmappedRows() []row {
 	return []row{
-		{flow: "officeprotect.Process", setting: "Mapping", value: "event of an unmapped tenant (accepted: skipped, reported)", run: func(e *env) error {
-			rep, err := e.op.Process(e.ctx, []officeprotect.Event{{ID: "evt-unmapped", TenantID: "t-contoso", Title: "x"}})
-			if err != nil {
-				return err
-			}
-			if rep.Created != 0 || rep.SkippedFor(officeprotect.SkipUnmapped) != 1 {
-				return fmt.Errorf("report %s: want the event skipped as %s", rep, officeprotect.SkipUnmapped)
-			}
-			return nil
-		}},
-		{flow: "officeprotect.Process", setting: "Mapping", value: "event of a disabled tenant (accepted: skipped, reported)", run: func(e *env) error {
-			rep, err := e.op.Process(e.ctx, []officeprotect.Event{{ID: "evt-disabled", TenantID: "t-initech", Title: "x"}})
-			if err != nil {
-				return err
-			}
-			if rep.Created != 0 || rep.SkippedFor(officeprotect.SkipDisabled) != 1 {
-				return fmt.Errorf("report %s: want the event skipped as %s", rep, officeprotect.SkipDisabled)
-			}
-			return nil
-		}},
+		skippedRow("evt-unmapped", "an unmapped", "t-contoso", officeprotect.SkipUnmapped),
+		skippedRow("evt-disabled", "a disabled", "t-initech", officeprotect.SkipDisabled),
 		{flow: "psasync.Run", setting: "customer mapping", value: "alert of an unmapped customer (accepted: not read, listed unmatched)", run: func(e *env) error {
 			key := e.hd.Raise(heimdaltest.ZorgonID, heimdal.ModuleFirewall, "ZORGON-WS01", "Firewall disabled", "")
 			defer e.hd.Clear(key)
