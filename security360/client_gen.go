@@ -142,7 +142,7 @@ var errorBodies = &apiclient.Backend{API: "security360", ParseError: parseError}
 // IsNotFound reports a 404 from the Asio platform.
 func IsNotFound(err error) bool { return bridge.IsNotFound(err) }
 
-// IsUnauthorized reports a 401: a 401 that a fresh token did not cure.
+// IsUnauthorized reports a 401: the credentials were refused even with a fresh token.
 func IsUnauthorized(err error) bool { return bridge.IsUnauthorized(err) }
 
 // IsForbidden reports a 403: the API key lacks a scope.
