@@ -2,14 +2,18 @@
 // from one template, so that the four clients stop carrying hand-copied
 // blocks that drift apart: client_gen.go in each client package (its
 // Option type, the transport options with their godoc, the default
-// settings and the error vocabulary re-exported from package bridge).
+// settings, CheckResponse and the error vocabulary re-exported from
+// package bridge), and server_gen.go in each of the heimdaltest,
+// infimatest and security360test simulators (their options over simkit
+// and the Server methods that hand straight to the kit).
 //
 // It runs from go generate in each package, naming the package:
 //
 //	//go:generate go run ../internal/clientgen heimdal
 //
-// The per-API values (rates, retries, timeouts, documentation) are the
-// table in apis.go. Output is gofmt'd and deterministic, so running it
+// The text is client.tmpl and server.tmpl; the per-API values (rates,
+// retries, timeouts, documentation) are the tables in apis.go and
+// servers.go. Output is gofmt'd and deterministic, so running it
 // twice changes nothing.
 package main
 
