@@ -117,13 +117,9 @@ func NewUnstartedServer(opts ...Option) *Server {
 		Name:  "heimdaltest",
 		Route: http.HandlerFunc(s.route),
 		Auth:  s.authorize,
-		WriteFault: func(w http.ResponseWriter, f simkit.Fault) {
-			if f.Body != "" {
-				simkit.WriteBody(w, f.Status, jsonType, []byte(f.Body))
-				return
-			}
-			apiError(w, f.Status, "Injected failure: "+http.StatusText(f.Status))
-		},
+		WriteFault: simkit.BodyOr(jsonType, func(w http.ResponseWriter, status int) {
+			apiError(w, status, "Injected failure: "+http.StatusText(status))
+		}),
 		WriteTooManyRequests: func(w http.ResponseWriter, _ int) {
 			apiError(w, http.StatusTooManyRequests, "Too many requests. Please try again later.")
 		},

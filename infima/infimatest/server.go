@@ -85,13 +85,9 @@ func NewUnstartedServer(opts ...Option) *Server {
 		Name:  "infimatest",
 		Route: http.HandlerFunc(s.route),
 		Auth:  s.authorize,
-		WriteFault: func(w http.ResponseWriter, f simkit.Fault) {
-			if f.Body != "" {
-				simkit.WriteBody(w, f.Status, "application/json", []byte(f.Body))
-				return
-			}
-			writeJSON(w, f.Status, wireError{http.StatusText(f.Status)})
-		},
+		WriteFault: simkit.BodyOr("application/json", func(w http.ResponseWriter, status int) {
+			writeJSON(w, status, wireError{http.StatusText(status)})
+		}),
 		WriteTooManyRequests: func(w http.ResponseWriter, _ int) {
 			writeJSON(w, http.StatusTooManyRequests, wireError{"Too Many Requests"})
 		},

@@ -138,13 +138,9 @@ func NewUnstartedServer(opts ...Option) *Server {
 		Route:  s.routes(),
 		Auth:   s.authenticate,
 		Exempt: isTokenRequest,
-		WriteFault: func(w http.ResponseWriter, f simkit.Fault) {
-			if f.Body != "" {
-				simkit.WriteBody(w, f.Status, "application/json", []byte(f.Body))
-				return
-			}
-			writeError(w, f.Status, strings.ReplaceAll(http.StatusText(f.Status), " ", ""), "injected failure")
-		},
+		WriteFault: simkit.BodyOr("application/json", func(w http.ResponseWriter, status int) {
+			writeError(w, status, strings.ReplaceAll(http.StatusText(status), " ", ""), "injected failure")
+		}),
 		WriteTooManyRequests: func(w http.ResponseWriter, _ int) {
 			writeError(w, http.StatusTooManyRequests, "TooManyRequests", "rate limit exceeded; retry later")
 		},
