@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/psabridge/psabridge/internal/httpx"
 )
@@ -42,30 +41,23 @@ var DefaultAlertPaths = AlertPaths{CyberAlerts: "/2.0/alerts/getEmailAlerts", M3
 // Heimdal confirms them or names others; an empty path marks the endpoint
 // as unavailable.
 func WithAlertPaths(p AlertPaths) Option {
-	return func(s *httpx.Settings) {
-		if dst, ok := pendingAlertPaths.Load(s); ok {
-			*dst.(*AlertPaths) = p
-		}
-	}
+	return func(s *settings) { s.alerts = &p }
 }
 
-// Options are httpx's functions on its Settings, which have no room for a
-// Heimdal-only setting. alertPathsFrom therefore runs the options once
-// more on a scratch Settings it registered, and WithAlertPaths writes
-// into the AlertPaths registered for that Settings; other options only
-// touch the scratch copy.
-var pendingAlertPaths sync.Map // *httpx.Settings -> *AlertPaths
+// settings are what an Option sets: the transport, and the alert
+// endpoints only this API has.
+type settings struct {
+	httpx.Settings
+	// alerts are the paths WithAlertPaths set; nil keeps DefaultAlertPaths.
+	alerts *AlertPaths
+}
 
-func alertPathsFrom(opts []Option) AlertPaths {
-	scratch, out := new(httpx.Settings), DefaultAlertPaths
-	pendingAlertPaths.Store(scratch, &out)
-	defer pendingAlertPaths.Delete(scratch)
-	for _, o := range opts {
-		if o != nil {
-			o(scratch)
-		}
+// alertPaths returns the alert endpoints the options chose.
+func (s *settings) alertPaths() AlertPaths {
+	if s.alerts == nil {
+		return DefaultAlertPaths
 	}
-	return out
+	return *s.alerts
 }
 
 // EndpointUnavailableError reports an alert list whose endpoint is not

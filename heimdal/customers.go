@@ -44,10 +44,7 @@ const customersPath = "/customers"
 // say whether this module pages; a bare array answer is accepted as a single
 // page.
 func (s *CustomersService) List(ctx context.Context, customerID string, opts *ListOptions) ([]Customer, *Response, error) {
-	var lo ListOptions
-	if opts != nil {
-		lo = *opts
-	}
+	lo := orZero(opts)
 	q, err := values(customerID, &lo)
 	if err != nil {
 		return nil, nil, err
@@ -57,11 +54,5 @@ func (s *CustomersService) List(ctx context.Context, customerID string, opts *Li
 
 // All walks every page of customers lazily; opts is not modified.
 func (s *CustomersService) All(ctx context.Context, customerID string, opts *ListOptions) iter.Seq2[Customer, error] {
-	var lo ListOptions
-	if opts != nil {
-		lo = *opts
-	}
-	return walk(lo, func(p ListOptions) ([]Customer, *Response, error) {
-		return s.List(ctx, customerID, &p)
-	})
+	return allPages(opts, func(o *ListOptions) ([]Customer, *Response, error) { return s.List(ctx, customerID, o) })
 }

@@ -52,27 +52,10 @@ type AlertListOptions struct {
 
 // List returns one page of the customer's Cyber Alerts email alerts.
 func (s *CyberAlertsService) List(ctx context.Context, customerID string, opts *AlertListOptions) ([]EmailAlert, *Response, error) {
-	path, err := alertPath("CyberAlerts", s.client.alerts.CyberAlerts)
-	if err != nil {
-		return nil, nil, err
-	}
-	q, lo, err := alertQuery(customerID, opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	items, resp, err := list[EmailAlert](ctx, s.client, path, q, lo)
-	return items, resp, unavailable("CyberAlerts", path, err)
+	return listAlerts[EmailAlert](ctx, s.client, "CyberAlerts", s.client.alerts.CyberAlerts, customerID, opts)
 }
 
 // All walks every page of Cyber Alerts lazily; opts is not modified.
 func (s *CyberAlertsService) All(ctx context.Context, customerID string, opts *AlertListOptions) iter.Seq2[EmailAlert, error] {
-	var o AlertListOptions
-	if opts != nil {
-		o = *opts
-	}
-	return walk(o.ListOptions, func(p ListOptions) ([]EmailAlert, *Response, error) {
-		page := o // a copy per call, so one Seq can be ranged concurrently
-		page.ListOptions = p
-		return s.List(ctx, customerID, &page)
-	})
+	return allPages(opts, func(o *AlertListOptions) ([]EmailAlert, *Response, error) { return s.List(ctx, customerID, o) })
 }

@@ -52,10 +52,7 @@ const (
 
 // List returns one page of the customer's active clients.
 func (s *DevicesService) List(ctx context.Context, customerID string, opts *DeviceListOptions) ([]Device, *Response, error) {
-	var o DeviceListOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := orZero(opts)
 	o.StartDate, o.EndDate = o.StartDate.UTC(), o.EndDate.UTC()
 	q, err := values(customerID, &o)
 	if err != nil {
@@ -66,15 +63,7 @@ func (s *DevicesService) List(ctx context.Context, customerID string, opts *Devi
 
 // All walks every page of active clients lazily; opts is not modified.
 func (s *DevicesService) All(ctx context.Context, customerID string, opts *DeviceListOptions) iter.Seq2[Device, error] {
-	var o DeviceListOptions
-	if opts != nil {
-		o = *opts
-	}
-	return walk(o.ListOptions, func(p ListOptions) ([]Device, *Response, error) {
-		page := o // a copy per call, so one Seq can be ranged concurrently
-		page.ListOptions = p
-		return s.List(ctx, customerID, &page)
-	})
+	return allPages(opts, func(o *DeviceListOptions) ([]Device, *Response, error) { return s.List(ctx, customerID, o) })
 }
 
 // DeviceNotification is one entry of a device's Notifications modal (Active
@@ -107,10 +96,7 @@ func (s *DevicesService) ListNotifications(ctx context.Context, customerID, clie
 	if clientInfoID == "" {
 		return nil, nil, errNoDevice
 	}
-	var lo ListOptions
-	if opts != nil {
-		lo = *opts
-	}
+	lo := orZero(opts)
 	q, err := values(customerID, &lo)
 	if err != nil {
 		return nil, nil, err
@@ -124,11 +110,7 @@ var errNoDevice = errors.New("heimdal: clientInfoID is required: Heimdal serves 
 // AllNotifications walks every page of one device's notifications lazily;
 // opts is not modified.
 func (s *DevicesService) AllNotifications(ctx context.Context, customerID, clientInfoID string, opts *ListOptions) iter.Seq2[DeviceNotification, error] {
-	var lo ListOptions
-	if opts != nil {
-		lo = *opts
-	}
-	return walk(lo, func(p ListOptions) ([]DeviceNotification, *Response, error) {
-		return s.ListNotifications(ctx, customerID, clientInfoID, &p)
+	return allPages(opts, func(o *ListOptions) ([]DeviceNotification, *Response, error) {
+		return s.ListNotifications(ctx, customerID, clientInfoID, o)
 	})
 }

@@ -4,12 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
-	"time"
 
-	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/internal/apiclient"
 	"github.com/psabridge/psabridge/internal/credcheck"
 	"github.com/psabridge/psabridge/internal/httpx"
@@ -19,65 +16,7 @@ import (
 // /2.0/activeclients are appended to it.
 const DefaultBaseURL = "https://dashboard.heimdalsecurity.com/api/heimdalapi"
 
-// defaults are conservative because Heimdal answers 429 when called too fast
-// and publishes no limit; community tooling backs off for a full minute.
-var defaults = httpx.Settings{
-	RatePerSecond: 2,
-	Burst:         2,
-	MaxRetries:    5,
-	RetryWaitMin:  time.Second,
-	RetryWaitMax:  30 * time.Second,
-	MaxRetryAfter: 2 * time.Minute,
-	Timeout:       60 * time.Second,
-}
-
-// Option configures a Client. It is this package's own type: an option of
-// another psabridge client does not compile here, rather than being
-// silently ignored.
-type Option func(*settings)
-
-// settings are the transport knobs an Option sets.
-type settings = httpx.Settings
-
-// WithBaseURL points the client at another server, such as the heimdaltest simulator.
-func WithBaseURL(u string) Option { return Option(httpx.WithBaseURL(u)) }
-
-// WithHTTPClient supplies the underlying *http.Client; its transport is wrapped, never replaced.
-func WithHTTPClient(hc *http.Client) Option { return Option(httpx.WithHTTPClient(hc)) }
-
-// WithRateLimit sets the client-side rate (default 2 requests/s, burst 2); perSecond <= 0 disables it.
-func WithRateLimit(perSecond float64, burst int) Option {
-	return Option(httpx.WithRateLimit(perSecond, burst))
-}
-
-// WithLimiter paces every request through l instead of the built-in
-// adaptive limiter, so several clients or processes can share one budget.
-// WithRateLimit is then ignored.
-func WithLimiter(l bridge.Limiter) Option { return Option(httpx.WithLimiter(l)) }
-
-// WithObserver hands every HTTP attempt, retries included, to fn once it
-// has ended: method, route template ("/service/tickets/{id}"), status,
-// attempt number, limiter wait, duration, retry reason and transport
-// error; never headers, bodies or credentials. Wire it to metrics, traces
-// or slog; fn runs on the caller's goroutine and must not block.
-func WithObserver(fn func(bridge.Attempt)) Option { return Option(httpx.WithObserver(fn)) }
-
-// WithRetry sets how often a 429, 502, 503, 504 or connection error is retried (default 5) and the backoff bounds.
-func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
-	return Option(httpx.WithRetry(maxRetries, minWait, maxWait))
-}
-
-// WithMaxRetryAfter caps how long a server's Retry-After is honoured (default 2 minutes).
-func WithMaxRetryAfter(d time.Duration) Option { return Option(httpx.WithMaxRetryAfter(d)) }
-
-// WithTimeout bounds each attempt (default 60 s).
-func WithTimeout(d time.Duration) Option { return Option(httpx.WithTimeout(d)) }
-
-// WithLogger sends one debug record per attempt (method, path, status, duration; never the key).
-func WithLogger(l *slog.Logger) Option { return Option(httpx.WithLogger(l)) }
-
-// WithUserAgent sets the User-Agent header.
-func WithUserAgent(ua string) Option { return Option(httpx.WithUserAgent(ua)) }
+//go:generate go run ../internal/clientgen heimdal
 
 // Client talks to the Heimdal API. It is safe for concurrent use. Its printed
 // forms (%v, %+v, %#v, %s) never show the API key.
@@ -124,18 +63,13 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	if err := checkKey(apiKey); err != nil {
 		return nil, err
 	}
-	s := httpx.Resolve(defaults, opts...)
-	raw := s.BaseURL
-	if raw == "" {
-		raw = DefaultBaseURL
-	}
-	base, err := checkBaseURL(raw)
+	s := httpx.Resolve(defaultSettings, opts...)
+	base, err := checkBaseURL(s.baseURL())
 	if err != nil {
 		return nil, err
 	}
-	s.API = "heimdal"
 	root := base.String()
-	c := &Client{hc: httpx.New(s), base: base, key: func() string { return apiKey }, alerts: alertPathsFrom(opts)}
+	c := &Client{hc: httpx.New(s.Settings), base: base, key: func() string { return apiKey }, alerts: s.alertPaths()}
 	c.b = &apiclient.Backend{
 		HC:            c.hc,
 		API:           "heimdal",

@@ -3,7 +3,6 @@ package heimdal
 import (
 	"context"
 	"iter"
-	"net/url"
 )
 
 // M365Service lists the alerts of the M365 User Security section
@@ -41,37 +40,27 @@ type M365Alert struct {
 
 // List returns one page of the customer's M365 alerts.
 func (s *M365Service) List(ctx context.Context, customerID string, opts *AlertListOptions) ([]M365Alert, *Response, error) {
-	path, err := alertPath("M365", s.client.alerts.M365)
-	if err != nil {
-		return nil, nil, err
-	}
-	q, lo, err := alertQuery(customerID, opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	items, resp, err := list[M365Alert](ctx, s.client, path, q, lo)
-	return items, resp, unavailable("M365", path, err)
+	return listAlerts[M365Alert](ctx, s.client, "M365", s.client.alerts.M365, customerID, opts)
 }
 
 // All walks every page of M365 alerts lazily; opts is not modified.
 func (s *M365Service) All(ctx context.Context, customerID string, opts *AlertListOptions) iter.Seq2[M365Alert, error] {
-	var o AlertListOptions
-	if opts != nil {
-		o = *opts
-	}
-	return walk(o.ListOptions, func(p ListOptions) ([]M365Alert, *Response, error) {
-		page := o // a copy per call, so one Seq can be ranged concurrently
-		page.ListOptions = p
-		return s.List(ctx, customerID, &page)
-	})
+	return allPages(opts, func(o *AlertListOptions) ([]M365Alert, *Response, error) { return s.List(ctx, customerID, o) })
 }
 
-func alertQuery(customerID string, opts *AlertListOptions) (url.Values, ListOptions, error) {
-	var o AlertListOptions
-	if opts != nil {
-		o = *opts
+// listAlerts returns one page of the alert list name (an AlertPaths
+// field) served at the configured path.
+func listAlerts[T any](ctx context.Context, c *Client, name, configured, customerID string, opts *AlertListOptions) ([]T, *Response, error) {
+	path, err := alertPath(name, configured)
+	if err != nil {
+		return nil, nil, err
 	}
+	o := orZero(opts)
 	o.StartDate, o.EndDate = o.StartDate.UTC(), o.EndDate.UTC()
 	q, err := values(customerID, &o)
-	return q, o.ListOptions, err
+	if err != nil {
+		return nil, nil, err
+	}
+	items, resp, err := list[T](ctx, c, path, q, o.ListOptions)
+	return items, resp, unavailable(name, path, err)
 }

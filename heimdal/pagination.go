@@ -33,6 +33,37 @@ type ListOptions struct {
 	PageSize int `url:"pageSize,omitempty"`
 }
 
+// page returns the paging part of a list's options: o itself, and the
+// embedded ListOptions of the options that extend it.
+func (o *ListOptions) page() *ListOptions { return o }
+
+// pager is a list's options: ListOptions, or a struct that embeds it.
+type pager[O any] interface {
+	*O
+	page() *ListOptions
+}
+
+// orZero returns *opts, or the zero options when opts is nil.
+func orZero[O any](opts *O) O {
+	if opts == nil {
+		var zero O
+		return zero
+	}
+	return *opts
+}
+
+// allPages walks every page of a list lazily. opts is not modified, and
+// each page is asked for with its own copy of it, so one Seq can be
+// ranged concurrently.
+func allPages[T, O any, P pager[O]](opts P, list func(P) ([]T, *Response, error)) iter.Seq2[T, error] {
+	o := orZero[O](opts)
+	return walk(*P(&o).page(), func(p ListOptions) ([]T, *Response, error) {
+		page := o
+		*P(&page).page() = p
+		return list(&page)
+	})
+}
+
 func (o ListOptions) check() error {
 	if o.PageNumber < 0 {
 		return fmt.Errorf("heimdal: PageNumber %d is negative", o.PageNumber)

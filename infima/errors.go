@@ -5,11 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/psabridge/psabridge/connectwise/bridge"
-	"github.com/psabridge/psabridge/internal/apiclient"
 )
 
 // MessageKeyRejected is what a 401 says. Rotation is the usual cause: the
@@ -36,65 +34,12 @@ var (
 	ErrRateLimited = bridge.StatusSentinel(http.StatusTooManyRequests, "infima: rate limited")
 )
 
-// The error vocabulary is shared by every psabridge client (see package
-// bridge); these aliases name the same types errors.As reaches whichever
-// client returned them.
-type (
-	// Error is an error status returned by the Reporting API. For 401 and
-	// 403 its Message says what to do instead of repeating the server's
-	// terse text.
-	Error = bridge.APIError
-	// RateLimitError is a 429 that outlived every retry; it wraps the *Error.
-	RateLimitError = bridge.RateLimitError
-	// DecodeError reports a 2xx response whose body is not the JSON the
-	// endpoint documents (a proxy's HTML page, a truncated body...).
-	DecodeError = bridge.DecodeError
-	// ConfigError reports a setting that cannot work ("APIKey",
-	// "BaseURL"), naming the field. It never contains the secret itself.
-	ConfigError = bridge.ConfigError
-	// OutcomeUnknownError is a write that may or may not have been applied.
-	OutcomeUnknownError = bridge.OutcomeUnknownError
-)
-
 // IsKeyRejected reports whether err means INFIMA no longer accepts the key,
 // so the caller should ask for the current key rather than retry.
 func IsKeyRejected(err error) bool { return errors.Is(err, ErrKeyRejected) }
 
 // IsNotFound reports a 404, or a client Get found no client with the id.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
-
-// IsUnauthorized reports a 401: the key was refused (see IsKeyRejected).
-func IsUnauthorized(err error) bool { return bridge.IsUnauthorized(err) }
-
-// IsForbidden reports a 403: the key's scope does not cover the data.
-func IsForbidden(err error) bool { return bridge.IsForbidden(err) }
-
-// IsRateLimited reports a 429 that outlived every retry.
-func IsRateLimited(err error) bool { return bridge.IsRateLimited(err) }
-
-// IsOutcomeUnknown reports a write that may or may not have been applied.
-func IsOutcomeUnknown(err error) bool { return bridge.IsOutcomeUnknown(err) }
-
-// RetryAfter reports how long INFIMA asked to wait when err is a 429 that
-// outlived the retries, or a 503 that named a wait.
-func RetryAfter(err error) (time.Duration, bool) { return bridge.RetryAfter(err) }
-
-// CheckResponse returns nil for a 2xx response. Otherwise it reads the body
-// (bounded), closes it and returns an *Error (wrapped in *RateLimitError
-// for a 429). The Reporting API documents no error schema, so the message
-// is taken from the usual JSON shapes ({"message"}, {"error"}, {"detail"})
-// or from short plain text.
-//
-// secrets (the client passes its API key) are scrubbed from the server's
-// text before it is cut to an excerpt, in case a server echoes them.
-func CheckResponse(r *http.Response, secrets ...string) error {
-	if r.StatusCode >= 200 && r.StatusCode < 300 {
-		return nil
-	}
-	return infimaErrors.Check(r, secrets...)
-}
-
-var infimaErrors = &apiclient.Backend{API: "infima", ParseError: parseError}
 
 // parseError reads the server's message; for 401 and 403, whose server
 // text is terse, the message says what to do about the key instead.

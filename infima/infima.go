@@ -7,15 +7,12 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/google/go-querystring/query"
 
-	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/internal/apiclient"
 	"github.com/psabridge/psabridge/internal/credcheck"
 	"github.com/psabridge/psabridge/internal/httpx"
@@ -36,69 +33,7 @@ const (
 // apiKeyHeader carries the Reporting API key on every request.
 const apiKeyHeader = "X-API-Key"
 
-// Option configures a Client. It is this package's own type: an option of
-// another psabridge client does not compile here, rather than being
-// silently ignored.
-type Option func(*settings)
-
-// settings are the transport knobs an Option sets.
-type settings = httpx.Settings
-
-// WithBaseURL points the client at another server, such as the infimatest simulator.
-func WithBaseURL(u string) Option { return Option(httpx.WithBaseURL(u)) }
-
-// WithHTTPClient supplies the underlying *http.Client; its Transport is wrapped, never replaced.
-func WithHTTPClient(hc *http.Client) Option { return Option(httpx.WithHTTPClient(hc)) }
-
-// WithRateLimit sets the client-side request rate and burst (perSecond <= 0 disables limiting).
-func WithRateLimit(perSecond float64, burst int) Option {
-	return Option(httpx.WithRateLimit(perSecond, burst))
-}
-
-// WithLimiter paces every request through l instead of the built-in
-// adaptive limiter, so several clients or processes can share one budget.
-// WithRateLimit is then ignored.
-func WithLimiter(l bridge.Limiter) Option { return Option(httpx.WithLimiter(l)) }
-
-// WithObserver hands every HTTP attempt, retries included, to fn once it
-// has ended: method, route template ("/service/tickets/{id}"), status,
-// attempt number, limiter wait, duration, retry reason and transport
-// error; never headers, bodies or credentials. Wire it to metrics, traces
-// or slog; fn runs on the caller's goroutine and must not block.
-func WithObserver(fn func(bridge.Attempt)) Option { return Option(httpx.WithObserver(fn)) }
-
-// WithRetry sets how many times a failed GET is re-sent and the backoff bounds.
-func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
-	return Option(httpx.WithRetry(maxRetries, minWait, maxWait))
-}
-
-// WithMaxRetryAfter caps how long a server's Retry-After is honoured.
-func WithMaxRetryAfter(d time.Duration) Option { return Option(httpx.WithMaxRetryAfter(d)) }
-
-// WithTimeout bounds each attempt, body included.
-func WithTimeout(d time.Duration) Option { return Option(httpx.WithTimeout(d)) }
-
-// WithLogger sends one debug record per attempt (method, path, status,
-// attempt, duration; never headers) to l.
-func WithLogger(l *slog.Logger) Option { return Option(httpx.WithLogger(l)) }
-
-// WithUserAgent sets the User-Agent header.
-func WithUserAgent(ua string) Option { return Option(httpx.WithUserAgent(ua)) }
-
-// defaultSettings are deliberately gentle: INFIMA publishes no rate limit,
-// and a Security 360 sync has minutes, not seconds, to finish.
-func defaultSettings() httpx.Settings {
-	return httpx.Settings{
-		RatePerSecond: 5,
-		Burst:         5,
-		MaxRetries:    4,
-		RetryWaitMin:  500 * time.Millisecond,
-		RetryWaitMax:  30 * time.Second,
-		MaxRetryAfter: 60 * time.Second,
-		Timeout:       30 * time.Second,
-		BaseURL:       DefaultBaseURL,
-	}
-}
+//go:generate go run ../internal/clientgen infima
 
 // Client talks to the INFIMA Reporting API. It is safe for concurrent use.
 // Printing a Client with any fmt verb shows the server and a redacted key.
@@ -141,16 +76,15 @@ func NewClient(key string, opts ...Option) (*Client, error) {
 	if err := ValidateAPIKey(key); err != nil {
 		return nil, err
 	}
-	s := httpx.Resolve(defaultSettings(), opts...)
-	base, err := ParseBaseURL(s.BaseURL)
+	s := httpx.Resolve(defaultSettings, opts...)
+	base, err := ParseBaseURL(s.baseURL())
 	if err != nil {
 		return nil, err
 	}
 	s.BaseURL = base.String()
 	// The key must never follow a redirect to another host.
 	s.SensitiveHeaders = append(append([]string(nil), s.SensitiveHeaders...), apiKeyHeader)
-	s.API = "infima"
-	c := &Client{hc: httpx.New(s), base: base, key: func() string { return key }}
+	c := &Client{hc: httpx.New(s.Settings), base: base, key: func() string { return key }}
 	root := strings.TrimSuffix(base.String(), "/")
 	c.b = &apiclient.Backend{
 		HC:         c.hc,

@@ -3,14 +3,12 @@ package security360
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/internal/apiclient"
 	"github.com/psabridge/psabridge/internal/credcheck"
 	"github.com/psabridge/psabridge/internal/httpx"
@@ -43,72 +41,7 @@ func RegionBaseURL(region string) (string, error) {
 	return "", configError("Region", fmt.Sprintf("unknown Asio region %q (known: na, eu, au)", region))
 }
 
-// defaults are deliberately conservative: the only figure found for the
-// platform API is a quota of about 500 requests per five minutes (≈1.7/s),
-// and a key that asks for many tokens at once is reported to be locked
-// (HTTP 423).
-var defaults = httpx.Settings{
-	RatePerSecond: 1.5,
-	Burst:         5,
-	MaxRetries:    3,
-	RetryWaitMin:  time.Second,
-	RetryWaitMax:  30 * time.Second,
-	MaxRetryAfter: 60 * time.Second,
-	Timeout:       60 * time.Second,
-}
-
-// Option configures a Client. It is this package's own type: an option of
-// another psabridge client does not compile here, rather than being
-// silently ignored.
-type Option func(*settings)
-
-// settings are the transport knobs an Option sets.
-type settings = httpx.Settings
-
-// WithBaseURL points the client at another server, such as the
-// security360test simulator or a regional server (BaseURLEurope).
-func WithBaseURL(u string) Option { return Option(httpx.WithBaseURL(u)) }
-
-// WithHTTPClient supplies the underlying *http.Client; its Transport is
-// wrapped, never replaced.
-func WithHTTPClient(hc *http.Client) Option { return Option(httpx.WithHTTPClient(hc)) }
-
-// WithRateLimit sets the client-side rate (requests per second, <= 0 for
-// none) and burst. The default is 1.5/s with a burst of 5.
-func WithRateLimit(perSecond float64, burst int) Option {
-	return Option(httpx.WithRateLimit(perSecond, burst))
-}
-
-// WithLimiter paces every request through l instead of the built-in
-// adaptive limiter, so several clients or processes can share one budget.
-// WithRateLimit is then ignored.
-func WithLimiter(l bridge.Limiter) Option { return Option(httpx.WithLimiter(l)) }
-
-// WithObserver hands every HTTP attempt, retries included, to fn once it
-// has ended: method, route template ("/service/tickets/{id}"), status,
-// attempt number, limiter wait, duration, retry reason and transport
-// error; never headers, bodies or credentials. Wire it to metrics, traces
-// or slog; fn runs on the caller's goroutine and must not block.
-func WithObserver(fn func(bridge.Attempt)) Option { return Option(httpx.WithObserver(fn)) }
-
-// WithRetry sets how often a retryable request is re-sent and the backoff
-// bounds.
-func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
-	return Option(httpx.WithRetry(maxRetries, minWait, maxWait))
-}
-
-// WithMaxRetryAfter caps how long a server's Retry-After is honoured.
-func WithMaxRetryAfter(d time.Duration) Option { return Option(httpx.WithMaxRetryAfter(d)) }
-
-// WithTimeout bounds each attempt.
-func WithTimeout(d time.Duration) Option { return Option(httpx.WithTimeout(d)) }
-
-// WithLogger sends one debug record per HTTP attempt to l (method, path,
-// status, attempt, duration; never headers or bodies).
-func WithLogger(l *slog.Logger) Option { return Option(httpx.WithLogger(l)) }
-
-// WithUserAgent sets the User-Agent header.
-func WithUserAgent(ua string) Option { return Option(httpx.WithUserAgent(ua)) }
+//go:generate go run ../internal/clientgen security360
 
 // Client talks to the Asio platform API. It obtains and caches an OAuth2
 // token itself and is safe for concurrent use.
@@ -142,13 +75,8 @@ func NewClient(cfg Credentials, opts ...Option) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := httpx.Resolve(defaults, opts...)
-	s.API = "security360"
-	raw := s.BaseURL
-	if raw == "" {
-		raw = DefaultBaseURL
-	}
-	base, err := normalizeBaseURL(raw)
+	s := httpx.Resolve(defaultSettings, opts...)
+	base, err := normalizeBaseURL(s.baseURL())
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +85,7 @@ func NewClient(cfg Credentials, opts ...Option) (*Client, error) {
 	s.HTTPClient = p.client(s.HTTPClient) // observes Limit/Remaining/Reset on every attempt
 	c := &Client{
 		pacer:   p,
-		hc:      httpx.New(s),
+		hc:      httpx.New(s.Settings),
 		base:    base.String(),
 		baseURL: base,
 		creds:   &creds,

@@ -7,31 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
-
-	"github.com/psabridge/psabridge/connectwise/bridge"
-	"github.com/psabridge/psabridge/internal/apiclient"
-)
-
-// The error vocabulary is shared by every psabridge client (see package
-// bridge); these aliases name the same types errors.As reaches whichever
-// client returned them.
-type (
-	// Error is an error answer of the Asio platform API. A 429 that
-	// outlived the retries arrives wrapped in a *RateLimitError (see
-	// RetryAfter), and a failed write whose outcome is unknown in an
-	// *OutcomeUnknownError.
-	Error = bridge.APIError
-	// RateLimitError is a 429 that outlived every retry.
-	RateLimitError = bridge.RateLimitError
-	// OutcomeUnknownError is a write (PATCH) that may or may not have been
-	// applied.
-	OutcomeUnknownError = bridge.OutcomeUnknownError
-	// DecodeError is a 2xx answer whose body is not the expected JSON.
-	DecodeError = bridge.DecodeError
-	// ConfigError names a setting that cannot work, never its value.
-	ConfigError = bridge.ConfigError
 )
 
 // statusHint says what to do about the statuses users can fix themselves.
@@ -44,43 +20,6 @@ func statusHint(status int) string {
 	}
 	return ""
 }
-
-// IsNotFound reports whether err is an API 404.
-func IsNotFound(err error) bool { return bridge.IsNotFound(err) }
-
-// IsUnauthorized reports a 401 that a fresh token did not cure.
-func IsUnauthorized(err error) bool { return bridge.IsUnauthorized(err) }
-
-// IsForbidden reports a 403: the API key lacks a scope.
-func IsForbidden(err error) bool { return bridge.IsForbidden(err) }
-
-// IsRateLimited reports a 429 that outlived every retry.
-func IsRateLimited(err error) bool { return bridge.IsRateLimited(err) }
-
-// RetryAfter reports how long the server asked to wait when err is a rate
-// limit (429) that outlived the client's retries.
-func RetryAfter(err error) (time.Duration, bool) { return bridge.RetryAfter(err) }
-
-// IsOutcomeUnknown reports whether err is a write (PATCH) that may or may
-// not have been applied: read the record back before sending it again.
-// SetExternalID does this itself.
-func IsOutcomeUnknown(err error) bool { return bridge.IsOutcomeUnknown(err) }
-
-// CheckResponse returns nil for a 2xx response. Otherwise it reads a bounded
-// part of the body, closes it, and returns an *Error built from the API's
-// error body (either the platform's {"code","message"} or OAuth's
-// {"error","error_description"}), wrapped in *RateLimitError for a 429 and
-// in *OutcomeUnknownError for a write a 500, 502 or 504 left in doubt.
-// secrets (the client passes its own) are scrubbed from the server's text
-// before anything is cut, in case a server echoes them.
-func CheckResponse(r *http.Response, secrets ...string) error {
-	if r.StatusCode >= 200 && r.StatusCode < 300 {
-		return nil
-	}
-	return asioErrors.Check(r, secrets...)
-}
-
-var asioErrors = &apiclient.Backend{API: "security360", ParseError: parseError}
 
 // parseError reads the platform's or OAuth's error body and adds a hint
 // for 401 and 403.

@@ -1,5 +1,7 @@
 package heimdaltest
 
+//go:generate go run ../../internal/clientgen heimdaltest
+
 import (
 	"errors"
 	"fmt"
@@ -12,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/psabridge/psabridge/connectwise/apitest"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/internal/simkit"
 )
@@ -36,9 +37,6 @@ const DefaultPageSize = 50
 // MaxPageSize is the largest page served; larger requests are clamped.
 const MaxPageSize = 1000
 
-// Option configures a Server.
-type Option func(*options)
-
 type options struct {
 	sim        simkit.Config
 	noSeedData bool
@@ -48,37 +46,6 @@ type options struct {
 
 // WithAPIKey sets the key the server accepts.
 func WithAPIKey(key string) Option { return func(o *options) { o.apiKey = key } }
-
-// WithRateLimit makes the server answer 429 with a Retry-After (whole
-// seconds, at least 1) once requests exceed perSecond with the given burst,
-// as Heimdal does when called too fast.
-func WithRateLimit(perSecond float64, burst int) Option {
-	return func(o *options) { o.sim.RatePerSecond, o.sim.Burst = perSecond, max(burst, 1) }
-}
-
-// WithLatency delays every response by d (or until the request is cancelled).
-func WithLatency(d time.Duration) Option { return func(o *options) { o.sim.Latency = d } }
-
-// WithClock sets the clock used for seeded and raised timestamps, the
-// request log and the rate limiter, for deterministic output. Latency waits
-// on real (or synctest) time regardless.
-func WithClock(now func() time.Time) Option { return func(o *options) { o.sim.Clock = now } }
-
-// WithoutSeedData starts with only the reseller that owns the API key: no
-// customers, devices or users.
-func WithoutSeedData() Option { return func(o *options) { o.noSeedData = true } }
-
-// WithRequestLogSize bounds how many requests Requests remembers (10,000
-// by default). CountRequests is not bounded by it.
-func WithRequestLogSize(n int) Option { return func(o *options) { o.sim.LogSize = max(n, 1) } }
-
-// WithObserver calls f once per request, as soon as its status is known
-// (status 0 when the client left first). f runs on the serving goroutine
-// and must not block. A Request carries no header, so printing it never
-// prints the API key.
-func WithObserver(f func(Request)) Option {
-	return func(o *options) { o.sim.Observe = f }
-}
 
 // Server is a simulated Heimdal API. Create it with NewServer, or with
 // NewUnstartedServer to set Listener first or to use Handler without a
@@ -128,13 +95,6 @@ type alert struct {
 	firstSeen, lastUpdate time.Time
 }
 
-// NewServer starts a seeded server on a loopback port. Close it when done.
-func NewServer(opts ...Option) *Server {
-	s := NewUnstartedServer(opts...)
-	s.Start()
-	return s
-}
-
 // NewUnstartedServer returns a seeded server that is not listening yet: set
 // Listener and call Start, or use Handler directly.
 func NewUnstartedServer(opts ...Option) *Server {
@@ -157,13 +117,9 @@ func NewUnstartedServer(opts ...Option) *Server {
 		Name:  "heimdaltest",
 		Route: http.HandlerFunc(s.route),
 		Auth:  s.authorize,
-		WriteFault: func(w http.ResponseWriter, f simkit.Fault) {
-			if f.Body != "" {
-				simkit.WriteBody(w, f.Status, jsonType, []byte(f.Body))
-				return
-			}
-			apiError(w, f.Status, "Injected failure: "+http.StatusText(f.Status))
-		},
+		WriteFault: simkit.BodyOr(jsonType, func(w http.ResponseWriter, status int) {
+			apiError(w, status, "Injected failure: "+http.StatusText(status))
+		}),
 		WriteTooManyRequests: func(w http.ResponseWriter, _ int) {
 			apiError(w, http.StatusTooManyRequests, "Too many requests. Please try again later.")
 		},
@@ -171,20 +127,6 @@ func NewUnstartedServer(opts ...Option) *Server {
 	s.seed(!o.noSeedData)
 	return s
 }
-
-// Start begins serving on Listener (a new loopback listener if nil).
-func (s *Server) Start() { s.Listener, s.URL = s.kit.Start(s.Listener) }
-
-// Close shuts the server down and waits for outstanding requests.
-func (s *Server) Close() { s.kit.Close() }
-
-// Handler returns the server's HTTP handler, which serves the API under
-// APIPrefix. It works without Start, for in-memory transports.
-func (s *Server) Handler() http.Handler { return s.kit.Handler() }
-
-// Client returns an *http.Client for the server: over its socket once
-// started, in memory (through Transport) before that.
-func (s *Server) Client() *http.Client { return s.kit.Client() }
 
 // APIKey returns the key the server accepts.
 func (s *Server) APIKey() string { return s.opts.apiKey }
@@ -227,10 +169,6 @@ func (s *Server) ClientOptions() []heimdal.Option {
 	}
 	return opts
 }
-
-// Transport returns an http.RoundTripper that serves every request in memory
-// through Handler, whatever its host, without a socket.
-func (s *Server) Transport() http.RoundTripper { return s.kit.Transport() }
 
 func (s *Server) now() time.Time { return s.kit.Now().UTC() }
 
@@ -481,49 +419,3 @@ func alertKey(customerID string, m heimdal.Module, targetID, sourceID string) st
 	}
 	return strings.Join(parts, "/")
 }
-
-// Fault describes a failure to inject into matching requests, answered
-// with a {"Message": ...} body before authentication.
-type Fault = apitest.Fault
-
-// InjectFault adds a fault. Faults are tried in the order added; the first
-// that matches a request answers it.
-func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(f) }
-
-// InjectStatus makes the next times requests (after logging and latency,
-// before authentication) fail with status and a {"Message": ...} body; a
-// 429 or 503 carries "Retry-After: 1". Faults queue in call order; times <=
-// 0 does nothing. It is a shorthand for InjectFault.
-func (s *Server) InjectStatus(status, times int) { s.kit.InjectStatus(status, times, "1") }
-
-// ClearFaults removes every injected fault.
-func (s *Server) ClearFaults() { s.kit.ClearFaults() }
-
-// SetRateLimit changes the rate limit while serving; perSecond <= 0 turns
-// it off. ClientOptions keeps describing the limit given at construction.
-func (s *Server) SetRateLimit(perSecond float64, burst int) { s.kit.SetRateLimit(perSecond, burst) }
-
-// SetLatency changes the delay added to every response.
-func (s *Server) SetLatency(d time.Duration) { s.kit.SetLatency(d) }
-
-// Request is one entry of the request log. It holds no header or
-// body.
-type Request = apitest.Request
-
-// Requests returns the most recent requests, oldest first.
-func (s *Server) Requests() []Request { return s.kit.Requests() }
-
-// CountRequests returns how many requests (of any outcome) arrived whose
-// method matches (case-insensitive, "" for any) and whose URL path
-// contains pathContains (case-insensitive, "" for any), since the start or
-// the last ResetRequests. It is not bounded by the request log's size.
-func (s *Server) CountRequests(method, pathContains string) int {
-	return s.kit.CountRequests(method, pathContains)
-}
-
-// Throttled returns how many 429 answers the server sent (rate limit and
-// injected 429 faults).
-func (s *Server) Throttled() int { return s.kit.Throttled() }
-
-// ResetRequests clears the request log and the counters.
-func (s *Server) ResetRequests() { s.kit.ResetRequests() }

@@ -1,5 +1,7 @@
 package infimatest
 
+//go:generate go run ../../internal/clientgen infimatest
+
 import (
 	"crypto/rand"
 	"encoding/hex"
@@ -11,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/psabridge/psabridge/connectwise/apitest"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/internal/simkit"
 )
@@ -45,9 +46,6 @@ type options struct {
 	key                     string
 }
 
-// Option configures a Server.
-type Option func(*options)
-
 // WithRandomSeed changes the pseudo-random seed of the generated data
 // (default 1). The same seed and clock always give the same data.
 func WithRandomSeed(seed int64) Option { return func(o *options) { o.randomSeed = seed } }
@@ -60,51 +58,9 @@ func WithClients(n, usersPerClient int) Option {
 	return func(o *options) { o.clients, o.usersPerClient = n, usersPerClient }
 }
 
-// WithoutSeedData starts with the partner and its admins only: no clients.
-// Add them with AddClient.
-func WithoutSeedData() Option { return func(o *options) { o.noSeedData = true } }
-
-// WithRateLimit makes the server answer 429 with Retry-After (whole
-// seconds, at least 1) once more than burst requests arrive faster than
-// perSecond. INFIMA publishes no limit; this exists to test clients.
-func WithRateLimit(perSecond float64, burst int) Option {
-	return func(o *options) { o.sim.RatePerSecond, o.sim.Burst = perSecond, max(burst, 1) }
-}
-
-// WithLatency delays every response by d (cut short if the request is
-// cancelled).
-func WithLatency(d time.Duration) Option { return func(o *options) { o.sim.Latency = d } }
-
 // WithAPIKey fixes the initial API key instead of a random one, for a
 // sandbox whose key must be known in advance.
 func WithAPIKey(key string) Option { return func(o *options) { o.key = key } }
-
-// WithClock sets the server's clock. Its reading at construction is the
-// simulated "today" that due dates, creation dates and the phishing
-// last-year window are relative to (default: the current UTC day at
-// midnight); fix it for byte-stable output. The clock also stamps the
-// request log and drives the rate limiter, so a frozen clock never
-// refills the limiter; under testing/synctest leave it at its default.
-func WithClock(now func() time.Time) Option { return func(o *options) { o.sim.Clock = now } }
-
-// WithRequestLogSize bounds how many requests Requests remembers (10,000
-// by default). CountRequests is not bounded by it.
-func WithRequestLogSize(n int) Option { return func(o *options) { o.sim.LogSize = max(n, 1) } }
-
-// WithObserver calls f once per request, as soon as its status is known
-// (status 0 when the client left first). f runs on the serving goroutine
-// and must not block. A Request carries no header, so printing it never
-// prints the API key.
-func WithObserver(f func(Request)) Option {
-	return func(o *options) { o.sim.Observe = f }
-}
-
-// NewServer starts a simulator on a loopback port. Call Close when done.
-func NewServer(opts ...Option) *Server {
-	s := NewUnstartedServer(opts...)
-	s.Start()
-	return s
-}
 
 // NewUnstartedServer returns a simulator that is not yet serving, so that
 // its Listener can be set first. Its data, key, controls, Handler and
@@ -129,39 +85,15 @@ func NewUnstartedServer(opts ...Option) *Server {
 		Name:  "infimatest",
 		Route: http.HandlerFunc(s.route),
 		Auth:  s.authorize,
-		WriteFault: func(w http.ResponseWriter, f simkit.Fault) {
-			if f.Body != "" {
-				simkit.WriteBody(w, f.Status, "application/json", []byte(f.Body))
-				return
-			}
-			writeJSON(w, f.Status, wireError{http.StatusText(f.Status)})
-		},
+		WriteFault: simkit.BodyOr("application/json", func(w http.ResponseWriter, status int) {
+			writeJSON(w, status, wireError{http.StatusText(status)})
+		}),
 		WriteTooManyRequests: func(w http.ResponseWriter, _ int) {
 			writeJSON(w, http.StatusTooManyRequests, wireError{"Too Many Requests"})
 		},
 	})
 	return s
 }
-
-// Start serves on Listener, or on a new loopback listener when it is nil.
-// It panics if called twice, like httptest.
-func (s *Server) Start() { s.Listener, s.URL = s.kit.Start(s.Listener) }
-
-// Close stops serving and waits for in-flight requests.
-func (s *Server) Close() { s.kit.Close() }
-
-// Handler returns the simulated API as an http.Handler, for serving it
-// elsewhere or calling it in memory.
-func (s *Server) Handler() http.Handler { return s.kit.Handler() }
-
-// Transport returns a RoundTripper that calls the handler in memory, with
-// no socket. Inside a testing/synctest bubble it makes latency, Retry-After
-// and backoff run on the fake clock.
-func (s *Server) Transport() http.RoundTripper { return s.kit.Transport() }
-
-// Client returns an *http.Client for the server: over its socket once
-// started, in memory (through Transport) before that.
-func (s *Server) Client() *http.Client { return s.kit.Client() }
 
 // testOptions keep tests fast: millisecond backoff instead of seconds, and
 // no client-side rate limit (the client's 5 requests/s default would make
@@ -231,30 +163,6 @@ func (s *Server) keyOK(k string) bool {
 // Now returns the simulated "today".
 func (s *Server) Now() time.Time { return s.today }
 
-// Fault describes a failure to inject into matching requests, answered
-// with a JSON {"message"} body before the key is checked.
-type Fault = apitest.Fault
-
-// InjectFault adds a fault. Faults are tried in the order added; the first
-// that matches a request answers it.
-func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(f) }
-
-// InjectStatus makes the next times requests fail with status (before
-// the key is checked), with a JSON {"message"} body; 429 and 503 carry
-// Retry-After: 1. It is a shorthand for InjectFault; times <= 0 does
-// nothing.
-func (s *Server) InjectStatus(status, times int) { s.kit.InjectStatus(status, times, "1") }
-
-// ClearFaults removes every injected fault.
-func (s *Server) ClearFaults() { s.kit.ClearFaults() }
-
-// SetRateLimit changes the rate limit while serving; perSecond <= 0 turns
-// it off.
-func (s *Server) SetRateLimit(perSecond float64, burst int) { s.kit.SetRateLimit(perSecond, burst) }
-
-// SetLatency changes the delay added to every response.
-func (s *Server) SetLatency(d time.Duration) { s.kit.SetLatency(d) }
-
 func (s *Server) noteLimit(n int) {
 	for {
 		cur := s.maxLimit.Load()
@@ -264,29 +172,9 @@ func (s *Server) noteLimit(n int) {
 	}
 }
 
-// Request is one entry of the request log. It holds no header or
-// body.
-type Request = apitest.Request
-
-// Requests returns the most recent requests (whatever their outcome),
-// oldest first.
-func (s *Server) Requests() []Request { return s.kit.Requests() }
-
-// CountRequests returns how many requests had a method matching method
-// (case-insensitive, "" for any) and a URL path containing pathContains
-// ("/users", "/v1/clients/3/"...; case-insensitive), since the start or
-// the last ResetRequests.
-func (s *Server) CountRequests(method, pathContains string) int {
-	return s.kit.CountRequests(method, pathContains)
-}
-
 // MaxLimitSeen returns the largest valid limit requested so far (requests
 // with a larger one were refused with 400), or 0.
 func (s *Server) MaxLimitSeen() int { return int(s.maxLimit.Load()) }
-
-// Throttled returns how many 429 responses were sent (rate limit and
-// injected 429 faults).
-func (s *Server) Throttled() int { return s.kit.Throttled() }
 
 // ResetRequests clears the request log, the counters, Throttled and
 // MaxLimitSeen.

@@ -445,22 +445,12 @@ func infimaRows() []row {
 			return infimasync.Settings{ServerURL: u, APIKey: fakeINFIMAKey}.Validate()
 		}})
 	}
-	for _, p := range pasted(fakeINFIMAKey) {
-		r := row{flow: "infima.NewClient", setting: "APIKey", value: p.name, field: "APIKey", errType: "*bridge.ConfigError", run: func(*env) error {
-			_, err := infima.NewClient(p.value)
+	rows = append(rows, clientRows("infima.NewClient", fakeINFIMAKey,
+		[]string{"http://app.infimasecapis.com", "https://app.infimasecapis.com/v1", "not a url"},
+		func(key, u string) error {
+			_, err := infima.NewClient(key, infima.WithBaseURL(u))
 			return err
-		}}
-		if strings.TrimSpace(p.value) != "" {
-			r.secret = strings.TrimSpace(p.value)
-		}
-		rows = append(rows, r)
-	}
-	for _, u := range []string{"http://app.infimasecapis.com", "https://app.infimasecapis.com/v1", "not a url"} {
-		rows = append(rows, row{flow: "infima.NewClient", setting: "BaseURL", value: u, field: "BaseURL", errType: "*bridge.ConfigError", run: func(*env) error {
-			_, err := infima.NewClient(fakeINFIMAKey, infima.WithBaseURL(u))
-			return err
-		}})
-	}
+		})...)
 
 	// A key regenerated in INFIMA: the old one is refused by every step
 	// that uses it, before anything is delivered or billed.
@@ -516,26 +506,47 @@ func infimaRows() []row {
 	return rows
 }
 
+// clientRows are the rows of a client built from an API key and a base
+// URL: every paste mistake of key (the error must not hold the key) and
+// every unusable base URL, each refused by newClient with a
+// *bridge.ConfigError naming the setting. An empty base URL means the
+// default server.
+func clientRows(flow, key string, badURLs []string, newClient func(key, baseURL string) error) []row {
+	var rows []row
+	for _, p := range pasted(key) {
+		r := row{flow: flow, setting: "APIKey", value: p.name, field: "APIKey", errType: "*bridge.ConfigError", run: func(*env) error {
+			return newClient(p.value, "")
+		}}
+		if v := strings.TrimSpace(p.value); v != "" {
+			r.secret = v
+		}
+		rows = append(rows, r)
+	}
+	return append(rows, baseURLRows(flow, badURLs, func(u string) error { return newClient(key, u) })...)
+}
+
+// baseURLRows are unusable base URLs, each refused by newClient with a
+// *bridge.ConfigError naming BaseURL.
+func baseURLRows(flow string, urls []string, newClient func(baseURL string) error) []row {
+	rows := make([]row, 0, len(urls))
+	for _, u := range urls {
+		rows = append(rows, row{flow: flow, setting: "BaseURL", value: u, field: "BaseURL", errType: "*bridge.ConfigError", run: func(*env) error {
+			return newClient(u)
+		}})
+	}
+	return rows
+}
+
 // heimdalAsioRows are the Heimdal key and the Asio credentials, and keys
 // the servers no longer accept.
 func heimdalAsioRows() []row {
 	var rows []row
-	for _, p := range pasted(fakeHeimdal) {
-		r := row{flow: "heimdal.NewClient", setting: "APIKey", value: p.name, field: "APIKey", errType: "*bridge.ConfigError", run: func(*env) error {
-			_, err := heimdal.NewClient(p.value)
+	rows = append(rows, clientRows("heimdal.NewClient", fakeHeimdal,
+		[]string{"http://dashboard.heimdalsecurity.com/api/heimdalapi", "https://key:secret@dashboard.heimdalsecurity.com", "dashboard.heimdalsecurity.com"},
+		func(key, u string) error {
+			_, err := heimdal.NewClient(key, heimdal.WithBaseURL(u))
 			return err
-		}}
-		if strings.TrimSpace(p.value) != "" {
-			r.secret = strings.TrimSpace(p.value)
-		}
-		rows = append(rows, r)
-	}
-	for _, u := range []string{"http://dashboard.heimdalsecurity.com/api/heimdalapi", "https://key:secret@dashboard.heimdalsecurity.com", "dashboard.heimdalsecurity.com"} {
-		rows = append(rows, row{flow: "heimdal.NewClient", setting: "BaseURL", value: u, field: "BaseURL", errType: "*bridge.ConfigError", run: func(*env) error {
-			_, err := heimdal.NewClient(fakeHeimdal, heimdal.WithBaseURL(u))
-			return err
-		}})
-	}
+		})...)
 	rows = append(rows, row{flow: "psasync.Run", setting: "Heimdal APIKey", value: "rejected by Heimdal", field: "APIKey", errType: "*bridge.APIError", mention: "key", run: func(e *env) error {
 		hc, err := heimdal.NewClient(e.hd.APIKey()+"-old", e.hd.ClientOptions()...)
 		if err != nil {
@@ -575,12 +586,12 @@ func heimdalAsioRows() []row {
 		creds("Scope", "tab between scopes", "", security360.Credentials{ClientID: "id", ClientSecret: fakeAsio, Scope: "platform.companies.read\tplatform.sites.read"}),
 		creds("Scope", "line break", "", security360.Credentials{ClientID: "id", ClientSecret: fakeAsio, Scope: "platform.companies.read\n"}),
 	)
-	for _, u := range []string{"http://openapi.service.itsupport247.net", "https://openapi.service.itsupport247.net?x=1", "https://u:p@openapi.service.itsupport247.net"} {
-		rows = append(rows, row{flow: "security360.NewClient", setting: "BaseURL", value: u, field: "BaseURL", errType: "*bridge.ConfigError", run: func(*env) error {
+	rows = append(rows, baseURLRows("security360.NewClient",
+		[]string{"http://openapi.service.itsupport247.net", "https://openapi.service.itsupport247.net?x=1", "https://u:p@openapi.service.itsupport247.net"},
+		func(u string) error {
 			_, err := security360.NewClient(security360.Credentials{ClientID: "id", ClientSecret: fakeAsio}, security360.WithBaseURL(u))
 			return err
-		}})
-	}
+		})...)
 	for _, r := range []string{"xx", "us-east", ""} {
 		rows = append(rows, row{flow: "security360.RegionBaseURL", setting: "Region", value: r, field: "Region", errType: "*bridge.ConfigError", run: func(*env) error {
 			_, err := security360.RegionBaseURL(r)
@@ -628,30 +639,27 @@ func heimdalAsioRows() []row {
 	return rows
 }
 
+// skippedRow is an Office Protect event of a tenant whose mapping makes
+// Process skip it (not an error): no ticket, and the report says why.
+func skippedRow(eventID, tenant, tenantID string, reason officeprotect.SkipReason) row {
+	return row{flow: "officeprotect.Process", setting: "Mapping", value: "event of " + tenant + " tenant (accepted: skipped, reported)", run: func(e *env) error {
+		rep, err := e.op.Process(e.ctx, []officeprotect.Event{{ID: eventID, TenantID: tenantID, Title: "x"}})
+		if err != nil {
+			return err
+		}
+		if rep.Created != 0 || rep.SkippedFor(reason) != 1 {
+			return fmt.Errorf("report %s: want the event skipped as %s", rep, reason)
+		}
+		return nil
+	}}
+}
+
 // unmappedRows are tenants and customers without a mapping: not an error,
 // but they must get no ticket, and the report must say so.
 func unmappedRows() []row {
 	return []row{
-		{flow: "officeprotect.Process", setting: "Mapping", value: "event of an unmapped tenant (accepted: skipped, reported)", run: func(e *env) error {
-			rep, err := e.op.Process(e.ctx, []officeprotect.Event{{ID: "evt-unmapped", TenantID: "t-contoso", Title: "x"}})
-			if err != nil {
-				return err
-			}
-			if rep.Created != 0 || rep.SkippedFor(officeprotect.SkipUnmapped) != 1 {
-				return fmt.Errorf("report %s: want the event skipped as %s", rep, officeprotect.SkipUnmapped)
-			}
-			return nil
-		}},
-		{flow: "officeprotect.Process", setting: "Mapping", value: "event of a disabled tenant (accepted: skipped, reported)", run: func(e *env) error {
-			rep, err := e.op.Process(e.ctx, []officeprotect.Event{{ID: "evt-disabled", TenantID: "t-initech", Title: "x"}})
-			if err != nil {
-				return err
-			}
-			if rep.Created != 0 || rep.SkippedFor(officeprotect.SkipDisabled) != 1 {
-				return fmt.Errorf("report %s: want the event skipped as %s", rep, officeprotect.SkipDisabled)
-			}
-			return nil
-		}},
+		skippedRow("evt-unmapped", "an unmapped", "t-contoso", officeprotect.SkipUnmapped),
+		skippedRow("evt-disabled", "a disabled", "t-initech", officeprotect.SkipDisabled),
 		{flow: "psasync.Run", setting: "customer mapping", value: "alert of an unmapped customer (accepted: not read, listed unmatched)", run: func(e *env) error {
 			key := e.hd.Raise(heimdaltest.ZorgonID, heimdal.ModuleFirewall, "ZORGON-WS01", "Firewall disabled", "")
 			defer e.hd.Clear(key)

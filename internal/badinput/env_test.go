@@ -11,6 +11,7 @@ package badinput_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -189,37 +190,12 @@ func (e *env) seed() {
 		}
 		return id
 	}
-	statuses := func(b int) map[string]int {
-		m := map[string]int{}
-		for _, s := range e.psa.Statuses(b) {
-			m[s.Name] = s.ID
-		}
-		return m
-	}
-	sd, hd := statuses(e.serviceDesk), statuses(e.helpDesk)
+	sd, hd := byName(e.psa.Statuses(e.serviceDesk)), byName(e.psa.Statuses(e.helpDesk))
 	e.sdNew, e.sdClosed, e.sdClosedAlt, e.sdInProgress = find("status", sd, "New"), find("status", sd, "Closed"), find("status", sd, ">Closed"), find("status", sd, "In Progress")
 	e.hdNew = find("status", hd, "New")
-	types := func(b int) map[string]int {
-		m := map[string]int{}
-		for _, x := range e.psa.Types(b) {
-			m[x.Name] = x.ID
-		}
-		return m
-	}
-	e.sdRequest, e.hdIncident = find("type", types(e.serviceDesk), "Request"), find("type", types(e.helpDesk), "Incident")
-	subtypes := func(b int) map[string]int {
-		m := map[string]int{}
-		for _, x := range e.psa.SubTypes(b) {
-			m[x.Name] = x.ID
-		}
-		return m
-	}
-	e.sdHardware, e.hdEmail = find("subtype", subtypes(e.serviceDesk), "Hardware"), find("subtype", subtypes(e.helpDesk), "Email")
-	items := map[string]int{}
-	for _, x := range e.psa.Items(e.helpDesk) {
-		items[x.Name] = x.ID
-	}
-	e.hdItem = find("item", items, "General")
+	e.sdRequest, e.hdIncident = find("type", byName(e.psa.Types(e.serviceDesk)), "Request"), find("type", byName(e.psa.Types(e.helpDesk)), "Incident")
+	e.sdHardware, e.hdEmail = find("subtype", byName(e.psa.SubTypes(e.serviceDesk)), "Hardware"), find("subtype", byName(e.psa.SubTypes(e.helpDesk)), "Email")
+	e.hdItem = find("item", byName(e.psa.Items(e.helpDesk)), "General")
 	companies := map[string]int{}
 	for _, c := range e.psa.Companies() {
 		companies[c.Identifier] = c.ID
@@ -344,4 +320,26 @@ func get[T error](err error, out map[string]string, field func(T) string) {
 	if errors.As(err, &target) {
 		out[fmt.Sprintf("%T", target)] = field(target)
 	}
+}
+
+// byName indexes seeded board records (statuses, types, subtypes, items)
+// by name. They are different types that share the wire fields id and
+// name, which is what the tests look them up by.
+func byName[T any](list []T) map[string]int {
+	var recs []struct {
+		ID   int    `json:"id"`
+		Name string `json:"name"`
+	}
+	b, err := json.Marshal(list)
+	if err == nil {
+		err = json.Unmarshal(b, &recs)
+	}
+	if err != nil {
+		panic(err) // the simulator's own types always encode
+	}
+	m := make(map[string]int, len(recs))
+	for _, r := range recs {
+		m[r.Name] = r.ID
+	}
+	return m
 }

@@ -227,6 +227,22 @@ func hygMust[T any](v T, err error) T {
 	return v
 }
 
+// hygOpts are what every client gets: the transport under test, no
+// client-side rate limit and hygRetries quick retries.
+func hygOpts(rt http.RoundTripper) []connectwise.Option {
+	return []connectwise.Option{
+		connectwise.WithHTTPClient(&http.Client{Transport: rt}),
+		connectwise.WithRateLimit(0, 1),
+		connectwise.WithRetry(hygRetries, time.Millisecond, 2*time.Millisecond),
+	}
+}
+
+// hygOptsFor is hygOpts as another client's options: they are transport
+// settings only, which httpx.AdaptAll carries across.
+func hygOptsFor[O ~func(P), P httpx.Carrier](rt http.RoundTripper) []O {
+	return httpx.AdaptAll[O](hygOpts(rt))
+}
+
 func hygAPIs() []hygAPI {
 	return []hygAPI{
 		{"psa", "/service/tickets", func() (http.Handler, func(http.RoundTripper) hygClient) {
@@ -235,8 +251,7 @@ func hygAPIs() []hygAPI {
 			return srv.Handler(), func(rt http.RoundTripper) hygClient {
 				cfg := srv.Config()
 				cfg.Site = "http://127.0.0.1" // never dialled
-				c := hygMust(connectwise.NewClient(cfg, connectwise.WithHTTPClient(&http.Client{Transport: rt}),
-					connectwise.WithRateLimit(0, 1), connectwise.WithRetry(hygRetries, time.Millisecond, 2*time.Millisecond)))
+				c := hygMust(connectwise.NewClient(cfg, hygOpts(rt)...))
 				return hygClient{
 					list: func(ctx context.Context) error { _, _, err := c.Tickets.List(ctx, nil); return err },
 					walk: func(ctx context.Context, each func() bool) error {
@@ -248,8 +263,7 @@ func hygAPIs() []hygAPI {
 		{"infima", "/v1/clients", func() (http.Handler, func(http.RoundTripper) hygClient) {
 			srv := infimatest.NewUnstartedServer()
 			return srv.Handler(), func(rt http.RoundTripper) hygClient {
-				c := hygMust(infima.NewClient(srv.APIKey(), infima.WithBaseURL("http://127.0.0.1"), infima.WithHTTPClient(&http.Client{Transport: rt}),
-					infima.WithRateLimit(0, 1), infima.WithRetry(hygRetries, time.Millisecond, 2*time.Millisecond)))
+				c := hygMust(infima.NewClient(srv.APIKey(), append(hygOptsFor[infima.Option](rt), infima.WithBaseURL("http://127.0.0.1"))...))
 				return hygClient{
 					list: func(ctx context.Context) error { _, _, err := c.Clients.List(ctx, nil); return err },
 					walk: func(ctx context.Context, each func() bool) error {
@@ -261,8 +275,7 @@ func hygAPIs() []hygAPI {
 		{"heimdal", "/customers", func() (http.Handler, func(http.RoundTripper) hygClient) {
 			srv := heimdaltest.NewUnstartedServer()
 			return srv.Handler(), func(rt http.RoundTripper) hygClient {
-				c := hygMust(heimdal.NewClient(srv.APIKey(), heimdal.WithHTTPClient(&http.Client{Transport: rt}),
-					heimdal.WithRateLimit(0, 1), heimdal.WithRetry(hygRetries, time.Millisecond, 2*time.Millisecond)))
+				c := hygMust(heimdal.NewClient(srv.APIKey(), hygOptsFor[heimdal.Option](rt)...))
 				return hygClient{
 					list: func(ctx context.Context) error {
 						_, _, err := c.Customers.List(ctx, heimdaltest.ResellerID, nil)
@@ -277,8 +290,7 @@ func hygAPIs() []hygAPI {
 		{"asio", "/company/companies", func() (http.Handler, func(http.RoundTripper) hygClient) {
 			srv := security360test.NewUnstartedServer()
 			return srv.Handler(), func(rt http.RoundTripper) hygClient {
-				c := hygMust(security360.NewClient(srv.Credentials(), security360.WithBaseURL("http://127.0.0.1"), security360.WithHTTPClient(&http.Client{Transport: rt}),
-					security360.WithRateLimit(0, 1), security360.WithRetry(hygRetries, time.Millisecond, 2*time.Millisecond)))
+				c := hygMust(security360.NewClient(srv.Credentials(), append(hygOptsFor[security360.Option](rt), security360.WithBaseURL("http://127.0.0.1"))...))
 				return hygClient{
 					list: func(ctx context.Context) error { _, _, err := c.Companies.List(ctx, nil); return err },
 					walk: func(ctx context.Context, each func() bool) error {

@@ -126,16 +126,27 @@ func WithBaseURL(u string) Option { return func(s *Settings) { s.BaseURL = u } }
 // DefaultUserAgent identifies the SDK and its release to servers.
 const DefaultUserAgent = "psabridge-go/" + bridge.Version
 
-// Resolve applies opts over defaults and fills in anything still unset.
-// It takes any option type built on Option, so each client can declare its
-// own (connectwise.Option is not heimdal.Option).
-func Resolve[O ~func(*Settings)](defaults Settings, opts ...O) Settings {
-	s := defaults
+// Resolve applies opts over defaults and fills in anything of the
+// transport still unset. It takes any settings type that carries Settings
+// and its option type, so each client can declare its own (connectwise.Option
+// is not heimdal.Option) and keep fields only its API has beside the
+// transport ones.
+func Resolve[S any, PS interface {
+	*S
+	Carrier
+}, O ~func(PS)](defaults S, opts ...O) S {
+	out := defaults
 	for _, o := range opts {
 		if o != nil {
-			o(&s)
+			o(&out)
 		}
 	}
+	fill(PS(&out).Transport())
+	return out
+}
+
+// fill sets what no default and no option chose.
+func fill(s *Settings) {
 	if s.Burst < 1 {
 		s.Burst = 1
 	}
@@ -159,7 +170,6 @@ func Resolve[O ~func(*Settings)](defaults Settings, opts ...O) Settings {
 	if s.UserAgent == "" {
 		s.UserAgent = DefaultUserAgent
 	}
-	return s
 }
 
 // Client sends requests with retry, rate limiting and redaction. It is safe
@@ -184,7 +194,7 @@ type Client struct {
 // New builds a Client from settings. It resolves them again itself, so a
 // zero Settings still gets sane retry waits and a Retry-After cap.
 func New(s Settings) *Client {
-	s = Resolve[Option](s)
+	fill(&s)
 	c := &Client{settings: s}
 	// An unlimited client still gets a limiter (at rate.Inf) so 429s are
 	// counted and Retry-After pauses every caller.

@@ -11,7 +11,7 @@ import (
 )
 
 func TestResolveDefaults(t *testing.T) {
-	s := httpx.Resolve[httpx.Option](httpx.Settings{})
+	s := httpx.Resolve[httpx.Settings, *httpx.Settings, httpx.Option](httpx.Settings{})
 	if s.Burst != 1 || s.MaxRetries != 0 || s.RetryWaitMin != 500*time.Millisecond || s.RetryWaitMax != 30*time.Second ||
 		s.MaxRetryAfter != 60*time.Second || s.UserAgent != httpx.DefaultUserAgent {
 		t.Errorf("Resolve(zero) = %+v", s)
@@ -127,5 +127,39 @@ func TestOutcomeUnknownErrorMessage(t *testing.T) {
 	re := &httpx.RetryAfterError{Wait: 30 * time.Second, Err: errReset}
 	if re.Error() != "rate limited: retry after 30s: read tcp: connection reset by peer" {
 		t.Errorf("RetryAfterError = %q", re.Error())
+	}
+}
+
+// apiSettings stands for a client's settings: the transport plus a field
+// only its API has.
+type apiSettings struct {
+	httpx.Settings
+	paths string
+}
+
+type apiOption func(*apiSettings)
+
+// TestAdaptCarriesTransportOnly shows what lets each client keep its own
+// Option type over one set of transport options: an adapted option changes
+// the transport part of the target and nothing else, whichever way it is
+// adapted, and Resolve fills the transport defaults of a client's settings
+// while keeping its own fields.
+func TestAdaptCarriesTransportOnly(t *testing.T) {
+	withPaths := apiOption(func(s *apiSettings) { s.paths = "/x"; s.Timeout = time.Second })
+	opts := []apiOption{
+		httpx.Adapt[apiOption](httpx.WithUserAgent("ua/1")),
+		withPaths,
+		nil,
+		httpx.Adapt[apiOption](httpx.Option(nil)),
+	}
+	got := httpx.Resolve(apiSettings{Settings: httpx.Settings{MaxRetries: 3}}, opts...)
+	if got.paths != "/x" || got.UserAgent != "ua/1" || got.Timeout != time.Second || got.MaxRetries != 3 || got.MaxRetryAfter != 60*time.Second {
+		t.Errorf("Resolve(apiSettings) = %+v", got)
+	}
+	// Back to plain Settings: the transport part survives, the API field
+	// has nowhere to go.
+	back := httpx.Resolve(httpx.Settings{UserAgent: "keep"}, httpx.AdaptAll[httpx.Option](opts)...)
+	if back.Timeout != time.Second || back.UserAgent != "ua/1" {
+		t.Errorf("adapted back = %+v", back)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"reflect"
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
@@ -85,25 +86,22 @@ func TestSettingsPersistExplicitly(t *testing.T) {
 			t.Errorf("%s did not round-trip: %s", name, b)
 		}
 	}
-	var cfg connectwise.Config
-	roundTrip("connectwise.Config", v.PSA.MarshalJSONWithSecrets, &cfg, v.PSA)
-	if cfg != v.PSA {
-		t.Errorf("Config round trip: %v", cfg)
-	}
-	var hs psasync.Settings
-	roundTrip("psasync.Settings", v.Heimdal.MarshalJSONWithSecrets, &hs, v.Heimdal)
-	if hs != v.Heimdal {
-		t.Error("psasync.Settings round trip")
-	}
-	var creds security360.Credentials
-	roundTrip("security360.Credentials", v.Asio.MarshalJSONWithSecrets, &creds, v.Asio)
-	if creds != v.Asio {
-		t.Error("Credentials round trip")
-	}
-	var inf infimasync.Settings
-	roundTrip("infimasync.Settings", v.Infima.MarshalJSONWithSecrets, &inf, v.Infima)
-	if inf != v.Infima {
-		t.Error("infimasync.Settings round trip")
+	// Each value comes back whole, secrets included: the JSON comparison
+	// above sees only the redacted forms.
+	for _, c := range []struct {
+		name      string
+		marshal   func() ([]byte, error)
+		into, was any
+	}{
+		{"connectwise.Config", v.PSA.MarshalJSONWithSecrets, new(connectwise.Config), v.PSA},
+		{"psasync.Settings", v.Heimdal.MarshalJSONWithSecrets, new(psasync.Settings), v.Heimdal},
+		{"security360.Credentials", v.Asio.MarshalJSONWithSecrets, new(security360.Credentials), v.Asio},
+		{"infimasync.Settings", v.Infima.MarshalJSONWithSecrets, new(infimasync.Settings), v.Infima},
+	} {
+		roundTrip(c.name, c.marshal, c.into, c.was)
+		if got := reflect.ValueOf(c.into).Elem().Interface(); !reflect.DeepEqual(got, c.was) {
+			t.Errorf("%s round trip changed the value", c.name)
+		}
 	}
 	var smtp officeprotect.SMTPConfig
 	roundTrip("officeprotect.SMTPConfig", v.SMTP.MarshalJSONWithSecrets, &smtp, v.SMTP)

@@ -309,14 +309,10 @@ func fast(log *slog.Logger) []connectwise.Option {
 
 // optsFor converts fast's list to another client's option type. Each client
 // has its own Option type (so one client's option cannot be passed to
-// another by mistake), but all four are built on the same transport
-// settings, so an explicit conversion is sound.
-func optsFor[O ~func(*httpx.Settings)](opts []connectwise.Option) []O {
-	out := make([]O, len(opts))
-	for i, o := range opts {
-		out[i] = O(o)
-	}
-	return out
+// another by mistake), but all four carry the same transport settings,
+// which httpx.Adapt moves across.
+func optsFor[O ~func(P), P httpx.Carrier](opts []connectwise.Option) []O {
+	return httpx.AdaptAll[O](opts)
 }
 
 // psaSim serves the cwtest simulator behind the fake PSA keys. The

@@ -204,3 +204,16 @@ func writeTruncated(w http.ResponseWriter, b *bufferWriter) {
 		f.Flush()
 	}
 }
+
+// BodyOr is a Vendor.WriteFault for the usual case: a Fault.Body is sent
+// as it is (as contentType), and a fault without one gets the vendor's
+// own error answer for its status from write.
+func BodyOr(contentType string, write func(w http.ResponseWriter, status int)) func(http.ResponseWriter, Fault) {
+	return func(w http.ResponseWriter, f Fault) {
+		if f.Body != "" {
+			WriteBody(w, f.Status, contentType, []byte(f.Body))
+			return
+		}
+		write(w, f.Status)
+	}
+}

@@ -1,5 +1,7 @@
 package security360test
 
+//go:generate go run ../../internal/clientgen security360test
+
 import (
 	"crypto/rand"
 	"crypto/subtle"
@@ -20,7 +22,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/psabridge/psabridge/connectwise/apitest"
 	"github.com/psabridge/psabridge/internal/simkit"
 	"github.com/psabridge/psabridge/security360"
 )
@@ -33,9 +34,6 @@ var AllScopes = []string{
 	security360.ScopeSitesWrite,
 	security360.ScopeSecurity360Write,
 }
-
-// Option configures a Server.
-type Option func(*options)
 
 type options struct {
 	sim        simkit.Config
@@ -55,19 +53,6 @@ type options struct {
 // on Asio).
 func WithTokenLifetime(d time.Duration) Option { return func(o *options) { o.lifetime = d } }
 
-// WithClock replaces the server's clock, so tests can expire tokens, quota
-// windows and rate-limit tokens without sleeping. It also stamps the
-// request log.
-func WithClock(now func() time.Time) Option { return func(o *options) { o.sim.Clock = now } }
-
-// WithRateLimit makes the server answer API calls (token requests
-// excluded) with 429 and Retry-After once they exceed perSecond with the
-// given burst, like the other simulators of this module. For Asio's own
-// fixed-window quota, see WithQuota.
-func WithRateLimit(perSecond float64, burst int) Option {
-	return func(o *options) { o.sim.RatePerSecond, o.sim.Burst = perSecond, max(burst, 1) }
-}
-
 // WithQuota enforces Asio's own quota: requests per fixed window for each
 // resource family (token requests excluded), answering 429 without
 // Retry-After when it is spent, as Asio documents; every answer carries
@@ -75,22 +60,6 @@ func WithRateLimit(perSecond float64, burst int) Option {
 // is only reported, in those headers and by /v1/rate_limits (quota.go).
 func WithQuota(requests int, per time.Duration) Option {
 	return func(o *options) { o.quota, o.window, o.enforce = requests, per, true }
-}
-
-// WithLatency delays every response by d (cut short if the request is
-// cancelled).
-func WithLatency(d time.Duration) Option { return func(o *options) { o.sim.Latency = d } }
-
-// WithRequestLogSize bounds how many requests Requests remembers (10,000
-// by default). CountRequests is not bounded by it.
-func WithRequestLogSize(n int) Option { return func(o *options) { o.sim.LogSize = max(n, 1) } }
-
-// WithObserver calls f once per request, as soon as its status is known
-// (status 0 when the client left first). f runs on the serving goroutine
-// and must not block. A Request carries no header or body, so printing it
-// never prints the client secret or a token.
-func WithObserver(f func(Request)) Option {
-	return func(o *options) { o.sim.Observe = f }
 }
 
 // WithPageSize makes list endpoints page by n items when the caller gives
@@ -111,24 +80,12 @@ func WithScopes(scopes ...string) Option {
 // answers (default one second; 0 sends "0").
 func WithRetryAfter(d time.Duration) Option { return func(o *options) { o.retryAfter = d } }
 
-// WithoutSeedData starts with no companies; add them with AddCompany.
-func WithoutSeedData() Option { return func(o *options) { o.noSeedData = true } }
-
 type issued struct {
 	expires time.Time
 	scopes  map[string]bool
 }
 
 type injection struct{ status, times int }
-
-// Request is one entry of the request log, token requests included. It holds no header or
-// body.
-type Request = apitest.Request
-
-// Fault describes a failure to inject into matching API requests (the
-// token endpoint has InjectTokenStatus), answered with a {"code",
-// "message"} body.
-type Fault = apitest.Fault
 
 type simCompany struct {
 	company security360.Company
@@ -158,13 +115,6 @@ type Server struct {
 	nextID      int
 }
 
-// NewServer starts a simulator; call Close when done.
-func NewServer(opts ...Option) *Server {
-	s := NewUnstartedServer(opts...)
-	s.Start()
-	return s
-}
-
 // NewUnstartedServer returns a simulator that is not yet listening; set
 // Listener if needed, then call Start, or use Handler, Transport or Client
 // without a socket.
@@ -188,13 +138,9 @@ func NewUnstartedServer(opts ...Option) *Server {
 		Route:  s.routes(),
 		Auth:   s.authenticate,
 		Exempt: isTokenRequest,
-		WriteFault: func(w http.ResponseWriter, f simkit.Fault) {
-			if f.Body != "" {
-				simkit.WriteBody(w, f.Status, "application/json", []byte(f.Body))
-				return
-			}
-			writeError(w, f.Status, strings.ReplaceAll(http.StatusText(f.Status), " ", ""), "injected failure")
-		},
+		WriteFault: simkit.BodyOr("application/json", func(w http.ResponseWriter, status int) {
+			writeError(w, status, strings.ReplaceAll(http.StatusText(status), " ", ""), "injected failure")
+		}),
 		WriteTooManyRequests: func(w http.ResponseWriter, _ int) {
 			writeError(w, http.StatusTooManyRequests, "TooManyRequests", "rate limit exceeded; retry later")
 		},
@@ -210,23 +156,6 @@ func NewUnstartedServer(opts ...Option) *Server {
 func isTokenRequest(r *http.Request) bool { return r.URL.Path == tokenPath }
 
 const tokenPath = "/v1/token"
-
-// Start begins serving on Listener (a new loopback listener if nil).
-func (s *Server) Start() { s.Listener, s.URL = s.kit.Start(s.Listener) }
-
-// Close shuts the server down, waiting for outstanding requests.
-func (s *Server) Close() { s.kit.Close() }
-
-// Handler returns the simulator as an http.Handler, for in-memory use.
-func (s *Server) Handler() http.Handler { return s.kit.Handler() }
-
-// Transport returns a RoundTripper that calls Handler in memory, without
-// a socket, for clients inside a testing/synctest bubble.
-func (s *Server) Transport() http.RoundTripper { return s.kit.Transport() }
-
-// Client returns an *http.Client for the server: over its socket once
-// started, in memory (through Transport) before that.
-func (s *Server) Client() *http.Client { return s.kit.Client() }
 
 // Credentials returns the simulated API key.
 func (s *Server) Credentials() security360.Credentials {
@@ -250,25 +179,6 @@ func (s *Server) ClientOptions() []security360.Option {
 	}
 }
 
-// Requests returns the most recent requests, token requests included,
-// oldest first.
-func (s *Server) Requests() []Request { return s.kit.Requests() }
-
-// CountRequests returns how many requests arrived whose method matches
-// (case-insensitive, "" for any) and whose path contains pathContains
-// (case-insensitive, "" for any), since the start or the last
-// ResetRequests. It is not bounded by the request log's size.
-func (s *Server) CountRequests(method, pathContains string) int {
-	return s.kit.CountRequests(method, pathContains)
-}
-
-// ResetRequests clears the request log and the counters.
-func (s *Server) ResetRequests() { s.kit.ResetRequests() }
-
-// Throttled returns how many 429 answers the server sent (rate limit,
-// quota and injected 429 faults).
-func (s *Server) Throttled() int { return s.kit.Throttled() }
-
 // TokenRequests returns how many token requests arrived: a shorthand for
 // CountRequests("POST", "/v1/token").
 func (s *Server) TokenRequests() int { return s.CountRequests(http.MethodPost, tokenPath) }
@@ -277,20 +187,6 @@ func (s *Server) TokenRequests() int { return s.CountRequests(http.MethodPost, t
 // requests) arrived, rejected ones included.
 func (s *Server) APIRequests() int { return s.CountRequests("", "") - s.TokenRequests() }
 
-// SetRateLimit changes the rate limit while serving; perSecond <= 0 turns
-// it off. The quota of WithQuota is separate.
-func (s *Server) SetRateLimit(perSecond float64, burst int) { s.kit.SetRateLimit(perSecond, burst) }
-
-// SetLatency changes the delay added to every response.
-func (s *Server) SetLatency(d time.Duration) { s.kit.SetLatency(d) }
-
-// InjectFault adds a fault for API requests. Faults are tried in the order
-// added; the first that matches a request answers it.
-func (s *Server) InjectFault(f Fault) { s.kit.InjectFault(f) }
-
-// ClearFaults removes every injected API fault.
-func (s *Server) ClearFaults() { s.kit.ClearFaults() }
-
 // ExpireTokens makes every token issued so far invalid, so the next API
 // call with one gets a 401.
 func (s *Server) ExpireTokens() {
@@ -298,12 +194,6 @@ func (s *Server) ExpireTokens() {
 	defer s.mu.Unlock()
 	clear(s.tokens)
 }
-
-// InjectStatus makes the next times API requests fail with status before
-// any other processing (a 429 or 503 carries the Retry-After of
-// WithRetryAfter). It is a shorthand for InjectFault; times <= 0 does
-// nothing.
-func (s *Server) InjectStatus(status, times int) { s.kit.InjectStatus(status, times, s.retryAfter()) }
 
 func (s *Server) retryAfter() string {
 	return strconv.Itoa(int(math.Ceil(s.opts.retryAfter.Seconds())))
