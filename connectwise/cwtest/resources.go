@@ -136,6 +136,7 @@ func (s *BoardStatus) label() string     { return s.Name }
 func (s *BoardType) label() string       { return s.Name }
 func (s *BoardSubType) label() string    { return s.Name }
 func (s *BoardItem) label() string       { return s.Name }
+func (p *Priority) label() string        { return p.Name }
 
 // boardChild builds the kind of a board's statuses, types, subtypes or
 // items: kept under the board in the path, named uniquely on it (at most
@@ -250,7 +251,7 @@ func prepareTicket(c *call, st *state, t, old *Ticket) *apiError {
 		if p := st.defaultPriority(); p != nil {
 			t.Priority = ref(p.ID, p.Name)
 		}
-	} else if p := findIn(st.priorities, t.Priority, func(p *Priority) string { return p.Name }, nil); p == nil {
+	} else if p := findIn(st.priorities, t.Priority, (*Priority).label, nil); p == nil {
 		errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Priority %s not found", refLabel(t.Priority)), Field: "priority/id"})
 	} else {
 		t.Priority = ref(p.ID, p.Name)

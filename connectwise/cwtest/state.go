@@ -132,36 +132,11 @@ func (s *Server) resolveLoose(t *Ticket, defBoard, defStatus, defPrio, defCompan
 		}
 		*r = ref((*r).ID, n)
 	}
-	resolve(&t.Status, "status", func(id int) (string, bool) {
-		if x := st.statuses.get(id); x != nil {
-			return x.Name, true
-		}
-		return "", false
-	})
-	resolve(&t.Type, "type", func(id int) (string, bool) {
-		if x := st.types.get(id); x != nil {
-			return x.Name, true
-		}
-		return "", false
-	})
-	resolve(&t.SubType, "subType", func(id int) (string, bool) {
-		if x := st.subtypes.get(id); x != nil {
-			return x.Name, true
-		}
-		return "", false
-	})
-	resolve(&t.Item, "item", func(id int) (string, bool) {
-		if x := st.items.get(id); x != nil {
-			return x.Name, true
-		}
-		return "", false
-	})
-	resolve(&t.Priority, "priority", func(id int) (string, bool) {
-		if x := st.priorities.get(id); x != nil {
-			return x.Name, true
-		}
-		return "", false
-	})
+	resolve(&t.Status, "status", labelOf(st.statuses))
+	resolve(&t.Type, "type", labelOf(st.types))
+	resolve(&t.SubType, "subType", labelOf(st.subtypes))
+	resolve(&t.Item, "item", labelOf(st.items))
+	resolve(&t.Priority, "priority", labelOf(st.priorities))
 	if t.Company != nil && t.Company != defCompany {
 		c := st.companies.get(t.Company.ID)
 		if c == nil {
@@ -172,6 +147,19 @@ func (s *Server) resolveLoose(t *Ticket, defBoard, defStatus, defPrio, defCompan
 	t.EstimatedStartDate = normTime(t.EstimatedStartDate)
 	t.RequiredDate = normTime(t.RequiredDate)
 	t.ClosedDate = normTime(t.ClosedDate)
+}
+
+// labelOf looks up the name of a record of tab by id.
+func labelOf[T any, P interface {
+	record[T]
+	label() string
+}](tab *table[T, P]) func(id int) (string, bool) {
+	return func(id int) (string, bool) {
+		if x := P(tab.get(id)); x != nil {
+			return x.label(), true
+		}
+		return "", false
+	}
 }
 
 // UpdateTicket changes a ticket as a technician would in the PSA's UI
