@@ -115,6 +115,26 @@ func (c *apiClient) do(method, path string, body any, extra ...string) reply {
 	return reply{resp.StatusCode, resp.Header, b}
 }
 
+// doRaw is do for answers that may be cut off: it returns the read
+// error instead of failing the test on it.
+func (c *apiClient) doRaw(method, path string, body any) (int, []byte, error) {
+	c.t.Helper()
+	b, _ := json.Marshal(body)
+	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(b))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header = c.header.Clone()
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, out, err
+}
+
 func (c *apiClient) mustStatus(r reply, want int) reply {
 	c.t.Helper()
 	if r.status != want {

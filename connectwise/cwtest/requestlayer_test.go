@@ -74,17 +74,9 @@ func TestTruncatedSuccessFault(t *testing.T) {
 	srv, c := newAPI(t)
 	before := len(srv.Tickets())
 	srv.InjectFault(TruncatedSuccess(1))
-	req, _ := http.NewRequest(http.MethodPost, c.base+"service/tickets", strings.NewReader(`{"summary":"cut","company":{"id":`+itoa(srv.Companies()[0].ID)+`}}`))
-	req.Header = c.header.Clone()
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	_, err = io.ReadAll(resp.Body)
-	if resp.StatusCode != 201 || !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Fatalf("status %d, read error %v; want 201 and an unexpected EOF", resp.StatusCode, err)
+	status, _, err := c.doRaw(http.MethodPost, "service/tickets", map[string]any{"summary": "cut", "company": map[string]any{"id": srv.Companies()[0].ID}})
+	if status != 201 || !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("status %d, read error %v; want 201 and an unexpected EOF", status, err)
 	}
 	if len(srv.Tickets()) != before+1 {
 		t.Fatal("the create was not applied")

@@ -136,6 +136,7 @@ func (s *BoardStatus) label() string     { return s.Name }
 func (s *BoardType) label() string       { return s.Name }
 func (s *BoardSubType) label() string    { return s.Name }
 func (s *BoardItem) label() string       { return s.Name }
+func (p *Priority) label() string        { return p.Name }
 
 // boardChild builds the kind of a board's statuses, types, subtypes or
 // items: kept under the board in the path, named uniquely on it (at most
@@ -154,6 +155,23 @@ func boardChild[T any, P boardRecord[T]](resource string, tab func(*state) *tabl
 			return check(st, r)
 		},
 	}
+}
+
+// pickOnBoard resolves a ticket's optional reference *r among a board's
+// records: it names the record (id and name) and returns it, clears an
+// empty reference, or records the PSA's NotFound and returns nil.
+func pickOnBoard[T any, P boardRecord[T]](tab *table[T, P], r **Ref, boardID int, what, field string, errs *[]fieldError) P {
+	if isZeroRef(*r) {
+		*r = nil
+		return nil
+	}
+	p := findIn(tab, *r, P.label, onBoard[P](boardID))
+	if p == nil {
+		*errs = append(*errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("%s %s not found for Service Board %d", what, refLabel(*r), boardID), Field: field})
+		return nil
+	}
+	*r = ref(p.recID(), p.label())
+	return p
 }
 
 // prepareTicket applies the PSA's ticket rules: required fields, defaults,
@@ -222,42 +240,18 @@ func prepareTicket(c *call, st *state, t, old *Ticket) *apiError {
 		} else {
 			t.Status = ref(s.ID, s.Name)
 		}
-		var typ *BoardType
-		if !isZeroRef(t.Type) {
-			if typ = findIn(st.types, t.Type, (*BoardType).label, onBoard[*BoardType](board.ID)); typ == nil {
-				errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Type %s not found for Service Board %d", refLabel(t.Type), board.ID), Field: "type/id"})
-			} else {
-				t.Type = ref(typ.ID, typ.Name)
-			}
-		} else {
-			t.Type = nil
+		typ := pickOnBoard(st.types, &t.Type, board.ID, "Service Type", "type/id", &errs)
+		if sub := pickOnBoard(st.subtypes, &t.SubType, board.ID, "Service SubType", "subType/id", &errs); sub != nil && typ != nil &&
+			len(sub.TypeAssociationIds) > 0 && !slices.Contains(sub.TypeAssociationIds, typ.ID) {
+			errs = append(errs, fieldError{Code: "InvalidField", Message: fmt.Sprintf("Service SubType '%s' is not associated with Service Type '%s'", sub.Name, typ.Name), Field: "subType/id"})
 		}
-		if !isZeroRef(t.SubType) {
-			if sub := findIn(st.subtypes, t.SubType, (*BoardSubType).label, onBoard[*BoardSubType](board.ID)); sub == nil {
-				errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Service SubType %s not found for Service Board %d", refLabel(t.SubType), board.ID), Field: "subType/id"})
-			} else if typ != nil && len(sub.TypeAssociationIds) > 0 && !slices.Contains(sub.TypeAssociationIds, typ.ID) {
-				errs = append(errs, fieldError{Code: "InvalidField", Message: fmt.Sprintf("Service SubType '%s' is not associated with Service Type '%s'", sub.Name, typ.Name), Field: "subType/id"})
-			} else {
-				t.SubType = ref(sub.ID, sub.Name)
-			}
-		} else {
-			t.SubType = nil
-		}
-		if !isZeroRef(t.Item) {
-			if it := findIn(st.items, t.Item, (*BoardItem).label, onBoard[*BoardItem](board.ID)); it == nil {
-				errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Service Item %s not found for Service Board %d", refLabel(t.Item), board.ID), Field: "item/id"})
-			} else {
-				t.Item = ref(it.ID, it.Name)
-			}
-		} else {
-			t.Item = nil
-		}
+		pickOnBoard(st.items, &t.Item, board.ID, "Service Item", "item/id", &errs)
 	}
 	if isZeroRef(t.Priority) {
 		if p := st.defaultPriority(); p != nil {
 			t.Priority = ref(p.ID, p.Name)
 		}
-	} else if p := findIn(st.priorities, t.Priority, func(p *Priority) string { return p.Name }, nil); p == nil {
+	} else if p := findIn(st.priorities, t.Priority, (*Priority).label, nil); p == nil {
 		errs = append(errs, fieldError{Code: "NotFound", Message: fmt.Sprintf("Priority %s not found", refLabel(t.Priority)), Field: "priority/id"})
 	} else {
 		t.Priority = ref(p.ID, p.Name)

@@ -11,11 +11,7 @@ import (
 // is a bug in the test.
 
 // Tickets returns a snapshot of every ticket, in id order.
-func (s *Server) Tickets() []Ticket {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.st.tickets.snapshot(nil)
-}
+func (s *Server) Tickets() []Ticket { return snapshotOf(s, tickets.tab) }
 
 // Ticket returns one ticket.
 func (s *Server) Ticket(id int) (Ticket, bool) {
@@ -136,36 +132,11 @@ func (s *Server) resolveLoose(t *Ticket, defBoard, defStatus, defPrio, defCompan
 		}
 		*r = ref((*r).ID, n)
 	}
-	resolve(&t.Status, "status", func(id int) (string, bool) {
-		if x := st.statuses.get(id); x != nil {
-			return x.Name, true
-		}
-		return "", false
-	})
-	resolve(&t.Type, "type", func(id int) (string, bool) {
-		if x := st.types.get(id); x != nil {
-			return x.Name, true
-		}
-		return "", false
-	})
-	resolve(&t.SubType, "subType", func(id int) (string, bool) {
-		if x := st.subtypes.get(id); x != nil {
-			return x.Name, true
-		}
-		return "", false
-	})
-	resolve(&t.Item, "item", func(id int) (string, bool) {
-		if x := st.items.get(id); x != nil {
-			return x.Name, true
-		}
-		return "", false
-	})
-	resolve(&t.Priority, "priority", func(id int) (string, bool) {
-		if x := st.priorities.get(id); x != nil {
-			return x.Name, true
-		}
-		return "", false
-	})
+	resolve(&t.Status, "status", labelOf(st.statuses))
+	resolve(&t.Type, "type", labelOf(st.types))
+	resolve(&t.SubType, "subType", labelOf(st.subtypes))
+	resolve(&t.Item, "item", labelOf(st.items))
+	resolve(&t.Priority, "priority", labelOf(st.priorities))
 	if t.Company != nil && t.Company != defCompany {
 		c := st.companies.get(t.Company.ID)
 		if c == nil {
@@ -176,6 +147,19 @@ func (s *Server) resolveLoose(t *Ticket, defBoard, defStatus, defPrio, defCompan
 	t.EstimatedStartDate = normTime(t.EstimatedStartDate)
 	t.RequiredDate = normTime(t.RequiredDate)
 	t.ClosedDate = normTime(t.ClosedDate)
+}
+
+// labelOf looks up the name of a record of tab by id.
+func labelOf[T any, P interface {
+	record[T]
+	label() string
+}](tab *table[T, P]) func(id int) (string, bool) {
+	return func(id int) (string, bool) {
+		if x := P(tab.get(id)); x != nil {
+			return x.label(), true
+		}
+		return "", false
+	}
 }
 
 // UpdateTicket changes a ticket as a technician would in the PSA's UI
@@ -229,22 +213,11 @@ func (s *Server) Notes(ticketID int) []Note {
 }
 
 // Boards returns every service board.
-func (s *Server) Boards() []Board {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.st.boards.snapshot(nil)
-}
+func (s *Server) Boards() []Board { return snapshotOf(s, boards.tab) }
 
 // BoardByName finds a board by name, case-insensitively.
 func (s *Server) BoardByName(name string) (Board, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, b := range s.st.boards.rows {
-		if strings.EqualFold(b.Name, name) {
-			return *b, true
-		}
-	}
-	return Board{}, false
+	return findFold(s, boards.tab, func(b *Board) string { return b.Name }, name)
 }
 
 // AddBoard stores a board (id assigned) and returns it. Add its statuses
@@ -334,29 +307,14 @@ func addOnBoard[T any, P boardRecord[T]](s *Server, k *kind[T, P], boardID int, 
 }
 
 // Priorities returns every priority.
-func (s *Server) Priorities() []Priority {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.st.priorities.snapshot(nil)
-}
+func (s *Server) Priorities() []Priority { return snapshotOf(s, priorities.tab) }
 
 // Companies returns every company, deleted ones included.
-func (s *Server) Companies() []Company {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.st.companies.snapshot(nil)
-}
+func (s *Server) Companies() []Company { return snapshotOf(s, companies.tab) }
 
 // CompanyByIdentifier finds a company by identifier, case-insensitively.
 func (s *Server) CompanyByIdentifier(identifier string) (Company, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, c := range s.st.companies.rows {
-		if strings.EqualFold(c.Identifier, identifier) {
-			return *c, true
-		}
-	}
-	return Company{}, false
+	return findFold(s, companies.tab, func(c *Company) string { return c.Identifier }, identifier)
 }
 
 // AddCompany stores a company (id assigned; status Active unless set) and
@@ -401,11 +359,7 @@ func (s *Server) SetCompanyInactive(id int, inactive bool) bool {
 }
 
 // Members returns every member.
-func (s *Server) Members() []Member {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.st.members.snapshot(nil)
-}
+func (s *Server) Members() []Member { return snapshotOf(s, members.tab) }
 
 // APIMember returns the member the Config credentials belong to.
 func (s *Server) APIMember() Member {
@@ -496,15 +450,32 @@ func (s *Server) setRevoked(v bool) {
 }
 
 // Agreements returns every agreement.
-func (s *Server) Agreements() []Agreement {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.st.agreements.snapshot(nil)
-}
+func (s *Server) Agreements() []Agreement { return snapshotOf(s, agreements.tab) }
 
 // Additions returns an agreement's additions.
 func (s *Server) Additions(agreementID int) []Addition {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.st.additions.snapshot(func(a *Addition) bool { return a.AgreementID == agreementID })
+}
+
+// snapshotOf copies every record of a table out for a test.
+func snapshotOf[T any, P record[T]](s *Server, tab func(*state) *table[T, P]) []T {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return tab(s.st).snapshot(nil)
+}
+
+// findFold returns a copy of the first record whose key equals want,
+// case-insensitively.
+func findFold[T any, P record[T]](s *Server, tab func(*state) *table[T, P], key func(*T) string, want string) (T, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, r := range tab(s.st).rows {
+		if strings.EqualFold(key(r), want) {
+			return *r, true
+		}
+	}
+	var zero T
+	return zero, false
 }

@@ -1,7 +1,6 @@
 package cwtest
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -58,18 +57,9 @@ func TestRawCommasInLinks(t *testing.T) {
 func TestFaultTruncateBody(t *testing.T) {
 	srv, c := newAPI(t)
 	srv.InjectFault(Fault{Method: http.MethodPost, PathContains: "service/tickets", TruncateBody: true, Times: 1})
-	b, _ := json.Marshal(map[string]any{"summary": "cut", "company": map[string]any{"id": 2}})
-	req, _ := http.NewRequest(http.MethodPost, c.base+"service/tickets", bytes.NewReader(b))
-	req.Header = c.header.Clone()
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated || !errors.Is(err, io.ErrUnexpectedEOF) || json.Valid(body) {
-		t.Errorf("status %d, read error %v, body %q: want 201 cut short", resp.StatusCode, err, body)
+	status, body, err := c.doRaw(http.MethodPost, "service/tickets", map[string]any{"summary": "cut", "company": map[string]any{"id": 2}})
+	if status != http.StatusCreated || !errors.Is(err, io.ErrUnexpectedEOF) || json.Valid(body) {
+		t.Errorf("status %d, read error %v, body %q: want 201 cut short", status, err, body)
 	}
 	if n := len(srv.Tickets()); n != 1 {
 		t.Errorf("%d tickets stored, want the one created", n)
