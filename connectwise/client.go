@@ -345,6 +345,7 @@ type request struct {
 	query  url.Values // may be nil
 	body   any        // JSON-encoded when non-nil
 	header http.Header
+	route  string // observers' template; empty: derived from path
 	// idempotent marks a request that is safe to repeat whatever its
 	// method: a search POST only reads, a PATCH of replace/remove ops sets
 	// the same values again.
@@ -371,7 +372,7 @@ func (c *Client) do(ctx context.Context, r request, v any) (*Response, error) {
 	if err := checkNoInvalidConditions(r.query, nil); err != nil {
 		return nil, err
 	}
-	hr, err := c.b.Do(ctx, &apiclient.Request{Method: r.method, Path: r.path, Query: r.query, Body: body, Header: r.header, Idempotent: r.idempotent || isSearch(r), Read: r.read || r.method == http.MethodGet || isSearch(r)}, v)
+	hr, err := c.b.Do(ctx, &apiclient.Request{Method: r.method, Path: r.path, Query: r.query, Body: body, Header: r.header, Route: r.route, Idempotent: r.idempotent || isSearch(r), Read: r.read || r.method == http.MethodGet || isSearch(r)}, v)
 	if hr == nil {
 		return nil, err
 	}

@@ -41,6 +41,10 @@ type Endpoint struct {
 	// Check selects the spec's rules (required fields, maximum lengths)
 	// that the body must pass before it is sent.
 	Check Check
+	// Route is the template observers see ("/system/members/{memberIdentifier}").
+	// Empty means the path with its numeric ids replaced by {id}, which is
+	// right unless the path holds a string identifier.
+	Route string
 }
 
 // ListAt returns one page of the list at e.
@@ -281,7 +285,7 @@ func (c *Client) endpointRequest(method string, e Endpoint, opts *ListOptions) (
 	for k, vs := range e.Query {
 		q[k] = vs
 	}
-	r := request{method: method, path: e.Path, query: q}
+	r := request{method: method, path: e.Path, query: q, route: e.Route}
 	if opts != nil && opts.ForwardOnly {
 		r.header = http.Header{"Pagination-Type": {"forward-only"}}
 	}

@@ -357,7 +357,7 @@ func (p *CatalogGetQuantityOnHandParams) values() (url.Values, error) {
 
 // GetQuantityOnHand returns cwmodel.Count: GET /procurement/catalog/{catalogItemIdentifier}/quantityOnHand (getProcurementCatalogByCatalogItemIdentifierQuantityOnHand).
 func (s *CatalogService) GetQuantityOnHand(ctx context.Context, catalogItemIdentifier string, params *CatalogGetQuantityOnHandParams, opts *connectwise.ListOptions) (*cwmodel.Count, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "procurement/catalog/" + connectwise.PathString(catalogItemIdentifier) + "/quantityOnHand"}
+	e := connectwise.Endpoint{Path: "procurement/catalog/" + connectwise.PathString(catalogItemIdentifier) + "/quantityOnHand", Route: "/procurement/catalog/{catalogItemIdentifier}/quantityOnHand"}
 	e.Query, e.Err = params.values()
 	return connectwise.GetAt[cwmodel.Count](ctx, s.client, e, opts)
 }

@@ -1977,7 +1977,7 @@ func (s *InfoService) GetSystemInfoMembersByID(ctx context.Context, memberID int
 
 // GetMemberByMemberIdentifier returns cwmodel.MemberInfo: GET /system/info/members/{memberIdentifier} (getSystemInfoMembersmemberIdentifierregextypes).
 func (s *InfoService) GetMemberByMemberIdentifier(ctx context.Context, memberIdentifier string, opts *connectwise.ListOptions) (*cwmodel.MemberInfo, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/info/members/" + connectwise.PathString(memberIdentifier)}
+	e := connectwise.Endpoint{Path: "system/info/members/" + connectwise.PathString(memberIdentifier), Route: "/system/info/members/{memberIdentifier}"}
 	return connectwise.GetAt[cwmodel.MemberInfo](ctx, s.client, e, opts)
 }
 
@@ -2727,13 +2727,13 @@ func (s *MembersService) AllUsagesList(ctx context.Context, memberID int, opts *
 
 // GetByMemberIdentifier returns cwmodel.Member: GET /system/members/{memberIdentifier} (getSystemMembersmemberIdentifierregextypes).
 func (s *MembersService) GetByMemberIdentifier(ctx context.Context, memberIdentifier string, opts *connectwise.ListOptions) (*cwmodel.Member, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathString(memberIdentifier)}
+	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathString(memberIdentifier), Route: "/system/members/{memberIdentifier}"}
 	return connectwise.GetAt[cwmodel.Member](ctx, s.client, e, opts)
 }
 
 // Tokens sends: POST /system/members/{memberIdentifier}/tokens (postSystemMembersByMemberIdentifierTokens).
 func (s *MembersService) Tokens(ctx context.Context, memberIdentifier string) (*cwmodel.Token, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathString(memberIdentifier) + "/tokens"}
+	e := connectwise.Endpoint{Path: "system/members/" + connectwise.PathString(memberIdentifier) + "/tokens", Route: "/system/members/{memberIdentifier}/tokens"}
 	return connectwise.SendAt[cwmodel.Token](ctx, s.client, http.MethodPost, e, nil)
 }
 
@@ -4144,25 +4144,25 @@ func (s *ReportsService) All(ctx context.Context, opts *connectwise.ListOptions)
 
 // Get returns cwmodel.ReportDataResponse: GET /system/reports/{reportName} (getSystemReportsByReportName).
 func (s *ReportsService) Get(ctx context.Context, reportName string, opts *connectwise.ListOptions) (*cwmodel.ReportDataResponse, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/reports/" + connectwise.PathString(reportName)}
+	e := connectwise.Endpoint{Path: "system/reports/" + connectwise.PathString(reportName), Route: "/system/reports/{reportName}"}
 	return connectwise.GetAt[cwmodel.ReportDataResponse](ctx, s.client, e, opts)
 }
 
 // ListColumns returns one page of map[string]cwmodel.ReportColumnDefinition: GET /system/reports/{reportName}/columns (getSystemReportsByReportNameColumns).
 func (s *ReportsService) ListColumns(ctx context.Context, reportName string, opts *connectwise.ListOptions) ([]map[string]cwmodel.ReportColumnDefinition, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/reports/" + connectwise.PathString(reportName) + "/columns"}
+	e := connectwise.Endpoint{Path: "system/reports/" + connectwise.PathString(reportName) + "/columns", Route: "/system/reports/{reportName}/columns"}
 	return connectwise.ListAt[map[string]cwmodel.ReportColumnDefinition](ctx, s.client, e, opts)
 }
 
 // AllColumns walks every map[string]cwmodel.ReportColumnDefinition of GET /system/reports/{reportName}/columns (getSystemReportsByReportNameColumns) lazily.
 func (s *ReportsService) AllColumns(ctx context.Context, reportName string, opts *connectwise.ListOptions) iter.Seq2[map[string]cwmodel.ReportColumnDefinition, error] {
-	e := connectwise.Endpoint{Path: "system/reports/" + connectwise.PathString(reportName) + "/columns"}
+	e := connectwise.Endpoint{Path: "system/reports/" + connectwise.PathString(reportName) + "/columns", Route: "/system/reports/{reportName}/columns"}
 	return connectwise.AllAt[map[string]cwmodel.ReportColumnDefinition](ctx, s.client, e, opts)
 }
 
 // Count returns how many items match the conditions of opts: GET /system/reports/{reportName}/count (getSystemReportsByReportNameCount).
 func (s *ReportsService) Count(ctx context.Context, reportName string, opts *connectwise.ListOptions) (int, *connectwise.Response, error) {
-	e := connectwise.Endpoint{Path: "system/reports/" + connectwise.PathString(reportName) + "/count"}
+	e := connectwise.Endpoint{Path: "system/reports/" + connectwise.PathString(reportName) + "/count", Route: "/system/reports/{reportName}/count"}
 	return connectwise.CountAt(ctx, s.client, e, opts)
 }
 

@@ -92,6 +92,14 @@ func emitMethod(w *strings.Builder, mt *method) {
 	verb := strings.ToUpper(mt.Verb)
 	ref := fmt.Sprintf("%s %s (%s)", verb, mt.Wire, mt.ID)
 	ep := "connectwise.Endpoint{Path: " + pathExpr(mt)
+	for _, a := range mt.Args {
+		// An identifier string in the path would reach observers as part
+		// of the route (one metric series per record); name the template.
+		if a.String {
+			ep += fmt.Sprintf(", Route: %q", mt.Wire)
+			break
+		}
+	}
 	if mt.Kind == kList && strings.HasSuffix(strings.TrimSuffix(mt.Wire, "/"), "/tickets") && (mt.Area == "service" || mt.Area == "project") {
 		ep += ", Searchable: true"
 	}
