@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -359,10 +358,7 @@ func TestLatency(t *testing.T) {
 
 func TestUnstartedServerWithOwnListener(t *testing.T) {
 	srv := heimdaltest.NewUnstartedServer(heimdaltest.WithAPIKey("custom-key-123"))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := simkittest.Listen(t)
 	srv.Listener = l
 	srv.Start()
 	defer srv.Close()

@@ -3,7 +3,6 @@ package infimatest_test
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -389,10 +388,7 @@ func TestRateLimitAndLatencyOnFakeClock(t *testing.T) {
 }
 
 func TestUnstartedServerOnChosenListener(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := simkittest.Listen(t)
 	srv := infimatest.NewUnstartedServer()
 	srv.Listener = l
 	srv.Start()

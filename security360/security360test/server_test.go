@@ -3,7 +3,6 @@ package security360test_test
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -374,10 +373,7 @@ func TestRateLimitWindow(t *testing.T) {
 
 func TestUnstartedServerWithOwnListener(t *testing.T) {
 	srv := security360test.NewUnstartedServer()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := simkittest.Listen(t)
 	srv.Listener = l
 	srv.Start()
 	defer srv.Close()

@@ -6,6 +6,7 @@ package simkittest
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,6 +23,19 @@ func Start[S interface{ Close() }, C any](t testing.TB, srv S, newClient func(S)
 		t.Fatal(err)
 	}
 	return srv, c
+}
+
+// Listen returns a listener on a free loopback port, for the tests that
+// hand a simulator its own socket as a sandbox does. The simulator closes
+// it; t closes it too, in case the test stops before the simulator starts.
+func Listen(t testing.TB) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	return l
 }
 
 // Do sends one raw request with hc (http.DefaultClient when nil) and returns
