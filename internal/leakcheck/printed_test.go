@@ -15,6 +15,7 @@ import (
 	"github.com/psabridge/psabridge/heimdal/psasync"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
+	"github.com/psabridge/psabridge/internal/simkit/simkittest"
 	"github.com/psabridge/psabridge/officeprotect"
 	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 	"github.com/psabridge/psabridge/security360"
@@ -107,8 +108,7 @@ func TestPrintedFormsHideSecrets(t *testing.T) {
 	// setup steps first so their internal state holds settings and
 	// clients, as it does in production.
 	psa := newPSASim(t)
-	hd := heimdaltest.NewServer(heimdaltest.WithAPIKey(heimdalKey))
-	t.Cleanup(hd.Close)
+	hd := simkittest.Serve(t, heimdaltest.NewServer(heimdaltest.WithAPIKey(heimdalKey)))
 	_, asioOpts := newAsioSim(t, sc)
 
 	cw := need(sc, "connectwise.NewClient", func() (*connectwise.Client, error) { return connectwise.NewClient(psa.config(), fast(sc.log)...) })
@@ -212,10 +212,8 @@ func (f *fakeT) Helper()               {}
 func TestResponsesCarryNoCredential(t *testing.T) {
 	ctx := context.Background()
 	psa := newPSASim(t)
-	hd := heimdaltest.NewServer(heimdaltest.WithAPIKey(heimdalKey))
-	t.Cleanup(hd.Close)
-	inf := infimatest.NewServer(infimatest.WithAPIKey(infimaKey))
-	t.Cleanup(inf.Close)
+	hd := simkittest.Serve(t, heimdaltest.NewServer(heimdaltest.WithAPIKey(heimdalKey)))
+	inf := simkittest.Serve(t, infimatest.NewServer(infimatest.WithAPIKey(infimaKey)))
 
 	cases := []struct {
 		name string

@@ -12,13 +12,19 @@ import (
 	"testing"
 )
 
+// Serve registers srv's Close with t and returns srv, so that a test
+// starts a simulator in one line and never leaks it.
+func Serve[S interface{ Close() }](t testing.TB, srv S) S {
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // Start registers srv's Close with t and returns srv with the client
 // newClient builds for it. A simulator's own settings must always make a
 // valid client, so an error from newClient fails t at once.
 func Start[S interface{ Close() }, C any](t testing.TB, srv S, newClient func(S) (C, error)) (S, C) {
 	t.Helper()
-	t.Cleanup(srv.Close)
-	c, err := newClient(srv)
+	c, err := newClient(Serve(t, srv))
 	if err != nil {
 		t.Fatal(err)
 	}
