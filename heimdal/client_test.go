@@ -10,17 +10,14 @@ import (
 
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
+	"github.com/psabridge/psabridge/internal/simkit/simkittest"
 )
 
 func newSim(t *testing.T, opts ...heimdaltest.Option) (*heimdaltest.Server, *heimdal.Client) {
 	t.Helper()
-	srv := heimdaltest.NewServer(opts...)
-	t.Cleanup(srv.Close)
-	c, err := heimdal.NewClient(srv.APIKey(), srv.ClientOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, c
+	return simkittest.Start(t, heimdaltest.NewServer(opts...), func(srv *heimdaltest.Server) (*heimdal.Client, error) {
+		return heimdal.NewClient(srv.APIKey(), srv.ClientOptions()...)
+	})
 }
 
 func TestNewClientRejectsBadKeys(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
+	"github.com/psabridge/psabridge/internal/simkit/simkittest"
 )
 
 // testKey is long and distinctive so that a leak anywhere is easy to spot.
@@ -24,12 +25,9 @@ var fixedNow = time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC)
 // simClient starts a simulator and a client for it.
 func simClient(t *testing.T, srvOpts []infimatest.Option, opts ...infima.Option) (*infima.Client, *infimatest.Server) {
 	t.Helper()
-	srv := infimatest.NewServer(append([]infimatest.Option{infimatest.WithClock(func() time.Time { return fixedNow })}, srvOpts...)...)
-	t.Cleanup(srv.Close)
-	c, err := infima.NewClient(srv.APIKey(), append(srv.ClientOptions(), opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c := simkittest.Start(t, infimatest.NewServer(append([]infimatest.Option{infimatest.WithClock(func() time.Time { return fixedNow })}, srvOpts...)...), func(srv *infimatest.Server) (*infima.Client, error) {
+		return infima.NewClient(srv.APIKey(), append(srv.ClientOptions(), opts...)...)
+	})
 	return c, srv
 }
 

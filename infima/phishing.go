@@ -59,12 +59,7 @@ func ParsePhishingOutcome(s string) PhishingOutcome {
 
 // UnmarshalJSON normalizes the spelling (see ParsePhishingOutcome).
 func (o *PhishingOutcome) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	*o = ParsePhishingOutcome(s)
-	return nil
+	return unmarshalString(b, o, ParsePhishingOutcome)
 }
 
 // CampaignKind says how a phishing test was sent.
@@ -91,11 +86,18 @@ func ParseCampaignKind(s string) CampaignKind {
 
 // UnmarshalJSON normalizes the spelling (see ParseCampaignKind).
 func (k *CampaignKind) UnmarshalJSON(b []byte) error {
+	return unmarshalString(b, k, ParseCampaignKind)
+}
+
+// unmarshalString decodes a JSON string into dst through parse. INFIMA
+// spells its enumerations and identifiers loosely, so each such type reads
+// the string one way, in its own function, whatever the JSON around it.
+func unmarshalString[T any](b []byte, dst *T, parse func(string) T) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return err
 	}
-	*k = ParseCampaignKind(s)
+	*dst = parse(s)
 	return nil
 }
 

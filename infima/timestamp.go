@@ -111,11 +111,7 @@ func (id *UserID) UnmarshalJSON(b []byte) error {
 	case bytes.Equal(b, []byte("null")):
 		*id = ""
 	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*id = UserID(s)
+		return unmarshalString(b, id, func(s string) UserID { return UserID(s) })
 	default:
 		var n json.Number
 		if err := json.Unmarshal(b, &n); err != nil {

@@ -85,12 +85,7 @@ func (c *Course) UnmarshalJSON(b []byte) error {
 		*c = Course{}
 		return nil
 	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*c = Course{Name: s}
-		return nil
+		return unmarshalString(b, c, func(s string) Course { return Course{Name: s} })
 	}
 	var v struct {
 		Name       string     `json:"name"`

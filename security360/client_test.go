@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/internal/httpx"
+	"github.com/psabridge/psabridge/internal/simkit/simkittest"
 	"github.com/psabridge/psabridge/security360"
 	"github.com/psabridge/psabridge/security360/security360test"
 )
@@ -18,13 +19,9 @@ import (
 // newSim starts a simulator and a client pointed at it.
 func newSim(t *testing.T, opts ...security360test.Option) (*security360test.Server, *security360.Client) {
 	t.Helper()
-	srv := security360test.NewServer(opts...)
-	t.Cleanup(srv.Close)
-	c, err := security360.NewClient(srv.Credentials(), srv.ClientOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, c
+	return simkittest.Start(t, security360test.NewServer(opts...), func(srv *security360test.Server) (*security360.Client, error) {
+		return security360.NewClient(srv.Credentials(), srv.ClientOptions()...)
+	})
 }
 
 func mustCompany(t *testing.T, srv *security360test.Server, name string) security360.Company {

@@ -1,6 +1,7 @@
 package security360
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"iter"
@@ -32,12 +33,7 @@ type Company struct {
 
 // DisplayName is FriendlyName when set, otherwise Name: what a person sees
 // in Asio, and so what client-name matching should compare.
-func (c Company) DisplayName() string {
-	if c.FriendlyName != "" {
-		return c.FriendlyName
-	}
-	return c.Name
-}
+func (c Company) DisplayName() string { return cmp.Or(c.FriendlyName, c.Name) }
 
 // List returns one page of companies (GET
 // /api/platform/v1/company/companies). With nil or zero opts the server

@@ -1,6 +1,7 @@
 package security360
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,12 +44,7 @@ type Site struct {
 }
 
 // DisplayName is FriendlyName when set, otherwise Name.
-func (s Site) DisplayName() string {
-	if s.FriendlyName != "" {
-		return s.FriendlyName
-	}
-	return s.Name
-}
+func (s Site) DisplayName() string { return cmp.Or(s.FriendlyName, s.Name) }
 
 // ExternalIDFor returns the site's mapping for productID, if any.
 func (s Site) ExternalIDFor(productID string) (ExternalID, bool) {

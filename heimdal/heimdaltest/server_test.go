@@ -2,11 +2,8 @@ package heimdaltest_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -19,25 +16,18 @@ import (
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
 	"github.com/psabridge/psabridge/internal/httpx"
+	"github.com/psabridge/psabridge/internal/simkit/simkittest"
 )
 
 // get sends a raw request to the started server and decodes the JSON body.
 func get(t *testing.T, srv *heimdaltest.Server, path, auth string) (int, http.Header, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	h := http.Header{}
 	if auth != "" {
-		req.Header.Set("Authorization", auth)
+		h.Set("Authorization", auth)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var body map[string]any
-	b, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(b, &body); err != nil {
-		t.Fatalf("%s: body %q: %v", path, b, err)
-	}
+	resp, _ := simkittest.Do(t, nil, http.MethodGet, srv.URL+path, h, "", &body)
 	return resp.StatusCode, resp.Header, body
 }
 
@@ -368,10 +358,7 @@ func TestLatency(t *testing.T) {
 
 func TestUnstartedServerWithOwnListener(t *testing.T) {
 	srv := heimdaltest.NewUnstartedServer(heimdaltest.WithAPIKey("custom-key-123"))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := simkittest.Listen(t)
 	srv.Listener = l
 	srv.Start()
 	defer srv.Close()

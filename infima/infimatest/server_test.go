@@ -3,8 +3,6 @@ package infimatest_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
+	"github.com/psabridge/psabridge/internal/simkit/simkittest"
 )
 
 var fixedNow = time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC)
@@ -33,26 +32,15 @@ func get(t *testing.T, hc *http.Client, srv *infimatest.Server, path string, key
 	if base == "" {
 		base = "http://127.0.0.1"
 	}
-	req, err := http.NewRequest(http.MethodGet, base+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	k := srv.APIKey()
 	if len(key) > 0 {
 		k = key[0]
 	}
+	h := http.Header{}
 	if k != "" {
-		req.Header.Set("X-API-Key", k)
+		h.Set("X-API-Key", k)
 	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := simkittest.Do(t, hc, http.MethodGet, base+path, h, "", nil)
 	return resp.StatusCode, resp.Header, b
 }
 
@@ -351,13 +339,7 @@ func TestFaultsAndCounters(t *testing.T) {
 	if code, _, _ := get(t, http.DefaultClient, srv, "/nope"); code != 404 {
 		t.Fatalf("unknown path %d", code)
 	}
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/clients", nil)
-	req.Header.Set("X-API-Key", srv.APIKey())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := simkittest.Do(t, nil, http.MethodPost, srv.URL+"/v1/clients", http.Header{"X-Api-Key": {srv.APIKey()}}, "", nil)
 	if resp.StatusCode != 405 {
 		t.Fatalf("POST: %d", resp.StatusCode)
 	}
@@ -406,10 +388,7 @@ func TestRateLimitAndLatencyOnFakeClock(t *testing.T) {
 }
 
 func TestUnstartedServerOnChosenListener(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := simkittest.Listen(t)
 	srv := infimatest.NewUnstartedServer()
 	srv.Listener = l
 	srv.Start()

@@ -19,6 +19,7 @@ import (
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/infima/psabilling"
+	"github.com/psabridge/psabridge/internal/simkit/simkittest"
 	"github.com/psabridge/psabridge/internal/testnet"
 	"github.com/psabridge/psabridge/officeprotect"
 	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
@@ -116,8 +117,7 @@ func TestHeimdalPSAFlowLeaksNothing(t *testing.T) {
 	defer sc.wantLogs()
 	ctx := context.Background()
 	psa := newPSASim(t)
-	hd := heimdaltest.NewServer(heimdaltest.WithAPIKey(heimdalKey))
-	t.Cleanup(hd.Close)
+	hd := simkittest.Serve(t, heimdaltest.NewServer(heimdaltest.WithAPIKey(heimdalKey)))
 
 	hc := must(sc, "heimdal.NewClient", func() (*heimdal.Client, error) {
 		return heimdal.NewClient(heimdalKey, append(hd.ClientOptions(), heimdal.WithLogger(sc.log))...)
@@ -271,8 +271,7 @@ func TestInfimaSecurity360FlowLeaksNothing(t *testing.T) {
 	sc := newScanner(t)
 	defer sc.wantLogs()
 	ctx := context.Background()
-	inf := infimatest.NewServer(infimatest.WithAPIKey(infimaKey))
-	t.Cleanup(inf.Close)
+	inf := simkittest.Serve(t, infimatest.NewServer(infimatest.WithAPIKey(infimaKey)))
 	asioSim, asioOpts := newAsioSim(t, sc)
 	for _, name := range []string{"Acme Dental Group PLLC", "Blue Ridge Logistics, Inc.", "Northgate Engineering"} {
 		co := asioSim.AddCompany(name)
@@ -392,8 +391,7 @@ func TestPSABillingFlowLeaksNothing(t *testing.T) {
 	defer sc.wantLogs()
 	ctx := context.Background()
 	psa := newPSASim(t)
-	inf := infimatest.NewServer(infimatest.WithAPIKey(infimaKey))
-	t.Cleanup(inf.Close)
+	inf := simkittest.Serve(t, infimatest.NewServer(infimatest.WithAPIKey(infimaKey)))
 	cw := must(sc, "connectwise.NewClient", func() (*connectwise.Client, error) { return connectwise.NewClient(psa.config(), fast(sc.log)...) })
 	in := must(sc, "infima.NewClient", func() (*infima.Client, error) {
 		return infima.NewClient(infimaKey, append(inf.ClientOptions(), infima.WithLogger(sc.log))...)

@@ -15,6 +15,7 @@ import (
 	"github.com/psabridge/psabridge/heimdal/psasync"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
+	"github.com/psabridge/psabridge/internal/simkit/simkittest"
 	"github.com/psabridge/psabridge/officeprotect"
 	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 	"github.com/psabridge/psabridge/security360"
@@ -107,34 +108,24 @@ func TestPrintedFormsHideSecrets(t *testing.T) {
 	// setup steps first so their internal state holds settings and
 	// clients, as it does in production.
 	psa := newPSASim(t)
-	hd := heimdaltest.NewServer(heimdaltest.WithAPIKey(heimdalKey))
-	t.Cleanup(hd.Close)
+	hd := simkittest.Serve(t, heimdaltest.NewServer(heimdaltest.WithAPIKey(heimdalKey)))
 	_, asioOpts := newAsioSim(t, sc)
 
-	cw, err := connectwise.NewClient(psa.config(), fast(sc.log)...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cw := need(sc, "connectwise.NewClient", func() (*connectwise.Client, error) { return connectwise.NewClient(psa.config(), fast(sc.log)...) })
 	must(sc, "connectwise System.Info", func() (*connectwise.SystemInfo, error) { v, _, err := cw.System.Info(ctx); return v, err })
-	hc, err := heimdal.NewClient(heimdalKey, append(hd.ClientOptions(), heimdal.WithLogger(sc.log))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ic, err := infima.NewClient(infimaKey, infima.WithBaseURL("https://app.infimasecapis.com"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ac, err := security360.NewClient(creds, asioOpts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hc := need(sc, "heimdal.NewClient", func() (*heimdal.Client, error) {
+		return heimdal.NewClient(heimdalKey, append(hd.ClientOptions(), heimdal.WithLogger(sc.log))...)
+	})
+	ic := need(sc, "infima.NewClient", func() (*infima.Client, error) {
+		return infima.NewClient(infimaKey, infima.WithBaseURL("https://app.infimasecapis.com"))
+	})
+	ac := need(sc, "security360.NewClient", func() (*security360.Client, error) { return security360.NewClient(creds, asioOpts...) })
 	must(sc, "security360 Companies.List", func() ([]security360.Company, error) { v, _, err := ac.Companies.List(ctx, nil); return v, err })
 
 	store := flow.NewMemoryStore()
-	su, err := psasync.NewSetup(store, heimdaltest.ResellerID, fast(sc.log)...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	su := need(sc, "psasync.NewSetup", func() (*psasync.Setup, error) {
+		return psasync.NewSetup(store, heimdaltest.ResellerID, fast(sc.log)...)
+	})
 	ps := psa.config()
 	psSettings := psasync.Settings{CompanyID: ps.CompanyID, Site: ps.Site, PublicKey: ps.PublicKey, PrivateKey: ps.PrivateKey, ClientID: ps.ClientID}
 	must(sc, "psasync UpdateSettings", func() (any, error) { return nil, su.UpdateSettings(psSettings) })
@@ -143,37 +134,23 @@ func TestPrintedFormsHideSecrets(t *testing.T) {
 	// Stage a second set so pending, tested and saved all hold settings.
 	psSettings.ClientID += "-2"
 	must(sc, "psasync UpdateSettings again", func() (any, error) { return nil, su.UpdateSettings(psSettings) })
-	in, err := psasync.New(hc, pc, store, heimdaltest.ResellerID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := need(sc, "psasync.New", func() (*psasync.Integration, error) { return psasync.New(hc, pc, store, heimdaltest.ResellerID) })
 
-	notifier, err := officeprotect.NewSMTPNotifier(smtpCfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	op, err := newOfficeProtect(psa.config(), officeprotecttest.NewSource(), fast(sc.log), officeprotect.WithNotifier(notifier))
-	if err != nil {
-		t.Fatal(err)
-	}
+	notifier := need(sc, "officeprotect.NewSMTPNotifier", func() (*officeprotect.SMTPNotifier, error) { return officeprotect.NewSMTPNotifier(smtpCfg) })
+	op := need(sc, "newOfficeProtect", func() (*officeprotect.Integration, error) {
+		return newOfficeProtect(psa.config(), officeprotecttest.NewSource(), fast(sc.log), officeprotect.WithNotifier(notifier))
+	})
 	must(sc, "officeprotect CheckConnection", func() (*officeprotect.ConnectionCheck, error) { return op.CheckConnection(ctx) })
 
 	flowStore := flow.NewMemoryStore()
 	if err := infimasync.SaveSettings(ctx, flowStore, infSettings); err != nil {
 		t.Fatal(err)
 	}
-	syncer, err := infimasync.New(ic, ac, flowStore, infimasync.SinkFunc(func(context.Context, infimasync.Delivery) error { return nil }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, err := ticketsync.New(cw, ticketsync.Policy{Source: "leakcheck"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	infClient, err := infSettings.NewClient()
-	if err != nil {
-		t.Fatal(err)
-	}
+	syncer := need(sc, "infimasync.New", func() (*infimasync.Syncer, error) {
+		return infimasync.New(ic, ac, flowStore, infimasync.SinkFunc(func(context.Context, infimasync.Delivery) error { return nil }))
+	})
+	ts := need(sc, "ticketsync.New", func() (*ticketsync.Syncer, error) { return ticketsync.New(cw, ticketsync.Policy{Source: "leakcheck"}) })
+	infClient := need(sc, "infSettings.NewClient", func() (*infima.Client, error) { return infSettings.NewClient() })
 
 	printed(sc, "*connectwise.Client", cw, true, "")
 	printed(sc, "*heimdal.Client", hc, true, "")
@@ -235,10 +212,8 @@ func (f *fakeT) Helper()               {}
 func TestResponsesCarryNoCredential(t *testing.T) {
 	ctx := context.Background()
 	psa := newPSASim(t)
-	hd := heimdaltest.NewServer(heimdaltest.WithAPIKey(heimdalKey))
-	t.Cleanup(hd.Close)
-	inf := infimatest.NewServer(infimatest.WithAPIKey(infimaKey))
-	t.Cleanup(inf.Close)
+	hd := simkittest.Serve(t, heimdaltest.NewServer(heimdaltest.WithAPIKey(heimdalKey)))
+	inf := simkittest.Serve(t, infimatest.NewServer(infimatest.WithAPIKey(infimaKey)))
 
 	cases := []struct {
 		name string
@@ -246,49 +221,26 @@ func TestResponsesCarryNoCredential(t *testing.T) {
 		req  func(sc *scanner) *http.Request
 	}{
 		{"connectwise", "", func(sc *scanner) *http.Request {
-			c, err := connectwise.NewClient(psa.config(), fast(sc.log)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, r, err := c.System.Info(ctx)
-			if err != nil {
-				t.Fatal(sc.redact(err.Error()))
-			}
-			return r.Request
+			c := need(sc, "connectwise.NewClient", func() (*connectwise.Client, error) { return connectwise.NewClient(psa.config(), fast(sc.log)...) })
+			return need(sc, "connectwise System.Info", func() (*connectwise.Response, error) { _, r, err := c.System.Info(ctx); return r, err }).Request
 		}},
 		{"heimdal", "", func(sc *scanner) *http.Request {
-			c, err := heimdal.NewClient(heimdalKey, hd.ClientOptions()...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, r, err := c.Customers.List(ctx, heimdaltest.ResellerID, nil)
-			if err != nil {
-				t.Fatal(sc.redact(err.Error()))
-			}
-			return r.Request
+			c := need(sc, "heimdal.NewClient", func() (*heimdal.Client, error) { return heimdal.NewClient(heimdalKey, hd.ClientOptions()...) })
+			return need(sc, "heimdal Customers.List", func() (*heimdal.Response, error) {
+				_, r, err := c.Customers.List(ctx, heimdaltest.ResellerID, nil)
+				return r, err
+			}).Request
 		}},
 		{"infima", "", func(sc *scanner) *http.Request {
-			c, err := infima.NewClient(infimaKey, inf.ClientOptions()...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, r, err := c.Partner.Get(ctx)
-			if err != nil {
-				t.Fatal(sc.redact(err.Error()))
-			}
-			return r.Request
+			c := need(sc, "infima.NewClient", func() (*infima.Client, error) { return infima.NewClient(infimaKey, inf.ClientOptions()...) })
+			return need(sc, "infima Partner.Get", func() (*infima.Response, error) { _, r, err := c.Partner.Get(ctx); return r, err }).Request
 		}},
 		{"security360", "", func(sc *scanner) *http.Request {
 			_, opts := newAsioSim(t, sc)
-			c, err := security360.NewClient(security360.Credentials{ClientID: asioClientID, ClientSecret: asioSecret}, opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, r, err := c.Companies.List(ctx, nil)
-			if err != nil {
-				t.Fatal(sc.redact(err.Error()))
-			}
-			return r.Request
+			c := need(sc, "security360.NewClient", func() (*security360.Client, error) {
+				return security360.NewClient(security360.Credentials{ClientID: asioClientID, ClientSecret: asioSecret}, opts...)
+			})
+			return need(sc, "security360 Companies.List", func() (*security360.Response, error) { _, r, err := c.Companies.List(ctx, nil); return r, err }).Request
 		}},
 	}
 	for _, c := range cases {

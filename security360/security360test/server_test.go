@@ -3,8 +3,6 @@ package security360test_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/psabridge/psabridge/internal/simkit/simkittest"
 	"github.com/psabridge/psabridge/security360"
 	"github.com/psabridge/psabridge/security360/security360test"
 )
@@ -41,27 +40,14 @@ func (c *fakeClock) Advance(d time.Duration) {
 // call sends one raw request and decodes a JSON answer into out (if not nil).
 func call(t *testing.T, srv *security360test.Server, method, path, token, contentType, body string, out any) *http.Response {
 	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := http.Header{}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		h.Set("Authorization", "Bearer "+token)
 	}
 	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+		h.Set("Content-Type", contentType)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("%s %s: %d %s: %v", method, path, resp.StatusCode, b, err)
-		}
-	}
+	resp, _ := simkittest.Do(t, nil, method, srv.URL+path, h, body, out)
 	return resp
 }
 
@@ -387,10 +373,7 @@ func TestRateLimitWindow(t *testing.T) {
 
 func TestUnstartedServerWithOwnListener(t *testing.T) {
 	srv := security360test.NewUnstartedServer()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := simkittest.Listen(t)
 	srv.Listener = l
 	srv.Start()
 	defer srv.Close()
