@@ -1,6 +1,9 @@
 package flowtest_test
 
 import (
+	"context"
+	"errors"
+	"runtime"
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise/cwtest"
@@ -39,3 +42,48 @@ func TestItemAndWantStatus(t *testing.T) {
 		t.Errorf("item = %+v", it)
 	}
 }
+
+type checker struct {
+	rep *flow.CheckReport
+	err error
+}
+
+func (c checker) Check(context.Context) (*flow.CheckReport, error) { return c.rep, c.err }
+
+func TestCheckAndWantItems(t *testing.T) {
+	rep := &flow.CheckReport{Flow: "test"}
+	rep.Add("PSA connection", flow.Granted, "ok", "")
+	rep.Add("Mappings", flow.Warning, "one stale", "one client is not delivered")
+	if got := flowtest.Check(t, checker{rep: rep}); got != rep {
+		t.Fatalf("Check = %p, want the flow's report %p", got, rep)
+	}
+	flowtest.WantItems(t, rep, map[string]flow.Status{"PSA connection": flow.Granted, "Mappings": flow.Warning})
+
+	// The failing paths report through the TB they are given.
+	ft := &fakeTB{TB: t}
+	rep.Add("Setup", flow.Missing, "not confirmed", "")
+	flowtest.WantItems(ft, rep, map[string]flow.Status{"Setup": flow.Missing, "Mappings": flow.Granted})
+	if ft.errors != 2 {
+		t.Errorf("WantItems reported %d errors, want 2 (no lost, wrong status)", ft.errors)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		flowtest.Check(ft, checker{err: errors.New("state unreadable")})
+	}()
+	<-done
+	if !ft.fatal {
+		t.Error("Check did not fail the test on the flow's error")
+	}
+}
+
+// fakeTB records failures instead of failing the real test.
+type fakeTB struct {
+	testing.TB
+	errors int
+	fatal  bool
+}
+
+func (f *fakeTB) Helper()               {}
+func (f *fakeTB) Errorf(string, ...any) { f.errors++ }
+func (f *fakeTB) Fatalf(string, ...any) { f.fatal = true; runtime.Goexit() }
