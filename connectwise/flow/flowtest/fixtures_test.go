@@ -87,3 +87,25 @@ type fakeTB struct {
 func (f *fakeTB) Helper()               {}
 func (f *fakeTB) Errorf(string, ...any) { f.errors++ }
 func (f *fakeTB) Fatalf(string, ...any) { f.fatal = true; runtime.Goexit() }
+
+func TestRestartProofTallies(t *testing.T) {
+	var p flowtest.RestartProof
+	p.Restarted(3)
+	p.Report(t) // no violation: passes
+
+	ft := &fakeTB{TB: t}
+	p.Restarted(2)
+	p.Violation(ft, "ticket %s filed twice", "k1")
+	if ft.errors != 1 || p.Violations() != 1 {
+		t.Fatalf("after one violation: %d errors, %d counted", ft.errors, p.Violations())
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.Report(ft)
+	}()
+	<-done
+	if !ft.fatal {
+		t.Error("Report passed a proof with a violation")
+	}
+}
