@@ -69,8 +69,16 @@ func Resolve(ctx context.Context, c *connectwise.Client, s BoardSettings) (*Reso
 	if err != nil {
 		return nil, err
 	}
-	statusOf := func(st connectwise.BoardStatus) (int, string, bool) { return st.ID, st.Name, st.Inactive }
-	if s.Status.ID == 0 && s.Status.Name == "" {
+	// openStatus resolves a status tickets are put in: a closed one would
+	// close the ticket as it is written, so it is refused, saying why.
+	openStatus := func(ref connectwise.Ref, field, why string) (connectwise.Ref, error) {
+		st, r, err := findOne(seq(statuses), ref, field, bn, func(st connectwise.BoardStatus) (int, string, bool) { return st.ID, st.Name, st.Inactive })
+		if err == nil && st.ClosedStatus {
+			err = &SettingError{field, bn, fmt.Sprintf("%q is a closed status"+why, st.Name)}
+		}
+		return r, err
+	}
+	if !set(s.Status) {
 		for _, st := range statuses {
 			if st.DefaultFlag && !st.Inactive {
 				out.Status = connectwise.Ref{ID: st.ID, Name: st.Name}
@@ -79,25 +87,13 @@ func Resolve(ctx context.Context, c *connectwise.Client, s BoardSettings) (*Reso
 		if out.Status.ID == 0 {
 			return nil, &SettingError{"status", bn, "is not set and the board has no default status"}
 		}
-	} else {
-		st, ref, err := findOne(seq(statuses), s.Status, "status", bn, statusOf)
-		if err != nil {
-			return nil, err
-		}
-		if st.ClosedStatus {
-			return nil, &SettingError{"status", bn, fmt.Sprintf("%q is a closed status and cannot be used for new tickets (the integration would close every ticket it creates)", st.Name)}
-		}
-		out.Status = ref
+	} else if out.Status, err = openStatus(s.Status, "status", " and cannot be used for new tickets (the integration would close every ticket it creates)"); err != nil {
+		return nil, err
 	}
-	if s.UpdateStatus.ID != 0 || s.UpdateStatus.Name != "" {
-		st, ref, err := findOne(seq(statuses), s.UpdateStatus, "status on update", bn, statusOf)
-		if err != nil {
+	if set(s.UpdateStatus) {
+		if out.UpdateStatus, err = openStatus(s.UpdateStatus, "status on update", "; an updated alert is still open"); err != nil {
 			return nil, err
 		}
-		if st.ClosedStatus {
-			return nil, &SettingError{"status on update", bn, fmt.Sprintf("%q is a closed status; an updated alert is still open", st.Name)}
-		}
-		out.UpdateStatus = ref
 	}
 	for _, st := range statuses {
 		if st.ClosedStatus && !st.Inactive && (out.Close.ID == 0 || strings.EqualFold(st.Name, "Closed")) {
