@@ -171,8 +171,9 @@ func collectAll[T any](it iter.Seq2[T, error]) ([]T, error) {
 }
 
 // findOne picks the object a reference names, by ID when set, else by
-// name, and returns it with its Ref (ID and name as the PSA spells them). It fails with a SettingError naming field when the reference
-// matches nothing, matches an inactive object, or is ambiguous by name.
+// name, and returns it with its Ref (ID and name as the PSA spells them).
+// It fails with a SettingError naming field when the reference matches
+// nothing, matches an inactive object, or is ambiguous by name.
 // The matching is connectwise.FindOne's, the library's one look-up by
 // name; an ID is looked up the same way, as a name no two objects share.
 func findOne[T any](it iter.Seq2[T, error], ref connectwise.Ref, field, board string, key func(T) (id int, name string, inactive bool)) (T, connectwise.Ref, error) {
