@@ -86,6 +86,20 @@ func WantStatus(t testing.TB, rep *flow.CheckReport, name string, st flow.Status
 	return it
 }
 
+// StatusID returns the id of the simulator's status named name on board
+// boardID, failing the test when the board has none: tests name statuses
+// as the setup guides do, while the PSA takes ids.
+func StatusID(t testing.TB, srv *cwtest.Server, boardID int, name string) int {
+	t.Helper()
+	for _, st := range srv.Statuses(boardID) {
+		if st.Name == name {
+			return st.ID
+		}
+	}
+	t.Fatalf("board %d has no status %q", boardID, name)
+	return 0
+}
+
 // Tickets returns the simulator's tickets of one ticketsync source by
 // alert key: the part of externalXRef between "<source>:" and the last
 // "#" (after which ticketsync writes the alert's fingerprint). Tests

@@ -109,3 +109,23 @@ func TestRestartProofTallies(t *testing.T) {
 		t.Error("Report passed a proof with a violation")
 	}
 }
+
+func TestStatusIDFindsTheBoardsStatus(t *testing.T) {
+	srv := cwtest.NewServer()
+	defer srv.Close()
+	b := srv.Boards()[0]
+	want := srv.Statuses(b.ID)[0]
+	if got := flowtest.StatusID(t, srv, b.ID, want.Name); got != want.ID {
+		t.Errorf("StatusID(%q) = %d, want %d", want.Name, got, want.ID)
+	}
+	ft := &fakeTB{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		flowtest.StatusID(ft, srv, b.ID, "no such status")
+	}()
+	<-done
+	if !ft.fatal {
+		t.Error("StatusID found a status the board does not have")
+	}
+}
