@@ -37,9 +37,7 @@ func (in *Integration) Check(ctx context.Context) (*flow.CheckReport, error) {
 		add("connection", flow.Unknown, err.Error(), "whether tickets can be created is unknown")
 	default:
 		add("connection", flow.Granted, fmt.Sprintf("credentials accepted (API member %s)", chk.Member.Identifier), "")
-		for _, p := range chk.Permissions {
-			add(p.Module+" / "+p.Function+": "+string(p.Right), accessStatus(p), p.String(), lostUnless(p))
-		}
+		rep.AddAccess(chk.Permissions...)
 	}
 
 	if cfg.Contact == "" {
@@ -99,25 +97,4 @@ func (in *Integration) Check(ctx context.Context) (*flow.CheckReport, error) {
 		add("Setup", flow.Missing, "Confirm setup has not succeeded", "Run files nothing until the setup is confirmed")
 	}
 	return rep, nil
-}
-
-// accessStatus maps one right's outcome to a check status: a missing
-// optional right is a warning, since the integration still works.
-func accessStatus(p connectwise.AccessCheck) flow.Status {
-	switch {
-	case p.Status == connectwise.AccessGranted:
-		return flow.Granted
-	case p.Optional:
-		return flow.Warning
-	case p.Status == connectwise.AccessUnknown:
-		return flow.Unknown
-	}
-	return flow.Missing
-}
-
-func lostUnless(p connectwise.AccessCheck) string {
-	if p.Status == connectwise.AccessGranted {
-		return ""
-	}
-	return p.Impact
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 	"github.com/psabridge/psabridge/officeprotect"
 )
@@ -120,20 +121,9 @@ func TestSetMappingValidates(t *testing.T) {
 	}
 }
 
-func statusID(t *testing.T, f *fixture, boardID int, name string) int {
-	t.Helper()
-	for _, s := range f.psa.Statuses(boardID) {
-		if s.Name == name {
-			return s.ID
-		}
-	}
-	t.Fatalf("board %d has no status %q", boardID, name)
-	return 0
-}
-
 func TestSetTicketStatusRejectsClosedAndForeignStatuses(t *testing.T) {
 	f := newFixture(t)
-	closed := statusID(t, f, f.serviceDesk.ID, "Closed")
+	closed := flowtest.StatusID(t, f.psa, f.serviceDesk.ID, "Closed")
 	for _, tc := range []struct {
 		name    string
 		status  connectwise.Ref
@@ -143,7 +133,7 @@ func TestSetTicketStatusRejectsClosedAndForeignStatuses(t *testing.T) {
 		{"closed by id", connectwise.Ref{ID: closed}, "closed status"},
 		{"other closed status", connectwise.Ref{Name: ">Closed"}, "closed status"},
 		{"status of another board", connectwise.Ref{Name: "Assigned"}, "does not exist on this board"},
-		{"another board's status by id", connectwise.Ref{ID: statusID(t, f, f.helpDesk.ID, "New")}, "does not exist on this board"},
+		{"another board's status by id", connectwise.Ref{ID: flowtest.StatusID(t, f.psa, f.helpDesk.ID, "New")}, "does not exist on this board"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := f.in.SetTicketStatus(f.ctx, tc.status)
@@ -167,7 +157,7 @@ func TestSetTicketStatusRejectsClosedAndForeignStatuses(t *testing.T) {
 	if err := f.in.SetTicketStatus(f.ctx, connectwise.Ref{Name: "in progress"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.status(); got.ID != statusID(t, f, f.serviceDesk.ID, "In Progress") || got.Name != "In Progress" {
+	if got := f.status(); got.ID != flowtest.StatusID(t, f.psa, f.serviceDesk.ID, "In Progress") || got.Name != "In Progress" {
 		t.Fatalf("status = %+v", got)
 	}
 	if err := f.in.SetTicketStatus(f.ctx, connectwise.Ref{}); err != nil || f.status() != (connectwise.Ref{}) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/internal/crashtest"
 	"github.com/psabridge/psabridge/officeprotect"
 )
@@ -50,9 +51,8 @@ func (r *restartRig) until(name string, step func(ctx context.Context, in *offic
 // fresh one on the same store: no duplicate ticket, no event without its
 // ticket, one emergency email per failure, mappings and settings intact.
 func TestRestartAnywhere(t *testing.T) {
-	const rounds = 25
-	total, violations := 0, 0
-	for seed := range uint64(rounds) {
+	var proof flowtest.RestartProof
+	for seed := range uint64(25) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			f := newFixture(t)
 			r := &restartRig{fixture: f, Restarts: crashtest.Restarts{Rand: rand.New(rand.NewPCG(seed, 13)),
@@ -136,10 +136,6 @@ func TestRestartAnywhere(t *testing.T) {
 			})
 
 			// Invariants.
-			bad := func(format string, args ...any) {
-				violations++
-				t.Errorf(format, args...)
-			}
 			keys := f.byKey()
 			want := map[string]int{}
 			for _, e := range append(append(backfill, live...), broken) {
@@ -148,15 +144,15 @@ func TestRestartAnywhere(t *testing.T) {
 			for k, company := range want {
 				switch ts := keys[k]; {
 				case len(ts) == 0:
-					bad("event %s has no ticket", k)
+					proof.Violation(t, "event %s has no ticket", k)
 				case len(ts) > 1:
-					bad("event %s has %d tickets", k, len(ts))
+					proof.Violation(t, "event %s has %d tickets", k, len(ts))
 				case ts[0].Company.ID != company:
-					bad("event %s filed under company %d, want %d", k, ts[0].Company.ID, company)
+					proof.Violation(t, "event %s filed under company %d, want %d", k, ts[0].Company.ID, company)
 				}
 			}
 			if len(keys) != len(want) {
-				bad("%d ticket keys, want %d", len(keys), len(want))
+				proof.Violation(t, "%d ticket keys, want %d", len(keys), len(want))
 			}
 			alerts := map[string]int{}
 			for _, a := range f.rec.Alerts() {
@@ -164,27 +160,27 @@ func TestRestartAnywhere(t *testing.T) {
 			}
 			for k, n := range alerts {
 				if n != 1 {
-					bad("failure %s emailed %d times", k, n)
+					proof.Violation(t, "failure %s emailed %d times", k, n)
 				}
 			}
 			if len(alerts) != 1 {
-				bad("emails for %d failures, want 1: %v", len(alerts), alerts)
+				proof.Violation(t, "emails for %d failures, want 1: %v", len(alerts), alerts)
 			}
 			ms, err := f.in.Mappings(f.ctx)
 			if err != nil || len(ms) != 2 {
-				bad("mappings after restarts: %v %v", ms, err)
+				proof.Violation(t, "mappings after restarts: %v %v", ms, err)
 			}
 			if c, _ := f.in.EmergencyContact(f.ctx); c != "soc@msp.example.com" {
-				bad("emergency contact after restarts: %q", c)
+				proof.Violation(t, "emergency contact after restarts: %q", c)
 			}
 			if fs, _ := f.in.Failures(f.ctx); len(fs) != 0 {
-				bad("failures left after recovery: %v", fs)
+				proof.Violation(t, "failures left after recovery: %v", fs)
 			}
-			total += r.Count
+			proof.Restarted(r.Count)
 			if testing.Verbose() {
 				t.Logf("%d restarts: %s", r.Count, strings.Join(r.Log, "; "))
 			}
 		})
 	}
-	t.Logf("restart test: %d rounds, %d restarts, %d violations", rounds, total, violations)
+	proof.Report(t)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/officeprotect"
 )
 
@@ -271,7 +272,7 @@ func TestConfirmSetupRechecksTheStatusOnTheLiveBoard(t *testing.T) {
 
 func TestWithoutTableSetupTheStatusMustBeGivenByID(t *testing.T) {
 	f := newFixture(t)
-	waiting := statusID(t, f, f.serviceDesk.ID, "Waiting")
+	waiting := flowtest.StatusID(t, f.psa, f.serviceDesk.ID, "Waiting")
 	f.psa.RevokePermission("Table Setup")
 	f.configure()
 	_, err := f.in.ConfirmSetup(f.ctx)

@@ -100,17 +100,14 @@ func (in *Integration) mappingKey(tenantID string) string {
 }
 
 func (in *Integration) loadMappings(ctx context.Context) (map[string]Mapping, error) {
-	es, err := flow.ListJSON[Mapping](ctx, in.store, in.key("mappings")+"/")
+	out, err := flow.IndexJSON(ctx, in.store, in.key("mappings")+"/", func(m Mapping) string {
+		if m.Company.ID <= 0 {
+			return "" // a mapping to no company maps nothing
+		}
+		return m.TenantID
+	}, "mapping has no tenant or no PSA company")
 	if err != nil {
 		return nil, fmt.Errorf("officeprotect: reading the mappings: %w", err)
-	}
-	out := make(map[string]Mapping, len(es))
-	for _, e := range es {
-		m := e.Value
-		if m.TenantID == "" || m.Company.ID <= 0 {
-			return nil, &flow.StateError{Key: e.Key, Err: flow.ErrCorrupt, Problem: "mapping has no tenant or no PSA company"}
-		}
-		out[m.TenantID] = m
 	}
 	return out, nil
 }

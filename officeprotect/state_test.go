@@ -22,33 +22,25 @@ var checkItem = flowtest.Item
 
 func TestCheckReportsItemByItem(t *testing.T) {
 	f := newFixture(t)
-	rep, err := f.in.Check(f.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := flowtest.Check(t, f.in)
 	if rep.OK() || rep.Flow != officeprotect.Source {
 		t.Fatalf("unconfigured integration passes: %+v", rep)
 	}
-	for name, want := range map[string]flow.Status{
+	flowtest.WantItems(t, rep, map[string]flow.Status{
 		"connection": flow.Granted, "Service Desk / Service Tickets: Add": flow.Granted,
 		"EmergencyContact": flow.Missing, "Mappings": flow.Warning, "Setup": flow.Missing, "Board": flow.Granted,
-	} {
-		if it := checkItem(t, rep, name); it.Status != want || (want != flow.Granted && it.Lost == "") {
-			t.Errorf("%s: %+v, want %s with what is lost", name, it, want)
-		}
-	}
+	})
 	f.confirm()
-	if rep, err = f.in.Check(f.ctx); err != nil || !rep.OK() {
-		t.Fatalf("confirmed integration: %+v %v", rep, err)
+	if rep = flowtest.Check(t, f.in); !rep.OK() {
+		t.Fatalf("confirmed integration: %+v", rep)
 	}
 	if it := checkItem(t, rep, "Mapping[t-initech]"); it.Status != flow.Warning {
 		t.Errorf("disabled tenant: %+v", it)
 	}
 	f.psa.SetCompanyInactive(f.acme.ID, true)
 	f.psa.RevokePermission("Table Setup")
-	rep, err = f.in.Check(f.ctx)
-	if err != nil || rep.OK() {
-		t.Fatalf("broken integration passes: %+v %v", rep, err)
+	if rep = flowtest.Check(t, f.in); rep.OK() {
+		t.Fatalf("broken integration passes: %+v", rep)
 	}
 	if it := checkItem(t, rep, "Mapping[t-acme]"); it.Status != flow.Missing || !strings.Contains(it.Detail, "inactive") {
 		t.Errorf("inactive company: %+v", it)

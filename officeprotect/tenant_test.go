@@ -119,7 +119,7 @@ func TestTicketsUnderTheOldKeyAreAdopted(t *testing.T) {
 func TestAdoptedClosedTicketStaysClosed(t *testing.T) {
 	f := newFixture(t)
 	id := f.legacyTicket("evt-closed", f.acme.ID, "Sign-in alert for t-acme")
-	closed := statusID(t, f, f.serviceDesk.ID, "Closed")
+	closed := flowtest.StatusID(t, f.psa, f.serviceDesk.ID, "Closed")
 	f.psa.UpdateTicket(id, func(tk *cwtest.Ticket) { tk.Status = &cwtest.Ref{ID: closed}; tk.ClosedFlag = true })
 	f.src.Add(titled("evt-closed", "t-acme", ago(time.Hour)))
 	res := f.confirm()

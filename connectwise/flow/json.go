@@ -61,6 +61,28 @@ func ListJSON[T any](ctx context.Context, s Store, prefix string) ([]Keyed[T], e
 	return out, nil
 }
 
+// IndexJSON reads every value under prefix as ListJSON does and indexes
+// the values by the id each names. A value that decodes yet names no id
+// (id returns "") is as damaged as one that does not decode: a record the
+// flow cannot attribute must stop it, not be skipped, so it is a
+// *StateError matching ErrCorrupt that names its key, with problem. A
+// later value naming the same id replaces the earlier one.
+func IndexJSON[T any](ctx context.Context, s Store, prefix string, id func(T) string, problem string) (map[string]T, error) {
+	es, err := ListJSON[T](ctx, s, prefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]T, len(es))
+	for _, e := range es {
+		k := id(e.Value)
+		if k == "" {
+			return nil, &StateError{Key: e.Key, Err: ErrCorrupt, Problem: problem}
+		}
+		out[k] = e.Value
+	}
+	return out, nil
+}
+
 // PutJSON stores v as JSON at key.
 func PutJSON[T any](ctx context.Context, s Store, key string, v T) error {
 	raw, err := json.Marshal(v)

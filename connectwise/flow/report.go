@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/psabridge/psabridge/connectwise"
 )
 
 // Status is the outcome of one Check item.
@@ -41,6 +43,28 @@ type CheckReport struct {
 // Add appends an item: every flow's Check builds its report with it.
 func (r *CheckReport) Add(name string, st Status, detail, lost string) {
 	r.Items = append(r.Items, CheckItem{Name: name, Status: st, Detail: detail, Lost: lost})
+}
+
+// AddAccess appends one item per right, named "<module> / <function>:
+// <right>" as the setup guides list them, so every flow reports the PSA
+// role the same way. A right not granted is missing, or a warning when it
+// is optional (the flow works without it), or unknown when the PSA could
+// not tell; its Impact is what is lost.
+func (r *CheckReport) AddAccess(checks ...connectwise.AccessCheck) {
+	for _, c := range checks {
+		st, lost := Granted, c.Impact
+		switch {
+		case c.Status == connectwise.AccessGranted:
+			lost = ""
+		case c.Optional:
+			st = Warning
+		case c.Status == connectwise.AccessUnknown:
+			st = Unknown
+		default:
+			st = Missing
+		}
+		r.Add(c.Module+" / "+c.Function+": "+string(c.Right), st, c.String(), lost)
+	}
 }
 
 // OK reports whether nothing is missing or unknown (warnings allowed).

@@ -3,6 +3,7 @@ package flow_test
 import (
 	"testing"
 
+	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/flow"
 )
 
@@ -19,5 +20,33 @@ func TestCheckReportItem(t *testing.T) {
 	}
 	if it, ok := rep.Item("mappings"); ok || it != (flow.CheckItem{}) {
 		t.Errorf("Item(mappings) = %+v, %v; want none", it, ok)
+	}
+}
+
+func TestCheckReportAddAccess(t *testing.T) {
+	right := func(fn string, st connectwise.AccessStatus, optional bool) connectwise.AccessCheck {
+		return connectwise.AccessCheck{Module: "Service Desk", Function: fn, Right: connectwise.RightAdd,
+			Status: st, Optional: optional, Impact: "lost without " + fn}
+	}
+	rep := &flow.CheckReport{Flow: "f"}
+	rep.AddAccess(
+		right("Service Tickets", connectwise.AccessGranted, false),
+		right("Close Service Tickets", connectwise.AccessMissing, false),
+		right("Table Setup", connectwise.AccessMissing, true),
+		right("Notes", connectwise.AccessUnknown, false),
+	)
+	for name, want := range map[string]flow.CheckItem{
+		"Service Desk / Service Tickets: Add":       {Status: flow.Granted},
+		"Service Desk / Close Service Tickets: Add": {Status: flow.Missing, Lost: "lost without Close Service Tickets"},
+		"Service Desk / Table Setup: Add":           {Status: flow.Warning, Lost: "lost without Table Setup"},
+		"Service Desk / Notes: Add":                 {Status: flow.Unknown, Lost: "lost without Notes"},
+	} {
+		it, ok := rep.Item(name)
+		if !ok || it.Status != want.Status || it.Lost != want.Lost || it.Detail == "" {
+			t.Errorf("%s = %+v, %v; want %s losing %q, with a detail", name, it, ok, want.Status, want.Lost)
+		}
+	}
+	if rep.OK() {
+		t.Error("a missing required right passes")
 	}
 }

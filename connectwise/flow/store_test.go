@@ -300,6 +300,30 @@ func TestListJSON(t *testing.T) {
 	}
 }
 
+func TestIndexJSON(t *testing.T) {
+	ctx := t.Context()
+	s := flow.NewMemoryStore()
+	for _, v := range []settings{{Name: "b", Count: 2}, {Name: "a", Count: 1}} {
+		if err := flow.PutJSON(ctx, s, "m/"+v.Name, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	byName := func(v settings) string { return v.Name }
+	got, err := flow.IndexJSON(ctx, s, "m/", byName, "names nothing")
+	if err != nil || len(got) != 2 || got["a"].Count != 1 || got["b"].Count != 2 {
+		t.Fatalf("IndexJSON = %+v, %v; want a and b by name", got, err)
+	}
+	// A record that decodes but names nothing stops the read.
+	if err := flow.PutJSON(ctx, s, "m/c", settings{Count: 3}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = flow.IndexJSON(ctx, s, "m/", byName, "names nothing")
+	var se *flow.StateError
+	if !errors.Is(err, flow.ErrCorrupt) || !errors.As(err, &se) || se.Key != "m/c" || se.Problem != "names nothing" {
+		t.Fatalf("IndexJSON over a nameless record: %v, want ErrCorrupt naming m/c", err)
+	}
+}
+
 func TestReportString(t *testing.T) {
 	r := &flow.Report{Flow: "infima-security360", Created: 3, Updated: 1, Unchanged: 5, Calls: 14,
 		Duration: 1234 * time.Millisecond, Resumed: true}

@@ -55,22 +55,30 @@ type ResolvedBoard struct {
 // closed status; the subtype may be combined with the type; the priority
 // exists. The first problem is returned as a *SettingError.
 func Resolve(ctx context.Context, c *connectwise.Client, s BoardSettings) (*ResolvedBoard, error) {
-	board, err := findOne(c.Boards.All(ctx, nil), s.Board, "board", "", func(b connectwise.Board) (int, string, bool) {
+	out := &ResolvedBoard{BoardSettings: s}
+	board, boardRef, err := findOne(c.Boards.All(ctx, nil), s.Board, "board", "", func(b connectwise.Board) (int, string, bool) {
 		return b.ID, b.Name, b.InactiveFlag
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := &ResolvedBoard{BoardSettings: s}
-	out.Board = connectwise.Ref{ID: board.ID, Name: board.Name}
+	out.Board = boardRef
 	bn := board.Name
 
 	statuses, err := collectAll(c.Boards.AllStatuses(ctx, board.ID, nil))
 	if err != nil {
 		return nil, err
 	}
-	statusOf := func(st connectwise.BoardStatus) (int, string, bool) { return st.ID, st.Name, st.Inactive }
-	if s.Status.ID == 0 && s.Status.Name == "" {
+	// openStatus resolves a status tickets are put in: a closed one would
+	// close the ticket as it is written, so it is refused, saying why.
+	openStatus := func(ref connectwise.Ref, field, why string) (connectwise.Ref, error) {
+		st, r, err := findOne(seq(statuses), ref, field, bn, func(st connectwise.BoardStatus) (int, string, bool) { return st.ID, st.Name, st.Inactive })
+		if err == nil && st.ClosedStatus {
+			err = &SettingError{field, bn, fmt.Sprintf("%q is a closed status"+why, st.Name)}
+		}
+		return r, err
+	}
+	if !set(s.Status) {
 		for _, st := range statuses {
 			if st.DefaultFlag && !st.Inactive {
 				out.Status = connectwise.Ref{ID: st.ID, Name: st.Name}
@@ -79,25 +87,13 @@ func Resolve(ctx context.Context, c *connectwise.Client, s BoardSettings) (*Reso
 		if out.Status.ID == 0 {
 			return nil, &SettingError{"status", bn, "is not set and the board has no default status"}
 		}
-	} else {
-		st, err := findOne(seq(statuses), s.Status, "status", bn, statusOf)
-		if err != nil {
-			return nil, err
-		}
-		if st.ClosedStatus {
-			return nil, &SettingError{"status", bn, fmt.Sprintf("%q is a closed status and cannot be used for new tickets (the integration would close every ticket it creates)", st.Name)}
-		}
-		out.Status = connectwise.Ref{ID: st.ID, Name: st.Name}
+	} else if out.Status, err = openStatus(s.Status, "status", " and cannot be used for new tickets (the integration would close every ticket it creates)"); err != nil {
+		return nil, err
 	}
-	if s.UpdateStatus.ID != 0 || s.UpdateStatus.Name != "" {
-		st, err := findOne(seq(statuses), s.UpdateStatus, "status on update", bn, statusOf)
-		if err != nil {
+	if set(s.UpdateStatus) {
+		if out.UpdateStatus, err = openStatus(s.UpdateStatus, "status on update", "; an updated alert is still open"); err != nil {
 			return nil, err
 		}
-		if st.ClosedStatus {
-			return nil, &SettingError{"status on update", bn, fmt.Sprintf("%q is a closed status; an updated alert is still open", st.Name)}
-		}
-		out.UpdateStatus = connectwise.Ref{ID: st.ID, Name: st.Name}
 	}
 	for _, st := range statuses {
 		if st.ClosedStatus && !st.Inactive && (out.Close.ID == 0 || strings.EqualFold(st.Name, "Closed")) {
@@ -105,17 +101,16 @@ func Resolve(ctx context.Context, c *connectwise.Client, s BoardSettings) (*Reso
 		}
 	}
 
+	// Type, subtype, item and priority are optional: unset, they stay unset.
 	if set(s.Type) {
-		t, err := findOne(c.Boards.AllTypes(ctx, board.ID, nil), s.Type, "type", bn, func(t connectwise.BoardType) (int, string, bool) {
+		if _, out.Type, err = findOne(c.Boards.AllTypes(ctx, board.ID, nil), s.Type, "type", bn, func(t connectwise.BoardType) (int, string, bool) {
 			return t.ID, t.Name, t.InactiveFlag
-		})
-		if err != nil {
+		}); err != nil {
 			return nil, err
 		}
-		out.Type = connectwise.Ref{ID: t.ID, Name: t.Name}
 	}
 	if set(s.SubType) {
-		st, err := findOne(c.Boards.AllSubTypes(ctx, board.ID, nil), s.SubType, "subtype", bn, func(t connectwise.BoardSubType) (int, string, bool) {
+		st, ref, err := findOne(c.Boards.AllSubTypes(ctx, board.ID, nil), s.SubType, "subtype", bn, func(t connectwise.BoardSubType) (int, string, bool) {
 			return t.ID, t.Name, t.InactiveFlag
 		})
 		if err != nil {
@@ -124,25 +119,21 @@ func Resolve(ctx context.Context, c *connectwise.Client, s BoardSettings) (*Reso
 		if out.Type.ID != 0 && len(st.TypeAssociationIDs) > 0 && !contains(st.TypeAssociationIDs, out.Type.ID) {
 			return nil, &SettingError{"subtype", bn, fmt.Sprintf("%q cannot be combined with type %q on this board", st.Name, out.Type.Name)}
 		}
-		out.SubType = connectwise.Ref{ID: st.ID, Name: st.Name}
+		out.SubType = ref
 	}
 	if set(s.Item) {
-		it, err := findOne(c.Boards.AllItems(ctx, board.ID, nil), s.Item, "item", bn, func(t connectwise.BoardItem) (int, string, bool) {
+		if _, out.Item, err = findOne(c.Boards.AllItems(ctx, board.ID, nil), s.Item, "item", bn, func(t connectwise.BoardItem) (int, string, bool) {
 			return t.ID, t.Name, t.InactiveFlag
-		})
-		if err != nil {
+		}); err != nil {
 			return nil, err
 		}
-		out.Item = connectwise.Ref{ID: it.ID, Name: it.Name}
 	}
 	if set(s.Priority) {
-		p, err := findOne(c.Priorities.All(ctx, nil), s.Priority, "priority", "", func(p connectwise.Priority) (int, string, bool) {
+		if _, out.Priority, err = findOne(c.Priorities.All(ctx, nil), s.Priority, "priority", "", func(p connectwise.Priority) (int, string, bool) {
 			return p.ID, p.Name, false
-		})
-		if err != nil {
+		}); err != nil {
 			return nil, err
 		}
-		out.Priority = connectwise.Ref{ID: p.ID, Name: p.Name}
 	}
 	return out, nil
 }
@@ -179,13 +170,15 @@ func collectAll[T any](it iter.Seq2[T, error]) ([]T, error) {
 	return out, nil
 }
 
-// findOne picks the object a reference names: by ID when set, else by
-// name. It fails with a SettingError naming field when the reference
-// matches nothing, matches an inactive object, or is ambiguous by name.
+// findOne picks the object a reference names, by ID when set, else by
+// name, and returns it with its Ref (ID and name as the PSA spells them).
+// It fails with a SettingError naming field when the reference matches
+// nothing, matches an inactive object, or is ambiguous by name.
 // The matching is connectwise.FindOne's, the library's one look-up by
 // name; an ID is looked up the same way, as a name no two objects share.
-func findOne[T any](it iter.Seq2[T, error], ref connectwise.Ref, field, board string, key func(T) (id int, name string, inactive bool)) (T, error) {
+func findOne[T any](it iter.Seq2[T, error], ref connectwise.Ref, field, board string, key func(T) (id int, name string, inactive bool)) (T, connectwise.Ref, error) {
 	var zero T
+	var none connectwise.Ref
 	reading := func(yield func(T, error) bool) {
 		for v, err := range it {
 			if err != nil {
@@ -215,15 +208,16 @@ func findOne[T any](it iter.Seq2[T, error], ref connectwise.Ref, field, board st
 			where = "the PSA"
 		}
 		if len(le.Matches) == 0 {
-			return zero, &SettingError{field, board, fmt.Sprintf("%s does not exist on %s", what, where)}
+			return zero, none, &SettingError{field, board, fmt.Sprintf("%s does not exist on %s", what, where)}
 		}
-		return zero, &SettingError{field, board, fmt.Sprintf("%q matches %d %ss; choose by id", ref.Name, len(le.Matches), field)}
+		return zero, none, &SettingError{field, board, fmt.Sprintf("%q matches %d %ss; choose by id", ref.Name, len(le.Matches), field)}
 	}
 	if err != nil {
-		return zero, err
+		return zero, none, err
 	}
-	if _, name, inactive := key(hit); inactive {
-		return zero, &SettingError{field, board, fmt.Sprintf("%q is inactive", name)}
+	id, name, inactive := key(hit)
+	if inactive {
+		return zero, none, &SettingError{field, board, fmt.Sprintf("%q is inactive", name)}
 	}
-	return hit, nil
+	return hit, connectwise.Ref{ID: id, Name: name}, nil
 }

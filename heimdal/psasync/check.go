@@ -39,20 +39,7 @@ func (in *Integration) Check(ctx context.Context) (*flow.CheckReport, error) {
 		if ar, err := in.CheckAccess(ctx); err != nil {
 			add("PSA permissions", flow.Unknown, err.Error(), "whether the API member's role is sufficient is unknown")
 		} else {
-			for _, c := range ar.Checks {
-				st := flow.Granted
-				switch {
-				case c.Status == connectwise.AccessUnknown:
-					st = flow.Unknown
-				case c.Status != connectwise.AccessGranted:
-					st = flow.Missing
-				}
-				lost := ""
-				if st != flow.Granted {
-					lost = c.Impact
-				}
-				add(c.Module+" / "+c.Function+": "+string(c.Right), st, c.String(), lost)
-			}
+			rep.AddAccess(ar.Checks...)
 		}
 	}
 

@@ -21,37 +21,28 @@ var (
 
 func TestCheckReportsItemByItem(t *testing.T) {
 	e := newEnv(t)
-	ctx := context.Background()
-	rep, err := e.in.Check(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := flowtest.Check(t, e.in)
 	// Nothing configured yet: connections fine, boards and mappings missing.
 	if rep.OK() || rep.Flow != psasync.Flow {
 		t.Fatalf("unconfigured integration passes its check: %+v", rep)
 	}
-	for name, want := range map[string]flow.Status{
+	flowtest.WantItems(t, rep, map[string]flow.Status{
 		"PSA connection": flow.Granted, "Heimdal connection": flow.Granted,
 		"Service Desk / Service Tickets: Add": flow.Granted,
 		"Heimdal M365 Notifications":          flow.Missing,
 		"customer mappings":                   flow.Missing,
-	} {
-		if it := flowtest.Item(t, rep, name); it.Status != want || (want != flow.Granted && it.Lost == "") {
-			t.Errorf("%s: %+v, want %s with what is lost", name, it, want)
-		}
-	}
+	})
 
 	e.ready(t)
-	if rep, err = e.in.Check(ctx); err != nil || !rep.OK() {
-		t.Fatalf("configured integration: %+v %v", rep, err)
+	if rep = flowtest.Check(t, e.in); !rep.OK() {
+		t.Fatalf("configured integration: %+v", rep)
 	}
 	// A right removed and a mapped company deactivated show as missing,
 	// each with what is lost.
 	e.cw.RevokePermission("Close Service Tickets")
 	e.cw.SetCompanyInactive(e.company(t, "Globex").ID, true)
-	rep, err = e.in.Check(ctx)
-	if err != nil || rep.OK() {
-		t.Fatalf("broken integration passes: %+v %v", rep, err)
+	if rep = flowtest.Check(t, e.in); rep.OK() {
+		t.Fatalf("broken integration passes: %+v", rep)
 	}
 	if it := flowtest.Item(t, rep, "Service Desk / Close Service Tickets: Add"); it.Status != flow.Missing || !strings.Contains(it.Lost, "closed") {
 		t.Errorf("revoked right: %+v", it)
@@ -70,11 +61,7 @@ func TestCheckReportsItemByItem(t *testing.T) {
 func TestCheckRevokedPSAKeysIsMissingNotAnError(t *testing.T) {
 	e := newEnv(t)
 	e.cw.RevokeCredentials()
-	rep, err := e.in.Check(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if it := flowtest.Item(t, rep, "PSA connection"); it.Status != flow.Missing || strings.Contains(it.Detail, settingsOf(e.cw).PrivateKey) {
+	if it := flowtest.Item(t, flowtest.Check(t, e.in), "PSA connection"); it.Status != flow.Missing || strings.Contains(it.Detail, settingsOf(e.cw).PrivateKey) {
 		t.Errorf("revoked keys: %+v", it)
 	}
 }
@@ -108,11 +95,7 @@ func TestCheckRejectedHeimdalKeyIsMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := in.Check(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if it := flowtest.Item(t, rep, "Heimdal connection"); it.Status != flow.Missing || it.Lost == "" || strings.Contains(it.Detail, e.hd.APIKey()) {
+	if it := flowtest.Item(t, flowtest.Check(t, in), "Heimdal connection"); it.Status != flow.Missing || it.Lost == "" || strings.Contains(it.Detail, e.hd.APIKey()) {
 		t.Errorf("rejected Heimdal key: %+v", it)
 	}
 }

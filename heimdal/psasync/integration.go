@@ -158,17 +158,14 @@ func (in *Integration) mappingKey(customerID string) string {
 
 // mappings reads every customer mapping from the store.
 func (in *Integration) mappings(ctx context.Context) (map[string]Mapping, error) {
-	es, err := flow.ListJSON[Mapping](ctx, in.store, in.key("mappings")+"/")
+	out, err := flow.IndexJSON(ctx, in.store, in.key("mappings")+"/", func(m Mapping) string {
+		if m.Company.ID <= 0 {
+			return "" // a mapping to no company maps nothing
+		}
+		return m.CustomerID
+	}, "mapping has no Heimdal customer or no PSA company")
 	if err != nil {
 		return nil, fmt.Errorf("psasync: reading the customer mappings: %w", err)
-	}
-	out := make(map[string]Mapping, len(es))
-	for _, e := range es {
-		m := e.Value
-		if m.CustomerID == "" || m.Company.ID <= 0 {
-			return nil, &flow.StateError{Key: e.Key, Err: flow.ErrCorrupt, Problem: "mapping has no Heimdal customer or no PSA company"}
-		}
-		out[m.CustomerID] = m
 	}
 	return out, nil
 }

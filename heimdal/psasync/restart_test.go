@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
 	"github.com/psabridge/psabridge/internal/crashtest"
@@ -55,9 +56,8 @@ func (r *restartRig) until(name string, step func(ctx context.Context, in *psasy
 // from the same store: no duplicate ticket, no alert without its ticket,
 // vanished Operations alerts closed, settings, boards and mappings intact.
 func TestRestartAnywhere(t *testing.T) {
-	const rounds = 40
-	total, violations := 0, 0
-	for seed := range uint64(rounds) {
+	var proof flowtest.RestartProof
+	for seed := range uint64(40) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			e := newSavedEnv(t)
 			r := &restartRig{env: e, t: t, Restarts: crashtest.Restarts{Rand: rand.New(rand.NewPCG(seed, 11)),
@@ -102,15 +102,11 @@ func TestRestartAnywhere(t *testing.T) {
 
 			// Invariants, on a fresh process that does not crash.
 			e.restart(t)
-			bad := func(format string, args ...any) {
-				violations++
-				t.Errorf(format, args...)
-			}
 			for b, ks := range keys {
 				got := e.tickets(t, b)
 				for _, k := range ks {
 					if ts := got[k]; len(ts) != 1 || ts[0].ClosedFlag {
-						bad("%s: key %s has %d tickets (want 1 open)", b, k, len(ts))
+						proof.Violation(t, "%s: key %s has %d tickets (want 1 open)", b, k, len(ts))
 					}
 				}
 				want := len(ks)
@@ -118,38 +114,38 @@ func TestRestartAnywhere(t *testing.T) {
 					want++ // the vanished alert's closed ticket
 				}
 				if len(got) != want {
-					bad("%s: tickets for %d keys, want %d", b, len(got), want)
+					proof.Violation(t, "%s: tickets for %d keys, want %d", b, len(got), want)
 				}
 			}
 			if ts := e.tickets(t, psasync.BoardOperations)[gone]; len(ts) != 1 || !ts[0].ClosedFlag {
-				bad("vanished alert %s: tickets %+v, want one, closed", gone, ts)
+				proof.Violation(t, "vanished alert %s: tickets %+v, want one, closed", gone, ts)
 			}
 			for _, k := range keys[psasync.BoardCyberAlerts][:1] {
 				if ts := e.tickets(t, psasync.BoardCyberAlerts)[k]; len(ts) != 1 || !strings.Contains(ts[0].Summary, "changed") {
-					bad("changed alert %s: %+v", k, ts)
+					proof.Violation(t, "changed alert %s: %+v", k, ts)
 				}
 			}
 			if ms := e.mappings(t); len(ms) != 4 {
-				bad("mappings after restarts: %d, want 4", len(ms))
+				proof.Violation(t, "mappings after restarts: %d, want 4", len(ms))
 			}
 			for _, b := range psasync.Boards() {
 				if bc, err := e.in.BoardConfig(ctx, b); err != nil || bc == nil {
-					bad("%s configuration after restarts: %v %v", b, bc, err)
+					proof.Violation(t, "%s configuration after restarts: %v %v", b, bc, err)
 				}
 			}
 			if s, err := psasync.LoadSettings(ctx, e.store, heimdaltest.ResellerID); err != nil || s != settingsOf(e.cw) {
-				bad("settings after restarts: %v", err)
+				proof.Violation(t, "settings after restarts: %v", err)
 			}
 			// And a last run changes nothing.
 			rep := e.sync(t)
 			if rep.Created+rep.Updated+rep.Closed != 0 || !rep.Resumed {
-				bad("a run after recovery still wrote: %v", &rep.Report)
+				proof.Violation(t, "a run after recovery still wrote: %v", &rep.Report)
 			}
-			total += r.Count
+			proof.Restarted(r.Count)
 			if testing.Verbose() {
 				t.Logf("%d restarts: %s", r.Count, strings.Join(r.Log, "; "))
 			}
 		})
 	}
-	t.Logf("restart test: %d rounds, %d restarts, %d violations", rounds, total, violations)
+	proof.Report(t)
 }

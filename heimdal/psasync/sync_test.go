@@ -8,6 +8,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/heimdal/heimdaltest"
 	"github.com/psabridge/psabridge/heimdal/psasync"
@@ -162,7 +163,7 @@ func TestSyncLeavesTechnicianClosedCyberTicketsClosed(t *testing.T) {
 	e.sync(t)
 	closeTicket := func(b psasync.Board, key string) {
 		tk := e.one(t, b, key)
-		closed := statusID(t, e.cw, tk.Board.ID, psasync.StatusClosed)
+		closed := flowtest.StatusID(t, e.cw, tk.Board.ID, psasync.StatusClosed)
 		e.cw.UpdateTicket(tk.ID, func(x *cwtest.Ticket) { x.Status = &cwtest.Ref{ID: closed} })
 	}
 	closeTicket(psasync.BoardCyberAlerts, cyber)
@@ -187,17 +188,6 @@ func TestSyncLeavesTechnicianClosedCyberTicketsClosed(t *testing.T) {
 	e.cw.ResetRequests()
 	e.sync(t)
 	e.onlyReads(t)
-}
-
-func statusID(t *testing.T, cw *cwtest.Server, boardID int, name string) int {
-	t.Helper()
-	for _, st := range cw.Statuses(boardID) {
-		if st.Name == name {
-			return st.ID
-		}
-	}
-	t.Fatalf("board %d has no status %q", boardID, name)
-	return 0
 }
 
 func TestSyncDoesNotCloseAfterHeimdalError(t *testing.T) {
@@ -297,7 +287,7 @@ func TestSyncDeletedCompany(t *testing.T) {
 func TestSyncSourcesNeverTouchOtherTickets(t *testing.T) {
 	e := newReadyEnv(t)
 	opsBoard := e.board(t, "Heimdal Operations")
-	newStatus := statusID(t, e.cw, opsBoard.ID, "New")
+	newStatus := flowtest.StatusID(t, e.cw, opsBoard.ID, "New")
 	// fill runs under the simulator's lock: no server calls inside.
 	manual := e.cw.AddTickets(1, func(_ int, tk *cwtest.Ticket) {
 		tk.Board = &cwtest.Ref{ID: opsBoard.ID}

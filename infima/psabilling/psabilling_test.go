@@ -303,21 +303,16 @@ func TestRunReportsOnTheSharedCore(t *testing.T) {
 func TestCheckAndBadStoredMappings(t *testing.T) {
 	w := newWorld(t)
 	ctx := t.Context()
-	rep, err := w.s.Check(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := flowtest.Check(t, w.s)
 	if rep.OK() {
 		t.Fatalf("unmapped flow passes: %+v", rep.Items)
 	}
-	flowtest.WantStatus(t, rep, "PSA connection", flow.Granted)
-	flowtest.WantStatus(t, rep, "Test Connection", flow.Granted)
-	flowtest.WantStatus(t, rep, "Mappings", flow.Missing)
+	flowtest.WantItems(t, rep, map[string]flow.Status{"PSA connection": flow.Granted, "Test Connection": flow.Granted, "Mappings": flow.Missing})
 	ms := append(slices.Clone(w.mappings), psabilling.Mapping{InfimaClientID: w.mappings[0].InfimaClientID, AgreementID: 987654, AdditionID: 1})
 	if err := w.s.SaveMappings(ctx, ms); err != nil {
 		t.Fatal(err)
 	}
-	rep, _ = w.s.Check(ctx)
+	rep = flowtest.Check(t, w.s)
 	last := flowtest.WantStatus(t, rep, "Mappings[3]", flow.Warning)
 	if !rep.OK() || !strings.Contains(last.Detail, "no agreement 987654") {
 		t.Fatalf("stale mapping: %+v", rep.Items)

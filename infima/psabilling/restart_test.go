@@ -13,6 +13,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/infima/psabilling"
@@ -55,31 +56,21 @@ func (s *stopOnPatch) RoundTrip(r *http.Request) (*http.Response, error) {
 // addition ends at its count, none is written more often than its quantity
 // changed, the run after a stop says it resumed, and the mappings survive.
 func TestRestartMidApply(t *testing.T) {
-	var restarts, violations int
+	var proof flowtest.RestartProof
 	for trial := range 12 {
 		for _, durable := range []bool{false, true} {
 			name := fmt.Sprintf("seed-%d-durable-%v", trial, durable)
 			t.Run(name, func(t *testing.T) {
-				r, v := billingRestartTrial(t, uint64(trial), durable)
-				restarts += r
-				violations += v
+				billingRestartTrial(t, uint64(trial), durable, &proof)
 			})
 		}
 	}
-	t.Logf("restart proof: %d restarts tried, %d violations found", restarts, violations)
-	if violations != 0 {
-		t.Fatalf("%d violations", violations)
-	}
+	proof.Report(t)
 }
 
-func billingRestartTrial(t *testing.T, seed uint64, durable bool) (restarts, violations int) {
+func billingRestartTrial(t *testing.T, seed uint64, durable bool, proof *flowtest.RestartProof) {
 	rng := rand.New(rand.NewPCG(seed, 0xb111))
 	ctx := t.Context()
-	violation := func(format string, args ...any) {
-		t.Helper()
-		violations++
-		t.Errorf(format, args...)
-	}
 	psa := cwtest.NewServer()
 	t.Cleanup(psa.Close)
 	inf := infimatest.NewServer()
@@ -142,13 +133,13 @@ func billingRestartTrial(t *testing.T, seed uint64, durable bool) (restarts, vio
 	tr.n = 0
 	tr.mu.Unlock()
 	if err == nil || !rep.Stopped {
-		violation("run stopped at a PATCH: %v, stopped %v", err, rep.Stopped)
+		proof.Violation(t, "run stopped at a PATCH: %v, stopped %v", err, rep.Stopped)
 	}
 
 	if durable {
 		store.Close()
 	}
-	restarts++
+	proof.Restarted(1)
 	store = open()
 	if durable {
 		defer store.Close()
@@ -158,17 +149,17 @@ func billingRestartTrial(t *testing.T, seed uint64, durable bool) (restarts, vio
 		t.Fatal(err)
 	}
 	if got, err := s2.Mappings(ctx); err != nil || len(got) != len(ms) {
-		violation("mappings after restart: %v, %v", got, err)
+		proof.Violation(t, "mappings after restart: %v, %v", got, err)
 	}
 	rep2, err := s2.Run(ctx)
 	if err != nil {
-		violation("run after restart: %v", err)
+		proof.Violation(t, "run after restart: %v", err)
 	}
 	if !rep2.Resumed {
-		violation("the run after a stopped one does not say it resumed: %s", rep2)
+		proof.Violation(t, "the run after a stopped one does not say it resumed: %s", rep2)
 	}
 	if n := psa.CountRequests("PATCH", "/additions/"); n != needed {
-		violation("%d PATCHes across the stop and the resumed run for %d changes", n, needed)
+		proof.Violation(t, "%d PATCHes across the stop and the resumed run for %d changes", n, needed)
 	}
 	for _, m := range ms {
 		var q float64 = -1
@@ -187,11 +178,10 @@ func billingRestartTrial(t *testing.T, seed uint64, durable bool) (restarts, vio
 			}
 		}
 		if q != float64(want) {
-			violation("addition %d: quantity %v, want %d", m.AdditionID, q, want)
+			proof.Violation(t, "addition %d: quantity %v, want %d", m.AdditionID, q, want)
 		}
 	}
 	if rep3, err := s2.Run(ctx); err != nil || rep3.Resumed || rep3.Updated != 0 {
-		violation("a third run: %s, %v; want nothing written", rep3, err)
+		proof.Violation(t, "a third run: %s, %v; want nothing written", rep3, err)
 	}
-	return restarts, violations
 }

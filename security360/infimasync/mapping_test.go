@@ -8,6 +8,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/security360"
@@ -177,21 +178,14 @@ func TestSaveMappingsRefusesBrokenMappings(t *testing.T) {
 func TestCheck(t *testing.T) {
 	w := newMappingWorld(t)
 	ctx := t.Context()
-	rep, err := w.s.Check(ctx)
-	if err != nil {
-		t.Fatal(err)
+	rep := flowtest.Check(t, w.s)
+	if rep.OK() {
+		t.Errorf("fresh flow passes: %+v", rep.Items)
 	}
-	status := func(rep *flow.CheckReport) map[string]flow.Status {
-		out := map[string]flow.Status{}
-		for _, it := range rep.Items {
-			out[it.Name] = it.Status
-		}
-		return out
-	}
-	if got := status(rep); got["Settings"] != flow.Warning || got["Test Connection"] != flow.Granted || got["Asio sites"] != flow.Granted ||
-		got["Mappings"] != flow.Missing || got["Delivery state"] != flow.Granted || rep.OK() {
-		t.Errorf("fresh flow: %+v", rep.Items)
-	}
+	flowtest.WantItems(t, rep, map[string]flow.Status{
+		"Settings": flow.Warning, "Test Connection": flow.Granted, "Asio sites": flow.Granted,
+		"Mappings": flow.Missing, "Delivery state": flow.Granted,
+	})
 	set := infimasync.Settings{ServerURL: w.inf.URL, APIKey: w.inf.APIKey()}
 	if err := infimasync.SaveSettings(ctx, w.store, set); err == nil {
 		t.Error("SaveSettings accepted a loopback http URL without AllowLoopback")
@@ -206,18 +200,16 @@ func TestCheck(t *testing.T) {
 	}
 	// Settings naming the loopback simulator validate only for a flow
 	// built with AllowLoopback.
+	var err error
 	w.s, err = infimasync.New(w.in, w.asio, w.store, infimasynctest.NewRecorder(), infimasync.AllowLoopback())
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err = w.s.Check(ctx)
-	if err != nil {
-		t.Fatal(err)
+	rep = flowtest.Check(t, w.s)
+	if !rep.OK() {
+		t.Errorf("configured flow fails: %+v", rep.Items)
 	}
-	got := status(rep)
-	if got["Settings"] != flow.Granted || got["Mappings"] != flow.Granted || got["Mappings[1]"] != flow.Warning || !rep.OK() {
-		t.Errorf("configured flow: %+v", rep.Items)
-	}
+	flowtest.WantItems(t, rep, map[string]flow.Status{"Settings": flow.Granted, "Mappings": flow.Granted, "Mappings[1]": flow.Warning})
 	for _, it := range rep.Items {
 		if strings.Contains(it.Detail, w.inf.APIKey()) {
 			t.Errorf("item %s quotes the API key", it.Name)
@@ -229,10 +221,7 @@ func TestCheck(t *testing.T) {
 	if err := w.store.Put(ctx, "infima-security360/default/delivered/1/c/s/training-stats", []byte(`{"Version":1,"Fingerpr`)); err != nil {
 		t.Fatal(err)
 	}
-	rep, _ = w.s.Check(ctx)
-	if status(rep)["Delivery state"] != flow.Missing {
-		t.Errorf("damaged state: %+v", rep.Items)
-	}
+	flowtest.WantStatus(t, flowtest.Check(t, w.s), "Delivery state", flow.Missing)
 	w.inf.ResetRequests()
 	run, err := w.s.Run(ctx)
 	var se *flow.StateError

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise/flow"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/security360/infimasync"
@@ -50,9 +51,9 @@ func (s *stopAt) arm(n int, stop context.CancelFunc) {
 
 // restartStats counts what the restart trials did and found.
 type restartStats struct {
-	restarts, violations atomic.Int64
-	mu                   sync.Mutex
-	byPoint              map[string]int
+	flowtest.RestartProof
+	mu      sync.Mutex
+	byPoint map[string]int
 }
 
 func (s *restartStats) point(p string) {
@@ -105,20 +106,12 @@ func TestRestartAtRandomPoints(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("restart proof: %d restarts tried, %d violations found; stop points %v", stats.restarts.Load(), stats.violations.Load(), stats.byPoint)
-	if stats.violations.Load() != 0 {
-		t.Fatalf("%d violations", stats.violations.Load())
-	}
+	stats.Report(t, "stop points ", stats.byPoint)
 }
 
 func restartTrial(t *testing.T, seed uint64, open func(*testing.T, string) flow.Store, stats *restartStats) {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	ctx := t.Context()
-	violation := func(format string, args ...any) {
-		t.Helper()
-		stats.violations.Add(1)
-		t.Errorf(format, args...)
-	}
 	srv := infimatest.NewUnstartedServer(infimatest.WithClients(10, 8))
 	transport := &stopAt{next: srv.Transport()}
 	in, err := infima.NewClient(srv.APIKey(), append(srv.InMemoryOptions(), infima.WithHTTPClient(&http.Client{Transport: transport}))...)
@@ -190,7 +183,7 @@ func restartTrial(t *testing.T, seed uint64, open func(*testing.T, string) flow.
 		screen.FailWhen(nil)
 		screen.AfterDeliver(nil)
 		if err == nil && rep.Stopped {
-			violation("run %d: stopped without an error", r)
+			stats.Violation(t, "run %d: stopped without an error", r)
 		}
 
 		// Sometimes INFIMA's data changes while the process is down.
@@ -208,43 +201,43 @@ func restartTrial(t *testing.T, seed uint64, open func(*testing.T, string) flow.
 				t.Fatal(err)
 			}
 		}
-		stats.restarts.Add(1)
+		stats.Restarted(1)
 		store = openStore()
 		got, err := infimasync.LoadSettings(ctx, store, infimasync.AllowLoopback())
 		if err != nil || got != settings {
-			violation("restart %d: settings %v, %v; want them intact", r, got, err)
+			stats.Violation(t, "restart %d: settings %v, %v; want them intact", r, got, err)
 		}
 		s = newSyncer(t, in, store, screen, nil, infimasync.WithConcurrency(workers), infimasync.AllowLoopback())
 		if ms, err := s.Mappings(ctx); err != nil || !slices.Equal(ms, mappings) {
-			violation("restart %d: mappings %v, %v; want them intact", r, ms, err)
+			stats.Violation(t, "restart %d: mappings %v, %v; want them intact", r, ms, err)
 		}
 		if rep.Stopped {
 			// The first run of the new process must say it resumed.
 			next, err := s.Run(ctx)
 			if err != nil {
-				violation("run after restart %d: %v", r, err)
+				stats.Violation(t, "run after restart %d: %v", r, err)
 			} else if !next.Resumed {
-				violation("run after a stopped run (%s) does not say it resumed: %s", point, next)
+				stats.Violation(t, "run after a stopped run (%s) does not say it resumed: %s", point, next)
 			}
 		}
 	}
 	// One uninterrupted run delivers what failed or changed last; the run
 	// after it has nothing left to send.
 	if _, err := s.Run(ctx); err != nil {
-		violation("settling run: %v", err)
+		stats.Violation(t, "settling run: %v", err)
 	}
 	final, err := s.Run(ctx)
 	if err != nil {
-		violation("final run: %v", err)
+		stats.Violation(t, "final run: %v", err)
 	}
 	if final.Resumed {
-		violation("final run after a complete one says it resumed: %s", final)
+		stats.Violation(t, "final run after a complete one says it resumed: %s", final)
 	}
 	if final.Delivered() != 0 {
-		violation("final run delivered %d after a complete run", final.Delivered())
+		stats.Violation(t, "final run delivered %d after a complete run", final.Delivered())
 	}
 	for _, d := range screen.Duplicates() {
-		violation("delivered twice: %s %s (delivery %d)", d.SiteKey, d.Kind, d.Seq)
+		stats.Violation(t, "delivered twice: %s %s (delivery %d)", d.SiteKey, d.Kind, d.Seq)
 	}
 	// Every site shows INFIMA's current data.
 	for _, m := range mappings {
@@ -266,9 +259,9 @@ func restartTrial(t *testing.T, seed uint64, open func(*testing.T, string) flow.
 			case fp == "" && ok:
 			case fp == "" && !ok:
 			case !ok:
-				violation("%s %s: never delivered", m.SiteKey(), kind)
+				stats.Violation(t, "%s %s: never delivered", m.SiteKey(), kind)
 			case got.Fingerprint != fp:
-				violation("%s %s: the screen shows stale data", m.SiteKey(), kind)
+				stats.Violation(t, "%s %s: the screen shows stale data", m.SiteKey(), kind)
 			}
 		}
 	}

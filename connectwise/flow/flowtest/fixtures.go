@@ -1,6 +1,7 @@
 package flowtest
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,36 @@ func PSAClient(t testing.TB, srv *cwtest.Server, extra ...connectwise.Option) *c
 	return c
 }
 
+// Checker is a flow with the uniform Check verb.
+type Checker interface {
+	Check(ctx context.Context) (*flow.CheckReport, error)
+}
+
+// Check runs c.Check under the test's context and fails the test when it
+// returns an error: a flow's Check errs only when its stored state cannot
+// be read, so every other problem must show as an item instead.
+func Check(t testing.TB, c Checker) *flow.CheckReport {
+	t.Helper()
+	rep, err := c.Check(t.Context())
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	return rep
+}
+
+// WantItems fails the test unless each item named in want has its status,
+// and each item not granted says what is lost: an operator reading a
+// missing or warning item needs to know what stops working.
+func WantItems(t testing.TB, rep *flow.CheckReport, want map[string]flow.Status) {
+	t.Helper()
+	for name, st := range want {
+		it := WantStatus(t, rep, name, st)
+		if st != flow.Granted && it.Lost == "" {
+			t.Errorf("check item %q is %s without what is lost: %+v", name, st, it)
+		}
+	}
+}
+
 // Item returns the item of rep named name, failing the test when rep has
 // none: a check that silently dropped an item would otherwise pass.
 func Item(t testing.TB, rep *flow.CheckReport, name string) flow.CheckItem {
@@ -53,6 +84,20 @@ func WantStatus(t testing.TB, rep *flow.CheckReport, name string, st flow.Status
 		t.Errorf("check item %q is %s (%s), want %s", name, it.Status, it.Detail, st)
 	}
 	return it
+}
+
+// StatusID returns the id of the simulator's status named name on board
+// boardID, failing the test when the board has none: tests name statuses
+// as the setup guides do, while the PSA takes ids.
+func StatusID(t testing.TB, srv *cwtest.Server, boardID int, name string) int {
+	t.Helper()
+	for _, st := range srv.Statuses(boardID) {
+		if st.Name == name {
+			return st.ID
+		}
+	}
+	t.Fatalf("board %d has no status %q", boardID, name)
+	return 0
 }
 
 // Tickets returns the simulator's tickets of one ticketsync source by

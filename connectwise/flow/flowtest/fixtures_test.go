@@ -1,6 +1,9 @@
 package flowtest_test
 
 import (
+	"context"
+	"errors"
+	"runtime"
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise/cwtest"
@@ -37,5 +40,92 @@ func TestItemAndWantStatus(t *testing.T) {
 	}
 	if it := flowtest.Item(t, rep, "PSA connection"); it.Detail != "ok" {
 		t.Errorf("item = %+v", it)
+	}
+}
+
+type checker struct {
+	rep *flow.CheckReport
+	err error
+}
+
+func (c checker) Check(context.Context) (*flow.CheckReport, error) { return c.rep, c.err }
+
+func TestCheckAndWantItems(t *testing.T) {
+	rep := &flow.CheckReport{Flow: "test"}
+	rep.Add("PSA connection", flow.Granted, "ok", "")
+	rep.Add("Mappings", flow.Warning, "one stale", "one client is not delivered")
+	if got := flowtest.Check(t, checker{rep: rep}); got != rep {
+		t.Fatalf("Check = %p, want the flow's report %p", got, rep)
+	}
+	flowtest.WantItems(t, rep, map[string]flow.Status{"PSA connection": flow.Granted, "Mappings": flow.Warning})
+
+	// The failing paths report through the TB they are given.
+	ft := &fakeTB{TB: t}
+	rep.Add("Setup", flow.Missing, "not confirmed", "")
+	flowtest.WantItems(ft, rep, map[string]flow.Status{"Setup": flow.Missing, "Mappings": flow.Granted})
+	if ft.errors != 2 {
+		t.Errorf("WantItems reported %d errors, want 2 (no lost, wrong status)", ft.errors)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		flowtest.Check(ft, checker{err: errors.New("state unreadable")})
+	}()
+	<-done
+	if !ft.fatal {
+		t.Error("Check did not fail the test on the flow's error")
+	}
+}
+
+// fakeTB records failures instead of failing the real test.
+type fakeTB struct {
+	testing.TB
+	errors int
+	fatal  bool
+}
+
+func (f *fakeTB) Helper()               {}
+func (f *fakeTB) Errorf(string, ...any) { f.errors++ }
+func (f *fakeTB) Fatalf(string, ...any) { f.fatal = true; runtime.Goexit() }
+
+func TestRestartProofTallies(t *testing.T) {
+	var p flowtest.RestartProof
+	p.Restarted(3)
+	p.Report(t) // no violation: passes
+
+	ft := &fakeTB{TB: t}
+	p.Restarted(2)
+	p.Violation(ft, "ticket %s filed twice", "k1")
+	if ft.errors != 1 || p.Violations() != 1 {
+		t.Fatalf("after one violation: %d errors, %d counted", ft.errors, p.Violations())
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.Report(ft)
+	}()
+	<-done
+	if !ft.fatal {
+		t.Error("Report passed a proof with a violation")
+	}
+}
+
+func TestStatusIDFindsTheBoardsStatus(t *testing.T) {
+	srv := cwtest.NewServer()
+	defer srv.Close()
+	b := srv.Boards()[0]
+	want := srv.Statuses(b.ID)[0]
+	if got := flowtest.StatusID(t, srv, b.ID, want.Name); got != want.ID {
+		t.Errorf("StatusID(%q) = %d, want %d", want.Name, got, want.ID)
+	}
+	ft := &fakeTB{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		flowtest.StatusID(ft, srv, b.ID, "no such status")
+	}()
+	<-done
+	if !ft.fatal {
+		t.Error("StatusID found a status the board does not have")
 	}
 }
