@@ -22,7 +22,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +30,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/internal/cwtestkit"
 )
 
 // hygBody records what happened to one response body.
@@ -106,7 +106,7 @@ func hygMemClient(t *testing.T, srv *cwtest.Server) (*connectwise.Client, *hygTr
 	t.Helper()
 	tr := &hygTracker{base: hygCtxAware{srv.Transport()}}
 	// The later WithHTTPClient wins: requests go through the tracker.
-	c := memClient(t, srv, connectwise.WithHTTPClient(&http.Client{Transport: tr}),
+	c := cwtestkit.MemClient(t, srv, connectwise.WithHTTPClient(&http.Client{Transport: tr}),
 		connectwise.WithRateLimit(0, 1), connectwise.WithRetry(2, time.Millisecond, 2*time.Millisecond))
 	return c, tr
 }
@@ -349,33 +349,7 @@ func TestForwardOnlyWalkOf100kTicketsKeepsHeapBounded(t *testing.T) {
 	srv := cwtest.NewUnstartedServer()
 	srv.AddTickets(tickets, nil)
 	c, _ := hygMemClient(t, srv)
-	// The seeded store is most of the heap; collecting less often keeps
-	// the test fast. Samples force a collection, so they still measure
-	// the live heap only.
-	defer debug.SetGCPercent(debug.SetGCPercent(800))
-	var ms runtime.MemStats
-	live := func() uint64 {
-		runtime.GC()
-		runtime.ReadMemStats(&ms)
-		return ms.HeapInuse
-	}
-	base := live()
-	var peak uint64
-	n := 0
-	for _, err := range c.Tickets.All(t.Context(), &connectwise.ListOptions{ForwardOnly: true, Fields: "id,summary"}) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n++; n%10_000 == 0 {
-			peak = max(peak, live())
-		}
-	}
-	if n < tickets {
-		t.Fatalf("walked %d tickets, want at least %d", n, tickets)
-	}
-	if peak > base && peak-base > bound {
-		t.Errorf("live heap grew by %d MB during the walk (bound %d MB)", (peak-base)>>20, bound>>20)
-	}
+	cwtestkit.WalkKeepsHeapBounded(t, c.Tickets.All(t.Context(), &connectwise.ListOptions{ForwardOnly: true, Fields: "id,summary"}), tickets, bound)
 }
 
 // TestSuccessBodyIsBounded: the PSA client decodes a 2xx body with no size

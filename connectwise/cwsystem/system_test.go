@@ -4,27 +4,19 @@ import (
 	"context"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwmodel"
 	"github.com/psabridge/psabridge/connectwise/cwsystem"
+	"github.com/psabridge/psabridge/connectwise/internal/cwtestkit"
 )
 
-const base = "https://api-eu.myconnectwise.net/v2025_1/apis/3.0/"
+const base = cwtestkit.MockBase
 
 func setup(t *testing.T) (*cwsystem.Client, *httpmock.MockTransport) {
 	t.Helper()
-	mt := httpmock.NewMockTransport()
-	c, err := connectwise.NewClient(connectwise.Config{
-		Site: "eu.myconnectwise.net", CompanyID: "acme", PublicKey: "PUBKEY12", PrivateKey: "PRIV-KEY-sup3rs3cret",
-		ClientID: "11111111-2222-3333-4444-555555555555", Codebase: "v2025_1/",
-	}, connectwise.WithHTTPClient(&http.Client{Transport: mt}), connectwise.WithRateLimit(0, 1),
-		connectwise.WithRetry(1, time.Millisecond, time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, mt := cwtestkit.MockClient(t)
 	return cwsystem.New(c), mt
 }
 
