@@ -1,7 +1,6 @@
 package connectwise_test
 
 import (
-	"encoding/json"
 	"io"
 	"iter"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/internal/cwtestkit"
+	"github.com/psabridge/psabridge/internal/bench/rawpsa"
 )
 
 // These benchmarks compare the client with what a hand-written client
@@ -21,14 +21,14 @@ const benchInfo = `{"version":"v2025.1.12345","isCloud":true,"serverTimeZone":"E
 
 // benchInfoServer answers every request with benchInfo at once, keeping the
 // server's share of each call as small as it can be.
-func benchInfoServer(b *testing.B) (*httptest.Server, connectwise.Config) {
+func benchInfoServer(b *testing.B) connectwise.Config {
 	b.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_, _ = io.WriteString(w, benchInfo)
 	}))
 	b.Cleanup(srv.Close)
-	return srv, connectwise.Config{
+	return connectwise.Config{
 		Site: srv.URL, CompanyID: "bench", PublicKey: "pubkey0123", PrivateKey: "privkey0123",
 		ClientID: "00000000-0000-4000-8000-000000000000", Codebase: "v2025_1/",
 	}
@@ -37,7 +37,7 @@ func benchInfoServer(b *testing.B) (*httptest.Server, connectwise.Config) {
 // BenchmarkGet is one GET through the full client: limiter (at a rate
 // never reached, so it takes its token path), retry policy, typed decode.
 func BenchmarkGet(b *testing.B) {
-	_, cfg := benchInfoServer(b)
+	cfg := benchInfoServer(b)
 	c := cwtestkit.BenchClient(b, cfg, connectwise.WithRateLimit(1e9, 1e6))
 	ctx := b.Context()
 	b.ReportAllocs()
@@ -50,26 +50,18 @@ func BenchmarkGet(b *testing.B) {
 
 // BenchmarkGetRaw is the same GET with net/http and encoding/json.
 func BenchmarkGetRaw(b *testing.B) {
-	srv, cfg := benchInfoServer(b)
-	hc := cwtestkit.RawHTTPClient()
+	cfg := benchInfoServer(b)
+	hc := &http.Client{Transport: rawpsa.Transport()}
 	ctx := b.Context()
 	b.ReportAllocs()
 	for b.Loop() {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v2025_1/apis/3.0/system/info", nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		cwtestkit.SetRawHeaders(req, cfg)
-		resp, err := hc.Do(req)
+		req, err := rawpsa.NewRequest(ctx, cfg, "system/info")
 		if err != nil {
 			b.Fatal(err)
 		}
 		var info connectwise.SystemInfo
-		err = json.NewDecoder(resp.Body).Decode(&info)
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			b.Fatal(resp.StatusCode, err)
+		if _, err := rawpsa.Decode(hc, req, &info); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
@@ -86,8 +78,5 @@ func BenchmarkIterate(b *testing.B) {
 // BenchmarkIterateRaw reads the same pages with net/http and
 // encoding/json into the same type.
 func BenchmarkIterateRaw(b *testing.B) {
-	cfg, hc := cwtestkit.BenchTicketServer(b), cwtestkit.RawHTTPClient()
-	cwtestkit.BenchIterate(b, func() iter.Seq2[connectwise.Ticket, error] {
-		return cwtestkit.RawTicketPages(b, cfg, hc, func(t connectwise.Ticket) int { return t.ID })
-	})
+	cwtestkit.BenchIterate(b, cwtestkit.RawTickets(b, cwtestkit.BenchTicketServer(b), func(t connectwise.Ticket) int { return t.ID }))
 }

@@ -24,8 +24,5 @@ func BenchmarkIterateGenerated(b *testing.B) {
 }
 
 func BenchmarkIterateGeneratedRaw(b *testing.B) {
-	cfg, hc := cwtestkit.BenchTicketServer(b), cwtestkit.RawHTTPClient()
-	cwtestkit.BenchIterate(b, func() iter.Seq2[cwmodel.Ticket, error] {
-		return cwtestkit.RawTicketPages(b, cfg, hc, func(t cwmodel.Ticket) int { return int(*t.ID) })
-	})
+	cwtestkit.BenchIterate(b, cwtestkit.RawTickets(b, cwtestkit.BenchTicketServer(b), func(t cwmodel.Ticket) int { return int(*t.ID) }))
 }

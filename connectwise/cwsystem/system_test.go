@@ -14,16 +14,10 @@ import (
 
 const base = cwtestkit.MockBase
 
-func setup(t *testing.T) (*cwsystem.Client, *httpmock.MockTransport) {
-	t.Helper()
-	c, mt := cwtestkit.MockClient(t)
-	return cwsystem.New(c), mt
-}
-
 // The spec declares the audit trail's request object as a parameter; it
 // goes out as one query parameter per property, with the list options.
 func TestObjectParameterIsFlattenedIntoTheQuery(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwsystem.New)
 	mt.RegisterResponder("GET", base+"system/audittrail", func(r *http.Request) (*http.Response, error) {
 		q := r.URL.Query()
 		if q.Get("type") != "Ticket" || q.Get("id") != "42" || q.Has("deviceIdentifier") || q.Get("pageSize") != "10" {
@@ -41,7 +35,7 @@ func TestObjectParameterIsFlattenedIntoTheQuery(t *testing.T) {
 }
 
 func TestOperationParametersRideOnEveryPage(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwsystem.New)
 	mt.RegisterResponder("GET", base+"system/documents", func(r *http.Request) (*http.Response, error) {
 		q := r.URL.Query()
 		if q.Get("recordType") != "Ticket" || q.Get("recordId") != "42" {
@@ -65,7 +59,7 @@ func TestOperationParametersRideOnEveryPage(t *testing.T) {
 }
 
 func TestDownloadReturnsTheBytes(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwsystem.New)
 	png := "\x89PNG\r\n\x1a\n binary"
 	mt.RegisterResponder("GET", base+"system/documents/5/download", httpmock.NewStringResponder(200, png))
 	b, _, err := svc.Documents.GetDownload(context.Background(), 5, nil, nil)
@@ -79,7 +73,7 @@ func TestDownloadReturnsTheBytes(t *testing.T) {
 }
 
 func TestTextualPathParameterIsEscaped(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwsystem.New)
 	mt.RegisterResponder("GET", base+"system/members/j%20doe", httpmock.NewStringResponder(200, `{"id":3,"identifier":"j doe"}`))
 	m, _, err := svc.Members.GetByMemberIdentifier(context.Background(), "j doe", nil)
 	if err != nil || m.Identifier == nil || *m.Identifier != "j doe" {

@@ -7,16 +7,11 @@
 package cwtestkit
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"io"
 	"iter"
 	"net/http"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +19,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/internal/bench/rawpsa"
 )
 
 // MockBase is the API root that MockClient's requests go to.
@@ -44,6 +40,14 @@ func MockClient(t testing.TB) (*connectwise.Client, *httpmock.MockTransport) {
 		t.Fatal(err)
 	}
 	return c, mt
+}
+
+// MockService is newService (cwservice.New, cwsystem.New...) over
+// MockClient.
+func MockService[S any](t testing.TB, newService func(*connectwise.Client) S) (S, *httpmock.MockTransport) {
+	t.Helper()
+	c, mt := MockClient(t)
+	return newService(c), mt
 }
 
 // MemClient is a client of srv over srv's in-memory transport, so it works
@@ -127,25 +131,16 @@ func BenchClient(b *testing.B, cfg connectwise.Config, opts ...connectwise.Optio
 	return c
 }
 
-// RawHTTPClient is what a hand-written client would use: the transport the
-// client builds for itself, so both sides reuse connections as well.
-func RawHTTPClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 64
-	return &http.Client{Transport: t}
-}
-
-// SetRawHeaders sets what every PSA request needs, as a hand-written
-// client would.
-func SetRawHeaders(req *http.Request, cfg connectwise.Config) {
-	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(cfg.CompanyID+"+"+cfg.PublicKey+":"+cfg.PrivateKey)))
-	req.Header.Set("clientId", cfg.ClientID)
-	req.Header.Set("Accept", "application/vnd.connectwise.com+json; version="+connectwise.DefaultAPIVersion)
+// RawTickets is BenchIterate's hand-written baseline: rawpsa's page walk
+// over cfg, with a transport of its own.
+func RawTickets[T any](b *testing.B, cfg connectwise.Config, id func(T) int) func() iter.Seq2[T, error] {
+	hc := &http.Client{Transport: rawpsa.Transport()}
+	return func() iter.Seq2[T, error] { return rawpsa.Tickets(b.Context(), hc, cfg, id) }
 }
 
 // BenchIterate reads all BenchTickets tickets through walk once per op
 // and reports tickets/s, so the client's iterators and their hand-written
-// baselines (RawTicketPages) print comparable rows.
+// baselines (RawTickets) print comparable rows.
 func BenchIterate[T any](b *testing.B, walk func() iter.Seq2[T, error]) {
 	b.ReportAllocs()
 	for b.Loop() {
@@ -161,48 +156,4 @@ func BenchIterate[T any](b *testing.B, walk func() iter.Seq2[T, error]) {
 		}
 	}
 	b.ReportMetric(float64(BenchTickets*b.N)/b.Elapsed().Seconds(), "tickets/s")
-}
-
-// RawTicketPages walks the tickets of cfg forward-only in pages of 1000
-// with net/http and encoding/json into T, following the Link header as a
-// hand-written client would; id gives a ticket's id, the next page's
-// pageId.
-func RawTicketPages[T any](b *testing.B, cfg connectwise.Config, hc *http.Client, id func(T) int) iter.Seq2[T, error] {
-	base := cfg.Site + "/" + cfg.Codebase + "apis/3.0/service/tickets?pageSize=1000"
-	ctx := b.Context()
-	return func(yield func(T, error) bool) {
-		pageID := 0
-		for {
-			u := base
-			if pageID > 0 {
-				u += "&pageId=" + strconv.Itoa(pageID)
-			}
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			SetRawHeaders(req, cfg)
-			req.Header.Set("Pagination-Type", "forward-only")
-			resp, err := hc.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			var page []T
-			err = json.NewDecoder(resp.Body).Decode(&page)
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if err != nil {
-				b.Fatal(err)
-			}
-			for _, v := range page {
-				if !yield(v, nil) {
-					return
-				}
-			}
-			if len(page) == 0 || !strings.Contains(resp.Header.Get("Link"), `rel="next"`) {
-				return
-			}
-			pageID = id(page[len(page)-1])
-		}
-	}
 }
