@@ -23,6 +23,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/callback"
+	"github.com/psabridge/psabridge/internal/testbody"
 )
 
 const (
@@ -416,16 +417,13 @@ func TestCancelledRequestStopsWaitingForTheKey(t *testing.T) {
 func TestLogsNeverCarryTheKeyOrSignature(t *testing.T) {
 	ks := newKeyServer(t)
 	rec := &recorder{}
-	var buf bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: &buf, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var buf testbody.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h := newHandler(t, ks, rec, callback.WithLogger(logger))
 	post(h, knownSignature, fixture(t))
 	post(h, sign("attacker-key", fixture(t)), fixture(t))
 	post(h, knownSignature, fixture(t)) // replay
-	mu.Lock()
 	out := buf.String()
-	mu.Unlock()
 	for _, secret := range []string{testKey, knownSignature, sign("attacker-key", fixture(t)), "e17e6674-42f6-4105-9cff-4cd6cb4e62e8"} {
 		if strings.Contains(out, secret) {
 			t.Fatalf("log leaks %q:\n%s", secret, out)
@@ -434,17 +432,6 @@ func TestLogsNeverCarryTheKeyOrSignature(t *testing.T) {
 	if !strings.Contains(out, "psa callback rejected") || !strings.Contains(out, "psa callback accepted") {
 		t.Fatalf("expected accept and reject records:\n%s", out)
 	}
-}
-
-type lockedWriter struct {
-	w  io.Writer
-	mu *sync.Mutex
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func TestConfigErrorsNameTheField(t *testing.T) {

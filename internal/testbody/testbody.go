@@ -1,7 +1,9 @@
 // Package testbody provides HTTP response bodies for tests that must prove
 // a client reads no more than a bound and closes what it opens, with
-// bodies of any size costing no memory. It is shared by the four API
-// clients' fuzz and hygiene tests.
+// bodies of any size costing no memory, and a Buffer for output a test
+// reads while the code under test still writes it. It is shared by the
+// four API clients' fuzz and hygiene tests and the tests of the packages
+// that log.
 package testbody
 
 import (
@@ -173,4 +175,26 @@ func (t *Tracker) Bodies() []*Body {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return slices.Clone(t.bodies)
+}
+
+// Buffer is a bytes.Buffer safe for concurrent Write and String: a log or
+// output sink that a test reads while goroutines of the code under test
+// may still write to it.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p.
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
