@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -286,7 +285,7 @@ func TestRejectsOtherMethods(t *testing.T) {
 func TestReplayIsAnsweredAlreadyReported(t *testing.T) {
 	ks := newKeyServer(t)
 	rec := &recorder{}
-	clock := &manualClock{now: time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)}
+	clock := newManualClock(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
 	h := newHandler(t, ks, rec, callback.WithReplayWindow(100, time.Hour), callback.WithClock(clock.Now))
 	if w := post(h, knownSignature, fixture(t)); w.Code != http.StatusNoContent {
 		t.Fatalf("first delivery: %d %s", w.Code, w.Body)
@@ -358,7 +357,7 @@ func TestKeyEndpointFailures(t *testing.T) {
 func TestKeyRotationRefetchesOnlyAfterMinAge(t *testing.T) {
 	ks := newKeyServer(t)
 	rec := &recorder{}
-	clock := &manualClock{now: time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)}
+	clock := newManualClock(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
 	h := newHandler(t, ks, rec, callback.WithClock(clock.Now))
 	if w := post(h, knownSignature, fixture(t)); w.Code != http.StatusNoContent {
 		t.Fatal(w.Code)
@@ -480,15 +479,16 @@ func TestCloudSiteTrustsItsUIHost(t *testing.T) {
 				t.Errorf("site %s, key host %s: %d, want %d (%s)", site, host, w.Code, want, w.Body)
 			}
 		}
-		if fetched := kh.asked(); len(fetched) != 2 {
+		if fetched := kh.hosts; len(fetched) != 2 {
 			t.Errorf("site %s: fetched from %v", site, fetched)
 		}
 	}
 }
 
 // keyHosts stands for every PSA host a key URL may name: it answers each
-// key request with testKey and records the host asked, so a test sees
-// which hosts the handler trusted. Like the PSA, it refuses a request
+// key request with testKey and records the host asked in hosts, so a test
+// sees which hosts the handler trusted (read it once the deliveries have
+// been answered). Like the PSA, it refuses a request
 // without clientID in the clientId header, when clientID is set.
 type keyHosts struct {
 	clientID string
@@ -497,39 +497,29 @@ type keyHosts struct {
 }
 
 func (k *keyHosts) RoundTrip(r *http.Request) (*http.Response, error) {
-	k.mu.Lock()
-	k.hosts = append(k.hosts, r.URL.Host)
-	k.mu.Unlock()
+	status, body := http.StatusOK, `{"signing_key":"`+testKey+`"}`
 	if k.clientID != "" && r.Header.Get("clientId") != k.clientID {
-		return &http.Response{StatusCode: http.StatusUnauthorized, Body: io.NopCloser(strings.NewReader("")), Header: http.Header{}}, nil
+		status, body = http.StatusUnauthorized, ""
 	}
-	return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(strings.NewReader(`{"signing_key":"` + testKey + `"}`)), Header: http.Header{}}, nil
-}
-
-func (k *keyHosts) asked() []string {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return slices.Clone(k.hosts)
+	k.hosts = append(k.hosts, r.URL.Host)
+	return &http.Response{StatusCode: status, Body: io.NopCloser(strings.NewReader(body)), Header: http.Header{}}, nil
 }
 
 // manualClock is a clock the test moves; the handler reads it from its own
-// goroutines, hence the lock.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
+// goroutines, hence the atomic.
+type manualClock struct{ ns atomic.Int64 }
+
+func newManualClock(t time.Time) *manualClock {
+	c := &manualClock{}
+	c.ns.Store(t.UnixNano())
+	return c
 }
 
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
+func (c *manualClock) Now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
 
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+func (c *manualClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 func TestConcurrentDuplicateWaitsForTheFirst(t *testing.T) {
 	ks := newKeyServer(t)
@@ -576,7 +566,7 @@ func TestKeyHostsExtendTrust(t *testing.T) {
 	if w := post(h, sign(testKey, body), body); w.Code != http.StatusNoContent {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}
-	if hosts := kh.asked(); len(hosts) != 1 || hosts[0] != "sandbox-na.myconnectwise.net" {
+	if hosts := kh.hosts; len(hosts) != 1 || hosts[0] != "sandbox-na.myconnectwise.net" {
 		t.Fatalf("fetched from %v", hosts)
 	}
 }
