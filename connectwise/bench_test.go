@@ -9,7 +9,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/internal/cwtestkit"
-	"github.com/psabridge/psabridge/internal/bench/rawpsa"
+	"github.com/psabridge/psabridge/internal/bench/psabench"
 )
 
 // These benchmarks compare the client with what a hand-written client
@@ -51,16 +51,16 @@ func BenchmarkGet(b *testing.B) {
 // BenchmarkGetRaw is the same GET with net/http and encoding/json.
 func BenchmarkGetRaw(b *testing.B) {
 	cfg := benchInfoServer(b)
-	hc := &http.Client{Transport: rawpsa.Transport()}
+	hc := &http.Client{Transport: psabench.Transport()}
 	ctx := b.Context()
 	b.ReportAllocs()
 	for b.Loop() {
-		req, err := rawpsa.NewRequest(ctx, cfg, "system/info")
+		req, err := psabench.NewRequest(ctx, cfg, "system/info")
 		if err != nil {
 			b.Fatal(err)
 		}
 		var info connectwise.SystemInfo
-		if _, err := rawpsa.Decode(hc, req, &info); err != nil {
+		if _, err := psabench.Decode(hc, req, &info); err != nil {
 			b.Fatal(err)
 		}
 	}

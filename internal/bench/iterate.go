@@ -19,8 +19,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/connectwise/cwtest"
-	"github.com/psabridge/psabridge/internal/bench/rawpsa"
+	"github.com/psabridge/psabridge/internal/bench/psabench"
 )
 
 // Scenario 4 runs its client in a child process (this program re-executed
@@ -84,7 +83,7 @@ func (j childJob) run(res *childResult) error {
 	}
 	switch j.Mode {
 	case "throughput":
-		hc := &http.Client{Transport: rawpsa.Transport()}
+		hc := &http.Client{Transport: psabench.Transport()}
 		if _, _, err := c.System.Info(ctx); err != nil {
 			return err
 		}
@@ -207,7 +206,7 @@ func iterate(ctx context.Context, c *connectwise.Client, n int, each func(int)) 
 
 // rawPage reads the first page of tickets as bytes, to report its size.
 func rawPage(ctx context.Context, hc *http.Client, cfg connectwise.Config) ([]byte, error) {
-	req, err := rawpsa.TicketPageRequest(ctx, cfg, 0)
+	req, err := psabench.TicketPageRequest(ctx, cfg, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +222,7 @@ func rawPage(ctx context.Context, hc *http.Client, cfg connectwise.Config) ([]by
 // plain net/http and encoding/json, decoding into the same type.
 func rawRead(ctx context.Context, hc *http.Client, cfg connectwise.Config, n int) (int, error) {
 	count, sum := 0, 0
-	for t, err := range rawpsa.Tickets(ctx, hc, cfg, func(t connectwise.Ticket) int { return t.ID }) {
+	for t, err := range psabench.Tickets(ctx, hc, cfg, func(t connectwise.Ticket) int { return t.ID }) {
 		if err != nil {
 			return count, err
 		}
@@ -267,16 +266,8 @@ func runChild(ctx context.Context, job childJob) (childResult, error) {
 }
 
 func runIterate(ctx context.Context, p params) []row {
-	// No rate limit and no latency: this scenario is about CPU and memory.
-	srv := cwtest.NewServer(cwtest.WithRequestLogSize(100))
+	srv, cfg := psabench.NewTicketServer(p.iterN)
 	defer srv.Close()
-	srv.AddTickets(p.iterN, func(i int, t *cwtest.Ticket) {
-		t.Summary = fmt.Sprintf("High CPU on device %d", i)
-		t.InitialDescription = "CPU above 95% for 10 minutes on the device; see the RMM for the process list."
-		t.ExternalXRef = fmt.Sprintf("bench:dev-%06d/cpu#0123abcd", i)
-	})
-	cfg := srv.Config()
-	cfg.Codebase = cwtest.DefaultCodebase
 	logf(p, "scenario 4: iterating %d tickets, %d rounds", p.iterN, p.iterRounds)
 	tp, err := runChild(ctx, childJob{Mode: "throughput", Config: cfg, N: p.iterN, Rounds: p.iterRounds})
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/internal/bench/rawpsa"
+	"github.com/psabridge/psabridge/internal/bench/psabench"
 )
 
 // infoBody is a realistic /system/info answer.
@@ -102,7 +102,7 @@ func callers(ctx context.Context, cfg connectwise.Config, base http.RoundTripper
 		return [2]func() error{}, err
 	}
 	hc := &http.Client{Transport: base}
-	req, err := rawpsa.NewRequest(ctx, cfg, "system/info")
+	req, err := psabench.NewRequest(ctx, cfg, "system/info")
 	if err != nil {
 		return [2]func() error{}, err
 	}
@@ -112,7 +112,7 @@ func callers(ctx context.Context, cfg connectwise.Config, base http.RoundTripper
 	}
 	raw := func() error {
 		var info connectwise.SystemInfo
-		_, err := rawpsa.Decode(hc, req.Clone(ctx), &info)
+		_, err := psabench.Decode(hc, req.Clone(ctx), &info)
 		return err
 	}
 	return [2]func() error{client, raw}, nil
@@ -129,7 +129,7 @@ func runOverhead(ctx context.Context, p params) []row {
 	// for both).
 	const batch = 500
 	rounds := max(2, p.overheadRounds)
-	loop, err := callers(ctx, benchConfig(srv.URL), rawpsa.Transport())
+	loop, err := callers(ctx, benchConfig(srv.URL), psabench.Transport())
 	if err != nil {
 		return []row{failed("5", "per-call overhead", err)}
 	}

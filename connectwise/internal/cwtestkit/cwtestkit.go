@@ -7,7 +7,6 @@
 package cwtestkit
 
 import (
-	"fmt"
 	"iter"
 	"net/http"
 	"runtime"
@@ -19,7 +18,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
-	"github.com/psabridge/psabridge/internal/bench/rawpsa"
+	"github.com/psabridge/psabridge/internal/bench/psabench"
 )
 
 // MockBase is the API root that MockClient's requests go to.
@@ -103,20 +102,11 @@ func WalkKeepsHeapBounded[T any](t *testing.T, items iter.Seq2[T, error], want i
 // BenchTickets is how many tickets the iterator benchmarks read per op.
 const BenchTickets = 10000
 
-// BenchTicketServer starts a simulator holding BenchTickets tickets with
-// realistic text and returns a configuration for it with the codebase set,
-// so that no discovery request runs inside the timed loop.
+// BenchTicketServer is psabench's ticket server with BenchTickets tickets,
+// closed when b ends.
 func BenchTicketServer(b *testing.B) connectwise.Config {
-	b.Helper()
-	srv := cwtest.NewServer(cwtest.WithRequestLogSize(100))
+	srv, cfg := psabench.NewTicketServer(BenchTickets)
 	b.Cleanup(srv.Close)
-	srv.AddTickets(BenchTickets, func(i int, t *cwtest.Ticket) {
-		t.Summary = fmt.Sprintf("High CPU on device %d", i)
-		t.InitialDescription = "CPU above 95% for 10 minutes on the device; see the RMM for the process list."
-		t.ExternalXRef = fmt.Sprintf("bench:dev-%06d/cpu#0123abcd", i)
-	})
-	cfg := srv.Config()
-	cfg.Codebase = cwtest.DefaultCodebase
 	return cfg
 }
 
@@ -131,11 +121,11 @@ func BenchClient(b *testing.B, cfg connectwise.Config, opts ...connectwise.Optio
 	return c
 }
 
-// RawTickets is BenchIterate's hand-written baseline: rawpsa's page walk
+// RawTickets is BenchIterate's hand-written baseline: psabench's page walk
 // over cfg, with a transport of its own.
 func RawTickets[T any](b *testing.B, cfg connectwise.Config, id func(T) int) func() iter.Seq2[T, error] {
-	hc := &http.Client{Transport: rawpsa.Transport()}
-	return func() iter.Seq2[T, error] { return rawpsa.Tickets(b.Context(), hc, cfg, id) }
+	hc := &http.Client{Transport: psabench.Transport()}
+	return func() iter.Seq2[T, error] { return psabench.Tickets(b.Context(), hc, cfg, id) }
 }
 
 // BenchIterate reads all BenchTickets tickets through walk once per op

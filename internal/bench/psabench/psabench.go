@@ -1,9 +1,9 @@
-// Package rawpsa is the hand-written PSA client that the benchmarks
-// measure the SDK against: net/http, encoding/json and the headers every
-// PSA request needs, nothing else. go run ./internal/bench and the
-// connectwise benchmarks share it so that their "raw" rows measure the
-// same code.
-package rawpsa
+// Package psabench is what the PSA benchmarks share, so that go run
+// ./internal/bench and the connectwise benchmarks measure the same thing:
+// the simulator's ticket set they read, and the hand-written client (net/http,
+// encoding/json and the headers every PSA request needs, nothing else)
+// they measure the SDK against.
+package psabench
 
 import (
 	"context"
@@ -17,7 +17,24 @@ import (
 	"strings"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/cwtest"
 )
+
+// NewTicketServer starts a simulator holding n tickets with realistic
+// text, and returns it with a configuration whose codebase is set, so that
+// no discovery request runs inside a timed loop. No rate limit and no
+// latency: the benchmarks measure CPU and memory.
+func NewTicketServer(n int) (*cwtest.Server, connectwise.Config) {
+	srv := cwtest.NewServer(cwtest.WithRequestLogSize(100))
+	srv.AddTickets(n, func(i int, t *cwtest.Ticket) {
+		t.Summary = fmt.Sprintf("High CPU on device %d", i)
+		t.InitialDescription = "CPU above 95% for 10 minutes on the device; see the RMM for the process list."
+		t.ExternalXRef = fmt.Sprintf("bench:dev-%06d/cpu#0123abcd", i)
+	})
+	cfg := srv.Config()
+	cfg.Codebase = cwtest.DefaultCodebase
+	return srv, cfg
+}
 
 // Transport is the base transport the SDK builds for itself, so that the
 // raw side reuses connections just as well.

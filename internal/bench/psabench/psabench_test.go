@@ -1,4 +1,4 @@
-package rawpsa_test
+package psabench_test
 
 import (
 	"net/http"
@@ -6,20 +6,17 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
-	"github.com/psabridge/psabridge/internal/bench/rawpsa"
+	"github.com/psabridge/psabridge/internal/bench/psabench"
 )
 
 // The baseline must read what the SDK reads, or the benchmark ratios
 // compare different work: every ticket once, in order, across pages.
 func TestTicketsWalksEveryPageInOrder(t *testing.T) {
-	srv := cwtest.NewUnstartedServer()
-	srv.AddTickets(2500, nil)
-	cfg := srv.Config()
-	cfg.Site = "http://127.0.0.1" // never dialled: the transport calls the handler
-	cfg.Codebase = cwtest.DefaultCodebase
-	hc := &http.Client{Transport: srv.Transport()}
+	srv, cfg := psabench.NewTicketServer(2500)
+	defer srv.Close()
+	hc := &http.Client{Transport: psabench.Transport()}
 	n, last := 0, 0
-	for tk, err := range rawpsa.Tickets(t.Context(), hc, cfg, func(t connectwise.Ticket) int { return t.ID }) {
+	for tk, err := range psabench.Tickets(t.Context(), hc, cfg, func(t connectwise.Ticket) int { return t.ID }) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +39,7 @@ func TestTicketsFailsOnRefusal(t *testing.T) {
 	cfg.Codebase = cwtest.DefaultCodebase
 	cfg.PrivateKey = "wrong"
 	hc := &http.Client{Transport: srv.Transport()}
-	for _, err := range rawpsa.Tickets(t.Context(), hc, cfg, func(t connectwise.Ticket) int { return t.ID }) {
+	for _, err := range psabench.Tickets(t.Context(), hc, cfg, func(t connectwise.Ticket) int { return t.ID }) {
 		if err == nil {
 			t.Fatal("a ticket with bad credentials")
 		}
