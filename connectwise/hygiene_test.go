@@ -22,7 +22,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -31,82 +30,33 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/internal/cwtestkit"
+	"github.com/psabridge/psabridge/internal/testbody"
 )
 
-// hygBody records what happened to one response body.
-type hygBody struct {
-	io.Reader
-	mu          sync.Mutex
-	read        int64
-	eof, closed bool
-}
-
-func (b *hygBody) Read(p []byte) (int, error) {
-	n, err := b.Reader.Read(p)
-	b.mu.Lock()
-	b.read += int64(n)
-	if err == io.EOF {
-		b.eof = true
-	}
-	b.mu.Unlock()
-	return n, err
-}
-
-func (b *hygBody) Close() error {
-	b.mu.Lock()
-	b.closed = true
-	b.mu.Unlock()
-	return nil
-}
-
-// hygTracker wraps a RoundTripper and keeps every response body it hands
-// out, so a test can check that all of them were closed and drained.
-type hygTracker struct {
-	base   http.RoundTripper
-	mu     sync.Mutex
-	bodies []*hygBody
-}
-
-func (tr *hygTracker) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := tr.base.RoundTrip(r)
-	if err != nil {
-		return nil, err
-	}
-	b := &hygBody{Reader: resp.Body}
-	resp.Body = b
-	tr.mu.Lock()
-	tr.bodies = append(tr.bodies, b)
-	tr.mu.Unlock()
-	return resp, nil
-}
-
-// check fails t unless every body was closed and, since these bodies are
-// small, read to EOF first: what a keep-alive connection needs to be
-// reused rather than torn down.
-func (tr *hygTracker) check(t *testing.T) {
+// hygCheck fails t unless every body tr handed out was closed and, since
+// these bodies are small, read to EOF first: what a keep-alive connection
+// needs to be reused rather than torn down.
+func hygCheck(t *testing.T, tr *testbody.Tracker) {
 	t.Helper()
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	if len(tr.bodies) == 0 {
+	bodies := tr.Bodies()
+	if len(bodies) == 0 {
 		t.Fatal("no response was tracked")
 	}
-	for i, b := range tr.bodies {
-		b.mu.Lock()
-		closed, eof, read := b.closed, b.eof, b.read
-		b.mu.Unlock()
-		if !closed || !eof {
-			t.Errorf("response %d of %d: closed %v, drained to EOF %v after %d bytes", i+1, len(tr.bodies), closed, eof, read)
+	for i, b := range bodies {
+		if read, eof, closed := b.State(); !closed || !eof {
+			t.Errorf("response %d of %d: closed %v, drained to EOF %v after %d bytes", i+1, len(bodies), closed, eof, read)
 		}
 	}
 }
 
 // hygMemClient returns a client talking to srv in memory (no sockets,
 // so it runs inside synctest) with every body tracked.
-func hygMemClient(t *testing.T, srv *cwtest.Server) (*connectwise.Client, *hygTracker) {
+func hygMemClient(t *testing.T, srv *cwtest.Server) (*connectwise.Client, *testbody.Tracker) {
 	t.Helper()
-	tr := &hygTracker{base: hygCtxAware{srv.Transport()}}
+	tr := &testbody.Tracker{Base: hygCtxAware{srv.Transport()}}
 	// The later WithHTTPClient wins: requests go through the tracker.
-	c := memClient(t, srv, connectwise.WithHTTPClient(&http.Client{Transport: tr}),
+	c := cwtestkit.MemClient(t, srv, connectwise.WithHTTPClient(&http.Client{Transport: tr}),
 		connectwise.WithRateLimit(0, 1), connectwise.WithRetry(2, time.Millisecond, 2*time.Millisecond))
 	return c, tr
 }
@@ -161,7 +111,7 @@ func TestCancelMidIterationAndMidRequestLeavesNoGoroutines(t *testing.T) {
 			t.Errorf("List with a 1s deadline against a 1h server: %v after %v", err, time.Since(start))
 		}
 		srv.SetLatency(0)
-		tr.check(t)
+		hygCheck(t, tr)
 	})
 }
 
@@ -214,7 +164,7 @@ func TestBodiesClosedOnEveryPath(t *testing.T) {
 				var mu sync.Mutex
 				calls := 0
 				mem := srv.Transport()
-				tr := &hygTracker{base: fzRoundTripper(func(r *http.Request) (*http.Response, error) {
+				tr := &testbody.Tracker{Base: fzRoundTripper(func(r *http.Request) (*http.Response, error) {
 					if strings.HasSuffix(r.URL.Path, "/service/tickets") && tc.fault != nil {
 						mu.Lock()
 						calls++
@@ -240,14 +190,13 @@ func TestBodiesClosedOnEveryPath(t *testing.T) {
 					t.Fatalf("List = %d tickets, %v; want error %v", len(tickets), err, tc.wantErr)
 				}
 				if tc.drained {
-					tr.check(t)
+					hygCheck(t, tr)
 					return
 				}
-				tr.mu.Lock()
-				defer tr.mu.Unlock()
-				for i, b := range tr.bodies {
-					if !b.closed {
-						t.Errorf("response %d of %d not closed", i+1, len(tr.bodies))
+				bodies := tr.Bodies()
+				for i, b := range bodies {
+					if _, _, closed := b.State(); !closed {
+						t.Errorf("response %d of %d not closed", i+1, len(bodies))
 					}
 				}
 			})
@@ -349,33 +298,7 @@ func TestForwardOnlyWalkOf100kTicketsKeepsHeapBounded(t *testing.T) {
 	srv := cwtest.NewUnstartedServer()
 	srv.AddTickets(tickets, nil)
 	c, _ := hygMemClient(t, srv)
-	// The seeded store is most of the heap; collecting less often keeps
-	// the test fast. Samples force a collection, so they still measure
-	// the live heap only.
-	defer debug.SetGCPercent(debug.SetGCPercent(800))
-	var ms runtime.MemStats
-	live := func() uint64 {
-		runtime.GC()
-		runtime.ReadMemStats(&ms)
-		return ms.HeapInuse
-	}
-	base := live()
-	var peak uint64
-	n := 0
-	for _, err := range c.Tickets.All(t.Context(), &connectwise.ListOptions{ForwardOnly: true, Fields: "id,summary"}) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n++; n%10_000 == 0 {
-			peak = max(peak, live())
-		}
-	}
-	if n < tickets {
-		t.Fatalf("walked %d tickets, want at least %d", n, tickets)
-	}
-	if peak > base && peak-base > bound {
-		t.Errorf("live heap grew by %d MB during the walk (bound %d MB)", (peak-base)>>20, bound>>20)
-	}
+	cwtestkit.WalkKeepsHeapBounded(t, c.Tickets.All(t.Context(), &connectwise.ListOptions{ForwardOnly: true, Fields: "id,summary"}), tickets, bound)
 }
 
 // TestSuccessBodyIsBounded: the PSA client decodes a 2xx body with no size

@@ -20,20 +20,8 @@ import (
 	"github.com/jarcoal/httpmock"
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/connectwise/internal/cwtestkit"
 )
-
-// memClient talks to srv in memory, so it runs inside a synctest bubble
-// where backoff waits on the fake clock.
-func memClient(t *testing.T, srv *cwtest.Server, opts ...connectwise.Option) *connectwise.Client {
-	t.Helper()
-	cfg := srv.Config()
-	cfg.Site = "http://127.0.0.1" // never dialled
-	c, err := connectwise.NewClient(cfg, append([]connectwise.Option{connectwise.WithHTTPClient(&http.Client{Transport: srv.Transport()})}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 func companyIDs(t *testing.T, seq func(func(connectwise.Company, error) bool)) []int {
 	t.Helper()
@@ -211,7 +199,7 @@ func TestSearchFieldsHonouredBySimulator(t *testing.T) {
 func TestDatabaseTimeoutRetriedForReadsOnly(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := cwtest.NewUnstartedServer()
-		c := memClient(t, srv, connectwise.WithRetry(3, 100*time.Millisecond, time.Second))
+		c := cwtestkit.MemClient(t, srv, connectwise.WithRetry(3, 100*time.Millisecond, time.Second))
 		ctx := context.Background()
 		id := srv.AddTickets(1, nil)
 		if _, _, err := c.System.Info(ctx); err != nil { // discovery out of the way
@@ -362,7 +350,7 @@ func TestForeign404RediscoversAtMostOncePerWindow(t *testing.T) {
 func TestRawSearchIsARead(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := cwtest.NewUnstartedServer()
-		c := memClient(t, srv, connectwise.WithRetry(3, 100*time.Millisecond, time.Second))
+		c := cwtestkit.MemClient(t, srv, connectwise.WithRetry(3, 100*time.Millisecond, time.Second))
 		f := cwtest.DatabaseTimeout(1)
 		f.PathContains = "/search"
 		srv.InjectFault(f)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/callback"
+	"github.com/psabridge/psabridge/internal/testbody"
 )
 
 const (
@@ -284,10 +285,8 @@ func TestRejectsOtherMethods(t *testing.T) {
 func TestReplayIsAnsweredAlreadyReported(t *testing.T) {
 	ks := newKeyServer(t)
 	rec := &recorder{}
-	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	h := newHandler(t, ks, rec, callback.WithReplayWindow(100, time.Hour), callback.WithClock(clock))
+	clock := newManualClock(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
+	h := newHandler(t, ks, rec, callback.WithReplayWindow(100, time.Hour), callback.WithClock(clock.Now))
 	if w := post(h, knownSignature, fixture(t)); w.Code != http.StatusNoContent {
 		t.Fatalf("first delivery: %d %s", w.Code, w.Body)
 	}
@@ -299,9 +298,7 @@ func TestReplayIsAnsweredAlreadyReported(t *testing.T) {
 		t.Fatalf("key fetched %d times, want 1 (cached)", ks.fetches.Load())
 	}
 	// Past the window the message is passed on again (documented).
-	mu.Lock()
-	now = now.Add(2 * time.Hour)
-	mu.Unlock()
+	clock.Advance(2 * time.Hour)
 	if w := post(h, knownSignature, fixture(t)); w.Code != http.StatusNoContent || rec.count() != 2 {
 		t.Fatalf("after the window: %d, calls %d", w.Code, rec.count())
 	}
@@ -360,10 +357,8 @@ func TestKeyEndpointFailures(t *testing.T) {
 func TestKeyRotationRefetchesOnlyAfterMinAge(t *testing.T) {
 	ks := newKeyServer(t)
 	rec := &recorder{}
-	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	h := newHandler(t, ks, rec, callback.WithClock(clock))
+	clock := newManualClock(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
+	h := newHandler(t, ks, rec, callback.WithClock(clock.Now))
 	if w := post(h, knownSignature, fixture(t)); w.Code != http.StatusNoContent {
 		t.Fatal(w.Code)
 	}
@@ -383,9 +378,7 @@ func TestKeyRotationRefetchesOnlyAfterMinAge(t *testing.T) {
 	if ks.fetches.Load() != 1 {
 		t.Fatalf("fetches %d within the minimum age, want 1", ks.fetches.Load())
 	}
-	mu.Lock()
-	now = now.Add(2 * time.Minute)
-	mu.Unlock()
+	clock.Advance(2 * time.Minute)
 	if w := post(h, sign("rotated", body), body); w.Code != http.StatusNoContent {
 		t.Fatalf("after rotation: %d %s", w.Code, w.Body)
 	}
@@ -423,16 +416,13 @@ func TestCancelledRequestStopsWaitingForTheKey(t *testing.T) {
 func TestLogsNeverCarryTheKeyOrSignature(t *testing.T) {
 	ks := newKeyServer(t)
 	rec := &recorder{}
-	var buf bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: &buf, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var buf testbody.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h := newHandler(t, ks, rec, callback.WithLogger(logger))
 	post(h, knownSignature, fixture(t))
 	post(h, sign("attacker-key", fixture(t)), fixture(t))
 	post(h, knownSignature, fixture(t)) // replay
-	mu.Lock()
 	out := buf.String()
-	mu.Unlock()
 	for _, secret := range []string{testKey, knownSignature, sign("attacker-key", fixture(t)), "e17e6674-42f6-4105-9cff-4cd6cb4e62e8"} {
 		if strings.Contains(out, secret) {
 			t.Fatalf("log leaks %q:\n%s", secret, out)
@@ -441,17 +431,6 @@ func TestLogsNeverCarryTheKeyOrSignature(t *testing.T) {
 	if !strings.Contains(out, "psa callback rejected") || !strings.Contains(out, "psa callback accepted") {
 		t.Fatalf("expected accept and reject records:\n%s", out)
 	}
-}
-
-type lockedWriter struct {
-	w  io.Writer
-	mu *sync.Mutex
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func TestConfigErrorsNameTheField(t *testing.T) {
@@ -481,14 +460,8 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 func TestCloudSiteTrustsItsUIHost(t *testing.T) {
 	// The cloud UI host serves key URLs too; the api- host is configured.
 	for _, site := range []string{"api-na.myconnectwise.net", "na.myconnectwise.net"} {
-		var fetched []string
-		var mu sync.Mutex
-		hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			mu.Lock()
-			fetched = append(fetched, r.URL.Host)
-			mu.Unlock()
-			return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(`{"signing_key":"` + testKey + `"}`)), Header: http.Header{}}, nil
-		})}
+		kh := &keyHosts{}
+		hc := &http.Client{Transport: kh}
 		rec := &recorder{}
 		h, err := callback.NewHandler(callback.Config{Site: site, CompanyID: "acme"}, rec.fn, callback.WithHTTPClient(hc))
 		if err != nil {
@@ -506,15 +479,47 @@ func TestCloudSiteTrustsItsUIHost(t *testing.T) {
 				t.Errorf("site %s, key host %s: %d, want %d (%s)", site, host, w.Code, want, w.Body)
 			}
 		}
-		if len(fetched) != 2 {
+		if fetched := kh.hosts; len(fetched) != 2 {
 			t.Errorf("site %s: fetched from %v", site, fetched)
 		}
 	}
 }
 
-type roundTripFunc func(*http.Request) (*http.Response, error)
+// keyHosts stands for every PSA host a key URL may name: it answers each
+// key request with testKey and records the host asked in hosts, so a test
+// sees which hosts the handler trusted (read it once the deliveries have
+// been answered). Like the PSA, it refuses a request
+// without clientID in the clientId header, when clientID is set.
+type keyHosts struct {
+	clientID string
+	mu       sync.Mutex
+	hosts    []string
+}
 
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+func (k *keyHosts) RoundTrip(r *http.Request) (*http.Response, error) {
+	status, body := http.StatusOK, `{"signing_key":"`+testKey+`"}`
+	if k.clientID != "" && r.Header.Get("clientId") != k.clientID {
+		status, body = http.StatusUnauthorized, ""
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.hosts = append(k.hosts, r.URL.Host)
+	return &http.Response{StatusCode: status, Body: io.NopCloser(strings.NewReader(body)), Header: http.Header{}}, nil
+}
+
+// manualClock is a clock the test moves; the handler reads it from its own
+// goroutines, hence the atomic.
+type manualClock struct{ ns atomic.Int64 }
+
+func newManualClock(t time.Time) *manualClock {
+	c := &manualClock{}
+	c.ns.Store(t.UnixNano())
+	return c
+}
+
+func (c *manualClock) Now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
+
+func (c *manualClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 func TestConcurrentDuplicateWaitsForTheFirst(t *testing.T) {
 	ks := newKeyServer(t)
@@ -550,17 +555,8 @@ func TestConcurrentDuplicateWaitsForTheFirst(t *testing.T) {
 }
 
 func TestKeyHostsExtendTrust(t *testing.T) {
-	var hosts []string
-	var mu sync.Mutex
-	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		mu.Lock()
-		hosts = append(hosts, r.URL.Host)
-		mu.Unlock()
-		if r.Header.Get("clientId") != "c0dec0de" {
-			return &http.Response{StatusCode: 401, Body: io.NopCloser(strings.NewReader("")), Header: http.Header{}}, nil
-		}
-		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(`{"signing_key":"` + testKey + `"}`)), Header: http.Header{}}, nil
-	})}
+	kh := &keyHosts{clientID: "c0dec0de"}
+	hc := &http.Client{Transport: kh}
 	rec := &recorder{}
 	h, err := callback.NewHandler(callback.Config{Site: "api-na.myconnectwise.net", CompanyID: "acme", ClientID: "c0dec0de", KeyHosts: []string{"sandbox-na.myconnectwise.net"}}, rec.fn, callback.WithHTTPClient(hc))
 	if err != nil {
@@ -570,7 +566,7 @@ func TestKeyHostsExtendTrust(t *testing.T) {
 	if w := post(h, sign(testKey, body), body); w.Code != http.StatusNoContent {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}
-	if len(hosts) != 1 || hosts[0] != "sandbox-na.myconnectwise.net" {
+	if hosts := kh.hosts; len(hosts) != 1 || hosts[0] != "sandbox-na.myconnectwise.net" {
 		t.Fatalf("fetched from %v", hosts)
 	}
 }

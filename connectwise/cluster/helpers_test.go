@@ -1,16 +1,15 @@
 package cluster_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/psabridge/psabridge/internal/redistest"
+	"github.com/psabridge/psabridge/internal/testbody"
 )
 
 // newRedis returns a client of the shared test Redis and a key prefix no
@@ -33,22 +32,7 @@ func clientFor(t testing.TB, addr string) *redis.Client {
 }
 
 // logBuffer collects slog records for assertions.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer struct{ testbody.Buffer }
 
 func (b *logBuffer) count(s string) int { return strings.Count(b.String(), s) }
 

@@ -14,23 +14,10 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwmodel"
 	"github.com/psabridge/psabridge/connectwise/cwservice"
+	"github.com/psabridge/psabridge/connectwise/internal/cwtestkit"
 )
 
-const base = "https://api-eu.myconnectwise.net/v2025_1/apis/3.0/"
-
-func setup(t *testing.T) (*cwservice.Client, *httpmock.MockTransport) {
-	t.Helper()
-	mt := httpmock.NewMockTransport()
-	c, err := connectwise.NewClient(connectwise.Config{
-		Site: "eu.myconnectwise.net", CompanyID: "acme", PublicKey: "PUBKEY12", PrivateKey: "PRIV-KEY-sup3rs3cret",
-		ClientID: "11111111-2222-3333-4444-555555555555", Codebase: "v2025_1/",
-	}, connectwise.WithHTTPClient(&http.Client{Transport: mt}), connectwise.WithRateLimit(0, 1),
-		connectwise.WithRetry(1, time.Millisecond, time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cwservice.New(c), mt
-}
+const base = cwtestkit.MockBase
 
 // ticketJSON is a ticket as the PSA sends it, with three custom fields.
 const ticketJSON = `{"id":42,"summary":"Disk full","board":{"id":1,"name":"Help Desk","_info":{"board_href":"x"}},
@@ -42,7 +29,7 @@ const ticketJSON = `{"id":42,"summary":"Disk full","board":{"id":1,"name":"Help 
  {"id":9,"caption":"Escalated","type":"Checkbox","entryMethod":"EntryField","numberOfDecimals":0,"value":false}]}`
 
 func TestGetKeepsWhatTheServerSent(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwservice.New)
 	mt.RegisterResponder("GET", base+"service/tickets/42", httpmock.NewStringResponder(200, ticketJSON))
 	tk, _, err := svc.Tickets.Get(context.Background(), 42, nil)
 	if err != nil {
@@ -71,7 +58,7 @@ func TestGetKeepsWhatTheServerSent(t *testing.T) {
 }
 
 func TestFieldsProjectionTellsNotRequestedFromEmpty(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwservice.New)
 	mt.RegisterResponder("GET", base+"service/tickets/42", func(r *http.Request) (*http.Response, error) {
 		if got := r.URL.Query().Get("fields"); got != "id,summary,customFields" {
 			t.Errorf("fields = %q", got)
@@ -94,7 +81,7 @@ func TestFieldsProjectionTellsNotRequestedFromEmpty(t *testing.T) {
 }
 
 func TestCreateSendsOnlyTheFieldsSet(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwservice.New)
 	var body string
 	mt.RegisterResponder("POST", base+"service/tickets", func(r *http.Request) (*http.Response, error) {
 		b, _ := io.ReadAll(r.Body)
@@ -115,7 +102,7 @@ func TestCreateSendsOnlyTheFieldsSet(t *testing.T) {
 }
 
 func TestNilBodyIsRefusedBeforeSending(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwservice.New)
 	if _, _, err := svc.Tickets.Create(context.Background(), nil); err == nil {
 		t.Fatal("nil ticket accepted")
 	}
@@ -125,7 +112,7 @@ func TestNilBodyIsRefusedBeforeSending(t *testing.T) {
 }
 
 func TestPatchCustomFieldsSendsTheWholeArray(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwservice.New)
 	mt.RegisterResponder("GET", base+"service/tickets/42", httpmock.NewStringResponder(200, ticketJSON))
 	var body string
 	mt.RegisterResponder("PATCH", base+"service/tickets/42", func(r *http.Request) (*http.Response, error) {
@@ -157,7 +144,7 @@ func TestPatchCustomFieldsSendsTheWholeArray(t *testing.T) {
 }
 
 func TestCustomFieldConditionsOnListAndCount(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwservice.New)
 	const want = `caption = "Alert ID" AND value = "A-1"`
 	check := func(r *http.Request) {
 		if got := r.URL.Query().Get("customFieldConditions"); got != want {
@@ -198,7 +185,7 @@ func TestCustomFieldConditionsOnListAndCount(t *testing.T) {
 }
 
 func TestBadCustomFieldConditionFailsBeforeSending(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwservice.New)
 	_, _, err := svc.Tickets.List(context.Background(), &connectwise.ListOptions{CustomFieldConditions: connectwise.WhereCustomField("Alert ID", "=~", "x")})
 	if err == nil {
 		t.Fatal("bad operator accepted")
@@ -209,7 +196,7 @@ func TestBadCustomFieldConditionFailsBeforeSending(t *testing.T) {
 }
 
 func TestAllWalksEveryPage(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwservice.New)
 	mt.RegisterResponder("GET", base+"service/tickets/42/notes", func(r *http.Request) (*http.Response, error) {
 		switch r.URL.Query().Get("page") {
 		case "1":
@@ -235,7 +222,7 @@ func TestAllWalksEveryPage(t *testing.T) {
 }
 
 func TestServerErrorIsTyped(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwservice.New)
 	mt.RegisterResponder("GET", base+"service/tickets/9", httpmock.NewStringResponder(404, `{"code":"NotFound","message":"Ticket not found"}`))
 	_, _, err := svc.Tickets.Get(context.Background(), 9, nil)
 	var e *connectwise.Error
@@ -245,7 +232,7 @@ func TestServerErrorIsTyped(t *testing.T) {
 }
 
 func TestSearchPostsFilterValues(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwservice.New)
 	mt.RegisterResponder("POST", base+"service/tickets/search", func(r *http.Request) (*http.Response, error) {
 		b, _ := io.ReadAll(r.Body)
 		if want := `{"conditions":"board/id = 5","customfieldconditions":"caption = \"Alert ID\" AND value = \"A-1\"","orderBy":"id desc"}`; string(b) != want {
@@ -267,7 +254,7 @@ func TestSearchPostsFilterValues(t *testing.T) {
 }
 
 func TestSpecRulesAreCheckedBeforeSending(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwservice.New)
 	ctx := context.Background()
 	long := ""
 	for range 99 {

@@ -4,34 +4,20 @@ import (
 	"context"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwmodel"
 	"github.com/psabridge/psabridge/connectwise/cwsystem"
+	"github.com/psabridge/psabridge/connectwise/internal/cwtestkit"
 )
 
-const base = "https://api-eu.myconnectwise.net/v2025_1/apis/3.0/"
-
-func setup(t *testing.T) (*cwsystem.Client, *httpmock.MockTransport) {
-	t.Helper()
-	mt := httpmock.NewMockTransport()
-	c, err := connectwise.NewClient(connectwise.Config{
-		Site: "eu.myconnectwise.net", CompanyID: "acme", PublicKey: "PUBKEY12", PrivateKey: "PRIV-KEY-sup3rs3cret",
-		ClientID: "11111111-2222-3333-4444-555555555555", Codebase: "v2025_1/",
-	}, connectwise.WithHTTPClient(&http.Client{Transport: mt}), connectwise.WithRateLimit(0, 1),
-		connectwise.WithRetry(1, time.Millisecond, time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cwsystem.New(c), mt
-}
+const base = cwtestkit.MockBase
 
 // The spec declares the audit trail's request object as a parameter; it
 // goes out as one query parameter per property, with the list options.
 func TestObjectParameterIsFlattenedIntoTheQuery(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwsystem.New)
 	mt.RegisterResponder("GET", base+"system/audittrail", func(r *http.Request) (*http.Response, error) {
 		q := r.URL.Query()
 		if q.Get("type") != "Ticket" || q.Get("id") != "42" || q.Has("deviceIdentifier") || q.Get("pageSize") != "10" {
@@ -49,7 +35,7 @@ func TestObjectParameterIsFlattenedIntoTheQuery(t *testing.T) {
 }
 
 func TestOperationParametersRideOnEveryPage(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwsystem.New)
 	mt.RegisterResponder("GET", base+"system/documents", func(r *http.Request) (*http.Response, error) {
 		q := r.URL.Query()
 		if q.Get("recordType") != "Ticket" || q.Get("recordId") != "42" {
@@ -73,7 +59,7 @@ func TestOperationParametersRideOnEveryPage(t *testing.T) {
 }
 
 func TestDownloadReturnsTheBytes(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwsystem.New)
 	png := "\x89PNG\r\n\x1a\n binary"
 	mt.RegisterResponder("GET", base+"system/documents/5/download", httpmock.NewStringResponder(200, png))
 	b, _, err := svc.Documents.GetDownload(context.Background(), 5, nil, nil)
@@ -87,7 +73,7 @@ func TestDownloadReturnsTheBytes(t *testing.T) {
 }
 
 func TestTextualPathParameterIsEscaped(t *testing.T) {
-	svc, mt := setup(t)
+	svc, mt := cwtestkit.MockService(t, cwsystem.New)
 	mt.RegisterResponder("GET", base+"system/members/j%20doe", httpmock.NewStringResponder(200, `{"id":3,"identifier":"j doe"}`))
 	m, _, err := svc.Members.GetByMemberIdentifier(context.Background(), "j doe", nil)
 	if err != nil || m.Identifier == nil || *m.Identifier != "j doe" {

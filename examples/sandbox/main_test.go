@@ -5,35 +5,17 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/infima"
+	"github.com/psabridge/psabridge/internal/testbody"
 )
-
-// safeBuffer lets the test read what serve prints while it runs.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestSandboxServesEveryAPIAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &safeBuffer{}
+	out := &testbody.Buffer{}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, "127.0.0.1:0", true, out, ready) }()
@@ -101,7 +83,7 @@ func TestSandboxServesEveryAPIAndStops(t *testing.T) {
 }
 
 func TestSandboxRefusesNonLoopback(t *testing.T) {
-	if err := serve(context.Background(), "0.0.0.0:18080", false, &safeBuffer{}, nil); err == nil || !strings.Contains(err.Error(), "loopback") {
+	if err := serve(context.Background(), "0.0.0.0:18080", false, &testbody.Buffer{}, nil); err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Fatalf("err = %v", err)
 	}
 }

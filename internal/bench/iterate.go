@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,14 +13,13 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/internal/bench/psabench"
 )
 
 // Scenario 4 runs its client in a child process (this program re-executed
@@ -85,11 +83,11 @@ func (j childJob) run(res *childResult) error {
 	}
 	switch j.Mode {
 	case "throughput":
-		hc := &http.Client{Transport: newTransport()}
+		hc := &http.Client{Transport: psabench.Transport()}
 		if _, _, err := c.System.Info(ctx); err != nil {
 			return err
 		}
-		body, err := rawPage(ctx, hc, j.Config, 0)
+		body, err := rawPage(ctx, hc, j.Config)
 		if err != nil {
 			return err
 		}
@@ -206,40 +204,13 @@ func iterate(ctx context.Context, c *connectwise.Client, n int, each func(int)) 
 	return count, nil
 }
 
-func newTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 64
-	return t
-}
-
-// rawRequest is what a hand-written client sends for one page.
-func rawRequest(ctx context.Context, cfg connectwise.Config, pageID int) (*http.Request, error) {
-	u := cfg.Site + "/" + cfg.Codebase + "apis/3.0/service/tickets?pageSize=1000"
-	if pageID > 0 {
-		u += "&pageId=" + strconv.Itoa(pageID)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+// rawPage reads the first page of tickets as bytes, to report its size.
+func rawPage(ctx context.Context, hc *http.Client, cfg connectwise.Config) ([]byte, error) {
+	req, err := psabench.TicketPageRequest(ctx, cfg, 0)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(cfg.CompanyID+"+"+cfg.PublicKey+":"+cfg.PrivateKey)))
-	req.Header.Set("clientId", cfg.ClientID)
-	req.Header.Set("Accept", "application/vnd.connectwise.com+json; version="+connectwise.DefaultAPIVersion)
-	req.Header.Set("Pagination-Type", "forward-only")
-	return req, nil
-}
-
-// rawGet sends rawRequest for one page.
-func rawGet(ctx context.Context, hc *http.Client, cfg connectwise.Config, pageID int) (*http.Response, error) {
-	req, err := rawRequest(ctx, cfg, pageID)
-	if err != nil {
-		return nil, err
-	}
-	return hc.Do(req)
-}
-
-func rawPage(ctx context.Context, hc *http.Client, cfg connectwise.Config, pageID int) ([]byte, error) {
-	resp, err := rawGet(ctx, hc, cfg, pageID)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -247,35 +218,18 @@ func rawPage(ctx context.Context, hc *http.Client, cfg connectwise.Config, pageI
 	return io.ReadAll(resp.Body)
 }
 
-// rawRead reads the same pages as the iterator with plain net/http and
-// encoding/json, decoding into the same type.
+// rawRead reads up to n tickets, the same pages as the iterator, with
+// plain net/http and encoding/json, decoding into the same type.
 func rawRead(ctx context.Context, hc *http.Client, cfg connectwise.Config, n int) (int, error) {
-	count, sum, pageID := 0, 0, 0
-	for count < n {
-		resp, err := rawGet(ctx, hc, cfg, pageID)
+	count, sum := 0, 0
+	for t, err := range psabench.Tickets(ctx, hc, cfg, func(t connectwise.Ticket) int { return t.ID }) {
 		if err != nil {
 			return count, err
 		}
-		var page []connectwise.Ticket
-		err = json.NewDecoder(resp.Body).Decode(&page)
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return count, err
-		}
-		if resp.StatusCode != http.StatusOK {
-			return count, fmt.Errorf("raw read: HTTP %d", resp.StatusCode)
-		}
-		for _, t := range page {
-			sum += t.ID + len(t.Summary)
-			if count++; count >= n {
-				break
-			}
-		}
-		if len(page) == 0 || !strings.Contains(resp.Header.Get("Link"), `rel="next"`) {
+		sum += t.ID + len(t.Summary)
+		if count++; count >= n {
 			break
 		}
-		pageID = page[len(page)-1].ID
 	}
 	runtime.KeepAlive(sum)
 	return count, nil
@@ -312,16 +266,8 @@ func runChild(ctx context.Context, job childJob) (childResult, error) {
 }
 
 func runIterate(ctx context.Context, p params) []row {
-	// No rate limit and no latency: this scenario is about CPU and memory.
-	srv := cwtest.NewServer(cwtest.WithRequestLogSize(100))
+	srv, cfg := psabench.NewTicketServer(p.iterN)
 	defer srv.Close()
-	srv.AddTickets(p.iterN, func(i int, t *cwtest.Ticket) {
-		t.Summary = fmt.Sprintf("High CPU on device %d", i)
-		t.InitialDescription = "CPU above 95% for 10 minutes on the device; see the RMM for the process list."
-		t.ExternalXRef = fmt.Sprintf("bench:dev-%06d/cpu#0123abcd", i)
-	})
-	cfg := srv.Config()
-	cfg.Codebase = cwtest.DefaultCodebase
 	logf(p, "scenario 4: iterating %d tickets, %d rounds", p.iterN, p.iterRounds)
 	tp, err := runChild(ctx, childJob{Mode: "throughput", Config: cfg, N: p.iterN, Rounds: p.iterRounds})
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/internal/bench/psabench"
 )
 
 // infoBody is a realistic /system/info answer.
@@ -102,29 +102,18 @@ func callers(ctx context.Context, cfg connectwise.Config, base http.RoundTripper
 		return [2]func() error{}, err
 	}
 	hc := &http.Client{Transport: base}
-	req, err := rawRequest(ctx, cfg, 0)
+	req, err := psabench.NewRequest(ctx, cfg, "system/info")
 	if err != nil {
 		return [2]func() error{}, err
 	}
-	req.URL.Path, req.URL.RawQuery = "/v2025_1/apis/3.0/system/info", ""
-	req.Header.Del("Pagination-Type")
 	client := func() error {
 		_, _, err := c.System.Info(ctx)
 		return err
 	}
 	raw := func() error {
-		resp, err := hc.Do(req.Clone(ctx))
-		if err != nil {
-			return err
-		}
 		var info connectwise.SystemInfo
-		err = json.NewDecoder(resp.Body).Decode(&info)
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("raw: HTTP %d, %v", resp.StatusCode, err)
-		}
-		return nil
+		_, err := psabench.Decode(hc, req.Clone(ctx), &info)
+		return err
 	}
 	return [2]func() error{client, raw}, nil
 }
@@ -140,7 +129,7 @@ func runOverhead(ctx context.Context, p params) []row {
 	// for both).
 	const batch = 500
 	rounds := max(2, p.overheadRounds)
-	loop, err := callers(ctx, benchConfig(srv.URL), newTransport())
+	loop, err := callers(ctx, benchConfig(srv.URL), psabench.Transport())
 	if err != nil {
 		return []row{failed("5", "per-call overhead", err)}
 	}

@@ -167,18 +167,28 @@ func (f *heimdalFlow) progressHook() bool { return true }
 
 var boardShort = map[psasync.Board]string{psasync.BoardOperations: "ops", psasync.BoardCyberAlerts: "cyber", psasync.BoardM365: "m365"}
 
+// newAlerts is how many alerts a flow's mutate raises: a few per round;
+// more on the first, and now and then more than one lookup batch (40
+// keys), so that batching is exercised.
+func newAlerts(r *rand.Rand, first bool) int {
+	// Drawn even on the first round: a recorded seed replays its run only
+	// while the order of draws stays the same.
+	n := r.IntN(6)
+	if !first {
+		return n
+	}
+	n = 2 + r.IntN(12)
+	if r.IntN(8) == 0 {
+		n += 40
+	}
+	return n
+}
+
 // mutate raises new alerts on any customer (mapped or not), clears some
 // and changes some (title, sometimes severity).
 func (f *heimdalFlow) mutate(r *rand.Rand, first bool) {
 	mods := heimdal.Modules()
-	n := r.IntN(6)
-	if first {
-		// Now and then more than one lookup batch (40 keys) of new alerts.
-		n = 2 + r.IntN(12)
-		if r.IntN(8) == 0 {
-			n += 40
-		}
-	}
+	n := newAlerts(r, first)
 	for range n {
 		c := heimdalCustomers[r.IntN(len(heimdalCustomers))]
 		mod := mods[r.IntN(len(mods))]

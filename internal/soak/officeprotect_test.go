@@ -191,14 +191,7 @@ func (f *officeProtectFlow) raise(r *rand.Rand, n int) {
 // mutate raises events on any tenant, drops some from the live feed (they
 // stay in the source, as Office Protect keeps history) and changes some.
 func (f *officeProtectFlow) mutate(r *rand.Rand, first bool) {
-	n := r.IntN(6)
-	if first {
-		// Now and then more than one lookup batch (40 keys) of new alerts.
-		n = 2 + r.IntN(12)
-		if r.IntN(8) == 0 {
-			n += 40
-		}
-	}
+	n := newAlerts(r, first)
 	f.raise(r, n)
 	// The source keeps history: a vanished event only leaves the live feed.
 	f.h.m.vanish(r, f.h.res, func(*keyState) {})

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/psabridge/psabridge/internal/testbody"
@@ -30,5 +31,84 @@ func TestTransportNumbersCallsAndTracksBodies(t *testing.T) {
 	resps[2].Body.Close()
 	if got := rt.Unclosed(); rt.Calls() != 3 || !slices.Equal(got, []int{2}) {
 		t.Errorf("Calls %d, Unclosed %v; want 3 and [2]", rt.Calls(), got)
+	}
+}
+
+// closeCounter is a response body that counts its closes.
+type closeCounter struct {
+	io.Reader
+	closes int
+}
+
+func (c *closeCounter) Close() error { c.closes++; return nil }
+
+func TestTrackerRecordsEachBodyAndClosesTheReal(t *testing.T) {
+	var under []*closeCounter
+	tr := &testbody.Tracker{Base: roundTrip(func(r *http.Request) (*http.Response, error) {
+		c := &closeCounter{Reader: strings.NewReader(`{"a":1}`)}
+		under = append(under, c)
+		return &http.Response{StatusCode: 200, Body: c, Request: r}, nil
+	})}
+	hc := &http.Client{Transport: tr}
+	for range 2 {
+		resp, err := hc.Get("http://example.invalid/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadAll(resp.Body); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	// The third is left half read and open, as a leaking client would.
+	resp, err := hc.Get("http://example.invalid/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := resp.Body.Read(make([]byte, 3)); err != nil {
+		t.Fatal(err)
+	}
+	bodies := tr.Bodies()
+	if len(bodies) != 3 {
+		t.Fatalf("%d bodies tracked, want 3", len(bodies))
+	}
+	for i, want := range []struct {
+		read      int64
+		eof, done bool
+	}{{7, true, true}, {7, true, true}, {3, false, false}} {
+		if read, eof, closed := bodies[i].State(); read != want.read || eof != want.eof || closed != want.done {
+			t.Errorf("body %d: read %d, eof %v, closed %v; want %+v", i+1, read, eof, closed, want)
+		}
+		if under[i].closes != map[bool]int{true: 1}[want.done] {
+			t.Errorf("body %d: real body closed %d times", i+1, under[i].closes)
+		}
+	}
+	resp.Body.Close()
+	if _, err := resp.Body.Read(make([]byte, 1)); err == nil {
+		t.Error("read after close succeeded")
+	}
+}
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestBufferTakesConcurrentWrites(t *testing.T) {
+	var b testbody.Buffer
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 100 {
+				_, _ = b.Write([]byte("x"))
+				_ = b.String()
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	if n := len(b.String()); n != 400 {
+		t.Fatalf("%d bytes written, want 400", n)
 	}
 }
