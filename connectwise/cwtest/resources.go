@@ -146,7 +146,7 @@ func boardChild[T any, P boardRecord[T]](resource string, tab func(*state) *tabl
 		resource: resource, perm: fnTableSetup, tab: tab,
 		parentOf:  func(r P) int { return (*r.boardSlot()).ID },
 		setParent: func(st *state, r P, id int) { *r.boardSlot() = setBoardRef(st, &Ref{ID: id}) },
-		parentErr: boardExists,
+		parentErr: existsIn("board", boards.tab),
 		prepare: func(c *call, st *state, r, old P) *apiError {
 			dup := uniqueName(tab(st), r.recID(), r.label(), P.label, onBoard[P]((*r.boardSlot()).ID))
 			if e := checkName(resource, r.label(), 50, dup); e != nil || check == nil {
@@ -312,19 +312,12 @@ var tickets = &kind[Ticket, *Ticket]{
 	},
 }
 
-func ticketExists(st *state, id int) *apiError {
-	if st.tickets.get(id) == nil {
-		return notFound("ticket", id)
-	}
-	return nil
-}
-
 var notes = &kind[Note, *Note]{
 	resource: "note", perm: fnServiceTickets,
 	tab:       func(st *state) *table[Note, *Note] { return st.notes },
 	parentOf:  func(n *Note) int { return n.TicketID },
 	setParent: func(_ *state, n *Note, id int) { n.TicketID = id },
-	parentErr: ticketExists,
+	parentErr: existsIn("ticket", tickets.tab),
 	prepare: func(c *call, st *state, n, old *Note) *apiError {
 		if strings.TrimSpace(n.Text) == "" {
 			return invalid("note", required("text"))
@@ -342,11 +335,15 @@ var notes = &kind[Note, *Note]{
 	},
 }
 
-func boardExists(st *state, id int) *apiError {
-	if st.boards.get(id) == nil {
-		return notFound("board", id)
+// existsIn is the parentErr of a kind nested under records of tab: a
+// missing parent is the PSA's 404 naming it.
+func existsIn[T any, P record[T]](resource string, tab func(*state) *table[T, P]) func(*state, int) *apiError {
+	return func(st *state, id int) *apiError {
+		if tab(st).get(id) == nil {
+			return notFound(resource, id)
+		}
+		return nil
 	}
-	return nil
 }
 
 // uniqueName reports ObjectExists when another record among rows has name.
@@ -522,13 +519,8 @@ var sites = &kind[Site, *Site]{
 			s.Company = companyRef(co)
 		}
 	},
-	parentErr: func(st *state, id int) *apiError {
-		if st.companies.get(id) == nil {
-			return notFound("company", id)
-		}
-		return nil
-	},
-	prepare: func(c *call, st *state, s, old *Site) *apiError { return checkName("site", s.Name, 50, nil) },
+	parentErr: existsIn("company", companies.tab),
+	prepare:   func(c *call, st *state, s, old *Site) *apiError { return checkName("site", s.Name, 50, nil) },
 }
 
 // checkText collects the PSA's required-field and maximum-length errors
@@ -657,12 +649,7 @@ var additions = &kind[Addition, *Addition]{
 	tab:       func(st *state) *table[Addition, *Addition] { return st.additions },
 	parentOf:  func(a *Addition) int { return a.AgreementID },
 	setParent: func(_ *state, a *Addition, id int) { a.AgreementID = id },
-	parentErr: func(st *state, id int) *apiError {
-		if st.agreements.get(id) == nil {
-			return notFound("agreement", id)
-		}
-		return nil
-	},
+	parentErr: existsIn("agreement", agreements.tab),
 	prepare: func(c *call, st *state, a, old *Addition) *apiError {
 		if a.Quantity < 0 {
 			return invalid("addition", fieldError{Code: "OutOfRange", Message: "The quantity must not be negative.", Field: "quantity"})

@@ -265,6 +265,17 @@ func seedSpec(st *state, now time.Time, full bool) {
 		st.companies.replace(&cp)
 	}
 
+	// withField is the customFields of a seeded record of pod, with caption
+	// set to value unless value is empty.
+	withField := func(pod int, caption, value string) []any {
+		var given []CustomField
+		if value != "" {
+			given = []CustomField{{Caption: caption, Value: value}}
+		}
+		cf, _ := st.customFieldsFor(pod, given)
+		return toJSONArray(cf)
+	}
+
 	contacts := map[string]map[string]any{}
 	for _, c := range []struct {
 		company, first, last, title, email, channel string
@@ -278,15 +289,10 @@ func seedSpec(st *state, now time.Time, full bool) {
 		{"StarkInd", "Pepper", "Potts", "CEO", "pepper@stark.example", ""},
 	} {
 		ref, _ := companyRefOf(c.company)
-		var given []CustomField
-		if c.channel != "" {
-			given = []CustomField{{Caption: "Preferred Channel", Value: c.channel}}
-		}
-		cf, _ := st.customFieldsFor(PodContacts, given)
 		rec := map[string]any{"firstName": c.first, "lastName": c.last, "company": ref, "title": c.title,
 			"inactiveFlag": false, "defaultFlag": len(contacts) == 0 || contacts[c.company] == nil,
 			"communicationItems": []any{map[string]any{"type": map[string]any{"id": 1, "name": "Email"}, "value": c.email, "defaultFlag": true, "communicationType": "Email"}},
-			"customFields":       toJSONArray(cf)}
+			"customFields":       withField(PodContacts, "Preferred Channel", c.channel)}
 		add("company/contacts", rec)
 		if contacts[c.company] == nil {
 			contacts[c.company] = rec
@@ -316,15 +322,10 @@ func seedSpec(st *state, now time.Time, full bool) {
 		{"Initech", "INITECH-WS-PETER", "Workstation", "Peter", "WS-2001", ""},
 	} {
 		ref, _ := companyRefOf(c.company)
-		var given []CustomField
-		if c.edr != "" {
-			given = []CustomField{{Caption: "EDR Agent Version", Value: c.edr}}
-		}
-		cf, _ := st.customFieldsFor(PodConfigurations, given)
 		add("company/configurations", map[string]any{"name": c.name, "company": ref, "contact": contactRef(c.contact),
 			"type":         map[string]any{"id": recordID(types[c.typ]), "name": c.typ},
 			"status":       map[string]any{"id": recordID(statuses["Active"]), "name": "Active"},
-			"serialNumber": c.serial, "activeFlag": true, "billFlag": true, "customFields": toJSONArray(cf)})
+			"serialNumber": c.serial, "activeFlag": true, "billFlag": true, "customFields": withField(PodConfigurations, "EDR Agent Version", c.edr)})
 	}
 
 	member := st.members.get(st.apiMemberID)

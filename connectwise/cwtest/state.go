@@ -3,6 +3,7 @@ package cwtest
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // State access for tests and examples. Helpers that add records trust
@@ -80,14 +81,7 @@ func (s *Server) AddTickets(n int, fill func(i int, t *Ticket)) int {
 		if fill != nil {
 			s.resolveLoose(t, defBoard, defStatus, defPrio, defCompany)
 		}
-		if t.Status != nil {
-			if ds := st.statuses.get(t.Status.ID); ds != nil && ds.ClosedStatus {
-				t.ClosedFlag = true
-				if t.ClosedDate == nil {
-					t.ClosedDate = &now
-				}
-			}
-		}
+		st.closeOnStatus(t, now)
 		st.tickets.rows = append(st.tickets.rows, t)
 		st.tickets.nextID++
 	}
@@ -166,43 +160,37 @@ func labelOf[T any, P interface {
 // (no API validation); closedFlag follows the status. It reports whether
 // the ticket exists.
 func (s *Server) UpdateTicket(id int, change func(t *Ticket)) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old := s.st.tickets.get(id)
-	if old == nil {
-		return false
+	return updateStored(s, tickets.tab, id, func(cp, old *Ticket) {
+		change(cp)
+		cp.ID = id
+		s.resolveLoose(cp, nil, nil, nil, nil)
+		now := s.now()
+		cp.ClosedFlag = false
+		s.st.closeOnStatus(cp, now)
+		if !cp.ClosedFlag {
+			cp.ClosedDate = nil
+		}
+		stamp(cp, old, now, "jsmith")
+	})
+}
+
+// closeOnStatus closes t (dated now unless it has a date) when its status
+// is a closed one; it leaves an open ticket as it is. Caller holds the lock.
+func (st *state) closeOnStatus(t *Ticket, now time.Time) {
+	if t.Status == nil {
+		return
 	}
-	cp := *old
-	change(&cp)
-	cp.ID = id
-	s.resolveLoose(&cp, nil, nil, nil, nil)
-	now := s.now()
-	cp.ClosedFlag = false
-	if cp.Status != nil {
-		if ds := s.st.statuses.get(cp.Status.ID); ds != nil && ds.ClosedStatus {
-			cp.ClosedFlag = true
-			if cp.ClosedDate == nil {
-				cp.ClosedDate = &now
-			}
+	if ds := st.statuses.get(t.Status.ID); ds != nil && ds.ClosedStatus {
+		t.ClosedFlag = true
+		if t.ClosedDate == nil {
+			t.ClosedDate = &now
 		}
 	}
-	if !cp.ClosedFlag {
-		cp.ClosedDate = nil
-	}
-	stamp(&cp, old, now, "jsmith")
-	s.st.tickets.replace(&cp)
-	return true
 }
 
 // DeleteTicket removes a ticket and its notes.
 func (s *Server) DeleteTicket(id int) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.st.tickets.get(id) == nil {
-		return false
-	}
-	s.st.deleteTicket(id)
-	return true
+	return deleteStored(s, tickets.tab, id, (*state).deleteTicket)
 }
 
 // Notes returns a ticket's notes.
@@ -223,30 +211,20 @@ func (s *Server) BoardByName(name string) (Board, bool) {
 // AddBoard stores a board (id assigned) and returns it. Add its statuses
 // with AddStatus: tickets need at least one.
 func (s *Server) AddBoard(b Board) Board {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b.ID = 0
-	if isZeroRef(b.Location) {
-		b.Location = ref(1, "Main")
-	}
-	if isZeroRef(b.Department) {
-		b.Department = ref(1, "Services")
-	}
-	stamp(&b, nil, s.now(), "jsmith")
-	s.st.boards.insert(&b)
-	return b
+	return addStored(s, boards.tab, b, func(b *Board) {
+		if isZeroRef(b.Location) {
+			b.Location = ref(1, "Main")
+		}
+		if isZeroRef(b.Department) {
+			b.Department = ref(1, "Services")
+		}
+	})
 }
 
 // DeleteBoard removes a board with its statuses, types, subtypes and
 // items, as an administrator would; tickets keep their stale reference.
 func (s *Server) DeleteBoard(id int) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.st.boards.get(id) == nil {
-		return false
-	}
-	s.st.deleteBoard(id)
-	return true
+	return deleteStored(s, boards.tab, id, (*state).deleteBoard)
 }
 
 // boardRef resolves a board for the Add* helpers. Caller holds the lock.
@@ -296,14 +274,7 @@ func onBoardOf[T any, P boardRecord[T]](s *Server, k *kind[T, P], boardID int) [
 // addOnBoard stores x (id assigned) on a board, without the API's
 // validation, and returns it.
 func addOnBoard[T any, P boardRecord[T]](s *Server, k *kind[T, P], boardID int, x T) T {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := P(&x)
-	p.setRecID(0)
-	*p.boardSlot() = s.boardRef(boardID)
-	stamp(p, nil, s.now(), "jsmith")
-	k.tab(s.st).insert(&x)
-	return x
+	return addStored(s, k.tab, x, func(p P) { *p.boardSlot() = s.boardRef(boardID) })
 }
 
 // Priorities returns every priority.
@@ -320,15 +291,11 @@ func (s *Server) CompanyByIdentifier(identifier string) (Company, bool) {
 // AddCompany stores a company (id assigned; status Active unless set) and
 // returns it.
 func (s *Server) AddCompany(c Company) Company {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c.ID = 0
-	if isZeroRef(c.Status) {
-		c.Status = ref(1, "Active")
-	}
-	stamp(&c, nil, s.now(), "jsmith")
-	s.st.companies.insert(&c)
-	return c
+	return addStored(s, companies.tab, c, func(c *Company) {
+		if isZeroRef(c.Status) {
+			c.Status = ref(1, "Active")
+		}
+	})
 }
 
 // DeleteCompany deletes a company the way the PSA does: it stays readable
@@ -342,20 +309,13 @@ func (s *Server) DeleteCompany(id int) bool {
 // SetCompanyInactive sets a company's status to Inactive (or back to
 // Active); an inactive company cannot receive new tickets.
 func (s *Server) SetCompanyInactive(id int, inactive bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.st.companies.get(id)
-	if c == nil {
-		return false
-	}
-	cp := *c
-	cp.Status = ref(1, "Active")
-	if inactive {
-		cp.Status = ref(2, "Inactive")
-	}
-	stamp(&cp, c, s.now(), "jsmith")
-	s.st.companies.replace(&cp)
-	return true
+	return updateStored(s, companies.tab, id, func(cp, old *Company) {
+		cp.Status = ref(1, "Active")
+		if inactive {
+			cp.Status = ref(2, "Inactive")
+		}
+		stamp(cp, old, s.now(), "jsmith")
+	})
 }
 
 // Members returns every member.
@@ -371,19 +331,12 @@ func (s *Server) APIMember() Member {
 // SetMemberDefaultBoard sets a member's default service board; boardID 0
 // clears it, so tickets without a board go to the first board.
 func (s *Server) SetMemberDefaultBoard(memberID, boardID int) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m := s.st.members.get(memberID)
-	if m == nil {
-		return false
-	}
-	cp := *m
-	cp.ServiceDefaultBoard = nil
-	if boardID != 0 {
-		cp.ServiceDefaultBoard = s.boardRef(boardID)
-	}
-	s.st.members.replace(&cp)
-	return true
+	return updateStored(s, members.tab, memberID, func(cp, _ *Member) {
+		cp.ServiceDefaultBoard = nil
+		if boardID != 0 {
+			cp.ServiceDefaultBoard = s.boardRef(boardID)
+		}
+	})
 }
 
 // Permissions returns the API member's security role settings.
@@ -478,4 +431,47 @@ func findFold[T any, P record[T]](s *Server, tab func(*state) *table[T, P], key 
 	}
 	var zero T
 	return zero, false
+}
+
+// The writers below hold the write lock for the whole change, so a test
+// never sees a half-made record.
+
+// addStored stores x with a fresh id, after fill (which runs under the
+// lock and may read the state) has set its defaults, and returns it.
+func addStored[T any, P stampedRecord[T]](s *Server, tab func(*state) *table[T, P], x T, fill func(P)) T {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := P(&x)
+	p.setRecID(0)
+	fill(p)
+	stamp(p, nil, s.now(), "jsmith")
+	tab(s.st).insert(&x)
+	return x
+}
+
+// updateStored stores a copy of record id that change edited (old is the
+// stored version, for stamp) and reports whether the record exists.
+func updateStored[T any, P record[T]](s *Server, tab func(*state) *table[T, P], id int, change func(cp, old P)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := tab(s.st).get(id)
+	if old == nil {
+		return false
+	}
+	cp := *old
+	change(&cp, old)
+	tab(s.st).replace(&cp)
+	return true
+}
+
+// deleteStored runs del (a cascade) on record id and reports whether the
+// record existed.
+func deleteStored[T any, P record[T]](s *Server, tab func(*state) *table[T, P], id int, del func(*state, int)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if tab(s.st).get(id) == nil {
+		return false
+	}
+	del(s.st, id)
+	return true
 }

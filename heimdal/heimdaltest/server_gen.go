@@ -66,7 +66,7 @@ func (s *Server) Handler() http.Handler { return s.kit.Handler() }
 // Transport returns an http.RoundTripper that serves every request in
 // memory through Handler, whatever its host, without a socket. Inside a
 // testing/synctest bubble it makes latency, Retry-After and backoff run on
-// the fake clock.
+// the fake clock. A DropAfterWrite fault surfaces as a transport error.
 func (s *Server) Transport() http.RoundTripper { return s.kit.Transport() }
 
 // Client returns an *http.Client for the server: over its socket once
@@ -107,12 +107,16 @@ func (s *Server) Requests() []Request { return s.kit.Requests() }
 // CountRequests returns how many requests (of any outcome) arrived whose
 // method matches (case-insensitive, "" for any) and whose URL path
 // contains pathContains (case-insensitive, "" for any), since the start or
-// the last ResetRequests. It is not bounded by the request log's size.
+// the last ResetRequests. It is not bounded by the request log's size; to
+// bound memory, once 50,000 distinct paths have been seen, further new
+// paths are counted with their numeric segments replaced by "#", so a
+// pathContains that stops before an id still matches them.
 func (s *Server) CountRequests(method, pathContains string) int {
 	return s.kit.CountRequests(method, pathContains)
 }
 
-// Throttled returns how many 429 answers the server sent (rate limit and injected 429 faults).
+// Throttled returns how many 429 answers the server sent (rate limit and injected 429 faults)
+// since the start or the last ResetRequests.
 func (s *Server) Throttled() int { return s.kit.Throttled() }
 
 // ResetRequests clears the request log and the counters.

@@ -3,7 +3,7 @@
 // blocks that drift apart: client_gen.go in each client package (its
 // Option type, the transport options with their godoc, the default
 // settings, CheckResponse and the error vocabulary re-exported from
-// package bridge), and server_gen.go in each of the heimdaltest,
+// package bridge), and server_gen.go in each of the cwtest, heimdaltest,
 // infimatest and security360test simulators (their options over simkit
 // and the Server methods that hand straight to the kit).
 //

@@ -12,6 +12,7 @@ var dirs = map[string]string{
 	"heimdal":         "heimdal",
 	"infima":          "infima",
 	"security360":     "security360",
+	"cwtest":          "connectwise/cwtest",
 	"heimdaltest":     "heimdal/heimdaltest",
 	"infimatest":      "infima/infimatest",
 	"security360test": "security360/security360test",

@@ -56,6 +56,21 @@ var servers = map[string]server{
 		RetryAfter: `"1"`,
 		Own:        []string{"ResetRequests"},
 	},
+	"cwtest": {
+		Name: "ConnectWise PSA",
+		RateLimitDoc: "as the hosted PSA does. perSecond <= 0 disables the limit\n" +
+			"// (the default)",
+		ClockDoc: "supplies the time used for _info stamps, dates, the request\n" +
+			"// log and the rate limiter; tests use it for deterministic output.",
+		SeedDoc: "starts with only the API member, its role and one board,\n" +
+			"// instead of the realistic seed data.",
+		Secret:     "a credential",
+		Errors:     "the PSA's error body",
+		Throttles:  "rate limit and injected 429 faults",
+		RetryAfter: `"1"`,
+		// Close also stops the callback deliveries.
+		Own: []string{"Close"},
+	},
 	"security360test": {
 		Name: "Asio",
 		RateLimitDoc: "counting API calls only (token requests are\n" +
