@@ -221,14 +221,11 @@ func writePage[T any](w http.ResponseWriter, items []T, number, size int) {
 func (s *Server) listCustomers(w http.ResponseWriter, q query) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.scope(w, q)
+	l, ok := s.pagedListing(w, q)
 	if !ok {
 		return
 	}
-	number, size, ok := paging(w, q)
-	if !ok {
-		return
-	}
+	c := l.c
 	var items []wireCustomer
 	for _, x := range s.customers {
 		if (c.typ == "RESELLER" && x.reseller == c.id) || (c.typ != "RESELLER" && x.id == c.id) {
@@ -238,23 +235,33 @@ func (s *Server) listCustomers(w http.ResponseWriter, q query) {
 			})
 		}
 	}
-	writePage(w, items, number, size)
+	writePage(w, items, l.number, l.size)
+}
+
+// pagedListing reads the customer scope and then the page, the checks (and
+// their order) every list shares. It answers a bad request itself. The
+// caller holds s.mu.
+func (s *Server) pagedListing(w http.ResponseWriter, q query) (l datedList, ok bool) {
+	if l.c, ok = s.scope(w, q); !ok {
+		return l, false
+	}
+	l.number, l.size, ok = paging(w, q)
+	return l, ok
 }
 
 // datedListing reads what every dated list takes, in Heimdal's order of
 // checks: the customer scope, the page, the date range. It answers a bad
 // request itself. The caller holds s.mu.
 func (s *Server) datedListing(w http.ResponseWriter, q query) (l datedList, ok bool) {
-	if l.c, ok = s.scope(w, q); !ok {
-		return l, false
-	}
-	if l.number, l.size, ok = paging(w, q); !ok {
+	if l, ok = s.pagedListing(w, q); !ok {
 		return l, false
 	}
 	l.start, l.end, ok = dateRange(w, q)
 	return l, ok
 }
 
+// datedList is what a list request asked for; start and end stay zero for
+// the lists that take no date range.
 type datedList struct {
 	c            *customer
 	number, size int
