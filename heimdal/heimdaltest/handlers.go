@@ -218,43 +218,57 @@ func writePage[T any](w http.ResponseWriter, items []T, number, size int) {
 	writeJSON(w, wirePage{Items: page, TotalCount: total})
 }
 
-func (s *Server) listCustomers(w http.ResponseWriter, q query) {
+// serveList answers one list request under s.mu: read checks the request
+// (answering a bad one itself) and rows gives everything it selects, of
+// which one page is written.
+func serveList[T any](s *Server, w http.ResponseWriter, q query, read func(http.ResponseWriter, query) (datedList, bool), rows func(datedList) []T) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.scope(w, q)
+	l, ok := read(w, q)
 	if !ok {
 		return
 	}
-	number, size, ok := paging(w, q)
-	if !ok {
-		return
-	}
-	var items []wireCustomer
-	for _, x := range s.customers {
-		if (c.typ == "RESELLER" && x.reseller == c.id) || (c.typ != "RESELLER" && x.id == c.id) {
-			items = append(items, wireCustomer{
-				ID: json.Number(x.id), Name: x.name, Type: x.typ, ResellerID: json.Number(x.reseller),
-				Email: x.email, CreatedAt: stamp(x.created),
-			})
+	writePage(w, rows(l), l.number, l.size)
+}
+
+func (s *Server) listCustomers(w http.ResponseWriter, q query) {
+	serveList(s, w, q, s.pagedListing, func(l datedList) []wireCustomer {
+		var items []wireCustomer
+		for _, x := range s.customers {
+			if (l.c.typ == "RESELLER" && x.reseller == l.c.id) || (l.c.typ != "RESELLER" && x.id == l.c.id) {
+				items = append(items, wireCustomer{
+					ID: json.Number(x.id), Name: x.name, Type: x.typ, ResellerID: json.Number(x.reseller),
+					Email: x.email, CreatedAt: stamp(x.created),
+				})
+			}
 		}
+		return items
+	})
+}
+
+// pagedListing reads the customer scope and then the page, in Heimdal's
+// order of checks. It answers a bad request itself. The caller holds s.mu.
+func (s *Server) pagedListing(w http.ResponseWriter, q query) (l datedList, ok bool) {
+	if l.c, ok = s.scope(w, q); !ok {
+		return l, false
 	}
-	writePage(w, items, number, size)
+	l.number, l.size, ok = paging(w, q)
+	return l, ok
 }
 
 // datedListing reads what every dated list takes, in Heimdal's order of
 // checks: the customer scope, the page, the date range. It answers a bad
 // request itself. The caller holds s.mu.
 func (s *Server) datedListing(w http.ResponseWriter, q query) (l datedList, ok bool) {
-	if l.c, ok = s.scope(w, q); !ok {
-		return l, false
-	}
-	if l.number, l.size, ok = paging(w, q); !ok {
+	if l, ok = s.pagedListing(w, q); !ok {
 		return l, false
 	}
 	l.start, l.end, ok = dateRange(w, q)
 	return l, ok
 }
 
+// datedList is what a list request asked for; start and end stay zero for
+// the lists that take no date range.
 type datedList struct {
 	c            *customer
 	number, size int
@@ -262,26 +276,22 @@ type datedList struct {
 }
 
 func (s *Server) listDevices(w http.ResponseWriter, q query) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l, ok := s.datedListing(w, q)
-	if !ok {
-		return
-	}
 	only, _ := q.get("clientInfoId")
-	var items []wireDevice
-	for _, d := range s.devices[l.c.id] {
-		id := strconv.FormatInt(d.clientInfoID, 10)
-		if (only != "" && only != id) || !inRange(d.lastSeen, l.start, l.end) {
-			continue
+	serveList(s, w, q, s.datedListing, func(l datedList) []wireDevice {
+		var items []wireDevice
+		for _, d := range s.devices[l.c.id] {
+			id := strconv.FormatInt(d.clientInfoID, 10)
+			if (only != "" && only != id) || !inRange(d.lastSeen, l.start, l.end) {
+				continue
+			}
+			items = append(items, wireDevice{
+				ClientInfoID: d.clientInfoID, Hostname: d.hostname, IPAddress: d.ip, AgentVersion: "4.2.1",
+				OperatingSystem: d.os, GroupPolicy: "Default", LastSeen: stamp(d.lastSeen),
+				ActiveModules: []string{"DNS Security", "Next-Gen Antivirus", "Patch & Asset Management"}, Status: "Online",
+			})
 		}
-		items = append(items, wireDevice{
-			ClientInfoID: d.clientInfoID, Hostname: d.hostname, IPAddress: d.ip, AgentVersion: "4.2.1",
-			OperatingSystem: d.os, GroupPolicy: "Default", LastSeen: stamp(d.lastSeen),
-			ActiveModules: []string{"DNS Security", "Next-Gen Antivirus", "Patch & Asset Management"}, Status: "Online",
-		})
-	}
-	writePage(w, items, l.number, l.size)
+		return items
+	})
 }
 
 // alertsLocked returns the customer's alerts on board b in id order, so pages
@@ -297,34 +307,35 @@ func (s *Server) alertsLocked(customerID string, b heimdal.Section) []*alert {
 	return out
 }
 
+// listNotifications serves one device's alerts. Heimdal wants the device
+// between the scope and the page, so it reads the request itself.
 func (s *Server) listNotifications(w http.ResponseWriter, q query) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.scope(w, q)
-	if !ok {
-		return
-	}
 	dev, _ := q.get("clientInfoId")
-	if dev == "" {
-		apiError(w, http.StatusBadRequest, "The clientInfoId parameter is required.")
-		return
-	}
-	number, size, ok := paging(w, q)
-	if !ok {
-		return
-	}
-	items := []wireNotification{}
-	for _, a := range s.alertsLocked(c.id, heimdal.SectionDevices) {
-		if a.targetID != dev {
-			continue
+	read := func(w http.ResponseWriter, q query) (l datedList, ok bool) {
+		if l.c, ok = s.scope(w, q); !ok {
+			return l, false
 		}
-		cid, _ := strconv.ParseInt(a.targetID, 10, 64)
-		items = append(items, wireNotification{
-			ID: a.id, ClientInfoID: cid, Hostname: a.target, Type: string(a.module), Severity: a.severity,
-			Title: a.title, Message: a.desc, FirstSeen: stamp(a.firstSeen), LastUpdate: stamp(a.lastUpdate),
-		})
+		if dev == "" {
+			apiError(w, http.StatusBadRequest, "The clientInfoId parameter is required.")
+			return l, false
+		}
+		l.number, l.size, ok = paging(w, q)
+		return l, ok
 	}
-	writePage(w, items, number, size)
+	serveList(s, w, q, read, func(l datedList) []wireNotification {
+		var items []wireNotification
+		for _, a := range s.alertsLocked(l.c.id, heimdal.SectionDevices) {
+			if a.targetID != dev {
+				continue
+			}
+			cid, _ := strconv.ParseInt(a.targetID, 10, 64)
+			items = append(items, wireNotification{
+				ID: a.id, ClientInfoID: cid, Hostname: a.target, Type: string(a.module), Severity: a.severity,
+				Title: a.title, Message: a.desc, FirstSeen: stamp(a.firstSeen), LastUpdate: stamp(a.lastUpdate),
+			})
+		}
+		return items
+	})
 }
 
 func (s *Server) listEmailAlerts(w http.ResponseWriter, q query) {
@@ -349,17 +360,13 @@ func (s *Server) listM365Alerts(w http.ResponseWriter, q query) {
 // listBoardAlerts serves one page of a customer's alerts on board, within
 // the requested date range, in the wire shape wire gives them.
 func listBoardAlerts[T any](s *Server, w http.ResponseWriter, q query, board heimdal.Section, wire func(*alert) T) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l, ok := s.datedListing(w, q)
-	if !ok {
-		return
-	}
-	items := []T{}
-	for _, a := range s.alertsLocked(l.c.id, board) {
-		if inRange(a.lastUpdate, l.start, l.end) {
-			items = append(items, wire(a))
+	serveList(s, w, q, s.datedListing, func(l datedList) []T {
+		var items []T
+		for _, a := range s.alertsLocked(l.c.id, board) {
+			if inRange(a.lastUpdate, l.start, l.end) {
+				items = append(items, wire(a))
+			}
 		}
-	}
-	writePage(w, items, l.number, l.size)
+		return items
+	})
 }

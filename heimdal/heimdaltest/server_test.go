@@ -98,6 +98,8 @@ func TestRequestValidation(t *testing.T) {
 		{p + "/2.0/activeclients?customerId=200101&pageSize=x", bearer(srv), 400, "pageSize"},
 		{p + "/2.0/activeclients?customerId=200101&startDate=yesterday", bearer(srv), 400, "startDate"},
 		{p + "/2.0/activeclients/getNotifications?customerId=200101", bearer(srv), 400, "clientInfoId"},
+		{p + "/customers?customerId=1", bearer(srv), 403, "customer 1"},
+		{p + "/customers?customerId=200000&pageSize=x", bearer(srv), 400, "pageSize"},
 		{p + "/2.0/nothing?customerId=200101", bearer(srv), 404, "No HTTP resource"},
 		{"/elsewhere", bearer(srv), 404, "No HTTP resource"},
 	}
