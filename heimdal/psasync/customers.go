@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -194,10 +195,7 @@ func (in *Integration) Mappings(ctx context.Context) ([]Mapping, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Mapping, 0, len(ms))
-	for _, m := range ms {
-		out = append(out, m)
-	}
+	out := slices.AppendSeq(make([]Mapping, 0, len(ms)), maps.Values(ms))
 	slices.SortFunc(out, func(a, b Mapping) int { return strings.Compare(a.CustomerID, b.CustomerID) })
 	return out, nil
 }
