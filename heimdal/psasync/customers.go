@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -195,7 +194,10 @@ func (in *Integration) Mappings(ctx context.Context) ([]Mapping, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := slices.AppendSeq(make([]Mapping, 0, len(ms)), maps.Values(ms))
+	out := make([]Mapping, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, m)
+	}
 	slices.SortFunc(out, func(a, b Mapping) int { return strings.Compare(a.CustomerID, b.CustomerID) })
 	return out, nil
 }
