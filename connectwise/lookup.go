@@ -56,3 +56,32 @@ func FindOne[T any](items iter.Seq2[T, error], what, name string, key func(T) (i
 	}
 	return hit, nil
 }
+
+// Collect drains items, such as a service's All walk, into a slice: the
+// form a look-up needs when it matches the same list more than once (a
+// board's statuses, types or subtypes). It stops at the first error and
+// returns it with no items, so a half-read list is never taken for the
+// whole one.
+func Collect[T any](items iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	for v, err := range items {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Items yields the elements of s with no error, so that FindOne can match
+// a list already read (by Collect, or held in a table) without reading it
+// from the PSA again.
+func Items[T any](s []T) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for _, v := range s {
+			if !yield(v, nil) {
+				return
+			}
+		}
+	}
+}

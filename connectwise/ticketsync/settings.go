@@ -65,14 +65,14 @@ func Resolve(ctx context.Context, c *connectwise.Client, s BoardSettings) (*Reso
 	out.Board = boardRef
 	bn := board.Name
 
-	statuses, err := collectAll(c.Boards.AllStatuses(ctx, board.ID, nil))
+	statuses, err := connectwise.Collect(c.Boards.AllStatuses(ctx, board.ID, nil))
 	if err != nil {
 		return nil, err
 	}
 	// openStatus resolves a status tickets are put in: a closed one would
 	// close the ticket as it is written, so it is refused, saying why.
 	openStatus := func(ref connectwise.Ref, field, why string) (connectwise.Ref, error) {
-		st, r, err := findOne(seq(statuses), ref, field, bn, func(st connectwise.BoardStatus) (int, string, bool) { return st.ID, st.Name, st.Inactive })
+		st, r, err := findOne(connectwise.Items(statuses), ref, field, bn, func(st connectwise.BoardStatus) (int, string, bool) { return st.ID, st.Name, st.Inactive })
 		if err == nil && st.ClosedStatus {
 			err = &SettingError{field, bn, fmt.Sprintf("%q is a closed status"+why, st.Name)}
 		}
@@ -147,27 +147,6 @@ func contains(ids []int, id int) bool {
 		}
 	}
 	return false
-}
-
-func seq[T any](s []T) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		for _, v := range s {
-			if !yield(v, nil) {
-				return
-			}
-		}
-	}
-}
-
-func collectAll[T any](it iter.Seq2[T, error]) ([]T, error) {
-	var out []T
-	for v, err := range it {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
 }
 
 // findOne picks the object a reference names, by ID when set, else by

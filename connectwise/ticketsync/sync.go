@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -204,12 +206,7 @@ func (r *run) plan(good []*Alert, open map[string][]connectwise.Ticket) (jobs []
 		}
 		jobs = append(jobs, r.planExisting(a, ts[0])...)
 	}
-	keys := make([]string, 0, len(open))
-	for wk := range open {
-		keys = append(keys, wk)
-	}
-	sort.Strings(keys)
-	for _, wk := range keys {
+	for _, wk := range slices.Sorted(maps.Keys(open)) {
 		ts := open[wk]
 		// Duplicates left by an earlier race: the lowest id stays.
 		for _, t := range ts[1:] {

@@ -111,11 +111,11 @@ func (in *Integration) ConfigureBoard(ctx context.Context, b Board, s ticketsync
 
 // routesFor finds each module's type and subtype on the resolved board.
 func routesFor(ctx context.Context, c *connectwise.Client, b Board, rb *ticketsync.ResolvedBoard) ([]Route, error) {
-	types, err := collect(c.Boards.AllTypes(ctx, rb.Board.ID, nil))
+	types, err := connectwise.Collect(c.Boards.AllTypes(ctx, rb.Board.ID, nil))
 	if err != nil {
 		return nil, fmt.Errorf("psasync: reading types of board %q: %w", rb.Board.Name, err)
 	}
-	subtypes, err := collect(c.Boards.AllSubTypes(ctx, rb.Board.ID, nil))
+	subtypes, err := connectwise.Collect(c.Boards.AllSubTypes(ctx, rb.Board.ID, nil))
 	if err != nil {
 		return nil, fmt.Errorf("psasync: reading subtypes of board %q: %w", rb.Board.Name, err)
 	}

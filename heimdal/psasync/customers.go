@@ -206,12 +206,9 @@ func (in *Integration) Mappings(ctx context.Context) ([]Mapping, error) {
 // them, for names and for MapCustomer's check. A customer-level account
 // sees only itself.
 func (in *Integration) listCustomers(ctx context.Context) ([]heimdal.Customer, error) {
-	var out []heimdal.Customer
-	for cu, err := range in.heimdal.Customers.All(ctx, in.customerID, nil) {
-		if err != nil {
-			return nil, fmt.Errorf("psasync: listing Heimdal customers of %s: %w", in.customerID, err)
-		}
-		out = append(out, cu)
+	out, err := connectwise.Collect(in.heimdal.Customers.All(ctx, in.customerID, nil))
+	if err != nil {
+		return nil, fmt.Errorf("psasync: listing Heimdal customers of %s: %w", in.customerID, err)
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()

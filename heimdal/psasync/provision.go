@@ -74,7 +74,7 @@ func (p *Provisioned) Created() int {
 // collides with an identical one is resolved by reading the winner.
 func (in *Integration) ProvisionBoards(ctx context.Context) (*Provisioned, error) {
 	c := in.psa
-	boards, err := collect(c.Boards.All(ctx, nil))
+	boards, err := connectwise.Collect(c.Boards.All(ctx, nil))
 	if err != nil {
 		return nil, fmt.Errorf("psasync: provisioning: listing boards: %w", err)
 	}
@@ -118,7 +118,7 @@ func provisionBoard(ctx context.Context, c *connectwise.Client, hb Board, boards
 		pb.Created = append(pb.Created, "board")
 	}
 
-	statuses, err := collect(c.Boards.AllStatuses(ctx, board.ID, nil))
+	statuses, err := connectwise.Collect(c.Boards.AllStatuses(ctx, board.ID, nil))
 	if err != nil {
 		return nil, fail("listing statuses", err)
 	}
@@ -144,7 +144,7 @@ func provisionBoard(ctx context.Context, c *connectwise.Client, hb Board, boards
 		}
 	}
 
-	types, err := collect(c.Boards.AllTypes(ctx, board.ID, nil))
+	types, err := connectwise.Collect(c.Boards.AllTypes(ctx, board.ID, nil))
 	if err != nil {
 		return nil, fail("listing types", err)
 	}
@@ -165,7 +165,7 @@ func provisionBoard(ctx context.Context, c *connectwise.Client, hb Board, boards
 		}
 	}
 
-	subtypes, err := collect(c.Boards.AllSubTypes(ctx, board.ID, nil))
+	subtypes, err := connectwise.Collect(c.Boards.AllSubTypes(ctx, board.ID, nil))
 	if err != nil {
 		return nil, fail("listing subtypes", err)
 	}
@@ -192,7 +192,7 @@ func provisionBoard(ctx context.Context, c *connectwise.Client, hb Board, boards
 // then is used instead of failing or creating twice.
 func ensure[T any](existing []T, list func() iter.Seq2[T, error], find finder[T], create func() (*T, error)) (T, bool, error) {
 	var zero T
-	if v, ok, err := find(values(existing)); ok || err != nil {
+	if v, ok, err := find(connectwise.Items(existing)); ok || err != nil {
 		return v, false, err
 	}
 	got, err := create()
@@ -245,16 +245,6 @@ func firstWhere[T any](match func(T) bool) finder[T] {
 	}
 }
 
-func values[T any](s []T) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		for _, v := range s {
-			if !yield(v, nil) {
-				return
-			}
-		}
-	}
-}
-
 // isObjectExists reports the PSA's "name already in use" validation error.
 func isObjectExists(err error) bool {
 	var e *connectwise.Error
@@ -276,7 +266,7 @@ func moduleNamed(b Board, name string) heimdal.Module {
 		return m
 	}
 	for _, spelled := range []func(heimdal.Module) string{TypeName, SubTypeName} {
-		m, err := connectwise.FindOne(values(ModulesFor(b)), "module", name, func(m heimdal.Module) (int, string) { return 0, spelled(m) })
+		m, err := connectwise.FindOne(connectwise.Items(ModulesFor(b)), "module", name, func(m heimdal.Module) (int, string) { return 0, spelled(m) })
 		if err == nil {
 			return m
 		}
@@ -285,14 +275,3 @@ func moduleNamed(b Board, name string) heimdal.Module {
 }
 
 func ref(r connectwise.Ref) connectwise.Ref { return connectwise.Ref{ID: r.ID} }
-
-func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
-	var out []T
-	for v, err := range seq {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/security360/infimasync"
@@ -37,12 +38,9 @@ func runInfima(ctx context.Context, p params) []row {
 		if err != nil {
 			return []row{failed("6", "INFIMA initial sync", err)}
 		}
-		var users []infima.User
-		for u, err := range c.Users.All(ctx, company.ID, &infima.UserListOptions{Status: infima.StatusAll}) {
-			if err != nil {
-				return []row{failed("6", "INFIMA initial sync", err)}
-			}
-			users = append(users, u)
+		users, err := connectwise.Collect(c.Users.All(ctx, company.ID, &infima.UserListOptions{Status: infima.StatusAll}))
+		if err != nil {
+			return []row{failed("6", "INFIMA initial sync", err)}
 		}
 		rep := infimasync.BuildClientReport(company, users)
 		clients++

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/flow"
 
@@ -126,12 +127,9 @@ func (r SiteRef) Key() string { return r.CompanyID + "/" + r.SiteID }
 
 // listSites walks every company and its sites.
 func listSites(ctx context.Context, asio *security360.Client) ([]SiteRef, error) {
-	var companies []security360.Company
-	for c, err := range asio.Companies.All(ctx, nil) {
-		if err != nil {
-			return nil, fmt.Errorf("infimasync: listing Asio companies: %w", err)
-		}
-		companies = append(companies, c)
+	companies, err := connectwise.Collect(asio.Companies.All(ctx, nil))
+	if err != nil {
+		return nil, fmt.Errorf("infimasync: listing Asio companies: %w", err)
 	}
 	var out []SiteRef
 	for _, c := range companies {
@@ -204,12 +202,9 @@ func (s *Syncer) SuggestMappings(ctx context.Context) (*MappingProposal, error) 
 	if err != nil {
 		return nil, err
 	}
-	var clients []infima.Company
-	for c, err := range s.infima.Clients.All(ctx, &infima.ClientListOptions{ListOptions: infima.ListOptions{Limit: infima.MaxLimit}}) {
-		if err != nil {
-			return nil, fmt.Errorf("infimasync: listing INFIMA clients: %w", err)
-		}
-		clients = append(clients, c)
+	clients, err := connectwise.Collect(s.infima.Clients.All(ctx, &infima.ClientListOptions{ListOptions: infima.ListOptions{Limit: infima.MaxLimit}}))
+	if err != nil {
+		return nil, fmt.Errorf("infimasync: listing INFIMA clients: %w", err)
 	}
 	sites, err := listSites(ctx, s.asio)
 	if err != nil {
