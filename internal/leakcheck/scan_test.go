@@ -30,6 +30,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/internal/httpx"
+	"github.com/psabridge/psabridge/internal/testbody"
 	"github.com/psabridge/psabridge/security360"
 	"github.com/psabridge/psabridge/security360/security360test"
 )
@@ -85,12 +86,12 @@ type scanner struct {
 	// something at all.
 	scanned int
 	// logs receives what the clients log through log; finish scans it.
-	logs *lockedBuffer
+	logs *testbody.Buffer
 	log  *slog.Logger
 }
 
 func newScanner(t testing.TB) *scanner {
-	s := &scanner{t: t, logs: &lockedBuffer{}}
+	s := &scanner{t: t, logs: &testbody.Buffer{}}
 	for _, sec := range staticSecrets() {
 		s.addSecret(sec)
 	}
@@ -246,24 +247,6 @@ func need[T any](s *scanner, where string, f func() (T, error)) T {
 		s.t.Fatalf("%s: %s", where, s.redact(err.Error()))
 	}
 	return v
-}
-
-// lockedBuffer is a bytes.Buffer safe for the clients' concurrent logging.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // fanout sends every record to several handlers.
