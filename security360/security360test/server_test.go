@@ -292,6 +292,9 @@ func TestPatchSite(t *testing.T) {
 		"relative pointer":  {`[{"op":"add","path":"x","value":1}]`, 400},
 		"through a scalar":  {`[{"op":"add","path":"/name/x","value":1}]`, 400},
 		"dash not for test": {`[{"op":"test","path":"/externalIds/-","value":1}]`, 400},
+		"dash not last":     {`[{"op":"add","path":"/externalIds/-/externalId","value":"1"}]`, 400},
+		"through missing":   {`[{"op":"add","path":"/nothing/x","value":1}]`, 400},
+		"through past end":  {`[{"op":"add","path":"/externalIds/9/externalId","value":"1"}]`, 400},
 	} {
 		before, _ := srv.Site(acme.ID, site.ID)
 		if resp := call(t, srv, "PATCH", path, tok, "application/json-patch+json", tc.body, nil); resp.StatusCode != tc.status {
