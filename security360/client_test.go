@@ -24,6 +24,15 @@ func newSim(t *testing.T, opts ...security360test.Option) (*security360test.Serv
 	})
 }
 
+// wantRequests checks how many token and API requests srv has answered;
+// why says what the counts prove.
+func wantRequests(t *testing.T, srv *security360test.Server, tokens, api int, why string) {
+	t.Helper()
+	if gotTokens, gotAPI := srv.TokenRequests(), srv.APIRequests(); gotTokens != tokens || gotAPI != api {
+		t.Errorf("%d token and %d API requests, want %d and %d: %s", gotTokens, gotAPI, tokens, api, why)
+	}
+}
+
 func mustCompany(t *testing.T, srv *security360test.Server, name string) security360.Company {
 	t.Helper()
 	co, ok := srv.CompanyByName(name)
@@ -41,12 +50,7 @@ func TestTokenIsCachedAcrossCalls(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := srv.TokenRequests(); got != 1 {
-		t.Errorf("token requests = %d, want 1", got)
-	}
-	if got := srv.APIRequests(); got != 3 {
-		t.Errorf("API requests = %d, want 3", got)
-	}
+	wantRequests(t, srv, 1, 3, "the token is fetched once for three calls")
 }
 
 // runConcurrently starts n goroutines that call fn at the same moment and
@@ -75,12 +79,7 @@ func TestFiftyConcurrentCallersCauseOneTokenRequest(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.TokenRequests(); got != 1 {
-		t.Errorf("token requests = %d, want exactly 1", got)
-	}
-	if got := srv.APIRequests(); got != 50 {
-		t.Errorf("API requests = %d, want 50", got)
-	}
+	wantRequests(t, srv, 1, 50, "fifty concurrent calls share one token request")
 }
 
 func TestUnauthorizedRefreshesTokenOnceAndRetries(t *testing.T) {
@@ -97,13 +96,7 @@ func TestUnauthorizedRefreshesTokenOnceAndRetries(t *testing.T) {
 	if len(companies) == 0 {
 		t.Error("no companies after retry")
 	}
-	if got := srv.TokenRequests(); got != 2 {
-		t.Errorf("token requests = %d, want 2", got)
-	}
-	// First call, the 401, and its retry.
-	if got := srv.APIRequests(); got != 3 {
-		t.Errorf("API requests = %d, want 3", got)
-	}
+	wantRequests(t, srv, 2, 3, "the first call, the 401 and its retry after one refresh")
 }
 
 func TestConcurrentUnauthorizedCauseOneRefresh(t *testing.T) {
@@ -394,23 +387,34 @@ func TestNotFound(t *testing.T) {
 	}
 }
 
+// oneRequestQuota starts a simulator whose quota allows one request an
+// hour and returns it with a constructor for clients that never retry, so
+// the quota's answer reaches the test unchanged.
+func oneRequestQuota(t *testing.T) (*security360test.Server, func() *security360.Client) {
+	t.Helper()
+	srv := simkittest.Serve(t, security360test.NewServer(security360test.WithQuota(1, time.Hour)))
+	return srv, func() *security360.Client {
+		t.Helper()
+		c, err := security360.NewClient(srv.Credentials(), append(srv.ClientOptions(), security360.WithRetry(0, time.Millisecond, time.Millisecond))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+}
+
 // Asio reports the quota of a family in Limit/Remaining/Reset on every
 // answer; once it is spent the client waits for Reset instead of sending
 // requests into 429s (connectwise/WIREFACTS.md §8).
 func TestSpentQuotaIsPacedNotSent(t *testing.T) {
-	srv := security360test.NewServer(security360test.WithQuota(1, time.Hour))
-	defer srv.Close()
-	opts := append(srv.ClientOptions(), security360.WithRetry(0, time.Millisecond, time.Millisecond))
-	c, err := security360.NewClient(srv.Credentials(), opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, newClient := oneRequestQuota(t)
+	c := newClient()
 	if _, _, err := c.Companies.List(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, _, err = c.Companies.List(ctx, nil)
+	_, _, err := c.Companies.List(ctx, nil)
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "rate-limit window") {
 		t.Fatalf("err = %v, want a wait for the window that the deadline ended", err)
 	}
@@ -426,11 +430,8 @@ func TestSpentQuotaIsPacedNotSent(t *testing.T) {
 // A 429 that carries Reset but no Retry-After (as Asio documents it) still
 // tells the caller how long to wait.
 func TestRateLimitWithoutRetryAfterExposesReset(t *testing.T) {
-	srv := security360test.NewServer(security360test.WithQuota(1, time.Hour))
-	defer srv.Close()
-	opts := append(srv.ClientOptions(), security360.WithRetry(0, time.Millisecond, time.Millisecond))
-	a, _ := security360.NewClient(srv.Credentials(), opts...)
-	b, _ := security360.NewClient(srv.Credentials(), opts...) // knows nothing of a's quota
+	_, newClient := oneRequestQuota(t)
+	a, b := newClient(), newClient() // b knows nothing of a's quota
 	ctx := context.Background()
 	if _, _, err := a.Companies.List(ctx, nil); err != nil {
 		t.Fatal(err)
