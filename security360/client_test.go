@@ -19,8 +19,19 @@ import (
 // newSim starts a simulator and a client pointed at it.
 func newSim(t *testing.T, opts ...security360test.Option) (*security360test.Server, *security360.Client) {
 	t.Helper()
+	return newSimCreds(t, nil, opts...)
+}
+
+// newSimCreds is newSim with the client's credentials changed by edit
+// first, for the tests of what the platform does with a wrong key.
+func newSimCreds(t *testing.T, edit func(*security360.Credentials), opts ...security360test.Option) (*security360test.Server, *security360.Client) {
+	t.Helper()
 	return simkittest.Start(t, security360test.NewServer(opts...), func(srv *security360test.Server) (*security360.Client, error) {
-		return security360.NewClient(srv.Credentials(), srv.ClientOptions()...)
+		creds := srv.Credentials()
+		if edit != nil {
+			edit(&creds)
+		}
+		return security360.NewClient(creds, srv.ClientOptions()...)
 	})
 }
 
@@ -134,15 +145,9 @@ func TestSecondUnauthorizedIsReturned(t *testing.T) {
 }
 
 func TestRejectedCredentialsAreATypedError(t *testing.T) {
-	srv := security360test.NewServer()
-	defer srv.Close()
-	creds := srv.Credentials()
-	creds.ClientSecret = "wrong-secret-0123456789"
-	c, err := security360.NewClient(creds, srv.ClientOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, err = c.Companies.List(context.Background(), nil)
+	const wrongSecret = "wrong-secret-0123456789"
+	srv, c := newSimCreds(t, func(c *security360.Credentials) { c.ClientSecret = wrongSecret })
+	_, _, err := c.Companies.List(context.Background(), nil)
 	if !errors.Is(err, security360.ErrCredentialsRejected) {
 		t.Fatalf("err = %v, want ErrCredentialsRejected", err)
 	}
@@ -153,7 +158,7 @@ func TestRejectedCredentialsAreATypedError(t *testing.T) {
 	if !strings.Contains(err.Error(), "client ID or client secret") {
 		t.Errorf("message %q does not name the client ID/secret", err)
 	}
-	if strings.Contains(err.Error(), creds.ClientSecret) {
+	if strings.Contains(err.Error(), wrongSecret) {
 		t.Error("error contains the secret")
 	}
 	if srv.APIRequests() != 0 {
@@ -174,16 +179,9 @@ func TestMissingScopeIsReported(t *testing.T) {
 		}
 	})
 	t.Run("token lacks scope for the call", func(t *testing.T) {
-		srv := security360test.NewServer()
-		defer srv.Close()
-		creds := srv.Credentials()
-		creds.Scope = security360.ScopeCompaniesRead
-		c, err := security360.NewClient(creds, srv.ClientOptions()...)
-		if err != nil {
-			t.Fatal(err)
-		}
+		srv, c := newSimCreds(t, func(c *security360.Credentials) { c.Scope = security360.ScopeCompaniesRead })
 		co := mustCompany(t, srv, "Acme Corp")
-		_, _, err = c.Sites.List(context.Background(), co.ID, nil)
+		_, _, err := c.Sites.List(context.Background(), co.ID, nil)
 		var apiErr *security360.Error
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusForbidden {
 			t.Fatalf("err = %v, want 403", err)
