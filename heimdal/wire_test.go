@@ -14,7 +14,6 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/psabridge/psabridge/heimdal"
-	"github.com/psabridge/psabridge/internal/httpx"
 )
 
 const (
@@ -283,7 +282,7 @@ func TestWire429ExhaustedExposesWait(t *testing.T) {
 			return out, nil
 		})
 		_, _, err := c.Devices.List(context.Background(), "1", nil)
-		var ra *httpx.RetryAfterError
+		var ra *heimdal.RateLimitError
 		if !errors.As(err, &ra) || ra.Wait != 30*time.Second {
 			t.Fatalf("err = %v, want RetryAfterError with 30s", err)
 		}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
-	"github.com/psabridge/psabridge/internal/httpx"
 	"github.com/psabridge/psabridge/internal/testnet"
 )
 
@@ -180,7 +179,7 @@ func Test429ExhaustsRetries(t *testing.T) {
 			httpmock.NewStringResponder(429, `{"message":"Too Many Requests"}`).HeaderSet(http.Header{"Retry-After": {"7"}}))
 		start := time.Now()
 		_, _, err := c.Clients.List(context.Background(), nil)
-		var ra *httpx.RetryAfterError
+		var ra *infima.RateLimitError
 		if !errors.As(err, &ra) || ra.Wait != 7*time.Second {
 			t.Fatalf("err %v", err)
 		}

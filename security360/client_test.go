@@ -19,9 +19,29 @@ import (
 // newSim starts a simulator and a client pointed at it.
 func newSim(t *testing.T, opts ...security360test.Option) (*security360test.Server, *security360.Client) {
 	t.Helper()
+	return newSimCreds(t, nil, opts...)
+}
+
+// newSimCreds is newSim with the client's credentials changed by edit
+// first, for the tests of what the platform does with a wrong key.
+func newSimCreds(t *testing.T, edit func(*security360.Credentials), opts ...security360test.Option) (*security360test.Server, *security360.Client) {
+	t.Helper()
 	return simkittest.Start(t, security360test.NewServer(opts...), func(srv *security360test.Server) (*security360.Client, error) {
-		return security360.NewClient(srv.Credentials(), srv.ClientOptions()...)
+		creds := srv.Credentials()
+		if edit != nil {
+			edit(&creds)
+		}
+		return security360.NewClient(creds, srv.ClientOptions()...)
 	})
+}
+
+// wantRequests checks how many token and API requests srv has answered;
+// why says what the counts prove.
+func wantRequests(t *testing.T, srv *security360test.Server, tokens, api int, why string) {
+	t.Helper()
+	if gotTokens, gotAPI := srv.TokenRequests(), srv.APIRequests(); gotTokens != tokens || gotAPI != api {
+		t.Errorf("%d token and %d API requests, want %d and %d: %s", gotTokens, gotAPI, tokens, api, why)
+	}
 }
 
 func mustCompany(t *testing.T, srv *security360test.Server, name string) security360.Company {
@@ -41,12 +61,7 @@ func TestTokenIsCachedAcrossCalls(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := srv.TokenRequests(); got != 1 {
-		t.Errorf("token requests = %d, want 1", got)
-	}
-	if got := srv.APIRequests(); got != 3 {
-		t.Errorf("API requests = %d, want 3", got)
-	}
+	wantRequests(t, srv, 1, 3, "the token is fetched once for three calls")
 }
 
 // runConcurrently starts n goroutines that call fn at the same moment and
@@ -75,12 +90,7 @@ func TestFiftyConcurrentCallersCauseOneTokenRequest(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.TokenRequests(); got != 1 {
-		t.Errorf("token requests = %d, want exactly 1", got)
-	}
-	if got := srv.APIRequests(); got != 50 {
-		t.Errorf("API requests = %d, want 50", got)
-	}
+	wantRequests(t, srv, 1, 50, "fifty concurrent calls share one token request")
 }
 
 func TestUnauthorizedRefreshesTokenOnceAndRetries(t *testing.T) {
@@ -97,13 +107,7 @@ func TestUnauthorizedRefreshesTokenOnceAndRetries(t *testing.T) {
 	if len(companies) == 0 {
 		t.Error("no companies after retry")
 	}
-	if got := srv.TokenRequests(); got != 2 {
-		t.Errorf("token requests = %d, want 2", got)
-	}
-	// First call, the 401, and its retry.
-	if got := srv.APIRequests(); got != 3 {
-		t.Errorf("API requests = %d, want 3", got)
-	}
+	wantRequests(t, srv, 2, 3, "the first call, the 401 and its retry after one refresh")
 }
 
 func TestConcurrentUnauthorizedCauseOneRefresh(t *testing.T) {
@@ -141,15 +145,9 @@ func TestSecondUnauthorizedIsReturned(t *testing.T) {
 }
 
 func TestRejectedCredentialsAreATypedError(t *testing.T) {
-	srv := security360test.NewServer()
-	defer srv.Close()
-	creds := srv.Credentials()
-	creds.ClientSecret = "wrong-secret-0123456789"
-	c, err := security360.NewClient(creds, srv.ClientOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, err = c.Companies.List(context.Background(), nil)
+	const wrongSecret = "wrong-secret-0123456789"
+	srv, c := newSimCreds(t, func(c *security360.Credentials) { c.ClientSecret = wrongSecret })
+	_, _, err := c.Companies.List(context.Background(), nil)
 	if !errors.Is(err, security360.ErrCredentialsRejected) {
 		t.Fatalf("err = %v, want ErrCredentialsRejected", err)
 	}
@@ -160,7 +158,7 @@ func TestRejectedCredentialsAreATypedError(t *testing.T) {
 	if !strings.Contains(err.Error(), "client ID or client secret") {
 		t.Errorf("message %q does not name the client ID/secret", err)
 	}
-	if strings.Contains(err.Error(), creds.ClientSecret) {
+	if strings.Contains(err.Error(), wrongSecret) {
 		t.Error("error contains the secret")
 	}
 	if srv.APIRequests() != 0 {
@@ -181,16 +179,9 @@ func TestMissingScopeIsReported(t *testing.T) {
 		}
 	})
 	t.Run("token lacks scope for the call", func(t *testing.T) {
-		srv := security360test.NewServer()
-		defer srv.Close()
-		creds := srv.Credentials()
-		creds.Scope = security360.ScopeCompaniesRead
-		c, err := security360.NewClient(creds, srv.ClientOptions()...)
-		if err != nil {
-			t.Fatal(err)
-		}
+		srv, c := newSimCreds(t, func(c *security360.Credentials) { c.Scope = security360.ScopeCompaniesRead })
 		co := mustCompany(t, srv, "Acme Corp")
-		_, _, err = c.Sites.List(context.Background(), co.ID, nil)
+		_, _, err := c.Sites.List(context.Background(), co.ID, nil)
 		var apiErr *security360.Error
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusForbidden {
 			t.Fatalf("err = %v, want 403", err)
@@ -394,23 +385,34 @@ func TestNotFound(t *testing.T) {
 	}
 }
 
+// oneRequestQuota starts a simulator whose quota allows one request an
+// hour and returns it with a constructor for clients that never retry, so
+// the quota's answer reaches the test unchanged.
+func oneRequestQuota(t *testing.T) (*security360test.Server, func() *security360.Client) {
+	t.Helper()
+	srv := simkittest.Serve(t, security360test.NewServer(security360test.WithQuota(1, time.Hour)))
+	return srv, func() *security360.Client {
+		t.Helper()
+		c, err := security360.NewClient(srv.Credentials(), append(srv.ClientOptions(), security360.WithRetry(0, time.Millisecond, time.Millisecond))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+}
+
 // Asio reports the quota of a family in Limit/Remaining/Reset on every
 // answer; once it is spent the client waits for Reset instead of sending
 // requests into 429s (connectwise/WIREFACTS.md §8).
 func TestSpentQuotaIsPacedNotSent(t *testing.T) {
-	srv := security360test.NewServer(security360test.WithQuota(1, time.Hour))
-	defer srv.Close()
-	opts := append(srv.ClientOptions(), security360.WithRetry(0, time.Millisecond, time.Millisecond))
-	c, err := security360.NewClient(srv.Credentials(), opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, newClient := oneRequestQuota(t)
+	c := newClient()
 	if _, _, err := c.Companies.List(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, _, err = c.Companies.List(ctx, nil)
+	_, _, err := c.Companies.List(ctx, nil)
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "rate-limit window") {
 		t.Fatalf("err = %v, want a wait for the window that the deadline ended", err)
 	}
@@ -426,11 +428,8 @@ func TestSpentQuotaIsPacedNotSent(t *testing.T) {
 // A 429 that carries Reset but no Retry-After (as Asio documents it) still
 // tells the caller how long to wait.
 func TestRateLimitWithoutRetryAfterExposesReset(t *testing.T) {
-	srv := security360test.NewServer(security360test.WithQuota(1, time.Hour))
-	defer srv.Close()
-	opts := append(srv.ClientOptions(), security360.WithRetry(0, time.Millisecond, time.Millisecond))
-	a, _ := security360.NewClient(srv.Credentials(), opts...)
-	b, _ := security360.NewClient(srv.Credentials(), opts...) // knows nothing of a's quota
+	_, newClient := oneRequestQuota(t)
+	a, b := newClient(), newClient() // b knows nothing of a's quota
 	ctx := context.Background()
 	if _, _, err := a.Companies.List(ctx, nil); err != nil {
 		t.Fatal(err)

@@ -424,7 +424,7 @@ func TestWireUnknownPatchOutcomeSurfaces(t *testing.T) {
 	mt.RegisterResponder(http.MethodPatch, siteURL, httpmock.NewStringResponder(http.StatusGatewayTimeout, `{"message":"timeout"}`))
 	c := wireClient(t, mt)
 	_, _, err := c.Sites.Patch(context.Background(), "c1", "s1", security360.PatchOp{Op: "add", Path: "/name", Value: "x"})
-	var ou *httpx.OutcomeUnknownError
+	var ou *security360.OutcomeUnknownError
 	var apiErr *security360.Error
 	if !errors.As(err, &ou) || !security360.IsOutcomeUnknown(err) || !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusGatewayTimeout {
 		t.Fatalf("err = %v, want OutcomeUnknownError wrapping a 504 *Error", err)

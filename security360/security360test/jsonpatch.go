@@ -58,22 +58,53 @@ func parsePointer(p string) ([]string, error) {
 	return toks, nil
 }
 
+// modify applies op at toks below node and returns the new node. Every
+// token but the last only selects a member to descend into, the same way
+// for objects and arrays; the last one is where the operation happens.
 func modify(node any, toks []string, op string, val any, path string) (any, error) {
-	tok, last := toks[0], len(toks) == 1
+	if len(toks) == 1 {
+		return applyLast(node, toks[0], op, val, path)
+	}
+	cur, set, err := member(node, toks[0], path)
+	if err != nil {
+		return nil, err
+	}
+	child, err := modify(cur, toks[1:], op, val, path)
+	if err != nil {
+		return nil, err
+	}
+	set(child)
+	return node, nil
+}
+
+// member returns the existing member tok of node, to descend through, and
+// a function that stores a replacement for it.
+func member(node any, tok, path string) (any, func(any), error) {
 	switch n := node.(type) {
 	case map[string]any:
 		cur, exists := n[tok]
-		if !last {
-			if !exists {
-				return nil, fmt.Errorf("path %q does not exist", path)
-			}
-			child, err := modify(cur, toks[1:], op, val, path)
-			if err != nil {
-				return nil, err
-			}
-			n[tok] = child
-			return n, nil
+		if !exists {
+			return nil, nil, fmt.Errorf("path %q does not exist", path)
 		}
+		return cur, func(v any) { n[tok] = v }, nil
+	case []any:
+		if tok == "-" {
+			return nil, nil, errDashNotLast(path)
+		}
+		idx, err := strconv.Atoi(tok)
+		if err != nil || idx < 0 || idx >= len(n) {
+			return nil, nil, errIndex(path, tok)
+		}
+		return n[idx], func(v any) { n[idx] = v }, nil
+	}
+	return nil, nil, errNotContainer(path)
+}
+
+// applyLast applies op to member tok of node, the pointer's last token.
+func applyLast(node any, tok, op string, val any, path string) (any, error) {
+	switch n := node.(type) {
+	case map[string]any:
+		cur, exists := n[tok]
 		switch op {
 		case "add":
 			n[tok] = val
@@ -95,22 +126,15 @@ func modify(node any, toks []string, op string, val any, path string) (any, erro
 		return n, nil
 	case []any:
 		if tok == "-" {
-			if !last || op != "add" {
-				return nil, fmt.Errorf("path %q: \"-\" is only valid as the last token of add", path)
+			if op != "add" {
+				return nil, errDashNotLast(path)
 			}
 			return append(n, val), nil
 		}
 		idx, err := strconv.Atoi(tok)
-		if err != nil || idx < 0 || idx > len(n) || (idx == len(n) && (op != "add" || !last)) {
-			return nil, fmt.Errorf("path %q: index %q out of range", path, tok)
-		}
-		if !last {
-			child, err := modify(n[idx], toks[1:], op, val, path)
-			if err != nil {
-				return nil, err
-			}
-			n[idx] = child
-			return n, nil
+		// Only add may name the position just past the end.
+		if err != nil || idx < 0 || idx > len(n) || (idx == len(n) && op != "add") {
+			return nil, errIndex(path, tok)
 		}
 		switch op {
 		case "add":
@@ -126,5 +150,15 @@ func modify(node any, toks []string, op string, val any, path string) (any, erro
 		}
 		return n, nil
 	}
-	return nil, fmt.Errorf("path %q goes through a value that is neither object nor array", path)
+	return nil, errNotContainer(path)
+}
+
+func errDashNotLast(path string) error {
+	return fmt.Errorf("path %q: \"-\" is only valid as the last token of add", path)
+}
+
+func errIndex(path, tok string) error { return fmt.Errorf("path %q: index %q out of range", path, tok) }
+
+func errNotContainer(path string) error {
+	return fmt.Errorf("path %q goes through a value that is neither object nor array", path)
 }

@@ -1,6 +1,7 @@
 package security360test_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -8,34 +9,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/psabridge/psabridge/internal/simkit/simkittest"
 	"github.com/psabridge/psabridge/security360"
 	"github.com/psabridge/psabridge/security360/security360test"
 )
-
-// fakeClock is a settable clock for WithClock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // call sends one raw request and decodes a JSON answer into out (if not nil).
 func call(t *testing.T, srv *security360test.Server, method, path, token, contentType, body string, out any) *http.Response {
@@ -47,7 +28,10 @@ func call(t *testing.T, srv *security360test.Server, method, path, token, conten
 	if contentType != "" {
 		h.Set("Content-Type", contentType)
 	}
-	resp, _ := simkittest.Do(t, nil, method, srv.URL+path, h, body, out)
+	// An unstarted server (in a synctest bubble) has no URL; its Client
+	// serves any host in memory.
+	base := cmp.Or(srv.URL, "http://security360test.invalid")
+	resp, _ := simkittest.Do(t, srv.Client(), method, base+path, h, body, out)
 	return resp
 }
 
@@ -122,10 +106,12 @@ func TestTokenEndpoint(t *testing.T) {
 	}
 }
 
-func TestAuthorizationAndExpiry(t *testing.T) {
-	clk := newClock()
-	srv := security360test.NewServer(security360test.WithClock(clk.Now), security360test.WithTokenLifetime(time.Hour))
-	defer srv.Close()
+// The clock-driven tests run in a synctest bubble on the simulator's
+// default clock, in memory: time.Sleep moves the fake clock.
+func TestAuthorizationAndExpiry(t *testing.T) { synctest.Test(t, testAuthorizationAndExpiry) }
+
+func testAuthorizationAndExpiry(t *testing.T) {
+	srv := security360test.NewUnstartedServer(security360test.WithTokenLifetime(time.Hour))
 	tok := token(t, srv, "")
 
 	if resp := call(t, srv, "GET", companiesPath, "", "", "", nil); resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") == "" {
@@ -137,11 +123,11 @@ func TestAuthorizationAndExpiry(t *testing.T) {
 	if resp := call(t, srv, "GET", companiesPath, tok, "", "", nil); resp.StatusCode != 200 {
 		t.Errorf("fresh token: %d", resp.StatusCode)
 	}
-	clk.Advance(59 * time.Minute)
+	time.Sleep(59 * time.Minute)
 	if resp := call(t, srv, "GET", companiesPath, tok, "", "", nil); resp.StatusCode != 200 {
 		t.Errorf("token at 59m: %d", resp.StatusCode)
 	}
-	clk.Advance(time.Minute)
+	time.Sleep(time.Minute)
 	var e struct{ Code, Message string }
 	if resp := call(t, srv, "GET", companiesPath, tok, "", "", &e); resp.StatusCode != 401 || e.Code != "Unauthorized" {
 		t.Errorf("token at 60m: %d %+v", resp.StatusCode, e)
@@ -292,6 +278,9 @@ func TestPatchSite(t *testing.T) {
 		"relative pointer":  {`[{"op":"add","path":"x","value":1}]`, 400},
 		"through a scalar":  {`[{"op":"add","path":"/name/x","value":1}]`, 400},
 		"dash not for test": {`[{"op":"test","path":"/externalIds/-","value":1}]`, 400},
+		"dash not last":     {`[{"op":"add","path":"/externalIds/-/externalId","value":"1"}]`, 400},
+		"through missing":   {`[{"op":"add","path":"/nothing/x","value":1}]`, 400},
+		"through past end":  {`[{"op":"add","path":"/externalIds/9/externalId","value":"1"}]`, 400},
 	} {
 		before, _ := srv.Site(acme.ID, site.ID)
 		if resp := call(t, srv, "PATCH", path, tok, "application/json-patch+json", tc.body, nil); resp.StatusCode != tc.status {
@@ -345,24 +334,24 @@ func TestInjectedStatuses(t *testing.T) {
 	}
 }
 
-func TestRateLimitWindow(t *testing.T) {
-	clk := newClock()
-	srv := security360test.NewServer(security360test.WithClock(clk.Now), security360test.WithQuota(2, time.Minute))
-	defer srv.Close()
+func TestRateLimitWindow(t *testing.T) { synctest.Test(t, testRateLimitWindow) }
+
+func testRateLimitWindow(t *testing.T) {
+	srv := security360test.NewUnstartedServer(security360test.WithQuota(2, time.Minute))
 	tok := token(t, srv, "")
 	for i := range 2 {
 		if resp := call(t, srv, "GET", companiesPath, tok, "", "", nil); resp.StatusCode != 200 {
 			t.Fatalf("request %d: %d", i, resp.StatusCode)
 		}
 	}
-	clk.Advance(20 * time.Second)
+	time.Sleep(20 * time.Second)
 	resp := call(t, srv, "GET", companiesPath, tok, "", "", nil)
 	// Asio documents Limit/Remaining/Reset and no Retry-After.
-	reset := strconv.FormatInt(clk.Now().Add(40*time.Second).Unix(), 10)
+	reset := strconv.FormatInt(time.Now().Add(40*time.Second).Unix(), 10)
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "" || resp.Header.Get("Limit") != "2" || resp.Header.Get("Remaining") != "0" || resp.Header.Get("Reset") != reset {
 		t.Errorf("over quota: %d %v, want 429 with Limit 2, Remaining 0, Reset %s", resp.StatusCode, resp.Header, reset)
 	}
-	clk.Advance(40 * time.Second)
+	time.Sleep(40 * time.Second)
 	var rl struct {
 		Resources map[string]map[string]struct{ Limit, Remaining int }
 	}
