@@ -163,37 +163,30 @@ func (p *parser) isKeyword(kw string) bool {
 }
 
 func (p *parser) parseOr(depth int) (node, error) {
-	l, err := p.parseAnd(depth)
-	if err != nil {
-		return nil, err
-	}
-	for p.isKeyword("or") {
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		r, err := p.parseAnd(depth)
-		if err != nil {
-			return nil, err
-		}
-		l = &logical{and: false, l: l, r: r}
-	}
-	return l, nil
+	return p.parseChain(depth, "or", p.parseAnd)
 }
 
 func (p *parser) parseAnd(depth int) (node, error) {
-	l, err := p.parsePrimary(depth)
+	return p.parseChain(depth, "and", p.parsePrimary)
+}
+
+// parseChain parses operands joined by the keyword kw, grouping to the
+// left; operand parses the tighter-binding level, so "and" binds before
+// "or" as in the PSA.
+func (p *parser) parseChain(depth int, kw string, operand func(int) (node, error)) (node, error) {
+	l, err := operand(depth)
 	if err != nil {
 		return nil, err
 	}
-	for p.isKeyword("and") {
+	for p.isKeyword(kw) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
-		r, err := p.parsePrimary(depth)
+		r, err := operand(depth)
 		if err != nil {
 			return nil, err
 		}
-		l = &logical{and: true, l: l, r: r}
+		l = &logical{and: kw == "and", l: l, r: r}
 	}
 	return l, nil
 }
