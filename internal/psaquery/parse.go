@@ -191,6 +191,30 @@ func (p *parser) parseChain(depth int, kw string, operand func(int) (node, error
 	return l, nil
 }
 
+// wordOps are the operators spelled as words, each with the form "not"
+// gives it.
+var wordOps = []struct {
+	word    string
+	op, not Op
+}{
+	{"like", OpLike, OpNotLike},
+	{"contains", OpContains, OpNotContains},
+	{"in", OpIn, OpNotIn},
+}
+
+// wordOp reads the current token as a word operator, negated after "not".
+func (p *parser) wordOp(negated bool) (Op, bool) {
+	for _, w := range wordOps {
+		if p.isKeyword(w.word) {
+			if negated {
+				return w.not, true
+			}
+			return w.op, true
+		}
+	}
+	return "", false
+}
+
 func (p *parser) parsePrimary(depth int) (node, error) {
 	if p.tok.kind == tLParen {
 		if depth >= maxDepth {
@@ -230,28 +254,19 @@ func (p *parser) parseComparison() (node, error) {
 	switch {
 	case p.tok.kind == tOp:
 		op = Op(p.tok.text)
-	case p.isKeyword("like"):
-		op = OpLike
-	case p.isKeyword("contains"):
-		op = OpContains
-	case p.isKeyword("in"):
-		op = OpIn
 	case p.isKeyword("not"):
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
-		switch {
-		case p.isKeyword("like"):
-			op = OpNotLike
-		case p.isKeyword("contains"):
-			op = OpNotContains
-		case p.isKeyword("in"):
-			op = OpNotIn
-		default:
+		var ok bool
+		if op, ok = p.wordOp(true); !ok {
 			return nil, &SyntaxError{p.tok.pos, fmt.Sprintf("Expected like, contains or in after not, found %s", p.describe())}
 		}
 	default:
-		return nil, &SyntaxError{opPos, fmt.Sprintf("Expected an operator after %s, found %s", field, p.describe())}
+		var ok bool
+		if op, ok = p.wordOp(false); !ok {
+			return nil, &SyntaxError{opPos, fmt.Sprintf("Expected an operator after %s, found %s", field, p.describe())}
+		}
 	}
 	if err := p.advance(); err != nil {
 		return nil, err
