@@ -19,9 +19,10 @@ import (
 	"flag"
 	"fmt"
 	"go/format"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/psabridge/psabridge/internal/psagen/psatable"
@@ -60,11 +61,7 @@ func run(specPath, out string) error {
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(areas))
-	for n := range areas {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(areas))
 	for _, n := range names {
 		a := areas[n]
 		if err := checkUnique(a); err != nil {

@@ -9,6 +9,7 @@ package psaspec
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"sync"
 
@@ -58,10 +59,5 @@ func LookupSchema(name string) (*Schema, bool) {
 
 // SchemaNames returns the names of every schema, sorted.
 func SchemaNames() []string {
-	out := make([]string, 0, len(load().schemas))
-	for n := range load().schemas {
-		out = append(out, n)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(load().schemas))
 }
