@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/psabridge/psabridge/internal/apiclient"
 	"github.com/psabridge/psabridge/internal/httpx"
 )
 
@@ -71,7 +72,8 @@ func AllAt[T any](ctx context.Context, c *Client, e Endpoint, opts *ListOptions)
 		return all[T](ctx, c, e.Path, e.Searchable, opts)
 	}
 	// Operation-specific parameters ride along on every page: the walk
-	// pages with page numbers, which every PSA list supports.
+	// pages with page numbers, which every PSA list supports. Each
+	// iteration starts from its own copy of opts.
 	return func(yield func(T, error) bool) {
 		var o ListOptions
 		if opts != nil {
@@ -81,26 +83,18 @@ func AllAt[T any](ctx context.Context, c *Client, e Endpoint, opts *ListOptions)
 			o.PageSize = MaxPageSize
 		}
 		o.ForwardOnly = false
-		if o.Page == 0 {
-			o.Page = 1
-		}
-		for {
+		apiclient.Walk("connectwise", max(o.Page, 1), func(at int) ([]T, int, error) {
+			o.Page = at
 			page, resp, err := ListAt[T](ctx, c, e, &o)
 			if err != nil {
-				var zero T
-				yield(zero, err)
-				return
+				return nil, 0, err
 			}
-			for _, v := range page {
-				if !yield(v, nil) {
-					return
-				}
+			// A short page, or a Link that points back, is the end.
+			if len(page) < o.PageSize || (resp.NextPage > 0 && resp.NextPage <= at) {
+				return page, 0, nil
 			}
-			if len(page) < o.PageSize || (resp.NextPage > 0 && resp.NextPage <= o.Page) {
-				return
-			}
-			o.Page++
-		}
+			return page, at + 1, nil
+		})(yield)
 	}
 }
 

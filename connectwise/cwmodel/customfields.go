@@ -193,12 +193,17 @@ func (cf CustomFields) Date(k CustomFieldKey) (t time.Time, ok bool, err error) 
 
 // SetText sets a text-like field. It checks the type; the PSA's own
 // length and list rules are checked by the PSA.
-func (cf CustomFields) SetText(k CustomFieldKey, s string) error {
-	v, err := cf.typed(k, "text")
+func (cf CustomFields) SetText(k CustomFieldKey, s string) error { return cf.set(k, "text", s) }
+
+// set stores value in the field k after checking that the field is of the
+// kind the value was made for, so a setter never writes, say, a bool into
+// a date field.
+func (cf CustomFields) set(k CustomFieldKey, kind string, value any) error {
+	v, err := cf.typed(k, kind)
 	if err != nil {
 		return err
 	}
-	v.Value = s
+	v.Value = value
 	return nil
 }
 
@@ -207,33 +212,16 @@ func (cf CustomFields) SetNumber(k CustomFieldKey, n float64) error {
 	if math.IsNaN(n) || math.IsInf(n, 0) {
 		return &CustomFieldError{k, fmt.Sprintf("%v cannot be sent to the PSA", n)}
 	}
-	v, err := cf.typed(k, "number")
-	if err != nil {
-		return err
-	}
-	v.Value = n
-	return nil
+	return cf.set(k, "number", n)
 }
 
 // SetCheckbox sets a Checkbox field.
-func (cf CustomFields) SetCheckbox(k CustomFieldKey, b bool) error {
-	v, err := cf.typed(k, "checkbox")
-	if err != nil {
-		return err
-	}
-	v.Value = b
-	return nil
-}
+func (cf CustomFields) SetCheckbox(k CustomFieldKey, b bool) error { return cf.set(k, "checkbox", b) }
 
 // SetDate sets a Date field, sent in the PSA's form (UTC, whole seconds,
 // "2024-01-02T00:00:00Z").
 func (cf CustomFields) SetDate(k CustomFieldKey, t time.Time) error {
-	v, err := cf.typed(k, "date")
-	if err != nil {
-		return err
-	}
-	v.Value = t.UTC().Truncate(time.Second).Format(time.RFC3339)
-	return nil
+	return cf.set(k, "date", t.UTC().Truncate(time.Second).Format(time.RFC3339))
 }
 
 // Clear removes a field's value, whatever its type.

@@ -19,10 +19,13 @@ import (
 	"flag"
 	"fmt"
 	"go/format"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
+
+	"github.com/psabridge/psabridge/internal/psagen/psatable"
 )
 
 func main() {
@@ -58,11 +61,7 @@ func run(specPath, out string) error {
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(areas))
-	for n := range areas {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(areas))
 	for _, n := range names {
 		a := areas[n]
 		if err := checkUnique(a); err != nil {
@@ -118,46 +117,13 @@ func writeGo(path, src string) error {
 	return os.WriteFile(path, b, 0o644)
 }
 
-// Table types, mirrored in connectwise/internal/psaspec (psaspec.go).
-type tOperation struct {
-	Method        string   `json:"method"`
-	Path          string   `json:"path"`
-	OperationID   string   `json:"operationId"`
-	Area          string   `json:"area"`
-	Status        int      `json:"status"`
-	Request       string   `json:"request,omitempty"`
-	RequestArray  bool     `json:"requestArray,omitempty"`
-	Response      string   `json:"response,omitempty"`
-	ResponseArray bool     `json:"responseArray,omitempty"`
-	Query         []string `json:"query,omitempty"`
-}
-
-type tProperty struct {
-	Name              string   `json:"name"`
-	Type              string   `json:"type"`
-	Format            string   `json:"format,omitempty"`
-	Ref               string   `json:"ref,omitempty"`
-	Array             bool     `json:"array,omitempty"`
-	Enum              []string `json:"enum,omitempty"`
-	Nullable          bool     `json:"nullable,omitempty"`
-	Required          bool     `json:"required,omitempty"`
-	RequiredOnUpdates bool     `json:"requiredOnUpdates,omitempty"`
-	PostOnly          bool     `json:"postOnly,omitempty"`
-	MaxLength         int      `json:"maxLength,omitempty"`
-}
-
-type tSchema struct {
-	Name       string      `json:"name"`
-	Properties []tProperty `json:"properties"`
-}
-
 func emitTable(s *spec, ops []*op, m *models) (string, error) {
 	var t struct {
-		Operations []tOperation `json:"operations"`
-		Schemas    []tSchema    `json:"schemas"`
+		Operations []psatable.Operation `json:"operations"`
+		Schemas    []psatable.Schema    `json:"schemas"`
 	}
 	for _, o := range ops {
-		x := tOperation{Method: strings.ToUpper(o.Verb), Path: o.Wire, OperationID: o.ID, Area: o.Area, Status: o.Status}
+		x := psatable.Operation{Method: strings.ToUpper(o.Verb), Path: o.Wire, OperationID: o.ID, Area: o.Area, Status: o.Status}
 		if o.Body != nil {
 			x.Request, x.RequestArray = schemaRef(o.Body)
 		}
@@ -175,10 +141,10 @@ func emitTable(s *spec, ops []*op, m *models) (string, error) {
 		for _, r := range sc.Required {
 			req[r] = true
 		}
-		ts := tSchema{Name: n, Properties: []tProperty{}}
+		ts := psatable.Schema{Name: n, Properties: []psatable.Property{}}
 		for _, p := range sc.Properties.Keys {
 			ps := sc.Properties.M[p]
-			tp := tProperty{Name: p, Type: ps.Type, Format: ps.Format, Ref: ps.refName(), Enum: ps.Enum, Nullable: ps.Nullable, Required: req[p], RequiredOnUpdates: ps.RequiredOnUpdates, PostOnly: ps.PostOnly, MaxLength: ps.MaxLength}
+			tp := psatable.Property{Name: p, Type: ps.Type, Format: ps.Format, Ref: ps.refName(), Enum: ps.Enum, Nullable: ps.Nullable, Required: req[p], RequiredOnUpdates: ps.RequiredOnUpdates, PostOnly: ps.PostOnly, MaxLength: ps.MaxLength}
 			if ps.Type == "array" && ps.Items != nil {
 				tp.Array = true
 				tp.Type, tp.Format, tp.Ref = ps.Items.Type, ps.Items.Format, ps.Items.refName()

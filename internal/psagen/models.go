@@ -2,7 +2,8 @@ package main
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -53,12 +54,7 @@ func newModels(s *spec) (*models, error) {
 }
 
 func (m *models) schemaNames() []string {
-	out := make([]string, 0, len(m.s.Components.Schemas))
-	for n := range m.s.Components.Schemas {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(m.s.Components.Schemas))
 }
 
 // valueType is the Go type of a value of s (no pointer for optionality);
@@ -182,12 +178,7 @@ func (m *models) generate(w *strings.Builder) {
 		w.WriteString("}\n\n")
 	}
 	// Enums.
-	keys := make([]string, 0, len(m.enums))
-	for k := range m.enums {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m.enums)) {
 		owner, prop, _ := strings.Cut(k, ".")
 		// Schema names may contain dots; the property is after the last.
 		if i := strings.LastIndex(k, "."); i >= 0 {

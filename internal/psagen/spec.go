@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -168,13 +170,8 @@ type op struct {
 
 // sortedOps lists every operation in path then verb order.
 func (s *spec) sortedOps() []*op {
-	paths := make([]string, 0, len(s.Paths))
-	for p := range s.Paths {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
 	var out []*op
-	for _, p := range paths {
+	for _, p := range slices.Sorted(maps.Keys(s.Paths)) {
 		verbs := make([]string, 0, len(s.Paths[p]))
 		for v := range s.Paths[p] {
 			verbs = append(verbs, v)
@@ -183,12 +180,7 @@ func (s *spec) sortedOps() []*op {
 		for _, v := range verbs {
 			o := s.Paths[p][v]
 			x := &op{Verb: v, Path: p, Wire: repairPath(p), Area: strings.Split(strings.Trim(p, "/"), "/")[0], ID: o.OperationID, Op: o}
-			codes := make([]string, 0, len(o.Responses))
-			for c := range o.Responses {
-				codes = append(codes, c)
-			}
-			sort.Strings(codes)
-			for _, c := range codes {
+			for _, c := range slices.Sorted(maps.Keys(o.Responses)) {
 				var n int
 				fmt.Sscanf(c, "%d", &n)
 				if n == 0 {

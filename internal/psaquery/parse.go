@@ -163,39 +163,56 @@ func (p *parser) isKeyword(kw string) bool {
 }
 
 func (p *parser) parseOr(depth int) (node, error) {
-	l, err := p.parseAnd(depth)
+	return p.parseChain(depth, "or", p.parseAnd)
+}
+
+func (p *parser) parseAnd(depth int) (node, error) {
+	return p.parseChain(depth, "and", p.parsePrimary)
+}
+
+// parseChain parses operands joined by the keyword kw, grouping to the
+// left; operand parses the tighter-binding level, so "and" binds before
+// "or" as in the PSA.
+func (p *parser) parseChain(depth int, kw string, operand func(int) (node, error)) (node, error) {
+	l, err := operand(depth)
 	if err != nil {
 		return nil, err
 	}
-	for p.isKeyword("or") {
+	for p.isKeyword(kw) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
-		r, err := p.parseAnd(depth)
+		r, err := operand(depth)
 		if err != nil {
 			return nil, err
 		}
-		l = &logical{and: false, l: l, r: r}
+		l = &logical{and: kw == "and", l: l, r: r}
 	}
 	return l, nil
 }
 
-func (p *parser) parseAnd(depth int) (node, error) {
-	l, err := p.parsePrimary(depth)
-	if err != nil {
-		return nil, err
-	}
-	for p.isKeyword("and") {
-		if err := p.advance(); err != nil {
-			return nil, err
+// wordOps are the operators spelled as words, each with the form "not"
+// gives it.
+var wordOps = []struct {
+	word    string
+	op, not Op
+}{
+	{"like", OpLike, OpNotLike},
+	{"contains", OpContains, OpNotContains},
+	{"in", OpIn, OpNotIn},
+}
+
+// wordOp reads the current token as a word operator, negated after "not".
+func (p *parser) wordOp(negated bool) (Op, bool) {
+	for _, w := range wordOps {
+		if p.isKeyword(w.word) {
+			if negated {
+				return w.not, true
+			}
+			return w.op, true
 		}
-		r, err := p.parsePrimary(depth)
-		if err != nil {
-			return nil, err
-		}
-		l = &logical{and: true, l: l, r: r}
 	}
-	return l, nil
+	return "", false
 }
 
 func (p *parser) parsePrimary(depth int) (node, error) {
@@ -237,28 +254,19 @@ func (p *parser) parseComparison() (node, error) {
 	switch {
 	case p.tok.kind == tOp:
 		op = Op(p.tok.text)
-	case p.isKeyword("like"):
-		op = OpLike
-	case p.isKeyword("contains"):
-		op = OpContains
-	case p.isKeyword("in"):
-		op = OpIn
 	case p.isKeyword("not"):
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
-		switch {
-		case p.isKeyword("like"):
-			op = OpNotLike
-		case p.isKeyword("contains"):
-			op = OpNotContains
-		case p.isKeyword("in"):
-			op = OpNotIn
-		default:
+		var ok bool
+		if op, ok = p.wordOp(true); !ok {
 			return nil, &SyntaxError{p.tok.pos, fmt.Sprintf("Expected like, contains or in after not, found %s", p.describe())}
 		}
 	default:
-		return nil, &SyntaxError{opPos, fmt.Sprintf("Expected an operator after %s, found %s", field, p.describe())}
+		var ok bool
+		if op, ok = p.wordOp(false); !ok {
+			return nil, &SyntaxError{opPos, fmt.Sprintf("Expected an operator after %s, found %s", field, p.describe())}
+		}
 	}
 	if err := p.advance(); err != nil {
 		return nil, err

@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"reflect"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -124,12 +124,7 @@ func TestEveryOperationHasAMethod(t *testing.T) {
 	got := map[string][]string{} // "GET /path/{}" -> methods sending it
 	methods := 0
 	areas := areaClients(c)
-	names := make([]string, 0, len(areas))
-	for n := range areas {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, area := range names {
+	for _, area := range slices.Sorted(maps.Keys(areas)) {
 		ac := reflect.ValueOf(areas[area]).Elem()
 		for i := 0; i < ac.NumField(); i++ {
 			svc := ac.Field(i)
