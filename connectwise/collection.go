@@ -89,9 +89,13 @@ func AllAt[T any](ctx context.Context, c *Client, e Endpoint, opts *ListOptions)
 			if err != nil {
 				return nil, 0, err
 			}
-			// A short page, or a Link that points back, is the end.
-			if len(page) < o.PageSize || (resp.NextPage > 0 && resp.NextPage <= at) {
+			if len(page) < o.PageSize {
 				return page, 0, nil
+			}
+			// A full page whose Link points back is a server (or proxy)
+			// fault; ending quietly would pass for a complete walk.
+			if resp.NextPage > 0 && resp.NextPage <= at {
+				return page, 0, fmt.Errorf("connectwise: %s: the next page %d does not advance past page %d; stopping", e.Path, resp.NextPage, at)
 			}
 			return page, at + 1, nil
 		})(yield)

@@ -3,6 +3,7 @@ package cwsystem_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/jarcoal/httpmock"
@@ -55,6 +56,31 @@ func TestOperationParametersRideOnEveryPage(t *testing.T) {
 	}
 	if n != 3 {
 		t.Errorf("walked %d documents, want 3", n)
+	}
+}
+
+// A full page whose Link names an earlier page must end the walk with an
+// error, as the plain walk does, not pass for the last page.
+func TestOperationParameterWalkRefusesALinkThatPointsBack(t *testing.T) {
+	svc, mt := cwtestkit.MockService(t, cwsystem.New)
+	calls := 0
+	mt.RegisterResponder("GET", base+"system/documents", func(r *http.Request) (*http.Response, error) {
+		calls++
+		resp := httpmock.NewStringResponse(200, `[{"id":1},{"id":2}]`)
+		resp.Header.Set("Link", `<`+base+`system/documents?recordType=Ticket&recordId=42&page=1&pageSize=2>; rel="next"`)
+		return resp, nil
+	})
+	var err error
+	for _, e := range svc.Documents.All(context.Background(), &cwsystem.DocumentsListParams{RecordType: new("Ticket"), RecordID: new(42)}, &connectwise.ListOptions{PageSize: 2}) {
+		if e != nil {
+			err = e
+		}
+	}
+	if err == nil || !strings.Contains(err.Error(), "does not advance") {
+		t.Fatalf("err = %v, want the walk to stop with a paging error", err)
+	}
+	if calls != 1 {
+		t.Errorf("%d requests, want 1", calls)
 	}
 }
 
