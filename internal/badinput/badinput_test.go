@@ -16,6 +16,7 @@ import (
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/psabilling"
 	"github.com/psabridge/psabridge/officeprotect"
+	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 	"github.com/psabridge/psabridge/security360"
 	"github.com/psabridge/psabridge/security360/infimasync"
 )
@@ -118,7 +119,7 @@ func psaRows() []row {
 		{"connectwise.NewClient", func(e *env, c connectwise.Config) error { _, err := connectwise.NewClient(c, e.cwOpts...); return err }},
 		{"psasync.UpdateSettings", func(e *env, c connectwise.Config) error { return e.newSetup().UpdateSettings(psaSettings(c)) }},
 		{"officeprotect.New", func(e *env, c connectwise.Config) error {
-			_, err := newOfficeProtect(c, e.src, e.cwOpts)
+			_, err := officeprotecttest.NewIntegration(c, e.src, e.cwOpts)
 			return err
 		}},
 	}
@@ -630,7 +631,7 @@ func heimdalAsioRows() []row {
 			return err
 		}},
 		row{flow: "officeprotect.CheckConnection", setting: "PublicKey/PrivateKey", value: "deleted in the PSA", field: "keys", errType: "*bridge.APIError", mention: "private key", run: func(e *env) error {
-			in, err := newOfficeProtect(e.revoked.Config(), e.src, e.cwOpts)
+			in, err := officeprotecttest.NewIntegration(e.revoked.Config(), e.src, e.cwOpts)
 			if err != nil {
 				return err
 			}

@@ -130,7 +130,7 @@ func setup(t *testing.T) *env {
 	} {
 		e.src.AddTenant(tn)
 	}
-	if e.op, err = newOfficeProtect(e.cfg, e.src, e.cwOpts, officeprotect.WithNotifier(&officeprotecttest.Recorder{})); err != nil {
+	if e.op, err = officeprotecttest.NewIntegration(e.cfg, e.src, e.cwOpts, officeprotect.WithNotifier(&officeprotecttest.Recorder{})); err != nil {
 		t.Fatal(err)
 	}
 	_, err = e.op.CheckConnection(ctx)
