@@ -89,43 +89,45 @@ func Resolve(ctx context.Context, c *connectwise.Client, s BoardSettings) (*Reso
 	}
 
 	// Type, subtype, item and priority are optional: unset, they stay unset.
-	if set(s.Type) {
-		if _, out.Type, err = findOne(c.Boards.AllTypes(ctx, board.ID, nil), s.Type, "type", bn, func(t connectwise.BoardType) (int, string, bool) {
-			return t.ID, t.Name, t.InactiveFlag
-		}); err != nil {
-			return nil, err
-		}
+	if _, out.Type, err = optional(s.Type, c.Boards.AllTypes(ctx, board.ID, nil), "type", bn, func(t connectwise.BoardType) (int, string, bool) {
+		return t.ID, t.Name, t.InactiveFlag
+	}); err != nil {
+		return nil, err
 	}
-	if set(s.SubType) {
-		st, ref, err := findOne(c.Boards.AllSubTypes(ctx, board.ID, nil), s.SubType, "subtype", bn, func(t connectwise.BoardSubType) (int, string, bool) {
-			return t.ID, t.Name, t.InactiveFlag
-		})
-		if err != nil {
-			return nil, err
-		}
-		if out.Type.ID != 0 && len(st.TypeAssociationIDs) > 0 && !contains(st.TypeAssociationIDs, out.Type.ID) {
-			return nil, settingError("subtype", bn, fmt.Sprintf("%q cannot be combined with type %q on this board", st.Name, out.Type.Name))
-		}
-		out.SubType = ref
+	st, subType, err := optional(s.SubType, c.Boards.AllSubTypes(ctx, board.ID, nil), "subtype", bn, func(t connectwise.BoardSubType) (int, string, bool) {
+		return t.ID, t.Name, t.InactiveFlag
+	})
+	if err != nil {
+		return nil, err
 	}
-	if set(s.Item) {
-		if _, out.Item, err = findOne(c.Boards.AllItems(ctx, board.ID, nil), s.Item, "item", bn, func(t connectwise.BoardItem) (int, string, bool) {
-			return t.ID, t.Name, t.InactiveFlag
-		}); err != nil {
-			return nil, err
-		}
+	if out.Type.ID != 0 && len(st.TypeAssociationIDs) > 0 && !contains(st.TypeAssociationIDs, out.Type.ID) {
+		return nil, settingError("subtype", bn, fmt.Sprintf("%q cannot be combined with type %q on this board", st.Name, out.Type.Name))
 	}
-	if set(s.Priority) {
-		if _, out.Priority, err = findOne(c.Priorities.All(ctx, nil), s.Priority, "priority", "", func(p connectwise.Priority) (int, string, bool) {
-			return p.ID, p.Name, false
-		}); err != nil {
-			return nil, err
-		}
+	out.SubType = subType
+	if _, out.Item, err = optional(s.Item, c.Boards.AllItems(ctx, board.ID, nil), "item", bn, func(t connectwise.BoardItem) (int, string, bool) {
+		return t.ID, t.Name, t.InactiveFlag
+	}); err != nil {
+		return nil, err
+	}
+	if _, out.Priority, err = optional(s.Priority, c.Priorities.All(ctx, nil), "priority", "", func(p connectwise.Priority) (int, string, bool) {
+		return p.ID, p.Name, false
+	}); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
 func set(r connectwise.Ref) bool { return r.ID != 0 || r.Name != "" }
+
+// optional is findOne for a reference the settings may leave unset: an
+// unset one is returned as it is, with the zero T, and nothing is read.
+func optional[T any](ref connectwise.Ref, it iter.Seq2[T, error], field, board string, key func(T) (id int, name string, inactive bool)) (T, connectwise.Ref, error) {
+	if !set(ref) {
+		var zero T
+		return zero, ref, nil
+	}
+	return findOne(it, ref, field, board, key)
+}
 
 func contains(ids []int, id int) bool {
 	for _, v := range ids {
