@@ -69,8 +69,8 @@ func DefaultBoardSettings(b Board) ticketsync.BoardSettings {
 // PSA board; the status on creation may not be a closed status (empty
 // means the board's default); a status on update is accepted for Heimdal
 // Operations only, whose board must also have a closed status to close
-// tickets with. A problem is a *bridge.ConfigError (through errors.As)
-// whose Field is the BoardSettings field and whose Problem names the board.
+// tickets with. A problem is a *bridge.ConfigError whose Field is the
+// BoardSettings field and whose Problem names the board.
 //
 // Each module's tickets get the board's type and subtype named after the
 // module (as ProvisionBoards creates them) when the board has them, so a
