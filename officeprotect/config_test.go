@@ -8,7 +8,6 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
-	"github.com/psabridge/psabridge/connectwise/ticketsync"
 	"github.com/psabridge/psabridge/officeprotect"
 )
 
@@ -97,7 +96,14 @@ func TestSetMappingValidates(t *testing.T) {
 			if !errors.As(err, &se) || se.Field != "Mapping" || !strings.Contains(se.Problem, tc.problem) {
 				t.Fatalf("err = %v, want a Mapping ConfigError saying %q", err, tc.problem)
 			}
+			if tc.tenant == "t-acme" && !strings.HasPrefix(se.Problem, `tenant "t-acme": `) {
+				t.Errorf("Problem %q does not name the tenant first", se.Problem)
+			}
 		})
+	}
+	// The PSA's 404 behind "does not exist" stays reachable.
+	if err := f.in.SetMapping(f.ctx, "t-acme", 9999, true); !connectwise.IsNotFound(err) {
+		t.Errorf("SetMapping(company 9999) = %v, want the PSA's 404 reachable", err)
 	}
 	if len(f.mappings()) != 0 {
 		t.Fatalf("rejected mappings were stored: %v", f.mappings())
@@ -138,16 +144,15 @@ func TestSetTicketStatusRejectsClosedAndForeignStatuses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			err := f.in.SetTicketStatus(f.ctx, tc.status)
 			var se *bridge.ConfigError
-			var tse *ticketsync.SettingError
 			if !errors.As(err, &se) || se.API != "officeprotect" || se.Field != "TicketStatus" || !strings.Contains(se.Problem, tc.problem) ||
-				!strings.Contains(se.Problem, "Service Desk") || !errors.As(err, &tse) {
+				!strings.Contains(se.Problem, "Service Desk") {
 				t.Fatalf("err = %v, want a TicketStatus error saying %q on board Service Desk", err, tc.problem)
 			}
-			// Callers written against the older type (the example
-			// program) still find it, with the same setting and problem.
-			var old *officeprotect.SettingError
-			if !errors.As(err, &old) || old.Setting != se.Field || old.Problem != se.Problem {
-				t.Fatalf("err = %v, want the deprecated SettingError alongside", err)
+			// ticketsync's refusal, naming the BoardSettings field it
+			// checked, stays reachable as the cause.
+			var cause *bridge.ConfigError
+			if !errors.As(se.Err, &cause) || cause.API != "ticketsync" || cause.Field != "Status" {
+				t.Fatalf("cause = %v, want ticketsync's ConfigError on Status", se.Err)
 			}
 		})
 	}

@@ -146,10 +146,10 @@ func (in *Integration) SuggestMappings(ctx context.Context) ([]Suggestion, error
 func (in *Integration) SetMapping(ctx context.Context, tenantID string, companyID int, enabled bool) error {
 	tenantID = strings.TrimSpace(tenantID)
 	fail := func(problem string, err error) error {
-		return &SettingError{Setting: "Mapping", Subject: tenantID, Problem: problem, Err: err}
+		return settingError("Mapping", tenantID, problem, err)
 	}
 	if tenantID == "" {
-		return &SettingError{Setting: "Mapping", Problem: "tenant id is empty"}
+		return settingError("Mapping", "", "tenant id is empty", nil)
 	}
 	if companyID <= 0 {
 		return fail("a PSA company id is required (use RemoveMapping to unmap the tenant)", nil)

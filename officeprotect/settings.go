@@ -12,50 +12,15 @@ import (
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 )
 
-// SettingError reports a setting that cannot work, naming it. errors.As
-// also reaches a *bridge.ConfigError from it (see As), the shape every
-// client and flow shares.
-//
-// Deprecated: match *bridge.ConfigError with errors.As; its Field is
-// Setting. SettingError stays only so that callers written against it keep
-// working.
-type SettingError struct {
-	// Setting is "Mapping", "TicketStatus", "Board" or "EmergencyContact".
-	Setting string
-	// Subject is the tenant id for a mapping; empty otherwise.
-	Subject string
-	// Problem says what is wrong and, where it can, what to do.
-	Problem string
-	// Err is the underlying error, if any (for example a
-	// *ticketsync.SettingError or a *connectwise.Error).
-	Err error
-}
-
-// Error names the setting (and tenant) before the problem.
-func (e *SettingError) Error() string {
-	if e.Subject != "" {
-		return fmt.Sprintf("officeprotect: %s of tenant %q: %s", e.Setting, e.Subject, e.Problem)
+// settingError reports an Office Protect setting that cannot work.
+// tenant, for a mapping, leads Problem because a screen listing every
+// tenant's mapping must say which one; err is the look-up that failed, if
+// one did, kept reachable for callers who need its status.
+func settingError(setting, tenant, problem string, err error) *bridge.ConfigError {
+	if tenant != "" {
+		problem = fmt.Sprintf("tenant %q: %s", tenant, problem)
 	}
-	return fmt.Sprintf("officeprotect: %s: %s", e.Setting, e.Problem)
-}
-
-// Unwrap returns the underlying error.
-func (e *SettingError) Unwrap() error { return e.Err }
-
-// As lets errors.As reach a *bridge.ConfigError whose Field is Setting and
-// whose Problem names the tenant of a mapping. It answers before the
-// wrapped error, so a ticket status refused by ticketsync is reported as
-// "TicketStatus", the setting the caller chose.
-func (e *SettingError) As(target any) bool {
-	t, ok := target.(**bridge.ConfigError)
-	if ok {
-		problem := e.Problem
-		if e.Subject != "" {
-			problem = fmt.Sprintf("tenant %q: %s", e.Subject, problem)
-		}
-		*t = &bridge.ConfigError{API: "officeprotect", Field: e.Setting, Problem: problem}
-	}
-	return ok
+	return &bridge.ConfigError{API: "officeprotect", Field: setting, Problem: problem, Err: err}
 }
 
 // BoardSource says which rule of the setup guide chose the board.
@@ -83,8 +48,8 @@ type BoardChoice struct {
 // id or by name and must belong to the board tickets go to (see
 // TicketStatuses) and be active. A closed status is refused: every ticket
 // would be closed as it is created, so the integration would not work.
-// Problems are *bridge.ConfigError values (through errors.As) with Field
-// "TicketStatus".
+// Problems are *bridge.ConfigError values with Field "TicketStatus" (or
+// "Board" when no board can be chosen).
 func (in *Integration) SetTicketStatus(ctx context.Context, status connectwise.Ref) error {
 	def, warn := in.memberDefaultBoard(ctx)
 	tg, _, err := in.resolveTarget(ctx, def, warn, status)
@@ -187,13 +152,12 @@ func (in *Integration) chooseBoard(ctx context.Context, def connectwise.Ref, unr
 	})
 	switch {
 	case connectwise.IsForbidden(err):
-		return BoardChoice{}, warnings, &SettingError{Setting: "Board", Err: err,
-			Problem: why + ", and the PSA's default board cannot be read without System / Table Setup: Inquire; " +
-				"set a default service board on the API member or grant Table Setup"}
+		return BoardChoice{}, warnings, settingError("Board", "", why+", and the PSA's default board cannot be read without System / Table Setup: Inquire; "+
+			"set a default service board on the API member or grant Table Setup", err)
 	case err != nil:
 		return BoardChoice{}, warnings, fmt.Errorf("officeprotect: reading the PSA's boards: %w", err)
 	case len(page) == 0:
-		return BoardChoice{}, warnings, &SettingError{Setting: "Board", Problem: why + ", and the PSA has no active service board"}
+		return BoardChoice{}, warnings, settingError("Board", "", why+", and the PSA has no active service board", nil)
 	}
 	return BoardChoice{
 		Board:       connectwise.Ref{ID: page[0].ID, Name: page[0].Name},
@@ -212,18 +176,21 @@ func (in *Integration) resolveTarget(ctx context.Context, def connectwise.Ref, u
 	if err == nil {
 		return &target{board: choice, status: rb.Status}, warnings, nil
 	}
-	var se *ticketsync.SettingError
+	// ticketsync names the board the status was checked on; the caller
+	// chose a TicketStatus, so that is the setting reported.
+	var ce *bridge.ConfigError
+	refused := errors.As(err, &ce) && ce.API == "ticketsync"
 	switch {
-	case errors.As(err, &se) && se.Field == "board":
-		return nil, warnings, &SettingError{Setting: "Board", Problem: fmt.Sprintf("board %q: %s", choice.Board.Name, se.Problem), Err: err}
-	case errors.As(err, &se):
-		return nil, warnings, &SettingError{Setting: "TicketStatus", Problem: fmt.Sprintf("on board %q: %s", choice.Board.Name, se.Problem), Err: err}
+	case refused && ce.Field == "Board":
+		return nil, warnings, settingError("Board", "", fmt.Sprintf("board %q: %s", choice.Board.Name, ce.Problem), err)
+	case refused:
+		return nil, warnings, settingError("TicketStatus", "", ce.Problem, err)
 	case connectwise.IsForbidden(err) && status.ID != 0:
 		warnings = append(warnings, fmt.Sprintf("ticket status %d could not be checked against board %q: the API member lacks System / Table Setup: Inquire", status.ID, choice.Board.Name))
 		return &target{board: choice, status: connectwise.Ref{ID: status.ID, Name: status.Name}}, warnings, nil
 	case connectwise.IsForbidden(err):
-		return nil, warnings, &SettingError{Setting: "TicketStatus", Err: err,
-			Problem: fmt.Sprintf("the statuses of board %q cannot be read without System / Table Setup: Inquire; grant it, or give the status by id", choice.Board.Name)}
+		return nil, warnings, settingError("TicketStatus", "",
+			fmt.Sprintf("the statuses of board %q cannot be read without System / Table Setup: Inquire; grant it, or give the status by id", choice.Board.Name), err)
 	}
 	return nil, warnings, fmt.Errorf("officeprotect: checking ticket settings: %w", err)
 }
@@ -250,11 +217,11 @@ func (in *Integration) EmergencyContact(ctx context.Context) (string, error) {
 }
 
 // ValidateEmail checks an emergency contact address as SetEmergencyContact
-// does and returns it trimmed, or a *bridge.ConfigError (through errors.As)
-// naming EmergencyContact.
+// does and returns it trimmed, or a *bridge.ConfigError naming
+// EmergencyContact.
 func ValidateEmail(email string) (string, error) {
 	fail := func(problem string) (string, error) {
-		return "", &SettingError{Setting: "EmergencyContact", Problem: problem}
+		return "", settingError("EmergencyContact", "", problem, nil)
 	}
 	e := strings.TrimSpace(email)
 	if e == "" {

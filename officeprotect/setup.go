@@ -77,7 +77,7 @@ func (in *Integration) ConfirmSetup(ctx context.Context) (*SetupResult, error) {
 		return nil, ErrNotChecked
 	}
 	if contact == "" {
-		return nil, &SettingError{Setting: "EmergencyContact", Problem: "is required before the setup can be confirmed: enter the address to alert when the integration breaks"}
+		return nil, settingError("EmergencyContact", "", "is required before the setup can be confirmed: enter the address to alert when the integration breaks", nil)
 	}
 
 	emit(StageCheck, "verifying the credentials and the API member's rights")
@@ -117,8 +117,8 @@ func (in *Integration) ConfirmSetup(ctx context.Context) (*SetupResult, error) {
 		case st == CompanyActive:
 			res.Disabled++
 		case m.Enabled:
-			problems = append(problems, &SettingError{Setting: "Mapping", Subject: m.TenantID,
-				Problem: fmt.Sprintf("PSA company %q (id %d) is %s and cannot receive tickets; map the tenant to another company or disable its flow", m.Company.Identifier, m.Company.ID, st)})
+			problems = append(problems, settingError("Mapping", m.TenantID,
+				fmt.Sprintf("PSA company %q (id %d) is %s and cannot receive tickets; map the tenant to another company or disable its flow", m.Company.Identifier, m.Company.ID, st), nil))
 		default:
 			res.Disabled++
 			res.Warnings = append(res.Warnings, fmt.Sprintf("tenant %q is mapped (disabled) to PSA company %q, which is %s", m.TenantID, m.Company.Identifier, st))

@@ -46,11 +46,11 @@ type SMTPConfig struct {
 }
 
 // Validate checks the configuration without touching the network and
-// returns the first problem as a *bridge.ConfigError (through errors.As)
-// naming the field ("SMTP.Host").
+// returns the first problem as a *bridge.ConfigError naming the field
+// ("SMTP.Host").
 func (c SMTPConfig) Validate() error {
 	fail := func(field, problem string) error {
-		return &SettingError{Setting: "SMTP." + field, Problem: problem}
+		return settingError("SMTP."+field, "", problem, nil)
 	}
 	switch {
 	case strings.TrimSpace(c.Host) == "":

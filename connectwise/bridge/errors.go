@@ -20,6 +20,12 @@ type ConfigError struct {
 	Field string
 	// Problem says what is wrong and, where it helps, what to do.
 	Problem string
+	// Err is the cause when a look-up behind the check failed (the PSA
+	// answered 404 for a company, or refused to list statuses); nil when
+	// the setting itself is wrong. Error does not print it: Problem already
+	// says what it means for the setting, and a cause's text is written
+	// for developers, not for the settings screen Problem is shown on.
+	Err error
 }
 
 // Error reads "<api>: <field>: <problem>".
@@ -30,6 +36,10 @@ func (e *ConfigError) Error() string {
 	}
 	return s
 }
+
+// Unwrap returns the cause, so errors.As still reaches the API's error
+// (its status, say) behind a setting the look-up refused.
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Setting returns the field at fault, so settings screens can highlight it.
 func (e *ConfigError) Setting() string { return e.Field }

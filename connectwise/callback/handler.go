@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/internal/credcheck"
 )
 
@@ -57,24 +58,27 @@ func (c Config) Validate() error {
 		return err
 	}
 	if p := credcheck.Secret(c.CompanyID); p != "" {
-		return &ConfigError{Field: "CompanyID", Problem: p}
+		return configError("CompanyID", p)
 	}
 	if c.ClientID != "" {
 		if p := credcheck.Secret(c.ClientID); p != "" {
-			return &ConfigError{Field: "ClientID", Problem: p}
+			return configError("ClientID", p)
 		}
 	}
 	return nil
 }
 
-// ConfigError reports a setting that cannot work, naming the field.
-type ConfigError struct {
-	Field   string
-	Problem string
-}
+// ConfigError reports a setting that cannot work, naming the field. It is
+// the SDK's one configuration-error type, so one errors.As target serves
+// the handler and every client; its API is "callback", and it reads
+// "callback: <field>: <problem>".
+type ConfigError = bridge.ConfigError
 
-// Error reads "callback: <field>: <problem>".
-func (e *ConfigError) Error() string { return "callback: " + e.Field + ": " + e.Problem }
+// configError files every refusal under "callback", the prefix the
+// handler's messages have always had.
+func configError(field, problem string) *ConfigError {
+	return &ConfigError{API: "callback", Field: field, Problem: problem}
+}
 
 // Func handles one verified event. Return nil once the event is safely
 // handled (or queued); ErrRetryLater to have the PSA deliver it again.
@@ -149,7 +153,7 @@ func NewHandler(cfg Config, fn Func, opts ...Option) (*Handler, error) {
 		return nil, err
 	}
 	if fn == nil {
-		return nil, &ConfigError{Field: "fn", Problem: "is nil"}
+		return nil, configError("fn", "is nil")
 	}
 	h := &Handler{
 		cfg: cfg, fn: fn,
@@ -162,13 +166,13 @@ func NewHandler(cfg Config, fn Func, opts ...Option) (*Handler, error) {
 	}
 	switch {
 	case h.maxBody <= 0:
-		return nil, &ConfigError{Field: "WithMaxBodySize", Problem: "must be positive"}
+		return nil, configError("WithMaxBodySize", "must be positive")
 	case h.keySize <= 0 || h.keyTTL <= 0:
-		return nil, &ConfigError{Field: "WithKeyCache", Problem: "size and ttl must be positive"}
+		return nil, configError("WithKeyCache", "size and ttl must be positive")
 	case h.replaySize < 0 || (h.replaySize > 0 && h.replayTTL <= 0):
-		return nil, &ConfigError{Field: "WithReplayWindow", Problem: "size must not be negative and the window must be positive"}
+		return nil, configError("WithReplayWindow", "size must not be negative and the window must be positive")
 	case h.keyTimeout <= 0:
-		return nil, &ConfigError{Field: "WithKeyTimeout", Problem: "must be positive"}
+		return nil, configError("WithKeyTimeout", "must be positive")
 	}
 	t, err := newTrust(cfg.Site, cfg.KeyHosts, h.loopbackHTTP)
 	if err != nil {

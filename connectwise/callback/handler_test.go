@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/callback"
 	"github.com/psabridge/psabridge/internal/testbody"
 )
@@ -450,6 +451,13 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		var ce *callback.ConfigError
 		if !errors.As(err, &ce) || ce.Field != tc.field {
 			t.Errorf("%+v: got %v, want field %s", tc.cfg, err, tc.field)
+			continue
+		}
+		// The handler's error is the SDK's one ConfigError, and still
+		// reads as the handler's own.
+		var be *bridge.ConfigError
+		if !errors.As(err, &be) || be.API != "callback" || !strings.HasPrefix(err.Error(), "callback: "+tc.field+": ") {
+			t.Errorf("%+v: got %v, want a *bridge.ConfigError reading \"callback: %s: ...\"", tc.cfg, err, tc.field)
 		}
 	}
 	if _, err := callback.NewHandler(callback.Config{Site: "example.com", CompanyID: "acme"}, nil); err == nil {

@@ -34,9 +34,9 @@ func newTrust(site string, extra []string, loopbackHTTP bool) (*trust, error) {
 	if err != nil {
 		var ce *connectwise.ConfigError
 		if errors.As(err, &ce) {
-			return nil, &ConfigError{Field: "Site", Problem: ce.Problem}
+			return nil, configError("Site", ce.Problem)
 		}
-		return nil, &ConfigError{Field: "Site", Problem: err.Error()}
+		return nil, configError("Site", err.Error())
 	}
 	u, _ := url.Parse(origin)
 	t := &trust{hosts: map[string]bool{}, loopbackHTTP: loopbackHTTP}
@@ -48,7 +48,7 @@ func newTrust(site string, extra []string, loopbackHTTP bool) (*trust, error) {
 	}
 	for i, h := range extra {
 		if h == "" || strings.ContainsAny(h, "/?#@ ") {
-			return nil, &ConfigError{Field: fmt.Sprintf("KeyHosts[%d]", i), Problem: "must be a bare host name such as sandbox-na.myconnectwise.net"}
+			return nil, configError(fmt.Sprintf("KeyHosts[%d]", i), "must be a bare host name such as sandbox-na.myconnectwise.net")
 		}
 		t.add("https", h)
 	}

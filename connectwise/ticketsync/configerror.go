@@ -6,10 +6,10 @@ import (
 	"github.com/psabridge/psabridge/connectwise/bridge"
 )
 
-// settingFields maps the words SettingError.Field has always used to the
-// BoardSettings field they stand for, so that the *bridge.ConfigError a
-// caller gets names the field as every other package does: as the Go field
-// the caller filled in.
+// settingFields maps the words Resolve's look-ups use in their messages
+// ("status on update") to the BoardSettings field they stand for,
+// so that its errors name the field as every other package does: as the
+// Go field the caller filled in.
 var settingFields = map[string]string{
 	"board":            "Board",
 	"status":           "Status",
@@ -20,27 +20,17 @@ var settingFields = map[string]string{
 	"priority":         "Priority",
 }
 
-// As lets errors.As reach a *bridge.ConfigError from a *SettingError, the
-// configuration-error shape shared by every client and flow. Its Field is
-// the BoardSettings field ("UpdateStatus"), and its Problem names the
-// board, so settings screens need no type of this package.
-func (e *SettingError) As(target any) bool {
-	t, ok := target.(**bridge.ConfigError)
-	if ok {
-		*t = e.config()
+// settingError reports a refused BoardSettings field, given by its word in
+// settingFields, checked on board (empty for the board itself and for the
+// priority, which is PSA-wide). The board goes into Problem because a
+// caller configuring several boards must see which one, and ConfigError
+// has no field for it.
+func settingError(field, board, problem string) *bridge.ConfigError {
+	if f, ok := settingFields[field]; ok {
+		field = f
 	}
-	return ok
-}
-
-// config is the problem in the shared vocabulary (see As).
-func (e *SettingError) config() *bridge.ConfigError {
-	field, ok := settingFields[e.Field]
-	if !ok {
-		field = e.Field
-	}
-	problem := e.Problem
-	if e.Board != "" {
-		problem = fmt.Sprintf("on board %q: %s", e.Board, problem)
+	if board != "" {
+		problem = fmt.Sprintf("on board %q: %s", board, problem)
 	}
 	return &bridge.ConfigError{API: "ticketsync", Field: field, Problem: problem}
 }

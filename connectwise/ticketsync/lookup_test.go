@@ -8,14 +8,15 @@ import (
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 )
 
 // TestResolveLooksUpByNameAndID pins the look-up rules of Resolve, now
 // served by connectwise.FindOne: names ignore case and surrounding space,
-// an ambiguous name or an unknown name or id is a *SettingError naming the
-// field and saying what to do.
+// an ambiguous name or an unknown name or id is a *bridge.ConfigError
+// naming the field (and the board) and saying what to do.
 func TestResolveLooksUpByNameAndID(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -44,21 +45,21 @@ func TestResolveLooksUpByNameAndID(t *testing.T) {
 		want string
 	}{
 		{"ambiguous name", ticketsync.BoardSettings{Board: connectwise.Ref{Name: "twin"}},
-			`ticket settings: board: "twin" matches 2 boards; choose by id`},
+			`ticketsync: Board: "twin" matches 2 boards; choose by id`},
 		{"unknown name", ticketsync.BoardSettings{Board: connectwise.Ref{Name: "Nowhere"}},
-			"ticket settings: board: Nowhere does not exist on the PSA"},
+			"ticketsync: Board: Nowhere does not exist on the PSA"},
 		{"unknown id", ticketsync.BoardSettings{Board: connectwise.Ref{ID: 987654}},
-			"ticket settings: board: id 987654 does not exist on the PSA"},
+			"ticketsync: Board: id 987654 does not exist on the PSA"},
 		{"unknown status on the board", ticketsync.BoardSettings{Board: connectwise.Ref{ID: f.board.ID}, Status: connectwise.Ref{Name: "Parked"}},
-			`ticket settings for board "Service Desk": status: Parked does not exist on this board`},
+			`ticketsync: Status: on board "Service Desk": Parked does not exist on this board`},
 		{"a status of another board", ticketsync.BoardSettings{Board: connectwise.Ref{ID: f.board.ID}, Status: connectwise.Ref{ID: f.srv.Statuses(twin.ID)[0].ID}},
-			`ticket settings for board "Service Desk": status: id ` + strconv.Itoa(f.srv.Statuses(twin.ID)[0].ID) + " does not exist on this board"},
+			`ticketsync: Status: on board "Service Desk": id ` + strconv.Itoa(f.srv.Statuses(twin.ID)[0].ID) + " does not exist on this board"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ticketsync.Resolve(ctx, f.client, tc.s)
-			var se *ticketsync.SettingError
-			if !errors.As(err, &se) || err.Error() != tc.want {
-				t.Fatalf("got %v, want the SettingError %q", err, tc.want)
+			var ce *bridge.ConfigError
+			if !errors.As(err, &ce) || err.Error() != tc.want {
+				t.Fatalf("got %v, want the ConfigError %q", err, tc.want)
 			}
 		})
 	}
@@ -66,8 +67,8 @@ func TestResolveLooksUpByNameAndID(t *testing.T) {
 	// A failing read is passed on, named, not read as "no such board".
 	f.srv.Close()
 	_, err = ticketsync.Resolve(ctx, f.client, ticketsync.BoardSettings{Board: connectwise.Ref{Name: "Twin"}})
-	var se *ticketsync.SettingError
-	if err == nil || errors.As(err, &se) || !strings.HasPrefix(err.Error(), "ticket settings: reading boards: ") {
+	var ce *bridge.ConfigError
+	if err == nil || errors.As(err, &ce) || !strings.HasPrefix(err.Error(), "ticket settings: reading boards: ") {
 		t.Fatalf("after the server closed: %v", err)
 	}
 }

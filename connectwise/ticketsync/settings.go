@@ -26,21 +26,6 @@ type BoardSettings struct {
 	Priority connectwise.Ref
 }
 
-// SettingError names the setting that cannot work, and its board.
-type SettingError struct {
-	Field   string
-	Board   string
-	Problem string
-}
-
-// Error names the board (when there is one), the field and the problem.
-func (e *SettingError) Error() string {
-	if e.Board == "" {
-		return fmt.Sprintf("ticket settings: %s: %s", e.Field, e.Problem)
-	}
-	return fmt.Sprintf("ticket settings for board %q: %s: %s", e.Board, e.Field, e.Problem)
-}
-
 // ResolvedBoard is a validated BoardSettings with IDs and names filled in,
 // plus the board's closed status for auto-close.
 type ResolvedBoard struct {
@@ -53,7 +38,9 @@ type ResolvedBoard struct {
 // board exists and is active; the statuses, type, subtype and item belong
 // to it and are active; the status on creation (and on update) is not a
 // closed status; the subtype may be combined with the type; the priority
-// exists. The first problem is returned as a *SettingError.
+// exists. The first problem is returned as a *bridge.ConfigError whose
+// Field is the BoardSettings field at fault ("UpdateStatus") and whose
+// Problem names the board.
 func Resolve(ctx context.Context, c *connectwise.Client, s BoardSettings) (*ResolvedBoard, error) {
 	out := &ResolvedBoard{BoardSettings: s}
 	board, boardRef, err := findOne(c.Boards.All(ctx, nil), s.Board, "board", "", func(b connectwise.Board) (int, string, bool) {
@@ -74,7 +61,7 @@ func Resolve(ctx context.Context, c *connectwise.Client, s BoardSettings) (*Reso
 	openStatus := func(ref connectwise.Ref, field, why string) (connectwise.Ref, error) {
 		st, r, err := findOne(connectwise.Items(statuses), ref, field, bn, func(st connectwise.BoardStatus) (int, string, bool) { return st.ID, st.Name, st.Inactive })
 		if err == nil && st.ClosedStatus {
-			err = &SettingError{field, bn, fmt.Sprintf("%q is a closed status"+why, st.Name)}
+			err = settingError(field, bn, fmt.Sprintf("%q is a closed status"+why, st.Name))
 		}
 		return r, err
 	}
@@ -85,7 +72,7 @@ func Resolve(ctx context.Context, c *connectwise.Client, s BoardSettings) (*Reso
 			}
 		}
 		if out.Status.ID == 0 {
-			return nil, &SettingError{"status", bn, "is not set and the board has no default status"}
+			return nil, settingError("status", bn, "is not set and the board has no default status")
 		}
 	} else if out.Status, err = openStatus(s.Status, "status", " and cannot be used for new tickets (the integration would close every ticket it creates)"); err != nil {
 		return nil, err
@@ -102,43 +89,45 @@ func Resolve(ctx context.Context, c *connectwise.Client, s BoardSettings) (*Reso
 	}
 
 	// Type, subtype, item and priority are optional: unset, they stay unset.
-	if set(s.Type) {
-		if _, out.Type, err = findOne(c.Boards.AllTypes(ctx, board.ID, nil), s.Type, "type", bn, func(t connectwise.BoardType) (int, string, bool) {
-			return t.ID, t.Name, t.InactiveFlag
-		}); err != nil {
-			return nil, err
-		}
+	if _, out.Type, err = optional(s.Type, c.Boards.AllTypes(ctx, board.ID, nil), "type", bn, func(t connectwise.BoardType) (int, string, bool) {
+		return t.ID, t.Name, t.InactiveFlag
+	}); err != nil {
+		return nil, err
 	}
-	if set(s.SubType) {
-		st, ref, err := findOne(c.Boards.AllSubTypes(ctx, board.ID, nil), s.SubType, "subtype", bn, func(t connectwise.BoardSubType) (int, string, bool) {
-			return t.ID, t.Name, t.InactiveFlag
-		})
-		if err != nil {
-			return nil, err
-		}
-		if out.Type.ID != 0 && len(st.TypeAssociationIDs) > 0 && !contains(st.TypeAssociationIDs, out.Type.ID) {
-			return nil, &SettingError{"subtype", bn, fmt.Sprintf("%q cannot be combined with type %q on this board", st.Name, out.Type.Name)}
-		}
-		out.SubType = ref
+	st, subType, err := optional(s.SubType, c.Boards.AllSubTypes(ctx, board.ID, nil), "subtype", bn, func(t connectwise.BoardSubType) (int, string, bool) {
+		return t.ID, t.Name, t.InactiveFlag
+	})
+	if err != nil {
+		return nil, err
 	}
-	if set(s.Item) {
-		if _, out.Item, err = findOne(c.Boards.AllItems(ctx, board.ID, nil), s.Item, "item", bn, func(t connectwise.BoardItem) (int, string, bool) {
-			return t.ID, t.Name, t.InactiveFlag
-		}); err != nil {
-			return nil, err
-		}
+	if out.Type.ID != 0 && len(st.TypeAssociationIDs) > 0 && !contains(st.TypeAssociationIDs, out.Type.ID) {
+		return nil, settingError("subtype", bn, fmt.Sprintf("%q cannot be combined with type %q on this board", st.Name, out.Type.Name))
 	}
-	if set(s.Priority) {
-		if _, out.Priority, err = findOne(c.Priorities.All(ctx, nil), s.Priority, "priority", "", func(p connectwise.Priority) (int, string, bool) {
-			return p.ID, p.Name, false
-		}); err != nil {
-			return nil, err
-		}
+	out.SubType = subType
+	if _, out.Item, err = optional(s.Item, c.Boards.AllItems(ctx, board.ID, nil), "item", bn, func(t connectwise.BoardItem) (int, string, bool) {
+		return t.ID, t.Name, t.InactiveFlag
+	}); err != nil {
+		return nil, err
+	}
+	if _, out.Priority, err = optional(s.Priority, c.Priorities.All(ctx, nil), "priority", "", func(p connectwise.Priority) (int, string, bool) {
+		return p.ID, p.Name, false
+	}); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
 func set(r connectwise.Ref) bool { return r.ID != 0 || r.Name != "" }
+
+// optional is findOne for a reference the settings may leave unset: an
+// unset one is returned as it is, with the zero T, and nothing is read.
+func optional[T any](ref connectwise.Ref, it iter.Seq2[T, error], field, board string, key func(T) (id int, name string, inactive bool)) (T, connectwise.Ref, error) {
+	if !set(ref) {
+		var zero T
+		return zero, ref, nil
+	}
+	return findOne(it, ref, field, board, key)
+}
 
 func contains(ids []int, id int) bool {
 	for _, v := range ids {
@@ -151,7 +140,7 @@ func contains(ids []int, id int) bool {
 
 // findOne picks the object a reference names, by ID when set, else by
 // name, and returns it with its Ref (ID and name as the PSA spells them).
-// It fails with a SettingError naming field when the reference matches
+// It fails with a settingError naming field when the reference matches
 // nothing, matches an inactive object, or is ambiguous by name.
 // The matching is connectwise.FindOne's, the library's one look-up by
 // name; an ID is looked up the same way, as a name no two objects share.
@@ -187,16 +176,16 @@ func findOne[T any](it iter.Seq2[T, error], ref connectwise.Ref, field, board st
 			where = "the PSA"
 		}
 		if len(le.Matches) == 0 {
-			return zero, none, &SettingError{field, board, fmt.Sprintf("%s does not exist on %s", what, where)}
+			return zero, none, settingError(field, board, fmt.Sprintf("%s does not exist on %s", what, where))
 		}
-		return zero, none, &SettingError{field, board, fmt.Sprintf("%q matches %d %ss; choose by id", ref.Name, len(le.Matches), field)}
+		return zero, none, settingError(field, board, fmt.Sprintf("%q matches %d %ss; choose by id", ref.Name, len(le.Matches), field))
 	}
 	if err != nil {
 		return zero, none, err
 	}
 	id, name, inactive := key(hit)
 	if inactive {
-		return zero, none, &SettingError{field, board, fmt.Sprintf("%q is inactive", name)}
+		return zero, none, settingError(field, board, fmt.Sprintf("%q is inactive", name))
 	}
 	return hit, connectwise.Ref{ID: id, Name: name}, nil
 }

@@ -279,11 +279,11 @@ func (e *env) configure(ctx context.Context) error {
 	}
 	if closed != nil {
 		err := e.in.SetTicketStatus(ctx, connectwise.Ref{ID: closed.ID})
-		var se *officeprotect.SettingError
-		if !errors.As(err, &se) {
+		var ce *connectwise.ConfigError
+		if !errors.As(err, &ce) {
 			return fmt.Errorf("closed status %q was not refused: %v", closed.Name, err)
 		}
-		e.printf("        %q refused: %s\n", closed.Name, se.Problem)
+		e.printf("        %q refused: %s\n", closed.Name, ce.Problem)
 	}
 	e.printf("        left at the default status of board %q\n", board.Board.Name)
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 	"github.com/psabridge/psabridge/heimdal"
@@ -68,8 +69,8 @@ func DefaultBoardSettings(b Board) ticketsync.BoardSettings {
 // PSA board; the status on creation may not be a closed status (empty
 // means the board's default); a status on update is accepted for Heimdal
 // Operations only, whose board must also have a closed status to close
-// tickets with. A problem is a *bridge.ConfigError (through errors.As)
-// whose Field is the BoardSettings field and whose Problem names the board.
+// tickets with. A problem is a *bridge.ConfigError whose Field is the
+// BoardSettings field and whose Problem names the board.
 //
 // Each module's tickets get the board's type and subtype named after the
 // module (as ProvisionBoards creates them) when the board has them, so a
@@ -78,7 +79,7 @@ func DefaultBoardSettings(b Board) ticketsync.BoardSettings {
 // routes are in the returned BoardConfig.
 func (in *Integration) ConfigureBoard(ctx context.Context, b Board, s ticketsync.BoardSettings) (*BoardConfig, error) {
 	if !b.Valid() {
-		return nil, &ticketsync.SettingError{Field: "board", Problem: fmt.Sprintf("%v is not one of the three Heimdal boards", b)}
+		return nil, &bridge.ConfigError{API: "psasync", Field: "Board", Problem: fmt.Sprintf("%v is not one of the three Heimdal boards", b)}
 	}
 	c := in.psa
 	update := s.UpdateStatus
@@ -91,12 +92,12 @@ func (in *Integration) ConfigureBoard(ctx context.Context, b Board, s ticketsync
 		return nil, err
 	}
 	if b != BoardOperations && (update.ID != 0 || update.Name != "") {
-		return nil, &ticketsync.SettingError{Field: "status on update", Board: rb.Board.Name,
-			Problem: fmt.Sprintf("is only available for %s tickets; %s tickets keep their status until a technician changes it", BoardOperations, b)}
+		return nil, &bridge.ConfigError{API: "psasync", Field: "UpdateStatus",
+			Problem: fmt.Sprintf("on board %q: is only available for %s tickets; %s tickets keep their status until a technician changes it", rb.Board.Name, BoardOperations, b)}
 	}
 	if b == BoardOperations && rb.Close.ID == 0 {
-		return nil, &ticketsync.SettingError{Field: "status", Board: rb.Board.Name,
-			Problem: "the board has no active closed status, which Heimdal Operations tickets are closed with when their notification disappears"}
+		return nil, &bridge.ConfigError{API: "psasync", Field: "Status",
+			Problem: fmt.Sprintf("on board %q: the board has no active closed status, which Heimdal Operations tickets are closed with when their notification disappears", rb.Board.Name)}
 	}
 	routes, err := routesFor(ctx, c, b, rb)
 	if err != nil {

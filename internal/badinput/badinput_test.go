@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 	"github.com/psabridge/psabridge/heimdal"
@@ -15,6 +16,7 @@ import (
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/psabilling"
 	"github.com/psabridge/psabridge/officeprotect"
+	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 	"github.com/psabridge/psabridge/security360"
 	"github.com/psabridge/psabridge/security360/infimasync"
 )
@@ -117,7 +119,7 @@ func psaRows() []row {
 		{"connectwise.NewClient", func(e *env, c connectwise.Config) error { _, err := connectwise.NewClient(c, e.cwOpts...); return err }},
 		{"psasync.UpdateSettings", func(e *env, c connectwise.Config) error { return e.newSetup().UpdateSettings(psaSettings(c)) }},
 		{"officeprotect.New", func(e *env, c connectwise.Config) error {
-			_, err := newOfficeProtect(c, e.src, e.cwOpts)
+			_, err := officeprotecttest.NewIntegration(c, e.src, e.cwOpts)
 			return err
 		}},
 	}
@@ -167,8 +169,9 @@ func ticketRows() []row {
 	name := func(n string) connectwise.Ref { return connectwise.Ref{Name: n} }
 
 	// ticketsync.Resolve on Service Desk; Help Desk is "another board".
-	resolve := func(setting, value, field string, mod func(e *env, s *ticketsync.BoardSettings)) row {
-		return row{flow: "ticketsync.Resolve", setting: setting, value: value, field: field, errType: "*ticketsync.SettingError", run: func(e *env) error {
+	// Each refusal names the BoardSettings field, which is the setting.
+	resolve := func(setting, value string, mod func(e *env, s *ticketsync.BoardSettings)) row {
+		return row{flow: "ticketsync.Resolve", setting: setting, value: value, field: setting, errType: "*bridge.ConfigError", run: func(e *env) error {
 			s := ticketsync.BoardSettings{Board: ref(e.serviceDesk)}
 			mod(e, &s)
 			_, err := ticketsync.Resolve(e.ctx, e.cw, s)
@@ -176,31 +179,31 @@ func ticketRows() []row {
 		}}
 	}
 	rows = append(rows,
-		resolve("Board", "id of no board", "board", func(e *env, s *ticketsync.BoardSettings) { s.Board = ref(99999) }),
-		resolve("Board", "empty", "board", func(e *env, s *ticketsync.BoardSettings) { s.Board = connectwise.Ref{} }),
-		resolve("Board", "unknown name", "board", func(e *env, s *ticketsync.BoardSettings) { s.Board = name("No Such Board") }),
-		resolve("Status", "closed status (by id)", "status", func(e *env, s *ticketsync.BoardSettings) { s.Status = ref(e.sdClosed) }),
-		resolve("Status", "closed status \">Closed\"", "status", func(e *env, s *ticketsync.BoardSettings) { s.Status = ref(e.sdClosedAlt) }),
-		resolve("Status", "closed status (by name)", "status", func(e *env, s *ticketsync.BoardSettings) { s.Status = name("closed") }),
-		resolve("Status", "status of another board", "status", func(e *env, s *ticketsync.BoardSettings) { s.Status = ref(e.hdNew) }),
-		resolve("Status", "id of no status", "status", func(e *env, s *ticketsync.BoardSettings) { s.Status = ref(99999) }),
-		resolve("UpdateStatus", "closed status", "status on update", func(e *env, s *ticketsync.BoardSettings) { s.UpdateStatus = ref(e.sdClosed) }),
-		resolve("UpdateStatus", "status of another board", "status on update", func(e *env, s *ticketsync.BoardSettings) { s.UpdateStatus = ref(e.hdNew) }),
-		resolve("Type", "type of another board", "type", func(e *env, s *ticketsync.BoardSettings) { s.Type = ref(e.hdIncident) }),
-		resolve("Type", "unknown name", "type", func(e *env, s *ticketsync.BoardSettings) { s.Type = name("Outage") }),
-		resolve("SubType", "subtype of another board", "subtype", func(e *env, s *ticketsync.BoardSettings) { s.SubType = ref(e.hdEmail) }),
-		resolve("SubType", "subtype not allowed with the type", "subtype", func(e *env, s *ticketsync.BoardSettings) {
+		resolve("Board", "id of no board", func(e *env, s *ticketsync.BoardSettings) { s.Board = ref(99999) }),
+		resolve("Board", "empty", func(e *env, s *ticketsync.BoardSettings) { s.Board = connectwise.Ref{} }),
+		resolve("Board", "unknown name", func(e *env, s *ticketsync.BoardSettings) { s.Board = name("No Such Board") }),
+		resolve("Status", "closed status (by id)", func(e *env, s *ticketsync.BoardSettings) { s.Status = ref(e.sdClosed) }),
+		resolve("Status", "closed status \">Closed\"", func(e *env, s *ticketsync.BoardSettings) { s.Status = ref(e.sdClosedAlt) }),
+		resolve("Status", "closed status (by name)", func(e *env, s *ticketsync.BoardSettings) { s.Status = name("closed") }),
+		resolve("Status", "status of another board", func(e *env, s *ticketsync.BoardSettings) { s.Status = ref(e.hdNew) }),
+		resolve("Status", "id of no status", func(e *env, s *ticketsync.BoardSettings) { s.Status = ref(99999) }),
+		resolve("UpdateStatus", "closed status", func(e *env, s *ticketsync.BoardSettings) { s.UpdateStatus = ref(e.sdClosed) }),
+		resolve("UpdateStatus", "status of another board", func(e *env, s *ticketsync.BoardSettings) { s.UpdateStatus = ref(e.hdNew) }),
+		resolve("Type", "type of another board", func(e *env, s *ticketsync.BoardSettings) { s.Type = ref(e.hdIncident) }),
+		resolve("Type", "unknown name", func(e *env, s *ticketsync.BoardSettings) { s.Type = name("Outage") }),
+		resolve("SubType", "subtype of another board", func(e *env, s *ticketsync.BoardSettings) { s.SubType = ref(e.hdEmail) }),
+		resolve("SubType", "subtype not allowed with the type", func(e *env, s *ticketsync.BoardSettings) {
 			s.Type, s.SubType = ref(e.sdRequest), ref(e.sdHardware)
 		}),
-		resolve("Item", "item of another board", "item", func(e *env, s *ticketsync.BoardSettings) { s.Item = ref(e.hdItem) }),
-		resolve("Priority", "id of no priority", "priority", func(e *env, s *ticketsync.BoardSettings) { s.Priority = ref(99999) }),
-		resolve("Priority", "unknown name", "priority", func(e *env, s *ticketsync.BoardSettings) { s.Priority = name("Priority 9 - Whenever") }),
+		resolve("Item", "item of another board", func(e *env, s *ticketsync.BoardSettings) { s.Item = ref(e.hdItem) }),
+		resolve("Priority", "id of no priority", func(e *env, s *ticketsync.BoardSettings) { s.Priority = ref(99999) }),
+		resolve("Priority", "unknown name", func(e *env, s *ticketsync.BoardSettings) { s.Priority = name("Priority 9 - Whenever") }),
 	)
 
 	// The Heimdal integration's Configure Board step, on its provisioned
 	// Heimdal Operations board; Service Desk is "another board".
-	configure := func(b psasync.Board, setting, value, field string, mod func(e *env, s *ticketsync.BoardSettings)) row {
-		return row{flow: "psasync.ConfigureBoard", setting: setting, value: value, field: field, errType: "*ticketsync.SettingError", run: func(e *env) error {
+	configure := func(b psasync.Board, setting, value string, mod func(e *env, s *ticketsync.BoardSettings)) row {
+		return row{flow: "psasync.ConfigureBoard", setting: setting, value: value, field: setting, errType: "*bridge.ConfigError", run: func(e *env) error {
 			s := psasync.DefaultBoardSettings(b)
 			mod(e, &s)
 			_, err := e.heimdal.ConfigureBoard(e.ctx, b, s)
@@ -209,19 +212,19 @@ func ticketRows() []row {
 	}
 	ops := psasync.BoardOperations
 	rows = append(rows,
-		configure(ops, "Board", "unknown name", "board", func(e *env, s *ticketsync.BoardSettings) { s.Board = name("Heimdal Operationz") }),
-		configure(ops, "Board", "not a Heimdal board", "board", func(e *env, s *ticketsync.BoardSettings) {}),
-		configure(ops, "Status", "closed status", "status", func(e *env, s *ticketsync.BoardSettings) { s.Status = name(psasync.StatusClosed) }),
-		configure(ops, "Status", "status of another board", "status", func(e *env, s *ticketsync.BoardSettings) { s.Status = ref(e.sdInProgress) }),
-		configure(ops, "UpdateStatus", "closed status", "status on update", func(e *env, s *ticketsync.BoardSettings) { s.UpdateStatus = name(psasync.StatusClosed) }),
-		configure(ops, "Type", "type of another board", "type", func(e *env, s *ticketsync.BoardSettings) { s.Type = ref(e.sdRequest) }),
-		configure(ops, "SubType", "subtype of another board", "subtype", func(e *env, s *ticketsync.BoardSettings) { s.SubType = ref(e.sdHardware) }),
-		configure(ops, "SubType", "subtype not allowed with the type", "subtype", func(e *env, s *ticketsync.BoardSettings) {
+		configure(ops, "Board", "unknown name", func(e *env, s *ticketsync.BoardSettings) { s.Board = name("Heimdal Operationz") }),
+		configure(ops, "Board", "not a Heimdal board", func(e *env, s *ticketsync.BoardSettings) {}),
+		configure(ops, "Status", "closed status", func(e *env, s *ticketsync.BoardSettings) { s.Status = name(psasync.StatusClosed) }),
+		configure(ops, "Status", "status of another board", func(e *env, s *ticketsync.BoardSettings) { s.Status = ref(e.sdInProgress) }),
+		configure(ops, "UpdateStatus", "closed status", func(e *env, s *ticketsync.BoardSettings) { s.UpdateStatus = name(psasync.StatusClosed) }),
+		configure(ops, "Type", "type of another board", func(e *env, s *ticketsync.BoardSettings) { s.Type = ref(e.sdRequest) }),
+		configure(ops, "SubType", "subtype of another board", func(e *env, s *ticketsync.BoardSettings) { s.SubType = ref(e.sdHardware) }),
+		configure(ops, "SubType", "subtype not allowed with the type", func(e *env, s *ticketsync.BoardSettings) {
 			s.Type, s.SubType = name(psasync.TypeName(heimdal.ModuleCPU)), name(psasync.SubTypeName(heimdal.ModuleDisk))
 		}),
-		configure(ops, "Item", "item of another board", "item", func(e *env, s *ticketsync.BoardSettings) { s.Item = ref(e.hdItem) }),
-		configure(ops, "Priority", "id of no priority", "priority", func(e *env, s *ticketsync.BoardSettings) { s.Priority = ref(99999) }),
-		configure(psasync.BoardCyberAlerts, "UpdateStatus", "set on a board that has none", "status on update", func(e *env, s *ticketsync.BoardSettings) {
+		configure(ops, "Item", "item of another board", func(e *env, s *ticketsync.BoardSettings) { s.Item = ref(e.hdItem) }),
+		configure(ops, "Priority", "id of no priority", func(e *env, s *ticketsync.BoardSettings) { s.Priority = ref(99999) }),
+		configure(psasync.BoardCyberAlerts, "UpdateStatus", "set on a board that has none", func(e *env, s *ticketsync.BoardSettings) {
 			s.UpdateStatus = name(psasync.StatusNew)
 		}),
 	)
@@ -238,7 +241,7 @@ func ticketRows() []row {
 	// Office Protect's ticket status, on the API member's default board
 	// (Service Desk).
 	status := func(value string, r func(e *env) connectwise.Ref) row {
-		return row{flow: "officeprotect.SetTicketStatus", setting: "TicketStatus", value: value, field: "TicketStatus", errType: "*officeprotect.SettingError", run: func(e *env) error {
+		return row{flow: "officeprotect.SetTicketStatus", setting: "TicketStatus", value: value, field: "TicketStatus", errType: "*bridge.ConfigError", run: func(e *env) error {
 			return e.op.SetTicketStatus(e.ctx, r(e))
 		}}
 	}
@@ -273,7 +276,7 @@ func idRows() []row {
 		hd("MapCustomer company", "deleted company", "Company", "*psasync.CompanyError", "PSA company", mapCustomer(acmeCustomer, func(e *env) int { return e.oldCo })),
 	}
 	opMap := func(value string, tenant string, company func(e *env) int, enabled bool) row {
-		return row{flow: "officeprotect.SetMapping", setting: "Mapping", value: value, field: "Mapping", errType: "*officeprotect.SettingError", run: func(e *env) error {
+		return row{flow: "officeprotect.SetMapping", setting: "Mapping", value: value, field: "Mapping", errType: "*bridge.ConfigError", run: func(e *env) error {
 			return e.op.SetMapping(e.ctx, tenant, company(e), enabled)
 		}}
 	}
@@ -386,7 +389,7 @@ func emailRows() []row {
 		"soc@@example.com", "soc @example.com", "soc@exa mple.com", "SOC Team <soc@example.com>", "<soc@example.com>",
 		"soc@example.com, noc@example.com", "soc@example.com; noc@example.com", "mailto:soc@example.com", "soc@example.com\nBcc: x@evil.example",
 	} {
-		rows = append(rows, row{flow: "officeprotect.SetEmergencyContact", setting: "EmergencyContact", value: v, field: "EmergencyContact", errType: "*officeprotect.SettingError", run: func(e *env) error {
+		rows = append(rows, row{flow: "officeprotect.SetEmergencyContact", setting: "EmergencyContact", value: v, field: "EmergencyContact", errType: "*bridge.ConfigError", run: func(e *env) error {
 			err := e.op.SetEmergencyContact(e.ctx, v)
 			if got, _ := e.op.EmergencyContact(e.ctx); got != "soc@msp.example.com" {
 				return fmt.Errorf("a refused address replaced the contact: %q", got)
@@ -395,7 +398,7 @@ func emailRows() []row {
 		}})
 	}
 	smtp := func(setting, value string, secret string, mod func(c *officeprotect.SMTPConfig)) row {
-		return row{flow: "officeprotect.NewSMTPNotifier", setting: setting, value: value, field: setting, errType: "*officeprotect.SettingError", secret: secret, run: func(*env) error {
+		return row{flow: "officeprotect.NewSMTPNotifier", setting: setting, value: value, field: setting, errType: "*bridge.ConfigError", secret: secret, run: func(*env) error {
 			c := officeprotect.SMTPConfig{Host: "smtp.example.com", From: "alerts@example.com", Username: "alerts", Password: fakeSMTP}
 			mod(&c)
 			_, err := officeprotect.NewSMTPNotifier(c)
@@ -628,7 +631,7 @@ func heimdalAsioRows() []row {
 			return err
 		}},
 		row{flow: "officeprotect.CheckConnection", setting: "PublicKey/PrivateKey", value: "deleted in the PSA", field: "keys", errType: "*bridge.APIError", mention: "private key", run: func(e *env) error {
-			in, err := newOfficeProtect(e.revoked.Config(), e.src, e.cwOpts)
+			in, err := officeprotecttest.NewIntegration(e.revoked.Config(), e.src, e.cwOpts)
 			if err != nil {
 				return err
 			}
@@ -773,7 +776,8 @@ func TestTheTableCanFail(t *testing.T) {
 		typ, field string
 	}{
 		{&connectwise.ConfigError{Field: "Site"}, "*bridge.ConfigError", "Site"},
-		{fmt.Errorf("wrapped: %w", &officeprotect.SettingError{Setting: "TicketStatus"}), "*officeprotect.SettingError", "TicketStatus"},
+		{fmt.Errorf("wrapped: %w", &bridge.ConfigError{Field: "TicketStatus"}), "*bridge.ConfigError", "TicketStatus"},
+		{&bridge.ConfigError{Field: "Mapping", Err: &bridge.APIError{API: "connectwise", StatusCode: 401}}, "*bridge.APIError", "keys"},
 		{&infimasync.ConnectionError{Field: "APIKey", Err: &infima.Error{API: "infima", StatusCode: 401}}, "*bridge.APIError", "APIKey"},
 	} {
 		if got := named(c.err)[c.typ]; got != c.field {

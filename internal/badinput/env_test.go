@@ -130,7 +130,7 @@ func setup(t *testing.T) *env {
 	} {
 		e.src.AddTenant(tn)
 	}
-	if e.op, err = newOfficeProtect(e.cfg, e.src, e.cwOpts, officeprotect.WithNotifier(&officeprotecttest.Recorder{})); err != nil {
+	if e.op, err = officeprotecttest.NewIntegration(e.cfg, e.src, e.cwOpts, officeprotect.WithNotifier(&officeprotecttest.Recorder{})); err != nil {
 		t.Fatal(err)
 	}
 	_, err = e.op.CheckConnection(ctx)
@@ -298,9 +298,7 @@ func named(err error) map[string]string {
 		return fmt.Sprint(e.StatusCode)
 	})
 	get[*connectwise.TicketError](err, out, func(e *connectwise.TicketError) string { return e.Field })
-	get[*ticketsync.SettingError](err, out, func(e *ticketsync.SettingError) string { return e.Field })
 	get[*ticketsync.AlertError](err, out, func(e *ticketsync.AlertError) string { return e.Field })
-	get[*officeprotect.SettingError](err, out, func(e *officeprotect.SettingError) string { return e.Setting })
 	get[*psasync.CustomerError](err, out, func(*psasync.CustomerError) string { return "CustomerID" })
 	get[*psasync.CompanyError](err, out, func(*psasync.CompanyError) string { return "Company" })
 	get[*psasync.ConnectionError](err, out, func(*psasync.ConnectionError) string { return "keys" })

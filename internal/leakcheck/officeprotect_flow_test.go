@@ -1,17 +1,7 @@
 package leakcheck_test
 
-import (
-	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/connectwise/flow"
-	"github.com/psabridge/psabridge/officeprotect"
-)
+import "github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 
-// newOfficeProtect builds the PSA client a host application would and
-// hands it, with a fresh in-memory store, to the Office Protect flow.
-func newOfficeProtect(cfg connectwise.Config, src officeprotect.EventSource, cwOpts []connectwise.Option, opts ...officeprotect.Option) (*officeprotect.Integration, error) {
-	c, err := connectwise.NewClient(cfg, cwOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return officeprotect.New(c, src, flow.NewMemoryStore(), opts...)
-}
+// newOfficeProtect is the Office Protect flow on a PSA client built from
+// the settings under test, as a host application builds it.
+var newOfficeProtect = officeprotecttest.NewIntegration

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/psabridge/psabridge/connectwise"
+	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/officeprotect"
 	"github.com/psabridge/psabridge/officeprotect/officeprotecttest"
 )
@@ -98,5 +100,38 @@ func TestSMTPServerRequiresAuthWhenConfigured(t *testing.T) {
 	}
 	if len(srv.Messages()) != 0 {
 		t.Fatal("message stored")
+	}
+}
+
+func TestNewIntegrationRunsOnThePSAItIsGiven(t *testing.T) {
+	psa := cwtest.NewServer()
+	defer psa.Close()
+	src := officeprotecttest.NewSource()
+	src.AddTenant(officeprotect.Tenant{ID: "t-acme", Name: "Acme Corp", Active: true})
+	in, err := officeprotecttest.NewIntegration(psa.Config(), src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := in.CheckConnection(ctx); err != nil {
+		t.Fatalf("CheckConnection against the simulator: %v", err)
+	}
+	// The tenant comes from src and the company from psa; the mapping is
+	// kept in the integration's store.
+	company := psa.Companies()[0]
+	if err := in.SetMapping(ctx, "t-acme", company.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if ms, err := in.Mappings(ctx); err != nil || len(ms) != 1 || ms[0].Company.ID != company.ID {
+		t.Fatalf("Mappings = %+v, %v", ms, err)
+	}
+
+	// A PSA setting is refused by the client, before the flow is built.
+	cfg := psa.Config()
+	cfg.Site = "http://na.myconnectwise.net"
+	in, err = officeprotecttest.NewIntegration(cfg, src, nil)
+	var ce *connectwise.ConfigError
+	if in != nil || !errors.As(err, &ce) || ce.API != "connectwise" || ce.Field != "Site" {
+		t.Fatalf("bad Site: %v, %v; want the client's ConfigError on Site", in, err)
 	}
 }
