@@ -10,8 +10,8 @@ package connectwise_test
 // started in the bubble is still blocked when the test function returns,
 // which is exactly a leak. The real-socket test compares
 // runtime.NumGoroutine with its starting value after closing the server
-// and the client's idle connections; see hygWaitGoroutines for why that
-// needs no sleep. The cross-client tests (all four APIs) live in
+// and the client's idle connections; see testbody.SettleGoroutines for
+// why that needs no sleep. The cross-client tests (all four APIs) live in
 // internal/httpx/hygiene_test.go.
 
 import (
@@ -154,7 +154,7 @@ func TestBodiesClosedOnEveryPath(t *testing.T) {
 		{"abandoned mid-body", func(n int, r *http.Request) *http.Response {
 			ctx := r.Context()
 			return &http.Response{StatusCode: 200, Header: http.Header{}, Request: r,
-				Body: io.NopCloser(io.MultiReader(strings.NewReader(`[{"id":1},`), hygBlockReader{ctx}))}
+				Body: io.NopCloser(io.MultiReader(strings.NewReader(`[{"id":1},`), testbody.Stall(ctx)))}
 		}, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -220,35 +220,6 @@ func (t hygCtxAware) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// hygBlockReader is the rest of a body that never arrives: Read waits for
-// the request's context, as a stalled connection would.
-type hygBlockReader struct{ ctx context.Context }
-
-func (r hygBlockReader) Read([]byte) (int, error) {
-	<-r.ctx.Done()
-	return 0, r.ctx.Err()
-}
-
-// hygWaitGoroutines reports whether the goroutine count is back to at most
-// base. It yields the processor a bounded number of times rather than
-// sleeping: once the server and the client's connections are closed,
-// every goroutine still winding down was woken by a local close (not by
-// the network), so it only needs CPU time to exit.
-func hygWaitGoroutines(base int) (int, bool) {
-	n := runtime.NumGoroutine()
-	for i := 0; i < 100_000 && n > base; i++ {
-		runtime.Gosched()
-		n = runtime.NumGoroutine()
-	}
-	return n, n <= base
-}
-
-// hygStacks returns every goroutine's stack, to show what leaked.
-func hygStacks() string {
-	buf := make([]byte, 1<<20)
-	return string(buf[:runtime.Stack(buf, true)])
-}
-
 // TestSimulatorCloseLeavesNoGoroutines runs discovery, a list, a walk
 // stopped early and a request cancelled while the server is still working
 // over real HTTP, then closes the server and the client's idle
@@ -281,9 +252,7 @@ func TestSimulatorCloseLeavesNoGoroutines(t *testing.T) {
 	}
 	srv.Close()
 	transport.CloseIdleConnections()
-	if n, ok := hygWaitGoroutines(base); !ok {
-		t.Fatalf("%d goroutines after Close, %d before:\n%s", n, base, hygStacks())
-	}
+	testbody.CheckGoroutines(t, base)
 }
 
 // TestForwardOnlyWalkOf100kTicketsKeepsHeapBounded walks 100,000 tickets
