@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"iter"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -152,17 +153,21 @@ type hygClient struct {
 	walk func(ctx context.Context, each func() bool) error
 }
 
-// hygWalk drains an iterator the way hygClient.walk promises.
-func hygWalk[T any](seq func(func(T, error) bool), each func() bool) error {
-	var out error
-	seq(func(_ T, err error) bool {
-		if err != nil {
-			out = err
-			return false
+// hygClientOf builds a hygClient from one list call and the client's All
+// for the same list; walk drains all's iterator the way hygClient.walk
+// promises, whatever the item type.
+func hygClientOf[T any](list func(ctx context.Context) error, all func(ctx context.Context) iter.Seq2[T, error]) hygClient {
+	return hygClient{list: list, walk: func(ctx context.Context, each func() bool) error {
+		for _, err := range all(ctx) {
+			if err != nil {
+				return err
+			}
+			if !each() {
+				break
+			}
 		}
-		return each()
-	})
-	return out
+		return nil
+	}}
 }
 
 // hygRetries is the retry budget every client gets; backoff is a
@@ -204,51 +209,43 @@ func hygAPIs() []hygAPI {
 				cfg := srv.Config()
 				cfg.Site = "http://127.0.0.1" // never dialled
 				c := hygMust(connectwise.NewClient(cfg, hygOpts(rt)...))
-				return hygClient{
-					list: func(ctx context.Context) error { _, _, err := c.Tickets.List(ctx, nil); return err },
-					walk: func(ctx context.Context, each func() bool) error {
-						return hygWalk(c.Tickets.All(ctx, &connectwise.ListOptions{PageSize: 3}), each)
-					},
-				}
+				return hygClientOf(func(ctx context.Context) error { _, _, err := c.Tickets.List(ctx, nil); return err },
+					func(ctx context.Context) iter.Seq2[connectwise.Ticket, error] {
+						return c.Tickets.All(ctx, &connectwise.ListOptions{PageSize: 3})
+					})
 			}
 		}},
 		{"infima", "/v1/clients", func() (http.Handler, func(http.RoundTripper) hygClient) {
 			srv := infimatest.NewUnstartedServer()
 			return srv.Handler(), func(rt http.RoundTripper) hygClient {
 				c := hygMust(infima.NewClient(srv.APIKey(), append(hygOptsFor[infima.Option](rt), infima.WithBaseURL("http://127.0.0.1"))...))
-				return hygClient{
-					list: func(ctx context.Context) error { _, _, err := c.Clients.List(ctx, nil); return err },
-					walk: func(ctx context.Context, each func() bool) error {
-						return hygWalk(c.Clients.All(ctx, &infima.ClientListOptions{ListOptions: infima.ListOptions{Limit: 3}}), each)
-					},
-				}
+				return hygClientOf(func(ctx context.Context) error { _, _, err := c.Clients.List(ctx, nil); return err },
+					func(ctx context.Context) iter.Seq2[infima.Company, error] {
+						return c.Clients.All(ctx, &infima.ClientListOptions{ListOptions: infima.ListOptions{Limit: 3}})
+					})
 			}
 		}},
 		{"heimdal", "/customers", func() (http.Handler, func(http.RoundTripper) hygClient) {
 			srv := heimdaltest.NewUnstartedServer()
 			return srv.Handler(), func(rt http.RoundTripper) hygClient {
 				c := hygMust(heimdal.NewClient(srv.APIKey(), hygOptsFor[heimdal.Option](rt)...))
-				return hygClient{
-					list: func(ctx context.Context) error {
-						_, _, err := c.Customers.List(ctx, heimdaltest.ResellerID, nil)
-						return err
-					},
-					walk: func(ctx context.Context, each func() bool) error {
-						return hygWalk(c.Customers.All(ctx, heimdaltest.ResellerID, &heimdal.ListOptions{PageSize: 2}), each)
-					},
-				}
+				return hygClientOf(func(ctx context.Context) error {
+					_, _, err := c.Customers.List(ctx, heimdaltest.ResellerID, nil)
+					return err
+				},
+					func(ctx context.Context) iter.Seq2[heimdal.Customer, error] {
+						return c.Customers.All(ctx, heimdaltest.ResellerID, &heimdal.ListOptions{PageSize: 2})
+					})
 			}
 		}},
 		{"asio", "/company/companies", func() (http.Handler, func(http.RoundTripper) hygClient) {
 			srv := security360test.NewUnstartedServer()
 			return srv.Handler(), func(rt http.RoundTripper) hygClient {
 				c := hygMust(security360.NewClient(srv.Credentials(), append(hygOptsFor[security360.Option](rt), security360.WithBaseURL("http://127.0.0.1"))...))
-				return hygClient{
-					list: func(ctx context.Context) error { _, _, err := c.Companies.List(ctx, nil); return err },
-					walk: func(ctx context.Context, each func() bool) error {
-						return hygWalk(c.Companies.All(ctx, &security360.ListOptions{Limit: 2}), each)
-					},
-				}
+				return hygClientOf(func(ctx context.Context) error { _, _, err := c.Companies.List(ctx, nil); return err },
+					func(ctx context.Context) iter.Seq2[security360.Company, error] {
+						return c.Companies.All(ctx, &security360.ListOptions{Limit: 2})
+					})
 			}
 		}},
 	}
