@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -329,12 +330,7 @@ func TestMalformedSecretsAreNotEchoed(t *testing.T) {
 				return err
 			},
 		}
-		names := make([]string, 0, len(checks))
-		for name := range checks {
-			names = append(names, name)
-		}
-		slices.Sort(names)
-		for _, name := range names {
+		for _, name := range slices.Sorted(maps.Keys(checks)) {
 			where := name + " (" + m.name + ")"
 			var err error
 			sc.guard(where, func() { err = checks[name]() })
