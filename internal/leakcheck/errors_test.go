@@ -226,7 +226,7 @@ func errorCases() []errorCase {
 				return psasync.NewSetup(flow.NewMemoryStore(), "200000", opts...)
 			})
 			do(sc, "UpdateSettings", func() error {
-				return in.UpdateSettings(psasync.Settings{CompanyID: psaCompany, Site: url, PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID})
+				return in.UpdateSettings(psaSettings(url))
 			})
 			_, err := step(sc, "TestConnection", func() (*connectwise.SystemInfo, error) { return in.TestConnection(ctx) })
 			return err
