@@ -10,9 +10,9 @@ package connectwise_test
 // started in the bubble is still blocked when the test function returns,
 // which is exactly a leak. The real-socket test compares
 // runtime.NumGoroutine with its starting value after closing the server
-// and the client's idle connections; see testbody.SettleGoroutines for
+// and the client's idle connections; see testbody.CheckGoroutines for
 // why that needs no sleep. The cross-client tests (all four APIs) live in
-// internal/httpx/hygiene_test.go.
+// internal/conformance/hygiene_test.go.
 
 import (
 	"bytes"

@@ -91,6 +91,14 @@ func (b *Body) Close() error {
 	return nil
 }
 
+// State reports how many bytes were read, whether the end was reached and
+// whether the body was closed.
+func (b *Body) State() (read int64, eof, closed bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.read, b.eof, b.closed
+}
+
 // Stall returns a reader that never yields a byte: Read waits until ctx
 // ends and returns its error, as a connection that stopped sending does.
 // Put it after a prefix (io.MultiReader) for a body abandoned mid-way.
@@ -101,14 +109,6 @@ type stall struct{ ctx context.Context }
 func (s stall) Read([]byte) (int, error) {
 	<-s.ctx.Done()
 	return 0, s.ctx.Err()
-}
-
-// State reports how many bytes were read, whether the end was reached and
-// whether the body was closed.
-func (b *Body) State() (read int64, eof, closed bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.read, b.eof, b.closed
 }
 
 // Status maps any fuzzed int to an HTTP status: itself when it is one,
@@ -216,27 +216,22 @@ func (b *Buffer) String() string {
 	return b.buf.String()
 }
 
-// SettleGoroutines reports the goroutine count and whether it is back to
-// at most base. It yields the processor a bounded number of times rather
-// than sleeping: once a server and a client's idle connections are
-// closed, every goroutine still winding down was woken by a local close,
-// not by the network, so it only needs CPU time to exit.
-func SettleGoroutines(base int) (n int, ok bool) {
-	n = runtime.NumGoroutine()
-	for i := 0; i < 100_000 && n > base; i++ {
-		runtime.Gosched()
-		n = runtime.NumGoroutine()
-	}
-	return n, n <= base
-}
-
 // CheckGoroutines fails tb, with every goroutine's stack to show what
-// leaked, unless the goroutine count settles back to at most base (taken
+// leaked, unless the goroutine count comes back to at most base (taken
 // with runtime.NumGoroutine before the test started anything). Tests that
 // use it must not run in parallel: they count the whole process.
 func CheckGoroutines(tb testing.TB, base int) {
 	tb.Helper()
-	if n, ok := SettleGoroutines(base); !ok {
+	// Yield a bounded number of times rather than sleep: once a server and
+	// a client's idle connections are closed, every goroutine still
+	// winding down was woken by a local close, not by the network, so it
+	// only needs CPU time to exit.
+	n := runtime.NumGoroutine()
+	for i := 0; i < 100_000 && n > base; i++ {
+		runtime.Gosched()
+		n = runtime.NumGoroutine()
+	}
+	if n > base {
 		buf := make([]byte, 1<<20)
 		tb.Fatalf("%d goroutines after Close, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
 	}
