@@ -11,8 +11,9 @@ package connectwise_test
 // which is exactly a leak. The real-socket test compares
 // runtime.NumGoroutine with its starting value after closing the server
 // and the client's idle connections; see testbody.CheckGoroutines for
-// why that needs no sleep. The cross-client tests (all four APIs) live in
-// internal/conformance/hygiene_test.go.
+// why that needs no sleep. That every body is closed on every way a
+// response can end (the PSA's 404 and codebase rediscovery among them) is
+// checked for all four clients in internal/conformance/hygiene_test.go.
 
 import (
 	"bytes"
@@ -23,7 +24,6 @@ import (
 	"net/http/httptrace"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -113,95 +113,6 @@ func TestCancelMidIterationAndMidRequestLeavesNoGoroutines(t *testing.T) {
 		srv.SetLatency(0)
 		hygCheck(t, tr)
 	})
-}
-
-// TestBodiesClosedOnEveryPath drives the PSA client through success, an
-// API error, a decode error, a retried 503, a 404 that triggers codebase
-// rediscovery, and a response abandoned mid-body by a deadline, and checks
-// every body was closed (and, except the abandoned one, drained).
-func TestBodiesClosedOnEveryPath(t *testing.T) {
-	// fault answers the n-th ticket request instead of the simulator, or
-	// returns nil to let the simulator answer.
-	type fault func(n int, r *http.Request) *http.Response
-	resp := func(r *http.Request, code int, body string) *http.Response {
-		return &http.Response{StatusCode: code, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)), Request: r}
-	}
-	for _, tc := range []struct {
-		name    string
-		fault   fault
-		wantErr bool
-		drained bool
-	}{
-		{"success", nil, false, true},
-		{"api error", func(n int, r *http.Request) *http.Response {
-			return resp(r, 400, `{"code":"InvalidObject","message":"bad","errors":[{"field":"summary","message":"required"}]}`)
-		}, true, true},
-		{"decode error", func(n int, r *http.Request) *http.Response { return resp(r, 200, `[{"id":1},{"id":`) }, true, true},
-		{"retry", func(n int, r *http.Request) *http.Response {
-			if n == 1 {
-				return resp(r, 503, `<html>busy</html>`)
-			}
-			return nil
-		}, false, true},
-		// The simulator's codebase does not change, so rediscovery
-		// finds nothing new and the 404 stands.
-		{"rediscovery", func(n int, r *http.Request) *http.Response {
-			if n == 1 {
-				return resp(r, 404, `<html>gone</html>`)
-			}
-			return nil
-		}, true, true},
-		{"abandoned mid-body", func(n int, r *http.Request) *http.Response {
-			ctx := r.Context()
-			return &http.Response{StatusCode: 200, Header: http.Header{}, Request: r,
-				Body: io.NopCloser(io.MultiReader(strings.NewReader(`[{"id":1},`), testbody.Stall(ctx)))}
-		}, true, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				srv := cwtest.NewUnstartedServer()
-				srv.AddTickets(5, nil)
-				var mu sync.Mutex
-				calls := 0
-				mem := srv.Transport()
-				tr := &testbody.Tracker{Base: fzRoundTripper(func(r *http.Request) (*http.Response, error) {
-					if strings.HasSuffix(r.URL.Path, "/service/tickets") && tc.fault != nil {
-						mu.Lock()
-						calls++
-						n := calls
-						mu.Unlock()
-						if f := tc.fault(n, r); f != nil {
-							return f, nil
-						}
-					}
-					return mem.RoundTrip(r)
-				})}
-				cfg := srv.Config()
-				cfg.Site = "http://127.0.0.1"
-				c, err := connectwise.NewClient(cfg, connectwise.WithHTTPClient(&http.Client{Transport: tr}),
-					connectwise.WithRateLimit(0, 1), connectwise.WithRetry(2, time.Millisecond, 2*time.Millisecond))
-				if err != nil {
-					t.Fatal(err)
-				}
-				ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-				defer cancel()
-				tickets, _, err := c.Tickets.List(ctx, nil)
-				if (err != nil) != tc.wantErr || (err == nil && len(tickets) != 5) {
-					t.Fatalf("List = %d tickets, %v; want error %v", len(tickets), err, tc.wantErr)
-				}
-				if tc.drained {
-					hygCheck(t, tr)
-					return
-				}
-				bodies := tr.Bodies()
-				for i, b := range bodies {
-					if _, _, closed := b.State(); !closed {
-						t.Errorf("response %d of %d not closed", i+1, len(bodies))
-					}
-				}
-			})
-		})
-	}
 }
 
 // hygCtxAware fails a round trip whose context ended while the handler
