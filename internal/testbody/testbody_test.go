@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 
@@ -154,25 +155,27 @@ func (f *fatalRecorder) Helper() {}
 
 func (f *fatalRecorder) Fatalf(format string, args ...any) { f.msg = fmt.Sprintf(format, args...) }
 
-// TestCheckGoroutinesSeesALeak is not parallel: it counts goroutines.
+// TestCheckGoroutinesSeesALeak is not parallel: it counts goroutines. It
+// leaks many so that goroutines of earlier tests still winding down
+// cannot hide the leak.
 func TestCheckGoroutinesSeesALeak(t *testing.T) {
+	const leaked = 50
 	base := runtime.NumGoroutine()
 	release := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		<-release
-	}()
+	var wg sync.WaitGroup
+	for range leaked {
+		wg.Go(func() { <-release })
+	}
 	var rec fatalRecorder
 	testbody.CheckGoroutines(&rec, base)
 	if !strings.Contains(rec.msg, "goroutines after Close") || !strings.Contains(rec.msg, "TestCheckGoroutinesSeesALeak") {
-		t.Errorf("a blocked goroutine: CheckGoroutines reported %q, want the count and the leaked goroutine's stack", rec.msg)
+		t.Errorf("%d blocked goroutines: CheckGoroutines reported %q, want the count and the leaked goroutines' stacks", leaked, rec.msg)
 	}
 	close(release)
-	<-done
+	wg.Wait()
 	rec.msg = ""
 	testbody.CheckGoroutines(&rec, base)
 	if rec.msg != "" {
-		t.Errorf("after the goroutine returned: CheckGoroutines reported %q", rec.msg)
+		t.Errorf("after the goroutines returned: CheckGoroutines reported %q", rec.msg)
 	}
 }
