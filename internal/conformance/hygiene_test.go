@@ -229,13 +229,13 @@ func hygAPIs() []hygAPI {
 			srv := heimdaltest.NewUnstartedServer()
 			return srv.Handler(), func(rt http.RoundTripper) hygClient {
 				c := hygMust(heimdal.NewClient(srv.APIKey(), hygOptsFor[heimdal.Option](rt)...))
-				return hygClientOf(func(ctx context.Context) error {
+				list := func(ctx context.Context) error {
 					_, _, err := c.Customers.List(ctx, heimdaltest.ResellerID, nil)
 					return err
-				},
-					func(ctx context.Context) iter.Seq2[heimdal.Customer, error] {
-						return c.Customers.All(ctx, heimdaltest.ResellerID, &heimdal.ListOptions{PageSize: 2})
-					})
+				}
+				return hygClientOf(list, func(ctx context.Context) iter.Seq2[heimdal.Customer, error] {
+					return c.Customers.All(ctx, heimdaltest.ResellerID, &heimdal.ListOptions{PageSize: 2})
+				})
 			}
 		}},
 		{"asio", "/company/companies", func() (http.Handler, func(http.RoundTripper) hygClient) {
