@@ -10,9 +10,10 @@ package connectwise_test
 // started in the bubble is still blocked when the test function returns,
 // which is exactly a leak. The real-socket test compares
 // runtime.NumGoroutine with its starting value after closing the server
-// and the client's idle connections; see hygWaitGoroutines for why that
-// needs no sleep. The cross-client tests (all four APIs) live in
-// internal/httpx/hygiene_test.go.
+// and the client's idle connections; see testbody.CheckGoroutines for
+// why that needs no sleep. That every body is closed on every way a
+// response can end (the PSA's 404 and codebase rediscovery among them) is
+// checked for all four clients in internal/conformance/hygiene_test.go.
 
 import (
 	"bytes"
@@ -23,7 +24,6 @@ import (
 	"net/http/httptrace"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -115,95 +115,6 @@ func TestCancelMidIterationAndMidRequestLeavesNoGoroutines(t *testing.T) {
 	})
 }
 
-// TestBodiesClosedOnEveryPath drives the PSA client through success, an
-// API error, a decode error, a retried 503, a 404 that triggers codebase
-// rediscovery, and a response abandoned mid-body by a deadline, and checks
-// every body was closed (and, except the abandoned one, drained).
-func TestBodiesClosedOnEveryPath(t *testing.T) {
-	// fault answers the n-th ticket request instead of the simulator, or
-	// returns nil to let the simulator answer.
-	type fault func(n int, r *http.Request) *http.Response
-	resp := func(r *http.Request, code int, body string) *http.Response {
-		return &http.Response{StatusCode: code, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)), Request: r}
-	}
-	for _, tc := range []struct {
-		name    string
-		fault   fault
-		wantErr bool
-		drained bool
-	}{
-		{"success", nil, false, true},
-		{"api error", func(n int, r *http.Request) *http.Response {
-			return resp(r, 400, `{"code":"InvalidObject","message":"bad","errors":[{"field":"summary","message":"required"}]}`)
-		}, true, true},
-		{"decode error", func(n int, r *http.Request) *http.Response { return resp(r, 200, `[{"id":1},{"id":`) }, true, true},
-		{"retry", func(n int, r *http.Request) *http.Response {
-			if n == 1 {
-				return resp(r, 503, `<html>busy</html>`)
-			}
-			return nil
-		}, false, true},
-		// The simulator's codebase does not change, so rediscovery
-		// finds nothing new and the 404 stands.
-		{"rediscovery", func(n int, r *http.Request) *http.Response {
-			if n == 1 {
-				return resp(r, 404, `<html>gone</html>`)
-			}
-			return nil
-		}, true, true},
-		{"abandoned mid-body", func(n int, r *http.Request) *http.Response {
-			ctx := r.Context()
-			return &http.Response{StatusCode: 200, Header: http.Header{}, Request: r,
-				Body: io.NopCloser(io.MultiReader(strings.NewReader(`[{"id":1},`), hygBlockReader{ctx}))}
-		}, true, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				srv := cwtest.NewUnstartedServer()
-				srv.AddTickets(5, nil)
-				var mu sync.Mutex
-				calls := 0
-				mem := srv.Transport()
-				tr := &testbody.Tracker{Base: fzRoundTripper(func(r *http.Request) (*http.Response, error) {
-					if strings.HasSuffix(r.URL.Path, "/service/tickets") && tc.fault != nil {
-						mu.Lock()
-						calls++
-						n := calls
-						mu.Unlock()
-						if f := tc.fault(n, r); f != nil {
-							return f, nil
-						}
-					}
-					return mem.RoundTrip(r)
-				})}
-				cfg := srv.Config()
-				cfg.Site = "http://127.0.0.1"
-				c, err := connectwise.NewClient(cfg, connectwise.WithHTTPClient(&http.Client{Transport: tr}),
-					connectwise.WithRateLimit(0, 1), connectwise.WithRetry(2, time.Millisecond, 2*time.Millisecond))
-				if err != nil {
-					t.Fatal(err)
-				}
-				ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-				defer cancel()
-				tickets, _, err := c.Tickets.List(ctx, nil)
-				if (err != nil) != tc.wantErr || (err == nil && len(tickets) != 5) {
-					t.Fatalf("List = %d tickets, %v; want error %v", len(tickets), err, tc.wantErr)
-				}
-				if tc.drained {
-					hygCheck(t, tr)
-					return
-				}
-				bodies := tr.Bodies()
-				for i, b := range bodies {
-					if _, _, closed := b.State(); !closed {
-						t.Errorf("response %d of %d not closed", i+1, len(bodies))
-					}
-				}
-			})
-		})
-	}
-}
-
 // hygCtxAware fails a round trip whose context ended while the handler
 // ran, as net/http does over a socket. cwtest's in-memory Transport
 // instead returns whatever the handler left behind (an empty 200 when it
@@ -218,35 +129,6 @@ func (t hygCtxAware) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, r.Context().Err()
 	}
 	return resp, err
-}
-
-// hygBlockReader is the rest of a body that never arrives: Read waits for
-// the request's context, as a stalled connection would.
-type hygBlockReader struct{ ctx context.Context }
-
-func (r hygBlockReader) Read([]byte) (int, error) {
-	<-r.ctx.Done()
-	return 0, r.ctx.Err()
-}
-
-// hygWaitGoroutines reports whether the goroutine count is back to at most
-// base. It yields the processor a bounded number of times rather than
-// sleeping: once the server and the client's connections are closed,
-// every goroutine still winding down was woken by a local close (not by
-// the network), so it only needs CPU time to exit.
-func hygWaitGoroutines(base int) (int, bool) {
-	n := runtime.NumGoroutine()
-	for i := 0; i < 100_000 && n > base; i++ {
-		runtime.Gosched()
-		n = runtime.NumGoroutine()
-	}
-	return n, n <= base
-}
-
-// hygStacks returns every goroutine's stack, to show what leaked.
-func hygStacks() string {
-	buf := make([]byte, 1<<20)
-	return string(buf[:runtime.Stack(buf, true)])
 }
 
 // TestSimulatorCloseLeavesNoGoroutines runs discovery, a list, a walk
@@ -281,9 +163,7 @@ func TestSimulatorCloseLeavesNoGoroutines(t *testing.T) {
 	}
 	srv.Close()
 	transport.CloseIdleConnections()
-	if n, ok := hygWaitGoroutines(base); !ok {
-		t.Fatalf("%d goroutines after Close, %d before:\n%s", n, base, hygStacks())
-	}
+	testbody.CheckGoroutines(t, base)
 }
 
 // TestForwardOnlyWalkOf100kTicketsKeepsHeapBounded walks 100,000 tickets

@@ -10,6 +10,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/callback"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/internal/testbody"
 )
 
 // TestDeliveriesLeaveNoGoroutines registers a callback, makes changes that
@@ -55,13 +56,5 @@ func TestDeliveriesLeaveNoGoroutines(t *testing.T) {
 	hook.Close()
 	apiTransport.CloseIdleConnections()
 	keyTransport.CloseIdleConnections()
-	n := runtime.NumGoroutine()
-	for i := 0; i < 100_000 && n > base; i++ {
-		runtime.Gosched()
-		n = runtime.NumGoroutine()
-	}
-	if n > base {
-		buf := make([]byte, 1<<20)
-		t.Fatalf("%d goroutines after Close, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
-	}
+	testbody.CheckGoroutines(t, base)
 }

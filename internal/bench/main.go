@@ -105,26 +105,23 @@ func main() {
 	printEnv(p)
 	var t table
 	want := func(n int) bool { return slices.Contains(p.scenarios, n) }
-	if want(1) || want(2) || want(3) {
-		t.add(stage(os.Stderr, "scenarios 1-3 (first sync, naive and re-sync)", func() []row { return runSync(ctx, p, want) })...)
-	}
-	if want(4) {
-		t.add(stage(os.Stderr, "scenario 4 (iteration)", func() []row { return runIterate(ctx, p) })...)
-	}
-	if want(5) {
-		t.add(stage(os.Stderr, "scenario 5 (client overhead)", func() []row { return runOverhead(ctx, p) })...)
-	}
-	if want(6) {
-		t.add(stage(os.Stderr, "scenario 6 (INFIMA initial sync)", func() []row { return runInfima(ctx, p) })...)
-	}
-	if want(7) {
-		t.add(stage(os.Stderr, "scenario 7 (adaptive limiter)", func() []row { return runAdaptive(ctx, p) })...)
-	}
-	if want(8) {
-		t.add(stage(os.Stderr, "scenario 8 (scale-out workers)", func() []row { return runScaleOut(ctx, p) })...)
-	}
-	if want(9) {
-		t.add(stage(os.Stderr, "scenario 9 (cold build of a tickets-only program, before and after the whole API)", func() []row { return runBuildCost(ctx, p) })...)
+	// Run in this order; a stage runs when any of its scenarios was asked for.
+	for _, sc := range []struct {
+		scenarios []int
+		title     string
+		run       func(context.Context, params) []row
+	}{
+		{[]int{1, 2, 3}, "scenarios 1-3 (first sync, naive and re-sync)", func(ctx context.Context, p params) []row { return runSync(ctx, p, want) }},
+		{[]int{4}, "scenario 4 (iteration)", runIterate},
+		{[]int{5}, "scenario 5 (client overhead)", runOverhead},
+		{[]int{6}, "scenario 6 (INFIMA initial sync)", runInfima},
+		{[]int{7}, "scenario 7 (adaptive limiter)", runAdaptive},
+		{[]int{8}, "scenario 8 (scale-out workers)", runScaleOut},
+		{[]int{9}, "scenario 9 (cold build of a tickets-only program, before and after the whole API)", runBuildCost},
+	} {
+		if slices.ContainsFunc(sc.scenarios, want) {
+			t.add(stage(os.Stderr, sc.title, func() []row { return sc.run(ctx, p) })...)
+		}
 	}
 	fmt.Fprintln(os.Stderr)
 	t.print(os.Stdout)

@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"iter"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -37,64 +38,16 @@ import (
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/infima/infimatest"
 	"github.com/psabridge/psabridge/internal/httpx"
+	"github.com/psabridge/psabridge/internal/testbody"
 	"github.com/psabridge/psabridge/security360"
 	"github.com/psabridge/psabridge/security360/security360test"
 )
 
-// hygDrainLimit is what DrainClose reads past an error body (its
-// documented bound), discarded as it goes.
-const hygDrainLimit = 1 << 20
-
-// hygBody records what happened to one response body. Past its prefix it
-// can generate pad bytes on demand, or block until ctx ends. Like a
-// net/http body it refuses reads once closed.
-type hygBody struct {
-	mu          sync.Mutex
-	prefix      io.Reader
-	pad         int64
-	block       context.Context
-	read        int64
-	eof, closed bool
-	// small marks a body short enough that every drain in the stack
-	// (retryablehttp's 4 KiB before a retry, DrainClose's 1 MiB) must
-	// reach its end.
-	small bool
-}
-
-func (b *hygBody) Read(p []byte) (int, error) {
-	b.mu.Lock()
-	closed := b.closed
-	b.mu.Unlock()
-	if closed {
-		return 0, errors.New("hygBody: read on closed response body")
-	}
-	n, err := b.prefix.Read(p)
-	if n == 0 && err == io.EOF {
-		switch {
-		case b.block != nil:
-			<-b.block.Done()
-			return 0, b.block.Err()
-		case b.pad > 0:
-			n, err = int(min(int64(len(p)), b.pad)), nil
-			clear(p[:n])
-			b.pad -= int64(n)
-		}
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.read += int64(n)
-	if err == io.EOF {
-		b.eof = true
-	}
-	return n, err
-}
-
-func (b *hygBody) Close() error {
-	b.mu.Lock()
-	b.closed = true
-	b.mu.Unlock()
-	return nil
-}
+// hygLarge marks a fault's body as one no drain in the stack is expected
+// to reach the end of (it is enormous, or stalls); every other body is
+// small enough that retryablehttp's 4 KiB drain before a retry and
+// DrainClose's 1 MiB must both read it to EOF.
+type hygLarge struct{ *testbody.Body }
 
 // hygFault answers the n-th (1-based) data request instead of the
 // simulator; nil lets the simulator answer.
@@ -114,7 +67,8 @@ type hygTransport struct {
 	fault    hygFault
 	mu       sync.Mutex
 	calls    int
-	bodies   []*hygBody
+	bodies   []*testbody.Body
+	small    []bool
 }
 
 func (t *hygTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -147,14 +101,15 @@ func (t *hygTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		resp = rec.Result()
 		resp.Request = r
 	}
-	b, ok := resp.Body.(*hygBody)
-	if !ok {
-		// The simulators' pages are a few kilobytes at most.
-		b = &hygBody{prefix: resp.Body, small: true}
+	// The simulators' pages are a few kilobytes at most.
+	b, small := testbody.Wrap(resp.Body), true
+	if large, ok := resp.Body.(hygLarge); ok {
+		b, small = large.Body, false
 	}
 	resp.Body = b
 	t.mu.Lock()
 	t.bodies = append(t.bodies, b)
+	t.small = append(t.small, small)
 	t.mu.Unlock()
 	return resp, nil
 }
@@ -166,20 +121,18 @@ func (t *hygTransport) check(tb testing.TB, drained bool, maxRead int64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for i, b := range t.bodies {
-		b.mu.Lock()
-		closed, eof, read, small := b.closed, b.eof, b.read, b.small
-		b.mu.Unlock()
-		if !closed || (drained && small && !eof) || read > maxRead {
+		read, eof, closed := b.State()
+		if !closed || (drained && t.small[i] && !eof) || read > maxRead {
 			tb.Errorf("response %d of %d: closed %v, read to EOF %v, %d bytes read (limit %d)", i+1, len(t.bodies), closed, eof, read, maxRead)
 		}
 	}
 }
 
-func hygResp(r *http.Request, code int, body *hygBody) *http.Response {
+func hygResp(r *http.Request, code int, body io.ReadCloser) *http.Response {
 	return &http.Response{StatusCode: code, Header: http.Header{"Content-Type": {"application/json"}}, Body: body, Request: r}
 }
 
-func hygText(s string) *hygBody { return &hygBody{prefix: strings.NewReader(s), small: true} }
+func hygText(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
 
 // hygAPI adapts one client and its simulator to the table.
 type hygAPI struct {
@@ -200,17 +153,21 @@ type hygClient struct {
 	walk func(ctx context.Context, each func() bool) error
 }
 
-// hygWalk drains an iterator the way hygClient.walk promises.
-func hygWalk[T any](seq func(func(T, error) bool), each func() bool) error {
-	var out error
-	seq(func(_ T, err error) bool {
-		if err != nil {
-			out = err
-			return false
+// hygClientOf builds a hygClient from one list call and the client's All
+// for the same list; walk drains all's iterator the way hygClient.walk
+// promises, whatever the item type.
+func hygClientOf[T any](list func(ctx context.Context) error, all func(ctx context.Context) iter.Seq2[T, error]) hygClient {
+	return hygClient{list: list, walk: func(ctx context.Context, each func() bool) error {
+		for _, err := range all(ctx) {
+			if err != nil {
+				return err
+			}
+			if !each() {
+				break
+			}
 		}
-		return each()
-	})
-	return out
+		return nil
+	}}
 }
 
 // hygRetries is the retry budget every client gets; backoff is a
@@ -252,51 +209,43 @@ func hygAPIs() []hygAPI {
 				cfg := srv.Config()
 				cfg.Site = "http://127.0.0.1" // never dialled
 				c := hygMust(connectwise.NewClient(cfg, hygOpts(rt)...))
-				return hygClient{
-					list: func(ctx context.Context) error { _, _, err := c.Tickets.List(ctx, nil); return err },
-					walk: func(ctx context.Context, each func() bool) error {
-						return hygWalk(c.Tickets.All(ctx, &connectwise.ListOptions{PageSize: 3}), each)
-					},
-				}
+				return hygClientOf(func(ctx context.Context) error { _, _, err := c.Tickets.List(ctx, nil); return err },
+					func(ctx context.Context) iter.Seq2[connectwise.Ticket, error] {
+						return c.Tickets.All(ctx, &connectwise.ListOptions{PageSize: 3})
+					})
 			}
 		}},
 		{"infima", "/v1/clients", func() (http.Handler, func(http.RoundTripper) hygClient) {
 			srv := infimatest.NewUnstartedServer()
 			return srv.Handler(), func(rt http.RoundTripper) hygClient {
 				c := hygMust(infima.NewClient(srv.APIKey(), append(hygOptsFor[infima.Option](rt), infima.WithBaseURL("http://127.0.0.1"))...))
-				return hygClient{
-					list: func(ctx context.Context) error { _, _, err := c.Clients.List(ctx, nil); return err },
-					walk: func(ctx context.Context, each func() bool) error {
-						return hygWalk(c.Clients.All(ctx, &infima.ClientListOptions{ListOptions: infima.ListOptions{Limit: 3}}), each)
-					},
-				}
+				return hygClientOf(func(ctx context.Context) error { _, _, err := c.Clients.List(ctx, nil); return err },
+					func(ctx context.Context) iter.Seq2[infima.Company, error] {
+						return c.Clients.All(ctx, &infima.ClientListOptions{ListOptions: infima.ListOptions{Limit: 3}})
+					})
 			}
 		}},
 		{"heimdal", "/customers", func() (http.Handler, func(http.RoundTripper) hygClient) {
 			srv := heimdaltest.NewUnstartedServer()
 			return srv.Handler(), func(rt http.RoundTripper) hygClient {
 				c := hygMust(heimdal.NewClient(srv.APIKey(), hygOptsFor[heimdal.Option](rt)...))
-				return hygClient{
-					list: func(ctx context.Context) error {
-						_, _, err := c.Customers.List(ctx, heimdaltest.ResellerID, nil)
-						return err
-					},
-					walk: func(ctx context.Context, each func() bool) error {
-						return hygWalk(c.Customers.All(ctx, heimdaltest.ResellerID, &heimdal.ListOptions{PageSize: 2}), each)
-					},
+				list := func(ctx context.Context) error {
+					_, _, err := c.Customers.List(ctx, heimdaltest.ResellerID, nil)
+					return err
 				}
+				return hygClientOf(list, func(ctx context.Context) iter.Seq2[heimdal.Customer, error] {
+					return c.Customers.All(ctx, heimdaltest.ResellerID, &heimdal.ListOptions{PageSize: 2})
+				})
 			}
 		}},
 		{"asio", "/company/companies", func() (http.Handler, func(http.RoundTripper) hygClient) {
 			srv := security360test.NewUnstartedServer()
 			return srv.Handler(), func(rt http.RoundTripper) hygClient {
 				c := hygMust(security360.NewClient(srv.Credentials(), append(hygOptsFor[security360.Option](rt), security360.WithBaseURL("http://127.0.0.1"))...))
-				return hygClient{
-					list: func(ctx context.Context) error { _, _, err := c.Companies.List(ctx, nil); return err },
-					walk: func(ctx context.Context, each func() bool) error {
-						return hygWalk(c.Companies.All(ctx, &security360.ListOptions{Limit: 2}), each)
-					},
-				}
+				return hygClientOf(func(ctx context.Context) error { _, _, err := c.Companies.List(ctx, nil); return err },
+					func(ctx context.Context) iter.Seq2[security360.Company, error] {
+						return c.Companies.All(ctx, &security360.ListOptions{Limit: 2})
+					})
 			}
 		}},
 	}
@@ -309,42 +258,55 @@ func hygAPIs() []hygAPI {
 func TestClientsCloseBodiesOnEveryPath(t *testing.T) {
 	const huge = 100 << 20 // never allocated: generated as it is read
 	cases := []struct {
-		name    string
+		name string
+		// only, when set, names the one API the case applies to.
+		only    string
 		fault   hygFault
 		wantErr bool
 		drained bool
 		maxRead int64
 	}{
-		{name: "success", drained: true, maxRead: hygDrainLimit},
-		{name: "api error", wantErr: true, drained: true, maxRead: hygDrainLimit, fault: func(n int, r *http.Request) *http.Response {
+		{name: "success", drained: true, maxRead: testbody.DrainLimit},
+		{name: "api error", wantErr: true, drained: true, maxRead: testbody.DrainLimit, fault: func(n int, r *http.Request) *http.Response {
 			return hygResp(r, 400, hygText(`{"code":"Bad","message":"bad request","errors":[{"field":"x","message":"y"}]}`))
 		}},
-		{name: "decode error", wantErr: true, drained: true, maxRead: hygDrainLimit, fault: func(n int, r *http.Request) *http.Response {
+		{name: "decode error", wantErr: true, drained: true, maxRead: testbody.DrainLimit, fault: func(n int, r *http.Request) *http.Response {
 			return hygResp(r, 200, hygText(`{"items":[{"id":`))
 		}},
-		{name: "retried 503", drained: true, maxRead: hygDrainLimit, fault: func(n int, r *http.Request) *http.Response {
+		{name: "retried 503", drained: true, maxRead: testbody.DrainLimit, fault: func(n int, r *http.Request) *http.Response {
 			if n == 1 {
 				return hygResp(r, 503, hygText(`<html>busy</html>`))
 			}
 			return nil
 		}},
-		{name: "stalled before headers", wantErr: true, maxRead: hygDrainLimit, fault: func(n int, r *http.Request) *http.Response {
+		{name: "stalled before headers", wantErr: true, maxRead: testbody.DrainLimit, fault: func(n int, r *http.Request) *http.Response {
 			return &http.Response{StatusCode: hygStall}
 		}},
-		{name: "abandoned at deadline", wantErr: true, maxRead: hygDrainLimit, fault: func(n int, r *http.Request) *http.Response {
-			return hygResp(r, 200, &hygBody{prefix: strings.NewReader(`{"items":[`), block: r.Context()})
+		{name: "abandoned at deadline", wantErr: true, maxRead: testbody.DrainLimit, fault: func(n int, r *http.Request) *http.Response {
+			return hygResp(r, 200, hygLarge{testbody.Wrap(io.MultiReader(strings.NewReader(`{"items":[`), testbody.Stall(r.Context())))})
 		}},
-		{name: "100 MB error", wantErr: true, drained: true, maxRead: httpx.MaxErrorBody + hygDrainLimit, fault: func(n int, r *http.Request) *http.Response {
-			return hygResp(r, 500, &hygBody{prefix: strings.NewReader(`{"message":"`), pad: huge})
+		{name: "100 MB error", wantErr: true, drained: true, maxRead: httpx.MaxErrorBody + testbody.DrainLimit, fault: func(n int, r *http.Request) *http.Response {
+			return hygResp(r, 500, hygLarge{testbody.New([]byte(`{"message":"`), huge)})
+		}},
+		// The PSA client answers a 404 by rediscovering its codebase; the
+		// simulator's does not change, so the 404 stands.
+		{name: "404 and codebase rediscovery", only: "psa", wantErr: true, drained: true, maxRead: testbody.DrainLimit, fault: func(n int, r *http.Request) *http.Response {
+			if n == 1 {
+				return hygResp(r, 404, hygText(`<html>gone</html>`))
+			}
+			return nil
 		}},
 		// Retried until the budget is spent, then handed to the client:
 		// every attempt's body must be bounded and closed.
-		{name: "100 MB 503 every time", wantErr: true, drained: true, maxRead: httpx.MaxErrorBody + hygDrainLimit, fault: func(n int, r *http.Request) *http.Response {
-			return hygResp(r, 503, &hygBody{prefix: strings.NewReader(`<html>`), pad: huge})
+		{name: "100 MB 503 every time", wantErr: true, drained: true, maxRead: httpx.MaxErrorBody + testbody.DrainLimit, fault: func(n int, r *http.Request) *http.Response {
+			return hygResp(r, 503, hygLarge{testbody.New([]byte(`<html>`), huge)})
 		}},
 	}
 	for _, api := range hygAPIs() {
 		for _, tc := range cases {
+			if tc.only != "" && tc.only != api.name {
+				continue
+			}
 			t.Run(api.name+"/"+tc.name, func(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
 					h, client := api.start()
@@ -394,24 +356,10 @@ func TestClientsCancelMidWalk(t *testing.T) {
 				if err := c.walk(t.Context(), func() bool { n++; return false }); err != nil || n != 1 {
 					t.Errorf("walk stopped after one item: %d items, err %v", n, err)
 				}
-				tr.check(t, true, hygDrainLimit)
+				tr.check(t, true, testbody.DrainLimit)
 			})
 		})
 	}
-}
-
-// hygWaitGoroutines reports whether the goroutine count is back to at most
-// base, yielding the processor a bounded number of times instead of
-// sleeping: once a server and the client's idle connections are closed,
-// every goroutine still winding down has been woken by a local close, not
-// by the network, so it only needs CPU time to exit.
-func hygWaitGoroutines(base int) (int, bool) {
-	n := runtime.NumGoroutine()
-	for i := 0; i < 100_000 && n > base; i++ {
-		runtime.Gosched()
-		n = runtime.NumGoroutine()
-	}
-	return n, n <= base
 }
 
 // TestSimulatorsCloseLeaveNoGoroutines makes a few calls to each of the
@@ -471,10 +419,7 @@ func TestSimulatorsCloseLeaveNoGoroutines(t *testing.T) {
 			closeServer := tc.run(t, transport)
 			closeServer()
 			transport.CloseIdleConnections()
-			if n, ok := hygWaitGoroutines(base); !ok {
-				buf := make([]byte, 1<<20)
-				t.Fatalf("%d goroutines after Close, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
-			}
+			testbody.CheckGoroutines(t, base)
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -154,19 +155,26 @@ func errorCases() []errorCase {
 	psaCfg := func(url string) connectwise.Config {
 		return connectwise.Config{Site: url, CompanyID: psaCompany, PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID, Codebase: "v2025_1/"}
 	}
+	// Rows that differ only in how the server answers share one call.
+	psaInfo := func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
+		c := must(sc, "NewClient", func() (*connectwise.Client, error) { return connectwise.NewClient(psaCfg(url), opts...) })
+		_, err := step(sc, "System.Info", func() (*connectwise.Response, error) { _, r, err := c.System.Info(ctx); return r, err })
+		return err
+	}
 	creds := security360.Credentials{ClientID: asioClientID, ClientSecret: asioSecret}
+	asio := func(sc *scanner, url string, opts []connectwise.Option) *security360.Client {
+		return must(sc, "NewClient", func() (*security360.Client, error) {
+			return security360.NewClient(creds, append(optsFor[security360.Option](opts), security360.WithBaseURL(url))...)
+		})
+	}
+	asioList := func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
+		c := asio(sc, url, opts)
+		_, err := step(sc, "Companies.List", func() ([]security360.Company, error) { v, _, err := c.Companies.List(ctx, nil); return v, err })
+		return err
+	}
 	return []errorCase{
-		{name: "connectwise GET", call: func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
-			c := must(sc, "NewClient", func() (*connectwise.Client, error) { return connectwise.NewClient(psaCfg(url), opts...) })
-			_, err := step(sc, "System.Info", func() (*connectwise.Response, error) { _, r, err := c.System.Info(ctx); return r, err })
-			return err
-		}},
-		{name: "connectwise GET, parsed credential quoted", echo: basicParts,
-			call: func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
-				c := must(sc, "NewClient", func() (*connectwise.Client, error) { return connectwise.NewClient(psaCfg(url), opts...) })
-				_, err := step(sc, "System.Info", func() (*connectwise.Response, error) { _, r, err := c.System.Info(ctx); return r, err })
-				return err
-			}},
+		{name: "connectwise GET", call: psaInfo},
+		{name: "connectwise GET, parsed credential quoted", echo: basicParts, call: psaInfo},
 		{name: "connectwise codebase discovery", call: func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
 			cfg := psaCfg(url)
 			cfg.Codebase = ""
@@ -196,24 +204,10 @@ func errorCases() []errorCase {
 			_, err := step(sc, "Customers.List", func() ([]heimdal.Customer, error) { v, _, err := c.Customers.List(ctx, "200000", nil); return v, err })
 			return err
 		}},
-		{name: "security360 token", failToken: true, call: func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
-			c := must(sc, "NewClient", func() (*security360.Client, error) {
-				return security360.NewClient(creds, append(optsFor[security360.Option](opts), security360.WithBaseURL(url))...)
-			})
-			_, err := step(sc, "Companies.List", func() ([]security360.Company, error) { v, _, err := c.Companies.List(ctx, nil); return v, err })
-			return err
-		}},
-		{name: "security360 GET", call: func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
-			c := must(sc, "NewClient", func() (*security360.Client, error) {
-				return security360.NewClient(creds, append(optsFor[security360.Option](opts), security360.WithBaseURL(url))...)
-			})
-			_, err := step(sc, "Companies.List", func() ([]security360.Company, error) { v, _, err := c.Companies.List(ctx, nil); return v, err })
-			return err
-		}},
+		{name: "security360 token", failToken: true, call: asioList},
+		{name: "security360 GET", call: asioList},
 		{name: "security360 PATCH", call: func(ctx context.Context, t *testing.T, sc *scanner, url string, opts []connectwise.Option) error {
-			c := must(sc, "NewClient", func() (*security360.Client, error) {
-				return security360.NewClient(creds, append(optsFor[security360.Option](opts), security360.WithBaseURL(url))...)
-			})
+			c := asio(sc, url, opts)
 			_, err := step(sc, "Sites.Patch", func() (*security360.Site, error) {
 				v, _, err := c.Sites.Patch(ctx, "c1", "s1", security360.PatchOp{Op: "replace", Path: "/name", Value: "x"})
 				return v, err
@@ -225,7 +219,7 @@ func errorCases() []errorCase {
 				return psasync.NewSetup(flow.NewMemoryStore(), "200000", opts...)
 			})
 			do(sc, "UpdateSettings", func() error {
-				return in.UpdateSettings(psasync.Settings{CompanyID: psaCompany, Site: url, PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID})
+				return in.UpdateSettings(psaSettings(url))
 			})
 			_, err := step(sc, "TestConnection", func() (*connectwise.SystemInfo, error) { return in.TestConnection(ctx) })
 			return err
@@ -329,12 +323,7 @@ func TestMalformedSecretsAreNotEchoed(t *testing.T) {
 				return err
 			},
 		}
-		names := make([]string, 0, len(checks))
-		for name := range checks {
-			names = append(names, name)
-		}
-		slices.Sort(names)
-		for _, name := range names {
+		for _, name := range slices.Sorted(maps.Keys(checks)) {
 			where := name + " (" + m.name + ")"
 			var err error
 			sc.guard(where, func() { err = checks[name]() })

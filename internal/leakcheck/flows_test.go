@@ -126,8 +126,7 @@ func TestHeimdalPSAFlowLeaksNothing(t *testing.T) {
 	su := must(sc, "psasync.NewSetup", func() (*psasync.Setup, error) {
 		return psasync.NewSetup(store, heimdaltest.ResellerID, fast(sc.log)...)
 	})
-	c := psa.config()
-	s := psasync.Settings{CompanyID: c.CompanyID, Site: c.Site, PublicKey: c.PublicKey, PrivateKey: c.PrivateKey, ClientID: c.ClientID}
+	s := psa.settings()
 
 	// A wrong private key first: TestConnection's error must not carry
 	// either the wrong key or the right one.

@@ -33,7 +33,7 @@ type callerSettings struct {
 
 func fullSettings() callerSettings {
 	cfg := connectwise.Config{Site: "api-na.myconnectwise.net", CompanyID: psaCompany, PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID}
-	hs := psasync.Settings{CompanyID: psaCompany, Site: "api-na.myconnectwise.net", PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID}
+	hs := psaSettings("api-na.myconnectwise.net")
 	creds := security360.Credentials{ClientID: asioClientID, ClientSecret: asioSecret, Scope: security360.DefaultScope}
 	return callerSettings{
 		Name: "tenant-1", PSA: cfg, PSAPtr: &cfg, Heimdal: hs, Asio: creds,

@@ -92,7 +92,7 @@ func TestPrintedFormsHideSecrets(t *testing.T) {
 
 	// Plain values, exactly as a caller fills them in.
 	cfg := connectwise.Config{Site: "api-na.myconnectwise.net", CompanyID: psaCompany, PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID}
-	settings := psasync.Settings{CompanyID: psaCompany, Site: "api-na.myconnectwise.net", PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID}
+	settings := psaSettings("api-na.myconnectwise.net")
 	creds := security360.Credentials{ClientID: asioClientID, ClientSecret: asioSecret, Scope: security360.DefaultScope}
 	smtpCfg := officeprotect.SMTPConfig{Host: "smtp.example.com", From: "alerts@example.com", Username: "alerts", Password: smtpPassword}
 	infSettings := infimasync.Settings{ServerURL: infimasync.ServerURL, APIKey: infimaKey}
@@ -126,8 +126,7 @@ func TestPrintedFormsHideSecrets(t *testing.T) {
 	su := need(sc, "psasync.NewSetup", func() (*psasync.Setup, error) {
 		return psasync.NewSetup(store, heimdaltest.ResellerID, fast(sc.log)...)
 	})
-	ps := psa.config()
-	psSettings := psasync.Settings{CompanyID: ps.CompanyID, Site: ps.Site, PublicKey: ps.PublicKey, PrivateKey: ps.PrivateKey, ClientID: ps.ClientID}
+	psSettings := psa.settings()
 	must(sc, "psasync UpdateSettings", func() (any, error) { return nil, su.UpdateSettings(psSettings) })
 	must(sc, "psasync TestConnection", func() (*connectwise.SystemInfo, error) { return su.TestConnection(ctx) })
 	pc := must(sc, "psasync Save", func() (*connectwise.Client, error) { return su.Save(ctx) })

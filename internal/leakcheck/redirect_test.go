@@ -181,7 +181,7 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 			if err != nil {
 				return nil
 			}
-			return in.UpdateSettings(psasync.Settings{CompanyID: psaCompany, Site: u, PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID})
+			return in.UpdateSettings(psaSettings(u))
 		}},
 		{"officeprotect New", func(u string) error {
 			_, err := newOfficeProtect(psaCfg(u), officeprotecttest.NewSource(), nil)

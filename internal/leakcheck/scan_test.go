@@ -29,6 +29,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
+	"github.com/psabridge/psabridge/heimdal/psasync"
 	"github.com/psabridge/psabridge/internal/httpx"
 	"github.com/psabridge/psabridge/internal/testbody"
 	"github.com/psabridge/psabridge/security360"
@@ -335,6 +336,17 @@ func newPSASim(t testing.TB, opts ...cwtest.Option) *psaSim {
 // config is the PSA configuration with the fake keys.
 func (p *psaSim) config() connectwise.Config {
 	return connectwise.Config{Site: p.front.URL, CompanyID: psaCompany, PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID}
+}
+
+// settings is the PSA credential with the fake keys as the Heimdal→PSA
+// flow stores it.
+func (p *psaSim) settings() psasync.Settings { return psaSettings(p.front.URL) }
+
+// psaSettings is the fake PSA credential at site, as psasync.Settings: the
+// flow under test stores and prints it, so every field the scanner looks
+// for is in it.
+func psaSettings(site string) psasync.Settings {
+	return psasync.Settings{CompanyID: psaCompany, Site: site, PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID}
 }
 
 // asioSim serves the Asio simulator with the fake client secret and adds

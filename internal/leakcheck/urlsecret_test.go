@@ -6,7 +6,6 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/heimdal"
-	"github.com/psabridge/psabridge/heimdal/psasync"
 	"github.com/psabridge/psabridge/infima"
 	"github.com/psabridge/psabridge/security360"
 	"github.com/psabridge/psabridge/security360/infimasync"
@@ -58,7 +57,7 @@ func TestURLSettingsDoNotEchoSecrets(t *testing.T) {
 		_, err = connectwise.NormalizeSite(u)
 		refuse("connectwise.NormalizeSite", err)
 		sc.value("connectwise.Config", cfg)
-		settings := psasync.Settings{CompanyID: psaCompany, Site: u, PublicKey: psaPublic, PrivateKey: psaPrivate, ClientID: psaClientID}
+		settings := psaSettings(u)
 		refuse("psasync.Settings.Validate", settings.Validate())
 		sc.value("psasync.Settings", settings)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -109,7 +110,7 @@ func newHeimdalFlow(h *harness) (*heimdalFlow, error) {
 		sources = append(sources, f.sources[b])
 	}
 	h.m = newModel(sources, h.cw.Tickets())
-	h.res.logf("heimdal: mapped %v, twin %v, %d retries", keysOf(f.mapped), twin, retries)
+	h.res.logf("heimdal: mapped %v, twin %v, %d retries", slices.Sorted(maps.Keys(f.mapped)), twin, retries)
 	return f, nil
 }
 
@@ -293,13 +294,4 @@ func (f *heimdalFlow) close() {
 			w.rt.CloseIdleConnections()
 		}
 	}
-}
-
-func keysOf[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -3,16 +3,21 @@
 // bodies of any size costing no memory, and a Buffer for output a test
 // reads while the code under test still writes it. It is shared by the
 // four API clients' fuzz and hygiene tests and the tests of the packages
-// that log.
+// that log; the same tests use Stall for a connection that goes quiet and
+// CheckGoroutines to prove that closing a real server leaves nothing
+// running.
 package testbody
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"slices"
 	"sync"
+	"testing"
 )
 
 // DrainLimit is what httpx.DrainClose discards past an error body to keep
@@ -92,6 +97,18 @@ func (b *Body) State() (read int64, eof, closed bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.read, b.eof, b.closed
+}
+
+// Stall returns a reader that never yields a byte: Read waits until ctx
+// ends and returns its error, as a connection that stopped sending does.
+// Put it after a prefix (io.MultiReader) for a body abandoned mid-way.
+func Stall(ctx context.Context) io.Reader { return stall{ctx} }
+
+type stall struct{ ctx context.Context }
+
+func (s stall) Read([]byte) (int, error) {
+	<-s.ctx.Done()
+	return 0, s.ctx.Err()
 }
 
 // Status maps any fuzzed int to an HTTP status: itself when it is one,
@@ -197,4 +214,25 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// CheckGoroutines fails tb, with every goroutine's stack to show what
+// leaked, unless the goroutine count comes back to at most base (taken
+// with runtime.NumGoroutine before the test started anything). Tests that
+// use it must not run in parallel: they count the whole process.
+func CheckGoroutines(tb testing.TB, base int) {
+	tb.Helper()
+	// Yield a bounded number of times rather than sleep: once a server and
+	// a client's idle connections are closed, every goroutine still
+	// winding down was woken by a local close, not by the network, so it
+	// only needs CPU time to exit.
+	n := runtime.NumGoroutine()
+	for i := 0; i < 100_000 && n > base; i++ {
+		runtime.Gosched()
+		n = runtime.NumGoroutine()
+	}
+	if n > base {
+		buf := make([]byte, 1<<20)
+		tb.Fatalf("%d goroutines after Close, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
+	}
 }

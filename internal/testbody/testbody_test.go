@@ -1,11 +1,17 @@
 package testbody_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
 
 	"github.com/psabridge/psabridge/internal/testbody"
 )
@@ -110,5 +116,66 @@ func TestBufferTakesConcurrentWrites(t *testing.T) {
 	}
 	if n := len(b.String()); n != 400 {
 		t.Fatalf("%d bytes written, want 400", n)
+	}
+}
+
+func TestStallWaitsForTheContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		b := testbody.Wrap(io.MultiReader(strings.NewReader("ab"), testbody.Stall(ctx)))
+		got := make(chan error, 1)
+		go func() {
+			_, err := io.ReadAll(b)
+			got <- err
+		}()
+		synctest.Wait()
+		select {
+		case err := <-got:
+			t.Fatalf("read ended before the context: %v", err)
+		default:
+		}
+		cancel()
+		if err := <-got; !errors.Is(err, context.Canceled) {
+			t.Errorf("read ended with %v, want context.Canceled", err)
+		}
+		if read, eof, _ := b.State(); read != 2 || eof {
+			t.Errorf("read %d bytes, eof %v; want the 2-byte prefix and no end", read, eof)
+		}
+	})
+}
+
+// fatalRecorder is a testing.TB whose Fatalf only records, so a test can
+// see CheckGoroutines fail without failing itself.
+type fatalRecorder struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatalRecorder) Helper() {}
+
+func (f *fatalRecorder) Fatalf(format string, args ...any) { f.msg = fmt.Sprintf(format, args...) }
+
+// TestCheckGoroutinesSeesALeak is not parallel: it counts goroutines. It
+// leaks many so that goroutines of earlier tests still winding down
+// cannot hide the leak.
+func TestCheckGoroutinesSeesALeak(t *testing.T) {
+	const leaked = 50
+	base := runtime.NumGoroutine()
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for range leaked {
+		wg.Go(func() { <-release })
+	}
+	var rec fatalRecorder
+	testbody.CheckGoroutines(&rec, base)
+	if !strings.Contains(rec.msg, "goroutines after Close") || !strings.Contains(rec.msg, "TestCheckGoroutinesSeesALeak") {
+		t.Errorf("%d blocked goroutines: CheckGoroutines reported %q, want the count and the leaked goroutines' stacks", leaked, rec.msg)
+	}
+	close(release)
+	wg.Wait()
+	rec.msg = ""
+	testbody.CheckGoroutines(&rec, base)
+	if rec.msg != "" {
+		t.Errorf("after the goroutines returned: CheckGoroutines reported %q", rec.msg)
 	}
 }
