@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -34,9 +33,7 @@ type Mapping struct {
 // ("Mappings[2].AdditionID").
 func ValidateMappings(ms []Mapping) error {
 	seen := map[[2]int]int{}
-	bad := func(i int, field, problem string) error {
-		return &bridge.ConfigError{API: "psabilling", Field: fmt.Sprintf("Mappings[%d].%s", i, field), Problem: problem}
-	}
+	bad := func(i int, field, problem string) error { return flow.MappingError("psabilling", i, field, problem) }
 	for i, m := range ms {
 		switch {
 		case m.InfimaClientID <= 0:
@@ -165,10 +162,9 @@ func New(cw *connectwise.Client, in *infima.Client, store flow.Store, opts ...Op
 		return nil, bad("cw", "is nil: pass the ConnectWise PSA client")
 	case in == nil:
 		return nil, bad("infima", "is nil: pass the INFIMA client")
-	case store == nil:
-		return nil, bad("store", "is nil: pass a flow.Store (flow.Open for a file, flow.NewMemoryStore)")
-	case o.instance == "" || strings.Contains(o.instance, "/"):
-		return nil, bad("Instance", "must be non-empty and contain no \"/\"")
+	}
+	if err := cmp.Or(flow.NeedStore("psabilling", store), flow.CheckInstance("psabilling", o.instance)); err != nil {
+		return nil, err
 	}
 	return &Syncer{cw: cw, in: in, store: store, opts: o, keys: FlowName + "/" + o.instance + "/"}, nil
 }

@@ -366,3 +366,18 @@ func TestWithInstanceKeepsStateApart(t *testing.T) {
 		}
 	}
 }
+
+// A part left nil is refused at New, naming it, before any run can fail
+// half-way on it.
+func TestNewRequiresItsParts(t *testing.T) {
+	w := newWorld(t)
+	_, noCW := psabilling.New(nil, w.in, w.store)
+	_, noInfima := psabilling.New(w.cw, nil, w.store)
+	_, noStore := psabilling.New(w.cw, w.in, nil)
+	for field, err := range map[string]error{"cw": noCW, "infima": noInfima, "Store": noStore} {
+		var ce *bridge.ConfigError
+		if !errors.As(err, &ce) || ce.API != "psabilling" || ce.Field != field {
+			t.Errorf("New without %s: %v", field, err)
+		}
+	}
+}
