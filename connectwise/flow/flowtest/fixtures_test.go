@@ -66,14 +66,24 @@ func TestCheckAndWantItems(t *testing.T) {
 	if ft.errors != 2 {
 		t.Errorf("WantItems reported %d errors, want 2 (no lost, wrong status)", ft.errors)
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		flowtest.Check(ft, checker{err: errors.New("state unreadable")})
-	}()
-	<-done
-	if !ft.fatal {
-		t.Error("Check did not fail the test on the flow's error")
+	for name, fail := range map[string]func(){
+		"Check on the flow's error":  func() { flowtest.Check(ft, checker{err: errors.New("state unreadable")}) },
+		"CheckOK on a wrong verdict": func() { flowtest.CheckOK(ft, checker{rep: rep}, true) },
+		"CheckOK on a failing check": func() { flowtest.CheckOK(ft, checker{err: errors.New("state unreadable")}, false) },
+	} {
+		ft.fatal = false
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			fail()
+		}()
+		<-done
+		if !ft.fatal {
+			t.Errorf("%s did not fail the test", name)
+		}
+	}
+	if got := flowtest.CheckOK(t, checker{rep: rep}, false); got != rep {
+		t.Errorf("CheckOK = %p, want the flow's report %p", got, rep)
 	}
 }
 
