@@ -231,25 +231,12 @@ func (s *Syncer) Mappings(ctx context.Context) ([]Mapping, error) {
 func (s *Syncer) Check(ctx context.Context) (*flow.CheckReport, error) {
 	rep := &flow.CheckReport{Flow: FlowName}
 	add := rep.Add
-	// connection adds one end's test; a call cut short by ctx is not a
-	// diagnosis, so it reports false and the check stops.
-	connection := func(name string, err error, granted func() string, lost string) bool {
-		switch {
-		case err == nil:
-			add(name, flow.Granted, granted(), "")
-		case ctx.Err() != nil:
-			return false
-		default:
-			add(name, flow.Missing, err.Error(), lost)
-		}
-		return true
-	}
 	info, _, err := s.cw.System.Info(ctx)
-	if !connection("PSA connection", err, func() string { return "ConnectWise PSA " + info.Version }, "no quantity can be read or written") {
+	if !rep.AddConnection(ctx, "PSA connection", err, func() string { return "ConnectWise PSA " + info.Version }, "no quantity can be read or written") {
 		return nil, ctx.Err()
 	}
 	p, _, err := s.in.Partner.Get(ctx)
-	if !connection("Test Connection", err, func() string { return "INFIMA partner " + p.Name }, "no user can be counted") {
+	if !rep.AddConnection(ctx, "Test Connection", err, func() string { return "INFIMA partner " + p.Name }, "no user can be counted") {
 		return nil, ctx.Err()
 	}
 	ms, err := s.Mappings(ctx)

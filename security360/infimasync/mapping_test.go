@@ -216,6 +216,26 @@ func TestCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	flowtest.WantStatus(t, flowtest.Check(t, w.s), "Delivery state", flow.Missing)
+
+	// A rejected key is missing, explained as Test Connection explains it
+	// and without the key.
+	const wrongKey = "wrong-key-0123456789"
+	rejected, err := infima.NewClient(wrongKey, w.inf.ClientOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, refusal := rejected.Partner.Get(ctx)
+	if infimasync.Diagnose(refusal) == nil {
+		t.Fatalf("a rejected key has no diagnosis: %v", refusal)
+	}
+	s, err := infimasync.New(rejected, w.asio, w.store, infimasynctest.NewRecorder(), infimasync.AllowLoopback())
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := flowtest.WantStatus(t, flowtest.Check(t, s), "Test Connection", flow.Missing)
+	if it.Detail != infimasync.Diagnose(refusal).Error() || it.Lost == "" || strings.Contains(it.Detail, wrongKey) {
+		t.Errorf("rejected key: %+v, want the diagnosis %q", it, infimasync.Diagnose(refusal))
+	}
 	w.inf.ResetRequests()
 	run, err := w.s.Run(ctx)
 	var se *flow.StateError
