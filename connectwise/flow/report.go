@@ -45,6 +45,24 @@ func (r *CheckReport) Add(name string, st Status, detail, lost string) {
 	r.Items = append(r.Items, CheckItem{Name: name, Status: st, Detail: detail, Lost: lost})
 }
 
+// AddConnection appends the item name of one end's connection test and
+// reports whether the Check can go on: granted, with granted's detail
+// (granted reads the test's answer, so it runs only when err is nil), or
+// missing, with err and lost. When ctx has ended it adds nothing and
+// reports false: a call cut short says nothing about the connection, so
+// the Check returns ctx.Err() instead of a misleading item.
+func (r *CheckReport) AddConnection(ctx context.Context, name string, err error, granted func() string, lost string) bool {
+	switch {
+	case err == nil:
+		r.Add(name, Granted, granted(), "")
+	case ctx.Err() != nil:
+		return false
+	default:
+		r.Add(name, Missing, err.Error(), lost)
+	}
+	return true
+}
+
 // AddAccess appends one item per right, named "<module> / <function>:
 // <right>" as the setup guides list them, so every flow reports the PSA
 // role the same way. A right not granted is missing, or a warning when it

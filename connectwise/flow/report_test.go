@@ -1,6 +1,8 @@
 package flow_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/psabridge/psabridge/connectwise"
@@ -48,5 +50,28 @@ func TestCheckReportAddAccess(t *testing.T) {
 	}
 	if rep.OK() {
 		t.Error("a missing required right passes")
+	}
+}
+
+func TestCheckReportAddConnection(t *testing.T) {
+	rep := &flow.CheckReport{}
+	ctx, cancel := context.WithCancel(t.Context())
+	if !rep.AddConnection(ctx, "PSA connection", nil, func() string { return "ConnectWise PSA 2025.1" }, "") {
+		t.Fatal("a working connection stops the check")
+	}
+	answerless := func() string { t.Error("granted read the answer of a failed test"); return "" }
+	if !rep.AddConnection(ctx, "Test Connection", errors.New("401 Unauthorized"), answerless, "nothing is delivered") {
+		t.Fatal("a refused connection stops the check")
+	}
+	cancel()
+	if rep.AddConnection(ctx, "cut short", context.Canceled, answerless, "x") {
+		t.Error("a test cut short by ctx lets the check go on")
+	}
+	want := []flow.CheckItem{
+		{Name: "PSA connection", Status: flow.Granted, Detail: "ConnectWise PSA 2025.1"},
+		{Name: "Test Connection", Status: flow.Missing, Detail: "401 Unauthorized", Lost: "nothing is delivered"},
+	}
+	if len(rep.Items) != len(want) || rep.Items[0] != want[0] || rep.Items[1] != want[1] {
+		t.Errorf("items = %+v, want %+v", rep.Items, want)
 	}
 }

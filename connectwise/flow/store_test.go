@@ -367,3 +367,26 @@ func TestStoresNeverPrintValues(t *testing.T) {
 		t.Errorf("memory store prints %q", got)
 	}
 }
+
+func TestConstructorParts(t *testing.T) {
+	for name, tc := range map[string]struct {
+		err   error
+		field string // "" when err must be nil
+	}{
+		"nil store":        {flow.NeedStore("x", nil), "Store"},
+		"store":            {flow.NeedStore("x", flow.NewMemoryStore()), ""},
+		"empty instance":   {flow.CheckInstance("x", ""), "Instance"},
+		"instance with /":  {flow.CheckInstance("x", "a/b"), "Instance"},
+		"instance":         {flow.CheckInstance("x", "msp-1.eu"), ""},
+		"mapping field":    {flow.MappingError("x", 2, "SiteID", "is missing"), "Mappings[2].SiteID"},
+		"first of mapping": {flow.MappingError("x", 0, "InfimaClientID", "is missing"), "Mappings[0].InfimaClientID"},
+	} {
+		var ce *bridge.ConfigError
+		switch {
+		case tc.field == "" && tc.err != nil:
+			t.Errorf("%s: %v, want nil", name, tc.err)
+		case tc.field != "" && (!errors.As(tc.err, &ce) || ce.API != "x" || ce.Field != tc.field || ce.Problem == ""):
+			t.Errorf("%s: %#v, want a ConfigError of x on %s saying what is wrong", name, tc.err, tc.field)
+		}
+	}
+}

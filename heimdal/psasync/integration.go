@@ -85,9 +85,11 @@ func New(hc *heimdal.Client, psa *connectwise.Client, store flow.Store, customer
 		return nil, fail("Heimdal", "a *heimdal.Client is required")
 	case psa == nil:
 		return nil, fail("PSA", "a *connectwise.Client is required")
-	case store == nil:
-		return nil, fail("Store", "a flow.Store is required (flow.NewMemoryStore or flow.Open)")
-	case customerID == "":
+	}
+	if err := flow.NeedStore("psasync", store); err != nil {
+		return nil, err
+	}
+	if customerID == "" {
 		return nil, fail("CustomerID", "the Heimdal customer (or reseller) id is required")
 	}
 	in := &Integration{

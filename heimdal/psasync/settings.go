@@ -168,10 +168,10 @@ type conn struct {
 // saving into store. cwOpts (rate limit, retries, HTTP client) apply to the
 // client it builds to test the settings.
 func NewSetup(store flow.Store, customerID string, cwOpts ...connectwise.Option) (*Setup, error) {
-	switch {
-	case store == nil:
-		return nil, &bridge.ConfigError{API: "psasync", Field: "Store", Problem: "a flow.Store is required (flow.NewMemoryStore or flow.Open)"}
-	case customerID == "":
+	if err := flow.NeedStore("psasync", store); err != nil {
+		return nil, err
+	}
+	if customerID == "" {
 		return nil, &bridge.ConfigError{API: "psasync", Field: "CustomerID", Problem: "the Heimdal customer (or reseller) id is required"}
 	}
 	return &Setup{store: store, customerID: customerID, cwOpts: cwOpts}, nil

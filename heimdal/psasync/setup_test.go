@@ -10,6 +10,7 @@ import (
 
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/bridge"
+	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
 	"github.com/psabridge/psabridge/connectwise/ticketsync"
 	"github.com/psabridge/psabridge/heimdal/psasync"
 )
@@ -35,21 +36,7 @@ func TestCheckAccessReportsWhatIsMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.OK() {
-		t.Fatal("OK with Table Setup revoked")
-	}
-	var got []string
-	for _, c := range rep.Missing() {
-		got = append(got, c.Function+":"+string(c.Right))
-	}
-	want := []string{"Service Tickets:Delete", "Table Setup:Add", "Table Setup:Edit", "Table Setup:Inquire"}
-	if !slices.Equal(got, want) {
-		t.Errorf("missing = %v, want %v", got, want)
-	}
-	var ae *connectwise.AccessError
-	if !errors.As(rep.Err(), &ae) || len(ae.Missing) != 4 {
-		t.Errorf("report Err = %v", rep.Err())
-	}
+	flowtest.WantMissingRights(t, rep, "Service Tickets: Delete", "Table Setup: Add", "Table Setup: Edit", "Table Setup: Inquire")
 }
 
 func TestRequirementsMatchSetupGuide(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -34,9 +33,7 @@ type Mapping struct {
 // ("Mappings[2].AdditionID").
 func ValidateMappings(ms []Mapping) error {
 	seen := map[[2]int]int{}
-	bad := func(i int, field, problem string) error {
-		return &bridge.ConfigError{API: "psabilling", Field: fmt.Sprintf("Mappings[%d].%s", i, field), Problem: problem}
-	}
+	bad := func(i int, field, problem string) error { return flow.MappingError("psabilling", i, field, problem) }
 	for i, m := range ms {
 		switch {
 		case m.InfimaClientID <= 0:
@@ -165,10 +162,9 @@ func New(cw *connectwise.Client, in *infima.Client, store flow.Store, opts ...Op
 		return nil, bad("cw", "is nil: pass the ConnectWise PSA client")
 	case in == nil:
 		return nil, bad("infima", "is nil: pass the INFIMA client")
-	case store == nil:
-		return nil, bad("store", "is nil: pass a flow.Store (flow.Open for a file, flow.NewMemoryStore)")
-	case o.instance == "" || strings.Contains(o.instance, "/"):
-		return nil, bad("Instance", "must be non-empty and contain no \"/\"")
+	}
+	if err := cmp.Or(flow.NeedStore("psabilling", store), flow.CheckInstance("psabilling", o.instance)); err != nil {
+		return nil, err
 	}
 	return &Syncer{cw: cw, in: in, store: store, opts: o, keys: FlowName + "/" + o.instance + "/"}, nil
 }
@@ -235,25 +231,12 @@ func (s *Syncer) Mappings(ctx context.Context) ([]Mapping, error) {
 func (s *Syncer) Check(ctx context.Context) (*flow.CheckReport, error) {
 	rep := &flow.CheckReport{Flow: FlowName}
 	add := rep.Add
-	// connection adds one end's test; a call cut short by ctx is not a
-	// diagnosis, so it reports false and the check stops.
-	connection := func(name string, err error, granted func() string, lost string) bool {
-		switch {
-		case err == nil:
-			add(name, flow.Granted, granted(), "")
-		case ctx.Err() != nil:
-			return false
-		default:
-			add(name, flow.Missing, err.Error(), lost)
-		}
-		return true
-	}
 	info, _, err := s.cw.System.Info(ctx)
-	if !connection("PSA connection", err, func() string { return "ConnectWise PSA " + info.Version }, "no quantity can be read or written") {
+	if !rep.AddConnection(ctx, "PSA connection", err, func() string { return "ConnectWise PSA " + info.Version }, "no quantity can be read or written") {
 		return nil, ctx.Err()
 	}
 	p, _, err := s.in.Partner.Get(ctx)
-	if !connection("Test Connection", err, func() string { return "INFIMA partner " + p.Name }, "no user can be counted") {
+	if !rep.AddConnection(ctx, "Test Connection", err, func() string { return "INFIMA partner " + p.Name }, "no user can be counted") {
 		return nil, ctx.Err()
 	}
 	ms, err := s.Mappings(ctx)

@@ -303,10 +303,7 @@ func TestRunReportsOnTheSharedCore(t *testing.T) {
 func TestCheckAndBadStoredMappings(t *testing.T) {
 	w := newWorld(t)
 	ctx := t.Context()
-	rep := flowtest.Check(t, w.s)
-	if rep.OK() {
-		t.Fatalf("unmapped flow passes: %+v", rep.Items)
-	}
+	rep := flowtest.CheckOK(t, w.s, false)
 	flowtest.WantItems(t, rep, map[string]flow.Status{"PSA connection": flow.Granted, "Test Connection": flow.Granted, "Mappings": flow.Missing})
 	ms := append(slices.Clone(w.mappings), psabilling.Mapping{InfimaClientID: w.mappings[0].InfimaClientID, AgreementID: 987654, AdditionID: 1})
 	if err := w.s.SaveMappings(ctx, ms); err != nil {
@@ -363,6 +360,21 @@ func TestWithInstanceKeepsStateApart(t *testing.T) {
 		var ce *bridge.ConfigError
 		if _, err := psabilling.New(w.cw, w.in, w.store, psabilling.WithInstance(bad)); !errors.As(err, &ce) || ce.Field != "Instance" {
 			t.Errorf("WithInstance(%q): err = %v, want a ConfigError on Instance", bad, err)
+		}
+	}
+}
+
+// A part left nil is refused at New, naming it, before any run can fail
+// half-way on it.
+func TestNewRequiresItsParts(t *testing.T) {
+	w := newWorld(t)
+	_, noCW := psabilling.New(nil, w.in, w.store)
+	_, noInfima := psabilling.New(w.cw, nil, w.store)
+	_, noStore := psabilling.New(w.cw, w.in, nil)
+	for field, err := range map[string]error{"cw": noCW, "infima": noInfima, "Store": noStore} {
+		var ce *bridge.ConfigError
+		if !errors.As(err, &ce) || ce.API != "psabilling" || ce.Field != field {
+			t.Errorf("New without %s: %v", field, err)
 		}
 	}
 }

@@ -29,17 +29,11 @@ func (s *Syncer) Check(ctx context.Context) (*flow.CheckReport, error) {
 	}
 
 	partner, _, err := s.infima.Partner.Get(ctx)
-	switch {
-	case ctx.Err() != nil:
+	if d := Diagnose(err); d != nil {
+		err = d // the setup guide's words for what is wrong
+	}
+	if !rep.AddConnection(ctx, "Test Connection", err, func() string { return "INFIMA partner " + partner.Name }, "no INFIMA data reaches Security 360") {
 		return nil, ctx.Err()
-	case err != nil:
-		detail := err.Error()
-		if d := Diagnose(err); d != nil {
-			detail = d.Error()
-		}
-		add("Test Connection", flow.Missing, detail, "no INFIMA data reaches Security 360")
-	default:
-		add("Test Connection", flow.Granted, "INFIMA partner "+partner.Name, "")
 	}
 
 	sites, err := listSites(ctx, s.asio)

@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/psabridge/psabridge/connectwise"
-	"github.com/psabridge/psabridge/connectwise/bridge"
 	"github.com/psabridge/psabridge/connectwise/flow"
 
 	"github.com/psabridge/psabridge/infima"
@@ -38,9 +37,7 @@ func (m Mapping) SiteKey() string { return m.CompanyID + "/" + m.SiteID }
 func ValidateMappings(ms []Mapping) error {
 	clients := map[int]int{}
 	sites := map[string]int{}
-	bad := func(i int, field, problem string) error {
-		return &bridge.ConfigError{API: "infimasync", Field: fmt.Sprintf("Mappings[%d].%s", i, field), Problem: problem}
-	}
+	bad := func(i int, field, problem string) error { return flow.MappingError("infimasync", i, field, problem) }
 	for i, m := range ms {
 		switch {
 		case m.InfimaClientID <= 0:
@@ -96,7 +93,7 @@ func (s *Syncer) SaveMappings(ctx context.Context, ms []Mapping) error {
 		for i, m := range ms {
 			site, ok := known[m.SiteKey()]
 			if !ok {
-				return &bridge.ConfigError{API: "infimasync", Field: fmt.Sprintf("Mappings[%d].SiteID", i), Problem: fmt.Sprintf("Asio has no site %s in company %s", m.SiteID, m.CompanyID)}
+				return flow.MappingError("infimasync", i, "SiteID", fmt.Sprintf("Asio has no site %s in company %s", m.SiteID, m.CompanyID))
 			}
 			ms[i].SiteName = site.Name()
 		}

@@ -178,10 +178,7 @@ func TestSaveMappingsRefusesBrokenMappings(t *testing.T) {
 func TestCheck(t *testing.T) {
 	w := newMappingWorld(t)
 	ctx := t.Context()
-	rep := flowtest.Check(t, w.s)
-	if rep.OK() {
-		t.Errorf("fresh flow passes: %+v", rep.Items)
-	}
+	rep := flowtest.CheckOK(t, w.s, false)
 	flowtest.WantItems(t, rep, map[string]flow.Status{
 		"Settings": flow.Warning, "Test Connection": flow.Granted, "Asio sites": flow.Granted,
 		"Mappings": flow.Missing, "Delivery state": flow.Granted,
@@ -205,10 +202,7 @@ func TestCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep = flowtest.Check(t, w.s)
-	if !rep.OK() {
-		t.Errorf("configured flow fails: %+v", rep.Items)
-	}
+	rep = flowtest.CheckOK(t, w.s, true)
 	flowtest.WantItems(t, rep, map[string]flow.Status{"Settings": flow.Granted, "Mappings": flow.Granted, "Mappings[1]": flow.Warning})
 	for _, it := range rep.Items {
 		if strings.Contains(it.Detail, w.inf.APIKey()) {
@@ -222,6 +216,26 @@ func TestCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	flowtest.WantStatus(t, flowtest.Check(t, w.s), "Delivery state", flow.Missing)
+
+	// A rejected key is missing, explained as Test Connection explains it
+	// and without the key.
+	const wrongKey = "wrong-key-0123456789"
+	rejected, err := infima.NewClient(wrongKey, w.inf.ClientOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, refusal := rejected.Partner.Get(ctx)
+	if infimasync.Diagnose(refusal) == nil {
+		t.Fatalf("a rejected key has no diagnosis: %v", refusal)
+	}
+	s, err := infimasync.New(rejected, w.asio, w.store, infimasynctest.NewRecorder(), infimasync.AllowLoopback())
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := flowtest.WantStatus(t, flowtest.Check(t, s), "Test Connection", flow.Missing)
+	if it.Detail != infimasync.Diagnose(refusal).Error() || it.Lost == "" || strings.Contains(it.Detail, wrongKey) {
+		t.Errorf("rejected key: %+v, want the diagnosis %q", it, infimasync.Diagnose(refusal))
+	}
 	w.inf.ResetRequests()
 	run, err := w.s.Run(ctx)
 	var se *flow.StateError

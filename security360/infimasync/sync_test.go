@@ -397,7 +397,7 @@ func TestNewRefusesMissingParts(t *testing.T) {
 	for want, f := range map[string]func() (*infimasync.Syncer, error){
 		"infima": func() (*infimasync.Syncer, error) { return infimasync.New(nil, asio, st, sink) },
 		"asio":   func() (*infimasync.Syncer, error) { return infimasync.New(in, nil, st, sink) },
-		"store":  func() (*infimasync.Syncer, error) { return infimasync.New(in, asio, nil, sink) },
+		"Store":  func() (*infimasync.Syncer, error) { return infimasync.New(in, asio, nil, sink) },
 		"sink":   func() (*infimasync.Syncer, error) { return infimasync.New(in, asio, st, nil) },
 		"Instance": func() (*infimasync.Syncer, error) {
 			return infimasync.New(in, asio, st, sink, infimasync.WithInstance("a/b"))

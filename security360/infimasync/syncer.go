@@ -1,10 +1,10 @@
 package infimasync
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,12 +64,11 @@ func New(in *infima.Client, asio *security360.Client, store flow.Store, sink Sin
 		return nil, bad("infima", "is nil: pass the INFIMA client (see Settings.NewClient)")
 	case asio == nil:
 		return nil, bad("asio", "is nil: pass the Security 360 (Asio) client")
-	case store == nil:
-		return nil, bad("store", "is nil: pass a flow.Store (flow.Open for a file, flow.NewMemoryStore)")
 	case sink == nil:
 		return nil, bad("sink", "is nil")
-	case o.instance == "" || strings.Contains(o.instance, "/"):
-		return nil, bad("Instance", "must be non-empty and contain no \"/\"")
+	}
+	if err := cmp.Or(flow.NeedStore("infimasync", store), flow.CheckInstance("infimasync", o.instance)); err != nil {
+		return nil, err
 	}
 	return &Syncer{infima: in, asio: asio, store: store, sink: sink, opts: o, keys: newKeys(o.instance)}, nil
 }

@@ -51,6 +51,18 @@ func Check(t testing.TB, c Checker) *flow.CheckReport {
 	return rep
 }
 
+// CheckOK is Check that also fails the test at once unless the report's
+// verdict (flow.CheckReport.OK) is ok, printing every item: the verdict is
+// what a setup screen shows first, and the items say why it is wrong.
+func CheckOK(t testing.TB, c Checker, ok bool) *flow.CheckReport {
+	t.Helper()
+	rep := Check(t, c)
+	if rep.OK() != ok {
+		t.Fatalf("%s check: OK = %v, want %v: %+v", rep.Flow, rep.OK(), ok, rep.Items)
+	}
+	return rep
+}
+
 // WantItems fails the test unless each item named in want has its status,
 // and each item not granted says what is lost: an operator reading a
 // missing or warning item needs to know what stops working.

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/connectwise/cwtest"
 	"github.com/psabridge/psabridge/connectwise/flow"
 	"github.com/psabridge/psabridge/connectwise/flow/flowtest"
@@ -66,14 +67,52 @@ func TestCheckAndWantItems(t *testing.T) {
 	if ft.errors != 2 {
 		t.Errorf("WantItems reported %d errors, want 2 (no lost, wrong status)", ft.errors)
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		flowtest.Check(ft, checker{err: errors.New("state unreadable")})
-	}()
-	<-done
-	if !ft.fatal {
-		t.Error("Check did not fail the test on the flow's error")
+	for name, fail := range map[string]func(){
+		"Check on the flow's error":  func() { flowtest.Check(ft, checker{err: errors.New("state unreadable")}) },
+		"CheckOK on a wrong verdict": func() { flowtest.CheckOK(ft, checker{rep: rep}, true) },
+		"CheckOK on a failing check": func() { flowtest.CheckOK(ft, checker{err: errors.New("state unreadable")}, false) },
+	} {
+		ft.fatal = false
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			fail()
+		}()
+		<-done
+		if !ft.fatal {
+			t.Errorf("%s did not fail the test", name)
+		}
+	}
+	if got := flowtest.CheckOK(t, checker{rep: rep}, false); got != rep {
+		t.Errorf("CheckOK = %p, want the flow's report %p", got, rep)
+	}
+}
+
+func TestWantMissingRights(t *testing.T) {
+	right := func(fn string, r connectwise.Right, st connectwise.AccessStatus, impact string) connectwise.AccessCheck {
+		return connectwise.AccessCheck{Module: "Service Desk", Function: fn, Right: r, Status: st, Impact: impact}
+	}
+	rep := &connectwise.AccessReport{Checks: []connectwise.AccessCheck{
+		right("Service Tickets", connectwise.RightAdd, connectwise.AccessMissing, "no ticket is filed"),
+		right("Service Tickets", connectwise.RightInquire, connectwise.AccessGranted, ""),
+		right("Table Setup", connectwise.RightEdit, connectwise.AccessUnknown, "boards are not provisioned"),
+	}}
+	flowtest.WantMissingRights(t, rep, "Service Tickets: Add", "Table Setup: Edit")
+
+	for name, tc := range map[string]struct {
+		rep    *connectwise.AccessReport
+		want   []string
+		errors int
+	}{
+		"a right too few":  {rep, []string{"Service Tickets: Add"}, 2},                      // list, AccessError size
+		"nothing missing":  {&connectwise.AccessReport{}, []string{"Table Setup: Edit"}, 3}, // OK, list, Err
+		"missing, no loss": {&connectwise.AccessReport{Checks: []connectwise.AccessCheck{right("Table Setup", connectwise.RightEdit, connectwise.AccessMissing, "")}}, []string{"Table Setup: Edit"}, 1},
+	} {
+		ft := &fakeTB{TB: t}
+		flowtest.WantMissingRights(ft, tc.rep, tc.want...)
+		if ft.errors != tc.errors {
+			t.Errorf("%s: %d errors, want %d", name, ft.errors, tc.errors)
+		}
 	}
 }
 
