@@ -21,7 +21,7 @@ func TestNewRefusesMissingArguments(t *testing.T) {
 		new   func() error
 		field string
 	}{
-		{"no client", func() error { _, err := officeprotect.New(nil, f.src, store); return err }, "Client"},
+		{"no client", func() error { _, err := officeprotect.New(nil, f.src, store); return err }, "PSA"},
 		{"no source", func() error { _, err := officeprotect.New(c, nil, store); return err }, "Source"},
 		{"no store", func() error { _, err := officeprotect.New(c, f.src, nil); return err }, "Store"},
 		{"bad instance", func() error {

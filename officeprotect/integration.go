@@ -176,11 +176,11 @@ func New(psa *connectwise.Client, source EventSource, store flow.Store, opts ...
 	}
 	switch {
 	case psa == nil:
-		return nil, &bridge.ConfigError{API: "officeprotect", Field: "Client", Problem: "a *connectwise.Client is required"}
+		return nil, &bridge.ConfigError{API: "officeprotect", Field: "PSA", Problem: "a *connectwise.Client is required"}
 	case source == nil:
 		return nil, &bridge.ConfigError{API: "officeprotect", Field: "Source", Problem: "an EventSource is required"}
 	case store == nil:
-		return nil, &bridge.ConfigError{API: "officeprotect", Field: "Store", Problem: "a flow.Store is required (flow.NewMemoryStore or flow.Open)"}
+		return nil, flow.NeedStore("officeprotect", store)
 	case !instanceRE.MatchString(in.instance):
 		return nil, &bridge.ConfigError{API: "officeprotect", Field: "Instance", Problem: "must be 1-64 letters, digits, dots, dashes or underscores"}
 	}

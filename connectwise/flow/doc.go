@@ -16,6 +16,11 @@
 //   - Run reconciles once and returns a Report sharing one core;
 //   - Audit, where a flow has one, repairs what a run cannot see.
 //
+// A constructor refuses what it cannot work with before anything is sent,
+// with a *bridge.ConfigError whose Field names the argument by what it is
+// (PSA, Heimdal, INFIMA, Asio, Source, Sink, Store, Instance) and a
+// setting by its Go field path (Mappings[2].CompanyID).
+//
 // RunEvery drives Run (and Audit on its own cadence) with jitter and backoff
 // until its context ends.
 //

@@ -162,7 +162,7 @@ const retiredPrefix = "dup-"
 // *bridge.ConfigError naming it, before anything is sent.
 func New(client *connectwise.Client, p Policy) (*Syncer, error) {
 	if client == nil {
-		return nil, &bridge.ConfigError{API: "ticketsync", Field: "client", Problem: "is nil"}
+		return nil, &bridge.ConfigError{API: "ticketsync", Field: "PSA", Problem: "is nil: pass the *connectwise.Client"}
 	}
 	if !sourceRE.MatchString(p.Source) || strings.HasPrefix(p.Source, retiredPrefix) {
 		return nil, &bridge.ConfigError{API: "ticketsync", Field: "Source",

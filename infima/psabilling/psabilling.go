@@ -159,9 +159,9 @@ func New(cw *connectwise.Client, in *infima.Client, store flow.Store, opts ...Op
 	}
 	switch {
 	case cw == nil:
-		return nil, bad("cw", "is nil: pass the ConnectWise PSA client")
+		return nil, bad("PSA", "is nil: pass the ConnectWise PSA client")
 	case in == nil:
-		return nil, bad("infima", "is nil: pass the INFIMA client")
+		return nil, bad("INFIMA", "is nil: pass the INFIMA client")
 	}
 	if err := cmp.Or(flow.NeedStore("psabilling", store), flow.CheckInstance("psabilling", o.instance)); err != nil {
 		return nil, err
@@ -416,7 +416,7 @@ func (s *Syncer) Run(ctx context.Context) (*Report, error) {
 // context ended; the report says which.
 func (s *Syncer) Apply(ctx context.Context, plan *Plan) (*Report, error) {
 	if plan == nil {
-		return nil, &bridge.ConfigError{API: "psabilling", Field: "plan", Problem: "is nil: pass what Plan returned"}
+		return nil, &bridge.ConfigError{API: "psabilling", Field: "Plan", Problem: "is nil: pass what Plan returned"}
 	}
 	s.run.Lock()
 	defer s.run.Unlock()

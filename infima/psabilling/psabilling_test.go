@@ -371,7 +371,7 @@ func TestNewRequiresItsParts(t *testing.T) {
 	_, noCW := psabilling.New(nil, w.in, w.store)
 	_, noInfima := psabilling.New(w.cw, nil, w.store)
 	_, noStore := psabilling.New(w.cw, w.in, nil)
-	for field, err := range map[string]error{"cw": noCW, "infima": noInfima, "Store": noStore} {
+	for field, err := range map[string]error{"PSA": noCW, "INFIMA": noInfima, "Store": noStore} {
 		var ce *bridge.ConfigError
 		if !errors.As(err, &ce) || ce.API != "psabilling" || ce.Field != field {
 			t.Errorf("New without %s: %v", field, err)

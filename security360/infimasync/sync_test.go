@@ -395,10 +395,10 @@ func TestNewRefusesMissingParts(t *testing.T) {
 	st := flow.NewMemoryStore()
 	sink := infimasynctest.NewRecorder()
 	for want, f := range map[string]func() (*infimasync.Syncer, error){
-		"infima": func() (*infimasync.Syncer, error) { return infimasync.New(nil, asio, st, sink) },
-		"asio":   func() (*infimasync.Syncer, error) { return infimasync.New(in, nil, st, sink) },
+		"INFIMA": func() (*infimasync.Syncer, error) { return infimasync.New(nil, asio, st, sink) },
+		"Asio":   func() (*infimasync.Syncer, error) { return infimasync.New(in, nil, st, sink) },
 		"Store":  func() (*infimasync.Syncer, error) { return infimasync.New(in, asio, nil, sink) },
-		"sink":   func() (*infimasync.Syncer, error) { return infimasync.New(in, asio, st, nil) },
+		"Sink":   func() (*infimasync.Syncer, error) { return infimasync.New(in, asio, st, nil) },
 		"Instance": func() (*infimasync.Syncer, error) {
 			return infimasync.New(in, asio, st, sink, infimasync.WithInstance("a/b"))
 		},

@@ -61,11 +61,11 @@ func New(in *infima.Client, asio *security360.Client, store flow.Store, sink Sin
 	o := resolve(opts)
 	switch {
 	case in == nil:
-		return nil, bad("infima", "is nil: pass the INFIMA client (see Settings.NewClient)")
+		return nil, bad("INFIMA", "is nil: pass the INFIMA client (see Settings.NewClient)")
 	case asio == nil:
-		return nil, bad("asio", "is nil: pass the Security 360 (Asio) client")
+		return nil, bad("Asio", "is nil: pass the Security 360 (Asio) client")
 	case sink == nil:
-		return nil, bad("sink", "is nil")
+		return nil, bad("Sink", "is nil")
 	}
 	if err := cmp.Or(flow.NeedStore("infimasync", store), flow.CheckInstance("infimasync", o.instance)); err != nil {
 		return nil, err
