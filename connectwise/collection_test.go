@@ -37,13 +37,15 @@ func TestCollectionWire(t *testing.T) {
 			return httpmock.NewStringResponse(204, ""), nil
 		case len(p) > 6 && p[len(p)-6:] == "/count":
 			return httpmock.NewStringResponse(200, `{"count":3}`), nil
-		case r.Method == "GET" && p == "/v2025_1/apis/3.0/company/contacts/5/notes":
+		case r.Method == "GET" && p == "/v2025_1/apis/3.0/company/contacts/5/notes",
+			r.Method == "POST" && p == "/v2025_1/apis/3.0/service/tickets/search":
 			return httpmock.NewStringResponse(200, `[{"id":1}]`), nil
 		}
 		return httpmock.NewStringResponse(200, `{"id":9,"firstName":"Ada"}`), nil
 	})
 	ctx := context.Background()
 	col := connectwise.NewCollection[contact](c, "/company/contacts/5/notes/")
+	tickets := connectwise.NewCollection[contact](c, "service/tickets")
 	name := "Ada"
 	steps := []func() error{
 		func() error {
@@ -59,6 +61,12 @@ func TestCollectionWire(t *testing.T) {
 		func() error { _, _, err := col.Update(ctx, 9, &contact{ID: 9, FirstName: &name}); return err },
 		func() error { _, _, err := col.Patch(ctx, 9, connectwise.Replace("firstName", "Ada")); return err },
 		func() error { _, err := col.Delete(ctx, 9); return err },
+		func() error {
+			_, _, err := tickets.Search(ctx, &connectwise.ListOptions{
+				Conditions: connectwise.Where("id = ?", 1), ChildConditions: connectwise.Where("x = 1"), OrderBy: "id desc", Fields: "id", Page: 2, PageSize: 5,
+			})
+			return err
+		},
 	}
 	for i, s := range steps {
 		if err := s(); err != nil {
@@ -74,6 +82,9 @@ func TestCollectionWire(t *testing.T) {
 		{"PUT", p + "/9", "", `{"id":9,"firstName":"Ada"}`},
 		{"PATCH", p + "/9", "", `[{"op":"replace","path":"firstName","value":"Ada"}]`},
 		{"DELETE", p + "/9", "", ""},
+		// The filters travel as the PSA's FilterValues body (two members
+		// in lower case); fields and paging stay in the URL.
+		{"POST", "/v2025_1/apis/3.0/service/tickets/search", "fields=id&page=2&pageSize=5", `{"childconditions":"x = 1","conditions":"id = 1","orderBy":"id desc"}`},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d calls: %+v", len(got), got)

@@ -374,13 +374,5 @@ func checkRules(schema *psaspec.Schema, rec map[string]any, update bool, errs *[
 	}
 }
 
-// lowerFirst is "Contact" -> "contact".
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
-}
-
 // idText formats an id for messages and paths.
 func idText(id int) string { return strconv.Itoa(id) }
