@@ -13,6 +13,7 @@ import (
 	"github.com/psabridge/psabridge/connectwise"
 	"github.com/psabridge/psabridge/heimdal"
 	"github.com/psabridge/psabridge/infima"
+	"github.com/psabridge/psabridge/internal/httpx"
 	"github.com/psabridge/psabridge/security360"
 )
 
@@ -58,6 +59,17 @@ type exCase struct {
 	call func(rt http.RoundTripper, retries int) error
 }
 
+// exOpts are every client's options (adapted with httpx.AdaptAll for the
+// others): the transport under test, no client-side rate limit, and
+// retries quick retries.
+func exOpts(rt http.RoundTripper, retries int) []connectwise.Option {
+	return []connectwise.Option{
+		connectwise.WithHTTPClient(&http.Client{Transport: rt}),
+		connectwise.WithRateLimit(0, 1),
+		connectwise.WithRetry(retries, time.Millisecond, time.Millisecond),
+	}
+}
+
 func exCases() []exCase {
 	basic := base64.StdEncoding.EncodeToString([]byte(exPSACompany + "+" + exPSAPublic + ":" + exPSAPrivate))
 	return []exCase{
@@ -73,7 +85,7 @@ func exCases() []exCase {
 			},
 			call: func(rt http.RoundTripper, retries int) error {
 				cfg := connectwise.Config{Site: "api-na.myconnectwise.net", CompanyID: exPSACompany, PublicKey: exPSAPublic, PrivateKey: exPSAPrivate, ClientID: exPSAClientID}
-				c := hygMust(connectwise.NewClient(cfg, connectwise.WithHTTPClient(&http.Client{Transport: rt}), connectwise.WithRateLimit(0, 1), connectwise.WithRetry(retries, time.Millisecond, time.Millisecond)))
+				c := hygMust(connectwise.NewClient(cfg, exOpts(rt, retries)...))
 				_, _, err := c.Tickets.List(context.Background(), nil)
 				return err
 			},
@@ -86,7 +98,7 @@ func exCases() []exCase {
 			cut:        200,
 			echoes:     []exEcho{{"Bearer ", exHeimdalKey}},
 			call: func(rt http.RoundTripper, retries int) error {
-				c := hygMust(heimdal.NewClient(exHeimdalKey, heimdal.WithHTTPClient(&http.Client{Transport: rt}), heimdal.WithRateLimit(0, 1), heimdal.WithRetry(retries, time.Millisecond, time.Millisecond)))
+				c := hygMust(heimdal.NewClient(exHeimdalKey, httpx.AdaptAll[heimdal.Option](exOpts(rt, retries))...))
 				_, _, err := c.Customers.List(context.Background(), "1", nil)
 				return err
 			},
@@ -99,7 +111,7 @@ func exCases() []exCase {
 			cut:        300,
 			echoes:     []exEcho{{"X-API-Key: ", exINFIMAKey}},
 			call: func(rt http.RoundTripper, retries int) error {
-				c := hygMust(infima.NewClient(exINFIMAKey, infima.WithHTTPClient(&http.Client{Transport: rt}), infima.WithRateLimit(0, 1), infima.WithRetry(retries, time.Millisecond, time.Millisecond)))
+				c := hygMust(infima.NewClient(exINFIMAKey, httpx.AdaptAll[infima.Option](exOpts(rt, retries))...))
 				_, _, err := c.Clients.List(context.Background(), nil)
 				return err
 			},
@@ -118,7 +130,7 @@ func exCases() []exCase {
 			},
 			call: func(rt http.RoundTripper, retries int) error {
 				creds := security360.Credentials{ClientID: "ex-client-id", ClientSecret: exAsioSecret}
-				c := hygMust(security360.NewClient(creds, security360.WithHTTPClient(&http.Client{Transport: rt}), security360.WithRateLimit(0, 1), security360.WithRetry(retries, time.Millisecond, time.Millisecond)))
+				c := hygMust(security360.NewClient(creds, httpx.AdaptAll[security360.Option](exOpts(rt, retries))...))
 				_, _, err := c.Companies.List(context.Background(), nil)
 				return err
 			},
