@@ -46,16 +46,6 @@ type Client struct {
 // service is embedded by every XService so they share the client.
 type service struct{ client *Client }
 
-// bearer sends the API key as a bearer token.
-type bearer struct{ c *Client }
-
-func (a bearer) Authorize(_ context.Context, req *http.Request) error {
-	req.Header.Set("Authorization", "Bearer "+a.c.key())
-	return nil
-}
-
-func (bearer) Renew(context.Context, *http.Request, int) string { return "" }
-
 // NewClient returns a client authenticating with apiKey, the key generated in
 // the Heimdal Dashboard. The key is checked for obvious mistakes (empty,
 // surrounding whitespace) before any call; a *ConfigError names the setting.
@@ -74,7 +64,7 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		HC:            c.hc,
 		API:           "heimdal",
 		Base:          func(context.Context) (string, error) { return root, nil },
-		Auth:          bearer{c},
+		Auth:          apiclient.HeaderAuth{Header: "Authorization", Scheme: "Bearer ", Key: c.key},
 		ParseError:    parseError,
 		RelativePaths: true,
 	}

@@ -270,33 +270,6 @@ func TestWire429ThenSuccessHonoursRetryAfter(t *testing.T) {
 	})
 }
 
-func TestWire429ExhaustedExposesWait(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c, mt := newMock(t, heimdal.WithRetry(2, time.Second, time.Second))
-		calls := 0
-		mt.RegisterResponder(http.MethodGet, mockBase+"/2.0/activeclients", func(r *http.Request) (*http.Response, error) {
-			calls++
-			resp := httpmock.NewStringResponder(429, `{"Message":"Too many requests"}`)
-			out, _ := resp(r)
-			out.Header.Set("Retry-After", "30")
-			return out, nil
-		})
-		_, _, err := c.Devices.List(context.Background(), "1", nil)
-		var ra *heimdal.RateLimitError
-		if !errors.As(err, &ra) || ra.Wait != 30*time.Second {
-			t.Fatalf("err = %v, want RetryAfterError with 30s", err)
-		}
-		var he *heimdal.Error
-		if !errors.As(err, &he) || he.StatusCode != 429 || he.Path != "/2.0/activeclients" {
-			t.Errorf("wrapped error %v", err)
-		}
-		// 429s have their own budget: 4 × the 2 configured retries.
-		if calls != 9 {
-			t.Errorf("%d attempts, want 1 + 8 throttle retries", calls)
-		}
-	})
-}
-
 func TestWireDefaultRateLimit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		mt := httpmock.NewMockTransport()

@@ -54,16 +54,6 @@ type Client struct {
 	key func() string
 }
 
-// apiKey sends the Reporting API key in its header.
-type apiKey struct{ c *Client }
-
-func (a apiKey) Authorize(_ context.Context, req *http.Request) error {
-	req.Header.Set(apiKeyHeader, a.c.key())
-	return nil
-}
-
-func (apiKey) Renew(context.Context, *http.Request, int) string { return "" }
-
 // service is the shared base of every XService.
 type service struct{ client *Client }
 
@@ -90,7 +80,7 @@ func NewClient(key string, opts ...Option) (*Client, error) {
 		HC:         c.hc,
 		API:        "infima",
 		Base:       func(context.Context) (string, error) { return root, nil },
-		Auth:       apiKey{c},
+		Auth:       apiclient.HeaderAuth{Header: apiKeyHeader, Key: c.key},
 		ParseError: parseError,
 	}
 	c.Partner = &PartnerService{client: c}

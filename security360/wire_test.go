@@ -296,35 +296,6 @@ func TestWireWaiterTakesOverWhenLeaderIsCancelled(t *testing.T) {
 	})
 }
 
-func TestWireRateLimitedAfterRetriesExposesWait(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		mt := httpmock.NewMockTransport()
-		ts := &tokenServer{expiresIn: "3600"}
-		mt.RegisterResponder(http.MethodPost, wireBase+"/v1/token", ts.respond)
-		mt.RegisterResponder(http.MethodGet, companiesURL,
-			httpmock.NewStringResponder(http.StatusTooManyRequests, `{"code":"TooManyRequests","message":"slow down"}`).
-				HeaderSet(http.Header{"Retry-After": {"30"}}))
-		c := wireClient(t, mt, security360.WithRetry(2, time.Millisecond, time.Millisecond))
-		start := time.Now()
-		_, _, err := c.Companies.List(context.Background(), nil)
-		wait, ok := security360.RetryAfter(err)
-		if !ok || wait != 30*time.Second {
-			t.Fatalf("RetryAfter(%v) = %v, %v; want 30s", err, wait, ok)
-		}
-		var apiErr *security360.Error
-		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusTooManyRequests || apiErr.Message != "slow down" {
-			t.Errorf("err = %v", err)
-		}
-		// 429s have their own budget: 4 × the 2 configured retries.
-		if n := mt.GetCallCountInfo()["GET "+companiesURL]; n != 9 {
-			t.Errorf("GET attempts = %d, want 9 (eight throttle retries)", n)
-		}
-		if elapsed := time.Since(start); elapsed != 8*30*time.Second {
-			t.Errorf("retries waited %v, want 8×30s from Retry-After", elapsed)
-		}
-	})
-}
-
 // Other products' entries carry platform-assigned id, siteId and
 // backsynced (partner API 2.2.8); a mapping write touches only its own
 // entry with element-level operations, so theirs are never rewritten.

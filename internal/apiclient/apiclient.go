@@ -51,6 +51,28 @@ type Auth interface {
 	Renew(ctx context.Context, req *http.Request, status int) string
 }
 
+// HeaderAuth is an Auth that sends a fixed key in one header on every
+// request (Heimdal's "Authorization: Bearer <key>", INFIMA's X-API-Key):
+// nothing to renew, so a failed answer is always reported.
+type HeaderAuth struct {
+	// Header is the header's name.
+	Header string
+	// Scheme precedes the key ("Bearer "); empty sends the bare key.
+	Scheme string
+	// Key returns the key. A func, not a string, so that printing the
+	// Auth (or a struct holding it) shows an address, never the key.
+	Key func() string
+}
+
+// Authorize sets the header.
+func (a HeaderAuth) Authorize(_ context.Context, req *http.Request) error {
+	req.Header.Set(a.Header, a.Scheme+a.Key())
+	return nil
+}
+
+// Renew never renews: a fixed key stays what it is.
+func (HeaderAuth) Renew(context.Context, *http.Request, int) string { return "" }
+
 // Backend sends the requests of one API client. It is safe for concurrent
 // use once built.
 type Backend struct {
